@@ -1,0 +1,339 @@
+"""From raw range values to validated, aligned arrays.
+
+Range values arrive in whatever shape the xlwings runtime delivers them:
+
+- classic xlwings (COM): tuples of tuples, ``None`` for an empty cell, an ``int`` such
+  as -2146826246 for an error cell (#N/A), ``datetime`` for a date cell;
+- xlwings Lite / Server (Office.js): lists of lists, ``""`` or ``None`` for an empty
+  cell, ``{"type": "Error", ...}`` objects or "#N/A" strings for error cells, serial
+  numbers for dates, a flat list for a single-row range and a scalar for one cell;
+- Python callers: numpy arrays, pandas objects, nested lists.
+
+Everything here turns those into float arrays with NaN for *missing* data (blank or
+error cells), and raises :class:`PortbetaError` for everything else that is not a
+number, naming the function, the argument and the cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from xlwings import XlwingsError
+
+__all__ = [
+    "PortbetaError",
+    "Cells",
+    "read_numbers",
+    "read_dates",
+    "read_frequency",
+    "PERIODS_PER_YEAR",
+]
+
+# Excel's error values as COM hands them to Python (HRESULTs of CVErr).
+COM_ERROR_CODES = {
+    -2146826288: "#NULL!",
+    -2146826281: "#DIV/0!",
+    -2146826273: "#VALUE!",
+    -2146826265: "#REF!",
+    -2146826259: "#NAME?",
+    -2146826252: "#NUM!",
+    -2146826246: "#N/A",
+    -2146826245: "#GETTING_DATA",
+}
+_COM_ERROR_ARRAY = np.array(sorted(COM_ERROR_CODES), dtype=float)
+
+# Error values as text, as some Office.js runtimes and pasted data deliver them.
+EXCEL_ERROR_TEXTS = frozenset(
+    {
+        "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+        "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+        "#BUSY!", "#UNKNOWN!", "#PYTHON!", "#EXTERNAL!",
+    }
+)  # fmt: skip
+
+# Python types that are plain numbers; bool is deliberately absent (TRUE is not 1).
+_NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+_FAST_TYPES = _NUMBER_TYPES | {type(None)}
+
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_LAST_EXCEL_SERIAL = 2958465  # 9999-12-31
+
+PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12}
+_FREQUENCY_ALIASES = {
+    "": "daily", "d": "daily", "day": "daily", "daily": "daily",
+    "w": "weekly", "week": "weekly", "weekly": "weekly",
+    "m": "monthly", "month": "monthly", "monthly": "monthly",
+}  # fmt: skip
+
+
+class PortbetaError(XlwingsError):
+    """Bad input. The message starts with the Excel function's name and says where.
+
+    A subclass of ``xlwings.XlwingsError``, so that xlwings Lite and Server show the
+    message on the cell instead of a generic error text.
+    """
+
+
+def fail(function: str, message: str) -> PortbetaError:
+    return PortbetaError(f"{function}: {message}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _cell(arg: str, row: int, col: int | None) -> str:
+    return f"{arg} row {row}" if col is None else f"{arg} row {row}, column {col}"
+
+
+def is_missing(value: Any) -> bool:
+    """A blank or an error cell, in either runtime's encoding."""
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is str:
+        text = value.strip()
+        return text == "" or text.upper() in EXCEL_ERROR_TEXTS
+    if kind is dict:
+        return value.get("type") == "Error"
+    if kind in (float, np.float64) and math.isnan(value):
+        return True
+    if kind is int and value in COM_ERROR_CODES:
+        return True
+    return False
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def as_rows(raw: Any) -> list[Sequence[Any]]:
+    """Any runtime's range value as a list of rows (a scalar is one 1 x 1 row).
+
+    Office.js hands a single-row range over as a flat list: that is one row.
+    """
+    if isinstance(raw, pd.DataFrame):
+        return [list(raw.columns)] + raw.to_numpy(dtype=object).tolist()
+    if isinstance(raw, pd.Series):
+        cells = [[v] for v in raw.tolist()]
+        return [[str(raw.name)]] + cells if isinstance(raw.name, str) else cells
+    if isinstance(raw, np.ndarray):
+        if raw.dtype.kind == "M":  # datetime64[ns].tolist() would give integers
+            raw = raw.astype("datetime64[us]").astype(object)
+        if raw.ndim == 0:
+            return [[raw.item()]]
+        if raw.ndim == 1:
+            return [[v] for v in raw.tolist()]
+        return raw.tolist()
+    if isinstance(raw, (list, tuple)):
+        if len(raw) == 0:
+            return []
+        if all(isinstance(row, (list, tuple)) for row in raw):
+            return list(raw)
+        if any(isinstance(row, (list, tuple)) for row in raw):
+            return None  # type: ignore[return-value]  # ragged: reported by caller
+        return [raw]
+    return [[raw]]
+
+
+def _is_header_row(row: Sequence[Any]) -> bool:
+    """A first row whose filled cells are all text that is neither a number nor an error."""
+    texts = 0
+    for value in row:
+        if is_missing(value):
+            continue
+        if type(value) is not str or _looks_numeric(value):
+            return False
+        texts += 1
+    return texts > 0
+
+
+@dataclass(frozen=True)
+class Cells:
+    """One argument's range, header removed: floats, NaN where a cell is missing.
+
+    Attributes
+    ----------
+    values : array (rows, cols)
+    header : tuple of str, or None
+        The header row's texts ("" for a blank header cell), if the range had one.
+    first_row : int
+        The 1-based row of the range that ``values[0]`` came from (2 after a header),
+        so that messages point at the cell the user sees.
+    """
+
+    values: np.ndarray
+    header: tuple[str, ...] | None
+    first_row: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values.shape  # type: ignore[return-value]
+
+
+def _split_header(
+    raw: Any, arg: str, function: str
+) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
+    rows = as_rows(raw)
+    if rows is None or (rows and len({len(r) for r in rows}) > 1):
+        raise fail(function, f"{arg} is not a rectangular range")
+    if rows and _is_header_row(rows[0]):
+        header = tuple("" if is_missing(v) else str(v).strip() for v in rows[0])
+        return rows[1:], header
+    return rows, None
+
+
+def _bad_cell_message(value: Any, what: str) -> str:
+    if type(value) is bool:
+        return f"holds {'TRUE' if value else 'FALSE'}, a logical value, not {what}"
+    if isinstance(value, (dt.datetime, dt.date, np.datetime64, pd.Timestamp)):
+        return f"holds a date, not {what}"
+    if isinstance(value, str):
+        return f"holds text {_show(value)}, not {what}"
+    if isinstance(value, dict):
+        return f"holds a {value.get('type', 'linked')} value, not {what}"
+    if isinstance(value, float) and math.isinf(value):
+        return "holds an infinite value"
+    return f"holds {_show(value)} ({type(value).__name__}), not {what}"
+
+
+def _cell_to_float(value: Any) -> float | None:
+    """The float of a number cell, NaN for a missing cell, None for anything else."""
+    kind = type(value)
+    if kind in _NUMBER_TYPES:
+        number = float(value)
+        if kind is int and value in COM_ERROR_CODES:
+            return math.nan
+        return number if not math.isinf(number) else None
+    return math.nan if is_missing(value) else None
+
+
+def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> Cells:
+    """Read a range of numbers: floats, NaN for blank or error cells.
+
+    Raises
+    ------
+    PortbetaError
+        Text, a logical value, a date or an infinite value in a cell, naming the cell.
+    """
+    rows, header = _split_header(raw, arg, function)
+    first_row = 2 if header is not None else 1
+    if not rows:
+        return Cells(np.empty((0, len(header or ()))), header, first_row)
+    n_cols = len(rows[0])
+    cell_types = set(map(type, chain.from_iterable(rows)))
+    if cell_types <= _FAST_TYPES:
+        # The common case: plain numbers and None (COM blanks) -> NaN in one C pass.
+        values = np.array(rows, dtype=float)
+        if int in cell_types:
+            values[np.isin(values, _COM_ERROR_ARRAY)] = np.nan
+        infinite = np.isinf(values)
+        if infinite.any():
+            r, c = np.argwhere(infinite)[0]
+            raise fail(function, f"{_cell(arg, first_row + r, c + 1)} holds an infinite value")
+        return Cells(values, header, first_row)
+    flat = list(chain.from_iterable(rows))
+    converted = [_cell_to_float(v) for v in flat]
+    if None in converted:
+        k = converted.index(None)
+        r, c = divmod(k, n_cols)
+        message = _bad_cell_message(flat[k], what)
+        raise fail(function, f"{_cell(arg, first_row + r, c + 1)} {message}")
+    values = np.array(converted, dtype=float).reshape(len(rows), n_cols)
+    return Cells(values, header, first_row)
+
+
+def serial_to_datetime(serial: float) -> dt.datetime:
+    """Excel's 1900 date system: serial 1 is 1900-01-01 (Excel's fake 1900-02-29 aside)."""
+    return EXCEL_EPOCH + dt.timedelta(days=serial)
+
+
+def _cell_to_date(value: Any) -> Any:
+    """A datetime for a date cell, NaT for a missing cell, None for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).to_pydatetime()
+    if type(value) in _NUMBER_TYPES and not (type(value) is int and value in COM_ERROR_CODES):
+        if 1 <= value <= _LAST_EXCEL_SERIAL:
+            return serial_to_datetime(float(value))
+        return None
+    return pd.NaT if is_missing(value) else None
+
+
+def read_dates(raw: Any, function: str, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...] | None, int]:
+    """Read a column (or row) of dates: datetime cells or Excel serial numbers.
+
+    Returns
+    -------
+    dates : datetime64[ns] array, NaT where a cell is blank or an error
+    header : tuple of str, or None
+    first_row : int
+    """
+    rows, header = _split_header(raw, arg, function)
+    first_row = 2 if header is not None else 1
+    cells = _as_vector(rows, arg, function)
+    out = []
+    for k, value in enumerate(cells):
+        date = _cell_to_date(value)
+        if date is None:
+            if isinstance(value, str):
+                problem = f"holds text {_show(value)}, not a date: enter it as an Excel date"
+            elif type(value) in _NUMBER_TYPES:
+                problem = f"holds {_show(value)}, which is not an Excel date serial number"
+            else:
+                problem = _bad_cell_message(value, "a date")
+            raise fail(function, f"{_cell(arg, first_row + k, None)} {problem}")
+        out.append(date)
+    return np.array(pd.to_datetime(pd.Series(out, dtype=object)), dtype="datetime64[ns]"), header, first_row
+
+
+def _as_vector(rows: list[Sequence[Any]], arg: str, function: str) -> list[Any]:
+    """The cells of a one-column (or one-row) range, top to bottom."""
+    if not rows:
+        return []
+    if len(rows[0]) == 1:
+        return [r[0] for r in rows]
+    if len(rows) == 1:
+        return list(rows[0])
+    raise fail(function, f"{arg} must be one column, got {len(rows)} rows x {len(rows[0])} columns")
+
+
+def read_vector(raw: Any, arg: str, function: str, what: str = "a number") -> Cells:
+    """A one-column (or one-row) range of numbers as a column ``Cells`` (rows, 1)."""
+    cells = read_numbers(raw, arg, function, what)
+    rows, cols = cells.shape
+    if cols == 1 or rows == 0:
+        return cells
+    if rows == 1:
+        return Cells(cells.values.reshape(-1, 1), None, cells.first_row)
+    raise fail(function, f"{arg} must be one column, got {rows} rows x {cols} columns")
+
+
+def read_frequency(raw: Any, function: str, has_dates: bool) -> str:
+    """'daily', 'weekly' or 'monthly' from what the user typed (None or blank: daily)."""
+    if raw is None or is_missing(raw):
+        return "daily"
+    key = str(raw).strip().lower() if isinstance(raw, str) else None
+    if key not in _FREQUENCY_ALIASES:
+        raise fail(function, f"frequency {_show(raw)} is unknown: use \"daily\", \"weekly\" or \"monthly\"")
+    frequency = _FREQUENCY_ALIASES[key]
+    if frequency != "daily" and not has_dates:
+        raise fail(function, f"frequency \"{frequency}\" needs dates: pass the dates range")
+    return frequency

@@ -1,0 +1,414 @@
+"""One common sample of dates for every figure, built from the raw arguments.
+
+The rules, in order:
+
+1. Each range may carry a first row of text: a header (asset names for ``prices``).
+2. Rows that are blank in *every* row-aligned range at the bottom are ignored (ranges
+   selected larger than the data); then all those ranges must have the same rows.
+3. ``dates``, if given, must be strictly ascending or strictly descending; descending
+   ranges are turned around.
+4. A date is dropped where the market or any held asset's price is missing (blank or
+   an error cell), or where a holdings-history row or a per-row ``rf`` is missing. The
+   next return then spans from the last kept date: no fake zero returns.
+5. With ``frequency`` weekly or monthly, the last kept row of each calendar week
+   (Monday to Sunday) or month is kept.
+6. The weights of the weighted-average beta come from the last complete row on or
+   before ``as_of`` (default: the last complete row), whatever the frequency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import core
+from .inputs import (
+    PERIODS_PER_YEAR,
+    Cells,
+    _cell_to_date,
+    fail,
+    is_missing,
+    read_dates,
+    read_frequency,
+    read_numbers,
+    read_vector,
+)
+
+__all__ = ["Sample", "build_sample", "MIN_RETURNS"]
+
+MIN_RETURNS = 3
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The validated, aligned data that every figure is computed from.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Asset names, from the header row of ``prices`` (or ``shares``), else "asset 1"...
+    prices : array (K, N)
+        Prices on the K kept dates, oldest first. NaN only in columns never held.
+    holdings : array (K, N)
+        Shares held on each kept date.
+    market : array (K,)
+        Benchmark levels on the kept dates.
+    rf : array (K-1,)
+        Per-period risk-free rate of each return period (the rate at its start).
+    labels : tuple
+        The kept dates (``pandas.Timestamp``) or, without dates, the prices range's
+        row numbers.
+    dropped : tuple
+        Dates (or rows) dropped because some needed value was missing.
+    frequency : str
+        "daily", "weekly" or "monthly".
+    held : array (N,) of bool
+        Assets with non-zero shares on some date.
+    as_of : date or int
+        The date (or row) whose holdings set ``weights_as_of``.
+    weights_as_of : array (N,)
+        Market-value weights at ``as_of``; zeros when no shares were given.
+    """
+
+    names: tuple[str, ...]
+    prices: np.ndarray
+    holdings: np.ndarray
+    market: np.ndarray
+    rf: np.ndarray
+    labels: tuple
+    dropped: tuple
+    frequency: str
+    held: np.ndarray
+    as_of: Any
+    weights_as_of: np.ndarray
+
+    @property
+    def n_returns(self) -> int:
+        return len(self.labels) - 1
+
+    @property
+    def periods_per_year(self) -> int:
+        return PERIODS_PER_YEAR[self.frequency]
+
+
+def _freeze(*arrays: np.ndarray) -> None:
+    for a in arrays:
+        a.setflags(write=False)
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return value.strftime("%Y-%m-%d")
+    return f"row {value}"
+
+
+def _last_filled_row(values: np.ndarray) -> int:
+    filled = ~np.isnan(values).all(axis=1)
+    return int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+
+
+def _read_shares(raw: Any, function: str, n_assets: int, n_rows: int) -> tuple[Cells, bool]:
+    """The shares range and whether it is a history (T x N) rather than one row of N."""
+    if raw is None:
+        raise fail(function, "shares is missing: give one row of share counts, or one row per date")
+    cells = read_numbers(raw, "shares", function, "a share count")
+    rows, cols = cells.shape
+    if (rows, cols) in ((1, n_assets), (n_assets, 1)) and not (n_assets == 1 and n_rows == rows > 1):
+        values = cells.values.reshape(1, n_assets)
+        if np.isnan(values).any():
+            k = int(np.flatnonzero(np.isnan(values))[0])
+            where = f"column {k + 1}" if rows == 1 else f"row {cells.first_row + k}"
+            raise fail(function, f"shares {where} is empty or an error: enter 0 for an asset not held")
+        return Cells(values, cells.header, cells.first_row), False
+    if cols == n_assets:
+        return cells, True
+    raise fail(
+        function,
+        f"shares is {rows} x {cols}: give one row (or column) of {n_assets} share counts, "
+        f"or one row per date with {n_assets} columns like prices",
+    )
+
+
+def _check_same_rows(function: str, ranges: dict[str, Cells | None]) -> int:
+    """Trim bottom rows blank in every range, then insist on one row count."""
+    present = {k: v for k, v in ranges.items() if v is not None}
+    filled = max(_last_filled_row(c.values) for c in present.values())
+    lengths = {k: len(c.values) for k, c in present.items()}
+    short = {k: n for k, n in lengths.items() if n < filled}
+    if short:
+        longest = max(lengths, key=lengths.get)
+        name, n = next(iter(short.items()))
+        header_note = "" if present[name].header is None else " after its header row"
+        raise fail(
+            function,
+            f"{name} has {n} rows{header_note} but {longest} has {lengths[longest]} "
+            f"({lengths[longest] - n} fewer): the ranges must cover the same dates",
+        )
+    return filled
+
+
+def _first_bad(mask: np.ndarray) -> tuple[int, int]:
+    r, c = np.argwhere(mask)[0]
+    return int(r), int(c)
+
+
+def _read_rf(raw: Any, function: str) -> tuple[float | None, Cells | None]:
+    """A constant annual rate, or a per-row range of annual rates."""
+    if raw is None or (not isinstance(raw, (list, tuple, np.ndarray, pd.Series, pd.DataFrame)) and is_missing(raw)):
+        return 0.0, None
+    cells = read_vector(raw, "rf", function, "a rate")
+    if cells.shape == (1, 1):
+        value = float(cells.values[0, 0])
+        return (0.0 if np.isnan(value) else value), None
+    return None, cells
+
+
+def _check_rf_values(values: np.ndarray, function: str, first_row: int | None) -> None:
+    bad = np.abs(values) >= 1.0
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        where = "rf" if first_row is None else f"rf row {first_row + k}"
+        raise fail(
+            function,
+            f"{where} is {values.flat[k]:g}, {values.flat[k] * 100:g}% a year: "
+            "enter annual rates as decimals (5% or 0.05)",
+        )
+
+
+def _order_dates(dates: np.ndarray, function: str, first_row: int) -> bool:
+    """Check strict order; True when the dates run newest first."""
+    if len(dates) < 2:
+        return False
+    steps = np.diff(dates.astype("datetime64[ns]").view("int64"))
+    same = np.flatnonzero(steps == 0)
+    if len(same):
+        k = int(same[0])
+        day = pd.Timestamp(dates[k]).strftime("%Y-%m-%d")
+        raise fail(function, f"dates rows {first_row + k} and {first_row + k + 1} are both {day}: each date once")
+    if (steps > 0).all():
+        return False
+    if (steps < 0).all():
+        return True
+    ascending = (steps > 0).sum() >= (steps < 0).sum()
+    k = int(np.flatnonzero((steps < 0) if ascending else (steps > 0))[0])
+    day = lambda i: pd.Timestamp(dates[i]).strftime("%Y-%m-%d")  # noqa: E731
+    raise fail(
+        function,
+        f"dates are not in order: row {first_row + k + 1} ({day(k + 1)}) follows row "
+        f"{first_row + k} ({day(k)}); sort them oldest or newest first",
+    )
+
+
+def _resample(dates: np.ndarray, frequency: str) -> np.ndarray:
+    """Positions of the last row of each calendar week or month."""
+    code = {"weekly": "W", "monthly": "M"}[frequency]
+    periods = pd.DatetimeIndex(dates).to_period(code)
+    last_of_period = np.append(periods[1:] != periods[:-1], True)
+    return np.flatnonzero(last_of_period)
+
+
+def _resolve_as_of(
+    raw: Any,
+    function: str,
+    complete: np.ndarray,
+    dates: np.ndarray | None,
+    rows: np.ndarray,
+) -> int:
+    """Position (in the ordered rows) of the last complete row on or before ``as_of``."""
+    positions = np.flatnonzero(complete)
+    if raw is None or (not isinstance(raw, (list, tuple)) and is_missing(raw)):
+        return int(positions[-1])
+    value = raw
+    if isinstance(raw, (list, tuple)):
+        raise fail(function, "as_of must be one date (or row number), not a range")
+    if dates is not None:
+        when = pd.Timestamp(raw) if isinstance(raw, str) and _iso_date(raw) else _cell_to_date(raw)
+        if when is None or when is pd.NaT:
+            raise fail(function, f"as_of {_label_raw(value)} is not a date")
+        when = np.datetime64(pd.Timestamp(when), "ns")
+        first, last = dates.min(), dates.max()
+        if not first <= when <= last:
+            raise fail(
+                function,
+                f"as_of {pd.Timestamp(when):%Y-%m-%d} is outside the dates "
+                f"({pd.Timestamp(first):%Y-%m-%d} to {pd.Timestamp(last):%Y-%m-%d})",
+            )
+        on_or_before = np.flatnonzero(complete & (dates <= when))
+        if not len(on_or_before):
+            raise fail(function, f"as_of {pd.Timestamp(when):%Y-%m-%d}: no date with complete data on or before it")
+        return int(on_or_before[-1])
+    if type(raw) is bool or not isinstance(raw, (int, float, np.integer, np.floating)) or raw != int(raw):
+        raise fail(function, f"as_of {_label_raw(value)} is not a row number: without dates, as_of is a row of prices")
+    row = int(raw)
+    if not rows.min() <= row <= rows.max():
+        raise fail(function, f"as_of row {row} is outside the data rows {rows.min()} to {rows.max()} of prices")
+    on_or_before = np.flatnonzero(complete & (rows <= row))
+    if not len(on_or_before):
+        raise fail(function, f"as_of row {row}: no row with complete data on or before it")
+    return int(on_or_before[-1])
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return False
+    return True
+
+
+def _label_raw(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def build_sample(
+    prices: Any,
+    shares: Any,
+    market: Any,
+    dates: Any = None,
+    frequency: Any = None,
+    rf: Any = None,
+    as_of: Any = None,
+    *,
+    function: str = "portfolio_beta",
+) -> Sample:
+    """Validate and align the raw arguments into one :class:`Sample`.
+
+    ``shares=None`` means "no portfolio" (ASSET_BETAS): every asset's price is needed
+    and the weights are zeros.
+    """
+    price_cells = read_numbers(prices, "prices", function, "a price")
+    n_assets = price_cells.shape[1]
+    if n_assets == 0:
+        raise fail(function, "prices is empty")
+    market_cells = read_vector(market, "market", function, "a price level")
+    date_cells = None
+    if dates is not None:
+        date_values, date_header, date_first = read_dates(dates, function)
+        # NaT as NaN so that the row bookkeeping below treats all ranges alike
+        date_cells = Cells(
+            np.where(np.isnat(date_values), np.nan, 0.0).reshape(-1, 1), date_header, date_first
+        )
+    frequency = read_frequency(frequency, function, dates is not None)
+    rf_constant, rf_cells = _read_rf(rf, function)
+
+    n_rows_hint = len(price_cells.values)
+    if shares is None:
+        share_cells, history = Cells(np.ones((1, n_assets)), None, 1), False
+    else:
+        share_cells, history = _read_shares(shares, function, n_assets, n_rows_hint)
+
+    aligned = {
+        "prices": price_cells,
+        "market": market_cells,
+        "dates": date_cells,
+        "shares": share_cells if history else None,
+        "rf": rf_cells,
+    }
+    n_rows = _check_same_rows(function, aligned)
+    if n_rows == 0:
+        raise fail(function, "prices holds no data rows")
+
+    P = price_cells.values[:n_rows]
+    M = market_cells.values[:n_rows, 0]
+    rows = np.arange(n_rows) + price_cells.first_row
+
+    # Values that are present but wrong: an error, never a dropped row.
+    if (P <= 0).any():
+        r, c = _first_bad(P <= 0)
+        raise fail(function, f"prices row {price_cells.first_row + r}, column {c + 1} is {P[r, c]:g}: prices must be positive")
+    if (M <= 0).any():
+        r = int(np.flatnonzero(M <= 0)[0])
+        raise fail(function, f"market row {market_cells.first_row + r} is {M[r]:g}: market levels must be positive")
+    rf_rows = None
+    if rf_cells is not None:
+        rf_rows = rf_cells.values[:n_rows, 0]
+        _check_rf_values(np.nan_to_num(rf_rows), function, rf_cells.first_row)
+    else:
+        _check_rf_values(np.array([rf_constant]), function, None)
+
+    if history:
+        H = share_cells.values[:n_rows]
+        empty_columns = np.isnan(H).all(axis=0)
+        if empty_columns.any():
+            c = int(np.flatnonzero(empty_columns)[0])
+            raise fail(function, f"shares column {c + 1} has no numbers: enter 0 for an asset not held")
+        held = (np.nan_to_num(H) != 0).any(axis=0)
+    else:
+        H = np.repeat(share_cells.values, n_rows, axis=0)
+        held = (H[0] != 0) if shares is not None else np.ones(n_assets, dtype=bool)
+    if not held.any():
+        raise fail(function, "shares are all 0: the portfolio holds nothing")
+
+    names = price_cells.header or share_cells.header or tuple(f"asset {i + 1}" for i in range(n_assets))
+    names = tuple(name or f"asset {i + 1}" for i, name in enumerate(names))
+    if len(names) != n_assets:
+        names = tuple(f"asset {i + 1}" for i in range(n_assets))
+
+    D = None
+    if dates is not None:
+        D = date_values[:n_rows]
+        if np.isnat(D).any():
+            k = int(np.flatnonzero(np.isnat(D))[0])
+            raise fail(function, f"dates row {date_cells.first_row + k} is empty or an error: every row needs its date")
+        if _order_dates(D, function, date_cells.first_row):
+            P, M, H, rows, D = P[::-1], M[::-1], H[::-1], rows[::-1], D[::-1]
+            rf_rows = rf_rows[::-1] if rf_rows is not None else None
+
+    complete = ~np.isnan(M) & ~np.isnan(P[:, held]).any(axis=1)
+    if history:
+        complete &= ~np.isnan(H[:, held]).any(axis=1)
+    if rf_rows is not None:
+        complete &= ~np.isnan(rf_rows)
+    labels_all = [pd.Timestamp(d) for d in D] if D is not None else [int(r) for r in rows]
+    dropped = tuple(label for label, ok in zip(labels_all, complete) if not ok)
+    if not complete.any():
+        raise fail(function, "no date has all the prices it needs: every row has a missing value")
+
+    H_clean = np.nan_to_num(H)
+    as_of_pos = _resolve_as_of(as_of, function, complete, D, rows) if shares is not None else int(np.flatnonzero(complete)[-1])
+
+    kept = np.flatnonzero(complete)
+    if frequency != "daily":
+        kept = kept[_resample(D[kept], frequency)]
+    n_returns = len(kept) - 1
+    if n_returns < MIN_RETURNS:
+        reason = f" after dropping {len(dropped)} dates with missing data" if dropped else ""
+        raise fail(function, f"only {max(n_returns, 0)} returns left{reason}: need at least {MIN_RETURNS}")
+
+    if shares is not None:
+        values = core.market_values(P[np.append(kept, as_of_pos)], H_clean[np.append(kept, as_of_pos)]).sum(axis=1)
+        if (values <= 0).any():
+            k = int(np.flatnonzero(values <= 0)[0])
+            pos = np.append(kept, as_of_pos)[k]
+            raise fail(
+                function,
+                f"the holdings' net value is {values[k]:g} on {_label(labels_all[pos])}: "
+                "it must be positive to define returns and weights",
+            )
+        weights_as_of = core.weights_at(P[as_of_pos], H_clean[as_of_pos])
+    else:
+        weights_as_of = np.zeros(n_assets)
+
+    periods = PERIODS_PER_YEAR[frequency]
+    annual = np.full(n_returns, rf_constant) if rf_rows is None else rf_rows[kept[:-1]]
+    rf_period = (1.0 + annual) ** (1.0 / periods) - 1.0
+
+    sample = Sample(
+        names=names,
+        prices=np.ascontiguousarray(P[kept]),
+        holdings=np.ascontiguousarray(H_clean[kept]),
+        market=np.ascontiguousarray(M[kept]),
+        rf=rf_period,
+        labels=tuple(labels_all[k] for k in kept),
+        dropped=dropped,
+        frequency=frequency,
+        held=held,
+        as_of=labels_all[as_of_pos],
+        weights_as_of=weights_as_of,
+    )
+    _freeze(sample.prices, sample.holdings, sample.market, sample.rf, sample.held, sample.weights_as_of)
+    return sample

@@ -1,0 +1,76 @@
+"""Excel functions: thin xlwings declarations over :mod:`xl_portbeta.api`.
+
+One module for every xlwings runtime: ``import xlwings as xw`` hands out the classic
+(COM) decorators on Windows and the Office.js ones in xlwings Lite and Server.
+Every range arrives ``"raw"`` (unconverted) and is read by :mod:`xl_portbeta.inputs`,
+which knows both runtimes' blanks, error cells and dates, and is faster than
+xlwings' converters on large ranges.
+
+The Python names are the Excel names in lower case: Office.js shows them upper-cased,
+and VBA (classic) matches names without regard to case.
+"""
+
+import xlwings as xw
+
+from . import api, sheet
+
+PRICES = "Asset prices, one row per date (oldest first), one column per asset; an optional first row of names."
+SHARES = "Share counts: one row of N numbers held throughout, or one row per date (a holdings history). Negative = short."
+MARKET = "Benchmark price levels (e.g. the index), one column, same rows as prices."
+DATES = "Optional. Dates of the rows (ascending or descending)."
+FREQUENCY = 'Optional. "daily" (default: every row), "weekly" or "monthly" (last row of each calendar period; needs dates).'
+RF = "Optional. Annual risk-free rate (0.05 for 5%): one number, or one per row. A constant rate changes no beta."
+AS_OF = "Optional. Date whose holdings set the weights (without dates: the row number). Default: the last row."
+
+
+@xw.func
+@xw.arg("prices", "raw", doc=PRICES)
+@xw.arg("shares", "raw", doc=SHARES)
+@xw.arg("market", "raw", doc=MARKET)
+@xw.arg("dates", "raw", doc=DATES)
+@xw.arg("frequency", "raw", doc=FREQUENCY)
+@xw.arg("rf", "raw", doc=RF)
+def portbeta_reg(prices, shares, market, dates=None, frequency="daily", rf=0.0):
+    """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's."""
+    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, function="PORTBETA_REG")
+    return sheet.number(result.reg)
+
+
+@xw.func
+@xw.arg("prices", "raw", doc=PRICES)
+@xw.arg("shares", "raw", doc=SHARES)
+@xw.arg("market", "raw", doc=MARKET)
+@xw.arg("dates", "raw", doc=DATES)
+@xw.arg("frequency", "raw", doc=FREQUENCY)
+@xw.arg("rf", "raw", doc=RF)
+@xw.arg("as_of", "raw", doc=AS_OF)
+def portbeta_wtd(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+    """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta."""
+    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function="PORTBETA_WTD")
+    return sheet.number(result.wtd)
+
+
+@xw.func
+@xw.arg("prices", "raw", doc=PRICES)
+@xw.arg("shares", "raw", doc=SHARES)
+@xw.arg("market", "raw", doc=MARKET)
+@xw.arg("dates", "raw", doc=DATES)
+@xw.arg("frequency", "raw", doc=FREQUENCY)
+@xw.arg("rf", "raw", doc=RF)
+@xw.arg("as_of", "raw", doc=AS_OF)
+def beta_gap(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+    """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift."""
+    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function="BETA_GAP")
+    return sheet.number(result.gap)
+
+
+@xw.func
+@xw.arg("prices", "raw", doc=PRICES)
+@xw.arg("market", "raw", doc=MARKET)
+@xw.arg("dates", "raw", doc=DATES)
+@xw.arg("frequency", "raw", doc=FREQUENCY)
+@xw.arg("rf", "raw", doc=RF)
+def asset_betas(prices, market, dates=None, frequency="daily", rf=0.0):
+    """Each asset's OLS beta on the market, as one row in the column order of prices (spills)."""
+    betas, _ = api.asset_betas(prices, market, dates, frequency, rf, function="ASSET_BETAS")
+    return sheet.row(betas, "ASSET_BETAS")
