@@ -13,8 +13,8 @@ from .sample import Sample, build_sample
 
 __all__ = ["PortfolioBeta", "portfolio_beta", "asset_betas", "excess_returns"]
 
-# Market returns whose standard deviation is within this many ulps of their size carry
-# no information a float can resolve: a beta from them would be noise, so it is an error.
+# Market returns that vary by no more than this many units of rounding error carry no
+# information a float can resolve: a beta from them would be noise, so it is an error.
 _RESOLVABLE_ULPS = 64
 
 
@@ -78,9 +78,10 @@ def excess_returns(sample: Sample, function: str = "portfolio_beta") -> ExcessRe
     """Returns over the per-period risk-free rate, with the market checked for variance."""
     rf = sample.rf
     market = core.simple_returns(sample.market) - rf
-    spread = np.abs(core.centred(market)).max()
-    scale = np.abs(core.simple_returns(sample.market)).max() + np.abs(rf).max() + np.finfo(float).tiny
-    if spread <= _RESOLVABLE_ULPS * np.finfo(float).eps * scale or spread == 0.0:
+    # A return p1/p0 - 1 carries an absolute rounding error of about eps * (1 + |r|):
+    # market returns that vary by less than a few dozen of those hold no usable signal.
+    resolution = _RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + np.abs(market).max())
+    if np.abs(core.centred(market)).max() <= resolution:
         raise fail(function, "the market returns have no variance on the dates used: a beta is undefined")
     assets = core.simple_returns(sample.prices) - rf[:, None]
     weights = core.start_weights(sample.prices, sample.holdings)

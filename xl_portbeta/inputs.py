@@ -89,8 +89,9 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _cell(arg: str, row: int, col: int | None) -> str:
-    return f"{arg} row {row}" if col is None else f"{arg} row {row}, column {col}"
+def _cell(arg: str, row: int, col: int | None, n_cols: int = 2) -> str:
+    """Where a cell is, as the user sees the range (a one-column range needs no column)."""
+    return f"{arg} row {row}" if col is None or n_cols == 1 else f"{arg} row {row}, column {col}"
 
 
 def is_missing(value: Any) -> bool:
@@ -112,7 +113,7 @@ def is_missing(value: Any) -> bool:
 
 def _looks_numeric(text: str) -> bool:
     try:
-        float(text.replace(",", ""))
+        float(text.strip().strip("%$€£¥").replace(",", ""))
     except ValueError:
         return False
     return True
@@ -244,7 +245,7 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
         infinite = np.isinf(values)
         if infinite.any():
             r, c = np.argwhere(infinite)[0]
-            raise fail(function, f"{_cell(arg, first_row + r, c + 1)} holds an infinite value")
+            raise fail(function, f"{_cell(arg, first_row + r, c + 1, n_cols)} holds an infinite value")
         return Cells(values, header, first_row)
     flat = list(chain.from_iterable(rows))
     converted = [_cell_to_float(v) for v in flat]
@@ -252,7 +253,7 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
         k = converted.index(None)
         r, c = divmod(k, n_cols)
         message = _bad_cell_message(flat[k], what)
-        raise fail(function, f"{_cell(arg, first_row + r, c + 1)} {message}")
+        raise fail(function, f"{_cell(arg, first_row + r, c + 1, n_cols)} {message}")
     values = np.array(converted, dtype=float).reshape(len(rows), n_cols)
     return Cells(values, header, first_row)
 

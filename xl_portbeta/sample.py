@@ -158,7 +158,7 @@ def _first_bad(mask: np.ndarray) -> tuple[int, int]:
 
 def _read_rf(raw: Any, function: str) -> tuple[float | None, Cells | None]:
     """A constant annual rate, or a per-row range of annual rates."""
-    if raw is None or (not isinstance(raw, (list, tuple, np.ndarray, pd.Series, pd.DataFrame)) and is_missing(raw)):
+    if omitted(raw):
         return 0.0, None
     cells = read_vector(raw, "rf", function, "a rate")
     if cells.shape == (1, 1):
@@ -211,6 +211,11 @@ def _resample(dates: np.ndarray, frequency: str) -> np.ndarray:
     return np.flatnonzero(last_of_period)
 
 
+def omitted(raw: Any) -> bool:
+    """An optional argument left out, or pointing at one empty cell."""
+    return raw is None or (not isinstance(raw, (list, tuple, np.ndarray, pd.Series, pd.DataFrame)) and is_missing(raw))
+
+
 def _resolve_as_of(
     raw: Any,
     function: str,
@@ -220,7 +225,7 @@ def _resolve_as_of(
 ) -> int:
     """Position (in the ordered rows) of the last complete row on or before ``as_of``."""
     positions = np.flatnonzero(complete)
-    if raw is None or (not isinstance(raw, (list, tuple)) and is_missing(raw)):
+    if omitted(raw):
         return int(positions[-1])
     value = raw
     if isinstance(raw, (list, tuple)):
@@ -280,6 +285,7 @@ def build_sample(
     ``shares=None`` means "no portfolio" (ASSET_BETAS): every asset's price is needed
     and the weights are zeros.
     """
+    dates = None if omitted(dates) else dates
     price_cells = read_numbers(prices, "prices", function, "a price")
     n_assets = price_cells.shape[1]
     if n_assets == 0:

@@ -1,0 +1,199 @@
+"""Every bad input gets an error that names the function, the argument and the place."""
+
+import datetime as dt
+import re
+
+import numpy as np
+import pytest
+
+from xl_portbeta import PortbetaError, portfolio_beta, udfs
+
+from conftest import BONDS
+
+PRICES = [["Bond A", "Bond B"]] + [list(r) for r in zip(BONDS["bond_a"], BONDS["bond_b"])]
+MARKET = [[v] for v in BONDS["market"]]
+SHARES = [BONDS["shares"]]
+DATES = [[dt.datetime(2024, 1, 1) + dt.timedelta(days=k)] for k in range(11)]
+
+
+def with_cell(rows, r, c, value):
+    """A copy of a list-of-lists range with one cell replaced (r, c 0-based)."""
+    rows = [list(row) for row in rows]
+    rows[r][c] = value
+    return rows
+
+
+def call(function="PORTBETA_REG", prices=PRICES, shares=SHARES, market=MARKET, **kw):
+    return portfolio_beta(prices, shares, market, function=function, **kw)
+
+
+CASES = {
+    "market shorter": (
+        dict(market=MARKET[:9]),
+        "PORTBETA_REG: market has 9 rows but prices has 11 (2 fewer): the ranges must cover the same dates",
+    ),
+    "dates longer": (
+        dict(dates=DATES + [[dt.datetime(2024, 2, 1)]]),
+        "PORTBETA_REG: prices has 11 rows after its header row but dates has 12 (1 fewer)",
+    ),
+    "shares wrong width": (
+        dict(shares=[[1, 2, 3]]),
+        "PORTBETA_REG: shares is 1 x 3: give one row (or column) of 2 share counts, or one row per date with 2 columns",
+    ),
+    "text in prices": (
+        dict(prices=with_cell(PRICES, 16 - 14, 1, "n/a")),
+        "PORTBETA_REG: prices row 3, column 2 holds text 'n/a', not a price",
+    ),
+    "number as text": (
+        dict(prices=with_cell(PRICES, 5, 0, "101.5")),
+        "PORTBETA_REG: prices row 6, column 1 holds text '101.5', not a price",
+    ),
+    "logical in prices": (
+        dict(prices=with_cell(PRICES, 4, 0, True)),
+        "PORTBETA_REG: prices row 5, column 1 holds TRUE, a logical value, not a price",
+    ),
+    "date in prices": (
+        dict(prices=with_cell(PRICES, 4, 1, dt.datetime(2024, 1, 5))),
+        "PORTBETA_REG: prices row 5, column 2 holds a date, not a price",
+    ),
+    "infinite price": (
+        dict(prices=np.array([[1.0, 2.0], [np.inf, 2.0], [1.1, 2.1], [1.2, 2.2], [1.3, 2.0]])),
+        "PORTBETA_REG: prices row 2, column 1 holds an infinite value",
+    ),
+    "zero price": (
+        dict(prices=with_cell(PRICES, 7, 1, 0)),
+        "PORTBETA_REG: prices row 8, column 2 is 0: prices must be positive",
+    ),
+    "negative price": (
+        dict(prices=with_cell(PRICES, 2, 0, -5.0)),
+        "PORTBETA_REG: prices row 3, column 1 is -5: prices must be positive",
+    ),
+    "zero market": (
+        dict(market=with_cell(MARKET, 3, 0, 0)),
+        "PORTBETA_REG: market row 4 is 0: market levels must be positive",
+    ),
+    "text in market": (
+        dict(market=with_cell(MARKET, 3, 0, "—")),
+        "PORTBETA_REG: market row 4 holds text '—', not a price level",
+    ),
+    "text in shares": (
+        dict(shares=[[25000, "all"]]),
+        "PORTBETA_REG: shares row 1, column 2 holds text 'all', not a share count",
+    ),
+    "blank share": (
+        dict(shares=[[25000, None]]),
+        "PORTBETA_REG: shares column 2 is empty or an error: enter 0 for an asset not held",
+    ),
+    "nothing held": (
+        dict(shares=[[0, 0]]),
+        "PORTBETA_REG: shares are all 0: the portfolio holds nothing",
+    ),
+    "net value not positive": (
+        dict(shares=[[25000, -26000]]),
+        "PORTBETA_REG: the holdings' net value is -48000 on row 2: it must be positive",
+    ),
+    "too few returns": (
+        dict(prices=PRICES[:4], market=MARKET[:3]),
+        "PORTBETA_REG: only 2 returns left: need at least 3",
+    ),
+    "too few after dropping": (
+        dict(prices=[PRICES[0]] + [with_cell(PRICES, r, 0, "")[r] if r > 3 else PRICES[r] for r in range(1, 12)]),
+        "PORTBETA_REG: only 2 returns left after dropping 8 dates with missing data: need at least 3",
+    ),
+    "flat market": (
+        dict(market=[[1000.0 * 1.01**k] for k in range(11)]),
+        "PORTBETA_REG: the market returns have no variance on the dates used: a beta is undefined",
+    ),
+    "duplicate dates": (
+        dict(dates=DATES[:5] + [DATES[4]] + DATES[6:]),
+        "PORTBETA_REG: dates rows 5 and 6 are both 2024-01-05: each date once",
+    ),
+    "unsorted dates": (
+        dict(dates=DATES[:5] + [DATES[8]] + DATES[6:8] + [DATES[5]] + DATES[9:]),
+        "PORTBETA_REG: dates are not in order: row 7 (2024-01-07) follows row 6 (2024-01-09)",
+    ),
+    "blank date": (
+        dict(dates=DATES[:3] + [[None]] + DATES[4:]),
+        "PORTBETA_REG: dates row 4 is empty or an error: every row needs its date",
+    ),
+    "date typed as text": (
+        dict(dates=DATES[:3] + [["2024-01-04"]] + DATES[4:]),
+        "PORTBETA_REG: dates row 4 holds text '2024-01-04', not a date: enter it as an Excel date",
+    ),
+    "unknown frequency": (
+        dict(dates=DATES, frequency="quarterly"),
+        'PORTBETA_REG: frequency \'quarterly\' is unknown: use "daily", "weekly" or "monthly"',
+    ),
+    "frequency without dates": (
+        dict(frequency="monthly"),
+        'PORTBETA_REG: frequency "monthly" needs dates: pass the dates range',
+    ),
+    "rf as percent": (
+        dict(rf=5),
+        "PORTBETA_REG: rf is 5, 500% a year: enter annual rates as decimals (5% or 0.05)",
+    ),
+    "rf text": (
+        dict(rf=[["1%"]] * 11),
+        "PORTBETA_REG: rf row 1 holds text '1%', not a rate",
+    ),
+    "as_of after the dates": (
+        dict(function="PORTBETA_WTD", dates=DATES, as_of=dt.datetime(2025, 1, 1)),
+        "PORTBETA_WTD: as_of 2025-01-01 is outside the dates (2024-01-01 to 2024-01-11)",
+    ),
+    "as_of row outside": (
+        dict(function="BETA_GAP", as_of=40),
+        "BETA_GAP: as_of row 40 is outside the data rows 2 to 12 of prices",
+    ),
+    "as_of not a date": (
+        dict(function="BETA_GAP", dates=DATES, as_of="last Friday"),
+        "BETA_GAP: as_of 'last Friday' is not a date",
+    ),
+    "ragged range": (
+        dict(prices=[[1.0, 2.0], [1.0]]),
+        "PORTBETA_REG: prices is not a rectangular range",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_error_message(case):
+    kwargs, message = CASES[case]
+    with pytest.raises(PortbetaError) as caught:
+        call(**kwargs)
+    text = str(caught.value)
+    assert text.startswith(message.split(":")[0] + ":")
+    assert message in text
+
+
+def test_the_error_is_an_xlwings_error_so_lite_shows_it():
+    import xlwings
+
+    assert issubclass(PortbetaError, xlwings.XlwingsError)
+
+
+@pytest.mark.parametrize(
+    "udf,name,extra",
+    [
+        (udfs.portbeta_reg, "PORTBETA_REG", ()),
+        (udfs.portbeta_wtd, "PORTBETA_WTD", ()),
+        (udfs.beta_gap, "BETA_GAP", ()),
+    ],
+)
+def test_each_udf_names_itself(udf, name, extra):
+    with pytest.raises(PortbetaError, match=re.escape(f"{name}: prices row 3, column 2 holds text 'n/a'")):
+        udf(with_cell(PRICES, 2, 1, "n/a"), SHARES, MARKET, *extra)
+
+
+def test_asset_betas_names_itself():
+    with pytest.raises(PortbetaError, match=r"^ASSET_BETAS: market row 4 holds text 'x'"):
+        udfs.asset_betas(PRICES, with_cell(MARKET, 3, 0, "x"))
+
+
+def test_a_blank_or_error_cell_is_missing_not_zero():
+    """#N/A and blanks drop the date; they never enter as 0."""
+    na = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
+    for hole in (None, "", "#N/A", na, -2146826246, float("nan")):
+        holed = portfolio_beta(with_cell(PRICES, 4, 0, hole), SHARES, MARKET)
+        dropped = portfolio_beta(PRICES[:4] + PRICES[5:], SHARES, MARKET[:3] + MARKET[4:])
+        assert holed.reg == dropped.reg
+        assert holed.sample.dropped == (5,)

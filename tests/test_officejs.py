@@ -1,0 +1,183 @@
+"""The UDFs through xlwings' own Office.js code: what xlwings Lite and Server run.
+
+Payloads are shaped as Excel sends them: lists of lists, "" or None for empty cells,
+error objects for #N/A, serial numbers for dates, a flat list for a single-row range
+(xlwings' ``to_scalar`` unwraps it) and a scalar for a single cell.
+
+These tests need xlwings' Office.js code, which lives in its PRO folder: free under the
+PolyForm Noncommercial license with the key ``noncommercial``. ``.ci/run`` sets
+``XLWINGS_LICENSE_KEY=noncommercial``; without a key they skip (see conftest.py).
+"""
+
+import asyncio
+import datetime as dt
+import math
+import os
+
+import numpy as np
+import pytest
+
+from conftest import BONDS, random_market
+
+pytestmark = [
+    pytest.mark.officejs,
+    pytest.mark.skipif(
+        os.environ.get("XLWINGS_ON_SERVER") != "true",
+        reason="xlwings' Office.js path needs XLWINGS_LICENSE_KEY (e.g. 'noncommercial', PolyForm Noncommercial)",
+    ),
+]
+
+NA = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@pytest.fixture(scope="module")
+def server():
+    import xlwings
+    import xlwings.server
+
+    from xl_portbeta import udfs
+
+    assert hasattr(udfs.portbeta_reg, "__xlfunc__"), "xlwings did not use its Office.js decorators"
+    loop = asyncio.new_event_loop()
+
+    def call(func_name, *args):
+        data = {
+            "func_name": func_name,
+            "args": list(args),
+            "version": xlwings.__version__,
+            "client": "Office.js",
+            "runtime": "1.4",
+        }
+        return loop.run_until_complete(xlwings.server.custom_functions_call(data, udfs))
+
+    call.meta = xlwings.server.custom_functions_meta(udfs)
+    yield call
+    loop.close()
+
+
+def excel_range(values):
+    """A value or list of rows as Excel's Office.js sends it before xlwings unwraps it."""
+    return [[v for v in row] for row in values]
+
+
+def column(values):
+    return [[v] for v in values]
+
+
+def serial(day):
+    return float((day - EXCEL_EPOCH).days)
+
+
+BOND_PRICES = [["Bond A", "Bond B"]] + [[a, b] for a, b in zip(BONDS["bond_a"], BONDS["bond_b"])]
+BOND_MARKET = column(["S&P"] + BONDS["market"])
+BOND_SHARES = [["Bond A", "Bond B"], BONDS["shares"]]
+BOND_DATES = column(["Date"] + [serial(dt.date(2024, 1, 1) + dt.timedelta(days=k)) for k in range(11)])
+
+
+def test_meta_lists_every_function_with_its_argument_help(server):
+    functions = {f["name"]: f for f in server.meta["functions"]}
+    assert set(functions) == {"PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS"}
+    expected = {
+        "PORTBETA_REG": ["prices", "shares", "market", "dates", "frequency", "rf"],
+        "PORTBETA_WTD": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+        "BETA_GAP": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+        "ASSET_BETAS": ["prices", "market", "dates", "frequency", "rf"],
+    }
+    for name, params in expected.items():
+        function = functions[name]
+        assert [p["name"] for p in function["parameters"]] == params
+        assert all(p.get("optional") for p in function["parameters"][3 if name != "ASSET_BETAS" else 2 :])
+        assert not any(p.get("optional") for p in function["parameters"][: 3 if name != "ASSET_BETAS" else 2])
+        assert "Positional argument" not in str(function["parameters"]), "every argument has its own help"
+        assert len(function["description"]) > 30
+    assert "OLS" in functions["PORTBETA_REG"]["description"]
+    assert "weight" in functions["PORTBETA_WTD"]["parameters"][6]["description"]
+
+
+def test_bond_example_through_officejs(server):
+    from xl_portbeta import portfolio_beta
+
+    expected = portfolio_beta(np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]), BONDS["shares"], BONDS["market"])
+    assert server("portbeta_reg", BOND_PRICES, BOND_SHARES, BOND_MARKET) == [[expected.reg]]
+    assert server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET) == [[expected.wtd]]
+    assert server("beta_gap", BOND_PRICES, BOND_SHARES, BOND_MARKET) == [[expected.gap]]
+    assert server("asset_betas", BOND_PRICES, BOND_MARKET) == [list(expected.asset_betas)]
+
+
+def test_single_row_shares_arrive_flat_and_still_work(server):
+    """Excel sends [[25000, 65000]]; xlwings unwraps it to [25000, 65000]."""
+    flat = server("portbeta_reg", BOND_PRICES, [BONDS["shares"]], BOND_MARKET)
+    with_header = server("portbeta_reg", BOND_PRICES, BOND_SHARES, BOND_MARKET)
+    assert flat == with_header
+
+
+def test_omitted_and_empty_optional_arguments_take_the_defaults(server):
+    plain = server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET)
+    # Excel sends null for an omitted argument and [[""]] or [[null]] for an empty cell.
+    assert server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, None, None, None, None) == plain
+    assert server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, [[""]], [[""]], [[""]], [[""]]) == plain
+    assert server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, [[None]], [[None]], [[None]], [[None]]) == plain
+
+
+def test_serial_dates_frequency_rf_and_as_of(server):
+    from xl_portbeta import portfolio_beta
+
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=k) for k in range(11)]
+    expected = portfolio_beta(
+        np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]), BONDS["shares"], BONDS["market"],
+        np.array(days, dtype="datetime64[D]"), rf=0.03, as_of=dt.datetime(2024, 1, 6),
+    )  # fmt: skip
+    got = server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, BOND_DATES, [["daily"]], [[0.03]], [[serial(days[5])]])
+    assert got == [[expected.wtd]]
+    assert expected.sample.as_of == dt.datetime(2024, 1, 6)
+
+
+def test_blanks_and_error_cells_drop_dates_in_every_encoding(server):
+    from xl_portbeta import portfolio_beta
+
+    keep = [r for r in range(11) if r not in (2, 5, 7)]
+    expected = portfolio_beta(
+        np.column_stack([BONDS["bond_a"], BONDS["bond_b"]])[keep], BONDS["shares"], np.array(BONDS["market"])[keep]
+    )
+    prices = [list(r) for r in BOND_PRICES]
+    prices[3][0] = ""  # an empty cell (Office.js)
+    prices[6][1] = NA  # #N/A as an error object
+    market = [list(r) for r in BOND_MARKET]
+    market[8][0] = "#DIV/0!"  # an error as text, as older runtimes send it
+    assert server("portbeta_reg", prices, BOND_SHARES, market) == [[expected.reg]]
+    market[8][0] = None
+    assert server("portbeta_reg", prices, BOND_SHARES, market) == [[expected.reg]]
+
+
+def test_single_asset_and_single_cell_shares(server):
+    """One asset: prices a column, shares one cell (arrives as a scalar)."""
+    from xl_portbeta import portfolio_beta
+
+    prices = column(BONDS["bond_a"])
+    expected = portfolio_beta(np.array(BONDS["bond_a"]), [7], BONDS["market"])
+    assert server("portbeta_reg", prices, [[7]], column(BONDS["market"])) == [[expected.reg]]
+    assert expected.reg == pytest.approx(expected.wtd, abs=1e-14)  # one asset: no drift
+
+
+def test_errors_reach_excel_as_xlwings_errors_with_the_excel_name(server):
+    import xlwings
+
+    prices = [list(r) for r in BOND_PRICES]
+    prices[16 - 14][1] = "n/a"
+    with pytest.raises(xlwings.XlwingsError, match=r"^PORTBETA_REG: prices row 3, column 2 holds text 'n/a'"):
+        server("portbeta_reg", prices, BOND_SHARES, BOND_MARKET)
+    with pytest.raises(xlwings.XlwingsError, match=r"^BETA_GAP: as_of row 99 is outside"):
+        server("beta_gap", BOND_PRICES, BOND_SHARES, BOND_MARKET, None, None, None, [[99]])
+    with pytest.raises(xlwings.XlwingsError, match=r"^ASSET_BETAS: frequency 'hourly' is unknown"):
+        server("asset_betas", BOND_PRICES, BOND_MARKET, BOND_DATES, [["hourly"]])
+
+
+def test_large_range_with_holes_never_returns_nan(server, rng):
+    prices, market = random_market(rng, 300, 8)
+    payload = [[f"A{i}" for i in range(8)]] + prices.tolist()
+    for r, c in rng.integers(1, 300, (15, 2)):
+        payload[r][c % 8] = ""
+    got = server("asset_betas", payload, column(market.tolist()))
+    assert len(got) == 1 and len(got[0]) == 8
+    assert all(isinstance(v, float) and math.isfinite(v) for v in got[0])
