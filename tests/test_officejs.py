@@ -77,18 +77,25 @@ BOND_DATES = column(["Date"] + [serial(dt.date(2024, 1, 1) + dt.timedelta(days=k
 
 def test_meta_lists_every_function_with_its_argument_help(server):
     functions = {f["name"]: f for f in server.meta["functions"]}
-    assert set(functions) == {"PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS"}
+    assert set(functions) == {
+        "PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS",
+        "PORTBETA_STATS", "BETA_GAP_DETAIL", "PORTBETA_ROLLING",
+    }  # fmt: skip
     expected = {
         "PORTBETA_REG": ["prices", "shares", "market", "dates", "frequency", "rf"],
         "PORTBETA_WTD": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
         "BETA_GAP": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
         "ASSET_BETAS": ["prices", "market", "dates", "frequency", "rf"],
+        "PORTBETA_STATS": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+        "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+        "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates", "frequency", "rf"],
     }
     for name, params in expected.items():
         function = functions[name]
         assert [p["name"] for p in function["parameters"]] == params
-        assert all(p.get("optional") for p in function["parameters"][3 if name != "ASSET_BETAS" else 2 :])
-        assert not any(p.get("optional") for p in function["parameters"][: 3 if name != "ASSET_BETAS" else 2])
+        required = params.index("dates")
+        assert all(p.get("optional") for p in function["parameters"][required:])
+        assert not any(p.get("optional") for p in function["parameters"][:required])
         assert "Positional argument" not in str(function["parameters"]), "every argument has its own help"
         assert len(function["description"]) > 30
     assert "OLS" in functions["PORTBETA_REG"]["description"]

@@ -9,9 +9,21 @@ import numpy as np
 
 from . import core
 from .inputs import fail
-from .sample import Sample, build_sample
+from .sample import MIN_RETURNS, Sample, build_sample
 
-__all__ = ["PortfolioBeta", "portfolio_beta", "asset_betas", "excess_returns"]
+__all__ = [
+    "PortfolioBeta",
+    "portfolio_beta",
+    "asset_betas",
+    "excess_returns",
+    "BetaStats",
+    "PortfolioStats",
+    "portfolio_stats",
+    "GapDetail",
+    "gap_detail",
+    "RollingBeta",
+    "rolling_portfolio_beta",
+]
 
 # Market returns that vary by no more than this many units of rounding error carry no
 # information a float can resolve: a beta from them would be noise, so it is an error.
@@ -179,3 +191,250 @@ def asset_betas(
     betas = np.asarray(core.betas(returns.assets, returns.market))
     betas.setflags(write=False)
     return betas, sample
+
+
+# --------------------------------------------------------------------- statistics
+
+# A regime (up or down market) needs this many returns for a beta.
+MIN_REGIME_RETURNS = 3
+BLUME_WEIGHT = 0.67  # Blume (1971): adjusted beta = 0.67 * beta + 0.33
+
+
+@dataclass(frozen=True)
+class BetaStats:
+    """Regression statistics of one return series on the market, on the sample's dates.
+
+    Attributes
+    ----------
+    fit : core.LineFit
+        OLS with intercept: alpha, beta, its standard error, R², residual volatility.
+    ci_low, ci_high : float
+        95% confidence interval of beta, ``beta -+ t_{0.975, n-2} * se``.
+    alpha_annual : float
+        ``(1 + alpha) ** P - 1``: the per-period alpha compounded over a year.
+    residual_vol_annual : float
+        ``residual_std * sqrt(P)``.
+    up_beta, down_beta : float
+        OLS beta on the periods with market excess return > 0 (< 0); NaN when the regime
+        has fewer than ``MIN_REGIME_RETURNS`` periods. Periods with 0 belong to neither.
+    timing_ratio : float
+        ``up_beta / down_beta``.
+    downside_beta : float
+        Estrada's downside beta.
+    blume_beta : float
+        ``0.67 * beta + 0.33``.
+    """
+
+    fit: core.LineFit
+    ci_low: float
+    ci_high: float
+    alpha_annual: float
+    residual_vol_annual: float
+    up_beta: float
+    down_beta: float
+    timing_ratio: float
+    downside_beta: float
+    blume_beta: float
+
+
+def beta_stats(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> BetaStats:
+    """All the statistics of :class:`BetaStats` for one excess-return series."""
+    from scipy.stats import t as student_t  # imported when needed: it is slow to import
+
+    fit = core.line_fit(returns, market_returns)
+    half_width = student_t.ppf(0.975, fit.n - 2) * fit.beta_se
+    regime = {}
+    for name, mask in (("up", market_returns > 0), ("down", market_returns < 0)):
+        enough = mask.sum() >= MIN_REGIME_RETURNS and np.ptp(market_returns[mask]) > 0
+        regime[name] = core.beta(returns[mask], market_returns[mask]) if enough else np.nan
+    timing = regime["up"] / regime["down"] if regime["down"] not in (0.0,) else np.nan
+    return BetaStats(
+        fit=fit,
+        ci_low=fit.beta - half_width,
+        ci_high=fit.beta + half_width,
+        alpha_annual=(1.0 + fit.alpha) ** periods_per_year - 1.0,
+        residual_vol_annual=fit.residual_std * np.sqrt(periods_per_year),
+        up_beta=regime["up"],
+        down_beta=regime["down"],
+        timing_ratio=timing,
+        downside_beta=core.downside_beta(returns, market_returns),
+        blume_beta=BLUME_WEIGHT * fit.beta + (1.0 - BLUME_WEIGHT),
+    )
+
+
+@dataclass(frozen=True)
+class PortfolioStats:
+    """Statistics of the actual holdings and of the constant current-weights portfolio.
+
+    Attributes
+    ----------
+    actual : BetaStats
+        The actual holdings (constant shares or the holdings history): beta = REG.
+    current : BetaStats
+        A portfolio rebalanced every period to the ``as_of`` weights: beta = WTD exactly.
+    result : PortfolioBeta
+        REG, WTD, GAP and the sample they share.
+    """
+
+    actual: BetaStats
+    current: BetaStats
+    result: PortfolioBeta
+
+
+def portfolio_stats(
+    prices: Any,
+    shares: Any,
+    market: Any,
+    dates: Any = None,
+    frequency: str | None = "daily",
+    rf: Any = 0.0,
+    as_of: Any = None,
+    *,
+    function: str = "portfolio_stats",
+) -> PortfolioStats:
+    """Regression statistics of both betas on one sample (arguments of :func:`portfolio_beta`)."""
+    result = portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function)
+    returns = excess_returns(result.sample, function)
+    periods = result.sample.periods_per_year
+    current = core.holdings_returns(returns.assets, np.broadcast_to(result.weights, returns.assets.shape))
+    return PortfolioStats(
+        actual=beta_stats(returns.portfolio, returns.market, periods),
+        current=beta_stats(current, returns.market, periods),
+        result=result,
+    )
+
+
+@dataclass(frozen=True)
+class GapDetail:
+    """Each holding's part of the gap (arrays in the column order of prices).
+
+    Attributes
+    ----------
+    shares : array (N,)
+        Shares held at ``as_of``.
+    weights : array (N,)
+        Market-value weights at ``as_of``.
+    average_weights : array (N,)
+        Mean start-of-period weight over the sample's return periods.
+    betas : array (N,)
+    drift : array (N,)
+        ``(average_weight - weight) * beta``.
+    interaction : array (N,)
+        ``contribution - drift``: ``cov((w_t-1 - average_weight) * r_t, m) / var(m)``.
+    contribution : array (N,)
+        ``cov((w_t-1 - weight) * r_t, m) / var(m)``; sums to the gap.
+    result : PortfolioBeta
+    """
+
+    shares: np.ndarray
+    weights: np.ndarray
+    average_weights: np.ndarray
+    betas: np.ndarray
+    drift: np.ndarray
+    interaction: np.ndarray
+    contribution: np.ndarray
+    result: PortfolioBeta
+
+
+def gap_detail(
+    prices: Any,
+    shares: Any,
+    market: Any,
+    dates: Any = None,
+    frequency: str | None = "daily",
+    rf: Any = 0.0,
+    as_of: Any = None,
+    *,
+    function: str = "gap_detail",
+) -> GapDetail:
+    """Split the gap by holding (arguments of :func:`portfolio_beta`)."""
+    result = portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function)
+    sample = result.sample
+    returns = excess_returns(sample, function)
+    average = returns.weights.mean(axis=0)
+    held = sample.held | (result.weights != 0)
+    betas = np.where(held, result.asset_betas, 0.0)
+    drift = np.where(held, (average - result.weights) * betas, 0.0)
+    return GapDetail(
+        shares=sample.shares_as_of,
+        weights=result.weights,
+        average_weights=average,
+        betas=result.asset_betas,
+        drift=drift,
+        interaction=result.gap_by_holding - drift,
+        contribution=result.gap_by_holding,
+        result=result,
+    )
+
+
+# --------------------------------------------------------------------- rolling
+
+
+@dataclass(frozen=True)
+class RollingBeta:
+    """REG, WTD and GAP over every window of ``window`` returns.
+
+    Attributes
+    ----------
+    labels : tuple
+        The date (or row) that ends each window.
+    reg, wtd, gap : array (W,)
+        NaN where a window's market returns have no variance.
+    window : int
+    sample : Sample
+    """
+
+    labels: tuple
+    reg: np.ndarray
+    wtd: np.ndarray
+    gap: np.ndarray
+    window: int
+    sample: Sample
+
+
+def rolling_portfolio_beta(
+    prices: Any,
+    shares: Any,
+    market: Any,
+    window: Any,
+    dates: Any = None,
+    frequency: str | None = "daily",
+    rf: Any = 0.0,
+    *,
+    function: str = "rolling_portfolio_beta",
+) -> RollingBeta:
+    """REG, WTD (weights at each window's end) and GAP at every window end, in O(T x N).
+
+    Parameters
+    ----------
+    window : int
+        Returns per window: at least 3, at most the number of returns in the sample.
+    Other parameters are those of :func:`portfolio_beta`.
+    """
+    if type(window) is bool or not isinstance(window, (int, float, np.integer, np.floating)) or window != int(window):
+        raise fail(function, f"window {window!r} is not a whole number of returns")
+    window = int(window)
+    sample = build_sample(prices, shares, market, dates, frequency, rf, None, function=function)
+    if not MIN_RETURNS <= window <= sample.n_returns:
+        raise fail(
+            function,
+            f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample",
+        )
+    returns = excess_returns(sample, function)
+    held = sample.held
+    reg = core.rolling_betas(returns.portfolio, returns.market, window)
+    betas = core.rolling_betas(returns.assets[:, held], returns.market, window)
+    # Weights at each window's end: the holdings on the date that closes its last return.
+    end_values = core.market_values(sample.prices[window:], sample.holdings[window:])[:, held]
+    end_weights = end_values / end_values.sum(axis=1, keepdims=True)
+    wtd = (end_weights * betas).sum(axis=1)
+    m = core.centred(returns.market)
+    window_var = core._window_sums(m * m, window) - core._window_sums(m, window) ** 2 / window
+    flat = window_var <= (_RESOLVABLE_ULPS * np.finfo(float).eps * (1 + np.abs(returns.market).max())) ** 2 * window
+    reg, wtd = np.where(flat, np.nan, reg), np.where(flat, np.nan, wtd)
+    gap = reg - wtd
+    for a in (reg, wtd, gap):
+        a.setflags(write=False)
+    return RollingBeta(sample.labels[window:], reg, wtd, gap, window, sample)
+
+

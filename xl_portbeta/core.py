@@ -19,6 +19,8 @@ Conventions
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = [
@@ -31,6 +33,10 @@ __all__ = [
     "betas",
     "beta",
     "gap_by_holding",
+    "LineFit",
+    "line_fit",
+    "downside_beta",
+    "rolling_betas",
 ]
 
 
@@ -173,3 +179,123 @@ def gap_by_holding(
     # 0 * NaN would be NaN: an asset never held contributes exactly nothing.
     drifted_returns = np.where(drift != 0.0, drift * asset_returns, 0.0)
     return np.asarray(betas(drifted_returns, market_returns))
+
+
+# --------------------------------------------------------------------- regression statistics
+
+
+@dataclass(frozen=True)
+class LineFit:
+    """OLS of returns on market returns, with intercept.
+
+    Attributes
+    ----------
+    alpha : float
+        Intercept, per period.
+    beta : float
+        Slope.
+    beta_se : float
+        Standard error of the slope, ``sqrt(s^2 / sum (m - mean m)^2)`` with
+        ``s^2 = SSR / (n - 2)``.
+    r_squared : float
+        ``1 - SSR / SST`` (the squared correlation).
+    residual_std : float
+        ``sqrt(SSR / (n - 2))``, per period.
+    n : int
+        Number of returns.
+    """
+
+    alpha: float
+    beta: float
+    beta_se: float
+    r_squared: float
+    residual_std: float
+    n: int
+
+    @property
+    def t_stat(self) -> float:
+        return self.beta / self.beta_se
+
+
+def line_fit(returns: np.ndarray, market_returns: np.ndarray) -> LineFit:
+    """OLS of one return series on ``market_returns`` (at least 3 returns, market varies).
+
+    Parameters
+    ----------
+    returns : array (T,)
+    market_returns : array (T,)
+
+    Returns
+    -------
+    LineFit
+    """
+    y = np.asarray(returns, dtype=float)
+    m = np.asarray(market_returns, dtype=float)
+    mc, yc = centred(m), centred(y)
+    sxx = mc @ mc
+    slope = (mc @ yc) / sxx
+    residuals = yc - slope * mc
+    ssr = residuals @ residuals
+    sst = yc @ yc
+    n = len(y)
+    s2 = ssr / (n - 2)
+    return LineFit(
+        alpha=float(y.mean() - slope * m.mean()),
+        beta=float(slope),
+        beta_se=float(np.sqrt(s2 / sxx)),
+        r_squared=float(1.0 - ssr / sst) if sst > 0 else float("nan"),
+        residual_std=float(np.sqrt(s2)),
+        n=n,
+    )
+
+
+def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
+    """Estrada's downside beta: semicovariance below the means over the market's semivariance.
+
+    ``E[min(r - mean r, 0) * min(m - mean m, 0)] / E[min(m - mean m, 0)^2]``.
+    """
+    r_down = np.minimum(centred(returns), 0.0)
+    m_down = np.minimum(centred(market_returns), 0.0)
+    return float((r_down @ m_down) / (m_down @ m_down))
+
+
+# --------------------------------------------------------------------- rolling windows
+
+
+def _window_sums(x: np.ndarray, window: int) -> np.ndarray:
+    """Sums over each run of ``window`` consecutive rows (running sums, O(T))."""
+    c = np.cumsum(x, axis=0)
+    out = c[window - 1 :].copy()
+    out[1:] -= c[:-window]
+    return out
+
+
+def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
+    """OLS slopes of ``returns`` on ``market_returns`` over every window of ``window`` rows.
+
+    Computed from running sums in O(T x N), after centring on the full-sample means so that
+    the sums stay small (a window's covariance is unchanged by a constant shift).
+
+    Parameters
+    ----------
+    returns : array (T,) or (T, N)
+    market_returns : array (T,)
+    window : int
+        Returns per window, 2 <= window <= T.
+
+    Returns
+    -------
+    array (T - window + 1,) or (T - window + 1, N): row k is the window ending at row
+    ``k + window - 1``.
+    """
+    y = centred(returns)
+    m = centred(market_returns)
+    mm = m[:, None] if y.ndim == 2 else m
+    s_m = _window_sums(m, window)
+    s_mm = _window_sums(m * m, window)
+    s_y = _window_sums(y, window)
+    s_ym = _window_sums(y * mm, window)
+    var = s_mm - s_m * s_m / window
+    if y.ndim == 2:
+        return (s_ym - s_y * s_m[:, None] / window) / var[:, None]
+    return (s_ym - s_y * s_m / window) / var

@@ -72,6 +72,8 @@ class Sample:
         The date (or row) whose holdings set ``weights_as_of``.
     weights_as_of : array (N,)
         Market-value weights at ``as_of``; zeros when no shares were given.
+    shares_as_of : array (N,)
+        The shares held at ``as_of``.
     """
 
     names: tuple[str, ...]
@@ -85,6 +87,7 @@ class Sample:
     held: np.ndarray
     as_of: Any
     weights_as_of: np.ndarray
+    shares_as_of: np.ndarray
 
     @property
     def n_returns(self) -> int:
@@ -415,6 +418,7 @@ def build_sample(
         held=held,
         as_of=labels_all[as_of_pos],
         weights_as_of=weights_as_of,
+        shares_as_of=H_clean[as_of_pos].copy(),
     )
-    _freeze(sample.prices, sample.holdings, sample.market, sample.rf, sample.held, sample.weights_as_of)
+    _freeze(sample.prices, sample.holdings, sample.market, sample.rf, sample.held, sample.weights_as_of, sample.shares_as_of)
     return sample

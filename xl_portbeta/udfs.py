@@ -74,3 +74,45 @@ def asset_betas(prices, market, dates=None, frequency="daily", rf=0.0):
     """Each asset's OLS beta on the market, as one row in the column order of prices (spills)."""
     betas, _ = api.asset_betas(prices, market, dates, frequency, rf, function="ASSET_BETAS")
     return sheet.row(betas, "ASSET_BETAS")
+
+
+@xw.func
+@xw.arg("prices", "raw", doc=PRICES)
+@xw.arg("shares", "raw", doc=SHARES)
+@xw.arg("market", "raw", doc=MARKET)
+@xw.arg("dates", "raw", doc=DATES)
+@xw.arg("frequency", "raw", doc=FREQUENCY)
+@xw.arg("rf", "raw", doc=RF)
+@xw.arg("as_of", "raw", doc=AS_OF)
+def portbeta_stats(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+    """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights (spills)."""
+    stats = api.portfolio_stats(prices, shares, market, dates, frequency, rf, as_of, function="PORTBETA_STATS")
+    return sheet.stats_table(stats)
+
+
+@xw.func
+@xw.arg("prices", "raw", doc=PRICES)
+@xw.arg("shares", "raw", doc=SHARES)
+@xw.arg("market", "raw", doc=MARKET)
+@xw.arg("dates", "raw", doc=DATES)
+@xw.arg("frequency", "raw", doc=FREQUENCY)
+@xw.arg("rf", "raw", doc=RF)
+@xw.arg("as_of", "raw", doc=AS_OF)
+def beta_gap_detail(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+    """One row per holding: weights, beta, and its part of BETA_GAP (drift + interaction); a total row equals BETA_GAP (spills)."""
+    detail = api.gap_detail(prices, shares, market, dates, frequency, rf, as_of, function="BETA_GAP_DETAIL")
+    return sheet.detail_table(detail)
+
+
+@xw.func
+@xw.arg("prices", "raw", doc=PRICES)
+@xw.arg("shares", "raw", doc=SHARES)
+@xw.arg("market", "raw", doc=MARKET)
+@xw.arg("window", "raw", doc="Number of returns in each window, e.g. 252 for a year of daily returns.")
+@xw.arg("dates", "raw", doc=DATES)
+@xw.arg("frequency", "raw", doc=FREQUENCY)
+@xw.arg("rf", "raw", doc=RF)
+def portbeta_rolling(prices, shares, market, window, dates=None, frequency="daily", rf=0.0):
+    """One row per window end: date, REG, WTD (weights at that window's end) and GAP (spills)."""
+    rolling = api.rolling_portfolio_beta(prices, shares, market, window, dates, frequency, rf, function="PORTBETA_ROLLING")
+    return sheet.rolling_table(rolling)

@@ -1,0 +1,131 @@
+"""The UDFs through classic xlwings (Excel on Windows, COM), in a process of their own.
+
+``tests/classic_com.py`` stubs pywin32 so that ``xlwings`` picks its classic decorators
+on Linux; then xlwings' own ``generate_vba_wrapper`` writes the VBA that Import
+Functions would write, and xlwings' own ``XLPython.CallUDF`` (what that VBA calls) runs
+each function with values shaped as COM delivers them: tuples of tuples, None for
+empty cells, error integers such as -2146826246 for #N/A, datetimes for dates.
+"""
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pytest
+
+from classic_com import VBA_RESERVED_WORDS, run_classic_script
+from conftest import BONDS
+from xl_portbeta import api
+
+ROOT = __file__.rsplit("/tests/", 1)[0]
+
+SCRIPT = r"""
+import datetime as dt, json, math
+import xl_portbeta.udfs as udfs
+
+NA, DIV0 = -2146826246, -2146826281
+prices = (("Bond A", "Bond B"),) + tuple(zip(map(float, BONDS["bond_a"]), map(float, BONDS["bond_b"])))
+market = (("S&P",),) + tuple((float(v),) for v in BONDS["market"])
+shares = ((25000.0, 65000.0),)
+dates = (("Date",),) + tuple((dt.datetime(2024, 1, 1) + dt.timedelta(days=k),) for k in range(11))
+
+def run(name, *args, cell=False):
+    # cell=True: pass each range as a COM Range object (what VBA hands over for A1:B12)
+    if cell:
+        args = tuple(com_range(a) if isinstance(a, tuple) else a for a in args)
+    try:
+        return {"value": call_classic(udfs, name, *args)}
+    except Exception as error:
+        return {"error": type(error).__name__, "message": str(error)}
+
+out = {"vba": vba_for(udfs)}
+out["reg"] = run("portbeta_reg", prices, shares, market)
+out["reg_ranges"] = run("portbeta_reg", prices, shares, market, cell=True)
+out["wtd"] = run("portbeta_wtd", prices, shares, market, dates, "daily", 0.03, dt.datetime(2024, 1, 6))
+out["gap"] = run("beta_gap", prices, shares, market)
+out["betas"] = run("asset_betas", prices, market)
+holed = [list(r) for r in prices]
+holed[3][0] = None        # an empty cell
+holed[6][1] = NA          # #N/A
+holed_market = [list(r) for r in market]
+holed_market[8][0] = DIV0 # #DIV/0!
+out["holes"] = run("portbeta_reg", tuple(map(tuple, holed)), shares, tuple(map(tuple, holed_market)))
+out["holes_ranges"] = run("portbeta_reg", tuple(map(tuple, holed)), shares, tuple(map(tuple, holed_market)), cell=True)
+out["empty_optional"] = run("portbeta_wtd", prices, shares, market, None, None, None, None)
+texted = [list(r) for r in prices]
+texted[2][1] = "n/a"
+out["text"] = run("portbeta_reg", tuple(map(tuple, texted)), shares, market)
+out["stats"] = run("portbeta_stats", prices, shares, market, dates)
+out["rolling"] = run("portbeta_rolling", prices, shares, market, 5, dates)
+print(json.dumps(out, default=str))
+"""
+
+
+@pytest.fixture(scope="module")
+def classic():
+    code = f"BONDS = {BONDS!r}\n" + SCRIPT
+    proc = run_classic_script(code, extra_sys_path=[ROOT], timeout=120)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bonds_result(**kw):
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]])
+    return api.portfolio_beta(prices, BONDS["shares"], BONDS["market"], **kw)
+
+
+def test_import_functions_writes_one_vba_function_per_udf(classic):
+    vba = classic["vba"]
+    declared = dict(re.findall(r"^Function (\w+)\(([^)]*)\)", vba, re.M))
+    assert declared == {
+        "asset_betas": "prices, market, Optional dates, Optional frequency, Optional rf",
+        "beta_gap": "prices, shares, market, Optional dates, Optional frequency, Optional rf, Optional as_of",
+        "beta_gap_detail": "prices, shares, market, Optional dates, Optional frequency, Optional rf, Optional as_of",
+        "portbeta_reg": "prices, shares, market, Optional dates, Optional frequency, Optional rf",
+        "portbeta_rolling": "prices, shares, market, window, Optional dates, Optional frequency, Optional rf",
+        "portbeta_stats": "prices, shares, market, Optional dates, Optional frequency, Optional rf, Optional as_of",
+        "portbeta_wtd": "prices, shares, market, Optional dates, Optional frequency, Optional rf, Optional as_of",
+    }
+    names = set(declared) | {a.replace("Optional ", "") for args in declared.values() for a in args.split(", ")}
+    assert not {n.lower() for n in names} & {w.lower() for w in VBA_RESERVED_WORDS}
+
+
+def test_values_as_com_delivers_them(classic):
+    expected = bonds_result()
+    assert classic["reg"] == {"value": expected.reg}
+    assert classic["reg_ranges"] == {"value": expected.reg}
+    assert classic["gap"] == {"value": expected.gap}
+    # a single spilled row reaches VBA as a 1-D array
+    assert classic["betas"]["value"] == pytest.approx(list(expected.asset_betas), abs=1e-15)
+
+
+def test_datetimes_rf_and_as_of(classic):
+    days = np.array([np.datetime64("2024-01-01") + k for k in range(11)])
+    expected = bonds_result(dates=days, rf=0.03, as_of=dt.datetime(2024, 1, 6))
+    assert classic["wtd"] == {"value": expected.wtd}
+
+
+def test_empty_and_error_cells_drop_dates(classic):
+    keep = [r for r in range(11) if r not in (2, 5, 7)]
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]])[keep]
+    expected = api.portfolio_beta(prices, BONDS["shares"], np.array(BONDS["market"])[keep])
+    assert classic["holes"] == {"value": expected.reg}
+    assert classic["holes_ranges"] == {"value": expected.reg}
+
+
+def test_optional_arguments_pointing_at_empty_cells(classic):
+    assert classic["empty_optional"] == {"value": bonds_result().wtd}
+
+
+def test_error_text_reaches_the_cell(classic):
+    assert classic["text"]["error"] == "PortbetaError"
+    assert classic["text"]["message"].startswith("PORTBETA_REG: prices row 3, column 2 holds text 'n/a'")
+
+
+def test_tables_spill_through_the_classic_writer(classic):
+    stats = classic["stats"]["value"]
+    assert stats[0] == ["statistic", "actual holdings", "current weights", "difference", "note"]
+    assert stats[1][0] == "beta" and stats[1][1] == pytest.approx(bonds_result().reg, abs=1e-15)
+    rolling = classic["rolling"]["value"]
+    assert rolling[0] == ["date", "REG", "WTD", "GAP"]
+    assert len(rolling) == 1 + (10 - 5 + 1)
