@@ -188,3 +188,33 @@ def test_large_range_with_holes_never_returns_nan(server, rng):
     got = server("asset_betas", payload, column(market.tolist()))
     assert len(got) == 1 and len(got[0]) == 8
     assert all(isinstance(v, float) and math.isfinite(v) for v in got[0])
+
+
+def no_error_cells(table):
+    return all(not isinstance(v, dict) for row in table for v in row)
+
+
+def test_labelled_tables_spill_with_text_numbers_and_dates(server):
+    from xl_portbeta import api
+
+    stats = server("portbeta_stats", BOND_PRICES, BOND_SHARES, BOND_MARKET, BOND_DATES)
+    assert stats[0] == ["statistic", "actual holdings", "current weights", "difference", "note"]
+    rows = {r[0]: r for r in stats}
+    expected = api.portfolio_stats(
+        np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]), BONDS["shares"], BONDS["market"]
+    )
+    assert rows["beta"][1] == expected.actual.fit.beta
+    assert rows["beta"][2] == expected.current.fit.beta
+    assert rows["first date used"][1] == BOND_DATES[1][0]  # back as a serial date
+    assert no_error_cells(stats), "a NaN would reach Excel as #NUM!"
+    # fewer than 3 periods in a regime: an empty cell ("" in Office.js), not #NUM!
+    short_market = column(["m", 100, 101, 102, 101.5, 103, 104, 105, 106.5, 107, 108, 109])
+    short = {r[0]: r for r in server("portbeta_stats", BOND_PRICES, BOND_SHARES, short_market)}
+    assert short["down-market beta"][1] == ""
+    detail = server("beta_gap_detail", BOND_PRICES, BOND_SHARES, BOND_MARKET)
+    assert [r[0] for r in detail] == ["holding", "Bond A", "Bond B", "total"]
+    assert detail[-1][7] == pytest.approx(expected.result.gap, abs=1e-15)
+    assert detail[-1][1] == "" and no_error_cells(detail)
+    rolling = server("portbeta_rolling", BOND_PRICES, BOND_SHARES, BOND_MARKET, [[4]], BOND_DATES)
+    assert rolling[0] == ["date", "REG", "WTD", "GAP"] and len(rolling) == 1 + 10 - 4 + 1
+    assert rolling[-1][0] == BOND_DATES[-1][0] and no_error_cells(rolling)
