@@ -1,62 +1,275 @@
-"""Command line: ``xl-portbeta demo`` on the bundled real data."""
+"""Command line for desk checks: ``xl-portbeta demo`` and ``xl-portbeta analyze FILE``.
+
+Exit codes: 0 done, 2 bad input (a one-line error on stderr).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
+from pathlib import Path
+from typing import Any
 
-from . import api, datasets
+import numpy as np
+import pandas as pd
+
+from . import api, datasets, sheet
 from .inputs import PortbetaError
 
 __all__ = ["main"]
 
 
-def format_report(result: api.PortfolioBeta, title: str) -> str:
-    """REG, WTD, GAP and a per-holding table, for a terminal."""
+class InputError(Exception):
+    """A bad file, column or option: printed on one line, exit code 2."""
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
+    if value is None:
+        return " " * width
+    if isinstance(value, float):
+        return f"{value:{width}{spec}}" if math.isfinite(value) else f"{'':{width}}"
+    if hasattr(value, "strftime"):
+        return f"{value:%Y-%m-%d}".rjust(width)
+    return str(value).rjust(width)
+
+
+def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) -> str:
+    """REG, WTD, GAP, the statistics table and the per-holding attribution, for a terminal."""
+    result = stats.result
     sample = result.sample
-    first, last = sample.labels[0], sample.labels[-1]
-    span = (
-        f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if hasattr(first, "strftime") else f"rows {first} to {last}"
-    )
     lines = [
         title,
-        f"sample: {span}, {sample.n_returns} {sample.frequency} returns, "
-        f"{len(sample.dropped)} dates dropped for missing data",
-        f"weights as of: {sample.as_of:%Y-%m-%d}" if hasattr(sample.as_of, "strftime") else f"weights as of: row {sample.as_of}",
+        f"sample: {_fmt(sample.labels[0], 0)} to {_fmt(sample.labels[-1], 0)}, {sample.n_returns} "
+        f"{sample.frequency} returns, {len(sample.dropped)} dates dropped for missing data; "
+        f"weights as of {_fmt(sample.as_of, 0)}",
         "",
-        f"  PORTBETA_REG  regression beta of the actual holdings  {result.reg:10.4f}",
+        f"  PORTBETA_REG  regression beta of the actual holdings   {result.reg:10.4f}",
         f"  PORTBETA_WTD  weighted average of the holdings' betas  {result.wtd:10.4f}",
-        f"  BETA_GAP      REG - WTD (weight drift)                {result.gap:10.4f}",
+        f"  BETA_GAP      REG - WTD (weight drift)                 {result.gap:10.4f}",
         "",
-        f"  {'holding':<10} {'weight':>9} {'beta':>9} {'gap part':>10}",
+        "PORTBETA_STATS",
     ]
-    for name, w, b, g in zip(result.names, result.weights, result.asset_betas, result.gap_by_holding):
-        lines.append(f"  {name:<10} {w:9.2%} {b:9.4f} {g:10.4f}")
-    lines.append(f"  {'total':<10} {result.weights.sum():9.2%} {result.wtd:9.4f} {result.gap_by_holding.sum():10.4f}")
+    table = sheet.stats_table(stats)
+    lines.append(f"  {table[0][0]:<32}" + "".join(f"{h:>16}" for h in table[0][1:4]))
+    for row in table[1:]:
+        lines.append(f"  {row[0]:<32}" + "".join(f"  {_fmt(v)}" for v in row[1:4]))
+    lines += ["", "BETA_GAP_DETAIL"]
+    table = sheet.detail_table(detail)
+    specs = [",.0f", ".2%", ".2%", ".4f", ".4f", ".4f", ".4f"]
+    lines.append(f"  {table[0][0]:<10}" + "".join(f"{h:>17}" for h in table[0][1:]))
+    for row in table[1:]:
+        lines.append(f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs)))
     return "\n".join(lines)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (np.floating, np.integer)):
+        return _jsonable(value.item())
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    return value
+
+
+def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, Any]:
+    """The same figures for scripts (``--json``)."""
+    result = stats.result
+    sample = result.sample
+    stat_rows = sheet.stats_table(stats)[1:]
+    return {
+        "reg": result.reg,
+        "wtd": result.wtd,
+        "gap": result.gap,
+        "sample": {
+            "first": _jsonable(sample.labels[0]),
+            "last": _jsonable(sample.labels[-1]),
+            "returns": sample.n_returns,
+            "frequency": sample.frequency,
+            "dropped": [_jsonable(d) for d in sample.dropped],
+            "as_of": _jsonable(sample.as_of),
+        },
+        "stats": {
+            row[0]: {"actual holdings": _jsonable(row[1]), "current weights": _jsonable(row[2])} for row in stat_rows
+        },
+        "holdings": [
+            {
+                "name": name,
+                "shares": _jsonable(detail.shares[k]),
+                "weight": _jsonable(detail.weights[k]),
+                "average_weight": _jsonable(detail.average_weights[k]),
+                "beta": _jsonable(detail.betas[k]),
+                "drift": _jsonable(detail.drift[k]),
+                "interaction": _jsonable(detail.interaction[k]),
+                "contribution": _jsonable(detail.contribution[k]),
+            }
+            for k, name in enumerate(result.names)
+        ],
+    }
+
+
+def analyze(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None, function="xl-portbeta"):
+    stats = api.portfolio_stats(prices, shares, market, dates, frequency, rf, as_of, function=function)
+    detail = api.gap_detail(prices, shares, market, dates, frequency, rf, as_of, function=function)
+    return stats, detail
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_table(path: str) -> pd.DataFrame:
+    """A .csv or .xlsx file's first table: numbers as numbers, other text kept as text.
+
+    Unlike pandas' defaults, only empty cells and Excel error texts (#N/A, ...) are
+    missing: "n/a" or "-" in a price column is an error that names its row, not a hole.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = file.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise InputError(f"{path}: use a .csv or .xlsx file")
+    try:
+        if suffix == ".csv":
+            table = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+        else:
+            table = pd.read_excel(file, engine="openpyxl", dtype=object)
+    except ImportError:
+        raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)") from None
+    except Exception as error:  # any parser's complaint is a bad file, said in one line
+        first = (str(error).splitlines() or [type(error).__name__])[0]
+        raise InputError(f"{path}: cannot be read as a table ({first})") from None
+    return table.apply(_numbers_where_possible)
+
+
+def _numbers_where_possible(column: pd.Series) -> pd.Series:
+    """Numeric text to floats; anything else (text, dates) stays as it is, for the checks."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    return numbers.astype(object).where(numbers.notna() | column.isna(), column)
+
+
+def _column(table: pd.DataFrame, name: str, option: str, path: str) -> str:
+    for column in table.columns:
+        if str(column) == name:
+            return column
+    for column in table.columns:
+        if str(column).strip().lower() == name.strip().lower():
+            return column
+    raise InputError(f"{path}: no column {name!r} for {option} (columns: {', '.join(map(str, table.columns))})")
+
+
+def parse_dates(column: pd.Series, path: str) -> np.ndarray:
+    """Text dates from a file, each one checked (an unreadable one is an error, never dropped)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        parsed = pd.to_datetime(column)
+    else:
+        parsed = pd.to_datetime(column.astype("string"), errors="coerce", format="mixed")
+    bad = parsed.isna() & column.notna()
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{path}: dates row {k + 2} holds {column.iloc[k]!r}, which is not a date")
+    return parsed.to_numpy()
+
+
+def parse_shares(text: str, assets: list[str], path: str) -> Any:
+    """'100,50,20' in column order, 'AAPL=100,MSFT=50' by name (others not held), or a file."""
+    if Path(text).suffix.lower() in (".csv", ".xlsx", ".xlsm"):
+        table = read_table(text)
+        missing = [a for a in assets if a not in map(str, table.columns)]
+        if missing:
+            raise InputError(f"{text}: no shares column for {', '.join(missing)}")
+        return table[[c for c in table.columns if str(c) in assets]][assets]
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        if all("=" in p for p in parts):
+            named = {k.strip(): float(v) for k, v in (p.split("=", 1) for p in parts)}
+            unknown = set(named) - set(assets)
+            if unknown:
+                raise InputError(f"--shares names {', '.join(sorted(unknown))}, not asset columns of {path}")
+            return [[a for a in assets], [named.get(a, 0.0) for a in assets]]
+        return [[float(p) for p in parts]]
+    except ValueError:
+        raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    table = read_table(args.prices)
+    market_col = _column(table, args.market, "--market", args.prices)
+    dates_col = _column(table, args.dates, "--dates", args.prices) if args.dates else None
+    if dates_col is None:
+        dates_col = next((c for c in table.columns if str(c).strip().lower() == "date"), None)
+    rf_col = None
+    rf: Any = 0.0
+    if args.rf is not None:
+        try:
+            rf = float(args.rf.rstrip("%")) / (100 if args.rf.endswith("%") else 1)
+        except ValueError:
+            rf_col = _column(table, args.rf, "--rf", args.prices)
+            rf = table[[rf_col]]
+    assets = [c for c in table.columns if c not in (market_col, dates_col, rf_col)]
+    if not assets:
+        raise InputError(f"{args.prices}: no asset columns besides the market and dates")
+    dates = parse_dates(table[dates_col], args.prices) if dates_col is not None else None
+    as_of: Any = args.as_of
+    if as_of is not None and dates is None:
+        try:
+            as_of = int(as_of)
+        except ValueError:
+            raise InputError(f"--as-of {as_of!r}: without a dates column, give a row number") from None
+    shares = parse_shares(args.shares, [str(a) for a in assets], args.prices)
+    stats, detail = analyze(
+        table[assets], shares, table[[market_col]], dates, args.frequency, rf, as_of, function="xl-portbeta analyze"
+    )
+    if args.json:
+        print(json.dumps(report_dict(stats, detail), indent=2))
+    else:
+        print(format_report(stats, detail, f"{args.prices}: {len(assets)} assets vs. {market_col}"))
+    return 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
     prices, shares, market = datasets.demo_portfolio(args.start, args.end)
-    result = api.portfolio_beta(prices, shares, market, prices.index.to_numpy(), args.frequency)
+    stats, detail = analyze(prices, shares, market, prices.index.to_numpy(), args.frequency, function="xl-portbeta demo")
+    if args.json:
+        print(json.dumps(report_dict(stats, detail), indent=2))
+        return 0
     title = (
         f"Demo: equal-weighted portfolio of {prices.shape[1]} S&P 500 stocks "
         "(whole shares, equal weights on the last date) vs. the S&P 500 index"
     )
-    print(format_report(result, title))
+    print(format_report(stats, detail, title))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="xl-portbeta", description="A portfolio's beta two ways: regression of the actual holdings vs. weighted average."
+        prog="xl-portbeta",
+        description="A portfolio's beta two ways: regression of the actual holdings vs. weighted average.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    frequency = dict(default="daily", choices=["daily", "weekly", "monthly"], help="returns frequency (default daily)")
     demo = commands.add_parser("demo", help="the bundled real portfolio (S&P 500 data shipped with the package)")
     demo.add_argument("--start", default="2022-01-01", help="first date (default 2022-01-01)")
     demo.add_argument("--end", default="2022-12-31", help="last date (default 2022-12-31)")
-    demo.add_argument("--frequency", default="daily", choices=["daily", "weekly", "monthly"])
+    demo.add_argument("--frequency", **frequency)
+    demo.add_argument("--json", action="store_true", help="print JSON for scripts")
     demo.set_defaults(run=run_demo)
+
+    an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")
+    an.add_argument("prices", help="the file; its first row names the columns")
+    an.add_argument("--shares", required=True, help="'100,50,..' in asset column order, 'AAPL=100,MSFT=50', or a holdings .csv")
+    an.add_argument("--market", required=True, help="the column of benchmark levels")
+    an.add_argument("--dates", help="the column of dates (default: a column named 'date', if any)")
+    an.add_argument("--frequency", **frequency)
+    an.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
+    an.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    an.add_argument("--json", action="store_true", help="print JSON for scripts")
+    an.set_defaults(run=run_analyze)
     return parser
 
 
@@ -64,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except PortbetaError as error:
+    except (PortbetaError, InputError) as error:
         print(f"xl-portbeta: {error}", file=sys.stderr)
         return 2
 

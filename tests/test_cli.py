@@ -1,0 +1,123 @@
+"""The command line, run as a user runs it: a subprocess, on real data and on bad files."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xl_portbeta import api
+from xl_portbeta.datasets import demo_portfolio, load_sp500
+
+
+def cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "xl_portbeta.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def prices_csv(tmp_path_factory):
+    """Five bundled stocks and the index in 2021, as a user's CSV: Date, tickers, SP500."""
+    prices, index = load_sp500()
+    frame = prices.loc["2021", ["AAPL", "JPM", "KO", "XOM", "MSFT"]].assign(SP500=index.loc["2021"])
+    frame.index.name = "Date"
+    path = tmp_path_factory.mktemp("cli") / "prices.csv"
+    frame.to_csv(path, date_format="%Y-%m-%d")
+    return path, frame
+
+
+def test_demo_json_matches_the_api():
+    run = cli("demo", "--json")
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    prices, shares, market = demo_portfolio()
+    expected = api.portfolio_beta(prices, shares, market, prices.index.to_numpy())
+    assert out["reg"] == pytest.approx(expected.reg, abs=1e-12)
+    assert out["wtd"] == pytest.approx(expected.wtd, abs=1e-12)
+    assert sum(h["contribution"] for h in out["holdings"]) == pytest.approx(out["gap"], abs=1e-12)
+    assert out["stats"]["beta"]["current weights"] == pytest.approx(expected.wtd, abs=1e-12)
+    assert out["sample"] == {
+        "first": "2022-01-03", "last": "2022-12-28", "returns": 248,
+        "frequency": "daily", "dropped": [], "as_of": "2022-12-28",
+    }  # fmt: skip
+
+
+def test_demo_text_report_has_stats_and_attribution():
+    run = cli("demo")
+    assert run.returncode == 0, run.stderr
+    for needed in ("PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "PORTBETA_STATS", "BETA_GAP_DETAIL",
+                   "standard error of beta", "Blume-adjusted beta", "AAPL", "total"):  # fmt: skip
+        assert needed in run.stdout
+
+
+def test_analyze_csv_by_name_with_rf_and_as_of(prices_csv):
+    path, frame = prices_csv
+    run = cli("analyze", str(path), "--shares", "AAPL=100,JPM=200,XOM=300", "--market", "SP500",
+              "--rf", "2%", "--as-of", "2021-06-30", "--frequency", "weekly", "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    tickers = ["AAPL", "JPM", "KO", "XOM", "MSFT"]
+    expected = api.portfolio_beta(
+        frame[tickers].to_numpy(), [100, 200, 0, 300, 0], frame["SP500"].to_numpy(),
+        frame.index.to_numpy(), "weekly", 0.02, pd.Timestamp("2021-06-30"),
+    )  # fmt: skip
+    assert out["reg"] == pytest.approx(expected.reg, abs=1e-12)
+    assert out["wtd"] == pytest.approx(expected.wtd, abs=1e-12)
+    assert out["sample"]["as_of"] == "2021-06-30" and out["sample"]["frequency"] == "weekly"
+    assert [h["shares"] for h in out["holdings"]] == [100, 200, 0, 300, 0]
+
+
+def test_analyze_xlsx_with_shares_in_column_order(prices_csv, tmp_path):
+    path, frame = prices_csv
+    xlsx = tmp_path / "prices.xlsx"
+    frame.reset_index().to_excel(xlsx, index=False)
+    run = cli("analyze", str(xlsx), "--shares", "1,2,3,4,5", "--market", "SP500", "--json")
+    assert run.returncode == 0, run.stderr
+    expected = api.portfolio_beta(frame.iloc[:, :5].to_numpy(), [1, 2, 3, 4, 5], frame["SP500"].to_numpy())
+    assert json.loads(run.stdout)["reg"] == pytest.approx(expected.reg, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "edit,args,message",
+    [
+        (None, ["--market", "NASDAQ"], "no column 'NASDAQ' for --market"),
+        (None, ["--market", "SP500", "--shares", "1,2"], "shares is 1 x 2: give one row (or column) of 5"),
+        (None, ["--market", "SP500", "--shares", "TSLA=5"], "--shares names TSLA, not asset columns"),
+        (None, ["--market", "SP500", "--shares", "lots"], "--shares 'lots': give numbers"),
+        (None, ["--market", "SP500", "--frequency", "monthly", "--as-of", "2030-01-01"], "as_of 2030-01-01 is outside the dates"),
+        (("KO", 17, "n/a"), ["--market", "SP500"], "prices row 18, column 3 holds text 'n/a'"),
+        (("Date", 4, "someday"), ["--market", "SP500"], "dates row 5 holds 'someday', which is not a date"),
+        (("SP500", 9, 0), ["--market", "SP500"], "market row 10 is 0: market levels must be positive"),
+    ],
+)
+def test_analyze_bad_input_is_one_line_and_exit_2(prices_csv, tmp_path, edit, args, message):
+    path, frame = prices_csv
+    if edit is not None:
+        column, row, value = edit
+        table = frame.reset_index().astype(object)
+        table.loc[row - 1, column] = value
+        path = tmp_path / "edited.csv"
+        table.to_csv(path, index=False)
+    if "--shares" not in args:
+        args = args + ["--shares", "1,1,1,1,1"]
+    run = cli("analyze", str(path), *args)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert message in run.stderr
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("missing.csv", None, "no such file"),
+    ("prices.txt", "a,b\n1,2\n", "use a .csv or .xlsx file"),
+    ("broken.xlsx", "not a zip", "cannot be read as a table"),
+])  # fmt: skip
+def test_unreadable_files(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    run = cli("analyze", str(path), "--shares", "1", "--market", "m")
+    assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
