@@ -8,7 +8,9 @@ first, then ``market_returns``, then weights.
 
 Conventions
 -----------
-- A *return* is a simple return ``p_t / p_{t-1} - 1``.
+- A *return* is a simple return ``p_t / p_{t-1} - 1``, computed as
+  ``(p_t - p_{t-1}) / p_{t-1}``: the difference of two close prices is exact in floating
+  point, so a tiny return keeps all its digits (``p_t / p_{t-1} - 1`` would lose them).
 - A *beta* is the OLS slope, with intercept, of returns on market returns:
   ``cov(r, m) / var(m)``. Covariances are computed on centred data (two passes),
   which keeps about as many digits as the data carry (NIST StRD Norris to 12+).
@@ -53,7 +55,7 @@ def simple_returns(prices: np.ndarray) -> np.ndarray:
     array (T-1,) or (T-1, N)
     """
     prices = np.asarray(prices, dtype=float)
-    return prices[1:] / prices[:-1] - 1.0
+    return np.diff(prices, axis=0) / prices[:-1]
 
 
 def market_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
