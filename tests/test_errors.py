@@ -90,15 +90,15 @@ CASES = {
     ),
     "net value not positive": (
         dict(shares=[[25000, -26000]]),
-        "PORTBETA_REG: the holdings' net value is -48000 on row 2: it must be positive",
+        "PORTBETA_REG: shares and prices give a net value of -48000 on row 2: it must be positive",
     ),
     "too few returns": (
         dict(prices=PRICES[:4], market=MARKET[:3]),
-        "PORTBETA_REG: only 2 returns left: need at least 3",
+        "PORTBETA_REG: prices and market leave only 2 returns: need at least 3",
     ),
     "too few after dropping": (
         dict(prices=[PRICES[0]] + [with_cell(PRICES, r, 0, "")[r] if r > 3 else PRICES[r] for r in range(1, 12)]),
-        "PORTBETA_REG: only 2 returns left after dropping 8 dates with missing data: need at least 3",
+        "PORTBETA_REG: prices and market leave only 2 returns after dropping 8 dates with missing data: need at least 3",
     ),
     "flat market": (
         dict(market=[[1000.0 * 1.01**k] for k in range(11)]),

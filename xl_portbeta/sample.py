@@ -375,7 +375,7 @@ def build_sample(
     labels_all = [pd.Timestamp(d) for d in D] if D is not None else [int(r) for r in rows]
     dropped = tuple(label for label, ok in zip(labels_all, complete) if not ok)
     if not complete.any():
-        raise fail(function, "no date has all the prices it needs: every row has a missing value")
+        raise fail(function, "prices and market have a missing value on every date: no date is complete")
 
     H_clean = np.nan_to_num(H)
     as_of_pos = _resolve_as_of(as_of, function, complete, D, rows) if shares is not None else int(np.flatnonzero(complete)[-1])
@@ -386,7 +386,7 @@ def build_sample(
     n_returns = len(kept) - 1
     if n_returns < MIN_RETURNS:
         reason = f" after dropping {len(dropped)} dates with missing data" if dropped else ""
-        raise fail(function, f"only {max(n_returns, 0)} returns left{reason}: need at least {MIN_RETURNS}")
+        raise fail(function, f"prices and market leave only {max(n_returns, 0)} returns{reason}: need at least {MIN_RETURNS}")
 
     if shares is not None:
         values = core.market_values(P[np.append(kept, as_of_pos)], H_clean[np.append(kept, as_of_pos)]).sum(axis=1)
@@ -395,7 +395,7 @@ def build_sample(
             pos = np.append(kept, as_of_pos)[k]
             raise fail(
                 function,
-                f"the holdings' net value is {values[k]:g} on {_label(labels_all[pos])}: "
+                f"shares and prices give a net value of {values[k]:g} on {_label(labels_all[pos])}: "
                 "it must be positive to define returns and weights",
             )
         weights_as_of = core.weights_at(P[as_of_pos], H_clean[as_of_pos])
