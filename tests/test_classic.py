@@ -39,7 +39,7 @@ def run(name, *args, cell=False):
     except Exception as error:
         return {"error": type(error).__name__, "message": str(error)}
 
-out = {"vba": vba_for(udfs)}
+out = {"vba": vba_for(udfs), "help": import_functions(udfs).macro_options}
 out["reg"] = run("portbeta_reg", prices, shares, market)
 out["reg_ranges"] = run("portbeta_reg", prices, shares, market, cell=True)
 out["wtd"] = run("portbeta_wtd", prices, shares, market, dates, "daily", 0.03, dt.datetime(2024, 1, 6))
@@ -88,6 +88,19 @@ def test_import_functions_writes_one_vba_function_per_udf(classic):
     }
     names = set(declared) | {a.replace("Optional ", "") for args in declared.values() for a in args.split(", ")}
     assert not {n.lower() for n in names} & {w.lower() for w in VBA_RESERVED_WORDS}
+
+
+def test_import_functions_registers_excel_help_for_every_argument(classic):
+    help_by_macro = {h["Macro"].split("!")[-1]: h for h in classic["help"]}
+    assert set(help_by_macro) == {
+        "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
+        "portbeta_stats", "beta_gap_detail", "portbeta_rolling",
+    }  # fmt: skip
+    for name, options in help_by_macro.items():
+        assert len(options["Description"]) > 30, name
+        descriptions = options["ArgumentDescriptions"]
+        assert descriptions and not any("Positional argument" in d for d in descriptions), name
+    assert help_by_macro["portbeta_reg"]["ArgumentDescriptions"][0].startswith("Asset prices")
 
 
 def test_values_as_com_delivers_them(classic):

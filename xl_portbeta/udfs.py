@@ -10,26 +10,41 @@ The Python names are the Excel names in lower case: Office.js shows them upper-c
 and VBA (classic) matches names without regard to case.
 """
 
+import inspect
+
 import xlwings as xw
 
 from . import api, sheet
 
-PRICES = "Asset prices, one row per date (oldest first), one column per asset; an optional first row of names."
-SHARES = "Share counts: one row of N numbers held throughout, or one row per date (a holdings history). Negative = short."
-MARKET = "Benchmark price levels (e.g. the index), one column, same rows as prices."
-DATES = "Optional. Dates of the rows (ascending or descending)."
-FREQUENCY = 'Optional. "daily" (default: every row), "weekly" or "monthly" (last row of each calendar period; needs dates).'
-RF = "Optional. Annual risk-free rate (0.05 for 5%): one number, or one per row. A constant rate changes no beta."
-AS_OF = "Optional. Date whose holdings set the weights (without dates: the row number). Default: the last row."
+# what ``from xl_portbeta.udfs import *`` (xlwings Lite's main.py) brings in
+__all__ = [
+    "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
+    "portbeta_stats", "beta_gap_detail", "portbeta_rolling",
+]  # fmt: skip
+
+# Excel's help for each argument; every function takes them in this order.
+ARGUMENT_HELP = {
+    "prices": "Asset prices, one row per date (oldest first), one column per asset; an optional first row of names.",
+    "shares": "Share counts: one row of N numbers held throughout, or one row per date (a holdings history). Negative = short.",
+    "market": "Benchmark price levels (e.g. the index), one column, same rows as prices.",
+    "window": "Number of returns in each window, e.g. 252 for a year of daily returns.",
+    "dates": "Optional. Dates of the rows (ascending or descending).",
+    "frequency": 'Optional. "daily" (default: every row), "weekly" or "monthly" (last row of each calendar period; needs dates).',
+    "rf": "Optional. Annual risk-free rate (0.05 for 5%): one number, or one per row. A constant rate changes no beta.",
+    "as_of": "Optional. Date whose holdings set the weights (without dates: the row number). Default: the last row.",
+}
+
+
+def ranges(func):
+    """Declare every argument ``"raw"`` (unconverted: inputs.py reads both runtimes' cells)
+    with its Excel help."""
+    for name in inspect.signature(func).parameters:
+        func = xw.arg(name, "raw", doc=ARGUMENT_HELP[name])(func)
+    return func
 
 
 @xw.func
-@xw.arg("prices", "raw", doc=PRICES)
-@xw.arg("shares", "raw", doc=SHARES)
-@xw.arg("market", "raw", doc=MARKET)
-@xw.arg("dates", "raw", doc=DATES)
-@xw.arg("frequency", "raw", doc=FREQUENCY)
-@xw.arg("rf", "raw", doc=RF)
+@ranges
 def portbeta_reg(prices, shares, market, dates=None, frequency="daily", rf=0.0):
     """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, function="PORTBETA_REG")
@@ -37,13 +52,7 @@ def portbeta_reg(prices, shares, market, dates=None, frequency="daily", rf=0.0):
 
 
 @xw.func
-@xw.arg("prices", "raw", doc=PRICES)
-@xw.arg("shares", "raw", doc=SHARES)
-@xw.arg("market", "raw", doc=MARKET)
-@xw.arg("dates", "raw", doc=DATES)
-@xw.arg("frequency", "raw", doc=FREQUENCY)
-@xw.arg("rf", "raw", doc=RF)
-@xw.arg("as_of", "raw", doc=AS_OF)
+@ranges
 def portbeta_wtd(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function="PORTBETA_WTD")
@@ -51,13 +60,7 @@ def portbeta_wtd(prices, shares, market, dates=None, frequency="daily", rf=0.0, 
 
 
 @xw.func
-@xw.arg("prices", "raw", doc=PRICES)
-@xw.arg("shares", "raw", doc=SHARES)
-@xw.arg("market", "raw", doc=MARKET)
-@xw.arg("dates", "raw", doc=DATES)
-@xw.arg("frequency", "raw", doc=FREQUENCY)
-@xw.arg("rf", "raw", doc=RF)
-@xw.arg("as_of", "raw", doc=AS_OF)
+@ranges
 def beta_gap(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function="BETA_GAP")
@@ -65,11 +68,7 @@ def beta_gap(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_o
 
 
 @xw.func
-@xw.arg("prices", "raw", doc=PRICES)
-@xw.arg("market", "raw", doc=MARKET)
-@xw.arg("dates", "raw", doc=DATES)
-@xw.arg("frequency", "raw", doc=FREQUENCY)
-@xw.arg("rf", "raw", doc=RF)
+@ranges
 def asset_betas(prices, market, dates=None, frequency="daily", rf=0.0):
     """Each asset's OLS beta on the market, as one row in the column order of prices (spills)."""
     betas, _ = api.asset_betas(prices, market, dates, frequency, rf, function="ASSET_BETAS")
@@ -77,13 +76,7 @@ def asset_betas(prices, market, dates=None, frequency="daily", rf=0.0):
 
 
 @xw.func
-@xw.arg("prices", "raw", doc=PRICES)
-@xw.arg("shares", "raw", doc=SHARES)
-@xw.arg("market", "raw", doc=MARKET)
-@xw.arg("dates", "raw", doc=DATES)
-@xw.arg("frequency", "raw", doc=FREQUENCY)
-@xw.arg("rf", "raw", doc=RF)
-@xw.arg("as_of", "raw", doc=AS_OF)
+@ranges
 def portbeta_stats(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights (spills)."""
     stats = api.portfolio_stats(prices, shares, market, dates, frequency, rf, as_of, function="PORTBETA_STATS")
@@ -91,13 +84,7 @@ def portbeta_stats(prices, shares, market, dates=None, frequency="daily", rf=0.0
 
 
 @xw.func
-@xw.arg("prices", "raw", doc=PRICES)
-@xw.arg("shares", "raw", doc=SHARES)
-@xw.arg("market", "raw", doc=MARKET)
-@xw.arg("dates", "raw", doc=DATES)
-@xw.arg("frequency", "raw", doc=FREQUENCY)
-@xw.arg("rf", "raw", doc=RF)
-@xw.arg("as_of", "raw", doc=AS_OF)
+@ranges
 def beta_gap_detail(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """One row per holding: weights, beta, and its part of BETA_GAP (drift + interaction); a total row equals BETA_GAP (spills)."""
     detail = api.gap_detail(prices, shares, market, dates, frequency, rf, as_of, function="BETA_GAP_DETAIL")
@@ -105,13 +92,7 @@ def beta_gap_detail(prices, shares, market, dates=None, frequency="daily", rf=0.
 
 
 @xw.func
-@xw.arg("prices", "raw", doc=PRICES)
-@xw.arg("shares", "raw", doc=SHARES)
-@xw.arg("market", "raw", doc=MARKET)
-@xw.arg("window", "raw", doc="Number of returns in each window, e.g. 252 for a year of daily returns.")
-@xw.arg("dates", "raw", doc=DATES)
-@xw.arg("frequency", "raw", doc=FREQUENCY)
-@xw.arg("rf", "raw", doc=RF)
+@ranges
 def portbeta_rolling(prices, shares, market, window, dates=None, frequency="daily", rf=0.0):
     """One row per window end: date, REG, WTD (weights at that window's end) and GAP (spills)."""
     rolling = api.rolling_portfolio_beta(prices, shares, market, window, dates, frequency, rf, function="PORTBETA_ROLLING")
