@@ -70,7 +70,7 @@ def test_every_udf_works_with_files_sockets_processes_and_environment_blocked(se
     shares = [BONDS["shares"]]
     dates = [[dt.datetime(2024, 1, 1) + dt.timedelta(days=k)] for k in range(11)]
     assert np.isfinite(udfs.portbeta_reg(prices, shares, market, dates, "daily", 0.02))
-    assert np.isfinite(udfs.portbeta_wtd(prices, shares, market, dates, "weekly", 0.02, dates[-3][0]))
+    assert np.isfinite(udfs.portbeta_wtd(prices, shares, market, dates, "daily", 0.02, dates[-3][0]))
     assert np.isfinite(udfs.beta_gap(prices, shares, market))
     assert len(udfs.asset_betas(prices, market)[0]) == 2
     assert udfs.portbeta_stats(prices, shares, market, dates)[1][0] == "beta"
