@@ -1,0 +1,585 @@
+"""The demo workbook (workbook/xl_portbeta_demo.xlsx), checked four ways.
+
+(a) LibreOffice Calc recalculates it headless and every native cross-check cell
+    (SLOPE, SUMPRODUCT, returns columns, the valuation) agrees with the Python core to
+    1e-9; the two-bond figures also agree with a hand derivation by statsmodels OLS.
+(b) Every add-in formula refers to the ranges that hold the data it names: the ranges
+    are found independently (by the sheet's own "Date" header, tickers and "Shares
+    held" label), their contents equal the bundled data, and the formula's arguments
+    evaluated by the UDF module itself give the Python core's figures.
+(c) Building twice gives the same workbook.
+(d) The committed workbook (and cells.json) equal a fresh build.
+
+How LibreOffice recalculates: the workbook, as written by openpyxl, holds formulas
+and NO cached values. The test copies it to a temporary directory and runs::
+
+    soffice -env:UserInstallation=file:///<tmp>/lo-profile --headless \
+        --convert-to xlsx:"Calc MS Excel 2007 XML" --outdir <tmp>/out <tmp>/xl_portbeta_demo.xlsx
+
+with a fresh user profile (one per run, so parallel runs don't clash) whose
+registrymodifications.xcu sets Calc > Formula > Load > OOXMLRecalcMode = 0 ("always
+recalculate" on loading an Excel file; the default, 1, keeps cached values as they are).
+The output's cells are read with openpyxl ``data_only=True``: numbers there can only
+come from LibreOffice's own calculation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
+
+import xl_portbeta
+from xl_portbeta import api, core, datasets, udfs
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKBOOK_DIR = ROOT / "workbook"
+BUILDER = WORKBOOK_DIR / "build_workbook.py"
+COMMITTED = WORKBOOK_DIR / "xl_portbeta_demo.xlsx"
+COMMITTED_CELLS = WORKBOOK_DIR / "cells.json"
+
+TOL = 1e-9
+
+# --- the data, written out again here (not taken from the builder) -----------------------
+
+BOND_A = [100, 96, 102, 88, 96, 101, 120, 110, 105, 107, 106]
+BOND_B = [98, 102, 88, 95, 105, 100, 101, 99, 104, 108, 112]
+BOND_MARKET = [1000, 1004, 1000, 1010, 1020, 1000, 990, 995, 1005, 1025, 1035]
+BOND_SHARES = [25000, 65000]
+BOND_DATES = pd.bdate_range("2024-01-02", periods=11)
+ROLLING_WINDOW = 252
+RF, MRP, CASH_FLOW = 0.02, 0.08, 10.0
+
+#: Excel argument order of each function (the Python parameter names of xl_portbeta.udfs).
+SIGNATURES = {
+    "PORTBETA_REG": ["prices", "shares", "market", "dates", "frequency", "rf"],
+    "PORTBETA_WTD": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+    "BETA_GAP": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+    "ASSET_BETAS": ["prices", "market", "dates", "frequency", "rf"],
+    # Being written alongside the workbook: the order the workbook assumes.
+    "PORTBETA_STATS": ["prices", "shares", "market", "dates"],
+    "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates"],
+    "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates"],
+}
+ROW_ALIGNED = ("prices", "market", "dates")
+
+
+def load_builder():
+    spec = importlib.util.spec_from_file_location("build_workbook", BUILDER)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def bond_data():
+    prices = pd.DataFrame({"Bond A": BOND_A, "Bond B": BOND_B}, index=BOND_DATES, dtype=float)
+    market = pd.Series(BOND_MARKET, index=BOND_DATES, dtype=float, name="Market")
+    return prices, np.array(BOND_SHARES, dtype=float), market
+
+
+def sheet_data(sheet: str):
+    """(prices DataFrame, shares, market Series) that a data sheet must hold."""
+    if sheet == "Bonds":
+        return bond_data()
+    if sheet == "Portfolio":
+        return datasets.demo_portfolio()
+    if sheet == "Rolling":
+        _, shares, _ = datasets.demo_portfolio()
+        prices, _, market = datasets.demo_portfolio("2015-01-01", "2022-12-28")
+        return prices, shares, market
+    raise KeyError(sheet)
+
+
+# --- what the Python core says each native cell must hold --------------------------------
+
+
+def core_figures(prices: pd.DataFrame, shares: np.ndarray, market: pd.Series) -> dict[str, np.ndarray]:
+    result = xl_portbeta.portfolio_beta(prices, shares, market, prices.index.to_numpy())
+    returns = api.excess_returns(result.sample)  # rf = 0: plain simple returns
+    own_betas, _ = xl_portbeta.asset_betas(prices, market, prices.index.to_numpy())
+    np.testing.assert_allclose(own_betas, result.asset_betas, rtol=0, atol=1e-14)
+    values = core.market_values(result.sample.prices, result.sample.holdings).sum(axis=1)
+    return {
+        "reg": np.array(result.reg),
+        "wtd": np.array(result.wtd),
+        "gap": np.array(result.gap),
+        "reg_mistake": np.array(core.beta(returns.market, returns.portfolio)),
+        "asset_betas": result.asset_betas,
+        "asset_betas_mistake": np.array([core.beta(returns.market, a) for a in returns.assets.T]),
+        "weights": result.weights,
+        "asset_returns": returns.assets,
+        "market_returns": returns.market,
+        "portfolio_value": values,
+        "portfolio_returns": returns.portfolio,
+    }
+
+
+def expected_native() -> dict[str, dict[str, np.ndarray]]:
+    bonds = core_figures(*bond_data())
+    portfolio = core_figures(*sheet_data("Portfolio"))
+    del portfolio["asset_betas_mistake"]  # shown for the two bonds only
+    prices, shares, market = sheet_data("Rolling")
+    P, M = prices.to_numpy(), market.to_numpy()
+    n = len(P) - 1 - ROLLING_WINDOW + 1
+    rolling_reg = np.array(
+        [xl_portbeta.portfolio_beta(P[k : k + ROLLING_WINDOW + 1], shares, M[k : k + ROLLING_WINDOW + 1]).reg
+         for k in range(n)]
+    )
+    full = core_figures(prices, shares, market)
+    rolling = {
+        "rolling_dates": np.array(prices.index[ROLLING_WINDOW:].to_pydatetime()),
+        "rolling_reg": rolling_reg,
+        "market_returns": full["market_returns"],
+        "portfolio_value": full["portfolio_value"],
+        "portfolio_returns": full["portfolio_returns"],
+    }
+    reg, wtd = float(bonds["reg"]), float(bonds["wtd"])
+    k_reg, k_wtd = RF + reg * MRP, RF + wtd * MRP
+    pv_reg, pv_wtd = CASH_FLOW / k_reg, CASH_FLOW / k_wtd
+    valuation = {
+        "beta_reg": reg, "beta_wtd": wtd, "beta_diff": reg - wtd,
+        "k_reg": k_reg, "k_wtd": k_wtd, "k_diff": k_reg - k_wtd,
+        "pv_reg": pv_reg, "pv_wtd": pv_wtd, "pv_diff": pv_reg - pv_wtd,
+        "pv_diff_pct": (pv_reg - pv_wtd) / pv_wtd,
+    }
+    valuation = {k: np.array(v) for k, v in valuation.items()}
+    return {"Bonds": bonds, "Portfolio": portfolio, "Rolling": rolling, "Valuation": valuation}
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def builder():
+    return load_builder()
+
+
+@pytest.fixture(scope="module")
+def cells() -> dict:
+    return json.loads(COMMITTED_CELLS.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def committed_book():
+    return openpyxl.load_workbook(COMMITTED)
+
+
+@pytest.fixture(scope="module")
+def fresh_build(builder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("build1")
+    path = out / COMMITTED.name
+    record = builder.build(path, out / COMMITTED_CELLS.name)
+    return path, record
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return expected_native()
+
+
+def recalc_profile(directory: Path) -> Path:
+    """A LibreOffice user profile that recalculates every Excel file it loads."""
+    user = directory / "user"
+    user.mkdir(parents=True)
+    (user / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+        '<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>\n'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+        '<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>\n'
+        "</oor:items>\n",
+        encoding="utf-8",
+    )
+    return directory
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory):
+    """The committed workbook after LibreOffice Calc has recalculated it (values only)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip(
+            "LibreOffice is not installed (no 'soffice' on PATH): the workbook's native formulas "
+            "cannot be recalculated here. CI installs it (Debian package libreoffice-calc)."
+        )
+    work = tmp_path_factory.mktemp("lo")
+    source = work / COMMITTED.name
+    shutil.copyfile(COMMITTED, source)
+    profile = recalc_profile(work / f"profile-{uuid.uuid4().hex}")
+    out = work / "out"
+    command = [
+        soffice,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        "xlsx:Calc MS Excel 2007 XML",
+        "--outdir",
+        str(out),
+        str(source),
+    ]
+    env = dict(os.environ, HOME=str(work))  # nothing of the real user's LibreOffice is touched
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=env)
+    result = out / COMMITTED.name
+    assert done.returncode == 0 and result.exists(), (
+        f"LibreOffice failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    )
+    return openpyxl.load_workbook(result, data_only=True)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def read_block(ws, ref: str) -> list[list]:
+    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    return [
+        [ws.cell(row=r, column=c).value for c in range(min_col, max_col + 1)]
+        for r in range(min_row, max_row + 1)
+    ]
+
+
+def as_numbers(block: list[list], where: str) -> np.ndarray:
+    bad = [(i, j, v) for i, row in enumerate(block) for j, v in enumerate(row)
+           if not isinstance(v, (int, float)) or isinstance(v, bool)]
+    assert not bad, f"{where}: not numbers after recalculation (first: {bad[:3]})"
+    return np.array(block, dtype=float)
+
+
+def split_args(formula: str) -> tuple[str, list[str]]:
+    m = re.fullmatch(r"=([A-Z][A-Z0-9_.]*)\((.*)\)", formula)
+    assert m, f"not a single function call: {formula!r}"
+    body = m.group(2)
+    assert "(" not in body and '"' not in body, f"unexpected nesting in {formula!r}"
+    return m.group(1), [a.strip() for a in body.split(",")] if body else []
+
+
+def find_data_layout(ws) -> dict:
+    """Where the sheet's data are, found from its own labels (not from cells.json)."""
+    hits = [c for row in ws.iter_rows(min_row=1, max_row=30) for c in row if c.value == "Date"]
+    assert len(hits) == 1, f"{ws.title}: expected one 'Date' header, found {[c.coordinate for c in hits]}"
+    header, date_col = hits[0].row, hits[0].column
+    names, c = [], date_col + 1
+    while ws.cell(row=header, column=c).value not in ("Market", "S&P 500"):
+        value = ws.cell(row=header, column=c).value
+        assert isinstance(value, str) and value, f"{ws.title}: header ends before the market column"
+        names.append(value)
+        c += 1
+    market_col = c
+    last = header
+    while isinstance(ws.cell(row=last + 1, column=date_col).value, dt.datetime):
+        last += 1
+    assert ws.cell(row=header - 1, column=date_col - 1 if date_col > 1 else 1).value == "Shares held"
+    return {
+        "header": header, "first": header + 1, "last": last, "date_col": date_col,
+        "asset_cols": (date_col + 1, date_col + len(names)), "market_col": market_col,
+        "shares_row": header - 1, "names": names,
+    }
+
+
+def snapshot(path: Path) -> dict:
+    """Everything a person sees in the workbook's cells, sheet by sheet."""
+    wb = openpyxl.load_workbook(path)
+    out = {"sheets": wb.sheetnames}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if isinstance(v, ArrayFormula):
+                    v = ("array", v.ref, v.text)
+                if v is None and c.number_format == "General":
+                    continue
+                cells[c.coordinate] = (v, c.number_format, c.font.b, c.fill.fgColor.rgb)
+        out[ws.title] = {
+            "cells": cells,
+            "freeze": ws.freeze_panes,
+            "widths": {k: d.width for k, d in sorted(ws.column_dimensions.items()) if d.width},
+            "charts": [[(s.val.numRef.f, s.cat.numRef.f if s.cat and s.cat.numRef else None) for s in ch.series]
+                       for ch in ws._charts],
+        }
+    out["properties"] = (wb.properties.created, wb.properties.modified, wb.properties.creator)
+    return out
+
+
+def udf_entries(cells: dict):
+    for sheet, rec in cells["sheets"].items():
+        for entry in rec["udfs"]:
+            yield sheet, entry
+
+
+# --- (a) LibreOffice recalculates the native cross-checks --------------------------------------
+
+
+def test_native_cells_have_no_cached_values(cells):
+    """So whatever numbers LibreOffice hands back, it computed them itself."""
+    wb = openpyxl.load_workbook(COMMITTED, data_only=True)
+    for sheet, rec in cells["sheets"].items():
+        for key, ref in rec["native"].items():
+            values = [v for row in read_block(wb[sheet], ref) for v in row]
+            assert all(v is None for v in values), f"{sheet}!{ref} ({key}) has cached values"
+
+
+def test_every_native_cell_has_a_check(cells, expected):
+    for sheet, rec in cells["sheets"].items():
+        assert set(rec["native"]) == set(expected.get(sheet, {})), sheet
+
+
+def test_libreoffice_recalculation_matches_python_core(recalculated, cells, expected):
+    checked = 0
+    for sheet, figures in expected.items():
+        ws = recalculated[sheet]
+        for key, want in figures.items():
+            ref = cells["sheets"][sheet]["native"][key]
+            block = read_block(ws, ref)
+            where = f"{sheet}!{ref} ({key})"
+            if key == "rolling_dates":
+                got = [row[0] for row in block]
+                assert got == list(want), where
+                checked += len(got)
+                continue
+            got = as_numbers(block, where)
+            want = np.asarray(want, dtype=float)
+            got = got.reshape(want.shape) if got.size == want.size else got
+            assert got.shape == want.shape, f"{where}: shape {got.shape} != {want.shape}"
+            # LibreOffice stores 15 significant digits: money values get a relative check.
+            rtol = 1e-12 if key == "portfolio_value" else 0.0
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=TOL if not rtol else 0, err_msg=where)
+            checked += got.size
+    assert checked > 10_000
+
+
+def test_bonds_native_cells_match_hand_derivation(recalculated, cells):
+    """OLS by statsmodels, weights by hand: the two-bond figures without xl_portbeta."""
+    sm = pytest.importorskip("statsmodels.api")
+    prices = np.array([BOND_A, BOND_B], dtype=float).T
+    market = np.array(BOND_MARKET, dtype=float)
+    shares = np.array(BOND_SHARES, dtype=float)
+    value = prices @ shares
+    r_port = value[1:] / value[:-1] - 1
+    r_mkt = market[1:] / market[:-1] - 1
+    r_bonds = prices[1:] / prices[:-1] - 1
+    X = sm.add_constant(r_mkt)
+    reg = sm.OLS(r_port, X).fit().params[1]
+    slopes = np.array([sm.OLS(r_bonds[:, j], X).fit().params[1] for j in range(2)])
+    weights = shares * prices[-1] / value[-1]
+    wtd = weights @ slopes
+    swapped = np.array([sm.OLS(r_mkt, sm.add_constant(r_bonds[:, j])).fit().params[1] for j in range(2)])
+
+    ws, native = recalculated["Bonds"], cells["sheets"]["Bonds"]["native"]
+    get = lambda key: as_numbers(read_block(ws, native[key]), key).ravel()  # noqa: E731
+    np.testing.assert_allclose(get("reg"), [reg], rtol=0, atol=TOL)
+    np.testing.assert_allclose(get("asset_betas"), slopes, rtol=0, atol=TOL)
+    np.testing.assert_allclose(get("weights"), weights, rtol=0, atol=TOL)
+    np.testing.assert_allclose(get("wtd"), [wtd], rtol=0, atol=TOL)
+    np.testing.assert_allclose(get("gap"), [reg - wtd], rtol=0, atol=TOL)
+    np.testing.assert_allclose(get("asset_betas_mistake"), swapped, rtol=0, atol=TOL)
+    # The point of the example: the two betas differ, and the mistake is far from the truth.
+    assert abs(reg - wtd) > 0.05
+    assert np.all(np.abs(swapped - slopes) > 1)
+    # And the valuation sheet moves with the inputs as CAPM says.
+    v = recalculated["Valuation"]
+    assert (v["B4"].value, v["B5"].value, v["B6"].value) == (RF, MRP, CASH_FLOW)
+    assert abs(v["B11"].value - CASH_FLOW / (RF + reg * MRP)) < TOL
+
+
+# --- (b) the add-in's formulas point at the data they name ----------------------------------------
+
+
+def test_udf_formulas_refer_to_their_data(committed_book, cells):
+    seen = set()
+    for sheet, entry in udf_entries(cells):
+        ws = committed_book[sheet]
+        cell = ws[entry["cell"]]
+        where = f"{sheet}!{entry['cell']}"
+        assert isinstance(cell.value, ArrayFormula), f"{where} is not a dynamic-array formula"
+        assert cell.value.ref == entry["spill"], where
+        function, args = split_args(cell.value.text)
+        assert function == entry["function"], where
+        seen.add(function)
+        names = SIGNATURES[function][: len(args)]
+        python = getattr(udfs, function.lower(), None)
+        if python is not None:  # the real signature wins where the function exists already
+            params = list(inspect.signature(python).parameters)
+            assert params[: len(args)] == names, f"{function}: the workbook assumes {names}, udfs has {params}"
+        layout = find_data_layout(ws)
+        first_rows = {}
+        for name, text in zip(names, args):
+            if name == "window":
+                assert text == str(ROLLING_WINDOW), where
+                continue
+            assert name in ("prices", "shares", "market", "dates"), f"{where}: unexpected argument {name}"
+            min_col, min_row, max_col, max_row = range_boundaries(text.replace("$", ""))
+            a0, a1 = layout["asset_cols"]
+            if name == "shares":
+                assert (min_row, max_row) == (layout["shares_row"],) * 2, f"{where}: shares {text}"
+                assert (min_col, max_col) == (a0, a1), f"{where}: shares {text} are not the asset columns"
+                continue
+            want_cols = {"prices": (a0, a1), "market": (layout["market_col"],) * 2,
+                         "dates": (layout["date_col"],) * 2}[name]
+            assert (min_col, max_col) == want_cols, f"{where}: {name} {text} columns"
+            assert min_row in (layout["header"], layout["first"]), f"{where}: {name} {text} starts on row {min_row}"
+            assert max_row == layout["last"], f"{where}: {name} {text} ends on row {max_row}, data on {layout['last']}"
+            first_rows[name] = min_row
+        assert len(set(first_rows.values())) == 1, f"{where}: ranges start on different rows {first_rows}"
+        assert entry["args"] == dict(zip([n for n in names if n != "window"],
+                                          [a for n, a in zip(names, args) if n != "window"])), where
+        ranges = cells["sheets"][sheet]["ranges"]  # the ranges whose contents the next test checks
+        assert all(ranges[k] == v for k, v in entry["args"].items()), where
+    assert seen == set(SIGNATURES)
+
+
+@pytest.mark.parametrize("sheet", ["Bonds", "Portfolio", "Rolling"])
+def test_data_ranges_hold_the_data(committed_book, cells, sheet):
+    """The named ranges (and so the formulas' arguments) hold exactly the source data."""
+    ws = committed_book[sheet]
+    prices, shares, market = sheet_data(sheet)
+    ranges = cells["sheets"][sheet]["ranges"]
+    block = read_block(ws, ranges["prices"])
+    assert block[0] == list(prices.columns)
+    np.testing.assert_array_equal(np.array(block[1:], dtype=float), prices.to_numpy())
+    np.testing.assert_array_equal(np.array(read_block(ws, ranges["shares"]), dtype=float).ravel(), shares)
+    column = [row[0] for row in read_block(ws, ranges["market"])]
+    assert isinstance(column[0], str)
+    np.testing.assert_array_equal(np.array(column[1:], dtype=float), market.to_numpy())
+    dates = [row[0] for row in read_block(ws, ranges["dates"])]
+    assert dates[0] == "Date" and dates[1:] == list(prices.index.to_pydatetime())
+    min_col, min_row, _, max_row = range_boundaries(ranges["dates"])
+    assert {ws.cell(row=r, column=min_col).number_format for r in range(min_row + 1, max_row + 1)} == {"yyyy-mm-dd"}
+
+
+def test_udfs_evaluated_on_their_ranges_give_the_core_figures(committed_book, cells, expected):
+    """Call each formula's function from xl_portbeta.udfs with the cells its arguments name,
+    as Excel would: the figures are the Python core's on the source data."""
+    for sheet, entry in udf_entries(cells):
+        python = getattr(udfs, entry["function"].lower(), None)
+        if python is None:
+            continue  # not written yet: its ranges are still checked above
+        ws = committed_book[sheet]
+        kwargs = {k: read_block(ws, ref) for k, ref in entry["args"].items()}
+        kwargs.update(entry["literals"])
+        got = python(**kwargs)
+        prices, shares, market = sheet_data(sheet)
+        where = f"{sheet}!{entry['cell']} {entry['formula']}"
+        if entry["function"] in ("PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS"):
+            result = xl_portbeta.portfolio_beta(prices, shares, market, prices.index.to_numpy())
+            want = {"PORTBETA_REG": result.reg, "PORTBETA_WTD": result.wtd, "BETA_GAP": result.gap,
+                    "ASSET_BETAS": [list(result.asset_betas)]}[entry["function"]]
+            np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
+                                       rtol=0, atol=1e-12, err_msg=where)
+        else:  # a table: it must fit the room left for its spill
+            table = got.values.tolist() if hasattr(got, "values") else got
+            rows, cols = len(table), max(len(r) for r in table)
+            min_col, min_row, max_col, max_row = range_boundaries(entry["spill"])
+            if entry["function"] == "PORTBETA_ROLLING":
+                assert (rows, cols) == (max_row - min_row + 1, max_col - min_col + 1), where
+                # date and REG of each window: the window argument is where the function reads it
+                assert [r[0] for r in table[1:]] == list(expected["Rolling"]["rolling_dates"]), where
+                np.testing.assert_allclose([r[1] for r in table[1:]], expected["Rolling"]["rolling_reg"],
+                                           rtol=0, atol=1e-12, err_msg=where)
+            else:
+                reserved = cells["sheets"][sheet]["layout"]["spill_reserved"][entry["what"]]
+                rc0, rr0, rc1, rr1 = range_boundaries(reserved)
+                assert rows <= rr1 - rr0 + 1 and cols <= rc1 - rc0 + 1, f"{where}: {rows} x {cols} overflows"
+
+
+def test_spill_areas_are_empty(committed_book, cells):
+    """Nothing blocks a table's spill (Excel would show #SPILL!)."""
+    for sheet, entry in udf_entries(cells):
+        ws = committed_book[sheet]
+        areas = [entry["spill"]]
+        reserved = cells["sheets"][sheet]["layout"].get("spill_reserved", {}).get(entry["what"])
+        if reserved:
+            areas.append(reserved)
+        for area in areas:
+            min_col, min_row, max_col, max_row = range_boundaries(area)
+            for r in range(min_row, max_row + 1):
+                for c in range(min_col, max_col + 1):
+                    if (r, c) != (ws[entry["cell"]].row, ws[entry["cell"]].column):
+                        assert ws.cell(row=r, column=c).value is None, f"{sheet}!{get_column_letter(c)}{r} blocks {area}"
+
+
+def test_rolling_chart_plots_the_spill(committed_book, cells):
+    ws = committed_book["Rolling"]
+    (entry,) = cells["sheets"]["Rolling"]["udfs"]
+    min_col, min_row, max_col, max_row = range_boundaries(entry["spill"])
+    n_returns = len(sheet_data("Rolling")[0]) - 1
+    assert max_row - min_row == n_returns - ROLLING_WINDOW + 1  # header + one row per window
+    (chart,) = ws._charts
+    assert [s.tx.v for s in chart.series] == ["REG", "WTD", "GAP"]
+
+    def column(c: int) -> str:  # the spill's data rows in column c, under its header row
+        letter = get_column_letter(c)
+        return f"'Rolling'!${letter}${min_row + 1}:${letter}${max_row}"
+
+    for j, s in enumerate(chart.series):
+        assert s.val.numRef.f == column(min_col + 1 + j)
+        assert s.cat.numRef.f == column(min_col)
+
+
+def test_workbook_config_for_classic_xlwings(committed_book):
+    """The keys xlwings' VBA reads (GetConfigFromSheet: column A from A1 down, values in B)."""
+    ws = committed_book["xlwings.conf"]
+    keys = {}
+    r = 1
+    while ws.cell(row=r, column=1).value not in (None, ""):
+        keys[str(ws.cell(row=r, column=1).value).upper()] = ws.cell(row=r, column=2).value
+        r += 1
+    assert keys == {"UDF MODULES": "xl_portbeta.udfs"}
+    assert importlib.util.find_spec(keys["UDF MODULES"]) is not None
+    addin = Path(importlib.util.find_spec("xlwings").origin).parent / "addin" / "Main.bas"
+    if addin.exists():
+        assert 'GetConfig("UDF MODULES")' in addin.read_text(errors="replace")
+
+
+def test_formats(committed_book):
+    bonds = committed_book["Bonds"]
+    assert bonds.freeze_panes == "A5"
+    assert committed_book["Portfolio"].freeze_panes and committed_book["Rolling"].freeze_panes
+    assert bonds["A5"].number_format == "yyyy-mm-dd" and isinstance(bonds["A5"].value, dt.datetime)
+    assert bonds["N5"].number_format == "0.0000"
+    assert bonds["M14"].number_format.endswith("%") and bonds["F6"].number_format.endswith("%")
+    for ws in committed_book.worksheets:
+        assert any(d.width for d in ws.column_dimensions.values()), ws.title
+
+
+# --- (c) and (d) reproducible, and committed as built ---------------------------------------------
+
+
+def test_build_is_reproducible(builder, fresh_build, tmp_path):
+    first, record = fresh_build
+    second = tmp_path / COMMITTED.name
+    record2 = builder.build(second, tmp_path / COMMITTED_CELLS.name)
+    assert record2 == record
+    assert snapshot(second) == snapshot(first)
+    assert second.read_bytes() == first.read_bytes()  # fixed times: even the bytes agree
+
+
+def test_committed_workbook_is_a_fresh_build(fresh_build, cells):
+    path, record = fresh_build
+    assert cells == json.loads(json.dumps(record)), "cells.json is stale: run python workbook/build_workbook.py"
+    fresh, committed = snapshot(path), snapshot(COMMITTED)
+    assert fresh["sheets"] == committed["sheets"]
+    for name in fresh["sheets"]:
+        diff = {k for k in set(fresh[name]["cells"]) | set(committed[name]["cells"])
+                if fresh[name]["cells"].get(k) != committed[name]["cells"].get(k)}
+        assert not diff, f"{name}: committed workbook differs from a fresh build at {sorted(diff)[:10]}"
+        assert fresh[name] == committed[name], name
+    assert fresh == committed, "run python workbook/build_workbook.py and commit the result"
