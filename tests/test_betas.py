@@ -242,3 +242,28 @@ def test_result_is_immutable(bonds):
         result.reg = 0.0
     with pytest.raises(ValueError):
         result.weights[0] = 0.5
+
+
+@pytest.mark.parametrize("kind", ["constant", "history", "history with rf"])
+def test_one_pass_betas_equal_betas_of_explicit_contributions(rng, kind):
+    """core.holdings_betas (blocks, no T x N arrays) against the matrices written out."""
+    from xl_portbeta import core
+
+    prices, market = random_market(rng, 700, 7)  # several blocks of periods
+    holdings = rng.uniform(1, 50, 7)
+    if kind != "constant":
+        holdings = np.tile(holdings, (700, 1))
+        holdings[300:, 2] = 0.0
+        holdings[450:, 5] *= 3
+    rf = rng.uniform(0, 2e-4, 699) if kind.endswith("rf") else np.zeros(699)
+    m = market[1:] / market[:-1] - 1 - rf
+    start = np.broadcast_to(holdings, prices.shape)[:-1] * prices[:-1]
+    weights = start / start.sum(axis=1, keepdims=True)
+    r = prices[1:] / prices[:-1] - 1 - rf[:, None]
+    contributions = weights * r
+    parts = core.holdings_betas(prices, holdings, m, rf)
+    np.testing.assert_allclose(parts.asset_betas, [ols_slope(r[:, i], m) for i in range(7)], atol=1e-12)
+    np.testing.assert_allclose(
+        parts.contribution_betas, [ols_slope(contributions[:, i], m) for i in range(7)], atol=1e-12
+    )
+    np.testing.assert_allclose(parts.portfolio_returns, contributions.sum(axis=1), atol=1e-15)

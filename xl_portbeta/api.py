@@ -37,17 +37,21 @@ class ExcessReturns:
     Attributes
     ----------
     assets : array (K-1, N)
+        Each asset's excess return (0 for an asset never held whose prices have holes).
     market : array (K-1,)
-    weights : array (K-1, N)
-        Start-of-period weights of the actual holdings.
     portfolio : array (K-1,)
-        The actual holdings' returns.
+        The actual holdings' excess returns.
+    prices : array (K, N)
+        The sample's prices, with the holes of assets never held filled flat.
+    gaps : array (N,) of bool
+        Assets never held whose prices have holes: their beta is unknown.
     """
 
     assets: np.ndarray
     market: np.ndarray
-    weights: np.ndarray
     portfolio: np.ndarray
+    prices: np.ndarray
+    gaps: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -86,19 +90,31 @@ class PortfolioBeta:
         return self.sample.names
 
 
-def excess_returns(sample: Sample, function: str = "portfolio_beta") -> ExcessReturns:
-    """Returns over the per-period risk-free rate, with the market checked for variance."""
-    rf = sample.rf
-    market = core.simple_returns(sample.market) - rf
-    # A return p1/p0 - 1 carries an absolute rounding error of about eps * (1 + |r|):
+def market_excess_returns(sample: Sample, function: str = "portfolio_beta") -> np.ndarray:
+    """The market's returns over rf, checked for variance."""
+    market = core.simple_returns(sample.market) - sample.rf
+    # A return (p1 - p0) / p0 carries an absolute rounding error of about eps * (1 + |r|):
     # market returns that vary by less than a few dozen of those hold no usable signal.
     resolution = _RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + np.abs(market).max())
     if np.abs(core.centred(market)).max() <= resolution:
         raise fail(function, "the market returns have no variance on the dates used: a beta is undefined")
-    assets = core.simple_returns(sample.prices) - rf[:, None]
-    weights = core.start_weights(sample.prices, sample.holdings)
-    portfolio = core.holdings_returns(assets, weights)
-    return ExcessReturns(assets, market, weights, portfolio)
+    return market
+
+
+def _priced(sample: Sample) -> tuple[np.ndarray, np.ndarray]:
+    """The sample's prices with the holes of assets never held filled flat, and where."""
+    gaps = sample.price_gaps
+    if not gaps.any():
+        return sample.prices, gaps
+    return np.where(gaps, 1.0, sample.prices), gaps  # flat: returns 0, never held: no weight
+
+
+def excess_returns(sample: Sample, function: str = "portfolio_beta") -> ExcessReturns:
+    """Returns over the per-period risk-free rate, with the market checked for variance."""
+    market = market_excess_returns(sample, function)
+    prices, gaps = _priced(sample)
+    assets, portfolio = core.asset_and_holdings_returns(prices, sample.shares_held, sample.rf)
+    return ExcessReturns(assets, market, portfolio, prices, gaps)
 
 
 def portfolio_beta(
@@ -147,14 +163,14 @@ def portfolio_beta(
         Any input that cannot give a right number; the message says what and where.
     """
     sample = build_sample(prices, shares, market, dates, frequency, rf, as_of, function=function)
-    returns = excess_returns(sample, function)
-    # Assets never held may have holes on the sample's dates: their beta is unknown.
-    complete = ~np.isnan(returns.assets).any(axis=0)
-    betas = np.full(len(sample.names), np.nan)
-    betas[complete] = core.betas(returns.assets[:, complete], returns.market)
-    reg = core.beta(returns.portfolio, returns.market)
+    market_returns = market_excess_returns(sample, function)
+    priced, gaps = _priced(sample)
+    parts = core.holdings_betas(priced, sample.shares_held, market_returns, sample.rf)
+    betas = parts.asset_betas
+    reg = core.beta(parts.portfolio_returns, market_returns)
     wtd = float(np.where(sample.weights_as_of != 0, sample.weights_as_of * betas, 0.0).sum())
-    terms = core.gap_by_holding(returns.assets, returns.market, returns.weights, sample.weights_as_of)
+    terms = core.gap_by_holding(parts.contribution_betas, betas, sample.weights_as_of)
+    betas[gaps] = np.nan  # assets never held, with holes: their beta is unknown
     for a in (betas, terms):
         a.setflags(write=False)
     return PortfolioBeta(
@@ -187,8 +203,10 @@ def asset_betas(
     sample : Sample
     """
     sample = build_sample(prices, None, market, dates, frequency, rf, None, function=function)
-    returns = excess_returns(sample, function)
-    betas = np.asarray(core.betas(returns.assets, returns.market))
+    asset_returns = core.simple_returns(sample.prices)
+    if sample.rf.any():
+        asset_returns -= sample.rf[:, None]
+    betas = np.asarray(core.betas(asset_returns, market_excess_returns(sample, function)))
     betas.setflags(write=False)
     return betas, sample
 
@@ -296,7 +314,7 @@ def portfolio_stats(
     result = portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function)
     returns = excess_returns(result.sample, function)
     periods = result.sample.periods_per_year
-    current = core.holdings_returns(returns.assets, np.broadcast_to(result.weights, returns.assets.shape))
+    current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced every period
     return PortfolioStats(
         actual=beta_stats(returns.portfolio, returns.market, periods),
         current=beta_stats(current, returns.market, periods),
@@ -351,7 +369,7 @@ def gap_detail(
     result = portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function)
     sample = result.sample
     returns = excess_returns(sample, function)
-    average = returns.weights.mean(axis=0)
+    average = core.average_weights(returns.prices, sample.shares_held)
     held = sample.held | (result.weights != 0)
     betas = np.where(held, result.asset_betas, 0.0)
     drift = np.where(held, (average - result.weights) * betas, 0.0)
@@ -421,13 +439,10 @@ def rolling_portfolio_beta(
             f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample",
         )
     returns = excess_returns(sample, function)
-    held = sample.held
     reg = core.rolling_betas(returns.portfolio, returns.market, window)
-    betas = core.rolling_betas(returns.assets[:, held], returns.market, window)
     # Weights at each window's end: the holdings on the date that closes its last return.
-    end_values = core.market_values(sample.prices[window:], sample.holdings[window:])[:, held]
-    end_weights = end_values / end_values.sum(axis=1, keepdims=True)
-    wtd = (end_weights * betas).sum(axis=1)
+    end_holdings = sample.shares_held if sample.shares_held.ndim == 1 else sample.shares_held[window:]
+    wtd = core.rolling_weighted_beta(returns.assets, returns.market, returns.prices[window:], end_holdings, window)
     m = core.centred(returns.market)
     window_var = core._window_sums(m * m, window) - core._window_sums(m, window) ** 2 / window
     flat = window_var <= (_RESOLVABLE_ULPS * np.finfo(float).eps * (1 + np.abs(returns.market).max())) ** 2 * window

@@ -28,9 +28,12 @@ import numpy as np
 __all__ = [
     "simple_returns",
     "market_values",
-    "start_weights",
+    "holdings_values",
     "weights_at",
-    "holdings_returns",
+    "asset_and_holdings_returns",
+    "HoldingsBetas",
+    "holdings_betas",
+    "average_weights",
     "centred",
     "betas",
     "beta",
@@ -39,6 +42,7 @@ __all__ = [
     "line_fit",
     "downside_beta",
     "rolling_betas",
+    "rolling_weighted_beta",
 ]
 
 
@@ -55,23 +59,40 @@ def simple_returns(prices: np.ndarray) -> np.ndarray:
     array (T-1,) or (T-1, N)
     """
     prices = np.asarray(prices, dtype=float)
-    return np.diff(prices, axis=0) / prices[:-1]
+    returns = np.diff(prices, axis=0)
+    returns /= prices[:-1]
+    return returns
 
 
 def market_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
-    """Market value of each position, ``holdings * prices``, with 0 where nothing is held.
-
-    A position of 0 shares is worth 0 even when its price is missing (NaN).
+    """Market value of each position, ``holdings * prices``.
 
     Parameters
     ----------
     prices : array (T, N) or (N,)
-    holdings : array of the same shape
+    holdings : array (T, N) or (N,)
         Share counts; negative means short.
     """
-    prices = np.asarray(prices, dtype=float)
-    holdings = np.asarray(holdings, dtype=float)
-    return np.where(holdings != 0.0, holdings * prices, 0.0)
+    return np.asarray(holdings, dtype=float) * np.asarray(prices, dtype=float)
+
+
+def holdings_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
+    """Value of the holdings on each date, ``sum_i h_i,t p_i,t``, without a T x N temporary.
+
+    Parameters
+    ----------
+    prices : array (T, N)
+    holdings : array (N,) held on every date, or (T, N)
+
+    Returns
+    -------
+    array (T,)
+    """
+    # einsum, not @: BLAS would start threads for a memory-bound product, which costs
+    # milliseconds as soon as another process (Excel) keeps the other cores busy.
+    if np.ndim(holdings) == 1:
+        return np.einsum("tn,n->t", prices, holdings)
+    return np.einsum("tn,tn->t", prices, holdings)
 
 
 def weights_at(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
@@ -90,38 +111,171 @@ def weights_at(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
     return values / values.sum()
 
 
-def start_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
-    """Weights of the holdings at the start of each period: rows 0 .. T-2.
+def _start_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
+    return holdings_values(prices[:-1], holdings if holdings.ndim == 1 else holdings[:-1])
+
+
+def asset_and_holdings_returns(
+    prices: np.ndarray, holdings: np.ndarray, rf: np.ndarray | float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each asset's excess returns and the holdings' excess returns.
+
+    The holdings' return for period (t-1, t] is the value change of the holdings held
+    at t-1 over their value at t-1, ``sum_i h_i,t-1 (p_i,t - p_i,t-1) / V_t-1``, so trades
+    are never returns. Returns are ``(p_t - p_t-1) / p_t-1``: the difference of two close
+    prices is exact in floating point, so a return of 1e-10 keeps its digits
+    (``p_t / p_t-1 - 1`` would not). One T x N array is made.
 
     Parameters
     ----------
     prices : array (T, N)
-    holdings : array (T, N)
+        Positive prices, no NaN.
+    holdings : array (N,) held throughout, or (T, N) a holdings history
+    rf : float or array (T-1,)
+        Per-period risk-free rate.
 
     Returns
     -------
-    array (T-1, N)
-        Row t-1 holds the weights that earn the returns of period (t-1, t].
+    asset_returns : array (T-1, N)
+        ``r_i,t - rf_t``.
+    holdings_returns : array (T-1,)
+        ``sum_i w_i,t-1 r_i,t - rf_t``.
     """
-    values = market_values(prices[:-1], holdings[:-1])
-    return values / values.sum(axis=1, keepdims=True)
+    prices = np.asarray(prices, dtype=float)
+    holdings = np.asarray(holdings, dtype=float)
+    start_holdings = holdings if holdings.ndim == 1 else holdings[:-1]
+    changes = np.diff(prices, axis=0)
+    value_changes = holdings_values(changes, start_holdings)
+    rf = np.broadcast_to(np.asarray(rf, dtype=float), value_changes.shape)
+    holdings_returns = value_changes / holdings_values(prices[:-1], start_holdings) - rf
+    asset_returns = changes
+    asset_returns /= prices[:-1]  # in place: the changes are not needed any more
+    if rf.any():
+        asset_returns -= rf[:, None]
+    return asset_returns, holdings_returns
 
 
-def holdings_returns(asset_returns: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Returns of a portfolio that holds ``weights`` at the start of each period.
+@dataclass(frozen=True)
+class HoldingsBetas:
+    """What REG, WTD and the gap need, from one pass over the prices.
+
+    Attributes
+    ----------
+    asset_betas : array (N,)
+        Each asset's beta.
+    contribution_betas : array (N,)
+        The beta of each holding's contribution series ``w_i,t-1 (r_i,t - rf_t)``: they
+        sum to the holdings' regression beta.
+    portfolio_returns : array (T-1,)
+        The holdings' excess returns.
+    """
+
+    asset_betas: np.ndarray
+    contribution_betas: np.ndarray
+    portfolio_returns: np.ndarray
+
+
+_BLOCK_ROWS = 256  # periods per block: 256 x 500 floats is 1 MB, kept in cache (measured)
+
+
+def holdings_betas(
+    prices: np.ndarray,
+    holdings: np.ndarray,
+    market_returns: np.ndarray,
+    rf: np.ndarray | float = 0.0,
+) -> HoldingsBetas:
+    """Asset betas, contribution betas and the holdings' returns, without T x N arrays.
+
+    The betas of the asset returns of :func:`asset_and_holdings_returns` and of the
+    contributions ``w_i,t-1 (r_i,t - rf_t)`` (which sum to the holdings' returns), made a
+    block of periods at a time while the block is in the CPU cache. With ``m`` the centred
+    market returns, ``d`` the price changes and ``V`` the start values:
+
+    - ``sum_t m_t r_i,t = sum_t m_t d_i,t / p_i,t-1``;
+    - ``sum_t m_t w_i,t-1 r_i,t = h_i sum_t (m_t / V_t-1) d_i,t``: the contributions
+      need no array of their own;
+    - the holdings' return is ``sum_i h_i d_i,t / V_t-1``;
+    - ``rf`` enters as ``sum_t m_t rf_t`` (the same for every asset) and
+      ``h_i sum_t (m_t rf_t / V_t-1) p_i,t-1``.
+
+    ``sum_t m_t x_t`` is the covariance sum ``sum_t m_t (x_t - mean x)`` but for
+    ``mean x * sum_t m_t``, a term at the level of rounding (``m`` is centred), so the
+    returns need no centring.
 
     Parameters
     ----------
-    asset_returns : array (T-1, N)
-        May hold NaN where the weight is exactly 0 (an asset not held then).
-    weights : array (T-1, N)
-        Start-of-period weights, e.g. from :func:`start_weights`.
+    prices : array (T, N)
+        Positive prices, no NaN.
+    holdings : array (N,) or (T, N)
+    market_returns : array (T-1,)
+        Excess returns of the market; must have variance.
+    rf : float or array (T-1,)
 
     Returns
     -------
-    array (T-1,)
+    HoldingsBetas
     """
-    return np.where(weights != 0.0, weights * asset_returns, 0.0).sum(axis=1)
+    prices = np.asarray(prices, dtype=float)
+    holdings = np.asarray(holdings, dtype=float)
+    history = holdings.ndim == 2
+    n, width = len(prices) - 1, prices.shape[1]
+    rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
+    m = centred(market_returns)
+    start_values = _start_values(prices, holdings)
+    m_per_value = m / start_values
+    value_changes = np.empty(n)
+    assets_cross, contributions_cross = np.zeros(width), np.zeros(width)
+    buffer = np.empty((min(_BLOCK_ROWS, n), width))
+    # einsum, not @: see holdings_values
+    for first in range(0, n, _BLOCK_ROWS):
+        periods = slice(first, min(first + _BLOCK_ROWS, n))
+        start = prices[periods]
+        changes = buffer[: periods.stop - first]
+        np.subtract(prices[first + 1 : periods.stop + 1], start, out=changes)
+        if history:
+            h = holdings[periods]
+            value_changes[periods] = np.einsum("tn,tn->t", changes, h)
+            contributions_cross += np.einsum("t,tn,tn->n", m_per_value[periods], changes, h)
+        else:
+            value_changes[periods] = np.einsum("tn,n->t", changes, holdings)
+            contributions_cross += np.einsum("t,tn->n", m_per_value[periods], changes)
+        changes /= start  # the returns
+        assets_cross += np.einsum("t,tn->n", m[periods], changes)
+    if not history:
+        contributions_cross *= holdings
+    if rf.any():
+        assets_cross -= m @ rf
+        mrv = m_per_value * rf
+        if history:
+            contributions_cross -= np.einsum("t,tn,tn->n", mrv, prices[:-1], holdings[:-1])
+        else:
+            contributions_cross -= holdings * np.einsum("t,tn->n", mrv, prices[:-1])
+    variance = m @ m
+    return HoldingsBetas(
+        asset_betas=assets_cross / variance,
+        contribution_betas=contributions_cross / variance,
+        portfolio_returns=value_changes / start_values - rf,
+    )
+
+
+def average_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
+    """Mean start-of-period weight of each holding over the return periods.
+
+    Parameters
+    ----------
+    prices : array (T, N)
+    holdings : array (N,) or (T, N)
+
+    Returns
+    -------
+    array (N,)
+    """
+    holdings = np.asarray(holdings, dtype=float)
+    start_holdings = holdings if holdings.ndim == 1 else holdings[:-1]
+    inverse_values = 1.0 / holdings_values(prices[:-1], start_holdings)
+    if holdings.ndim == 1:
+        return holdings * np.einsum("t,tn->n", inverse_values, prices[:-1]) / len(inverse_values)
+    return np.einsum("t,tn,tn->n", inverse_values, prices[:-1], start_holdings) / len(inverse_values)
 
 
 def centred(x: np.ndarray) -> np.ndarray:
@@ -132,6 +286,10 @@ def centred(x: np.ndarray) -> np.ndarray:
 
 def betas(returns: np.ndarray, market_returns: np.ndarray) -> np.ndarray | float:
     """OLS slopes, with intercept, of each column of ``returns`` on ``market_returns``.
+
+    ``sum_t m_t (x_t - mean x) / sum_t m_t^2`` with ``m`` centred: the market is centred
+    (two passes), and the returns' mean enters as ``mean x * sum_t m_t``, which is exactly
+    the same sum without a centred copy of the returns.
 
     Parameters
     ----------
@@ -144,7 +302,9 @@ def betas(returns: np.ndarray, market_returns: np.ndarray) -> np.ndarray | float
     float or array (N,)
     """
     m = centred(market_returns)
-    return (m @ centred(returns)) / (m @ m)
+    x = np.asarray(returns, dtype=float)
+    covariances = np.einsum("t,t...->...", m, x) - m.sum() * x.mean(axis=0)
+    return covariances / (m @ m)
 
 
 def beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
@@ -153,23 +313,22 @@ def beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
 
 
 def gap_by_holding(
-    asset_returns: np.ndarray,
-    market_returns: np.ndarray,
-    weights: np.ndarray,
+    contribution_betas: np.ndarray,
+    asset_betas: np.ndarray,
     weights_as_of: np.ndarray,
 ) -> np.ndarray:
     """Each holding's exact share of the gap between regression and weighted beta.
 
-    ``cov((w_i,t-1 - w_i,as_of) * r_i,t, m_t) / var(m)``; by linearity of covariance the
-    terms sum to ``beta(holdings_returns) - weights_as_of @ betas(asset_returns)``
-    whenever the start weights sum to 1.
+    ``cov((w_i,t-1 - w_i,as_of) * r_i,t, m_t) / var(m)``
+    ``= beta(contribution_i) - w_i,as_of * beta_i``; by linearity of covariance the
+    terms sum to ``beta(sum_i contribution_i) - weights_as_of @ asset_betas``, the
+    regression beta of the holdings minus their weighted-average beta.
 
     Parameters
     ----------
-    asset_returns : array (T-1, N)
-    market_returns : array (T-1,)
-    weights : array (T-1, N)
-        Start-of-period weights.
+    contribution_betas : array (N,)
+        Betas of the contributions ``w_i,t-1 (r_i,t - rf_t)`` (see :func:`holdings_betas`).
+    asset_betas : array (N,)
     weights_as_of : array (N,)
         The weights of the weighted-average beta.
 
@@ -177,10 +336,7 @@ def gap_by_holding(
     -------
     array (N,)
     """
-    drift = weights - weights_as_of
-    # 0 * NaN would be NaN: an asset never held contributes exactly nothing.
-    drifted_returns = np.where(drift != 0.0, drift * asset_returns, 0.0)
-    return np.asarray(betas(drifted_returns, market_returns))
+    return contribution_betas - np.where(weights_as_of != 0, weights_as_of * asset_betas, 0.0)
 
 
 # --------------------------------------------------------------------- regression statistics
@@ -266,9 +422,18 @@ def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
 
 def _window_sums(x: np.ndarray, window: int) -> np.ndarray:
     """Sums over each run of ``window`` consecutive rows (running sums, O(T))."""
-    c = np.cumsum(x, axis=0)
-    out = c[window - 1 :].copy()
-    out[1:] -= c[:-window]
+    if x.ndim == 1:
+        c = np.cumsum(x)
+    else:
+        # A row at a time: np.cumsum(axis=0) walks a C-ordered matrix column by column,
+        # several times slower than adding whole rows.
+        c = np.empty_like(x)
+        c[0] = x[0]
+        for t in range(1, len(x)):
+            np.add(c[t - 1], x[t], out=c[t])
+    out = np.empty((len(x) - window + 1,) + x.shape[1:])
+    out[0] = c[window - 1]
+    np.subtract(c[window:], c[:-window], out=out[1:])
     return out
 
 
@@ -301,3 +466,48 @@ def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) 
     if y.ndim == 2:
         return (s_ym - s_y * s_m[:, None] / window) / var[:, None]
     return (s_ym - s_y * s_m / window) / var
+
+
+def rolling_weighted_beta(
+    asset_returns: np.ndarray,
+    market_returns: np.ndarray,
+    end_prices: np.ndarray,
+    end_holdings: np.ndarray,
+    window: int,
+) -> np.ndarray:
+    """Weighted-average beta over every window, with the weights of each window's end.
+
+    ``sum_i w_i,e beta_i,k`` with ``w_i,e = h_i,e p_i,e / V_e``: the asset betas come from
+    running sums (O(T x N)), and are never kept as a (W, N) matrix of their own.
+
+    Parameters
+    ----------
+    asset_returns : array (T, N)
+    market_returns : array (T,)
+    end_prices : array (T - window + 1, N)
+        Prices on the date that closes each window's last return.
+    end_holdings : array (N,) or (T - window + 1, N)
+        Shares held on that date.
+    window : int
+
+    Returns
+    -------
+    array (T - window + 1,)
+    """
+    m = centred(market_returns)
+    s_m = _window_sums(m, window)
+    var = _window_sums(m * m, window) - s_m * s_m / window
+    # sum r m and sum r over each window, side by side so that one running sum does both
+    stacked = np.empty((len(m), 2, asset_returns.shape[1]))
+    np.multiply(asset_returns, m[:, None], out=stacked[:, 0])
+    stacked[:, 1] = asset_returns
+    sums = _window_sums(stacked, window)
+    # numerator of beta_i,k: sum r m - (sum r)(sum m) / window
+    covariances = sums[:, 0]
+    covariances -= sums[:, 1] * (s_m / window)[:, None]
+    values = holdings_values(end_prices, end_holdings)
+    if np.ndim(end_holdings) == 1:
+        weighted = np.einsum("kn,n,kn->k", end_prices, end_holdings, covariances)
+    else:
+        weighted = np.einsum("kn,kn,kn->k", end_prices, end_holdings, covariances)
+    return weighted / (values * var)

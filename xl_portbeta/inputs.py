@@ -24,6 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 from xlwings import XlwingsError
 
 __all__ = [
@@ -59,7 +60,6 @@ EXCEL_ERROR_TEXTS = frozenset(
 
 # Python types that are plain numbers; bool is deliberately absent (TRUE is not 1).
 _NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
-_FAST_TYPES = _NUMBER_TYPES | {type(None)}
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _LAST_EXCEL_SERIAL = 2958465  # 9999-12-31
@@ -223,6 +223,24 @@ def _cell_to_float(value: Any) -> float | None:
     return math.nan if is_missing(value) else None
 
 
+def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
+    """The cells as floats (NaN for None) if they are all numbers or None, else None.
+
+    pandas' ``infer_dtype`` checks the types in C: about twice as fast as a Python pass
+    over the cells. Returns an object array when ints are among the numbers (the caller
+    converts it after checking for COM error codes), a float array otherwise.
+    """
+    cells = np.array(rows, dtype=object)
+    if cells.ndim != 2:  # a cell holding a list: not a plain range
+        return None
+    kind = infer_dtype(cells.ravel(), skipna=True)
+    if kind in ("floating", "empty"):
+        return cells.astype(float)
+    if kind in ("integer", "mixed-integer-float"):
+        return cells
+    return None
+
+
 def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> Cells:
     """Read a range of numbers: floats, NaN for blank or error cells.
 
@@ -231,19 +249,21 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
     PortbetaError
         Text, a logical value, a date or an infinite value in a cell, naming the cell.
     """
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu" and raw.size and raw.ndim <= 2:
+        return _read_numeric_array(raw, arg, function)
     rows, header = _split_header(raw, arg, function)
     first_row = 2 if header is not None else 1
     if not rows:
         return Cells(np.empty((0, len(header or ()))), header, first_row)
     n_cols = len(rows[0])
-    cell_types = set(map(type, chain.from_iterable(rows)))
-    if cell_types <= _FAST_TYPES:
-        # The common case: plain numbers and None (COM blanks) -> NaN in one C pass.
-        values = np.array(rows, dtype=float)
-        if int in cell_types:
+    values = _plain_numbers(rows)
+    if values is not None:
+        # The common case: plain numbers and None (blanks) -> NaN, checked and converted in C.
+        if values.dtype == object:  # there were ints: maybe COM error codes
+            values = values.astype(float)
             values[np.isin(values, _COM_ERROR_ARRAY)] = np.nan
-        infinite = np.isinf(values)
-        if infinite.any():
+        infinite = np.isinf(values) if not np.isfinite(values.sum()) else None
+        if infinite is not None and infinite.any():
             r, c = np.argwhere(infinite)[0]
             raise fail(function, f"{_cell(arg, first_row + r, c + 1, n_cols)} holds an infinite value")
         return Cells(values, header, first_row)
@@ -256,6 +276,26 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
         raise fail(function, f"{_cell(arg, first_row + r, c + 1, n_cols)} {message}")
     values = np.array(converted, dtype=float).reshape(len(rows), n_cols)
     return Cells(values, header, first_row)
+
+
+def _read_numeric_array(raw: np.ndarray, arg: str, function: str) -> Cells:
+    """A numeric ndarray, as :func:`read_numbers` would read its ``tolist()``, without the list.
+
+    A 1-D array is a column and a 0-D array one cell, as in :func:`as_rows`. The values
+    are a read-only view when ``raw`` already is float64 (no copy): nothing downstream
+    writes to them, and the caller's array stays writeable.
+    """
+    values = np.asarray(raw, dtype=float).reshape(raw.shape[0] if raw.ndim else 1, -1)
+    if raw.dtype.kind in "iu":  # a new array; ints that are COM error codes are error cells
+        values[np.isin(values, _COM_ERROR_ARRAY)] = np.nan
+    elif np.shares_memory(values, raw):
+        values = values.view()
+        values.flags.writeable = False
+    infinite = np.isinf(values) if not np.isfinite(values.sum()) else None  # one sum: all finite?
+    if infinite is not None and infinite.any():
+        r, c = np.argwhere(infinite)[0]
+        raise fail(function, f"{_cell(arg, 1 + r, c + 1, values.shape[1])} holds an infinite value")
+    return Cells(values, None, 1)
 
 
 def serial_to_datetime(serial: float) -> dt.datetime:

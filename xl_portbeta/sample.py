@@ -74,6 +74,8 @@ class Sample:
         Market-value weights at ``as_of``; zeros when no shares were given.
     shares_as_of : array (N,)
         The shares held at ``as_of``.
+    price_gaps : array (N,) of bool
+        Assets (never held) with a missing price on some kept date: their beta is unknown.
     """
 
     names: tuple[str, ...]
@@ -88,6 +90,12 @@ class Sample:
     as_of: Any
     weights_as_of: np.ndarray
     shares_as_of: np.ndarray
+    price_gaps: np.ndarray
+
+    @property
+    def shares_held(self) -> np.ndarray:
+        """The (N,) shares held on every date, or the (K, N) holdings history."""
+        return self.holdings[0] if self.holdings.strides[0] == 0 else self.holdings
 
     @property
     def n_returns(self) -> int:
@@ -110,6 +118,8 @@ def _label(value: Any) -> str:
 
 
 def _last_filled_row(values: np.ndarray) -> int:
+    if len(values) and not np.isnan(values[-1]).all():
+        return len(values)  # the common case, without a pass over the whole range
     filled = ~np.isnan(values).all(axis=1)
     return int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
 
@@ -134,6 +144,13 @@ def _read_shares(raw: Any, function: str, n_assets: int, n_rows: int) -> tuple[C
         f"shares is {rows} x {cols}: give one row (or column) of {n_assets} share counts, "
         f"or one row per date with {n_assets} columns like prices",
     )
+
+
+def _price_gaps(prices: np.ndarray, kept: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Assets with a missing price on a kept date (only assets never held can have one)."""
+    gaps = np.zeros(len(held), dtype=bool)
+    gaps[~held] = np.isnan(prices[:, ~held][kept]).any(axis=0)
+    return gaps
 
 
 def _check_same_rows(function: str, ranges: dict[str, Cells | None]) -> int:
@@ -326,7 +343,9 @@ def build_sample(
     rows = np.arange(n_rows) + price_cells.first_row
 
     # Values that are present but wrong: an error, never a dropped row.
-    if (P <= 0).any():
+    # One sum per row tells where prices are missing (NaN); without any, one min suffices.
+    gaps_in_row = np.isnan(P.sum(axis=1))
+    if (P.min() <= 0) if not gaps_in_row.any() else (P <= 0).any():
         r, c = _first_bad(P <= 0)
         raise fail(function, f"prices row {price_cells.first_row + r}, column {c + 1} is {P[r, c]:g}: prices must be positive")
     if (M <= 0).any():
@@ -347,7 +366,8 @@ def build_sample(
             raise fail(function, f"shares column {c + 1} has no numbers: enter 0 for an asset not held")
         held = (np.nan_to_num(H) != 0).any(axis=0)
     else:
-        H = np.repeat(share_cells.values, n_rows, axis=0)
+        # One row for every date: a read-only broadcast, not a T x N copy.
+        H = np.broadcast_to(share_cells.values, (n_rows, n_assets))
         held = (H[0] != 0) if shares is not None else np.ones(n_assets, dtype=bool)
     if not held.any():
         raise fail(function, "shares are all 0: the portfolio holds nothing")
@@ -367,17 +387,21 @@ def build_sample(
             P, M, H, rows, D = P[::-1], M[::-1], H[::-1], rows[::-1], D[::-1]
             rf_rows = rf_rows[::-1] if rf_rows is not None else None
 
-    complete = ~np.isnan(M) & ~np.isnan(P[:, held]).any(axis=1)
+    complete = ~np.isnan(M)
+    # Row sums are NaN exactly on the rows with a missing price (prices are finite and
+    # positive by now): only then look at which are held, without copying P[:, held].
+    if gaps_in_row.any():
+        complete &= ~(np.isnan(P) & held).any(axis=1)
     if history:
         complete &= ~np.isnan(H[:, held]).any(axis=1)
     if rf_rows is not None:
         complete &= ~np.isnan(rf_rows)
-    labels_all = [pd.Timestamp(d) for d in D] if D is not None else [int(r) for r in rows]
-    dropped = tuple(label for label, ok in zip(labels_all, complete) if not ok)
+    labels_all = list(pd.DatetimeIndex(D)) if D is not None else rows.tolist()
+    dropped = tuple([labels_all[k] for k in np.flatnonzero(~complete).tolist()])
     if not complete.any():
         raise fail(function, "prices and market have a missing value on every date: no date is complete")
 
-    H_clean = np.nan_to_num(H)
+    H_clean = np.nan_to_num(H) if history else H  # constant shares were checked: no NaN
     as_of_pos = _resolve_as_of(as_of, function, complete, D, rows) if shares is not None else int(np.flatnonzero(complete)[-1])
 
     kept = np.flatnonzero(complete)
@@ -389,16 +413,18 @@ def build_sample(
         raise fail(function, f"prices and market leave only {max(n_returns, 0)} returns{reason}: need at least {MIN_RETURNS}")
 
     if shares is not None:
-        values = core.market_values(P[np.append(kept, as_of_pos)], H_clean[np.append(kept, as_of_pos)]).sum(axis=1)
+        at = np.append(kept, as_of_pos)
+        # An asset never held may have missing prices on kept dates: it is worth 0 there.
+        priced = np.nan_to_num(P) if gaps_in_row[at].any() else P
+        values = core.holdings_values(priced, H_clean if history else H_clean[0])[at]
         if (values <= 0).any():
             k = int(np.flatnonzero(values <= 0)[0])
-            pos = np.append(kept, as_of_pos)[k]
             raise fail(
                 function,
-                f"shares and prices give a net value of {values[k]:g} on {_label(labels_all[pos])}: "
+                f"shares and prices give a net value of {values[k]:g} on {_label(labels_all[at[k]])}: "
                 "it must be positive to define returns and weights",
             )
-        weights_as_of = core.weights_at(P[as_of_pos], H_clean[as_of_pos])
+        weights_as_of = core.weights_at(priced[as_of_pos], H_clean[as_of_pos])
     else:
         weights_as_of = np.zeros(n_assets)
 
@@ -408,17 +434,22 @@ def build_sample(
 
     sample = Sample(
         names=names,
-        prices=np.ascontiguousarray(P[kept]),
-        holdings=np.ascontiguousarray(H_clean[kept]),
+        # all rows kept (the common case): the prices as they are, no copy
+        prices=P if len(kept) == n_rows and P.flags.c_contiguous else np.ascontiguousarray(P[kept]),
+        holdings=np.ascontiguousarray(H_clean[kept]) if history else np.broadcast_to(H_clean[0], (len(kept), n_assets)),
         market=np.ascontiguousarray(M[kept]),
         rf=rf_period,
-        labels=tuple(labels_all[k] for k in kept),
+        labels=tuple([labels_all[k] for k in kept.tolist()]),
         dropped=dropped,
         frequency=frequency,
         held=held,
         as_of=labels_all[as_of_pos],
         weights_as_of=weights_as_of,
         shares_as_of=H_clean[as_of_pos].copy(),
+        price_gaps=_price_gaps(P, kept, held) if gaps_in_row[kept].any() else np.zeros(n_assets, dtype=bool),
     )
-    _freeze(sample.prices, sample.holdings, sample.market, sample.rf, sample.held, sample.weights_as_of, sample.shares_as_of)
+    _freeze(
+        sample.prices, sample.holdings, sample.market, sample.rf, sample.held,
+        sample.weights_as_of, sample.shares_as_of, sample.price_gaps,
+    )  # fmt: skip
     return sample

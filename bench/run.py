@@ -1,0 +1,634 @@
+"""Benchmark for xl_portbeta (project issue 5): one command, one markdown table.
+
+    python bench/run.py            # full size: 2,520 x 500 prices (rolling: 5,040 x 500)
+    python bench/run.py --quick    # small smoke run (a few seconds)
+
+Everything runs in this one process: inputs are built, then for every case a warm-up
+call and several timed repetitions back to back (garbage collector off while timing, as
+timeit does); the table shows medians. Memory is measured in a separate pass with tracemalloc
+(numpy reports its buffers to it): peak during the call minus the traced size before.
+
+Columns: ``ours`` and ``baseline`` are medians (ms) or peak extra memory (MB);
+``ratio`` is ours / baseline. A "<= k x" target is met when ratio <= k; a
+">= k x faster" target is met when baseline / ours >= k.
+
+Which xl_portbeta is measured: the first one on sys.path. Put a copy first with
+``PYTHONPATH=/tmp/xlpb_copy python bench/run.py`` to benchmark a patched package;
+without PYTHONPATH the repository's own package (the parent of bench/) is used.
+
+No assertions: the benchmark reports, it never fails on a missed target. Checks
+that the different paths agree on the numbers are printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Before the first `import xlwings` anywhere: the Office.js decorators (xlwings Lite /
+# Server), so that the UDFs get __xlfunc__ and can be called through xlwings.server.
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+
+def _blas_threads_arg(argv: list[str]) -> str | None:
+    for k, a in enumerate(argv):
+        if a == "--blas-threads" and k + 1 < len(argv):
+            return argv[k + 1]
+        if a.startswith("--blas-threads="):
+            return a.split("=", 1)[1]
+    return None
+
+
+# Before numpy loads its BLAS: on this 2-core machine a multi-threaded OpenBLAS call
+# (gemv, lstsq) takes 4-8 ms instead of 0.15 ms as soon as another process keeps the
+# other core busy, which swamps every ratio. Default: 1 thread (reproducible); 0 leaves
+# the BLAS as installed. An OPENBLAS_NUM_THREADS already set in the environment wins
+# over the default, not over an explicit --blas-threads.
+_BLAS = _blas_threads_arg(sys.argv[1:])
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    if _BLAS is None:
+        os.environ.setdefault(_var, "1")
+    elif _BLAS != "0":
+        os.environ[_var] = _BLAS
+    else:
+        os.environ.pop(_var, None)
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import gc  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# Appended, not prepended: a copy on PYTHONPATH wins over the repository's package.
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import xlwings  # noqa: E402
+import xlwings.conversion  # noqa: E402
+import xlwings.server  # noqa: E402
+
+import xl_portbeta  # noqa: E402
+from xl_portbeta import api, udfs  # noqa: E402
+
+import npconv_udfs  # noqa: E402  (bench/ is sys.path[0])
+
+# --------------------------------------------------------------------------- sizes
+
+
+@dataclass(frozen=True)
+class Config:
+    T: int  # price rows of cases 1-3, 5
+    N: int  # assets
+    small_T: int  # np.array-converter UDF baseline (timed on small_T x small_N, scaled per cell)
+    small_N: int
+    sm_assets: int  # statsmodels: OLS timed on this many assets, scaled to N
+    roll_T: int  # rolling case
+    roll_N: int
+    window: int  # returns per rolling window
+    roll_windows_timed: int  # OLS-per-window baseline: windows timed, scaled to all
+    blank_fraction: float
+    min_reps: int
+    max_reps: int
+    budget_s: float  # keep repeating a case up to this long (after min_reps)
+
+
+FULL = Config(
+    T=2520, N=500, small_T=252, small_N=50, sm_assets=20,
+    roll_T=5040, roll_N=500, window=252, roll_windows_timed=40,
+    blank_fraction=0.01, min_reps=5, max_reps=101, budget_s=1.5,
+)  # fmt: skip
+QUICK = Config(
+    T=252, N=50, small_T=63, small_N=10, sm_assets=5,
+    roll_T=504, roll_N=50, window=126, roll_windows_timed=10,
+    blank_fraction=0.01, min_reps=3, max_reps=21, budget_s=0.2,
+)  # fmt: skip
+
+TARGET_CORE_VS_RETURNS = 3.0  # <= x the return matrix
+TARGET_CORE_VS_STATSMODELS = 50.0  # >= x faster
+TARGET_UDF_VS_FLOOR = 2.5  # <= x np.array(payload, dtype=float)
+TARGET_UDF_VS_NPCONV = 100.0  # >= x faster
+TARGET_ROLL_VS_CORE = 10.0  # <= x the single-pass core
+TARGET_ROLL_VS_OLS = 100.0  # >= x faster
+TARGET_MEMORY = 4.0  # <= x the price matrix as float64
+
+# --------------------------------------------------------------------------- timing
+
+
+@dataclass
+class Timing:
+    times: list[float] = field(default_factory=list)
+    scale: float = 1.0  # the measured call is 1/scale of the work reported
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times) * self.scale
+
+
+def timed(fn: Callable[[], Any], cfg: Config, scale: float = 1.0, warmup: int = 1) -> Timing:
+    """Warm up, then time ``fn`` at least cfg.min_reps times (more while within budget).
+
+    As timeit does: the garbage collector is off while timing (one collection before),
+    and repetitions run back to back, so caches are as warm for a baseline as for ours.
+    """
+    for _ in range(warmup):
+        fn()
+    out = Timing(scale=scale)
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        while len(out.times) < cfg.max_reps and (
+            len(out.times) < cfg.min_reps or time.perf_counter() - start < cfg.budget_s
+        ):
+            t0 = time.perf_counter()
+            fn()
+            out.times.append(time.perf_counter() - t0)
+    finally:
+        gc.enable()
+    return out
+
+
+def peak_extra_bytes(fn: Callable[[], Any]) -> int:
+    """Peak traced memory during ``fn()`` minus the traced memory just before (after a warm-up)."""
+    fn()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak - before
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class Data:
+    prices: np.ndarray  # (T, N) clean
+    market: np.ndarray  # (T,)
+    shares: np.ndarray  # (N,) integer share counts (0 = not held)
+    blanks: np.ndarray  # (T, N) bool: cells left blank in the Excel-shaped payloads
+    names: list[str]
+
+
+def make_data(T: int, N: int, blank_fraction: float, seed: int = 20261122) -> Data:
+    """A one-factor market: index random walk, assets with betas 0.3-1.8 plus noise.
+
+    Shares: every 10th asset is not held (0 shares). Blanks (``blank_fraction`` of all
+    cells): about a third as whole blank rows (holidays: those dates are dropped), the
+    rest scattered over the *unheld* columns only (a held asset with a hole drops its
+    date, and 1% random holes in held columns would drop almost every date). So the
+    payload paths exercise header detection, None cells, dropped rows and NaN betas.
+    """
+    rng = np.random.default_rng(seed)
+    market_returns = rng.normal(0.0003, 0.011, T - 1)
+    market = 3000.0 * np.cumprod(np.r_[1.0, 1.0 + market_returns])
+    betas = rng.uniform(0.3, 1.8, N)
+    noise = rng.normal(0.0, 0.015, (T - 1, N))
+    returns = np.clip(betas * market_returns[:, None] + noise, -0.5, 0.5)
+    prices = rng.uniform(5.0, 500.0, N) * np.cumprod(np.vstack([np.ones(N), 1.0 + returns]), axis=0)
+    shares = rng.integers(10, 5000, N)
+    unheld = np.arange(N) % 10 == 9
+    shares[unheld] = 0
+
+    blanks = np.zeros((T, N), dtype=bool)
+    n_blank = int(round(blank_fraction * T * N))
+    n_rows = max(1, n_blank // (3 * N))
+    blank_rows = rng.choice(np.arange(1, T - 1), n_rows, replace=False)  # keep first/last rows
+    blanks[blank_rows] = True
+    rest = n_blank - n_rows * N
+    cols = np.flatnonzero(unheld)
+    if rest > 0 and len(cols):
+        cells = rng.choice(T * len(cols), min(rest, T * len(cols)), replace=False)
+        blanks[cells // len(cols), cols[cells % len(cols)]] = True  # may overlap a blank row: a bit fewer
+    names = [f"TICK{i:03d}" for i in range(N)]
+    return Data(np.ascontiguousarray(prices), market, shares, blanks, names)
+
+
+def excel_payload(d: Data) -> dict[str, Any]:
+    """Office.js shapes: lists of lists, header rows, None for a blank cell."""
+    body = d.prices.tolist()
+    for r, c in np.argwhere(d.blanks):
+        body[r][c] = None
+    prices = [list(d.names)] + body
+    market = [["Market"]] + [[v] for v in d.market.tolist()]
+    shares = [[int(s) for s in d.shares]]  # one row; JSON gives ints for whole numbers
+    return {"prices": prices, "body": body, "market": market, "shares": shares}
+
+
+def com_payload(xl: dict[str, Any]) -> dict[str, Any]:
+    """Classic COM shapes: tuples of row tuples, None for a blank cell, floats."""
+    body = tuple(tuple(row) for row in xl["body"])
+    prices = (tuple(xl["prices"][0]),) + body
+    market = (("Market",),) + tuple((row[0],) for row in xl["market"][1:])
+    shares = (tuple(float(s) for s in xl["shares"][0]),)
+    return {"prices": prices, "body": body, "market": market, "shares": shares}
+
+
+def nan_prices(d: Data) -> np.ndarray:
+    p = d.prices.copy()
+    p[d.blanks] = np.nan
+    return p
+
+
+# --------------------------------------------------------------------------- table
+
+
+@dataclass
+class Row:
+    case: str
+    ours: str
+    baseline: str
+    ratio: str
+    target: str
+    met: str
+
+
+def ms(t: float) -> str:
+    return f"{t * 1e3:.3g} ms" if t < 1 else f"{t:.3g} s"
+
+
+def mb(b: float) -> str:
+    return f"{b / 2**20:.1f} MB"
+
+
+def at_most(case: str, ours: float, base: float, k: float, fmt=ms) -> Row:
+    ratio = ours / base
+    return Row(case, fmt(ours), fmt(base), f"{ratio:.2f}x", f"<= {k:g}x", "yes" if ratio <= k else "**NO**")
+
+
+def faster(case: str, ours: float, base: float, k: float) -> Row:
+    ratio = ours / base
+    speedup = base / ours
+    return Row(
+        case, ms(ours), ms(base), f"{ratio:.4f}x ({speedup:.0f}x faster)",
+        f">= {k:g}x faster", "yes" if speedup >= k else "**NO**",
+    )  # fmt: skip
+
+
+def markdown(rows: list[Row]) -> str:
+    head = ["case", "ours", "baseline", "ratio", "target", "met"]
+    cells = [head] + [[r.case, r.ours, r.baseline, r.ratio, r.target, r.met] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
+    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
+    return "\n".join([line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in cells[1:]])
+
+
+def machine_line() -> str:
+    model = "unknown CPU"
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                model = text.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor() or model
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    import statsmodels
+
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "as installed")
+    return (
+        f"machine: {platform.platform()} | CPU: {model} | cores: {os.cpu_count()} (usable {usable}) | "
+        f"Python {platform.python_version()} | numpy {np.__version__} | xlwings {xlwings.__version__} | "
+        f"pandas {pd.__version__} | statsmodels {statsmodels.__version__} | BLAS threads: {blas}"
+    )
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU time all processes have used so far (Linux /proc/stat), in seconds."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+# --------------------------------------------------------------------------- cases
+
+
+class Runner:
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.rows: list[Row] = []
+        self.notes: list[str] = []
+        self.checks: list[str] = []
+        self.loop = asyncio.new_event_loop()
+
+    def check(self, label: str, a: float, b: float, rtol: float = 1e-9) -> None:
+        ok = bool(np.isclose(a, b, rtol=rtol, atol=1e-12))
+        self.checks.append(f"{label}: {'ok' if ok else f'MISMATCH {a!r} vs {b!r}'}")
+
+    def officejs_call(self, func_name: str, args: list[Any], module: Any) -> Callable[[], Any]:
+        data = {
+            "func_name": func_name,
+            "args": args,
+            "version": xlwings.__version__,
+            "client": "Office.js",
+            "runtime": "1.4",
+        }
+        call = xlwings.server.custom_functions_call
+        return lambda: self.loop.run_until_complete(call(data, module))
+
+    # ----------------------------------------------------------------- 1. core
+    def core(self, d: Data) -> None:
+        cfg = self.cfg
+        P, m, sh = d.prices, d.market, d.shares.astype(float)
+        returns = timed(lambda: P[1:] / P[:-1] - 1, cfg, warmup=3)
+        api_nd = timed(lambda: api.portfolio_beta(P, sh, m), cfg)
+        self.rows.append(
+            at_most(f"1a core via api.portfolio_beta on float ndarray {cfg.T}x{cfg.N} (incl. input handling) "
+                    "vs return matrix once", api_nd.median, returns.median, TARGET_CORE_VS_RETURNS)
+        )  # fmt: skip
+
+        # 1b: the same call with the input handling (sample.build_sample) done beforehand:
+        # api.build_sample is swapped for one returning the prebuilt Sample, so what is
+        # timed is exactly api.portfolio_beta's own code after its first line.
+        sample = api.build_sample(P, sh, m, None, "daily", 0.0, None, function="portfolio_beta")
+        real_build = api.build_sample
+        used = []
+        api.build_sample = lambda *a, **k: used.append(1) or sample
+        try:
+            core_only = timed(lambda: api.portfolio_beta(P, sh, m), cfg)
+            result_core = api.portfolio_beta(P, sh, m)
+        finally:
+            api.build_sample = real_build
+        if not used:  # api no longer calls api.build_sample: the swap did nothing
+            core_only = api_nd
+            self.notes.append("1b/1d: api.portfolio_beta no longer calls `api.build_sample`: shown = 1a/1c.")
+        self.rows.append(
+            at_most("1b core after input handling (build_sample done beforehand) vs return matrix once",
+                    core_only.median, returns.median, TARGET_CORE_VS_RETURNS)
+        )  # fmt: skip
+
+        import statsmodels.api as sm
+
+        R = P[1:] / P[:-1] - 1
+        X = sm.add_constant(m[1:] / m[:-1] - 1)
+        k = min(cfg.sm_assets, cfg.N)
+        idx = np.linspace(0, cfg.N - 1, k).astype(int)
+        sm_fit = lambda: [sm.OLS(R[:, i], X).fit().params[1] for i in idx]  # noqa: E731
+        sm_time = timed(sm_fit, cfg, scale=cfg.N / k)
+        sm_label = f"statsmodels OLS per asset (timed on {k} assets, scaled x{cfg.N / k:g} to {cfg.N})"
+        self.rows.append(
+            faster(f"1c core via api.portfolio_beta on ndarray (as 1a) vs {sm_label}",
+                   api_nd.median, sm_time.median, TARGET_CORE_VS_STATSMODELS)
+        )  # fmt: skip
+        self.rows.append(
+            faster(f"1d core after input handling (as 1b) vs {sm_label}",
+                   core_only.median, sm_time.median, TARGET_CORE_VS_STATSMODELS)
+        )  # fmt: skip
+        result = api.portfolio_beta(P, sh, m)
+        self.check("core: api asset beta == statsmodels", float(result.asset_betas[idx[0]]), float(sm_fit()[0]), 1e-8)
+        self.check("core: 1b (prebuilt sample) REG == api REG", result_core.reg, result.reg)
+        self.notes.append(
+            "1: the targets are about the core: 1b/1d time `api.portfolio_beta` with `api.build_sample` swapped "
+            "for one returning the prebuilt Sample (input handling done beforehand); 1a/1c time the whole call."
+        )
+        self.notes.append(
+            f"1: return matrix = `P[1:] / P[:-1] - 1` on the {cfg.T}x{cfg.N} float64 array; "
+            "statsmodels baseline = `sm.OLS(r_i, add_constant(m)).fit()` on precomputed returns "
+            f"(return computation not counted; {k} assets timed, scaled to {cfg.N})."
+        )
+        self.core_sample = (P, sh, m)
+
+    # ----------------------------------------------------------------- 2. Office.js UDF
+    def officejs(self, d: Data, xl: dict[str, Any], small_xl: dict[str, Any]) -> None:
+        cfg = self.cfg
+        body = xl["body"]
+        floor = timed(lambda: np.array(body, dtype=float), cfg)
+        udf = self.officejs_call("portbeta_reg", [xl["prices"], xl["shares"], xl["market"]], udfs)
+        ours = timed(udf, cfg)
+        self.rows.append(
+            at_most(f"2a UDF PORTBETA_REG via xlwings.server.custom_functions_call (Office.js), {cfg.T}x{cfg.N} "
+                    "payload vs np.array(payload, dtype=float)", ours.median, floor.median, TARGET_UDF_VS_FLOOR)
+        )  # fmt: skip
+
+        small_cells = cfg.small_T * cfg.small_N
+        scale = (cfg.T * cfg.N) / small_cells
+        conv = self.officejs_call(
+            "portbeta_reg_nparray", [small_xl["prices"], small_xl["shares"], small_xl["market"]], npconv_udfs
+        )
+        conv_time = timed(conv, cfg, scale=scale)
+        self.rows.append(
+            faster(f"2b UDF PORTBETA_REG (raw) vs same UDF with xlwings np.array converter "
+                   f"(converter timed on {cfg.small_T}x{cfg.small_N}, scaled x{scale:g} per cell)",
+                   ours.median, conv_time.median, TARGET_UDF_VS_NPCONV)
+        )  # fmt: skip
+
+        reg = udf()
+        expected = api.portfolio_beta(nan_prices(d), d.shares.astype(float), d.market).reg
+        self.check("Office.js: UDF REG == api on NaN ndarray", reg, expected)
+        small_raw = self.officejs_call("portbeta_reg", [small_xl["prices"], small_xl["shares"], small_xl["market"]], udfs)
+        self.check("Office.js: np.array-converter UDF == raw UDF (small)", conv(), small_raw())
+        blank = sum(v is None for row in body for v in row) / (cfg.T * cfg.N)
+        self.notes.append(
+            f"2: payload = list of lists with a header row of names, {blank:.2%} None cells, market as a "
+            "column (header 'Market'), shares as one row of ints; one event loop, `loop.run_until_complete`. "
+            "Floor = `np.array(body, dtype=float)` of the price rows without the header."
+        )
+        self.udf_call = udf
+
+    # ----------------------------------------------------------------- 3. classic COM
+    def classic(self, com: dict[str, Any]) -> None:
+        cfg = self.cfg
+        func = udfs.portbeta_reg
+        info = getattr(func, "__xlfunc__", None)
+        if info is None:
+            self.rows.append(Row("3 classic COM path", "n/a: udfs.portbeta_reg has no __xlfunc__", "", "", "", "skipped"))
+            return
+        options = [a["options"] for a in info["args"]]
+        # conversion.read(None, ...) looks up the engine "excel", which exists only on
+        # Windows; the "raw" pipeline never touches the engine when rng is None.
+        engine = None if "excel" in [e.name for e in xlwings.engines] else "officejs"
+        read = xlwings.conversion.read
+        args = (com["prices"], com["shares"], com["market"])
+
+        def call():
+            return func(*[read(None, v, o, engine_name=engine) for v, o in zip(args, options)])
+
+        body = com["body"]
+        floor = timed(lambda: np.array(body, dtype=float), cfg)
+        ours = timed(call, cfg)
+        self.rows.append(
+            at_most(f"3 classic COM shape: conversion.read(raw) per arg + udfs.portbeta_reg, {cfg.T}x{cfg.N} "
+                    "tuples vs np.array(tuples, dtype=float)", ours.median, floor.median, TARGET_UDF_VS_FLOOR)
+        )  # fmt: skip
+        self.check("classic: REG == Office.js REG", call(), self.udf_call())
+        opts = sorted({o.get("convert") for o in options}, key=str)
+        self.notes.append(
+            f"3: argument options read from `udfs.portbeta_reg.__xlfunc__` (convert: {opts}); "
+            f"`xlwings.conversion.read(None, value, options{', engine_name=' + repr(engine) if engine else ''})` "
+            "per argument (no 'excel' engine on Linux; with rng=None the raw pipeline does not use it)."
+        )
+        self.classic_call = call
+
+    # ----------------------------------------------------------------- 4. rolling
+    def rolling(self) -> None:
+        cfg = self.cfg
+        d = make_data(cfg.roll_T, cfg.roll_N, 0.0, seed=7)
+        P, m, sh = d.prices, d.market, d.shares.astype(float)
+        W = cfg.window
+        single = timed(lambda: api.portfolio_beta(P, sh, m), cfg)
+
+        # Baseline: one numpy OLS (lstsq, intercept + market) per window end, with all the
+        # holdings' returns as right-hand sides at once: the portfolio's and every asset's.
+        R = P[1:] / P[:-1] - 1
+        mr = m[1:] / m[:-1] - 1
+        values = P @ sh
+        port = values[1:] / values[:-1] - 1
+        Y_all = np.column_stack([port, R])
+        n_windows = len(mr) - W + 1
+        ends = np.linspace(W - 1, len(mr) - 1, min(cfg.roll_windows_timed, n_windows)).astype(int)
+
+        def ols_windows(ends=ends):
+            out = []
+            for j in ends:
+                win = slice(j - W + 1, j + 1)
+                X = np.column_stack([np.ones(W), mr[win]])
+                coef = np.linalg.lstsq(X, Y_all[win], rcond=None)[0]
+                w = sh * P[j + 1] / values[j + 1]  # weights as of the window's last date
+                reg = coef[1, 0]
+                wtd = w @ coef[1, 1:]
+                out.append((reg, wtd, reg - wtd))
+            return out
+
+        ols = timed(ols_windows, cfg, scale=n_windows / len(ends))
+        reg0 = ols_windows(ends[-1:])[0][0]
+        self.check("rolling baseline: last-window REG == api REG on that window",
+                   reg0, api.portfolio_beta(P[-W - 1:], sh, m[-W - 1:]).reg, 1e-8)  # fmt: skip
+
+        roll = getattr(api, "rolling_portfolio_beta", None)
+        label_a = f"4a rolling REG/WTD/GAP, T={cfg.roll_T} N={cfg.roll_N} window={W} vs single-pass api.portfolio_beta"
+        label_b = (f"4b rolling vs one numpy lstsq per window ({len(ends)} of {n_windows} windows timed, "
+                   f"scaled x{n_windows / len(ends):.4g})")  # fmt: skip
+        if roll is None:
+            for label, base, target in (
+                (label_a, single.median, f"<= {TARGET_ROLL_VS_CORE:g}x"),
+                (label_b, ols.median, f">= {TARGET_ROLL_VS_OLS:g}x faster"),
+            ):
+                self.rows.append(Row(label, "not implemented", ms(base), "-", target, "skipped"))
+            self.notes.append("4: `xl_portbeta.api` has no `rolling_portfolio_beta` yet: baselines timed, ours skipped.")
+        else:
+            call = lambda: roll(P, sh, m, window=W)  # noqa: E731  (assumed signature)
+            try:
+                ours = timed(call, cfg)
+            except Exception as exc:  # noqa: BLE001 - report, don't fail
+                msg = f"call failed: {type(exc).__name__}: {str(exc)[:60]}"
+                self.rows.append(Row(label_a, msg, ms(single.median), "-", f"<= {TARGET_ROLL_VS_CORE:g}x", "skipped"))
+                self.rows.append(Row(label_b, msg, ms(ols.median), "-", f">= {TARGET_ROLL_VS_OLS:g}x faster", "skipped"))
+            else:
+                self.rows.append(at_most(label_a, ours.median, single.median, TARGET_ROLL_VS_CORE))
+                self.rows.append(faster(label_b, ours.median, ols.median, TARGET_ROLL_VS_OLS))
+                last = ols_windows(ends[-1:])[0]
+                result = call()
+                for k, name in enumerate(("reg", "wtd", "gap")):
+                    if hasattr(result, name):
+                        self.check(f"rolling: last-window {name.upper()} == baseline lstsq",
+                                   float(np.asarray(getattr(result, name))[-1]), float(last[k]), 1e-8)  # fmt: skip
+            self.notes.append(
+                "4: called as `api.rolling_portfolio_beta(prices, shares, market, window=W)`; the single pass "
+                f"is `api.portfolio_beta` on the same {cfg.roll_T}x{cfg.roll_N} ndarray."
+            )
+        self.notes.append(
+            f"4: window = {W} returns; {n_windows} window ends. Baseline per window: "
+            "`np.linalg.lstsq([1, m], [portfolio, assets])` + weights as of the window's last date "
+            "(returns and portfolio values precomputed once, not counted)."
+        )
+
+    # ----------------------------------------------------------------- 5. memory
+    def memory(self) -> None:
+        cfg = self.cfg
+        matrix = 8 * cfg.T * cfg.N
+        P, sh, m = self.core_sample
+        api_peak = peak_extra_bytes(lambda: api.portfolio_beta(P, sh, m))
+        self.rows.append(at_most("5a peak extra memory: api.portfolio_beta on ndarray vs price matrix (float64)",
+                                 api_peak, matrix, TARGET_MEMORY, fmt=mb))  # fmt: skip
+        udf_peak = peak_extra_bytes(self.udf_call)
+        self.rows.append(at_most("5b peak extra memory: Office.js UDF call (2a) vs price matrix (float64)",
+                                 udf_peak, matrix, TARGET_MEMORY, fmt=mb))  # fmt: skip
+        if hasattr(self, "classic_call"):
+            com_peak = peak_extra_bytes(self.classic_call)
+            r = at_most("5c (info) peak extra memory: classic COM call (3) vs price matrix", com_peak, matrix, TARGET_MEMORY, fmt=mb)
+            r.target, r.met = "(no target)", "-"
+            self.rows.append(r)
+        self.notes.append("5: tracemalloc peak during the call minus traced memory before it (after a warm-up call).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions (smoke test)")
+    parser.add_argument(
+        "--blas-threads", default=None, metavar="N",
+        help="BLAS threads (default 1; 0 = as installed); read before numpy is imported",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    cfg = QUICK if args.quick else FULL
+    t_start = time.perf_counter()
+
+    print(machine_line())
+    print(f"xl_portbeta: {Path(xl_portbeta.__file__).parent} | mode: {'quick' if args.quick else 'full'}")
+    busy_start, own_start = busy_cpu_seconds(), own_cpu_seconds()
+    if not hasattr(udfs.portbeta_reg, "__xlfunc__"):
+        print("WARNING: xlwings decorators are no-ops (XLWINGS_ON_SERVER not 'true' before import?)")
+
+    d = make_data(cfg.T, cfg.N, cfg.blank_fraction)
+    xl = excel_payload(d)
+    com = com_payload(xl)
+    small_xl = excel_payload(make_data(cfg.small_T, cfg.small_N, cfg.blank_fraction, seed=11))
+
+    run = Runner(cfg)
+    run.core(d)
+    run.officejs(d, xl, small_xl)
+    run.classic(com)
+    run.rolling()
+    run.memory()
+    run.loop.close()
+
+    print()
+    print(markdown(run.rows))
+    print()
+    print("Notes:")
+    for n in run.notes:
+        print(f"- {n}")
+    print("- ratio = ours / baseline; times are medians of >= "
+          f"{cfg.min_reps} repetitions after a warm-up; ms = milliseconds.")  # fmt: skip
+    print("Checks (not assertions): " + "; ".join(run.checks))
+    elapsed = time.perf_counter() - t_start
+    busy_end = busy_cpu_seconds()
+    others = ""
+    if busy_start is not None and busy_end is not None:
+        other = max(0.0, (busy_end - busy_start) - (own_cpu_seconds() - own_start))
+        others = (
+            f" | other processes used {other:.1f} CPU-s meanwhile ({other / elapsed:.0%} of one core"
+            f"{'; expect noisy ratios' if other / elapsed > 0.1 else ''})"
+        )
+    print(f"Total time: {elapsed:.1f} s{others}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
