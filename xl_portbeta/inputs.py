@@ -58,8 +58,9 @@ EXCEL_ERROR_TEXTS = frozenset(
     }
 )  # fmt: skip
 
-# Python types that are plain numbers; bool is deliberately absent (TRUE is not 1).
-_NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+def is_number(value: Any) -> bool:
+    """A plain number of Python or numpy; logical values are not (TRUE is not 1)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _LAST_EXCEL_SERIAL = 2958465  # 9999-12-31
@@ -96,7 +97,7 @@ def _cell(arg: str, row: int, col: int | None, n_cols: int = 2) -> str:
 
 def is_missing(value: Any) -> bool:
     """A blank or an error cell, in either runtime's encoding."""
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     kind = type(value)
     if kind is str:
@@ -104,11 +105,9 @@ def is_missing(value: Any) -> bool:
         return text == "" or text.upper() in EXCEL_ERROR_TEXTS
     if kind is dict:
         return value.get("type") == "Error"
-    if kind in (float, np.float64) and math.isnan(value):
-        return True
-    if kind is int and value in COM_ERROR_CODES:
-        return True
-    return False
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    return is_number(value) and isinstance(value, (int, np.integer)) and int(value) in COM_ERROR_CODES
 
 
 def _looks_numeric(text: str) -> bool:
@@ -199,7 +198,7 @@ def _split_header(
 
 
 def _bad_cell_message(value: Any, what: str) -> str:
-    if type(value) is bool:
+    if isinstance(value, (bool, np.bool_)):
         return f"holds {'TRUE' if value else 'FALSE'}, a logical value, not {what}"
     if isinstance(value, (dt.datetime, dt.date, np.datetime64, pd.Timestamp)):
         return f"holds a date, not {what}"
@@ -214,31 +213,46 @@ def _bad_cell_message(value: Any, what: str) -> str:
 
 def _cell_to_float(value: Any) -> float | None:
     """The float of a number cell, NaN for a missing cell, None for anything else."""
-    kind = type(value)
-    if kind in _NUMBER_TYPES:
+    if is_number(value):
         number = float(value)
-        if kind is int and value in COM_ERROR_CODES:
+        if isinstance(value, (int, np.integer)) and number in COM_ERROR_CODES:
             return math.nan
         return number if not math.isinf(number) else None
     return math.nan if is_missing(value) else None
 
 
 def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
-    """The cells as floats (NaN for None) if they are all numbers or None, else None.
+    """The cells as floats (NaN for blanks and COM error codes) if they are all numbers
+    or None, else None (then each cell is looked at on its own).
 
     pandas' ``infer_dtype`` checks the types in C: about twice as fast as a Python pass
-    over the cells. Returns an object array when ints are among the numbers (the caller
-    converts it after checking for COM error codes), a float array otherwise.
+    over the cells. Logical values are never numbers here (TRUE is not 1).
     """
     cells = np.array(rows, dtype=object)
     if cells.ndim != 2:  # a cell holding a list: not a plain range
         return None
     kind = infer_dtype(cells.ravel(), skipna=True)
-    if kind in ("floating", "empty"):
-        return cells.astype(float)
-    if kind in ("integer", "mixed-integer-float"):
-        return cells
-    return None
+    if kind not in ("floating", "empty", "integer", "mixed-integer-float"):
+        return None
+    try:
+        values = cells.astype(float)
+    except (TypeError, ValueError):  # e.g. pandas' NA among the numbers: cell by cell
+        return None
+    if kind in ("integer", "mixed-integer-float"):  # ints: maybe COM error codes
+        values[np.isin(values, _COM_ERROR_ARRAY)] = np.nan
+    return values
+
+
+def _first_infinite(values: np.ndarray) -> tuple[int, int] | None:
+    """Where the first infinite value is, if any (one sum answers the common case)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(values.sum()):
+            return None
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return None
+    r, c = np.argwhere(infinite)[0]
+    return int(r), int(c)
 
 
 def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> Cells:
@@ -258,15 +272,18 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
     n_cols = len(rows[0])
     values = _plain_numbers(rows)
     if values is not None:
-        # The common case: plain numbers and None (blanks) -> NaN, checked and converted in C.
-        if values.dtype == object:  # there were ints: maybe COM error codes
-            values = values.astype(float)
-            values[np.isin(values, _COM_ERROR_ARRAY)] = np.nan
-        infinite = np.isinf(values) if not np.isfinite(values.sum()) else None
-        if infinite is not None and infinite.any():
-            r, c = np.argwhere(infinite)[0]
+        # The common case: plain numbers and blanks, checked and converted in C.
+        infinite = _first_infinite(values)
+        if infinite is not None:
+            r, c = infinite
             raise fail(function, f"{_cell(arg, first_row + r, c + 1, n_cols)} holds an infinite value")
         return Cells(values, header, first_row)
+    return Cells(_cells_one_by_one(rows, arg, function, what, first_row), header, first_row)
+
+
+def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, function: str, what: str, first_row: int) -> np.ndarray:
+    """The general path of :func:`read_numbers`: each cell classified in Python."""
+    n_cols = len(rows[0])
     flat = list(chain.from_iterable(rows))
     converted = [_cell_to_float(v) for v in flat]
     if None in converted:
@@ -274,8 +291,7 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
         r, c = divmod(k, n_cols)
         message = _bad_cell_message(flat[k], what)
         raise fail(function, f"{_cell(arg, first_row + r, c + 1, n_cols)} {message}")
-    values = np.array(converted, dtype=float).reshape(len(rows), n_cols)
-    return Cells(values, header, first_row)
+    return np.array(converted, dtype=float).reshape(len(rows), n_cols)
 
 
 def _read_numeric_array(raw: np.ndarray, arg: str, function: str) -> Cells:
@@ -291,9 +307,9 @@ def _read_numeric_array(raw: np.ndarray, arg: str, function: str) -> Cells:
     elif np.shares_memory(values, raw):
         values = values.view()
         values.flags.writeable = False
-    infinite = np.isinf(values) if not np.isfinite(values.sum()) else None  # one sum: all finite?
-    if infinite is not None and infinite.any():
-        r, c = np.argwhere(infinite)[0]
+    infinite = _first_infinite(values)
+    if infinite is not None:
+        r, c = infinite
         raise fail(function, f"{_cell(arg, 1 + r, c + 1, values.shape[1])} holds an infinite value")
     return Cells(values, None, 1)
 
@@ -311,7 +327,7 @@ def _cell_to_date(value: Any) -> Any:
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, np.datetime64):
         return pd.Timestamp(value).to_pydatetime()
-    if type(value) in _NUMBER_TYPES and not (type(value) is int and value in COM_ERROR_CODES):
+    if is_number(value) and not (isinstance(value, (int, np.integer)) and value in COM_ERROR_CODES):
         if 1 <= value <= _LAST_EXCEL_SERIAL:
             return serial_to_datetime(float(value))
         return None
@@ -336,7 +352,7 @@ def read_dates(raw: Any, function: str, arg: str = "dates") -> tuple[np.ndarray,
         if date is None:
             if isinstance(value, str):
                 problem = f"holds text {_show(value)}, not a date: enter it as an Excel date"
-            elif type(value) in _NUMBER_TYPES:
+            elif is_number(value):
                 problem = f"holds {_show(value)}, which is not an Excel date serial number"
             else:
                 problem = _bad_cell_message(value, "a date")

@@ -1,0 +1,69 @@
+"""Every fast path of the input reader gives exactly what the general path gives."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from xl_portbeta import PortbetaError
+from xl_portbeta.inputs import _cells_one_by_one, read_numbers
+
+NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=False, width=64),
+    st.integers(-(10**6), 10**6),
+    st.sampled_from([None, -2146826246, -2146826281, 0, 1, 2.5]),
+    st.sampled_from([np.float32(1.5), np.int16(7), np.int64(-2146826246), np.float64("nan")]),
+)
+
+
+def general(rows):
+    return _cells_one_by_one(rows, "prices", "F", "a price", 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda n: st.lists(st.lists(NUMBERS, min_size=n, max_size=n), min_size=1, max_size=8)))
+def test_plain_numbers_fast_path_equals_the_general_path(rows):
+    fast = read_numbers(rows, "prices", "F").values
+    np.testing.assert_array_equal(fast, general(rows))  # NaN where the general path has NaN
+
+
+@settings(max_examples=300, deadline=None)
+@given(hnp.arrays(st.sampled_from([np.float64, np.float32, np.int64, np.int32]), hnp.array_shapes(min_dims=1, max_dims=2),
+                  elements=st.integers(-(10**6), 10**6)))  # fmt: skip
+def test_numeric_array_fast_path_equals_reading_its_list(array):
+    fast = read_numbers(array, "prices", "F").values
+    listed = array.tolist()
+    rows = [[v] for v in listed] if array.ndim == 1 else listed
+    np.testing.assert_array_equal(fast, general(rows))
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[1.0, float("inf")]],
+        [[1, float("-inf")]],
+    ],
+)
+def test_infinity_is_an_error_on_every_path(rows):
+    with pytest.raises(PortbetaError, match="holds an infinite value"):
+        read_numbers(rows, "prices", "F")
+    with pytest.raises(PortbetaError, match="holds an infinite value"):
+        read_numbers(np.array(rows, dtype=float), "prices", "F")
+
+
+def test_logical_values_never_take_the_fast_path():
+    """np.array([[True, 1.0]], dtype=float) would silently give 1.0."""
+    for rows in ([[True, 1.0]], [[1, False]], [[np.True_, 2.0]]):
+        with pytest.raises(PortbetaError, match="a logical value"):
+            read_numbers(rows, "prices", "F")
+
+
+def test_pandas_missing_values_are_missing():
+    import pandas as pd
+
+    values = read_numbers([[1.0, pd.NA], [pd.NaT, 2]], "prices", "F").values
+    assert values[0, 0] == 1.0 and values[1, 1] == 2.0
+    assert math.isnan(values[0, 1]) and math.isnan(values[1, 0])
