@@ -195,3 +195,20 @@ def test_rolling_window_errors():
         udfs.portbeta_rolling(prices, [1], market, 10)
     with pytest.raises(PortbetaError, match=r"^PORTBETA_ROLLING: window 'year' is not a whole number"):
         udfs.portbeta_rolling(prices, [1], market, "year")
+
+
+def test_rolling_with_a_holdings_history_uses_each_window_ends_holdings(rng):
+    n, window = 90, 25
+    prices, market = random_market(rng, n, 3)
+    holdings = np.tile([10.0, 20.0, 0.0], (n, 1))
+    holdings[40:, 2] = 15.0
+    holdings[60:, 0] = 0.0
+    rolling = api.rolling_portfolio_beta(prices, holdings, market, window)
+    r, m = excess(prices), excess(market)
+    value = (holdings[:-1] * prices[1:]).sum(axis=1) / (holdings[:-1] * prices[:-1]).sum(axis=1) - 1
+    for k, end in enumerate(range(window, n)):
+        sl = slice(end - window, end)
+        assert rolling.reg[k] == pytest.approx(statsmodels_fit(value[sl], m[sl]).params[1], abs=1e-9)
+        w = holdings[end] * prices[end] / (holdings[end] * prices[end]).sum()
+        betas = [statsmodels_fit(r[sl, i], m[sl]).params[1] for i in range(3)]
+        assert rolling.wtd[k] == pytest.approx(float(w @ betas), abs=1e-9)

@@ -420,21 +420,26 @@ def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
 # --------------------------------------------------------------------- rolling windows
 
 
-def _window_sums(x: np.ndarray, window: int) -> np.ndarray:
-    """Sums over each run of ``window`` consecutive rows (running sums, O(T))."""
+def _window_sums(x: np.ndarray, window: int, overwrite: bool = False) -> np.ndarray:
+    """Sums over each run of ``window`` consecutive rows (running sums, O(T)).
+
+    With ``overwrite`` a 2-D ``x`` is used as the working space (no new array) and the
+    result is a view of it.
+    """
     if x.ndim == 1:
         c = np.cumsum(x)
-    else:
-        # A row at a time: np.cumsum(axis=0) walks a C-ordered matrix column by column,
-        # several times slower than adding whole rows.
-        c = np.empty_like(x)
-        c[0] = x[0]
-        for t in range(1, len(x)):
-            np.add(c[t - 1], x[t], out=c[t])
-    out = np.empty((len(x) - window + 1,) + x.shape[1:])
-    out[0] = c[window - 1]
-    np.subtract(c[window:], c[:-window], out=out[1:])
-    return out
+        out = np.empty(len(x) - window + 1)
+        out[0] = c[window - 1]
+        np.subtract(c[window:], c[:-window], out=out[1:])
+        return out
+    # A row at a time: np.cumsum(axis=0) walks a C-ordered matrix column by column,
+    # several times slower than adding whole rows.
+    c = x if overwrite else x.copy()
+    for t in range(1, len(c)):
+        np.add(c[t - 1], c[t], out=c[t])
+    for t in range(len(c) - 1, window - 1, -1):  # from the bottom: c[t - window] is unchanged
+        np.subtract(c[t], c[t - window], out=c[t])
+    return c[window - 1 :]
 
 
 def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
@@ -477,8 +482,11 @@ def rolling_weighted_beta(
 ) -> np.ndarray:
     """Weighted-average beta over every window, with the weights of each window's end.
 
-    ``sum_i w_i,e beta_i,k`` with ``w_i,e = h_i,e p_i,e / V_e``: the asset betas come from
-    running sums (O(T x N)), and are never kept as a (W, N) matrix of their own.
+    ``sum_i w_i,e beta_i,k`` with ``w_i,e = h_i,e p_i,e / V_e``. Each asset's window sums
+    of ``r m`` and ``r`` are differences of running sums, ``C_e - C_e-window``, made a
+    chunk of ``window`` rows at a time: the running sums of one chunk and of the one
+    before it are all a window needs, so the working set stays two (window, 2N) arrays
+    in the CPU cache instead of (T, N) matrices. O(T x N) overall.
 
     Parameters
     ----------
@@ -494,20 +502,33 @@ def rolling_weighted_beta(
     -------
     array (T - window + 1,)
     """
+    n, width = asset_returns.shape
     m = centred(market_returns)
     s_m = _window_sums(m, window)
     var = _window_sums(m * m, window) - s_m * s_m / window
-    # sum r m and sum r over each window, side by side so that one running sum does both
-    stacked = np.empty((len(m), 2, asset_returns.shape[1]))
-    np.multiply(asset_returns, m[:, None], out=stacked[:, 0])
-    stacked[:, 1] = asset_returns
-    sums = _window_sums(stacked, window)
-    # numerator of beta_i,k: sum r m - (sum r)(sum m) / window
-    covariances = sums[:, 0]
-    covariances -= sums[:, 1] * (s_m / window)[:, None]
-    values = holdings_values(end_prices, end_holdings)
-    if np.ndim(end_holdings) == 1:
-        weighted = np.einsum("kn,n,kn->k", end_prices, end_holdings, covariances)
-    else:
-        weighted = np.einsum("kn,kn,kn->k", end_prices, end_holdings, covariances)
-    return weighted / (values * var)
+    weighted = np.empty(n - window + 1)
+    # running sums of (r m, r) for the rows of this chunk and of the chunk before it;
+    # before the first row they are 0
+    current, previous = np.empty((window, 2, width)), np.zeros((window, 2, width))
+    running = np.zeros((2, width))
+    for start in range(0, n, window):
+        stop = min(start + window, n)
+        rows = current[: stop - start]
+        np.multiply(asset_returns[start:stop], m[start:stop, None], out=rows[:, 0])
+        rows[:, 1] = asset_returns[start:stop]
+        rows[0] += running
+        for t in range(1, len(rows)):  # a row at a time: cumsum(axis=0) walks columns
+            np.add(rows[t - 1], rows[t], out=rows[t])
+        running = rows[-1].copy()
+        # windows ending in this chunk: e = start + j, window number k = e - window + 1
+        j = slice(max(0, window - 1 - start), stop - start)
+        k = slice(start + j.start - window + 1, stop - window + 1)
+        sums = rows[j] - previous[j]
+        # numerator of beta_i,k: sum r m - (sum r)(sum m) / window
+        covariances = sums[:, 0] - sums[:, 1] * (s_m[k] / window)[:, None]
+        if np.ndim(end_holdings) == 1:
+            weighted[k] = np.einsum("kn,n,kn->k", end_prices[k], end_holdings, covariances)
+        else:
+            weighted[k] = np.einsum("kn,kn,kn->k", end_prices[k], end_holdings[k], covariances)
+        current, previous = previous, current
+    return weighted / (holdings_values(end_prices, end_holdings) * var)
