@@ -148,6 +148,54 @@ CASES = {
         dict(function="BETA_GAP", dates=DATES, as_of="last Friday"),
         "BETA_GAP: as_of 'last Friday' is not a date",
     ),
+    "market of two columns": (
+        dict(market=[[1, 2]] * 11),
+        "PORTBETA_REG: market must be one column, got 11 rows x 2 columns",
+    ),
+    "shares missing": (
+        dict(shares=None),
+        "PORTBETA_REG: shares is missing: give one row of share counts, or one row per date",
+    ),
+    "shares an empty cell": (
+        dict(shares=""),
+        "PORTBETA_REG: shares is missing",
+    ),
+    "history column without numbers": (
+        dict(shares=[[25000, None]] * 11),
+        "PORTBETA_REG: shares column 2 has no numbers: enter 0 for an asset not held",
+    ),
+    "rf per row as percent": (
+        dict(rf=[[0.02]] * 5 + [[3]] + [[0.02]] * 5),
+        "PORTBETA_REG: rf row 6 is 3, 300% a year: enter annual rates as decimals",
+    ),
+    "as_of a range": (
+        dict(function="PORTBETA_WTD", as_of=[[1], [2]]),
+        "PORTBETA_WTD: as_of must be one date (or row number), not a range",
+    ),
+    "as_of not a row number": (
+        dict(function="PORTBETA_WTD", as_of=2.5),
+        "PORTBETA_WTD: as_of 2.5 is not a row number: without dates, as_of is a row of prices",
+    ),
+    "as_of before any complete date": (
+        dict(function="PORTBETA_WTD", dates=DATES, prices=with_cell(PRICES, 1, 0, ""), as_of=DATES[0][0]),
+        "PORTBETA_WTD: as_of 2024-01-01: no date with complete data on or before it",
+    ),
+    "as_of row before any complete row": (
+        dict(function="PORTBETA_WTD", prices=with_cell(PRICES, 1, 0, ""), as_of=2),
+        "PORTBETA_WTD: as_of row 2: no row with complete data on or before it",
+    ),
+    "prices without columns": (
+        dict(prices=[]),
+        "PORTBETA_REG: prices is empty",
+    ),
+    "header only": (
+        dict(prices=PRICES[:1], market=[["S&P"]]),
+        "PORTBETA_REG: prices holds no data rows",
+    ),
+    "every date incomplete": (
+        dict(prices=[PRICES[0]] + [[r[0], ""] for r in PRICES[1:]]),
+        "PORTBETA_REG: prices and market have a missing value on every date: no date is complete",
+    ),
     "ragged range": (
         dict(prices=[[1.0, 2.0], [1.0]]),
         "PORTBETA_REG: prices is not a rectangular range",

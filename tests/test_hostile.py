@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from xl_portbeta import PortbetaError, udfs
 
 OFFICEJS = os.environ.get("XLWINGS_ON_SERVER") == "true"
-EXAMPLES = int(os.environ.get("XL_PORTBETA_HYPOTHESIS_EXAMPLES", "1500"))
+EXAMPLES = int(os.environ.get("XL_PORTBETA_HYPOTHESIS_EXAMPLES", "3000"))
 ARGUMENTS = ("prices", "shares", "market", "dates", "frequency", "rf", "as_of")
 
 NA_OBJECT = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
@@ -164,6 +164,8 @@ def messy_inputs(draw):
         if prices and is_header(prices[0]):
             dates[0] = ["Date"]
     shares = [float(draw(st.integers(1, 1000))) for _ in range(n_assets)]
+    if draw(st.integers(0, 9)) == 0:  # a share count that is blank, an error, text or TRUE
+        shares[draw(st.integers(0, n_assets - 1))] = draw(st.sampled_from(MISSING[runtime][:3] + ["all", True]))
     return runtime, prices, shares, market, dates
 
 
@@ -178,8 +180,9 @@ def com_shape(rows):
 
 @pytest.fixture(scope="module")
 def officejs_call():
-    if not OFFICEJS:
-        return None
+    if not OFFICEJS:  # no key: the Office.js-shaped payloads are called directly
+        yield None
+        return
     import xlwings
     import xlwings.server
 
@@ -211,6 +214,13 @@ def check(officejs_call, runtime, prices, shares, market, dates):
         due = None
     except ErrorDue as reason:
         due = str(reason)
+    shares_due = not all(is_number(v) for v in shares)  # PORTBETA_REG only; ASSET_BETAS has none
+    if shares_due:
+        with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: ") as caught:
+            call_both(officejs_call, runtime, prices, shares, market, dates)
+        assert any(arg in str(caught.value) for arg in ARGUMENTS), str(caught.value)
+        event("error: bad shares")
+        return
     try:
         reg, betas = call_both(officejs_call, runtime, prices, shares, market, dates)
     except PortbetaError as error:  # an xlwings.XlwingsError

@@ -202,7 +202,7 @@ def asset_betas(
     betas : array (N,)
     sample : Sample
     """
-    sample = build_sample(prices, None, market, dates, frequency, rf, None, function=function)
+    sample = build_sample(prices, None, market, dates, frequency, rf, None, function=function, portfolio=False)
     asset_returns = core.simple_returns(sample.prices)
     if sample.rf.any():
         asset_returns -= sample.rf[:, None]

@@ -126,7 +126,7 @@ def _last_filled_row(values: np.ndarray) -> int:
 
 def _read_shares(raw: Any, function: str, n_assets: int, n_rows: int) -> tuple[Cells, bool]:
     """The shares range and whether it is a history (T x N) rather than one row of N."""
-    if raw is None:
+    if omitted(raw):
         raise fail(function, "shares is missing: give one row of share counts, or one row per date")
     cells = read_numbers(raw, "shares", function, "a share count")
     rows, cols = cells.shape
@@ -299,11 +299,12 @@ def build_sample(
     as_of: Any = None,
     *,
     function: str = "portfolio_beta",
+    portfolio: bool = True,
 ) -> Sample:
     """Validate and align the raw arguments into one :class:`Sample`.
 
-    ``shares=None`` means "no portfolio" (ASSET_BETAS): every asset's price is needed
-    and the weights are zeros.
+    ``portfolio=False`` (ASSET_BETAS) ignores ``shares`` and ``as_of``: every asset's
+    price is needed and the weights are zeros.
     """
     dates = None if omitted(dates) else dates
     price_cells = read_numbers(prices, "prices", function, "a price")
@@ -322,7 +323,7 @@ def build_sample(
     rf_constant, rf_cells = _read_rf(rf, function)
 
     n_rows_hint = len(price_cells.values)
-    if shares is None:
+    if not portfolio:
         share_cells, history = Cells(np.ones((1, n_assets)), None, 1), False
     else:
         share_cells, history = _read_shares(shares, function, n_assets, n_rows_hint)
@@ -368,7 +369,7 @@ def build_sample(
     else:
         # One row for every date: a read-only broadcast, not a T x N copy.
         H = np.broadcast_to(share_cells.values, (n_rows, n_assets))
-        held = (H[0] != 0) if shares is not None else np.ones(n_assets, dtype=bool)
+        held = (H[0] != 0) if portfolio else np.ones(n_assets, dtype=bool)
     if not held.any():
         raise fail(function, "shares are all 0: the portfolio holds nothing")
 
@@ -402,7 +403,7 @@ def build_sample(
         raise fail(function, "prices and market have a missing value on every date: no date is complete")
 
     H_clean = np.nan_to_num(H) if history else H  # constant shares were checked: no NaN
-    as_of_pos = _resolve_as_of(as_of, function, complete, D, rows) if shares is not None else int(np.flatnonzero(complete)[-1])
+    as_of_pos = _resolve_as_of(as_of, function, complete, D, rows) if portfolio else int(np.flatnonzero(complete)[-1])
 
     kept = np.flatnonzero(complete)
     if frequency != "daily":
@@ -412,7 +413,7 @@ def build_sample(
         reason = f" after dropping {len(dropped)} dates with missing data" if dropped else ""
         raise fail(function, f"prices and market leave only {max(n_returns, 0)} returns{reason}: need at least {MIN_RETURNS}")
 
-    if shares is not None:
+    if portfolio:
         at = np.append(kept, as_of_pos)
         # An asset never held may have missing prices on kept dates: it is worth 0 there.
         priced = np.nan_to_num(P) if gaps_in_row[at].any() else P
