@@ -267,3 +267,19 @@ def test_one_pass_betas_equal_betas_of_explicit_contributions(rng, kind):
         parts.contribution_betas, [ols_slope(contributions[:, i], m) for i in range(7)], atol=1e-12
     )
     np.testing.assert_allclose(parts.portfolio_returns, contributions.sum(axis=1), atol=1e-15)
+
+
+def test_newest_first_with_holes_in_an_asset_not_held_and_in_the_market(rng):
+    """Regression: the rows with holes must be turned around with the data."""
+    prices, market = random_market(rng, 40, 3)
+    prices[1, 2] = np.nan  # asset 3 is not held: its hole drops nothing
+    market[30] = np.nan  # a market hole drops its date
+    dates = pd.bdate_range("2024-01-01", periods=40).to_numpy()
+    up = portfolio_beta(prices, [10, 20, 0], market, dates)
+    down = portfolio_beta(prices[::-1], [10, 20, 0], market[::-1], dates[::-1])
+    keep = np.setdiff1d(np.arange(40), [30])
+    reg, wtd, _, _ = reference(prices[keep][:, :2], [10, 20], market[keep])
+    for result in (up, down):
+        assert result.reg == pytest.approx(reg, abs=TOL)
+        assert result.wtd == pytest.approx(wtd, abs=TOL)
+        assert np.isnan(result.asset_betas[2])

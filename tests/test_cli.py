@@ -121,3 +121,29 @@ def test_unreadable_files(tmp_path, name, content, message):
         path.write_text(content)
     run = cli("analyze", str(path), "--shares", "1", "--market", "m")
     assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_text_in_an_xlsx_is_an_error_as_in_a_csv(prices_csv, tmp_path):
+    path, frame = prices_csv
+    table = frame.reset_index().astype(object)
+    table.loc[5, "KO"] = "n/a"
+    xlsx = tmp_path / "text.xlsx"
+    table.to_excel(xlsx, index=False)
+    run = cli("analyze", str(xlsx), "--shares", "1,1,1,1,1", "--market", "SP500")
+    assert run.returncode == 2 and "prices row 7, column 3 holds text 'n/a'" in run.stderr
+
+
+def test_a_holdings_file_must_have_the_prices_dates(prices_csv, tmp_path):
+    path, frame = prices_csv
+    holdings = pd.DataFrame(1.0, index=frame.index, columns=["AAPL", "JPM", "KO", "XOM", "MSFT"])
+    holdings.iloc[100:, 0] = 3.0
+    same = tmp_path / "holdings.csv"
+    holdings.to_csv(same, date_format="%Y-%m-%d")
+    run = cli("analyze", str(path), "--shares", str(same), "--market", "SP500", "--json")
+    assert run.returncode == 0, run.stderr
+    expected = api.portfolio_beta(frame.iloc[:, :5].to_numpy(), holdings.to_numpy(), frame["SP500"].to_numpy())
+    assert json.loads(run.stdout)["reg"] == pytest.approx(expected.reg, abs=1e-12)
+    newest_first = tmp_path / "holdings_desc.csv"
+    holdings.iloc[::-1].to_csv(newest_first, date_format="%Y-%m-%d")
+    run = cli("analyze", str(path), "--shares", str(newest_first), "--market", "SP500")
+    assert run.returncode == 2 and "its dates are not those of" in run.stderr

@@ -170,11 +170,11 @@ CASES = {
     ),
     "as_of a range": (
         dict(function="PORTBETA_WTD", as_of=[[1], [2]]),
-        "PORTBETA_WTD: as_of must be one date (or row number), not a range",
+        "PORTBETA_WTD: as_of must be one value, not a range",
     ),
     "as_of not a row number": (
         dict(function="PORTBETA_WTD", as_of=2.5),
-        "PORTBETA_WTD: as_of 2.5 is not a row number: without dates, as_of is a row of prices",
+        "PORTBETA_WTD: as_of 2.5 is not a whole number: without dates, as_of is a row of prices",
     ),
     "as_of before any complete date": (
         dict(function="PORTBETA_WTD", dates=DATES, prices=with_cell(PRICES, 1, 0, ""), as_of=DATES[0][0]),

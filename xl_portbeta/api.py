@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import core
-from .inputs import fail
+from .inputs import fail, whole_number
 from .sample import MIN_RETURNS, Sample, build_sample
 
 __all__ = [
@@ -19,8 +19,10 @@ __all__ = [
     "BetaStats",
     "PortfolioStats",
     "portfolio_stats",
+    "stats_of",
     "GapDetail",
     "gap_detail",
+    "gap_detail_of",
     "RollingBeta",
     "rolling_portfolio_beta",
 ]
@@ -311,8 +313,12 @@ def portfolio_stats(
     function: str = "portfolio_stats",
 ) -> PortfolioStats:
     """Regression statistics of both betas on one sample (arguments of :func:`portfolio_beta`)."""
-    result = portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function)
-    returns = excess_returns(result.sample, function)
+    return stats_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function))
+
+
+def stats_of(result: PortfolioBeta) -> PortfolioStats:
+    """:func:`portfolio_stats` of a :class:`PortfolioBeta` already computed."""
+    returns = excess_returns(result.sample)
     periods = result.sample.periods_per_year
     current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced every period
     return PortfolioStats(
@@ -366,10 +372,13 @@ def gap_detail(
     function: str = "gap_detail",
 ) -> GapDetail:
     """Split the gap by holding (arguments of :func:`portfolio_beta`)."""
-    result = portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function)
+    return gap_detail_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function))
+
+
+def gap_detail_of(result: PortfolioBeta) -> GapDetail:
+    """:func:`gap_detail` of a :class:`PortfolioBeta` already computed."""
     sample = result.sample
-    returns = excess_returns(sample, function)
-    average = core.average_weights(returns.prices, sample.shares_held)
+    average = core.average_weights(_priced(sample)[0], sample.shares_held)
     held = sample.held | (result.weights != 0)
     betas = np.where(held, result.asset_betas, 0.0)
     drift = np.where(held, (average - result.weights) * betas, 0.0)
@@ -429,9 +438,7 @@ def rolling_portfolio_beta(
         Returns per window: at least 3, at most the number of returns in the sample.
     Other parameters are those of :func:`portfolio_beta`.
     """
-    if type(window) is bool or not isinstance(window, (int, float, np.integer, np.floating)) or window != int(window):
-        raise fail(function, f"window {window!r} is not a whole number of returns")
-    window = int(window)
+    window = whole_number(window, "window", function, " of returns")
     sample = build_sample(prices, shares, market, dates, frequency, rf, None, function=function)
     if not MIN_RETURNS <= window <= sample.n_returns:
         raise fail(

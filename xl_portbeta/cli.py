@@ -114,9 +114,9 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
 
 
 def analyze(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None, function="xl-portbeta"):
-    stats = api.portfolio_stats(prices, shares, market, dates, frequency, rf, as_of, function=function)
-    detail = api.gap_detail(prices, shares, market, dates, frequency, rf, as_of, function=function)
-    return stats, detail
+    """The statistics and the per-holding split of one portfolio, from one computation."""
+    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function)
+    return api.stats_of(result), api.gap_detail_of(result)
 
 
 # --------------------------------------------------------------------------- files
@@ -138,7 +138,7 @@ def read_table(path: str) -> pd.DataFrame:
         if suffix == ".csv":
             table = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
         else:
-            table = pd.read_excel(file, engine="openpyxl", dtype=object)
+            table = pd.read_excel(file, engine="openpyxl", dtype=object, keep_default_na=False, na_values=[""])
     except ImportError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)") from None
     except Exception as error:  # any parser's complaint is a bad file, said in one line
@@ -176,14 +176,21 @@ def parse_dates(column: pd.Series, path: str) -> np.ndarray:
     return parsed.to_numpy()
 
 
-def parse_shares(text: str, assets: list[str], path: str) -> Any:
-    """'100,50,20' in column order, 'AAPL=100,MSFT=50' by name (others not held), or a file."""
+def parse_shares(text: str, assets: list[str], path: str, dates: np.ndarray | None) -> Any:
+    """'100,50,20' in column order, 'AAPL=100,MSFT=50' by name (others not held), or a file
+    of holdings: one row, or one row per date of the prices file (checked by its dates)."""
     if Path(text).suffix.lower() in (".csv", ".xlsx", ".xlsm"):
         table = read_table(text)
-        missing = [a for a in assets if a not in map(str, table.columns)]
+        table.columns = [str(c) for c in table.columns]
+        missing = [a for a in assets if a not in table.columns]
         if missing:
             raise InputError(f"{text}: no shares column for {', '.join(missing)}")
-        return table[[c for c in table.columns if str(c) in assets]][assets]
+        date_column = next((c for c in table.columns if c.strip().lower() == "date"), None)
+        if date_column is not None and len(table) > 1:
+            held_on = parse_dates(table[date_column], text)
+            if dates is None or len(held_on) != len(dates) or (held_on != dates).any():
+                raise InputError(f"{text}: its dates are not those of {path}: give one holdings row per prices row")
+        return table[assets]
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         if all("=" in p for p in parts):
@@ -221,7 +228,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             as_of = int(as_of)
         except ValueError:
             raise InputError(f"--as-of {as_of!r}: without a dates column, give a row number") from None
-    shares = parse_shares(args.shares, [str(a) for a in assets], args.prices)
+    shares = parse_shares(args.shares, [str(a) for a in assets], args.prices, dates)
     stats, detail = analyze(
         table[assets], shares, table[[market_col]], dates, args.frequency, rf, as_of, function="xl-portbeta analyze"
     )

@@ -372,7 +372,8 @@ class LineFit:
 
     @property
     def t_stat(self) -> float:
-        return self.beta / self.beta_se
+        """``beta / beta_se``; NaN for an exact fit (a standard error of 0)."""
+        return self.beta / self.beta_se if self.beta_se > 0 else float("nan")
 
 
 def line_fit(returns: np.ndarray, market_returns: np.ndarray) -> LineFit:

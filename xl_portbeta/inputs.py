@@ -33,6 +33,9 @@ __all__ = [
     "read_numbers",
     "read_dates",
     "read_frequency",
+    "omitted",
+    "single_value",
+    "whole_number",
     "PERIODS_PER_YEAR",
 ]
 
@@ -110,6 +113,37 @@ def is_missing(value: Any) -> bool:
     return is_number(value) and isinstance(value, (int, np.integer)) and int(value) in COM_ERROR_CODES
 
 
+def omitted(raw: Any, arg: str, function: str) -> bool:
+    """An optional argument left out, or pointing at one empty cell.
+
+    An error value (#N/A) is not "left out": a failed lookup must not silently turn
+    into the default, so it is an error.
+    """
+    if raw is None or isinstance(raw, (list, tuple, np.ndarray, pd.Series, pd.DataFrame, pd.Index)):
+        return raw is None
+    if isinstance(raw, str) and raw.strip() == "":
+        return True
+    if is_missing(raw):
+        raise fail(function, f"{arg} is an error value or NaN ({_show(raw)}): give a value, or leave {arg} out")
+    return False
+
+
+def single_value(raw: Any, arg: str, function: str) -> Any:
+    """The value of a one-cell argument (a 1 x 1 range is fine); a larger range is an error."""
+    rows = as_rows(raw)
+    if rows is None or len(rows) != 1 or len(rows[0]) != 1:
+        raise fail(function, f"{arg} must be one value, not a range")
+    return rows[0][0]
+
+
+def whole_number(raw: Any, arg: str, function: str, what: str) -> int:
+    """A whole number from one cell (252 or 252.0), else an error naming ``arg``."""
+    value = single_value(raw, arg, function)
+    if not is_number(value) or not math.isfinite(value) or value != int(value):
+        raise fail(function, f"{arg} {_show(value)} is not a whole number{what}")
+    return int(value)
+
+
 def _looks_numeric(text: str) -> bool:
     try:
         float(text.strip().strip("%$€£¥").replace(",", ""))
@@ -126,11 +160,8 @@ def as_rows(raw: Any) -> list[Sequence[Any]]:
 
     Office.js hands a single-row range over as a flat list: that is one row.
     """
-    if isinstance(raw, pd.DataFrame):
-        return [list(raw.columns)] + raw.to_numpy(dtype=object).tolist()
-    if isinstance(raw, pd.Series):
-        cells = [[v] for v in raw.tolist()]
-        return [[str(raw.name)]] + cells if isinstance(raw.name, str) else cells
+    if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
+        return as_rows(pandas_values(raw)[0])
     if isinstance(raw, np.ndarray):
         if raw.dtype.kind == "M":  # datetime64[ns].tolist() would give integers
             raw = raw.astype("datetime64[us]").astype(object)
@@ -148,6 +179,19 @@ def as_rows(raw: Any) -> list[Sequence[Any]]:
             return None  # type: ignore[return-value]  # ragged: reported by caller
         return [raw]
     return [[raw]]
+
+
+def pandas_values(raw: Any) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    """A pandas object's values (2-D) and its labels as a header, if it has real ones.
+
+    A DataFrame's column labels and a named Series' or Index's name are a header as
+    they are (no guessing from the first row); default labels (0, 1, ...) are none.
+    """
+    if isinstance(raw, pd.DataFrame):
+        header = None if isinstance(raw.columns, pd.RangeIndex) else tuple(str(c) for c in raw.columns)
+        return raw.to_numpy(), header
+    header = None if raw.name is None else (str(raw.name),)
+    return raw.to_numpy().reshape(-1, 1), header
 
 
 def _is_header_row(row: Sequence[Any]) -> bool:
@@ -188,6 +232,9 @@ class Cells:
 def _split_header(
     raw: Any, arg: str, function: str
 ) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
+    if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
+        values, header = pandas_values(raw)
+        return as_rows(values), header
     rows = as_rows(raw)
     if rows is None or (rows and len({len(r) for r in rows}) > 1):
         raise fail(function, f"{arg} is not a rectangular range")
@@ -263,22 +310,26 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
     PortbetaError
         Text, a logical value, a date or an infinite value in a cell, naming the cell.
     """
-    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu" and raw.size and raw.ndim <= 2:
-        return _read_numeric_array(raw, arg, function)
-    rows, header = _split_header(raw, arg, function)
+    if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
+        raw, header = pandas_values(raw)  # its labels are its header: no guessing
+    elif isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
+        header = None
+    else:
+        raw, header = _split_header(raw, arg, function)
     first_row = 2 if header is not None else 1
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu" and raw.size and raw.ndim <= 2:
+        return Cells(_numeric_array_values(raw, arg, function, first_row), header, first_row)
+    rows = as_rows(raw) if isinstance(raw, np.ndarray) else raw
     if not rows:
         return Cells(np.empty((0, len(header or ()))), header, first_row)
-    n_cols = len(rows[0])
     values = _plain_numbers(rows)
-    if values is not None:
-        # The common case: plain numbers and blanks, checked and converted in C.
-        infinite = _first_infinite(values)
-        if infinite is not None:
-            r, c = infinite
-            raise fail(function, f"{_cell(arg, first_row + r, c + 1, n_cols)} holds an infinite value")
-        return Cells(values, header, first_row)
-    return Cells(_cells_one_by_one(rows, arg, function, what, first_row), header, first_row)
+    if values is None:
+        values = _cells_one_by_one(rows, arg, function, what, first_row)
+    infinite = _first_infinite(values)
+    if infinite is not None:
+        r, c = infinite
+        raise fail(function, f"{_cell(arg, first_row + r, c + 1, values.shape[1])} holds an infinite value")
+    return Cells(values, header, first_row)
 
 
 def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, function: str, what: str, first_row: int) -> np.ndarray:
@@ -294,8 +345,8 @@ def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, function: str, what: 
     return np.array(converted, dtype=float).reshape(len(rows), n_cols)
 
 
-def _read_numeric_array(raw: np.ndarray, arg: str, function: str) -> Cells:
-    """A numeric ndarray, as :func:`read_numbers` would read its ``tolist()``, without the list.
+def _numeric_array_values(raw: np.ndarray, arg: str, function: str, first_row: int) -> np.ndarray:
+    """A numeric ndarray's values, as :func:`read_numbers` would read its ``tolist()``.
 
     A 1-D array is a column and a 0-D array one cell, as in :func:`as_rows`. The values
     are a read-only view when ``raw`` already is float64 (no copy): nothing downstream
@@ -310,8 +361,8 @@ def _read_numeric_array(raw: np.ndarray, arg: str, function: str) -> Cells:
     infinite = _first_infinite(values)
     if infinite is not None:
         r, c = infinite
-        raise fail(function, f"{_cell(arg, 1 + r, c + 1, values.shape[1])} holds an infinite value")
-    return Cells(values, None, 1)
+        raise fail(function, f"{_cell(arg, first_row + r, c + 1, values.shape[1])} holds an infinite value")
+    return values
 
 
 def serial_to_datetime(serial: float) -> dt.datetime:
@@ -385,7 +436,7 @@ def read_vector(raw: Any, arg: str, function: str, what: str = "a number") -> Ce
 
 def read_frequency(raw: Any, function: str, has_dates: bool) -> str:
     """'daily', 'weekly' or 'monthly' from what the user typed (None or blank: daily)."""
-    if raw is None or is_missing(raw):
+    if omitted(raw, "frequency", function):
         return "daily"
     key = str(raw).strip().lower() if isinstance(raw, str) else None
     if key not in _FREQUENCY_ALIASES:

@@ -32,10 +32,13 @@ from .inputs import (
     _cell_to_date,
     fail,
     is_missing,
+    omitted,
     read_dates,
     read_frequency,
     read_numbers,
     read_vector,
+    single_value,
+    whole_number,
 )
 
 __all__ = ["Sample", "build_sample", "MIN_RETURNS"]
@@ -124,11 +127,19 @@ def _last_filled_row(values: np.ndarray) -> int:
     return int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
 
 
-def _read_shares(raw: Any, function: str, n_assets: int, n_rows: int) -> tuple[Cells, bool]:
-    """The shares range and whether it is a history (T x N) rather than one row of N."""
-    if omitted(raw):
+def _read_shares(
+    raw: Any, function: str, n_assets: int, n_rows: int, names: tuple[str, ...] | None
+) -> tuple[Cells, bool]:
+    """The shares range and whether it is a history (T x N) rather than one row of N.
+
+    When both shares and prices name their assets, each count goes to the asset of its
+    name (the columns may come in another order); names that differ are an error.
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise fail(function, "shares is missing: give one row of share counts, or one row per date")
-    cells = read_numbers(raw, "shares", function, "a share count")
+    if isinstance(raw, pd.Series) and not isinstance(raw.index, pd.RangeIndex):
+        raw = raw.to_frame().T  # counts indexed by asset: one row, labelled by asset
+    cells = _by_name(read_numbers(raw, "shares", function, "a share count"), names, function)
     rows, cols = cells.shape
     if (rows, cols) in ((1, n_assets), (n_assets, 1)) and not (n_assets == 1 and n_rows == rows > 1):
         values = cells.values.reshape(1, n_assets)
@@ -144,6 +155,40 @@ def _read_shares(raw: Any, function: str, n_assets: int, n_rows: int) -> tuple[C
         f"shares is {rows} x {cols}: give one row (or column) of {n_assets} share counts, "
         f"or one row per date with {n_assets} columns like prices",
     )
+
+
+def _by_name(cells: Cells, names: tuple[str, ...] | None, function: str) -> Cells:
+    """Share columns put in the order of the prices' names, when both have names."""
+    labels = cells.header
+    if not names or not labels or len(labels) != len(names) or labels == names:
+        return cells
+    if "" in labels or "" in names or len(set(labels)) < len(labels) or len(set(names)) < len(names):
+        return cells  # not a usable set of names: by position
+    if set(labels) != set(names):
+        raise fail(
+            function,
+            f"shares has names that prices does not have ({', '.join(sorted(set(labels) - set(names)))}): "
+            "use the same names as prices (or none) so that each count meets its asset",
+        )
+    order = [labels.index(name) for name in names]
+    return Cells(cells.values[:, order], names, cells.first_row)
+
+
+def _pandas_dates(prices: Any, others: dict[str, Any], dates: Any, function: str) -> Any:
+    """Prices indexed by date give the dates (unless dates are passed), and every other
+    pandas argument indexed by date must have the same dates: pandas users expect
+    alignment by date, and a positional match of other dates would be a wrong number."""
+    index = getattr(prices, "index", None)
+    if not isinstance(prices, (pd.DataFrame, pd.Series)) or not isinstance(index, pd.DatetimeIndex):
+        return dates
+    for arg, value in others.items():
+        other = getattr(value, "index", None)
+        if isinstance(value, (pd.DataFrame, pd.Series)) and isinstance(other, pd.DatetimeIndex) and not other.equals(index):
+            raise fail(
+                function,
+                f"{arg} is indexed by other dates than prices: align them first, e.g. {arg}.reindex(prices.index)",
+            )
+    return index if dates is None else dates
 
 
 def _price_gaps(prices: np.ndarray, kept: np.ndarray, held: np.ndarray) -> np.ndarray:
@@ -178,12 +223,14 @@ def _first_bad(mask: np.ndarray) -> tuple[int, int]:
 
 def _read_rf(raw: Any, function: str) -> tuple[float | None, Cells | None]:
     """A constant annual rate, or a per-row range of annual rates."""
-    if omitted(raw):
+    if omitted(raw, "rf", function):
         return 0.0, None
     cells = read_vector(raw, "rf", function, "a rate")
     if cells.shape == (1, 1):
         value = float(cells.values[0, 0])
-        return (0.0 if np.isnan(value) else value), None
+        if np.isnan(value):
+            raise fail(function, "rf is an error value: give a rate, or leave rf out")
+        return value, None
     return None, cells
 
 
@@ -231,11 +278,6 @@ def _resample(dates: np.ndarray, frequency: str) -> np.ndarray:
     return np.flatnonzero(last_of_period)
 
 
-def omitted(raw: Any) -> bool:
-    """An optional argument left out, or pointing at one empty cell."""
-    return raw is None or (not isinstance(raw, (list, tuple, np.ndarray, pd.Series, pd.DataFrame)) and is_missing(raw))
-
-
 def _resolve_as_of(
     raw: Any,
     function: str,
@@ -243,32 +285,31 @@ def _resolve_as_of(
     dates: np.ndarray | None,
     rows: np.ndarray,
 ) -> int:
-    """Position (in the ordered rows) of the last complete row on or before ``as_of``."""
-    positions = np.flatnonzero(complete)
-    if omitted(raw):
-        return int(positions[-1])
-    value = raw
-    if isinstance(raw, (list, tuple)):
-        raise fail(function, "as_of must be one date (or row number), not a range")
+    """Position (in the ordered rows) of the last complete row on or before ``as_of``.
+
+    With dates, ``as_of`` is a calendar day: a date whose rows carry a time of day
+    still matches them.
+    """
+    if omitted(raw, "as_of", function):
+        return int(np.flatnonzero(complete)[-1])
+    value = single_value(raw, "as_of", function)
     if dates is not None:
-        when = pd.Timestamp(raw) if isinstance(raw, str) and _iso_date(raw) else _cell_to_date(raw)
-        if when is None or when is pd.NaT:
+        when = _as_of_date(value)
+        if when is None:
             raise fail(function, f"as_of {_label_raw(value)} is not a date")
-        when = np.datetime64(pd.Timestamp(when), "ns")
-        first, last = dates.min(), dates.max()
-        if not first <= when <= last:
+        days = dates.astype("datetime64[D]")
+        day = np.datetime64(when.date(), "D")
+        if not days.min() <= day <= days.max():
             raise fail(
                 function,
-                f"as_of {pd.Timestamp(when):%Y-%m-%d} is outside the dates "
-                f"({pd.Timestamp(first):%Y-%m-%d} to {pd.Timestamp(last):%Y-%m-%d})",
+                f"as_of {when:%Y-%m-%d} is outside the dates "
+                f"({pd.Timestamp(days.min()):%Y-%m-%d} to {pd.Timestamp(days.max()):%Y-%m-%d})",
             )
-        on_or_before = np.flatnonzero(complete & (dates <= when))
+        on_or_before = np.flatnonzero(complete & (days <= day))
         if not len(on_or_before):
-            raise fail(function, f"as_of {pd.Timestamp(when):%Y-%m-%d}: no date with complete data on or before it")
+            raise fail(function, f"as_of {when:%Y-%m-%d}: no date with complete data on or before it")
         return int(on_or_before[-1])
-    if type(raw) is bool or not isinstance(raw, (int, float, np.integer, np.floating)) or raw != int(raw):
-        raise fail(function, f"as_of {_label_raw(value)} is not a row number: without dates, as_of is a row of prices")
-    row = int(raw)
+    row = whole_number(value, "as_of", function, ": without dates, as_of is a row of prices")
     if not rows.min() <= row <= rows.max():
         raise fail(function, f"as_of row {row} is outside the data rows {rows.min()} to {rows.max()} of prices")
     on_or_before = np.flatnonzero(complete & (rows <= row))
@@ -277,12 +318,15 @@ def _resolve_as_of(
     return int(on_or_before[-1])
 
 
-def _iso_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return False
-    return True
+def _as_of_date(value: Any) -> dt.datetime | None:
+    """A date from a date cell, a serial number or ISO text ("2024-06-28"); else None."""
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip()).replace(tzinfo=None)
+        except ValueError:
+            return None
+    when = _cell_to_date(value)
+    return None if when is None or when is pd.NaT else pd.Timestamp(when).to_pydatetime()
 
 
 def _label_raw(value: Any) -> str:
@@ -306,7 +350,8 @@ def build_sample(
     ``portfolio=False`` (ASSET_BETAS) ignores ``shares`` and ``as_of``: every asset's
     price is needed and the weights are zeros.
     """
-    dates = None if omitted(dates) else dates
+    dates = None if omitted(dates, "dates", function) else dates
+    dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf}, dates, function)
     price_cells = read_numbers(prices, "prices", function, "a price")
     n_assets = price_cells.shape[1]
     if n_assets == 0:
@@ -326,7 +371,7 @@ def build_sample(
     if not portfolio:
         share_cells, history = Cells(np.ones((1, n_assets)), None, 1), False
     else:
-        share_cells, history = _read_shares(shares, function, n_assets, n_rows_hint)
+        share_cells, history = _read_shares(shares, function, n_assets, n_rows_hint, price_cells.header)
 
     aligned = {
         "prices": price_cells,
@@ -385,7 +430,8 @@ def build_sample(
             k = int(np.flatnonzero(np.isnat(D))[0])
             raise fail(function, f"dates row {date_cells.first_row + k} is empty or an error: every row needs its date")
         if _order_dates(D, function, date_cells.first_row):
-            P, M, H, rows, D = P[::-1], M[::-1], H[::-1], rows[::-1], D[::-1]
+            # newest first: turn every row-aligned array around, oldest first
+            P, M, H, rows, D, gaps_in_row = (a[::-1] for a in (P, M, H, rows, D, gaps_in_row))
             rf_rows = rf_rows[::-1] if rf_rows is not None else None
 
     complete = ~np.isnan(M)

@@ -10,7 +10,7 @@ from .inputs import fail
 __all__ = ["number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table"]
 
 
-def number(value: float, function: str = "xl_portbeta") -> float:
+def number(value: float, function: str) -> float:
     """A finite float for one cell; a non-finite one is a bug, reported as an error."""
     value = float(value)
     if not math.isfinite(value):
@@ -100,12 +100,12 @@ def detail_table(detail: "GapDetail") -> list[list[Any]]:  # noqa: F821
         [
             "total",
             None,
-            float(detail.weights.sum()),
-            float(detail.average_weights.sum()),
+            cell(float(detail.weights.sum())),
+            cell(float(detail.average_weights.sum())),
             None,
-            float(detail.drift.sum()),
-            float(detail.interaction.sum()),
-            float(detail.result.gap),
+            cell(float(detail.drift.sum())),
+            cell(float(detail.interaction.sum())),
+            cell(float(detail.result.gap)),
         ]
     )
     return rows

@@ -48,7 +48,7 @@ def ranges(func):
 def portbeta_reg(prices, shares, market, dates=None, frequency="daily", rf=0.0):
     """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, function="PORTBETA_REG")
-    return sheet.number(result.reg)
+    return sheet.number(result.reg, "PORTBETA_REG")
 
 
 @xw.func
@@ -56,7 +56,7 @@ def portbeta_reg(prices, shares, market, dates=None, frequency="daily", rf=0.0):
 def portbeta_wtd(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function="PORTBETA_WTD")
-    return sheet.number(result.wtd)
+    return sheet.number(result.wtd, "PORTBETA_WTD")
 
 
 @xw.func
@@ -64,7 +64,7 @@ def portbeta_wtd(prices, shares, market, dates=None, frequency="daily", rf=0.0, 
 def beta_gap(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function="BETA_GAP")
-    return sheet.number(result.gap)
+    return sheet.number(result.gap, "BETA_GAP")
 
 
 @xw.func
