@@ -283,3 +283,13 @@ def test_newest_first_with_holes_in_an_asset_not_held_and_in_the_market(rng):
         assert result.reg == pytest.approx(reg, abs=TOL)
         assert result.wtd == pytest.approx(wtd, abs=TOL)
         assert np.isnan(result.asset_betas[2])
+
+
+def test_a_missing_rate_on_the_last_row_drops_nothing(rng):
+    """Its rate would apply to a period after the sample: it is never used."""
+    prices, market = random_market(rng, 30, 2)
+    annual = np.full(30, 0.03)
+    annual[-1] = np.nan
+    assert portfolio_beta(prices, [1, 2], market, rf=annual).sample.dropped == ()
+    annual[10] = np.nan  # a rate that is used: its date is dropped
+    assert portfolio_beta(prices, [1, 2], market, rf=annual).sample.dropped == (11,)

@@ -32,6 +32,14 @@ __all__ = [
 _RESOLVABLE_ULPS = 64
 
 
+def _resolution(market_returns: np.ndarray) -> float:
+    """The smallest spread of market returns that is signal, not rounding.
+
+    A return (p1 - p0) / p0 carries an absolute rounding error of about eps * (1 + |r|).
+    """
+    return _RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + np.abs(market_returns).max())
+
+
 @dataclass(frozen=True)
 class ExcessReturns:
     """Per-period returns over the risk-free rate on the sample's dates.
@@ -95,10 +103,7 @@ class PortfolioBeta:
 def market_excess_returns(sample: Sample, function: str = "portfolio_beta") -> np.ndarray:
     """The market's returns over rf, checked for variance."""
     market = core.simple_returns(sample.market) - sample.rf
-    # A return (p1 - p0) / p0 carries an absolute rounding error of about eps * (1 + |r|):
-    # market returns that vary by less than a few dozen of those hold no usable signal.
-    resolution = _RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + np.abs(market).max())
-    if np.abs(core.centred(market)).max() <= resolution:
+    if np.abs(core.centred(market)).max() <= _resolution(market):
         raise fail(function, "the market returns have no variance on the dates used: a beta is undefined")
     return market
 
@@ -452,7 +457,7 @@ def rolling_portfolio_beta(
     wtd = core.rolling_weighted_beta(returns.assets, returns.market, returns.prices[window:], end_holdings, window)
     m = core.centred(returns.market)
     window_var = core._window_sums(m * m, window) - core._window_sums(m, window) ** 2 / window
-    flat = window_var <= (_RESOLVABLE_ULPS * np.finfo(float).eps * (1 + np.abs(returns.market).max())) ** 2 * window
+    flat = window_var <= _resolution(returns.market) ** 2 * window
     reg, wtd = np.where(flat, np.nan, reg), np.where(flat, np.nan, wtd)
     gap = reg - wtd
     for a in (reg, wtd, gap):

@@ -441,8 +441,10 @@ def build_sample(
         complete &= ~(np.isnan(P) & held).any(axis=1)
     if history:
         complete &= ~np.isnan(H[:, held]).any(axis=1)
-    if rf_rows is not None:
-        complete &= ~np.isnan(rf_rows)
+    if rf_rows is not None and complete.any():
+        # a row's rate applies to the period that starts on it: the last row's is never used
+        used = np.arange(n_rows) < np.flatnonzero(complete)[-1]
+        complete &= ~(np.isnan(rf_rows) & used)
     labels_all = list(pd.DatetimeIndex(D)) if D is not None else rows.tolist()
     dropped = tuple([labels_all[k] for k in np.flatnonzero(~complete).tolist()])
     if not complete.any():
