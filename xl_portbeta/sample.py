@@ -31,7 +31,6 @@ from .inputs import (
     Cells,
     _cell_to_date,
     fail,
-    is_missing,
     omitted,
     read_dates,
     read_frequency,

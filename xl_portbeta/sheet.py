@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .inputs import fail
+
+if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
+    from .api import GapDetail, PortfolioStats, RollingBeta
 
 __all__ = ["number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table"]
 
@@ -42,7 +45,7 @@ def _pair(name: str, actual: Any, current: Any, note: str, difference: bool = Tr
     return [name, cell(actual), cell(current), cell(diff), note]
 
 
-def stats_table(stats: "PortfolioStats") -> list[list[Any]]:  # noqa: F821
+def stats_table(stats: "PortfolioStats") -> list[list[Any]]:
     """PORTBETA_STATS: statistics x (actual holdings, current weights, difference, note)."""
     a, c = stats.actual, stats.current
     sample = stats.result.sample
@@ -76,7 +79,7 @@ def stats_table(stats: "PortfolioStats") -> list[list[Any]]:  # noqa: F821
     return rows
 
 
-def detail_table(detail: "GapDetail") -> list[list[Any]]:  # noqa: F821
+def detail_table(detail: "GapDetail") -> list[list[Any]]:
     """BETA_GAP_DETAIL: one row per holding, then a total whose contribution is BETA_GAP."""
     names = detail.result.names
     rows = [
@@ -111,7 +114,7 @@ def detail_table(detail: "GapDetail") -> list[list[Any]]:  # noqa: F821
     return rows
 
 
-def rolling_table(rolling: "RollingBeta") -> list[list[Any]]:  # noqa: F821
+def rolling_table(rolling: "RollingBeta") -> list[list[Any]]:
     """PORTBETA_ROLLING: a header, then one row per window end: date, REG, WTD, GAP."""
     first = "date" if hasattr(rolling.labels[0], "to_pydatetime") else "row"
     rows = [[first, "REG", "WTD", "GAP"]]
