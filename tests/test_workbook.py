@@ -583,3 +583,23 @@ def test_committed_workbook_is_a_fresh_build(fresh_build, cells):
         assert not diff, f"{name}: committed workbook differs from a fresh build at {sorted(diff)[:10]}"
         assert fresh[name] == committed[name], name
     assert fresh == committed, "run python workbook/build_workbook.py and commit the result"
+
+
+def test_spilled_tables_show_dates_as_dates_and_shares_as_whole_numbers(cells, committed_book):
+    """Formats are set per row of PORTBETA_STATS and per column of BETA_GAP_DETAIL."""
+    from xl_portbeta.sheet import stats_table
+
+    ws = committed_book["Portfolio"]
+    anchors = {u["function"]: u["cell"] for u in cells["sheets"]["Portfolio"]["udfs"]}
+    prices, shares, market = datasets.demo_portfolio()
+    table = stats_table(api.portfolio_stats(prices, shares, market, prices.index.to_numpy()))
+    top = ws[anchors["PORTBETA_STATS"]].row
+    for k, row in enumerate(table[1:], start=1):
+        fmt = ws.cell(row=top + k, column=2).number_format
+        if isinstance(row[1], dt.datetime):
+            assert fmt == "yyyy-mm-dd", row[0]
+        elif row[0] in ("beta", "standard error of beta", "Blume-adjusted beta"):
+            assert fmt == "0.0000", row[0]
+    detail_top = ws[anchors["BETA_GAP_DETAIL"]].row
+    assert ws.cell(row=detail_top + 1, column=2).number_format == "#,##0"  # shares
+    assert ws.cell(row=detail_top + 1, column=3).number_format == "0.00%"  # weight

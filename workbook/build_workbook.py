@@ -564,6 +564,7 @@ def build_portfolio(wb: Workbook) -> tuple[Sheet, np.ndarray]:
     sh.put(detail_row - 1, 1, "BETA_GAP_DETAIL(prices, shares, market, dates): each holding's weight, beta and "
            "part of the gap", font=BOLD, free=True)
     sh.udf(detail_row, 1, "BETA_GAP_DETAIL", args, spill=DETAIL_SHAPE, order=order, fmt="General", what="detail")
+    format_tables(sh, stats_row, detail_row)
     sh.record.layout["spill_reserved"] = {
         "stats": rng(stats_row, 1, stats_row + STATS_ROOM[0] - 1, STATS_ROOM[1]),
         "detail": rng(detail_row, 1, detail_row + DETAIL_ROOM[0] - 1, DETAIL_ROOM[1]),
@@ -573,6 +574,39 @@ def build_portfolio(wb: Workbook) -> tuple[Sheet, np.ndarray]:
     for c in range(2, 10):
         sh.ws.column_dimensions[col(c)].width = 13
     return sh, shares
+
+
+# Number formats of the spilled tables, by the row labels PORTBETA_STATS writes and the
+# columns BETA_GAP_DETAIL writes (tests/test_workbook.py checks them against the tables).
+STATS_FORMATS = {
+    "R²": PCT, "alpha per period": "0.0000%", "alpha annualized": PCT,
+    "residual volatility annualized": PCT, "observations": "0", "dates dropped for missing data": "0",
+    "first date used": DATE, "last date used": DATE, "weights as of": DATE, "t statistic": "0.00",
+}  # fmt: skip
+DETAIL_FORMATS = [None, SHARES, PCT, PCT, BETA, BETA, BETA, BETA]
+
+
+def format_tables(sh: "Sheet", stats_row: int, detail_row: int) -> None:
+    """Dates as dates, percentages as %, betas to 4 decimals, in the spilled tables."""
+    from xl_portbeta.sheet import stats_table
+
+    labels = [row[0] for row in stats_table(_bond_stats())]
+    for k, label in enumerate(labels[1:], start=1):
+        for c in (2, 3, 4):
+            sh.ws.cell(row=stats_row + k, column=c).number_format = STATS_FORMATS.get(label, BETA)
+    for k in range(1, DETAIL_SHAPE[0]):
+        for c, fmt in enumerate(DETAIL_FORMATS, start=1):
+            if fmt:
+                sh.ws.cell(row=detail_row + k, column=c).number_format = fmt
+
+
+def _bond_stats():
+    """Any small portfolio's statistics: only the table's row labels are used."""
+    from xl_portbeta import api
+
+    a = [100, 96, 102, 88, 96, 101, 120, 110, 105, 107, 106]
+    m = [1000, 1004, 1000, 1010, 1020, 1000, 990, 995, 1005, 1025, 1035]
+    return api.portfolio_stats(np.array(a, dtype=float), [1.0], m)
 
 
 def build_rolling(wb: Workbook, shares: np.ndarray) -> Sheet:
