@@ -260,12 +260,11 @@ def _bad_cell_message(value: Any, what: str) -> str:
 
 def _cell_to_float(value: Any) -> float | None:
     """The float of a number cell, NaN for a missing cell, None for anything else."""
-    if is_number(value):
-        number = float(value)
-        if isinstance(value, (int, np.integer)) and number in COM_ERROR_CODES:
-            return math.nan
-        return number if not math.isinf(number) else None
-    return math.nan if is_missing(value) else None
+    if is_missing(value):  # blanks, error values of both runtimes (COM's are ints), NaN
+        return math.nan
+    if is_number(value) and not math.isinf(value):
+        return float(value)
+    return None
 
 
 def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
@@ -372,17 +371,17 @@ def serial_to_datetime(serial: float) -> dt.datetime:
 
 def _cell_to_date(value: Any) -> Any:
     """A datetime for a date cell, NaT for a missing cell, None for anything else."""
+    if is_missing(value):  # blanks, error values of both runtimes (COM's are ints), NaN, NaT
+        return pd.NaT
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, np.datetime64):
         return pd.Timestamp(value).to_pydatetime()
-    if is_number(value) and not (isinstance(value, (int, np.integer)) and value in COM_ERROR_CODES):
-        if 1 <= value <= _LAST_EXCEL_SERIAL:
-            return serial_to_datetime(float(value))
-        return None
-    return pd.NaT if is_missing(value) else None
+    if is_number(value) and 1 <= value <= _LAST_EXCEL_SERIAL:
+        return serial_to_datetime(float(value))
+    return None
 
 
 def read_dates(raw: Any, function: str, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...] | None, int]:
