@@ -455,9 +455,8 @@ def rolling_portfolio_beta(
     # Weights at each window's end: the holdings on the date that closes its last return.
     end_holdings = sample.shares_held if sample.shares_held.ndim == 1 else sample.shares_held[window:]
     wtd = core.rolling_weighted_beta(returns.assets, returns.market, returns.prices[window:], end_holdings, window)
-    m = core.centred(returns.market)
-    window_var = core._window_sums(m * m, window) - core._window_sums(m, window) ** 2 / window
-    flat = window_var <= _resolution(returns.market) ** 2 * window
+    _, squares = core.rolling_market_sums(returns.market, window)
+    flat = squares <= _resolution(returns.market) ** 2 * window
     reg, wtd = np.where(flat, np.nan, reg), np.where(flat, np.nan, wtd)
     gap = reg - wtd
     for a in (reg, wtd, gap):

@@ -41,6 +41,7 @@ __all__ = [
     "LineFit",
     "line_fit",
     "downside_beta",
+    "rolling_market_sums",
     "rolling_betas",
     "rolling_weighted_beta",
 ]
@@ -111,8 +112,13 @@ def weights_at(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
     return values / values.sum()
 
 
+def _start_holdings(holdings: np.ndarray) -> np.ndarray:
+    """The shares held at the start of each period: all of them, or rows 0 .. T-2."""
+    return holdings if holdings.ndim == 1 else holdings[:-1]
+
+
 def _start_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
-    return holdings_values(prices[:-1], holdings if holdings.ndim == 1 else holdings[:-1])
+    return holdings_values(prices[:-1], _start_holdings(holdings))
 
 
 def asset_and_holdings_returns(
@@ -143,7 +149,7 @@ def asset_and_holdings_returns(
     """
     prices = np.asarray(prices, dtype=float)
     holdings = np.asarray(holdings, dtype=float)
-    start_holdings = holdings if holdings.ndim == 1 else holdings[:-1]
+    start_holdings = _start_holdings(holdings)
     changes = np.diff(prices, axis=0)
     value_changes = holdings_values(changes, start_holdings)
     rf = np.broadcast_to(np.asarray(rf, dtype=float), value_changes.shape)
@@ -271,7 +277,7 @@ def average_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
     array (N,)
     """
     holdings = np.asarray(holdings, dtype=float)
-    start_holdings = holdings if holdings.ndim == 1 else holdings[:-1]
+    start_holdings = _start_holdings(holdings)
     inverse_values = 1.0 / holdings_values(prices[:-1], start_holdings)
     if holdings.ndim == 1:
         return holdings * np.einsum("t,tn->n", inverse_values, prices[:-1]) / len(inverse_values)
@@ -443,35 +449,47 @@ def _window_sums(x: np.ndarray, window: int, overwrite: bool = False) -> np.ndar
     return c[window - 1 :]
 
 
+def rolling_market_sums(market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per window: the sum of the centred market returns and their sum of squared deviations.
+
+    Parameters
+    ----------
+    market_returns : array (T,)
+    window : int
+
+    Returns
+    -------
+    sums : array (T - window + 1,)
+        ``sum m`` over each window, ``m`` centred on the full sample.
+    squares : array (T - window + 1,)
+        ``sum (m - window mean)^2`` over each window: the denominator of its betas.
+    """
+    m = centred(market_returns)
+    sums = _window_sums(m, window)
+    return sums, _window_sums(m * m, window) - sums * sums / window
+
+
 def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
     """OLS slopes of ``returns`` on ``market_returns`` over every window of ``window`` rows.
 
-    Computed from running sums in O(T x N), after centring on the full-sample means so that
+    Computed from running sums in O(T), after centring on the full-sample means so that
     the sums stay small (a window's covariance is unchanged by a constant shift).
 
     Parameters
     ----------
-    returns : array (T,) or (T, N)
+    returns : array (T,)
     market_returns : array (T,)
     window : int
         Returns per window, 2 <= window <= T.
 
     Returns
     -------
-    array (T - window + 1,) or (T - window + 1, N): row k is the window ending at row
-    ``k + window - 1``.
+    array (T - window + 1,): row k is the window ending at row ``k + window - 1``.
     """
     y = centred(returns)
-    m = centred(market_returns)
-    mm = m[:, None] if y.ndim == 2 else m
-    s_m = _window_sums(m, window)
-    s_mm = _window_sums(m * m, window)
-    s_y = _window_sums(y, window)
-    s_ym = _window_sums(y * mm, window)
-    var = s_mm - s_m * s_m / window
-    if y.ndim == 2:
-        return (s_ym - s_y * s_m[:, None] / window) / var[:, None]
-    return (s_ym - s_y * s_m / window) / var
+    s_m, squares = rolling_market_sums(market_returns, window)
+    s_ym = _window_sums(y * centred(market_returns), window)
+    return (s_ym - _window_sums(y, window) * s_m / window) / squares
 
 
 def rolling_weighted_beta(
@@ -505,8 +523,7 @@ def rolling_weighted_beta(
     """
     n, width = asset_returns.shape
     m = centred(market_returns)
-    s_m = _window_sums(m, window)
-    var = _window_sums(m * m, window) - s_m * s_m / window
+    s_m, var = rolling_market_sums(market_returns, window)
     weighted = np.empty(n - window + 1)
     # running sums of (r m, r) for the rows of this chunk and of the chunk before it;
     # before the first row they are 0
