@@ -78,6 +78,17 @@ def test_every_udf_works_with_files_sockets_processes_and_environment_blocked(se
     assert len(udfs.portbeta_rolling(prices, shares, market, 5, dates)) == 7
 
 
+def test_the_blas_thread_limit_works_sealed(sealed, monkeypatch):
+    """threadpoolctl finds numpy's BLAS without the environment, processes or writes
+    (api catches any failure there, so without this test a sealed failure would go unseen)."""
+    from xl_portbeta import api
+
+    monkeypatch.setattr(api, "_blas_controller", None)
+    prices = [["A", "B"]] + [list(r) for r in zip(BONDS["bond_a"], BONDS["bond_b"])]
+    assert np.isfinite(udfs.portbeta_reg(prices, [BONDS["shares"]], [[v] for v in BONDS["market"]]))
+    assert api._blas_controller and api._blas_controller.lib_controllers
+
+
 def test_the_seal_really_blocks(sealed):
     """The fixture would catch a UDF that wrote, connected or read the environment."""
     with pytest.raises(Blocked):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -26,6 +28,53 @@ __all__ = [
     "RollingBeta",
     "rolling_portfolio_beta",
 ]
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+_blas_controller: Any = None
+
+
+def _blas_threads() -> Any:
+    """threadpoolctl's controller of the BLAS libraries loaded, made once; None without."""
+    global _blas_controller
+    if _blas_controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _blas_controller = ThreadpoolController().select(user_api="blas")
+        except Exception:  # not installed, or it cannot inspect this platform
+            _blas_controller = False
+    return _blas_controller if _blas_controller and _blas_controller.lib_controllers else None
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS limited to one thread while the ``with`` block runs, then as it was.
+
+    The core's matrix-vector products are memory-bound: a second BLAS thread gains about
+    10%, but while other processes keep the cores busy (Excel recalculating, a server's
+    other workers) a threaded call waits for them. Measured on 2,520 x 500 with another
+    process busy: median 3.6 ms on one thread against 7.5 ms on two (p90 4.6 against
+    16 ms). Where threadpoolctl is missing or finds no BLAS it controls (Pyodide in
+    xlwings Lite has no BLAS threads), nothing is changed.
+    """
+    controller = _blas_threads()
+    if controller is None:
+        yield
+        return
+    with controller.limit(limits=1):
+        yield
+
+
+def _serial_blas(function: _Function) -> _Function:
+    """Run ``function`` with :func:`one_blas_thread`."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with one_blas_thread():
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 # Market returns that vary by no more than this many units of rounding error carry no
 # information a float can resolve: a beta from them would be noise, so it is an error.
@@ -124,6 +173,7 @@ def excess_returns(sample: Sample, function: str = "portfolio_beta") -> ExcessRe
     return ExcessReturns(assets, market, portfolio, prices, gaps)
 
 
+@_serial_blas
 def portfolio_beta(
     prices: Any,
     shares: Any,
@@ -191,6 +241,7 @@ def portfolio_beta(
     )
 
 
+@_serial_blas
 def asset_betas(
     prices: Any,
     market: Any,
@@ -321,6 +372,7 @@ def portfolio_stats(
     return stats_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function))
 
 
+@_serial_blas
 def stats_of(result: PortfolioBeta) -> PortfolioStats:
     """:func:`portfolio_stats` of a :class:`PortfolioBeta` already computed."""
     returns = excess_returns(result.sample)
@@ -380,6 +432,7 @@ def gap_detail(
     return gap_detail_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function))
 
 
+@_serial_blas
 def gap_detail_of(result: PortfolioBeta) -> GapDetail:
     """:func:`gap_detail` of a :class:`PortfolioBeta` already computed."""
     sample = result.sample
@@ -424,6 +477,7 @@ class RollingBeta:
     sample: Sample
 
 
+@_serial_blas
 def rolling_portfolio_beta(
     prices: Any,
     shares: Any,
