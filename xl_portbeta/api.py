@@ -157,20 +157,11 @@ def market_excess_returns(sample: Sample, function: str = "portfolio_beta") -> n
     return market
 
 
-def _priced(sample: Sample) -> tuple[np.ndarray, np.ndarray]:
-    """The sample's prices with the holes of assets never held filled flat, and where."""
-    gaps = sample.price_gaps
-    if not gaps.any():
-        return sample.prices, gaps
-    return np.where(gaps, 1.0, sample.prices), gaps  # flat: returns 0, never held: no weight
-
-
 def excess_returns(sample: Sample, function: str = "portfolio_beta") -> ExcessReturns:
     """Returns over the per-period risk-free rate, with the market checked for variance."""
     market = market_excess_returns(sample, function)
-    prices, gaps = _priced(sample)
-    assets, portfolio = core.asset_and_holdings_returns(prices, sample.shares_held, sample.rf)
-    return ExcessReturns(assets, market, portfolio, prices, gaps)
+    assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.shares_held, sample.rf)
+    return ExcessReturns(assets, market, portfolio, sample.prices, sample.price_gaps)
 
 
 @_serial_blas
@@ -221,13 +212,12 @@ def portfolio_beta(
     """
     sample = build_sample(prices, shares, market, dates, frequency, rf, as_of, function=function)
     market_returns = market_excess_returns(sample, function)
-    priced, gaps = _priced(sample)
-    parts = core.holdings_betas(priced, sample.shares_held, market_returns, sample.rf)
+    parts = core.holdings_betas(sample.prices, sample.shares_held, market_returns, sample.rf)
     betas = parts.asset_betas
     reg = core.beta(parts.portfolio_returns, market_returns)
     wtd = float(np.where(sample.weights_as_of != 0, sample.weights_as_of * betas, 0.0).sum())
     terms = core.gap_by_holding(parts.contribution_betas, betas, sample.weights_as_of)
-    betas[gaps] = np.nan  # assets never held, with holes: their beta is unknown
+    betas[sample.price_gaps] = np.nan  # assets never held, with holes: their beta is unknown
     for a in (betas, terms):
         a.setflags(write=False)
     return PortfolioBeta(
@@ -436,7 +426,7 @@ def gap_detail(
 def gap_detail_of(result: PortfolioBeta) -> GapDetail:
     """:func:`gap_detail` of a :class:`PortfolioBeta` already computed."""
     sample = result.sample
-    average = core.average_weights(_priced(sample)[0], sample.shares_held)
+    average = core.average_weights(sample.prices, sample.shares_held)
     held = sample.held | (result.weights != 0)
     betas = np.where(held, result.asset_betas, 0.0)
     drift = np.where(held, (average - result.weights) * betas, 0.0)

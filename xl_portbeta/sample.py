@@ -56,7 +56,8 @@ class Sample:
     names : tuple of str
         Asset names, from the header row of ``prices`` (or ``shares``), else "asset 1"...
     prices : array (K, N)
-        Prices on the K kept dates, oldest first. NaN only in columns never held.
+        Prices on the K kept dates, oldest first, no NaN: the columns of ``price_gaps``
+        are flat.
     holdings : array (K, N)
         Shares held on each kept date.
     market : array (K,)
@@ -79,7 +80,8 @@ class Sample:
     shares_as_of : array (N,)
         The shares held at ``as_of``.
     price_gaps : array (N,) of bool
-        Assets (never held) with a missing price on some kept date: their beta is unknown.
+        Assets (never held) with a missing price on some kept date: their beta is unknown,
+        and their column of ``prices`` is flat (1.0: returns 0, and no weight).
     """
 
     names: tuple[str, ...]
@@ -478,19 +480,32 @@ def build_sample(
         reason = f" after dropping {len(dropped)} dates with missing data" if dropped else ""
         raise fail(function, f"prices and market leave only {max(n_returns, 0)} returns{reason}: need at least {MIN_RETURNS}")
 
+    # All rows kept (the common case): the prices as they are, no copy. An asset never
+    # held may miss prices on kept dates: its column is made flat (returns 0; it has no
+    # weight), and price_gaps says its beta is unknown.
+    prices = P if len(kept) == n_rows and P.flags.c_contiguous else np.ascontiguousarray(P[kept])
+    price_gaps = _price_gaps(P, kept, held) if gaps_in_row[kept].any() else np.zeros(n_assets, dtype=bool)
+    if price_gaps.any():
+        prices = prices.copy() if prices is P else prices
+        prices[:, price_gaps] = 1.0
+    holdings = np.ascontiguousarray(H_clean[kept]) if history else np.broadcast_to(H_clean[0], (len(kept), n_assets))
+
     if portfolio:
-        at = np.append(kept, as_of_pos)
-        # An asset never held may have missing prices on kept dates: it is worth 0 there.
-        priced = _blanks_as_zero(P) if gaps_in_row[at].any() else P
-        values = core.holdings_values(priced, H_clean if history else H_clean[0])[at]
+        # the as_of row is complete but for assets never held: they are worth 0 there
+        as_of_prices = np.where(np.isnan(P[as_of_pos]), 0.0, P[as_of_pos])
+        values = np.append(
+            core.holdings_values(prices, holdings if history else holdings[0]),
+            as_of_prices @ H_clean[as_of_pos],
+        )
         if (values <= 0).any():
             k = int(np.flatnonzero(values <= 0)[0])
+            at = np.append(kept, as_of_pos)
             raise fail(
                 function,
                 f"shares and prices give a net value of {values[k]:g} on {_label(labels_all[at[k]])}: "
                 "it must be positive to define returns and weights",
             )
-        weights_as_of = core.weights_at(priced[as_of_pos], H_clean[as_of_pos])
+        weights_as_of = core.weights_at(as_of_prices, H_clean[as_of_pos])
     else:
         weights_as_of = np.zeros(n_assets)
 
@@ -500,9 +515,8 @@ def build_sample(
 
     sample = Sample(
         names=names,
-        # all rows kept (the common case): the prices as they are, no copy
-        prices=P if len(kept) == n_rows and P.flags.c_contiguous else np.ascontiguousarray(P[kept]),
-        holdings=np.ascontiguousarray(H_clean[kept]) if history else np.broadcast_to(H_clean[0], (len(kept), n_assets)),
+        prices=prices,
+        holdings=holdings,
         market=np.ascontiguousarray(M[kept]),
         rf=rf_period,
         labels=tuple(labels_all) if len(kept) == n_rows else tuple([labels_all[k] for k in kept.tolist()]),
@@ -512,7 +526,7 @@ def build_sample(
         as_of=labels_all[as_of_pos],
         weights_as_of=weights_as_of,
         shares_as_of=H_clean[as_of_pos].copy(),
-        price_gaps=_price_gaps(P, kept, held) if gaps_in_row[kept].any() else np.zeros(n_assets, dtype=bool),
+        price_gaps=price_gaps,
     )
     _freeze(
         sample.prices, sample.holdings, sample.market, sample.rf, sample.held,
