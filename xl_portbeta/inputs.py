@@ -173,8 +173,8 @@ def as_rows(raw: Any) -> list[Sequence[Any]]:
     if isinstance(raw, (list, tuple)):
         if len(raw) == 0:
             return []
-        if all(isinstance(row, (list, tuple)) for row in raw):
-            return list(raw)
+        if set(map(type, raw)) <= {list, tuple} or all(isinstance(row, (list, tuple)) for row in raw):
+            return list(raw)  # (the set of types is the fast check of a large range)
         if any(isinstance(row, (list, tuple)) for row in raw):
             return None  # type: ignore[return-value]  # ragged: reported by caller
         return [raw]
@@ -240,7 +240,7 @@ def _split_header(
         values, header = pandas_values(raw)
         return as_rows(values), header
     rows = as_rows(raw)
-    if rows is None or (rows and len({len(r) for r in rows}) > 1):
+    if rows is None or (rows and len(set(map(len, rows))) > 1):
         raise fail(function, f"{arg} is not a rectangular range")
     if rows and _is_header_row(rows[0]):
         header = tuple("" if is_missing(v) else str(v).strip() for v in rows[0])
