@@ -289,8 +289,18 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     except (TypeError, ValueError):  # e.g. pandas' NA among the numbers: cell by cell
         return None
     if kind in ("integer", "mixed-integer-float"):  # ints: maybe COM error codes
-        values[np.isin(values, _COM_ERROR_ARRAY)] = np.nan
+        _com_errors_as_nan(values)
     return values
+
+
+def _com_errors_as_nan(values: np.ndarray) -> None:
+    """NaN, in place, for the integers that are COM error codes (#N/A and the like).
+
+    They all lie below -2e9: one comparison rules them out in the common case, before
+    the search for the exact codes (5 ms on 1.26 million cells).
+    """
+    if (values <= _COM_ERROR_ARRAY[-1]).any():
+        values[np.isin(values, _COM_ERROR_ARRAY)] = np.nan
 
 
 def _row_sums_and_first_infinite(values: np.ndarray) -> tuple[np.ndarray, tuple[int, int] | None]:
@@ -367,7 +377,7 @@ def _numeric_array_values(raw: np.ndarray) -> np.ndarray:
     """
     values = np.asarray(raw, dtype=float).reshape(raw.shape[0] if raw.ndim else 1, -1)
     if raw.dtype.kind in "iu":  # a new array; ints that are COM error codes are error cells
-        values[np.isin(values, _COM_ERROR_ARRAY)] = np.nan
+        _com_errors_as_nan(values)
     elif np.shares_memory(values, raw):
         values = values.view()
         values.flags.writeable = False
