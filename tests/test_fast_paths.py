@@ -17,6 +17,11 @@ NUMBERS = st.one_of(
     st.sampled_from([None, -2146826246, -2146826281, 0, 1, 2.5]),
     st.sampled_from([np.float32(1.5), np.int16(7), np.int64(-2146826246), np.float64("nan")]),
 )
+# Missing cells as the Office.js runtimes send them: blanks as text, error values as
+# objects or text. Mixed with numbers they take the reader's second fast path.
+OFFICEJS_MISSING = st.sampled_from(
+    ["", "  ", "#N/A", {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}, {"type": "Error"}]
+)
 
 
 def general(rows):
@@ -28,6 +33,29 @@ def general(rows):
 def test_plain_numbers_fast_path_equals_the_general_path(rows):
     fast = read_numbers(rows, "prices", "F").values
     np.testing.assert_array_equal(fast, general(rows))  # NaN where the general path has NaN
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.lists(st.lists(st.one_of(NUMBERS, OFFICEJS_MISSING), min_size=n, max_size=n), min_size=1, max_size=8)
+    )
+)
+def test_numbers_among_officejs_blanks_and_errors_fast_path_equals_the_general_path(rows):
+    fast = read_numbers(rows, "prices", "F").values
+    np.testing.assert_array_equal(fast, general(rows))
+
+
+@pytest.mark.parametrize("bad", ["n/a", "12.5", True, np.False_, {"type": "Double"}])
+@pytest.mark.parametrize("blank", [None, ""])
+def test_a_bad_cell_among_blanks_gets_the_general_paths_message(bad, blank):
+    rows = [[1.0, blank, 2.0], [3.0, 4.0, blank], [5.0, bad, 6.0]]
+    with pytest.raises(PortbetaError) as fast:
+        read_numbers(rows, "prices", "F", "a price")
+    with pytest.raises(PortbetaError) as slow:
+        general(rows)
+    assert str(fast.value) == str(slow.value)
+    assert "prices row 3, column 2" in str(fast.value)
 
 
 @settings(max_examples=300, deadline=None)

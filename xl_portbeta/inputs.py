@@ -271,26 +271,52 @@ def _cell_to_float(value: Any) -> float | None:
     return None
 
 
+_NUMERIC_KINDS = frozenset({"floating", "empty", "integer", "mixed-integer-float"})
+_NUMBER_TYPES = frozenset({float, int})  # exact types: bool, a subclass of int, is not one
+
+
 def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
-    """The cells as floats (NaN for blanks and COM error codes) if they are all numbers
-    or None, else None (then each cell is looked at on its own).
+    """The cells as floats, NaN for missing ones, or None if some cell is neither a
+    number nor missing (then :func:`_cells_one_by_one` finds it and names it).
 
     pandas' ``infer_dtype`` checks the types in C: about twice as fast as a Python pass
-    over the cells. Logical values are never numbers here (TRUE is not 1).
+    over the cells. When some cells are not numbers, only those are looked at one by one:
+    Office.js blanks ("") found by one comparison in C, then any others (error values,
+    text) by their type. Logical values are never numbers here (TRUE is not 1).
     """
     cells = np.array(rows, dtype=object)
     if cells.ndim != 2:  # a cell holding a list: not a plain range
         return None
-    kind = infer_dtype(cells.ravel(), skipna=True)
-    if kind not in ("floating", "empty", "integer", "mixed-integer-float"):
+    flat = cells.ravel()  # a view: what is set in flat is set in cells
+    kind = infer_dtype(flat, skipna=True)
+    if kind not in _NUMERIC_KINDS:
+        try:
+            blanks = flat == ""
+        except TypeError:  # pandas' NA compares as NA, which has no truth value
+            blanks = np.zeros(flat.size, dtype=bool)
+        if blanks.any():
+            flat[blanks] = None
+            kind = infer_dtype(flat, skipna=True)
+    if kind not in _NUMERIC_KINDS and not _other_cells_as_nan(flat):
         return None
     try:
         values = cells.astype(float)
     except (TypeError, ValueError):  # e.g. pandas' NA among the numbers: cell by cell
         return None
-    if kind in ("integer", "mixed-integer-float"):  # ints: maybe COM error codes
-        _com_errors_as_nan(values)
+    _com_errors_as_nan(values)  # ints may be COM error codes
     return values
+
+
+def _other_cells_as_nan(flat: np.ndarray) -> bool:
+    """NaN, in place, for the cells that are not numbers if all of them are missing
+    (blanks, error values); False if one is not (text, a logical value, a date)."""
+    numbers = np.fromiter(map(_NUMBER_TYPES.__contains__, map(type, flat)), dtype=bool, count=flat.size)
+    others = np.flatnonzero(~numbers)
+    converted = [_cell_to_float(v) for v in flat[others].tolist()]
+    if None in converted:
+        return False
+    flat[others] = converted
+    return True
 
 
 def _com_errors_as_nan(values: np.ndarray) -> None:
