@@ -240,6 +240,21 @@ def com_payload(xl: dict[str, Any]) -> dict[str, Any]:
     return {"prices": prices, "body": body, "market": market, "shares": shares}
 
 
+def officejs_blanks(prices: list[list[Any]], every: int) -> list[list[Any]]:
+    """``prices`` with each None as "" and, if ``every``, each every-th one as an #N/A error object."""
+    na = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
+    seen = 0
+    out = [prices[0]]
+    for row in prices[1:]:
+        new = list(row)
+        for k, v in enumerate(row):
+            if v is None:
+                seen += 1
+                new[k] = dict(na) if every and seen % every == 0 else ""
+        out.append(new)
+    return out
+
+
 def nan_prices(d: Data) -> np.ndarray:
     p = d.prices.copy()
     p[d.blanks] = np.nan
@@ -447,6 +462,18 @@ class Runner:
         self.check("Office.js: UDF REG == api on NaN ndarray", reg, expected)
         small_raw = self.officejs_call("portbeta_reg", [small_xl["prices"], small_xl["shares"], small_xl["market"]], udfs)
         self.check("Office.js: np.array-converter UDF == raw UDF (small)", conv(), small_raw())
+
+        # The same payload with the blanks as some Office.js runtimes send them (""), and
+        # with a tenth of them as #N/A error objects: other cells than numbers and None.
+        for label, variant in (
+            ('2c (info) as 2a, blanks as "" (Office.js runtimes that send empty text)', officejs_blanks(xl["prices"], 0)),
+            ("2d (info) as 2c, a tenth of the blanks as #N/A error objects", officejs_blanks(xl["prices"], 10)),
+        ):
+            call = self.officejs_call("portbeta_reg", [variant, xl["shares"], xl["market"]], udfs)
+            row = at_most(label, timed(call, cfg).median, floor.median, TARGET_UDF_VS_FLOOR)
+            row.target, row.met = "(no target)", "-"
+            self.rows.append(row)
+            self.check(f"Office.js: {label.split()[0]} REG == 2a REG", call(), reg)
         blank = sum(v is None for row in body for v in row) / (cfg.T * cfg.N)
         self.notes.append(
             f"2: payload = list of lists with a header row of names, {blank:.2%} None cells, market as a "

@@ -157,6 +157,49 @@ def test_blanks_and_error_cells_drop_dates_in_every_encoding(server):
     assert server("portbeta_reg", prices, BOND_SHARES, market) == [[expected.reg]]
 
 
+class FakeJsNull:
+    """Stands in for Pyodide's ``JsNull`` (Pyodide >= 0.28, xlwings Lite): not None, not ""."""
+
+    def __repr__(self):
+        return "jsnull"
+
+
+def test_pyodide_jsnull_type_is_found_when_pyodide_is_there(monkeypatch):
+    import sys
+    import types
+
+    from xl_portbeta import inputs
+
+    assert inputs._pyodide_jsnull_type() is None  # CPython: no pyodide
+    ffi = types.ModuleType("pyodide.ffi")
+    ffi.JsNull = FakeJsNull
+    monkeypatch.setitem(sys.modules, "pyodide", types.ModuleType("pyodide"))
+    monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
+    assert inputs._pyodide_jsnull_type() is FakeJsNull
+
+
+def test_xlwings_lite_blanks_jsnull_inside_ranges_are_missing(server, monkeypatch):
+    """Excel sends the empty cells of a range argument as JS null: in Pyodide >= 0.28 a
+    JsNull object that xlwings' raw converter passes on as it is (only a whole argument
+    that is one empty cell becomes None)."""
+    from xl_portbeta import inputs
+
+    monkeypatch.setattr(inputs, "_JSNULL_TYPE", FakeJsNull)
+    jsnull = FakeJsNull()
+    prices = [list(r) for r in BOND_PRICES]
+    prices[3][0] = None
+    prices[6][1] = None
+    market = [list(r) for r in BOND_MARKET]
+    market[8][0] = None
+    expected = server("portbeta_reg", prices, BOND_SHARES, market)
+    prices[3][0] = prices[6][1] = market[8][0] = jsnull
+    assert server("portbeta_reg", prices, BOND_SHARES, market) == expected
+    dates = [list(r) for r in BOND_DATES]
+    dates[4][0] = jsnull  # a date missing: a clear error, as for None
+    with pytest.raises(Exception, match="dates row 5 is empty"):
+        server("portbeta_reg", prices, BOND_SHARES, market, dates)
+
+
 def test_single_asset_and_single_cell_shares(server):
     """One asset: prices a column, shares one cell (arrives as a scalar)."""
     from xl_portbeta import portfolio_beta

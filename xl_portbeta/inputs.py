@@ -52,6 +52,23 @@ COM_ERROR_CODES = {
 }
 _COM_ERROR_ARRAY = np.array(sorted(COM_ERROR_CODES), dtype=float)
 
+def _pyodide_jsnull_type() -> type | None:
+    """The type of Pyodide's ``jsnull``, if this runs in Pyodide >= 0.28 (xlwings Lite).
+
+    Excel's custom-functions runtime sends the empty cells of a range argument as JS
+    ``null``, which Pyodide >= 0.28 hands over as ``jsnull``, not ``None``; xlwings'
+    "raw" converter leaves cells as they are (its other converters turn ``jsnull`` into
+    ``None``). Looked up once: outside Pyodide the import fails, and there is none.
+    """
+    try:
+        from pyodide.ffi import JsNull  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return JsNull
+
+
+_JSNULL_TYPE = _pyodide_jsnull_type()
+
 # Error values as text, as some Office.js runtimes and pasted data deliver them.
 EXCEL_ERROR_TEXTS = frozenset(
     {
@@ -101,6 +118,8 @@ def _cell(arg: str, row: int, col: int | None, n_cols: int = 2) -> str:
 def is_missing(value: Any) -> bool:
     """A blank or an error cell, in either runtime's encoding."""
     if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if _JSNULL_TYPE is not None and isinstance(value, _JSNULL_TYPE):  # xlwings Lite's blank
         return True
     kind = type(value)
     if kind is str:
@@ -292,7 +311,7 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     if kind not in _NUMERIC_KINDS:
         try:
             blanks = flat == ""
-        except TypeError:  # pandas' NA compares as NA, which has no truth value
+        except Exception:  # pandas' NA compares as NA, which has no truth value; others may raise
             blanks = np.zeros(flat.size, dtype=bool)
         if blanks.any():
             flat[blanks] = None
