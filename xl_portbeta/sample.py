@@ -194,10 +194,10 @@ def _pandas_dates(prices: Any, others: dict[str, Any], dates: Any, function: str
     return index if dates is None else dates
 
 
-def _price_gaps(prices: np.ndarray, kept: np.ndarray, held: np.ndarray) -> np.ndarray:
+def _price_gaps(missing: np.ndarray, kept: np.ndarray, held: np.ndarray) -> np.ndarray:
     """Assets with a missing price on a kept date (only assets never held can have one)."""
     gaps = np.zeros(len(held), dtype=bool)
-    gaps[~held] = np.isnan(prices[:, ~held][kept]).any(axis=0)
+    gaps[~held] = missing[kept][:, ~held].any(axis=0)
     return gaps
 
 
@@ -456,8 +456,9 @@ def build_sample(
     complete = ~np.isnan(M)
     # Row sums are NaN exactly on the rows with a missing price (prices are finite and
     # positive by now): only then look at which are held, without copying P[:, held].
-    if gaps_in_row.any():
-        complete &= ~(np.isnan(P) & held).any(axis=1)
+    missing = np.isnan(P) if gaps_in_row.any() else None
+    if missing is not None:
+        complete &= ~(missing & held).any(axis=1)
     if history:
         complete &= ~np.isnan(H[:, held]).any(axis=1)
     if rf_rows is not None and complete.any():
@@ -484,7 +485,7 @@ def build_sample(
     # held may miss prices on kept dates: its column is made flat (returns 0; it has no
     # weight), and price_gaps says its beta is unknown.
     prices = P if len(kept) == n_rows and P.flags.c_contiguous else np.ascontiguousarray(P[kept])
-    price_gaps = _price_gaps(P, kept, held) if gaps_in_row[kept].any() else np.zeros(n_assets, dtype=bool)
+    price_gaps = _price_gaps(missing, kept, held) if gaps_in_row[kept].any() else np.zeros(n_assets, dtype=bool)
     if price_gaps.any():
         prices = prices.copy() if prices is P else prices
         prices[:, price_gaps] = 1.0
