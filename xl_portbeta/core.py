@@ -308,7 +308,7 @@ def betas(returns: np.ndarray, market_returns: np.ndarray) -> np.ndarray | float
     """
     m = centred(market_returns)
     x = np.asarray(returns, dtype=float)
-    covariances = np.einsum("t,t...->...", m, x) - m.sum() * x.mean(axis=0)
+    covariances = m @ x - m.sum() * x.mean(axis=0)
     return covariances / (m @ m)
 
 
