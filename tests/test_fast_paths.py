@@ -14,13 +14,14 @@ from xl_portbeta.inputs import _cells_one_by_one, read_numbers
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=False, width=64),
     st.integers(-(10**6), 10**6),
-    st.sampled_from([None, -2146826246, -2146826281, 0, 1, 2.5]),
+    # COM error codes as ints are error cells; the same value as a float is a number
+    st.sampled_from([None, -2146826246, -2146826281, -2146826246.0, 0, 1, 2.5]),
     st.sampled_from([np.float32(1.5), np.int16(7), np.int64(-2146826246), np.float64("nan")]),
 )
 # Missing cells as the Office.js runtimes send them: blanks as text, error values as
 # objects or text. Mixed with numbers they take the reader's second fast path.
 OFFICEJS_MISSING = st.sampled_from(
-    ["", "  ", "#N/A", {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}, {"type": "Error"}]
+    ["", "  ", "#N/A", np.str_(""), {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}, {"type": "Error"}]
 )
 
 
@@ -95,3 +96,11 @@ def test_pandas_missing_values_are_missing():
     values = read_numbers([[1.0, pd.NA], [pd.NaT, 2]], "prices", "F").values
     assert values[0, 0] == 1.0 and values[1, 1] == 2.0
     assert math.isnan(values[0, 1]) and math.isnan(values[1, 0])
+
+
+def test_a_float_equal_to_a_com_error_code_is_a_number_beside_text_blanks():
+    """Only an int is a COM error code (found in review: the float was taken for #N/A)."""
+    rows = [[1.5], [" "], [-2146826246.0], [-2146826246]]
+    values = read_numbers(rows, "prices", "F").values.ravel()
+    np.testing.assert_array_equal(values, general(rows).ravel())
+    assert values[2] == -2146826246.0 and math.isnan(values[3])
