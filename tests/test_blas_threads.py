@@ -77,3 +77,30 @@ def test_without_threadpoolctl_same_numbers_and_nothing_limited(monkeypatch, fre
     assert api._blas_threads() is None
     assert result.reg == expected.reg and result.wtd == expected.wtd
     np.testing.assert_array_equal(result.asset_betas, expected.asset_betas)
+
+
+def test_overlapping_calls_keep_one_thread_until_the_last_leaves_then_restore(fresh_controller):
+    """Found in review: each call restoring what it saw on entry left BLAS at one thread
+    for good when two calls overlapped (A in, B in, A out, B out)."""
+    with threadpool_limits(limits=2, user_api="blas"):
+        a, b = api.one_blas_thread(), api.one_blas_thread()
+        a.__enter__()
+        b.__enter__()
+        a.__exit__(None, None, None)
+        inside_b = blas_threads()
+        b.__exit__(None, None, None)
+        after = blas_threads()
+    assert inside_b == [1] * len(inside_b)  # B still runs on one thread
+    assert after == [2] * len(after)
+
+
+def test_calls_from_many_threads_restore_the_setting(fresh_controller):
+    from concurrent.futures import ThreadPoolExecutor
+
+    prices, shares, market = portfolio()
+    with threadpool_limits(limits=2, user_api="blas"):
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: api.portfolio_beta(prices, shares, market).reg, range(200)))
+        after = blas_threads()
+    assert after == [2] * len(after)
+    assert len(set(results)) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
@@ -46,6 +47,11 @@ def _blas_threads() -> Any:
     return _blas_controller if _blas_controller and _blas_controller.lib_controllers else None
 
 
+_blas_lock = threading.Lock()
+_blas_users = 0  # calls inside one_blas_thread now, in any thread
+_blas_limiter: Any = None  # threadpoolctl's record of the setting to restore
+
+
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """BLAS limited to one thread while the ``with`` block runs, then as it was.
@@ -56,13 +62,31 @@ def one_blas_thread() -> Iterator[None]:
     process busy: median 3.6 ms on one thread against 7.5 ms on two (p90 4.6 against
     16 ms). Where threadpoolctl is missing or finds no BLAS it controls (Pyodide in
     xlwings Lite has no BLAS threads), nothing is changed.
+
+    The setting is the process's: with calls in several threads at once, the first in
+    sets it and the last out restores it (each restoring what it saw on entry would
+    leave one thread for good when two calls overlap).
     """
+    global _blas_users, _blas_limiter
     controller = _blas_threads()
     if controller is None:
         yield
         return
-    with controller.limit(limits=1):
+    with _blas_lock:
+        if _blas_users == 0:
+            try:
+                _blas_limiter = controller.limit(limits=1)
+            except Exception:  # a library that refuses: run as it is
+                _blas_limiter = None
+        _blas_users += 1
+    try:
         yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limiter is not None:
+                limiter, _blas_limiter = _blas_limiter, None
+                limiter.restore_original_limits()
 
 
 def _serial_blas(function: _Function) -> _Function:
