@@ -104,3 +104,9 @@ def test_a_float_equal_to_a_com_error_code_is_a_number_beside_text_blanks():
     values = read_numbers(rows, "prices", "F").values.ravel()
     np.testing.assert_array_equal(values, general(rows).ravel())
     assert values[2] == -2146826246.0 and math.isnan(values[3])
+
+
+def test_an_int_beyond_float_range_is_named_not_an_overflow_error():
+    for rows in ([[10**400], [1.0]], [[1.0, ""], [-(10**400), 2.0]]):
+        with pytest.raises(PortbetaError, match="too large to compute with"):
+            read_numbers(rows, "prices", "F", "a price")

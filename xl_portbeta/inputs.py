@@ -278,6 +278,8 @@ def _bad_cell_message(value: Any, what: str) -> str:
         return f"holds a {value.get('type', 'linked')} value, not {what}"
     if isinstance(value, float) and math.isinf(value):
         return "holds an infinite value"
+    if is_number(value):  # a whole number beyond float's range
+        return f"holds a number too large to compute with, not {what}"
     return f"holds {_show(value)} ({type(value).__name__}), not {what}"
 
 
@@ -285,8 +287,12 @@ def _cell_to_float(value: Any) -> float | None:
     """The float of a number cell, NaN for a missing cell, None for anything else."""
     if is_missing(value):  # blanks, error values of both runtimes (COM's are ints), NaN
         return math.nan
-    if is_number(value) and not math.isinf(value):
-        return float(value)
+    if is_number(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float's range, e.g. 10**400
+            return None
+        return None if math.isinf(number) else number
     return None
 
 
@@ -322,7 +328,7 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
         return None
     try:
         values = flat.astype(float).reshape(len(rows), n_cols)
-    except (TypeError, ValueError):  # e.g. pandas' NA among the numbers: cell by cell
+    except (TypeError, ValueError, OverflowError):  # pandas' NA, an int beyond float: cell by cell
         return None
     if kind != "floating":  # ints may be COM error codes
         _com_errors_as_nan(values, flat)
