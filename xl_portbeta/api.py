@@ -124,17 +124,11 @@ class ExcessReturns:
     market : array (K-1,)
     portfolio : array (K-1,)
         The actual holdings' excess returns.
-    prices : array (K, N)
-        The sample's prices, with the holes of assets never held filled flat.
-    gaps : array (N,) of bool
-        Assets never held whose prices have holes: their beta is unknown.
     """
 
     assets: np.ndarray
     market: np.ndarray
     portfolio: np.ndarray
-    prices: np.ndarray
-    gaps: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -185,7 +179,7 @@ def excess_returns(sample: Sample, function: str = "portfolio_beta") -> ExcessRe
     """Returns over the per-period risk-free rate, with the market checked for variance."""
     market = market_excess_returns(sample, function)
     assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.shares_held, sample.rf)
-    return ExcessReturns(assets, market, portfolio, sample.prices, sample.price_gaps)
+    return ExcessReturns(assets, market, portfolio)
 
 
 @_serial_blas
@@ -522,7 +516,7 @@ def rolling_portfolio_beta(
     reg = core.rolling_betas(returns.portfolio, returns.market, window)
     # Weights at each window's end: the holdings on the date that closes its last return.
     end_holdings = sample.shares_held if sample.shares_held.ndim == 1 else sample.shares_held[window:]
-    wtd = core.rolling_weighted_beta(returns.assets, returns.market, returns.prices[window:], end_holdings, window)
+    wtd = core.rolling_weighted_beta(returns.assets, returns.market, sample.prices[window:], end_holdings, window)
     _, squares = core.rolling_market_sums(returns.market, window)
     flat = squares <= _resolution(returns.market) ** 2 * window
     reg, wtd = np.where(flat, np.nan, reg), np.where(flat, np.nan, wtd)
