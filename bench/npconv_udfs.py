@@ -22,5 +22,5 @@ from xl_portbeta import api, sheet
 @xw.arg("market", np.array, ndim=2, dtype=object)
 def portbeta_reg_nparray(prices, shares, market, dates=None, frequency="daily", rf=0.0):
     """PORTBETA_REG with np.array-converted ranges (benchmark baseline only)."""
-    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, function="PORTBETA_REG")
-    return sheet.number(result.reg, "PORTBETA_REG")
+    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf)
+    return sheet.number(result.reg)

@@ -381,21 +381,11 @@ class Runner:
         whole.target, whole.met = "(no target)", "-"
         self.rows.append(whole)
 
-        # 1b: the same call with the input handling (sample.build_sample) done beforehand:
-        # api.build_sample is swapped for one returning the prebuilt Sample, so what is
-        # timed is exactly api.portfolio_beta's own code after its first line.
-        sample = api.build_sample(P, sh, m, None, "daily", 0.0, None, function="portfolio_beta")
-        real_build = api.build_sample
-        used = []
-        api.build_sample = lambda *a, **k: used.append(1) or sample
-        try:
-            core_only = timed(lambda: api.portfolio_beta(P, sh, m), cfg)
-            result_core = api.portfolio_beta(P, sh, m)
-        finally:
-            api.build_sample = real_build
-        if not used:  # api no longer calls api.build_sample: the swap did nothing
-            core_only = api_nd
-            self.notes.append("1b/1d: api.portfolio_beta no longer calls `api.build_sample`: shown = 1a/1c.")
+        # 1b: the figures of a sample built beforehand: api.beta_of, what
+        # api.portfolio_beta runs after api.build_sample.
+        sample = api.build_sample(P, sh, m)
+        core_only = timed(lambda: api.beta_of(sample), cfg)
+        result_core = api.beta_of(sample)
         self.rows.append(
             at_most("1b core after input handling (build_sample done beforehand) vs return matrix once",
                     core_only.median, returns.median, TARGET_CORE_VS_RETURNS)
@@ -422,8 +412,8 @@ class Runner:
         self.check("core: api asset beta == statsmodels", float(result.asset_betas[idx[0]]), float(sm_fit()[0]), 1e-8)
         self.check("core: 1b (prebuilt sample) REG == api REG", result_core.reg, result.reg)
         self.notes.append(
-            "1: the targets are about the core: 1b/1d time `api.portfolio_beta` with `api.build_sample` swapped "
-            "for one returning the prebuilt Sample (input handling done beforehand); 1a/1c time the whole call "
+            "1: the targets are about the core: 1b/1d time `api.beta_of(sample)` on a sample built beforehand "
+            "(`api.build_sample`: the input handling); 1a/1c time the whole call, `api.portfolio_beta` "
             "(1c holds the whole call to the core's 50x target)."
         )
         self.notes.append(

@@ -65,7 +65,7 @@ def test_a_portfolio_of_tiny_returns_keeps_its_digits():
 def test_market_without_resolvable_variance_is_an_error(market):
     prices = compound(np.random.default_rng(1).normal(0, 0.01, 29))
     with pytest.raises(PortbetaError, match="market returns have no variance"):
-        api.portfolio_beta(prices, [1.0], market, function="PORTBETA_REG")
+        api.portfolio_beta(prices, [1.0], market)
 
 
 def test_tiny_but_real_market_variance_is_not_an_error():

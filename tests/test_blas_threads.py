@@ -50,13 +50,13 @@ def test_numpy_has_a_blas_that_threadpoolctl_controls():
 )
 def test_core_runs_on_one_blas_thread_and_the_setting_comes_back(call, monkeypatch, fresh_controller):
     seen = []
-    real_simple_returns = core.simple_returns  # every function computes the market's returns
+    real_period_returns = core.period_returns  # every function computes returns
 
-    def spy(prices):
+    def spy(*args, **kwargs):
         seen.append(blas_threads())
-        return real_simple_returns(prices)
+        return real_period_returns(*args, **kwargs)
 
-    monkeypatch.setattr(core, "simple_returns", spy)
+    monkeypatch.setattr(core, "period_returns", spy)
     with threadpool_limits(limits=2, user_api="blas"):
         call(*portfolio())
         after = blas_threads()
@@ -70,8 +70,8 @@ def test_without_threadpoolctl_same_numbers_and_nothing_limited(monkeypatch, fre
     monkeypatch.setattr(api, "_blas_controller", None)
     monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails
     seen = []
-    real_simple_returns = core.simple_returns
-    monkeypatch.setattr(core, "simple_returns", lambda p: seen.append(1) or real_simple_returns(p))
+    real_period_returns = core.period_returns
+    monkeypatch.setattr(core, "period_returns", lambda *a, **k: seen.append(1) or real_period_returns(*a, **k))
     result = api.portfolio_beta(prices, shares, market)
     assert seen
     assert api._blas_threads() is None

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from xl_portbeta import PortbetaError, portfolio_beta, udfs
+from xl_portbeta import PortbetaError, api, portfolio_beta, udfs
 
 from conftest import BONDS
 
@@ -24,7 +24,8 @@ def with_cell(rows, r, c, value):
 
 
 def call(function="PORTBETA_REG", prices=PRICES, shares=SHARES, market=MARKET, **kw):
-    return portfolio_beta(prices, shares, market, function=function, **kw)
+    """The Excel function ``function`` called as Python calls it."""
+    return getattr(udfs, function.lower())(prices, shares, market, **kw)
 
 
 CASES = {
@@ -211,6 +212,25 @@ def test_error_message(case):
     text = str(caught.value)
     assert text.startswith(message.split(":")[0] + ":")
     assert message in text
+
+
+@pytest.mark.parametrize(
+    "call,name",
+    [
+        (lambda: portfolio_beta(with_cell(PRICES, 2, 1, "n/a"), SHARES, MARKET), "portfolio_beta"),
+        (lambda: api.portfolio_stats(with_cell(PRICES, 2, 1, "n/a"), SHARES, MARKET), "portfolio_stats"),
+        (lambda: api.build_sample(with_cell(PRICES, 2, 1, "n/a"), SHARES, MARKET), "build_sample"),
+        (lambda: api.rolling_portfolio_beta(PRICES, SHARES, MARKET, 99), "rolling_portfolio_beta"),
+    ],
+)
+def test_the_python_api_names_the_function_called(call, name):
+    """The outermost function called names the message, once."""
+    with pytest.raises(PortbetaError) as caught:
+        call()
+    error = caught.value
+    assert error.function == name
+    assert str(error) == f"{name}: {error.problem}"
+    assert not error.problem.startswith(("portfolio_beta", "build_sample", "beta_of"))  # named once
 
 
 def test_the_error_is_an_xlwings_error_so_lite_shows_it():

@@ -30,13 +30,13 @@ def check_fit(stats, fit, periods):
     assert stats.fit.beta_se == pytest.approx(fit.bse[1], abs=TOL)
     assert stats.fit.t_stat == pytest.approx(fit.tvalues[1], rel=1e-9)
     low, high = fit.conf_int(alpha=0.05)[1]
-    assert stats.ci_low == pytest.approx(low, abs=TOL)
-    assert stats.ci_high == pytest.approx(high, abs=TOL)
+    assert stats.fit.conf_int(0.05)[0] == pytest.approx(low, abs=TOL)
+    assert stats.fit.conf_int(0.05)[1] == pytest.approx(high, abs=TOL)
     assert stats.fit.r_squared == pytest.approx(fit.rsquared, abs=TOL)
     assert stats.fit.n == fit.nobs
-    assert stats.alpha_annual == pytest.approx((1 + fit.params[0]) ** periods - 1, abs=TOL)
-    assert stats.residual_vol_annual == pytest.approx(np.sqrt(fit.scale * periods), abs=TOL)
-    assert stats.blume_beta == pytest.approx(0.67 * fit.params[1] + 0.33, abs=TOL)
+    assert stats.fit.annualized(periods).alpha == pytest.approx((1 + fit.params[0]) ** periods - 1, abs=TOL)
+    assert stats.fit.annualized(periods).residual_std == pytest.approx(np.sqrt(fit.scale * periods), abs=TOL)
+    assert stats.fit.blume_beta == pytest.approx(0.67 * fit.params[1] + 0.33, abs=TOL)
 
 
 @pytest.mark.parametrize("rf", [0.0, 0.04])

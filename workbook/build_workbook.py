@@ -49,6 +49,7 @@ try:
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(HERE.parent))
     from xl_portbeta import datasets
+from xl_portbeta.sheet import DETAIL_COLUMNS, STATS_HEADER, STATS_ROWS
 
 WORKBOOK = HERE / "xl_portbeta_demo.xlsx"
 CELLS = HERE / "cells.json"
@@ -73,11 +74,14 @@ ROLLING_START, ROLLING_END = "2015-01-01", "2022-12-28"
 ROLLING_WINDOW = 252
 MARKET_NAME = "S&P 500"
 
-#: The tables' sizes for the Portfolio sheet's 20 stocks (rows x columns): the area written
-#: with each formula (Excel 365 re-sizes a spill itself; older Excel shows this area), and
-#: the empty room left around it so that a somewhat larger table still spills.
-STATS_SHAPE, STATS_ROOM = (20, 5), (26, 9)
-DETAIL_SHAPE, DETAIL_ROOM = (22, 8), (26, 10)
+#: The tables' sizes for the Portfolio sheet's 20 stocks (rows x columns), from the tables'
+#: declarations: the area written with each formula (Excel 365 re-sizes a spill itself;
+#: older Excel shows this area), and the empty room left around it so that a somewhat
+#: larger table still spills.
+STATS_SHAPE = (len(STATS_ROWS) + 1, len(STATS_HEADER))
+STATS_ROOM = (STATS_SHAPE[0] + 6, STATS_SHAPE[1] + 4)
+DETAIL_SHAPE = (20 + 2, len(DETAIL_COLUMNS))  # a header, 20 holdings, the total
+DETAIL_ROOM = (DETAIL_SHAPE[0] + 4, DETAIL_SHAPE[1] + 2)
 
 # --- styles -----------------------------------------------------------------------------
 
@@ -576,37 +580,16 @@ def build_portfolio(wb: Workbook) -> tuple[Sheet, np.ndarray]:
     return sh, shares
 
 
-# Number formats of the spilled tables, by the row labels PORTBETA_STATS writes and the
-# columns BETA_GAP_DETAIL writes (tests/test_workbook.py checks them against the tables).
-STATS_FORMATS = {
-    "R²": PCT, "alpha per period": "0.0000%", "alpha annualized": PCT,
-    "residual volatility annualized": PCT, "observations": "0", "dates dropped for missing data": "0",
-    "first date used": DATE, "last date used": DATE, "weights as of": DATE, "t statistic": "0.00",
-}  # fmt: skip
-DETAIL_FORMATS = [None, SHARES, PCT, PCT, BETA, BETA, BETA, BETA]
-
-
 def format_tables(sh: "Sheet", stats_row: int, detail_row: int) -> None:
-    """Dates as dates, percentages as %, betas to 4 decimals, in the spilled tables."""
-    from xl_portbeta.sheet import stats_table
-
-    labels = [row[0] for row in stats_table(_bond_stats())]
-    for k, label in enumerate(labels[1:], start=1):
+    """Dates as dates, percentages as %, betas to 4 decimals, in the spilled tables: the
+    formats their rows and columns declare (xl_portbeta.sheet)."""
+    for k, stat in enumerate(STATS_ROWS, start=1):
         for c in (2, 3, 4):
-            sh.ws.cell(row=stats_row + k, column=c).number_format = STATS_FORMATS.get(label, BETA)
+            sh.ws.cell(row=stats_row + k, column=c).number_format = stat.number_format
     for k in range(1, DETAIL_SHAPE[0]):
-        for c, fmt in enumerate(DETAIL_FORMATS, start=1):
-            if fmt:
-                sh.ws.cell(row=detail_row + k, column=c).number_format = fmt
-
-
-def _bond_stats():
-    """Any small portfolio's statistics: only the table's row labels are used."""
-    from xl_portbeta import api
-
-    a = [100, 96, 102, 88, 96, 101, 120, 110, 105, 107, 106]
-    m = [1000, 1004, 1000, 1010, 1020, 1000, 990, 995, 1005, 1025, 1035]
-    return api.portfolio_stats(np.array(a, dtype=float), [1.0], m)
+        for c, column in enumerate(DETAIL_COLUMNS, start=1):
+            if column.number_format:
+                sh.ws.cell(row=detail_row + k, column=c).number_format = column.number_format
 
 
 def build_rolling(wb: Workbook, shares: np.ndarray) -> Sheet:

@@ -2,12 +2,13 @@
 
 ``portfolio_beta`` returns the regression beta of the actual holdings (REG), the
 weighted average of the holdings' betas (WTD), their gap and its split by holding,
-all on one sample of dates. The Excel functions live in :mod:`xl_portbeta.udfs`.
+all on one sample of dates: ``beta_of(build_sample(...))``. The Excel functions live
+in :mod:`xl_portbeta.udfs`.
 """
 
-from .api import PortfolioBeta, asset_betas, portfolio_beta
-from .inputs import PortbetaError
+from .api import PortfolioBeta, asset_betas, beta_of, build_sample, portfolio_beta
+from .errors import PortbetaError
 from .sample import Sample
 
-__all__ = ["PortfolioBeta", "PortbetaError", "Sample", "asset_betas", "portfolio_beta"]
+__all__ = ["PortfolioBeta", "PortbetaError", "Sample", "asset_betas", "beta_of", "build_sample", "portfolio_beta"]
 __version__ = "0.1.0"

@@ -1,4 +1,13 @@
-"""The Python API: one call for every figure, shared by the UDFs and the command line."""
+"""The Python API: one call for every figure, shared by the UDFs and the command line.
+
+Two steps, as arch's model-then-fit: :func:`build_sample` validates and aligns the
+inputs into a :class:`~xl_portbeta.sample.Sample`, and the figures of a sample follow
+from it (:func:`beta_of`, :func:`stats_of`, :func:`gap_detail_of`, :func:`rolling_of`).
+``portfolio_beta(...)`` is ``beta_of(build_sample(...))``, and so on.
+
+Every public function names its errors after itself (``portfolio_beta: ...``); the
+Excel functions and the command line rename them after their own names.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +19,27 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
-from . import core
-from .inputs import fail, whole_number
-from .sample import MIN_RETURNS, Sample, build_sample
+from . import core, sample as _sample
+from .errors import PortbetaError, named
+from .inputs import whole_number
+from .sample import MIN_RETURNS, Sample
 
 __all__ = [
+    "build_sample",
     "PortfolioBeta",
+    "beta_of",
     "portfolio_beta",
     "asset_betas",
+    "ExcessReturns",
     "excess_returns",
-    "BetaStats",
     "PortfolioStats",
-    "portfolio_stats",
     "stats_of",
+    "portfolio_stats",
     "GapDetail",
-    "gap_detail",
     "gap_detail_of",
+    "gap_detail",
     "RollingBeta",
+    "rolling_of",
     "rolling_portfolio_beta",
 ]
 
@@ -56,12 +69,11 @@ _blas_limiter: Any = None  # threadpoolctl's record of the setting to restore
 def one_blas_thread() -> Iterator[None]:
     """BLAS limited to one thread while the ``with`` block runs, then as it was.
 
-    The core's matrix-vector products are memory-bound: a second BLAS thread gains about
-    10%, but while other processes keep the cores busy (Excel recalculating, a server's
-    other workers) a threaded call waits for them. Measured on 2,520 x 500 with another
-    process busy: median 3.6 ms on one thread against 7.5 ms on two (p90 4.6 against
-    16 ms). Where threadpoolctl is missing or finds no BLAS it controls (Pyodide in
-    xlwings Lite has no BLAS threads), nothing is changed.
+    The core's matrix-vector products are memory-bound: a second BLAS thread gains
+    little, but while other processes keep the cores busy (Excel recalculating, a
+    server's other workers) a threaded call waits for them (measured: bench/NOTES.md).
+    Where threadpoolctl is missing or finds no BLAS it controls (Pyodide in xlwings Lite
+    has no BLAS threads), nothing is changed.
 
     The setting is the process's: with calls in several threads at once, the first in
     sets it and the last out restores it (each restoring what it saw on entry would
@@ -89,9 +101,10 @@ def one_blas_thread() -> Iterator[None]:
                 limiter.restore_original_limits()
 
 
-def _serial_blas(function: _Function) -> _Function:
-    """Run ``function`` with :func:`one_blas_thread`."""
+def _public(function: _Function) -> _Function:
+    """A public function: its errors named after it, the core on one BLAS thread."""
 
+    @named(function.__name__)
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with one_blas_thread():
@@ -100,17 +113,60 @@ def _serial_blas(function: _Function) -> _Function:
     return wrapper  # type: ignore[return-value]
 
 
-# Market returns that vary by no more than this many units of rounding error carry no
-# information a float can resolve: a beta from them would be noise, so it is an error.
-_RESOLVABLE_ULPS = 64
+# --------------------------------------------------------------------- the sample
 
 
-def _resolution(market_returns: np.ndarray) -> float:
-    """The smallest spread of market returns that is signal, not rounding.
+@_public
+def build_sample(
+    prices: Any,
+    shares: Any,
+    market: Any,
+    dates: Any = None,
+    frequency: str | None = "daily",
+    rf: Any = 0.0,
+    as_of: Any = None,
+) -> Sample:
+    """The validated, aligned sample of dates that every figure of a portfolio uses.
 
-    A return (p1 - p0) / p0 carries an absolute rounding error of about eps * (1 + |r|).
+    Parameters
+    ----------
+    prices : range values, array (T, N) or DataFrame
+        Asset prices, one row per date, oldest first (newest first too with ``dates``).
+        A first row of text is a header of asset names. Blank or error cells are missing.
+    shares : one row of N share counts, or a (T, N) holdings history
+        Negative is short. A history's row t holds the shares held from date t on.
+    market : (T,) or (T, 1)
+        Benchmark price levels on the same rows.
+    dates : (T,) or (T, 1), optional
+        Dates of the rows: datetimes or Excel serial numbers.
+    frequency : {"daily", "weekly", "monthly"}, default "daily"
+        "daily" uses every row; "weekly"/"monthly" keep each calendar week's/month's
+        last row with complete data. Needs ``dates``.
+    rf : float or (T,), default 0
+        Annual risk-free rate (0.05 for 5%), one number or one per row; turned into a
+        per-period rate ``(1 + rf) ** (1 / P) - 1`` with P = 252, 52 or 12, and
+        subtracted from every return. A constant rate changes no beta, only alpha.
+    as_of : date, or row number without dates, optional
+        Whose holdings set the weights. Default: the last row with complete data.
+
+    Returns
+    -------
+    Sample
+
+    Raises
+    ------
+    PortbetaError
+        Any input that cannot give a right number; the message says what and where.
     """
-    return _RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + np.abs(market_returns).max())
+    return _sample.build_sample(prices, shares, market, dates, frequency, rf, as_of)
+
+
+def market_returns_of(sample: Sample) -> np.ndarray:
+    """The market's excess returns on the sample's dates, checked for variance."""
+    market = core.excess_returns(sample.market, sample.rf)
+    if not core.market_varies(market):
+        raise PortbetaError("the market returns have no variance on the dates used: a beta is undefined")
+    return market
 
 
 @dataclass(frozen=True)
@@ -129,6 +185,17 @@ class ExcessReturns:
     assets: np.ndarray
     market: np.ndarray
     portfolio: np.ndarray
+
+
+@_public
+def excess_returns(sample: Sample) -> ExcessReturns:
+    """Returns over the per-period risk-free rate, with the market checked for variance."""
+    market = market_returns_of(sample)
+    assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.holdings, sample.rf)
+    return ExcessReturns(assets, market, portfolio)
+
+
+# --------------------------------------------------------------------- REG, WTD, GAP
 
 
 @dataclass(frozen=True)
@@ -167,22 +234,22 @@ class PortfolioBeta:
         return self.sample.names
 
 
-def market_excess_returns(sample: Sample, function: str = "portfolio_beta") -> np.ndarray:
-    """The market's returns over rf, checked for variance."""
-    market = core.simple_returns(sample.market) - sample.rf
-    if np.abs(core.centred(market)).max() <= _resolution(market):
-        raise fail(function, "the market returns have no variance on the dates used: a beta is undefined")
-    return market
+@_public
+def beta_of(sample: Sample) -> PortfolioBeta:
+    """REG, WTD, GAP and its split by holding, of a sample (one pass over the prices)."""
+    market = market_returns_of(sample)
+    parts = core.holdings_betas(sample.prices, sample.holdings, market, sample.rf)
+    betas = parts.asset_betas
+    reg = core.beta(parts.portfolio_returns, market)
+    wtd = float(core.weighted_beta(sample.weights_as_of, betas))
+    terms = core.gap_by_holding(parts.contribution_betas, betas, sample.weights_as_of)
+    betas[sample.price_gaps] = np.nan  # assets never held, with holes: their beta is unknown
+    for a in (betas, terms):
+        a.setflags(write=False)
+    return PortfolioBeta(reg, wtd, reg - wtd, betas, sample.weights_as_of, terms, sample)
 
 
-def excess_returns(sample: Sample, function: str = "portfolio_beta") -> ExcessReturns:
-    """Returns over the per-period risk-free rate, with the market checked for variance."""
-    market = market_excess_returns(sample, function)
-    assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.shares_held, sample.rf)
-    return ExcessReturns(assets, market, portfolio)
-
-
-@_serial_blas
+@_public
 def portfolio_beta(
     prices: Any,
     shares: Any,
@@ -191,159 +258,36 @@ def portfolio_beta(
     frequency: str | None = "daily",
     rf: Any = 0.0,
     as_of: Any = None,
-    *,
-    function: str = "portfolio_beta",
 ) -> PortfolioBeta:
-    """Regression beta of the actual holdings and weighted-average beta, on one sample.
-
-    Parameters
-    ----------
-    prices : range values, array (T, N) or DataFrame
-        Asset prices, one row per date, oldest first (newest first too with ``dates``).
-        A first row of text is a header of asset names. Blank or error cells are missing.
-    shares : one row of N share counts, or a (T, N) holdings history
-        Negative is short. A history's row t holds the shares held from date t on.
-    market : (T,) or (T, 1)
-        Benchmark price levels on the same rows.
-    dates : (T,) or (T, 1), optional
-        Dates of the rows: datetimes or Excel serial numbers.
-    frequency : {"daily", "weekly", "monthly"}, default "daily"
-        "daily" uses every row; "weekly"/"monthly" keep each calendar week's/month's
-        last row with complete data. Needs ``dates``.
-    rf : float or (T,), default 0
-        Annual risk-free rate (0.05 for 5%), one number or one per row; turned into a
-        per-period rate ``(1 + rf) ** (1 / P) - 1`` with P = 252, 52 or 12, and
-        subtracted from every return. A constant rate changes no beta, only alpha.
-    as_of : date, or row number without dates, optional
-        Whose holdings set the weights. Default: the last row with complete data.
-    function : str
-        The name to start error messages with (the UDFs pass their Excel name).
-
-    Returns
-    -------
-    PortfolioBeta
-
-    Raises
-    ------
-    PortbetaError
-        Any input that cannot give a right number; the message says what and where.
-    """
-    sample = build_sample(prices, shares, market, dates, frequency, rf, as_of, function=function)
-    market_returns = market_excess_returns(sample, function)
-    parts = core.holdings_betas(sample.prices, sample.shares_held, market_returns, sample.rf)
-    betas = parts.asset_betas
-    reg = core.beta(parts.portfolio_returns, market_returns)
-    wtd = float(np.where(sample.weights_as_of != 0, sample.weights_as_of * betas, 0.0).sum())
-    terms = core.gap_by_holding(parts.contribution_betas, betas, sample.weights_as_of)
-    betas[sample.price_gaps] = np.nan  # assets never held, with holes: their beta is unknown
-    for a in (betas, terms):
-        a.setflags(write=False)
-    return PortfolioBeta(
-        reg=reg,
-        wtd=wtd,
-        gap=reg - wtd,
-        asset_betas=betas,
-        weights=sample.weights_as_of,
-        gap_by_holding=terms,
-        sample=sample,
-    )
+    """Regression beta of the actual holdings and weighted-average beta, on one sample:
+    ``beta_of(build_sample(...))`` (the arguments of :func:`build_sample`)."""
+    return beta_of(build_sample(prices, shares, market, dates, frequency, rf, as_of))
 
 
-@_serial_blas
+@_public
 def asset_betas(
     prices: Any,
     market: Any,
     dates: Any = None,
     frequency: str | None = "daily",
     rf: Any = 0.0,
-    *,
-    function: str = "asset_betas",
 ) -> tuple[np.ndarray, Sample]:
     """Each asset's OLS beta on the market, on the dates where every price is present.
 
-    Parameters are those of :func:`portfolio_beta`, without ``shares`` and ``as_of``.
+    Parameters are those of :func:`build_sample`, without ``shares`` and ``as_of``.
 
     Returns
     -------
     betas : array (N,)
     sample : Sample
     """
-    sample = build_sample(prices, None, market, dates, frequency, rf, None, function=function, portfolio=False)
-    asset_returns = core.simple_returns(sample.prices)
-    if sample.rf.any():
-        asset_returns -= sample.rf[:, None]
-    betas = np.asarray(core.betas(asset_returns, market_excess_returns(sample, function)))
+    sample = _sample.build_sample(prices, None, market, dates, frequency, rf, None, portfolio=False)
+    betas = np.asarray(core.betas(core.excess_returns(sample.prices, sample.rf), market_returns_of(sample)))
     betas.setflags(write=False)
     return betas, sample
 
 
 # --------------------------------------------------------------------- statistics
-
-# A regime (up or down market) needs this many returns for a beta.
-MIN_REGIME_RETURNS = 3
-BLUME_WEIGHT = 0.67  # Blume (1971): adjusted beta = 0.67 * beta + 0.33
-
-
-@dataclass(frozen=True)
-class BetaStats:
-    """Regression statistics of one return series on the market, on the sample's dates.
-
-    Attributes
-    ----------
-    fit : core.LineFit
-        OLS with intercept: alpha, beta, its standard error, R², residual volatility.
-    ci_low, ci_high : float
-        95% confidence interval of beta, ``beta -+ t_{0.975, n-2} * se``.
-    alpha_annual : float
-        ``(1 + alpha) ** P - 1``: the per-period alpha compounded over a year.
-    residual_vol_annual : float
-        ``residual_std * sqrt(P)``.
-    up_beta, down_beta : float
-        OLS beta on the periods with market excess return > 0 (< 0); NaN when the regime
-        has fewer than ``MIN_REGIME_RETURNS`` periods. Periods with 0 belong to neither.
-    timing_ratio : float
-        ``up_beta / down_beta``.
-    downside_beta : float
-        Estrada's downside beta.
-    blume_beta : float
-        ``0.67 * beta + 0.33``.
-    """
-
-    fit: core.LineFit
-    ci_low: float
-    ci_high: float
-    alpha_annual: float
-    residual_vol_annual: float
-    up_beta: float
-    down_beta: float
-    timing_ratio: float
-    downside_beta: float
-    blume_beta: float
-
-
-def beta_stats(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> BetaStats:
-    """All the statistics of :class:`BetaStats` for one excess-return series."""
-    from scipy.stats import t as student_t  # imported when needed: it is slow to import
-
-    fit = core.line_fit(returns, market_returns)
-    half_width = student_t.ppf(0.975, fit.n - 2) * fit.beta_se
-    regime = {}
-    for name, mask in (("up", market_returns > 0), ("down", market_returns < 0)):
-        enough = mask.sum() >= MIN_REGIME_RETURNS and np.ptp(market_returns[mask]) > 0
-        regime[name] = core.beta(returns[mask], market_returns[mask]) if enough else np.nan
-    timing = regime["up"] / regime["down"] if regime["down"] not in (0.0,) else np.nan
-    return BetaStats(
-        fit=fit,
-        ci_low=fit.beta - half_width,
-        ci_high=fit.beta + half_width,
-        alpha_annual=(1.0 + fit.alpha) ** periods_per_year - 1.0,
-        residual_vol_annual=fit.residual_std * np.sqrt(periods_per_year),
-        up_beta=regime["up"],
-        down_beta=regime["down"],
-        timing_ratio=timing,
-        downside_beta=core.downside_beta(returns, market_returns),
-        blume_beta=BLUME_WEIGHT * fit.beta + (1.0 - BLUME_WEIGHT),
-    )
 
 
 @dataclass(frozen=True)
@@ -352,19 +296,32 @@ class PortfolioStats:
 
     Attributes
     ----------
-    actual : BetaStats
+    actual : core.BetaStats
         The actual holdings (constant shares or the holdings history): beta = REG.
-    current : BetaStats
+    current : core.BetaStats
         A portfolio rebalanced every period to the ``as_of`` weights: beta = WTD exactly.
     result : PortfolioBeta
         REG, WTD, GAP and the sample they share.
     """
 
-    actual: BetaStats
-    current: BetaStats
+    actual: core.BetaStats
+    current: core.BetaStats
     result: PortfolioBeta
 
 
+@_public
+def stats_of(result: PortfolioBeta) -> PortfolioStats:
+    """Regression statistics of both betas of a :class:`PortfolioBeta` already computed."""
+    returns = excess_returns(result.sample)
+    current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced to the as_of weights every period
+    return PortfolioStats(
+        actual=core.beta_stats(returns.portfolio, returns.market),
+        current=core.beta_stats(current, returns.market),
+        result=result,
+    )
+
+
+@_public
 def portfolio_stats(
     prices: Any,
     shares: Any,
@@ -373,24 +330,9 @@ def portfolio_stats(
     frequency: str | None = "daily",
     rf: Any = 0.0,
     as_of: Any = None,
-    *,
-    function: str = "portfolio_stats",
 ) -> PortfolioStats:
-    """Regression statistics of both betas on one sample (arguments of :func:`portfolio_beta`)."""
-    return stats_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function))
-
-
-@_serial_blas
-def stats_of(result: PortfolioBeta) -> PortfolioStats:
-    """:func:`portfolio_stats` of a :class:`PortfolioBeta` already computed."""
-    returns = excess_returns(result.sample)
-    periods = result.sample.periods_per_year
-    current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced every period
-    return PortfolioStats(
-        actual=beta_stats(returns.portfolio, returns.market, periods),
-        current=beta_stats(current, returns.market, periods),
-        result=result,
-    )
+    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`)."""
+    return stats_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of))
 
 
 @dataclass(frozen=True)
@@ -425,29 +367,12 @@ class GapDetail:
     result: PortfolioBeta
 
 
-def gap_detail(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = "daily",
-    rf: Any = 0.0,
-    as_of: Any = None,
-    *,
-    function: str = "gap_detail",
-) -> GapDetail:
-    """Split the gap by holding (arguments of :func:`portfolio_beta`)."""
-    return gap_detail_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function))
-
-
-@_serial_blas
+@_public
 def gap_detail_of(result: PortfolioBeta) -> GapDetail:
-    """:func:`gap_detail` of a :class:`PortfolioBeta` already computed."""
+    """The gap of a :class:`PortfolioBeta` already computed, split by holding."""
     sample = result.sample
-    average = core.average_weights(sample.prices, sample.shares_held)
-    held = sample.held | (result.weights != 0)
-    betas = np.where(held, result.asset_betas, 0.0)
-    drift = np.where(held, (average - result.weights) * betas, 0.0)
+    average = core.average_weights(sample.prices, sample.holdings)
+    drift = core.drift_parts(average, result.weights, result.asset_betas)
     return GapDetail(
         shares=sample.shares_as_of,
         weights=result.weights,
@@ -458,6 +383,20 @@ def gap_detail_of(result: PortfolioBeta) -> GapDetail:
         contribution=result.gap_by_holding,
         result=result,
     )
+
+
+@_public
+def gap_detail(
+    prices: Any,
+    shares: Any,
+    market: Any,
+    dates: Any = None,
+    frequency: str | None = "daily",
+    rf: Any = 0.0,
+    as_of: Any = None,
+) -> GapDetail:
+    """Split the gap by holding (arguments of :func:`build_sample`)."""
+    return gap_detail_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of))
 
 
 # --------------------------------------------------------------------- rolling
@@ -485,7 +424,33 @@ class RollingBeta:
     sample: Sample
 
 
-@_serial_blas
+@_public
+def rolling_of(sample: Sample, window: int) -> RollingBeta:
+    """REG, WTD (weights at each window's end) and GAP at every window end of a sample,
+    in O(T x N).
+
+    Parameters
+    ----------
+    sample : Sample
+    window : int
+        Returns per window: at least 3, at most the number of returns in the sample.
+    """
+    if not MIN_RETURNS <= window <= sample.n_returns:
+        raise PortbetaError(f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample")
+    returns = excess_returns(sample)
+    reg = core.rolling_betas(returns.portfolio, returns.market, window)
+    # Weights at each window's end: the holdings on the date that closes its last return.
+    end_holdings = sample.holdings[window:] if sample.has_history else sample.holdings
+    wtd = core.rolling_weighted_beta(returns.assets, returns.market, sample.prices[window:], end_holdings, window)
+    flat = core.flat_windows(returns.market, window)
+    reg, wtd = np.where(flat, np.nan, reg), np.where(flat, np.nan, wtd)
+    gap = reg - wtd
+    for a in (reg, wtd, gap):
+        a.setflags(write=False)
+    return RollingBeta(sample.labels[window:], reg, wtd, gap, window, sample)
+
+
+@_public
 def rolling_portfolio_beta(
     prices: Any,
     shares: Any,
@@ -494,35 +459,8 @@ def rolling_portfolio_beta(
     dates: Any = None,
     frequency: str | None = "daily",
     rf: Any = 0.0,
-    *,
-    function: str = "rolling_portfolio_beta",
 ) -> RollingBeta:
-    """REG, WTD (weights at each window's end) and GAP at every window end, in O(T x N).
-
-    Parameters
-    ----------
-    window : int
-        Returns per window: at least 3, at most the number of returns in the sample.
-    Other parameters are those of :func:`portfolio_beta`.
-    """
-    window = whole_number(window, "window", function, " of returns")
-    sample = build_sample(prices, shares, market, dates, frequency, rf, None, function=function)
-    if not MIN_RETURNS <= window <= sample.n_returns:
-        raise fail(
-            function,
-            f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample",
-        )
-    returns = excess_returns(sample, function)
-    reg = core.rolling_betas(returns.portfolio, returns.market, window)
-    # Weights at each window's end: the holdings on the date that closes its last return.
-    end_holdings = sample.shares_held if sample.shares_held.ndim == 1 else sample.shares_held[window:]
-    wtd = core.rolling_weighted_beta(returns.assets, returns.market, sample.prices[window:], end_holdings, window)
-    _, squares = core.rolling_market_sums(returns.market, window)
-    flat = squares <= _resolution(returns.market) ** 2 * window
-    reg, wtd = np.where(flat, np.nan, reg), np.where(flat, np.nan, wtd)
-    gap = reg - wtd
-    for a in (reg, wtd, gap):
-        a.setflags(write=False)
-    return RollingBeta(sample.labels[window:], reg, wtd, gap, window, sample)
-
-
+    """:func:`rolling_of` the sample of these arguments (those of :func:`build_sample`,
+    and ``window``, a whole number of returns)."""
+    window = whole_number(window, "window", " of returns")
+    return rolling_of(build_sample(prices, shares, market, dates, frequency, rf), window)

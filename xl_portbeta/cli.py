@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import api, datasets, sheet
-from .inputs import PortbetaError
+from .errors import PortbetaError, named
 
 __all__ = ["main"]
 
@@ -36,6 +36,10 @@ def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
     if hasattr(value, "strftime"):
         return f"{value:%Y-%m-%d}".rjust(width)
     return str(value).rjust(width)
+
+
+# Python format specs of the Excel number formats the tables' columns declare
+_SPECS = {sheet.SHARES: ",.0f", sheet.PCT: ".2%", sheet.BETA: ".4f"}
 
 
 def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) -> str:
@@ -60,7 +64,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
         lines.append(f"  {row[0]:<32}" + "".join(f"  {_fmt(v)}" for v in row[1:4]))
     lines += ["", "BETA_GAP_DETAIL"]
     table = sheet.detail_table(detail)
-    specs = [",.0f", ".2%", ".2%", ".4f", ".4f", ".4f", ".4f"]
+    specs = [_SPECS[c.number_format] for c in sheet.DETAIL_COLUMNS[1:]]
     lines.append(f"  {table[0][0]:<10}" + "".join(f"{h:>17}" for h in table[0][1:]))
     for row in table[1:]:
         lines.append(f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs)))
@@ -82,6 +86,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
     result = stats.result
     sample = result.sample
     stat_rows = sheet.stats_table(stats)[1:]
+    columns = {c.key: c.values(detail) for c in sheet.DETAIL_COLUMNS[1:]}
     return {
         "reg": result.reg,
         "wtd": result.wtd,
@@ -98,25 +103,18 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
             row[0]: {"actual holdings": _jsonable(row[1]), "current weights": _jsonable(row[2])} for row in stat_rows
         },
         "holdings": [
-            {
-                "name": name,
-                "shares": _jsonable(detail.shares[k]),
-                "weight": _jsonable(detail.weights[k]),
-                "average_weight": _jsonable(detail.average_weights[k]),
-                "beta": _jsonable(detail.betas[k]),
-                "drift": _jsonable(detail.drift[k]),
-                "interaction": _jsonable(detail.interaction[k]),
-                "contribution": _jsonable(detail.contribution[k]),
-            }
+            {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
             for k, name in enumerate(result.names)
         ],
     }
 
 
-def analyze(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None, function="xl-portbeta"):
-    """The statistics and the per-holding split of one portfolio, from one computation."""
-    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function=function)
-    return api.stats_of(result), api.gap_detail_of(result)
+def analyze(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None, command="xl-portbeta"):
+    """The statistics and the per-holding split of one portfolio, from one computation;
+    errors named after ``command``."""
+    with named(command):
+        result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of)
+        return api.stats_of(result), api.gap_detail_of(result)
 
 
 # --------------------------------------------------------------------------- files
@@ -230,7 +228,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             raise InputError(f"--as-of {as_of!r}: without a dates column, give a row number") from None
     shares = parse_shares(args.shares, [str(a) for a in assets], args.prices, dates)
     stats, detail = analyze(
-        table[assets], shares, table[[market_col]], dates, args.frequency, rf, as_of, function="xl-portbeta analyze"
+        table[assets], shares, table[[market_col]], dates, args.frequency, rf, as_of, command="xl-portbeta analyze"
     )
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
@@ -241,7 +239,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     prices, shares, market = datasets.demo_portfolio(args.start, args.end)
-    stats, detail = analyze(prices, shares, market, prices.index.to_numpy(), args.frequency, function="xl-portbeta demo")
+    stats, detail = analyze(prices, shares, market, prices.index.to_numpy(), args.frequency, command="xl-portbeta demo")
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
         return 0

@@ -1,32 +1,50 @@
 """The math of portfolio beta: pure numpy, no I/O, no Excel.
 
 Every function takes clean float arrays (no NaN where it matters, positive prices,
-rows oldest first) and returns floats or arrays. Validation lives in ``inputs``.
+rows oldest first) and returns floats, arrays or small immutable results. Validation
+lives in ``inputs`` and ``sample``.
 
-Argument order is the same everywhere, as in empyrical: the returns being explained
-first, then ``market_returns``, then weights.
+Argument order is the same everywhere, as in empyrical: the returns (or prices) being
+explained first, then ``market_returns``, then weights or holdings.
 
-Conventions
------------
-- A *return* is a simple return ``p_t / p_{t-1} - 1``, computed as
-  ``(p_t - p_{t-1}) / p_{t-1}``: the difference of two close prices is exact in floating
+Conventions, each written once below
+------------------------------------
+- A *return* of a period is its change in value over its value at the start,
+  :func:`period_returns`: the difference of two close prices is exact in floating
   point, so a tiny return keeps all its digits (``p_t / p_{t-1} - 1`` would lose them).
+- An *excess return* is the return over the risk-free rate of its period: the change
+  beyond what the start value would have earned at that rate (:func:`excess_changes`),
+  over the start value. The per-period rate comes from an annual one by
+  :func:`per_period_rate`.
 - A *beta* is the OLS slope, with intercept, of returns on market returns:
   ``cov(r, m) / var(m)``. Covariances are computed on centred data (two passes),
   which keeps about as many digits as the data carry (NIST StRD Norris to 12+).
 - A *holdings portfolio* return for the period (t-1, t] is the value change of the
   holdings held at t-1 divided by their value at t-1, so trades are never returns:
   ``sum_i w_i,t-1 * r_i,t`` with ``w_i,t-1 = h_i,t-1 p_i,t-1 / sum_j h_j,t-1 p_j,t-1``.
+- A *weighted beta* is ``sum_i w_i beta_i`` over the holdings with a weight
+  (:func:`weighted_terms`): an asset without weight counts nothing, even when its
+  beta is unknown.
+
+Holdings are ``(N,)`` share counts held on every date, or a ``(T, N)`` history whose
+row t holds the shares held from date t on.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = [
-    "simple_returns",
+    "PERIODS_PER_YEAR",
+    "MIN_REGIME_RETURNS",
+    "BLUME_WEIGHT",
+    "period_returns",
+    "excess_changes",
+    "per_period_rate",
+    "excess_returns",
     "market_values",
     "holdings_values",
     "weights_at",
@@ -37,32 +55,110 @@ __all__ = [
     "centred",
     "betas",
     "beta",
+    "resolution",
+    "market_varies",
+    "weighted_terms",
+    "weighted_beta",
     "gap_by_holding",
+    "drift_parts",
     "LineFit",
+    "Annualized",
     "line_fit",
+    "regime_beta",
     "downside_beta",
+    "BetaStats",
+    "beta_stats",
     "rolling_market_sums",
+    "flat_windows",
     "rolling_betas",
     "rolling_weighted_beta",
 ]
 
+#: Return periods in a year, by frequency: for annual rates and annualized figures.
+PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12}
 
-def simple_returns(prices: np.ndarray) -> np.ndarray:
-    """Simple returns along the first axis.
+#: A regime (up or down market) needs this many returns for a beta.
+MIN_REGIME_RETURNS = 3
+
+#: Blume (1971): adjusted beta = 0.67 * beta + 0.33.
+BLUME_WEIGHT = 0.67
+
+#: Market returns that vary by no more than this many units of rounding error carry no
+#: information a float can resolve: a beta from them would be noise.
+RESOLVABLE_ULPS = 64
+
+
+# --------------------------------------------------------------------- returns
+
+
+def period_returns(changes: np.ndarray, starts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The return of each period: its change in value over its value at the start.
+
+    The one definition of a return here: assets, the market, the holdings and every
+    window use it.
+
+    Parameters
+    ----------
+    changes : array (T,) or (T, N)
+        ``value_t - value_t-1`` (or the excess change, :func:`excess_changes`).
+    starts : array like ``changes``
+        ``value_t-1``, positive.
+    out : array, optional
+        Where to write the result (``changes`` itself, to reuse its memory).
+
+    Returns
+    -------
+    array like ``changes``
+    """
+    return np.divide(changes, starts, out=out)
+
+
+def excess_changes(
+    changes: np.ndarray, starts: np.ndarray, rf: np.ndarray | float, out: np.ndarray | None = None
+) -> np.ndarray:
+    """The change of each period beyond what its start value earns at the risk-free rate.
+
+    ``change_t - rf_t * value_t-1``; over the start value it is the excess return
+    ``r_t - rf_t`` (:func:`period_returns`).
+
+    Parameters
+    ----------
+    changes : array (T,) or (T, N)
+    starts : array like ``changes``
+    rf : float or array (T,)
+        Per-period rate of each period, the same for every column.
+    out : array, optional
+    """
+    rf = np.asarray(rf, dtype=float)
+    if rf.ndim == 1 and np.ndim(changes) == 2:
+        rf = rf[:, None]  # one rate per period, for every asset
+    return np.subtract(changes, rf * starts, out=out)
+
+
+def per_period_rate(annual: np.ndarray | float, periods_per_year: int) -> np.ndarray:
+    """The rate of one period that compounds to ``annual`` over a year: ``(1 + rf)^(1/P) - 1``."""
+    return (1.0 + np.asarray(annual, dtype=float)) ** (1.0 / periods_per_year) - 1.0
+
+
+def excess_returns(prices: np.ndarray, rf: np.ndarray | float = 0.0) -> np.ndarray:
+    """Returns over the per-period risk-free rate along the first axis.
 
     Parameters
     ----------
     prices : array (T,) or (T, N)
         Positive price levels, oldest first.
+    rf : float or array (T-1,)
+        Per-period rate of each return period.
 
     Returns
     -------
     array (T-1,) or (T-1, N)
     """
     prices = np.asarray(prices, dtype=float)
-    returns = np.diff(prices, axis=0)
-    returns /= prices[:-1]
-    return returns
+    changes = np.diff(prices, axis=0)
+    if np.any(rf):
+        excess_changes(changes, prices[:-1], rf, out=changes)
+    return period_returns(changes, prices[:-1], out=changes)
 
 
 def market_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
@@ -90,7 +186,7 @@ def holdings_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
     array (T,)
     """
     if np.ndim(holdings) == 1:
-        return prices @ holdings  # BLAS gemv: 3x numpy's einsum loop on one row per date
+        return prices @ holdings  # BLAS gemv: faster than numpy's einsum loop (bench/NOTES.md)
     return np.einsum("tn,tn->t", prices, holdings)
 
 
@@ -99,15 +195,15 @@ def weights_at(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    prices : array (N,)
-    holdings : array (N,)
+    prices : array (N,), or (K, N) for K dates
+    holdings : array (N,), or (K, N)
 
     Returns
     -------
-    array (N,)
+    array like ``prices``: each row sums to 1
     """
     values = market_values(prices, holdings)
-    return values / values.sum()
+    return values / values.sum(axis=-1, keepdims=True)
 
 
 def _start_holdings(holdings: np.ndarray) -> np.ndarray:
@@ -122,19 +218,17 @@ def _start_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
 def asset_and_holdings_returns(
     prices: np.ndarray, holdings: np.ndarray, rf: np.ndarray | float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each asset's excess returns and the holdings' excess returns.
+    """Each asset's excess returns and the holdings' excess returns, as T x N arrays.
 
     The holdings' return for period (t-1, t] is the value change of the holdings held
     at t-1 over their value at t-1, ``sum_i h_i,t-1 (p_i,t - p_i,t-1) / V_t-1``, so trades
-    are never returns. Returns are ``(p_t - p_t-1) / p_t-1``: the difference of two close
-    prices is exact in floating point, so a return of 1e-10 keeps its digits
-    (``p_t / p_t-1 - 1`` would not). One T x N array is made.
+    are never returns. One T x N array is made.
 
     Parameters
     ----------
     prices : array (T, N)
         Positive prices, no NaN.
-    holdings : array (N,) held throughout, or (T, N) a holdings history
+    holdings : array (N,) or (T, N)
     rf : float or array (T-1,)
         Per-period risk-free rate.
 
@@ -149,14 +243,12 @@ def asset_and_holdings_returns(
     holdings = np.asarray(holdings, dtype=float)
     start_holdings = _start_holdings(holdings)
     changes = np.diff(prices, axis=0)
-    value_changes = holdings_values(changes, start_holdings)
-    rf = np.broadcast_to(np.asarray(rf, dtype=float), value_changes.shape)
-    holdings_returns = value_changes / holdings_values(prices[:-1], start_holdings) - rf
-    asset_returns = changes
-    asset_returns /= prices[:-1]  # in place: the changes are not needed any more
-    if rf.any():
-        asset_returns -= rf[:, None]
-    return asset_returns, holdings_returns
+    if np.any(rf):
+        excess_changes(changes, prices[:-1], rf, out=changes)
+    holdings_returns = period_returns(
+        holdings_values(changes, start_holdings), holdings_values(prices[:-1], start_holdings)
+    )
+    return period_returns(changes, prices[:-1], out=changes), holdings_returns
 
 
 @dataclass(frozen=True)
@@ -179,7 +271,7 @@ class HoldingsBetas:
     portfolio_returns: np.ndarray
 
 
-_BLOCK_ROWS = 256  # periods per block: 256 x 500 floats is 1 MB, kept in cache (measured)
+_BLOCK_ROWS = 256  # periods per block: 256 x 500 floats is 1 MB, kept in the CPU cache
 
 
 def holdings_betas(
@@ -193,14 +285,12 @@ def holdings_betas(
     The betas of the asset returns of :func:`asset_and_holdings_returns` and of the
     contributions ``w_i,t-1 (r_i,t - rf_t)`` (which sum to the holdings' returns), made a
     block of periods at a time while the block is in the CPU cache. With ``m`` the centred
-    market returns, ``d`` the price changes and ``V`` the start values:
+    market returns, ``d`` the excess price changes and ``V`` the start values:
 
     - ``sum_t m_t r_i,t = sum_t m_t d_i,t / p_i,t-1``;
     - ``sum_t m_t w_i,t-1 r_i,t = h_i sum_t (m_t / V_t-1) d_i,t``: the contributions
       need no array of their own;
-    - the holdings' return is ``sum_i h_i d_i,t / V_t-1``;
-    - ``rf`` enters as ``sum_t m_t rf_t`` (the same for every asset) and
-      ``h_i sum_t (m_t rf_t / V_t-1) p_i,t-1``.
+    - the holdings' return is ``sum_i h_i d_i,t / V_t-1``.
 
     ``sum_t m_t x_t`` is the covariance sum ``sum_t m_t (x_t - mean x)`` but for
     ``mean x * sum_t m_t``, a term at the level of rounding (``m`` is centred), so the
@@ -224,19 +314,20 @@ def holdings_betas(
     history = holdings.ndim == 2
     n, width = len(prices) - 1, prices.shape[1]
     rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
+    has_rf = bool(rf.any())
     m = centred(market_returns)
     start_values = _start_values(prices, holdings)
     m_per_value = m / start_values
     value_changes = np.empty(n)
     assets_cross, contributions_cross = np.zeros(width), np.zeros(width)
     buffer = np.empty((min(_BLOCK_ROWS, n), width))
-    # Matrix-vector products go to BLAS (@): measured 1.6x faster than einsum for the whole
-    # loop, with one BLAS thread or two, and no slower when other processes load every core.
     for first in range(0, n, _BLOCK_ROWS):
         periods = slice(first, min(first + _BLOCK_ROWS, n))
         start = prices[periods]
         changes = buffer[: periods.stop - first]
         np.subtract(prices[first + 1 : periods.stop + 1], start, out=changes)
+        if has_rf:
+            excess_changes(changes, start, rf[periods], out=changes)
         if history:
             h = holdings[periods]
             value_changes[periods] = np.einsum("tn,tn->t", changes, h)
@@ -244,22 +335,15 @@ def holdings_betas(
         else:
             value_changes[periods] = changes @ holdings
             contributions_cross += m_per_value[periods] @ changes
-        changes /= start  # the returns
+        period_returns(changes, start, out=changes)
         assets_cross += m[periods] @ changes
     if not history:
         contributions_cross *= holdings
-    if rf.any():
-        assets_cross -= m @ rf
-        mrv = m_per_value * rf
-        if history:
-            contributions_cross -= np.einsum("t,tn,tn->n", mrv, prices[:-1], holdings[:-1])
-        else:
-            contributions_cross -= holdings * (mrv @ prices[:-1])
     variance = m @ m
     return HoldingsBetas(
         asset_betas=assets_cross / variance,
         contribution_betas=contributions_cross / variance,
-        portfolio_returns=value_changes / start_values - rf,
+        portfolio_returns=period_returns(value_changes, start_values),
     )
 
 
@@ -283,6 +367,9 @@ def average_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
     return np.einsum("t,tn,tn->n", inverse_values, prices[:-1], start_holdings) / len(inverse_values)
 
 
+# --------------------------------------------------------------------- betas
+
+
 def centred(x: np.ndarray) -> np.ndarray:
     """``x`` minus its mean along the first axis (the first pass of a two-pass covariance)."""
     x = np.asarray(x, dtype=float)
@@ -300,7 +387,7 @@ def betas(returns: np.ndarray, market_returns: np.ndarray) -> np.ndarray | float
     ----------
     returns : array (T,) or (T, N)
     market_returns : array (T,)
-        Must have variance; the caller checks it.
+        Must have variance (:func:`market_varies`).
 
     Returns
     -------
@@ -315,6 +402,37 @@ def betas(returns: np.ndarray, market_returns: np.ndarray) -> np.ndarray | float
 def beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
     """OLS slope, with intercept, of one return series on ``market_returns``."""
     return float(betas(np.asarray(returns, dtype=float).ravel(), market_returns))
+
+
+def resolution(market_returns: np.ndarray) -> float:
+    """The smallest spread of market returns that is signal, not rounding.
+
+    A return ``(p1 - p0) / p0`` carries an absolute rounding error of about
+    ``eps * (1 + |r|)``.
+    """
+    return RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + np.abs(market_returns).max())
+
+
+def market_varies(market_returns: np.ndarray) -> bool:
+    """Whether the market returns vary by more than rounding: else a beta is undefined."""
+    return bool(np.abs(centred(market_returns)).max() > resolution(market_returns))
+
+
+def weighted_terms(weights: np.ndarray, betas: np.ndarray) -> np.ndarray:
+    """Each holding's term ``w_i beta_i`` of a weighted beta; 0 where the weight is 0
+    (an asset without weight counts nothing, even when its beta is unknown).
+
+    Parameters
+    ----------
+    weights : array (N,) or (K, N)
+    betas : array like ``weights``
+    """
+    return np.where(weights != 0, weights * betas, 0.0)
+
+
+def weighted_beta(weights: np.ndarray, betas: np.ndarray) -> np.ndarray | float:
+    """``sum_i w_i beta_i``: the weighted average of the holdings' betas (per row for 2-D)."""
+    return weighted_terms(weights, betas).sum(axis=-1)
 
 
 def gap_by_holding(
@@ -341,10 +459,44 @@ def gap_by_holding(
     -------
     array (N,)
     """
-    return contribution_betas - np.where(weights_as_of != 0, weights_as_of * asset_betas, 0.0)
+    return contribution_betas - weighted_terms(weights_as_of, asset_betas)
+
+
+def drift_parts(average_weights: np.ndarray, weights_as_of: np.ndarray, asset_betas: np.ndarray) -> np.ndarray:
+    """The part of each holding's gap made by its average weight differing from its
+    ``as_of`` weight: ``(average w_i - w_i,as_of) * beta_i`` (the rest is interaction).
+
+    Parameters
+    ----------
+    average_weights : array (N,)
+        :func:`average_weights`.
+    weights_as_of : array (N,)
+    asset_betas : array (N,)
+
+    Returns
+    -------
+    array (N,)
+    """
+    return weighted_terms(average_weights - weights_as_of, asset_betas)
 
 
 # --------------------------------------------------------------------- regression statistics
+
+
+@dataclass(frozen=True)
+class Annualized:
+    """A fit's per-period figures over a year.
+
+    Attributes
+    ----------
+    alpha : float
+        ``(1 + alpha) ** P - 1``: the per-period alpha compounded over a year.
+    residual_std : float
+        ``residual_std * sqrt(P)``.
+    """
+
+    alpha: float
+    residual_std: float
 
 
 @dataclass(frozen=True)
@@ -380,6 +532,26 @@ class LineFit:
         """``beta / beta_se``; NaN for an exact fit (a standard error of 0)."""
         return self.beta / self.beta_se if self.beta_se > 0 else float("nan")
 
+    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
+        """The ``1 - alpha`` confidence interval of beta, ``beta -+ t_{1 - alpha/2, n-2} * se``
+        (Student t, as statsmodels' ``conf_int``)."""
+        from scipy.stats import t as student_t  # imported when needed: it is slow to import
+
+        half_width = float(student_t.ppf(1.0 - alpha / 2.0, self.n - 2)) * self.beta_se
+        return self.beta - half_width, self.beta + half_width
+
+    def annualized(self, periods_per_year: int) -> Annualized:
+        """Alpha compounded and residual volatility scaled over ``periods_per_year``."""
+        return Annualized(
+            alpha=(1.0 + self.alpha) ** periods_per_year - 1.0,
+            residual_std=self.residual_std * math.sqrt(periods_per_year),
+        )
+
+    @property
+    def blume_beta(self) -> float:
+        """Blume's adjusted beta, ``0.67 * beta + 0.33``."""
+        return BLUME_WEIGHT * self.beta + (1.0 - BLUME_WEIGHT)
+
 
 def line_fit(returns: np.ndarray, market_returns: np.ndarray) -> LineFit:
     """OLS of one return series on ``market_returns`` (at least 3 returns, market varies).
@@ -413,6 +585,18 @@ def line_fit(returns: np.ndarray, market_returns: np.ndarray) -> LineFit:
     )
 
 
+def regime_beta(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray) -> float:
+    """OLS beta on the periods of one market regime (e.g. ``market_returns > 0``).
+
+    NaN when the regime has fewer than ``MIN_REGIME_RETURNS`` periods or its market
+    returns do not vary.
+    """
+    market = market_returns[in_regime]
+    if len(market) < MIN_REGIME_RETURNS or np.ptp(market) == 0:
+        return float("nan")
+    return beta(returns[in_regime], market)
+
+
 def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
     """Estrada's downside beta: semicovariance below the means over the market's semivariance.
 
@@ -423,29 +607,53 @@ def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
     return float((r_down @ m_down) / (m_down @ m_down))
 
 
+@dataclass(frozen=True)
+class BetaStats:
+    """Regression statistics of one excess-return series on the market's.
+
+    Attributes
+    ----------
+    fit : LineFit
+        OLS with intercept: alpha, beta, its standard error, R², residual volatility;
+        confidence interval, annualized figures and Blume's beta derived from it.
+    up_beta, down_beta : float
+        :func:`regime_beta` on the periods with market excess return > 0 (< 0).
+        Periods with 0 belong to neither.
+    downside_beta : float
+        Estrada's downside beta.
+    """
+
+    fit: LineFit
+    up_beta: float
+    down_beta: float
+    downside_beta: float
+
+    @property
+    def timing_ratio(self) -> float:
+        """``up_beta / down_beta``; NaN where the down-market beta is 0 or unknown."""
+        return self.up_beta / self.down_beta if self.down_beta != 0 else float("nan")
+
+
+def beta_stats(returns: np.ndarray, market_returns: np.ndarray) -> BetaStats:
+    """Every statistic of :class:`BetaStats` for one excess-return series."""
+    return BetaStats(
+        fit=line_fit(returns, market_returns),
+        up_beta=regime_beta(returns, market_returns, market_returns > 0),
+        down_beta=regime_beta(returns, market_returns, market_returns < 0),
+        downside_beta=downside_beta(returns, market_returns),
+    )
+
+
 # --------------------------------------------------------------------- rolling windows
 
 
-def _window_sums(x: np.ndarray, window: int, overwrite: bool = False) -> np.ndarray:
-    """Sums over each run of ``window`` consecutive rows (running sums, O(T)).
-
-    With ``overwrite`` a 2-D ``x`` is used as the working space (no new array) and the
-    result is a view of it.
-    """
-    if x.ndim == 1:
-        c = np.cumsum(x)
-        out = np.empty(len(x) - window + 1)
-        out[0] = c[window - 1]
-        np.subtract(c[window:], c[:-window], out=out[1:])
-        return out
-    # A row at a time: np.cumsum(axis=0) walks a C-ordered matrix column by column,
-    # several times slower than adding whole rows.
-    c = x if overwrite else x.copy()
-    for t in range(1, len(c)):
-        np.add(c[t - 1], c[t], out=c[t])
-    for t in range(len(c) - 1, window - 1, -1):  # from the bottom: c[t - window] is unchanged
-        np.subtract(c[t], c[t - window], out=c[t])
-    return c[window - 1 :]
+def _window_sums(x: np.ndarray, window: int) -> np.ndarray:
+    """Sums over each run of ``window`` consecutive values of a series (running sums, O(T))."""
+    c = np.cumsum(x)
+    out = np.empty(len(x) - window + 1)
+    out[0] = c[window - 1]
+    np.subtract(c[window:], c[:-window], out=out[1:])
+    return out
 
 
 def rolling_market_sums(market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -466,6 +674,12 @@ def rolling_market_sums(market_returns: np.ndarray, window: int) -> tuple[np.nda
     m = centred(market_returns)
     sums = _window_sums(m, window)
     return sums, _window_sums(m * m, window) - sums * sums / window
+
+
+def flat_windows(market_returns: np.ndarray, window: int) -> np.ndarray:
+    """The windows whose market returns vary by no more than rounding (no beta there)."""
+    _, squares = rolling_market_sums(market_returns, window)
+    return squares <= resolution(market_returns) ** 2 * window
 
 
 def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
@@ -500,11 +714,12 @@ def rolling_weighted_beta(
 ) -> np.ndarray:
     """Weighted-average beta over every window, with the weights of each window's end.
 
-    ``sum_i w_i,e beta_i,k`` with ``w_i,e = h_i,e p_i,e / V_e``. Each asset's window sums
-    of ``r m`` and ``r`` are differences of running sums, ``C_e - C_e-window``, made a
-    chunk of ``window`` rows at a time: the running sums of one chunk and of the one
-    before it are all a window needs, so the working set stays two (window, 2N) arrays
-    in the CPU cache instead of (T, N) matrices. O(T x N) overall.
+    :func:`weighted_beta` of ``w_i,e = h_i,e p_i,e / V_e`` and each asset's beta over the
+    window. Each asset's window sums of ``r m`` and ``r`` are differences of running
+    sums, ``C_e - C_e-window``, made a chunk of ``window`` rows at a time: the running
+    sums of one chunk and of the one before it are all a window needs, so the working
+    set stays two (window, 2N) arrays in the CPU cache instead of (T, N) matrices.
+    O(T x N) overall.
 
     Parameters
     ----------
@@ -522,7 +737,7 @@ def rolling_weighted_beta(
     """
     n, width = asset_returns.shape
     m = centred(market_returns)
-    s_m, var = rolling_market_sums(market_returns, window)
+    s_m, squares = rolling_market_sums(market_returns, window)
     weighted = np.empty(n - window + 1)
     # running sums of (r m, r) for the rows of this chunk and of the chunk before it;
     # before the first row they are 0
@@ -541,11 +756,9 @@ def rolling_weighted_beta(
         j = slice(max(0, window - 1 - start), stop - start)
         k = slice(start + j.start - window + 1, stop - window + 1)
         sums = rows[j] - previous[j]
-        # numerator of beta_i,k: sum r m - (sum r)(sum m) / window
-        covariances = sums[:, 0] - sums[:, 1] * (s_m[k] / window)[:, None]
-        if np.ndim(end_holdings) == 1:
-            weighted[k] = np.einsum("kn,n,kn->k", end_prices[k], end_holdings, covariances)
-        else:
-            weighted[k] = np.einsum("kn,kn,kn->k", end_prices[k], end_holdings[k], covariances)
+        # beta_i,k = (sum r m - (sum r)(sum m) / window) / squares_k
+        window_betas = (sums[:, 0] - sums[:, 1] * (s_m[k] / window)[:, None]) / squares[k, None]
+        holdings = end_holdings if np.ndim(end_holdings) == 1 else end_holdings[k]
+        weighted[k] = weighted_beta(weights_at(end_prices[k], holdings), window_betas)
         current, previous = previous, current
-    return weighted / (holdings_values(end_prices, end_holdings) * var)
+    return weighted

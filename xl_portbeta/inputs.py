@@ -11,7 +11,11 @@ Range values arrive in whatever shape the xlwings runtime delivers them:
 
 Everything here turns those into float arrays with NaN for *missing* data (blank or
 error cells), and raises :class:`PortbetaError` for everything else that is not a
-number, naming the function, the argument and the cell.
+number, naming the argument and the cell (the function's name is put in front where
+the user called it: :class:`xl_portbeta.errors.named`).
+
+What counts as a missing cell, in every runtime, is decided in one place:
+:func:`is_missing`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
-from xlwings import XlwingsError
+
+from .errors import PortbetaError
 
 __all__ = [
     "PortbetaError",
@@ -36,7 +41,6 @@ __all__ = [
     "omitted",
     "single_value",
     "whole_number",
-    "PERIODS_PER_YEAR",
 ]
 
 # Excel's error values as COM hands them to Python (HRESULTs of CVErr).
@@ -85,24 +89,11 @@ def is_number(value: Any) -> bool:
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _LAST_EXCEL_SERIAL = 2958465  # 9999-12-31
 
-PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12}
 _FREQUENCY_ALIASES = {
     "": "daily", "d": "daily", "day": "daily", "daily": "daily",
     "w": "weekly", "week": "weekly", "weekly": "weekly",
     "m": "monthly", "month": "monthly", "monthly": "monthly",
 }  # fmt: skip
-
-
-class PortbetaError(XlwingsError):
-    """Bad input. The message starts with the Excel function's name and says where.
-
-    A subclass of ``xlwings.XlwingsError``, so that xlwings Lite and Server show the
-    message on the cell instead of a generic error text.
-    """
-
-
-def fail(function: str, message: str) -> PortbetaError:
-    return PortbetaError(f"{function}: {message}")
 
 
 def _show(value: Any) -> str:
@@ -132,7 +123,7 @@ def is_missing(value: Any) -> bool:
     return is_number(value) and isinstance(value, (int, np.integer)) and int(value) in COM_ERROR_CODES
 
 
-def omitted(raw: Any, arg: str, function: str) -> bool:
+def omitted(raw: Any, arg: str) -> bool:
     """An optional argument left out, or pointing at one empty cell.
 
     An error value (#N/A) is not "left out": a failed lookup must not silently turn
@@ -143,23 +134,23 @@ def omitted(raw: Any, arg: str, function: str) -> bool:
     if isinstance(raw, str) and raw.strip() == "":
         return True
     if is_missing(raw):
-        raise fail(function, f"{arg} is an error value or NaN ({_show(raw)}): give a value, or leave {arg} out")
+        raise PortbetaError(f"{arg} is an error value or NaN ({_show(raw)}): give a value, or leave {arg} out")
     return False
 
 
-def single_value(raw: Any, arg: str, function: str) -> Any:
+def single_value(raw: Any, arg: str) -> Any:
     """The value of a one-cell argument (a 1 x 1 range is fine); a larger range is an error."""
     rows = as_rows(raw)
     if rows is None or len(rows) != 1 or len(rows[0]) != 1:
-        raise fail(function, f"{arg} must be one value, not a range")
+        raise PortbetaError(f"{arg} must be one value, not a range")
     return rows[0][0]
 
 
-def whole_number(raw: Any, arg: str, function: str, what: str) -> int:
+def whole_number(raw: Any, arg: str, what: str) -> int:
     """A whole number from one cell (252 or 252.0), else an error naming ``arg``."""
-    value = single_value(raw, arg, function)
+    value = single_value(raw, arg)
     if not is_number(value) or not math.isfinite(value) or value != int(value):
-        raise fail(function, f"{arg} {_show(value)} is not a whole number{what}")
+        raise PortbetaError(f"{arg} {_show(value)} is not a whole number{what}")
     return int(value)
 
 
@@ -253,14 +244,14 @@ class Cells:
 
 
 def _split_header(
-    raw: Any, arg: str, function: str
+    raw: Any, arg: str
 ) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
     if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
         values, header = pandas_values(raw)
         return as_rows(values), header
     rows = as_rows(raw)
     if rows is None or (rows and len(set(map(len, rows))) > 1):
-        raise fail(function, f"{arg} is not a rectangular range")
+        raise PortbetaError(f"{arg} is not a rectangular range")
     if rows and _is_header_row(rows[0]):
         header = tuple("" if is_missing(v) else str(v).strip() for v in rows[0])
         return rows[1:], header
@@ -380,7 +371,7 @@ def _row_sums_and_first_infinite(values: np.ndarray) -> tuple[np.ndarray, tuple[
     return row_sums, (int(r), int(c))
 
 
-def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> Cells:
+def read_numbers(raw: Any, arg: str, what: str = "a number") -> Cells:
     """Read a range of numbers: floats, NaN for blank or error cells.
 
     Raises
@@ -393,29 +384,29 @@ def read_numbers(raw: Any, arg: str, function: str, what: str = "a number") -> C
     elif isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
         header = None
     else:
-        raw, header = _split_header(raw, arg, function)
+        raw, header = _split_header(raw, arg)
     first_row = 2 if header is not None else 1
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu" and raw.size and raw.ndim <= 2:
-        return _checked_cells(_numeric_array_values(raw), header, first_row, arg, function)
+        return _checked_cells(_numeric_array_values(raw), header, first_row, arg)
     rows = as_rows(raw) if isinstance(raw, np.ndarray) else raw
     if not rows:
         return Cells(np.empty((0, len(header or ()))), header, first_row)
     values = _plain_numbers(rows)
     if values is None:
-        values = _cells_one_by_one(rows, arg, function, what, first_row)
-    return _checked_cells(values, header, first_row, arg, function)
+        values = _cells_one_by_one(rows, arg, what, first_row)
+    return _checked_cells(values, header, first_row, arg)
 
 
-def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row: int, arg: str, function: str) -> Cells:
+def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row: int, arg: str) -> Cells:
     """:class:`Cells` of ``values``, after the check that no cell is infinite."""
     row_sums, infinite = _row_sums_and_first_infinite(values)
     if infinite is not None:
         r, c = infinite
-        raise fail(function, f"{_cell(arg, first_row + r, c + 1, values.shape[1])} holds an infinite value")
+        raise PortbetaError(f"{_cell(arg, first_row + r, c + 1, values.shape[1])} holds an infinite value")
     return Cells(values, header, first_row, row_sums)
 
 
-def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, function: str, what: str, first_row: int) -> np.ndarray:
+def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, what: str, first_row: int) -> np.ndarray:
     """The general path of :func:`read_numbers`: each cell classified in Python."""
     n_cols = len(rows[0])
     flat = list(chain.from_iterable(rows))
@@ -424,7 +415,7 @@ def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, function: str, what: 
         k = converted.index(None)
         r, c = divmod(k, n_cols)
         message = _bad_cell_message(flat[k], what)
-        raise fail(function, f"{_cell(arg, first_row + r, c + 1, n_cols)} {message}")
+        raise PortbetaError(f"{_cell(arg, first_row + r, c + 1, n_cols)} {message}")
     return np.array(converted, dtype=float).reshape(len(rows), n_cols)
 
 
@@ -464,7 +455,7 @@ def _cell_to_date(value: Any) -> Any:
     return None
 
 
-def read_dates(raw: Any, function: str, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...] | None, int]:
+def read_dates(raw: Any, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...] | None, int]:
     """Read a column (or row) of dates: datetime cells or Excel serial numbers.
 
     Returns
@@ -473,9 +464,9 @@ def read_dates(raw: Any, function: str, arg: str = "dates") -> tuple[np.ndarray,
     header : tuple of str, or None
     first_row : int
     """
-    rows, header = _split_header(raw, arg, function)
+    rows, header = _split_header(raw, arg)
     first_row = 2 if header is not None else 1
-    cells = _as_vector(rows, arg, function)
+    cells = _as_vector(rows, arg)
     out = []
     for k, value in enumerate(cells):
         date = _cell_to_date(value)
@@ -486,12 +477,12 @@ def read_dates(raw: Any, function: str, arg: str = "dates") -> tuple[np.ndarray,
                 problem = f"holds {_show(value)}, which is not an Excel date serial number"
             else:
                 problem = _bad_cell_message(value, "a date")
-            raise fail(function, f"{_cell(arg, first_row + k, None)} {problem}")
+            raise PortbetaError(f"{_cell(arg, first_row + k, None)} {problem}")
         out.append(date)
     return np.array(pd.to_datetime(pd.Series(out, dtype=object)), dtype="datetime64[ns]"), header, first_row
 
 
-def _as_vector(rows: list[Sequence[Any]], arg: str, function: str) -> list[Any]:
+def _as_vector(rows: list[Sequence[Any]], arg: str) -> list[Any]:
     """The cells of a one-column (or one-row) range, top to bottom."""
     if not rows:
         return []
@@ -499,28 +490,28 @@ def _as_vector(rows: list[Sequence[Any]], arg: str, function: str) -> list[Any]:
         return [r[0] for r in rows]
     if len(rows) == 1:
         return list(rows[0])
-    raise fail(function, f"{arg} must be one column, got {len(rows)} rows x {len(rows[0])} columns")
+    raise PortbetaError(f"{arg} must be one column, got {len(rows)} rows x {len(rows[0])} columns")
 
 
-def read_vector(raw: Any, arg: str, function: str, what: str = "a number") -> Cells:
+def read_vector(raw: Any, arg: str, what: str = "a number") -> Cells:
     """A one-column (or one-row) range of numbers as a column ``Cells`` (rows, 1)."""
-    cells = read_numbers(raw, arg, function, what)
+    cells = read_numbers(raw, arg, what)
     rows, cols = cells.shape
     if cols == 1 or rows == 0:
         return cells
     if rows == 1:
         return Cells(cells.values.reshape(-1, 1), None, cells.first_row)
-    raise fail(function, f"{arg} must be one column, got {rows} rows x {cols} columns")
+    raise PortbetaError(f"{arg} must be one column, got {rows} rows x {cols} columns")
 
 
-def read_frequency(raw: Any, function: str, has_dates: bool) -> str:
+def read_frequency(raw: Any, has_dates: bool) -> str:
     """'daily', 'weekly' or 'monthly' from what the user typed (None or blank: daily)."""
-    if omitted(raw, "frequency", function):
+    if omitted(raw, "frequency"):
         return "daily"
     key = str(raw).strip().lower() if isinstance(raw, str) else None
     if key not in _FREQUENCY_ALIASES:
-        raise fail(function, f"frequency {_show(raw)} is unknown: use \"daily\", \"weekly\" or \"monthly\"")
+        raise PortbetaError(f"frequency {_show(raw)} is unknown: use \"daily\", \"weekly\" or \"monthly\"")
     frequency = _FREQUENCY_ALIASES[key]
     if frequency != "daily" and not has_dates:
-        raise fail(function, f"frequency \"{frequency}\" needs dates: pass the dates range")
+        raise PortbetaError(f"frequency \"{frequency}\" needs dates: pass the dates range")
     return frequency

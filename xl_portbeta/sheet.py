@@ -1,23 +1,42 @@
-"""Results as cell values: never NaN (Office.js would show #NUM!), None for an empty cell."""
+"""Results as cell values: never NaN (Office.js would show #NUM!), None for an empty cell.
+
+The tables' rows and columns are declared once here, in :data:`STATS_ROWS` and
+:data:`DETAIL_COLUMNS`: the Excel functions, the workbook's spill areas and number
+formats, the command line's tables and its JSON all iterate them.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .inputs import fail
+from . import core
+from .errors import PortbetaError
 
 if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
     from .api import GapDetail, PortfolioStats, RollingBeta
+    from .sample import Sample
 
-__all__ = ["number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table"]
+__all__ = [
+    "BETA", "PCT", "DATE", "SHARES", "COUNT",
+    "StatRow", "STATS_HEADER", "STATS_ROWS", "DetailColumn", "DETAIL_COLUMNS",
+    "number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table",
+]  # fmt: skip
+
+# Excel number formats of the figures.
+BETA = "0.0000"
+PCT = "0.00%"
+DATE = "yyyy-mm-dd"
+SHARES = "#,##0"
+COUNT = "0"
 
 
-def number(value: float, function: str) -> float:
+def number(value: float) -> float:
     """A finite float for one cell; a non-finite one is a bug, reported as an error."""
     value = float(value)
     if not math.isfinite(value):
-        raise fail(function, "the result is not a finite number; please report this input")
+        raise PortbetaError("the result is not a finite number; please report this input")
     return value
 
 
@@ -30,9 +49,9 @@ def cell(value: Any) -> Any:
     return value
 
 
-def row(values: Iterable[float], function: str) -> list[list[float]]:
+def row(values: Iterable[float]) -> list[list[float]]:
     """One spilled row of finite floats."""
-    return [[number(v, function) for v in values]]
+    return [[number(v) for v in values]]
 
 
 def label(value: Any) -> Any:
@@ -40,81 +59,165 @@ def label(value: Any) -> Any:
     return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
 
 
-def _pair(name: str, actual: Any, current: Any, note: str, difference: bool = True) -> list[Any]:
-    diff = actual - current if difference and actual is not None and current is not None else None
-    return [name, cell(actual), cell(current), cell(diff), note]
+# --------------------------------------------------------------------- PORTBETA_STATS
 
 
-def stats_table(stats: "PortfolioStats") -> list[list[Any]]:
-    """PORTBETA_STATS: statistics x (actual holdings, current weights, difference, note)."""
-    a, c = stats.actual, stats.current
+def subtract(stats: PortfolioStats, actual: Any, current: Any) -> Any:
+    """The difference column as actual holdings minus current weights."""
+    return actual - current if actual is not None and current is not None else None
+
+
+@dataclass(frozen=True)
+class StatRow:
+    """One row of PORTBETA_STATS.
+
+    Attributes
+    ----------
+    key : str
+        Its name for code (snake_case).
+    label : str
+        What the row's first cell says; the command line's tables and JSON use it too.
+    value : callable (BetaStats, Sample) -> value
+        The figure of one column (actual holdings or current weights).
+    note : str, or callable (PortfolioStats) -> str
+        The last cell: the convention.
+    number_format : str
+        How Excel shows the figures.
+    difference : callable (PortfolioStats, actual, current) -> value, or None
+        How the difference column is made; None leaves it empty.
+    """
+
+    key: str
+    label: str
+    value: Callable[[core.BetaStats, Sample], Any]
+    note: str | Callable[[PortfolioStats], str]
+    number_format: str = BETA
+    difference: Callable[[PortfolioStats, Any, Any], Any] | None = subtract
+
+
+def _regime_note(side: str, key: str, usual: str) -> Callable[[PortfolioStats], str]:
+    def note(stats: PortfolioStats) -> str:
+        if math.isfinite(getattr(stats.actual, key)):
+            return usual
+        return f"empty: fewer than {core.MIN_REGIME_RETURNS} {side}-market periods (or no variance among them)"
+
+    return note
+
+
+STATS_HEADER = ("statistic", "actual holdings", "current weights", "difference", "note")
+
+STATS_ROWS: tuple[StatRow, ...] = (
+    StatRow("beta", "beta", lambda s, _: s.fit.beta,
+            "OLS slope with intercept; actual = PORTBETA_REG, current = PORTBETA_WTD"),
+    StatRow("standard_error", "standard error of beta", lambda s, _: s.fit.beta_se,
+            "sqrt(s² / Σ(m - mean m)²), s² = SSR / (n - 2)", difference=None),
+    StatRow("t_statistic", "t statistic", lambda s, _: s.fit.t_stat, "beta / standard error", "0.00",
+            difference=None),
+    StatRow("ci_low", "95% CI low", lambda s, _: s.fit.conf_int(0.05)[0],
+            "beta - t(0.975, n - 2) × standard error", difference=None),
+    StatRow("ci_high", "95% CI high", lambda s, _: s.fit.conf_int(0.05)[1],
+            "beta + t(0.975, n - 2) × standard error", difference=None),
+    StatRow("r_squared", "R²", lambda s, _: s.fit.r_squared, "share of variance explained by the market", PCT),
+    StatRow("alpha", "alpha per period", lambda s, _: s.fit.alpha,
+            lambda st: f"intercept, per {st.result.sample.frequency} period, over rf", "0.0000%"),
+    StatRow("alpha_annualized", "alpha annualized", lambda s, sample: s.fit.annualized(sample.periods_per_year).alpha,
+            lambda st: f"(1 + alpha)^{st.result.sample.periods_per_year} - 1", PCT),
+    StatRow("residual_volatility_annualized", "residual volatility annualized",
+            lambda s, sample: s.fit.annualized(sample.periods_per_year).residual_std,
+            lambda st: f"s × sqrt({st.result.sample.periods_per_year})", PCT),
+    StatRow("observations", "observations", lambda s, _: s.fit.n,
+            lambda st: f"{st.result.sample.frequency} returns", COUNT, difference=None),
+    StatRow("first_date", "first date used", lambda _, sample: label(sample.labels[0]),
+            "start of the first return", DATE, difference=None),
+    StatRow("last_date", "last date used", lambda _, sample: label(sample.labels[-1]),
+            "end of the last return", DATE, difference=None),
+    StatRow("dates_dropped", "dates dropped for missing data", lambda _, sample: len(sample.dropped),
+            "blank or error cells", COUNT, difference=None),
+    StatRow("weights_as_of", "weights as of", lambda _, sample: label(sample.as_of),
+            "the current weights' date", DATE, difference=None),
+    StatRow("up_beta", "up-market beta", lambda s, _: s.up_beta,
+            _regime_note("up", "up_beta", "periods with market excess return > 0")),
+    StatRow("down_beta", "down-market beta", lambda s, _: s.down_beta,
+            _regime_note("down", "down_beta", "periods with market excess return < 0")),
+    StatRow("timing_ratio", "timing ratio (up / down)", lambda s, _: s.timing_ratio,
+            "up-market beta / down-market beta", difference=None),
+    StatRow("downside_beta", "downside beta (Estrada)", lambda s, _: s.downside_beta,
+            "E[min(r - mean, 0) min(m - mean, 0)] / E[min(m - mean, 0)²]"),
+    StatRow("blume_beta", "Blume-adjusted beta", lambda s, _: s.fit.blume_beta, "0.67 × beta + 0.33"),
+)  # fmt: skip
+
+
+def stats_table(stats: PortfolioStats, rows: Iterable[StatRow] = STATS_ROWS) -> list[list[Any]]:
+    """PORTBETA_STATS: a header, then one row per :class:`StatRow`: label, actual
+    holdings, current weights, difference, note."""
     sample = stats.result.sample
-    periods = sample.periods_per_year
-    regime_note = {}
-    for side, key in (("up", "up_beta"), ("down", "down_beta")):
-        if not math.isfinite(getattr(a, key)):
-            regime_note[side] = f"empty: fewer than 3 {side}-market periods (or no variance among them)"
-    rows = [
-        ["statistic", "actual holdings", "current weights", "difference", "note"],
-        _pair("beta", a.fit.beta, c.fit.beta, "OLS slope with intercept; actual = PORTBETA_REG, current = PORTBETA_WTD"),
-        _pair("standard error of beta", a.fit.beta_se, c.fit.beta_se, "sqrt(s² / Σ(m - mean m)²), s² = SSR / (n - 2)", False),
-        _pair("t statistic", a.fit.t_stat, c.fit.t_stat, "beta / standard error", False),
-        _pair("95% CI low", a.ci_low, c.ci_low, "beta - t(0.975, n - 2) × standard error", False),
-        _pair("95% CI high", a.ci_high, c.ci_high, "beta + t(0.975, n - 2) × standard error", False),
-        _pair("R²", a.fit.r_squared, c.fit.r_squared, "share of variance explained by the market"),
-        _pair("alpha per period", a.fit.alpha, c.fit.alpha, f"intercept, per {sample.frequency} period, over rf"),
-        _pair("alpha annualized", a.alpha_annual, c.alpha_annual, f"(1 + alpha)^{periods} - 1"),
-        _pair("residual volatility annualized", a.residual_vol_annual, c.residual_vol_annual, f"s × sqrt({periods})"),
-        ["observations", a.fit.n, c.fit.n, None, f"{sample.frequency} returns"],
-        ["first date used", label(sample.labels[0]), label(sample.labels[0]), None, "start of the first return"],
-        ["last date used", label(sample.labels[-1]), label(sample.labels[-1]), None, "end of the last return"],
-        ["dates dropped for missing data", len(sample.dropped), len(sample.dropped), None, "blank or error cells"],
-        ["weights as of", label(sample.as_of), label(sample.as_of), None, "the current weights' date"],
-        _pair("up-market beta", a.up_beta, c.up_beta, regime_note.get("up", "periods with market excess return > 0")),
-        _pair("down-market beta", a.down_beta, c.down_beta, regime_note.get("down", "periods with market excess return < 0")),
-        _pair("timing ratio (up / down)", a.timing_ratio, c.timing_ratio, "up-market beta / down-market beta", False),
-        _pair("downside beta (Estrada)", a.downside_beta, c.downside_beta, "E[min(r - mean, 0) min(m - mean, 0)] / E[min(m - mean, 0)²]"),
-        _pair("Blume-adjusted beta", a.blume_beta, c.blume_beta, "0.67 × beta + 0.33"),
-    ]
-    return rows
+    table: list[list[Any]] = [list(STATS_HEADER)]
+    for r in rows:
+        actual, current = r.value(stats.actual, sample), r.value(stats.current, sample)
+        difference = r.difference(stats, actual, current) if r.difference is not None else None
+        note = r.note(stats) if callable(r.note) else r.note
+        table.append([r.label, cell(actual), cell(current), cell(difference), note])
+    return table
 
 
-def detail_table(detail: "GapDetail") -> list[list[Any]]:
+# --------------------------------------------------------------------- BETA_GAP_DETAIL
+
+
+@dataclass(frozen=True)
+class DetailColumn:
+    """One column of BETA_GAP_DETAIL.
+
+    Attributes
+    ----------
+    key : str
+        Its name for code and the command line's JSON (snake_case).
+    header : str
+    values : callable (GapDetail) -> array (N,), or None
+        One value per holding (None: the column of names).
+    total : callable (GapDetail) -> float, or None
+        The total row's cell; None leaves it empty.
+    number_format : str or None
+    """
+
+    key: str
+    header: str
+    values: Callable[[GapDetail], Any] | None
+    total: Callable[[GapDetail], float] | None
+    number_format: str | None
+
+
+def _summed(values: Callable[[GapDetail], Any]) -> Callable[[GapDetail], float]:
+    return lambda detail: float(values(detail).sum())
+
+
+DETAIL_COLUMNS: tuple[DetailColumn, ...] = (
+    DetailColumn("name", "holding", None, None, None),
+    DetailColumn("shares", "shares", lambda d: d.shares, None, SHARES),
+    DetailColumn("weight", "weight (as_of)", lambda d: d.weights, _summed(lambda d: d.weights), PCT),
+    DetailColumn("average_weight", "average weight", lambda d: d.average_weights, _summed(lambda d: d.average_weights), PCT),
+    DetailColumn("beta", "beta", lambda d: d.betas, None, BETA),
+    DetailColumn("drift", "drift part", lambda d: d.drift, _summed(lambda d: d.drift), BETA),
+    DetailColumn("interaction", "interaction part", lambda d: d.interaction, _summed(lambda d: d.interaction), BETA),
+    # the total is BETA_GAP itself: the contributions sum to it
+    DetailColumn("contribution", "contribution", lambda d: d.contribution, lambda d: float(d.result.gap), BETA),
+)
+
+
+def detail_table(detail: GapDetail) -> list[list[Any]]:
     """BETA_GAP_DETAIL: one row per holding, then a total whose contribution is BETA_GAP."""
-    names = detail.result.names
-    rows = [
-        ["holding", "shares", "weight (as_of)", "average weight", "beta",
-         "drift part", "interaction part", "contribution"],
-    ]  # fmt: skip
-    for k, name in enumerate(names):
-        rows.append(
-            [
-                name,
-                cell(float(detail.shares[k])),
-                cell(float(detail.weights[k])),
-                cell(float(detail.average_weights[k])),
-                cell(float(detail.betas[k])),
-                cell(float(detail.drift[k])),
-                cell(float(detail.interaction[k])),
-                cell(float(detail.contribution[k])),
-            ]
-        )
-    rows.append(
-        [
-            "total",
-            None,
-            cell(float(detail.weights.sum())),
-            cell(float(detail.average_weights.sum())),
-            None,
-            cell(float(detail.drift.sum())),
-            cell(float(detail.interaction.sum())),
-            cell(float(detail.result.gap)),
-        ]
-    )
+    columns = DETAIL_COLUMNS[1:]
+    values = [c.values(detail) for c in columns]
+    rows: list[list[Any]] = [[c.header for c in DETAIL_COLUMNS]]
+    for k, name in enumerate(detail.result.names):
+        rows.append([name] + [cell(float(v[k])) for v in values])
+    rows.append(["total"] + [cell(c.total(detail)) if c.total is not None else None for c in columns])
     return rows
 
 
-def rolling_table(rolling: "RollingBeta") -> list[list[Any]]:
+# --------------------------------------------------------------------- PORTBETA_ROLLING
+
+
+def rolling_table(rolling: RollingBeta) -> list[list[Any]]:
     """PORTBETA_ROLLING: a header, then one row per window end: date, REG, WTD, GAP."""
     first = "date" if hasattr(rolling.labels[0], "to_pydatetime") else "row"
     rows = [[first, "REG", "WTD", "GAP"]]

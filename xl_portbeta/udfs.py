@@ -15,6 +15,7 @@ import inspect
 import xlwings as xw
 
 from . import api, sheet
+from .errors import named
 
 # what ``from xl_portbeta.udfs import *`` (xlwings Lite's main.py) brings in
 __all__ = [
@@ -36,8 +37,10 @@ ARGUMENT_HELP = {
 
 
 def ranges(func):
-    """Declare every argument ``"raw"`` (unconverted: inputs.py reads both runtimes' cells)
-    with its Excel help."""
+    """An Excel function's arguments and errors: every argument declared ``"raw"``
+    (unconverted: inputs.py reads both runtimes' cells) with its Excel help, and every
+    error named after the Excel function (the Python name upper-cased)."""
+    func = named(func.__name__.upper())(func)
     for name in inspect.signature(func).parameters:
         func = xw.arg(name, "raw", doc=ARGUMENT_HELP[name])(func)
     return func
@@ -47,39 +50,39 @@ def ranges(func):
 @ranges
 def portbeta_reg(prices, shares, market, dates=None, frequency="daily", rf=0.0):
     """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's."""
-    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, function="PORTBETA_REG")
-    return sheet.number(result.reg, "PORTBETA_REG")
+    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf)
+    return sheet.number(result.reg)
 
 
 @xw.func
 @ranges
 def portbeta_wtd(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta."""
-    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function="PORTBETA_WTD")
-    return sheet.number(result.wtd, "PORTBETA_WTD")
+    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of)
+    return sheet.number(result.wtd)
 
 
 @xw.func
 @ranges
 def beta_gap(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift."""
-    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of, function="BETA_GAP")
-    return sheet.number(result.gap, "BETA_GAP")
+    result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of)
+    return sheet.number(result.gap)
 
 
 @xw.func
 @ranges
 def asset_betas(prices, market, dates=None, frequency="daily", rf=0.0):
     """Each asset's OLS beta on the market, as one row in the column order of prices (spills)."""
-    betas, _ = api.asset_betas(prices, market, dates, frequency, rf, function="ASSET_BETAS")
-    return sheet.row(betas, "ASSET_BETAS")
+    betas, _ = api.asset_betas(prices, market, dates, frequency, rf)
+    return sheet.row(betas)
 
 
 @xw.func
 @ranges
 def portbeta_stats(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights (spills)."""
-    stats = api.portfolio_stats(prices, shares, market, dates, frequency, rf, as_of, function="PORTBETA_STATS")
+    stats = api.portfolio_stats(prices, shares, market, dates, frequency, rf, as_of)
     return sheet.stats_table(stats)
 
 
@@ -87,7 +90,7 @@ def portbeta_stats(prices, shares, market, dates=None, frequency="daily", rf=0.0
 @ranges
 def beta_gap_detail(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
     """One row per holding: weights, beta, and its part of BETA_GAP (drift + interaction); a total row equals BETA_GAP (spills)."""
-    detail = api.gap_detail(prices, shares, market, dates, frequency, rf, as_of, function="BETA_GAP_DETAIL")
+    detail = api.gap_detail(prices, shares, market, dates, frequency, rf, as_of)
     return sheet.detail_table(detail)
 
 
@@ -95,5 +98,5 @@ def beta_gap_detail(prices, shares, market, dates=None, frequency="daily", rf=0.
 @ranges
 def portbeta_rolling(prices, shares, market, window, dates=None, frequency="daily", rf=0.0):
     """One row per window end: date, REG, WTD (weights at that window's end) and GAP (spills)."""
-    rolling = api.rolling_portfolio_beta(prices, shares, market, window, dates, frequency, rf, function="PORTBETA_ROLLING")
+    rolling = api.rolling_portfolio_beta(prices, shares, market, window, dates, frequency, rf)
     return sheet.rolling_table(rolling)
