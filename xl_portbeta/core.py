@@ -311,13 +311,26 @@ def holdings_betas(
     """
     prices = np.asarray(prices, dtype=float)
     holdings = np.asarray(holdings, dtype=float)
-    history = holdings.ndim == 2
-    n, width = len(prices) - 1, prices.shape[1]
-    rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
-    has_rf = bool(rf.any())
+    rf = np.broadcast_to(np.asarray(rf, dtype=float), (len(prices) - 1,))
     m = centred(market_returns)
     start_values = _start_values(prices, holdings)
-    m_per_value = m / start_values
+    assets_cross, contributions_cross, value_changes = _cross_sums(prices, holdings, m, m / start_values, rf)
+    variance = m @ m
+    return HoldingsBetas(
+        asset_betas=assets_cross / variance,
+        contribution_betas=contributions_cross / variance,
+        portfolio_returns=period_returns(value_changes, start_values),
+    )
+
+
+def _cross_sums(
+    prices: np.ndarray, holdings: np.ndarray, m: np.ndarray, m_per_value: np.ndarray, rf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sums of :func:`holdings_betas`, a block of periods at a time: ``sum_t m_t r_i,t``,
+    ``h_i sum_t (m_t / V_t-1) d_i,t`` and each period's excess value change ``sum_i h_i d_i,t``."""
+    history = holdings.ndim == 2
+    n, width = len(prices) - 1, prices.shape[1]
+    has_rf = bool(rf.any())
     value_changes = np.empty(n)
     assets_cross, contributions_cross = np.zeros(width), np.zeros(width)
     buffer = np.empty((min(_BLOCK_ROWS, n), width))
@@ -339,12 +352,7 @@ def holdings_betas(
         assets_cross += m[periods] @ changes
     if not history:
         contributions_cross *= holdings
-    variance = m @ m
-    return HoldingsBetas(
-        asset_betas=assets_cross / variance,
-        contribution_betas=contributions_cross / variance,
-        portfolio_returns=period_returns(value_changes, start_values),
-    )
+    return assets_cross, contributions_cross, value_changes
 
 
 def average_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:

@@ -577,31 +577,11 @@ def assemble(
     # Missing counts in a history are on rows not used, or of assets never held: 0 held.
     shares = np.where(np.isnan(rows.holdings), 0.0, rows.holdings) if history else rows.holdings
     all_rows = len(kept) == len(rows.prices)
-    # All rows kept (the common case): the prices as they are, no copy. An asset never
-    # held may miss prices on kept dates: its column is made flat (returns 0; it has no
-    # weight), and price_gaps says its beta is unknown.
-    prices = rows.prices if all_rows and rows.prices.flags.c_contiguous else np.ascontiguousarray(rows.prices[kept])
-    price_gaps = np.zeros(len(held), dtype=bool)
-    if rows.gaps[kept].any():
-        price_gaps[~held] = missing[kept][:, ~held].any(axis=0)
-    if price_gaps.any():
-        prices = prices.copy() if prices is rows.prices else prices
-        prices[:, price_gaps] = 1.0
+    prices, price_gaps = kept_prices(rows, held, missing, kept)
     holdings = np.ascontiguousarray(shares[kept]) if history else shares
     shares_as_of = (shares[as_of] if history else shares).copy()
-
     if args.portfolio:
-        # the as_of row is complete but for assets never held: they are worth 0 there
-        as_of_prices = np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of])
-        values = np.append(core.holdings_values(prices, holdings), as_of_prices @ shares_as_of)
-        if (values <= 0).any():
-            k = int(np.flatnonzero(values <= 0)[0])
-            on = labels[np.append(kept, as_of)[k]]
-            raise PortbetaError(
-                f"shares and prices give a net value of {values[k]:g} on {_label(on)}: "
-                "it must be positive to define returns and weights"
-            )
-        weights_as_of = core.weights_at(as_of_prices, shares_as_of)
+        weights_as_of = _weights_as_of(rows, prices, holdings, shares_as_of, np.append(kept, as_of))
     else:
         weights_as_of = np.zeros(len(held))
 
@@ -624,6 +604,44 @@ def assemble(
     for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps):
         array.setflags(write=False)
     return sample
+
+
+def kept_prices(
+    rows: Rows, held: np.ndarray, missing: np.ndarray | None, kept: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The prices on the kept rows, and which assets (never held) miss a price there.
+
+    All rows kept (the common case): the prices as they are, no copy. An asset never
+    held may miss prices on kept dates: its column is made flat (returns 0; it has no
+    weight), and the second array says its beta is unknown.
+    """
+    all_rows = len(kept) == len(rows.prices)
+    prices = rows.prices if all_rows and rows.prices.flags.c_contiguous else np.ascontiguousarray(rows.prices[kept])
+    price_gaps = np.zeros(len(held), dtype=bool)
+    if rows.gaps[kept].any():
+        price_gaps[~held] = missing[kept][:, ~held].any(axis=0)
+    if price_gaps.any():
+        prices = prices.copy() if prices is rows.prices else prices
+        prices[:, price_gaps] = 1.0
+    return prices, price_gaps
+
+
+def _weights_as_of(
+    rows: Rows, prices: np.ndarray, holdings: np.ndarray, shares_as_of: np.ndarray, used: np.ndarray
+) -> np.ndarray:
+    """The weights at the ``as_of`` row (the last of ``used``), once the net value is
+    positive on every row used (``used``: the kept rows, then the as_of row)."""
+    as_of = used[-1]
+    # the as_of row is complete but for assets never held: they are worth 0 there
+    as_of_prices = np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of])
+    values = np.append(core.holdings_values(prices, holdings), as_of_prices @ shares_as_of)
+    if (values <= 0).any():
+        k = int(np.flatnonzero(values <= 0)[0])
+        raise PortbetaError(
+            f"shares and prices give a net value of {values[k]:g} on {_label(rows.labels[used[k]])}: "
+            "it must be positive to define returns and weights"
+        )
+    return core.weights_at(as_of_prices, shares_as_of)
 
 
 def _label(value: Any) -> str:

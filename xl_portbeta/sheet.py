@@ -147,12 +147,12 @@ STATS_ROWS: tuple[StatRow, ...] = (
 )  # fmt: skip
 
 
-def stats_table(stats: PortfolioStats, rows: Iterable[StatRow] = STATS_ROWS) -> list[list[Any]]:
+def stats_table(stats: PortfolioStats) -> list[list[Any]]:
     """PORTBETA_STATS: a header, then one row per :class:`StatRow`: label, actual
     holdings, current weights, difference, note."""
     sample = stats.result.sample
     table: list[list[Any]] = [list(STATS_HEADER)]
-    for r in rows:
+    for r in STATS_ROWS:
         actual, current = r.value(stats.actual, sample), r.value(stats.current, sample)
         difference = r.difference(stats, actual, current) if r.difference is not None else None
         note = r.note(stats) if callable(r.note) else r.note
