@@ -157,7 +157,7 @@ def excess_returns(prices: np.ndarray, rf: np.ndarray | float = 0.0) -> np.ndarr
     prices = np.asarray(prices, dtype=float)
     changes = np.diff(prices, axis=0)
     if np.any(rf):
-        excess_changes(changes, prices[:-1], rf, out=changes)
+        changes = excess_changes(changes, prices[:-1], rf, out=changes)
     return period_returns(changes, prices[:-1], out=changes)
 
 
@@ -244,7 +244,7 @@ def asset_and_holdings_returns(
     start_holdings = _start_holdings(holdings)
     changes = np.diff(prices, axis=0)
     if np.any(rf):
-        excess_changes(changes, prices[:-1], rf, out=changes)
+        changes = excess_changes(changes, prices[:-1], rf, out=changes)
     holdings_returns = period_returns(
         holdings_values(changes, start_holdings), holdings_values(prices[:-1], start_holdings)
     )
@@ -340,7 +340,7 @@ def _cross_sums(
         changes = buffer[: periods.stop - first]
         np.subtract(prices[first + 1 : periods.stop + 1], start, out=changes)
         if has_rf:
-            excess_changes(changes, start, rf[periods], out=changes)
+            changes = excess_changes(changes, start, rf[periods], out=changes)
         if history:
             h = holdings[periods]
             value_changes[periods] = np.einsum("tn,tn->t", changes, h)
@@ -348,7 +348,7 @@ def _cross_sums(
         else:
             value_changes[periods] = changes @ holdings
             contributions_cross += m_per_value[periods] @ changes
-        period_returns(changes, start, out=changes)
+        changes = period_returns(changes, start, out=changes)  # the returns, in place
         assets_cross += m[periods] @ changes
     if not history:
         contributions_cross *= holdings
