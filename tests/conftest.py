@@ -13,6 +13,8 @@ import os
 if os.environ.get("XLWINGS_LICENSE_KEY"):
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
+import datetime as dt  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -22,6 +24,38 @@ BONDS = {
     "market": [1000, 1004, 1000, 1010, 1020, 1000, 990, 995, 1005, 1025, 1035],
     "shares": [25000, 65000],
 }
+
+
+# The bond example as the ranges of a sheet (lists of rows, a header row of names).
+BOND_PRICES = [["Bond A", "Bond B"]] + [list(r) for r in zip(BONDS["bond_a"], BONDS["bond_b"])]
+BOND_MARKET = [[v] for v in BONDS["market"]]
+BOND_SHARES = [BONDS["shares"]]
+BOND_DATES = [[dt.datetime(2024, 1, 1) + dt.timedelta(days=k)] for k in range(11)]
+
+# #N/A as each runtime hands it over: COM's error code, Office.js' error object.
+NA_COM = -2146826246
+NA_OFFICEJS = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
+
+#: The Excel functions and their arguments, in order: what xlwings lists for Excel and
+#: what VBA declares (arguments from "dates" on are optional). Written out here, not
+#: read from xl_portbeta.udfs, so that a change there is seen.
+SIGNATURES = {
+    "PORTBETA_REG": ["prices", "shares", "market", "dates", "frequency", "rf"],
+    "PORTBETA_WTD": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+    "BETA_GAP": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+    "ASSET_BETAS": ["prices", "market", "dates", "frequency", "rf"],
+    "PORTBETA_STATS": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+    "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
+    "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates", "frequency", "rf"],
+}
+FIRST_OPTIONAL = "dates"
+
+
+def with_cell(rows, r, c, value):
+    """A copy of a list-of-lists range with one cell replaced (r, c 0-based)."""
+    rows = [list(row) for row in rows]
+    rows[r][c] = value
+    return rows
 
 
 @pytest.fixture

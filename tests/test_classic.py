@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from classic_com import VBA_RESERVED_WORDS, run_classic_script
-from conftest import BONDS
+from conftest import BONDS, FIRST_OPTIONAL, SIGNATURES
 from xl_portbeta import api
 
 ROOT = __file__.rsplit("/tests/", 1)[0]
@@ -74,28 +74,23 @@ def bonds_result(**kw):
     return api.portfolio_beta(prices, BONDS["shares"], BONDS["market"], **kw)
 
 
+def vba_arguments(params):
+    """A VBA declaration's argument list: "Optional " before each optional argument."""
+    first = params.index(FIRST_OPTIONAL)
+    return ", ".join(("Optional " if k >= first else "") + p for k, p in enumerate(params))
+
+
 def test_import_functions_writes_one_vba_function_per_udf(classic):
     vba = classic["vba"]
     declared = dict(re.findall(r"^Function (\w+)\(([^)]*)\)", vba, re.M))
-    assert declared == {
-        "asset_betas": "prices, market, Optional dates, Optional frequency, Optional rf",
-        "beta_gap": "prices, shares, market, Optional dates, Optional frequency, Optional rf, Optional as_of",
-        "beta_gap_detail": "prices, shares, market, Optional dates, Optional frequency, Optional rf, Optional as_of",
-        "portbeta_reg": "prices, shares, market, Optional dates, Optional frequency, Optional rf",
-        "portbeta_rolling": "prices, shares, market, window, Optional dates, Optional frequency, Optional rf",
-        "portbeta_stats": "prices, shares, market, Optional dates, Optional frequency, Optional rf, Optional as_of",
-        "portbeta_wtd": "prices, shares, market, Optional dates, Optional frequency, Optional rf, Optional as_of",
-    }
+    assert declared == {name.lower(): vba_arguments(params) for name, params in SIGNATURES.items()}
     names = set(declared) | {a.replace("Optional ", "") for args in declared.values() for a in args.split(", ")}
     assert not {n.lower() for n in names} & {w.lower() for w in VBA_RESERVED_WORDS}
 
 
 def test_import_functions_registers_excel_help_for_every_argument(classic):
     help_by_macro = {h["Macro"].split("!")[-1]: h for h in classic["help"]}
-    assert set(help_by_macro) == {
-        "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
-        "portbeta_stats", "beta_gap_detail", "portbeta_rolling",
-    }  # fmt: skip
+    assert set(help_by_macro) == {name.lower() for name in SIGNATURES}
     for name, options in help_by_macro.items():
         assert len(options["Description"]) > 30, name
         descriptions = options["ArgumentDescriptions"]

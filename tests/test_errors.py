@@ -8,19 +8,9 @@ import pytest
 
 from xl_portbeta import PortbetaError, api, portfolio_beta, udfs
 
-from conftest import BONDS
+from conftest import BOND_DATES, BOND_MARKET, BOND_PRICES, BOND_SHARES, with_cell
 
-PRICES = [["Bond A", "Bond B"]] + [list(r) for r in zip(BONDS["bond_a"], BONDS["bond_b"])]
-MARKET = [[v] for v in BONDS["market"]]
-SHARES = [BONDS["shares"]]
-DATES = [[dt.datetime(2024, 1, 1) + dt.timedelta(days=k)] for k in range(11)]
-
-
-def with_cell(rows, r, c, value):
-    """A copy of a list-of-lists range with one cell replaced (r, c 0-based)."""
-    rows = [list(row) for row in rows]
-    rows[r][c] = value
-    return rows
+PRICES, MARKET, SHARES, DATES = BOND_PRICES, BOND_MARKET, BOND_SHARES, BOND_DATES
 
 
 def call(function="PORTBETA_REG", prices=PRICES, shares=SHARES, market=MARKET, **kw):
@@ -255,13 +245,3 @@ def test_each_udf_names_itself(udf, name, extra):
 def test_asset_betas_names_itself():
     with pytest.raises(PortbetaError, match=r"^ASSET_BETAS: market row 4 holds text 'x'"):
         udfs.asset_betas(PRICES, with_cell(MARKET, 3, 0, "x"))
-
-
-def test_a_blank_or_error_cell_is_missing_not_zero():
-    """#N/A and blanks drop the date; they never enter as 0."""
-    na = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
-    for hole in (None, "", "#N/A", na, -2146826246, float("nan")):
-        holed = portfolio_beta(with_cell(PRICES, 4, 0, hole), SHARES, MARKET)
-        dropped = portfolio_beta(PRICES[:4] + PRICES[5:], SHARES, MARKET[:3] + MARKET[4:])
-        assert holed.reg == dropped.reg
-        assert holed.sample.dropped == (5,)

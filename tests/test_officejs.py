@@ -17,7 +17,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import BONDS, random_market
+from conftest import BONDS, FIRST_OPTIONAL, SIGNATURES, random_market
 
 pytestmark = [
     pytest.mark.officejs,
@@ -77,23 +77,12 @@ BOND_DATES = column(["Date"] + [serial(dt.date(2024, 1, 1) + dt.timedelta(days=k
 
 def test_meta_lists_every_function_with_its_argument_help(server):
     functions = {f["name"]: f for f in server.meta["functions"]}
-    assert set(functions) == {
-        "PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS",
-        "PORTBETA_STATS", "BETA_GAP_DETAIL", "PORTBETA_ROLLING",
-    }  # fmt: skip
-    expected = {
-        "PORTBETA_REG": ["prices", "shares", "market", "dates", "frequency", "rf"],
-        "PORTBETA_WTD": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-        "BETA_GAP": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-        "ASSET_BETAS": ["prices", "market", "dates", "frequency", "rf"],
-        "PORTBETA_STATS": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-        "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-        "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates", "frequency", "rf"],
-    }
+    assert set(functions) == set(SIGNATURES)
+    expected = SIGNATURES
     for name, params in expected.items():
         function = functions[name]
         assert [p["name"] for p in function["parameters"]] == params
-        required = params.index("dates")
+        required = params.index(FIRST_OPTIONAL)
         assert all(p.get("optional") for p in function["parameters"][required:])
         assert not any(p.get("optional") for p in function["parameters"][:required])
         assert "Positional argument" not in str(function["parameters"]), "every argument has its own help"

@@ -1,0 +1,268 @@
+"""The Python API (xl_portbeta.api): REG, WTD, GAP, asset betas, the statistics, the gap's
+split and rolling windows against independent references, and its identities."""
+
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xl_portbeta import PortbetaError, api, asset_betas, portfolio_beta, udfs
+from xl_portbeta.datasets import demo_portfolio
+
+from conftest import BOND_MARKET as MARKET, random_market
+from references import exact_slope, excess, ols_slope, per_window_reference, reference, statsmodels_fit
+
+TOL = 1e-10
+
+
+def test_two_bond_example_matches_exact_rational_arithmetic(bonds):
+    """Every figure derived with fractions: no floating point in the reference."""
+    a, b, m = ([Fraction(v) for v in bonds[k]] for k in ("bond_a", "bond_b", "market"))
+    ha, hb = (Fraction(v) for v in bonds["shares"])
+    ret = lambda s: [s[t] / s[t - 1] - 1 for t in range(1, len(s))]  # noqa: E731
+    value = [ha * pa + hb * pb for pa, pb in zip(a, b)]
+    reg = exact_slope(ret(value), ret(m))
+    beta_a, beta_b = exact_slope(ret(a), ret(m)), exact_slope(ret(b), ret(m))
+    w_a = ha * a[-1] / value[-1]
+    wtd = w_a * beta_a + (1 - w_a) * beta_b
+
+    result = portfolio_beta(np.column_stack([bonds["bond_a"], bonds["bond_b"]]), bonds["shares"], bonds["market"])
+    assert result.reg == pytest.approx(float(reg), abs=1e-13)
+    assert result.wtd == pytest.approx(float(wtd), abs=1e-13)
+    assert result.gap == pytest.approx(float(reg - wtd), abs=1e-13)
+    assert result.asset_betas == pytest.approx([float(beta_a), float(beta_b)], abs=1e-13)
+    assert result.weights == pytest.approx([float(w_a), float(1 - w_a)], abs=1e-15)
+    # The textbook number is off by about 0.09 here: the gap is real, not rounding.
+    assert abs(result.gap) > 0.05
+
+
+@pytest.mark.parametrize("n_rows,n_assets", [(30, 1), (60, 3), (260, 12)])
+def test_random_portfolios_match_statsmodels(rng, n_rows, n_assets):
+    prices, market = random_market(rng, n_rows, n_assets)
+    shares = rng.uniform(-20, 100, n_assets)
+    shares[0] = 500  # keep the net value positive with shorts
+    result = portfolio_beta(prices, shares, market)
+    reg, wtd, betas, weights = reference(prices, shares, market)
+    assert result.reg == pytest.approx(reg, abs=TOL)
+    assert result.wtd == pytest.approx(wtd, abs=TOL)
+    assert result.gap == pytest.approx(reg - wtd, abs=TOL)
+    np.testing.assert_allclose(result.asset_betas, betas, rtol=0, atol=TOL)
+    np.testing.assert_allclose(result.weights, weights, rtol=0, atol=1e-14)
+    only, _ = asset_betas(prices, market)
+    np.testing.assert_allclose(only, betas, rtol=0, atol=TOL)
+
+
+def test_holdings_history_matches_value_reconciliation(rng):
+    """Trades are not returns: the period return uses the holdings at its start."""
+    prices, market = random_market(rng, 120, 3)
+    holdings = np.tile([100.0, 50.0, 0.0], (120, 1))
+    holdings[40:, 0] = 300.0  # buy more of asset 1
+    holdings[70:, 1] = 0.0  # sell asset 2
+    holdings[70:, 2] = 80.0  # buy asset 3
+    result = portfolio_beta(prices, holdings, market, as_of=60)
+    reg, wtd, _, weights = reference(prices, holdings, market, as_of=59)
+    assert result.reg == pytest.approx(reg, abs=TOL)
+    assert result.wtd == pytest.approx(wtd, abs=TOL)
+    np.testing.assert_allclose(result.weights, weights, atol=1e-14)
+    assert result.sample.as_of == 60  # the row number of prices, counted from 1
+
+
+def test_real_data_matches_statsmodels():
+    prices, shares, market = demo_portfolio()
+    result = portfolio_beta(prices, shares, market, prices.index.to_numpy())
+    reg, wtd, betas, _ = reference(prices.to_numpy(), shares, market.to_numpy())
+    assert result.reg == pytest.approx(reg, abs=TOL)
+    assert result.wtd == pytest.approx(wtd, abs=TOL)
+    np.testing.assert_allclose(result.asset_betas, betas, rtol=0, atol=TOL)
+    assert result.names == tuple(prices.columns)
+    assert result.sample.n_returns == len(prices) - 1
+
+
+def test_constant_weight_portfolio_regression_beta_equals_wtd(rng):
+    prices, market = random_market(rng, 200, 6)
+    result = portfolio_beta(prices, rng.uniform(1, 50, 6), market)
+    asset_returns = prices[1:] / prices[:-1] - 1
+    rebalanced = asset_returns @ result.weights
+    assert ols_slope(rebalanced, market[1:] / market[:-1] - 1) == pytest.approx(result.wtd, abs=TOL)
+
+
+def test_gap_terms_sum_to_the_gap(rng):
+    prices, market = random_market(rng, 150, 5)
+    shares = rng.uniform(1, 50, 5)
+    result = portfolio_beta(prices, shares, market, as_of=70)
+    values = shares * prices
+    w = values / values.sum(axis=1, keepdims=True)
+    r = prices[1:] / prices[:-1] - 1
+    m = market[1:] / market[:-1] - 1
+    terms = [np.cov((w[:-1, i] - w[69, i]) * r[:, i], m)[0, 1] / np.var(m, ddof=1) for i in range(5)]
+    np.testing.assert_allclose(result.gap_by_holding, terms, atol=1e-12)
+    assert sum(terms) == pytest.approx(result.gap, abs=1e-12)
+
+
+def test_scaling_shares_or_prices_changes_nothing(rng):
+    prices, market = random_market(rng, 90, 4)
+    shares = rng.uniform(1, 50, 4)
+    base = portfolio_beta(prices, shares, market)
+    for scaled in (
+        portfolio_beta(prices, shares * 1000, market),
+        portfolio_beta(prices * 0.01, shares, market),
+        portfolio_beta(prices, shares, market * 7),
+    ):
+        assert scaled.reg == pytest.approx(base.reg, abs=1e-12)
+        assert scaled.wtd == pytest.approx(base.wtd, abs=1e-12)
+        np.testing.assert_allclose(scaled.weights, base.weights, atol=1e-14)
+
+
+def test_constant_rf_changes_no_beta(rng):
+    prices, market = random_market(rng, 120, 3)
+    base = portfolio_beta(prices, [1, 2, 3], market)
+    with_rf = portfolio_beta(prices, [1, 2, 3], market, rf=0.05)
+    assert with_rf.reg == pytest.approx(base.reg, abs=1e-12)
+    assert with_rf.wtd == pytest.approx(base.wtd, abs=1e-12)
+    np.testing.assert_allclose(with_rf.asset_betas, base.asset_betas, atol=1e-12)
+
+
+def test_result_is_immutable(bonds):
+    result = portfolio_beta(np.column_stack([bonds["bond_a"], bonds["bond_b"]]), bonds["shares"], bonds["market"])
+    with pytest.raises(Exception):
+        result.reg = 0.0
+    with pytest.raises(ValueError):
+        result.weights[0] = 0.5
+
+
+def check_fit(stats, fit, periods):
+    assert stats.fit.beta == pytest.approx(fit.params[1], abs=TOL)
+    assert stats.fit.alpha == pytest.approx(fit.params[0], abs=TOL)
+    assert stats.fit.beta_se == pytest.approx(fit.bse[1], abs=TOL)
+    assert stats.fit.t_stat == pytest.approx(fit.tvalues[1], rel=1e-9)
+    low, high = fit.conf_int(alpha=0.05)[1]
+    assert stats.fit.conf_int(0.05)[0] == pytest.approx(low, abs=TOL)
+    assert stats.fit.conf_int(0.05)[1] == pytest.approx(high, abs=TOL)
+    assert stats.fit.r_squared == pytest.approx(fit.rsquared, abs=TOL)
+    assert stats.fit.n == fit.nobs
+    assert stats.fit.annualized(periods).alpha == pytest.approx((1 + fit.params[0]) ** periods - 1, abs=TOL)
+    assert stats.fit.annualized(periods).residual_std == pytest.approx(np.sqrt(fit.scale * periods), abs=TOL)
+    assert stats.fit.blume_beta == pytest.approx(0.67 * fit.params[1] + 0.33, abs=TOL)
+
+
+@pytest.mark.parametrize("rf", [0.0, 0.04])
+def test_stats_of_both_columns_match_statsmodels(rng, rf):
+    prices, market = random_market(rng, 250, 6)
+    shares = rng.uniform(1, 40, 6)
+    stats = api.portfolio_stats(prices, shares, market, rf=rf, as_of=120)
+    rf_period = (1 + rf) ** (1 / 252) - 1
+    m = excess(market, rf_period)
+    actual = excess((prices * shares).sum(axis=1), rf_period)
+    w = prices[119] * shares / (prices[119] * shares).sum()
+    current = (excess(prices, rf_period)) @ w  # rebalanced to the as_of weights every period
+    check_fit(stats.actual, statsmodels_fit(actual, m), 252)
+    check_fit(stats.current, statsmodels_fit(current, m), 252)
+    assert stats.current.fit.beta == pytest.approx(stats.result.wtd, abs=1e-12)
+    assert stats.actual.fit.beta == pytest.approx(stats.result.reg, abs=1e-12)
+
+
+def test_gap_detail_rows_add_up_exactly(rng):
+    prices, market = random_market(rng, 200, 5)
+    shares = rng.uniform(1, 40, 5)
+    detail = api.gap_detail(prices, shares, market, as_of=100)
+    np.testing.assert_allclose(detail.drift + detail.interaction, detail.contribution, atol=1e-15)
+    assert detail.contribution.sum() == pytest.approx(detail.result.gap, abs=1e-12)
+    # independent: weights from values, average over period starts, cov/var by numpy
+    values = prices * shares
+    w = values / values.sum(axis=1, keepdims=True)
+    r, m = excess(prices), excess(market)
+    average = w[:-1].mean(axis=0)
+    np.testing.assert_allclose(detail.average_weights, average, atol=1e-14)
+    betas = [statsmodels_fit(r[:, i], m).params[1] for i in range(5)]
+    np.testing.assert_allclose(detail.drift, (average - w[99]) * betas, atol=1e-12)
+    exact = [np.cov((w[:-1, i] - w[99, i]) * r[:, i], m)[0, 1] / np.var(m, ddof=1) for i in range(5)]
+    np.testing.assert_allclose(detail.contribution, exact, atol=1e-12)
+    table = udfs.beta_gap_detail(prices, shares, market, None, None, None, 100)
+    assert table[0][0] == "holding" and table[-1][0] == "total"
+    assert table[-1][7] == pytest.approx(detail.result.gap, abs=1e-12)
+    assert sum(row[7] for row in table[1:-1]) == pytest.approx(table[-1][7], abs=1e-12)
+    assert [row[1] for row in table[1:-1]] == pytest.approx(list(shares))
+
+
+def test_trading_portfolio_against_a_value_and_flow_reconciliation(rng):
+    """Buys one asset and sells another mid-sample; trades are flows, not returns."""
+    prices, market = random_market(rng, 160, 3)
+    holdings = np.tile([100.0, 200.0, 0.0], (160, 1))
+    holdings[60:, 0] = 250.0  # buy asset 1 at row 60
+    holdings[90:, 1] = 50.0  # sell most of asset 2 at row 90
+    holdings[90:, 2] = 120.0  # buy asset 3 with it
+    dates = pd.bdate_range("2023-01-02", periods=160)
+    # Reconciliation: value after trading at t-1, marked to t, minus that value.
+    value_before = (holdings[:-1] * prices[1:]).sum(axis=1)  # end of period, before t's trades
+    value_after = (holdings[:-1] * prices[:-1]).sum(axis=1)  # start of period, after t-1's trades
+    flows = (holdings[1:] - holdings[:-1]) * prices[1:]
+    end_value = (holdings[1:] * prices[1:]).sum(axis=1)
+    np.testing.assert_allclose(end_value - flows.sum(axis=1), value_before)  # the books balance
+    returns = value_before / value_after - 1
+    m = excess(market)
+    as_of = dates[120]
+    stats = api.portfolio_stats(prices, holdings, market, dates.to_numpy(), as_of=as_of.to_pydatetime())
+    assert stats.result.reg == pytest.approx(statsmodels_fit(returns, m).params[1], abs=TOL)
+    w = holdings[120] * prices[120] / (holdings[120] * prices[120]).sum()
+    betas = [statsmodels_fit(excess(prices[:, i]), m).params[1] for i in range(3)]
+    assert stats.result.wtd == pytest.approx(float(w @ betas), abs=TOL)
+    detail = api.gap_detail(prices, holdings, market, dates.to_numpy(), as_of=as_of.to_pydatetime())
+    np.testing.assert_allclose(detail.shares, holdings[120])
+    assert detail.contribution.sum() == pytest.approx(detail.result.gap, abs=1e-12)
+
+
+def test_rolling_equals_per_window_ols_with_holes(rng):
+    n, window = 140, 30
+    prices, market = random_market(rng, n, 4)
+    shares = np.array([10.0, 20, 5, 40])
+    holed = prices.copy()
+    holes = [7, 33, 34, 90]
+    holed[holes, [0, 1, 2, 3]] = np.nan
+    dates = pd.bdate_range("2022-01-03", periods=n)
+    rolling = api.rolling_portfolio_beta(holed, shares, market, window, dates.to_numpy())
+    keep = np.setdiff1d(np.arange(n), holes)
+    reg, wtd = per_window_reference(prices[keep], shares, market[keep], window)
+    np.testing.assert_allclose(rolling.reg, reg, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(rolling.wtd, wtd, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(rolling.gap, reg - wtd, rtol=0, atol=1e-9)
+    assert [d for d in rolling.labels] == [dates[k] for k in keep[window:]]
+    table = udfs.portbeta_rolling(holed, shares, market, window, dates.to_numpy())
+    assert table[0] == ["date", "REG", "WTD", "GAP"]
+    assert len(table) == 1 + len(keep) - 1 - window + 1
+    assert table[1][1] == pytest.approx(reg[0], abs=1e-9)
+
+
+def test_rolling_window_errors():
+    prices = np.array([[1.0], [1.1], [1.2], [1.15], [1.3]])
+    market = np.array([10.0, 10.5, 10.4, 10.8, 11.0])
+
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_ROLLING: window 10 must be between 3 and the 4 returns"):
+        udfs.portbeta_rolling(prices, [1], market, 10)
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_ROLLING: window 'year' is not a whole number"):
+        udfs.portbeta_rolling(prices, [1], market, "year")
+
+
+def test_rolling_with_a_holdings_history_uses_each_window_ends_holdings(rng):
+    n, window = 90, 25
+    prices, market = random_market(rng, n, 3)
+    holdings = np.tile([10.0, 20.0, 0.0], (n, 1))
+    holdings[40:, 2] = 15.0
+    holdings[60:, 0] = 0.0
+    rolling = api.rolling_portfolio_beta(prices, holdings, market, window)
+    r, m = excess(prices), excess(market)
+    value = (holdings[:-1] * prices[1:]).sum(axis=1) / (holdings[:-1] * prices[:-1]).sum(axis=1) - 1
+    for k, end in enumerate(range(window, n)):
+        sl = slice(end - window, end)
+        assert rolling.reg[k] == pytest.approx(statsmodels_fit(value[sl], m[sl]).params[1], abs=1e-9)
+        w = holdings[end] * prices[end] / (holdings[end] * prices[end]).sum()
+        betas = [statsmodels_fit(r[sl, i], m[sl]).params[1] for i in range(3)]
+        assert rolling.wtd[k] == pytest.approx(float(w @ betas), abs=1e-9)
+
+
+def test_statistics_of_an_exact_fit_leave_t_empty_instead_of_crashing():
+    """An index fund that is the index: standard error 0."""
+    table = udfs.portbeta_stats(MARKET, [[1000]], MARKET)
+    rows = {r[0]: r for r in table}
+    assert rows["beta"][1] == pytest.approx(1.0, abs=1e-12)
+    assert rows["t statistic"][1] is None
