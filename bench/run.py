@@ -60,6 +60,7 @@ import gc  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
+import timeit  # noqa: E402
 import tracemalloc  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -135,26 +136,15 @@ class Timing:
 
 
 def timed(fn: Callable[[], Any], cfg: Config, scale: float = 1.0, warmup: int = 1) -> Timing:
-    """Warm up, then time ``fn`` at least cfg.min_reps times (more while within budget).
-
-    As timeit does: the garbage collector is off while timing (one collection before),
-    and repetitions run back to back, so caches are as warm for a baseline as for ours.
-    """
+    """Warm up, then time ``fn`` with ``timeit`` at least cfg.min_reps times (more while
+    within budget): the garbage collector off while timing, repetitions back to back, so
+    caches are as warm for a baseline as for ours."""
     for _ in range(warmup):
         fn()
-    out = Timing(scale=scale)
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        while len(out.times) < cfg.max_reps and (
-            len(out.times) < cfg.min_reps or time.perf_counter() - start < cfg.budget_s
-        ):
-            t0 = time.perf_counter()
-            fn()
-            out.times.append(time.perf_counter() - t0)
-    finally:
-        gc.enable()
+    timer = timeit.Timer(fn)
+    out = Timing(timer.repeat(repeat=cfg.min_reps, number=1), scale=scale)
+    while len(out.times) < cfg.max_reps and sum(out.times) < cfg.budget_s:
+        out.times += timer.repeat(repeat=1, number=1)
     return out
 
 
@@ -476,11 +466,7 @@ class Runner:
     def classic(self, com: dict[str, Any]) -> None:
         cfg = self.cfg
         func = udfs.portbeta_reg
-        info = getattr(func, "__xlfunc__", None)
-        if info is None:
-            self.rows.append(Row("3 classic COM path", "n/a: udfs.portbeta_reg has no __xlfunc__", "", "", "", "skipped"))
-            return
-        options = [a["options"] for a in info["args"]]
+        options = [a["options"] for a in func.__xlfunc__["args"]]
         # conversion.read(None, ...) looks up the engine "excel", which exists only on
         # Windows; the "raw" pipeline never touches the engine when rng is None.
         engine = None if "excel" in [e.name for e in xlwings.engines] else "officejs"
@@ -541,38 +527,21 @@ class Runner:
         self.check("rolling baseline: last-window REG == api REG on that window",
                    reg0, api.portfolio_beta(P[-W - 1:], sh, m[-W - 1:]).reg, 1e-8)  # fmt: skip
 
-        roll = getattr(api, "rolling_portfolio_beta", None)
         label_a = f"4a rolling REG/WTD/GAP, T={cfg.roll_T} N={cfg.roll_N} window={W} vs single-pass api.portfolio_beta"
         label_b = (f"4b rolling vs one numpy lstsq per window ({len(ends)} of {n_windows} windows timed, "
                    f"scaled x{n_windows / len(ends):.4g})")  # fmt: skip
-        if roll is None:
-            for label, base, target in (
-                (label_a, single.median, f"<= {TARGET_ROLL_VS_CORE:g}x"),
-                (label_b, ols.median, f">= {TARGET_ROLL_VS_OLS:g}x faster"),
-            ):
-                self.rows.append(Row(label, "not implemented", ms(base), "-", target, "skipped"))
-            self.notes.append("4: `xl_portbeta.api` has no `rolling_portfolio_beta` yet: baselines timed, ours skipped.")
-        else:
-            call = lambda: roll(P, sh, m, window=W)  # noqa: E731  (assumed signature)
-            try:
-                ours = timed(call, cfg)
-            except Exception as exc:  # noqa: BLE001 - report, don't fail
-                msg = f"call failed: {type(exc).__name__}: {str(exc)[:60]}"
-                self.rows.append(Row(label_a, msg, ms(single.median), "-", f"<= {TARGET_ROLL_VS_CORE:g}x", "skipped"))
-                self.rows.append(Row(label_b, msg, ms(ols.median), "-", f">= {TARGET_ROLL_VS_OLS:g}x faster", "skipped"))
-            else:
-                self.rows.append(at_most(label_a, ours.median, single.median, TARGET_ROLL_VS_CORE))
-                self.rows.append(faster(label_b, ours.median, ols.median, TARGET_ROLL_VS_OLS))
-                last = ols_windows(ends[-1:])[0]
-                result = call()
-                for k, name in enumerate(("reg", "wtd", "gap")):
-                    if hasattr(result, name):
-                        self.check(f"rolling: last-window {name.upper()} == baseline lstsq",
-                                   float(np.asarray(getattr(result, name))[-1]), float(last[k]), 1e-8)  # fmt: skip
-            self.notes.append(
-                "4: called as `api.rolling_portfolio_beta(prices, shares, market, window=W)`; the single pass "
-                f"is `api.portfolio_beta` on the same {cfg.roll_T}x{cfg.roll_N} ndarray."
-            )
+        call = lambda: api.rolling_portfolio_beta(P, sh, m, W)  # noqa: E731
+        ours = timed(call, cfg)
+        self.rows.append(at_most(label_a, ours.median, single.median, TARGET_ROLL_VS_CORE))
+        self.rows.append(faster(label_b, ours.median, ols.median, TARGET_ROLL_VS_OLS))
+        last, result = ols_windows(ends[-1:])[0], call()
+        for k, name in enumerate(("reg", "wtd", "gap")):
+            self.check(f"rolling: last-window {name.upper()} == baseline lstsq",
+                       float(getattr(result, name)[-1]), float(last[k]), 1e-8)  # fmt: skip
+        self.notes.append(
+            "4: called as `api.rolling_portfolio_beta(prices, shares, market, W)`; the single pass "
+            f"is `api.portfolio_beta` on the same {cfg.roll_T}x{cfg.roll_N} ndarray."
+        )
         self.notes.append(
             f"4: window = {W} returns; {n_windows} window ends. Baseline per window: "
             "`np.linalg.lstsq([1, m], [portfolio, assets])` + weights as of the window's last date "
@@ -590,11 +559,10 @@ class Runner:
         udf_peak = peak_extra_bytes(self.udf_call)
         self.rows.append(at_most("5b peak extra memory: Office.js UDF call (2a) vs price matrix (float64)",
                                  udf_peak, matrix, TARGET_MEMORY, fmt=mb))  # fmt: skip
-        if hasattr(self, "classic_call"):
-            com_peak = peak_extra_bytes(self.classic_call)
-            r = at_most("5c (info) peak extra memory: classic COM call (3) vs price matrix", com_peak, matrix, TARGET_MEMORY, fmt=mb)
-            r.target, r.met = "(no target)", "-"
-            self.rows.append(r)
+        com_peak = peak_extra_bytes(self.classic_call)
+        r = at_most("5c (info) peak extra memory: classic COM call (3) vs price matrix", com_peak, matrix, TARGET_MEMORY, fmt=mb)
+        r.target, r.met = "(no target)", "-"
+        self.rows.append(r)
         self.notes.append("5: tracemalloc peak during the call minus traced memory before it (after a warm-up call).")
 
 
@@ -613,7 +581,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"xl_portbeta: {Path(xl_portbeta.__file__).parent} | mode: {'quick' if args.quick else 'full'}")
     busy_start, own_start = busy_cpu_seconds(), own_cpu_seconds()
     if not hasattr(udfs.portbeta_reg, "__xlfunc__"):
-        print("WARNING: xlwings decorators are no-ops (XLWINGS_ON_SERVER not 'true' before import?)")
+        print("xlwings' decorators are no-ops: XLWINGS_ON_SERVER must be 'true' before xlwings is imported")
+        return 2
 
     d = make_data(cfg.T, cfg.N, cfg.blank_fraction)
     xl = excel_payload(d)

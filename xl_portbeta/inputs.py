@@ -295,16 +295,16 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     """The cells as floats, NaN for missing ones, or None if some cell is neither a
     number nor missing (then :func:`_cells_one_by_one` finds it and names it).
 
-    pandas' ``infer_dtype`` checks the types in C: about twice as fast as a Python pass
-    over the cells. When some cells are not numbers, only those are looked at one by one:
+    pandas' ``infer_dtype`` checks the types in C, faster than a Python pass over the
+    cells (bench/NOTES.md). When some cells are not numbers, only those are looked at one by one:
     Office.js blanks ("") found by one comparison in C, then any others (error values,
     text) by their type. Logical values are never numbers here (TRUE is not 1).
     """
     n_cols = len(rows[0])
     if n_cols == 0 or len(set(map(len, rows))) != 1:
         return None
-    # fromiter, unlike np.array(rows), does not look into every cell for a nested list:
-    # 20% faster; a cell holding a list is one more cell that is not a number.
+    # fromiter, unlike np.array(rows), does not look into every cell for a nested list;
+    # a cell holding a list is one more cell that is not a number.
     flat = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * n_cols)
     kind = infer_dtype(flat, skipna=True)
     if kind not in _NUMERIC_KINDS:
@@ -342,7 +342,7 @@ def _com_errors_as_nan(values: np.ndarray, cells: np.ndarray | None = None) -> N
     """NaN, in place, for the integers that are COM error codes (#N/A and the like).
 
     They all lie below -2e9: one comparison rules them out in the common case, before
-    the search for the exact codes (5 ms on 1.26 million cells). With ``cells`` (the
+    the search for the exact codes (bench/NOTES.md). With ``cells`` (the
     objects ``values`` came from, flat), only cells that were integers count: a float
     of the same value is a number, as on the cell-by-cell path.
     """
@@ -361,7 +361,7 @@ def _row_sums_and_first_infinite(values: np.ndarray) -> tuple[np.ndarray, tuple[
     missing cell); only otherwise is each cell looked at.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        row_sums = values @ np.ones(values.shape[1])  # BLAS: 3x faster than sum(axis=1)
+        row_sums = values @ np.ones(values.shape[1])  # BLAS: faster than sum(axis=1)
     if np.isfinite(row_sums).all():
         return row_sums, None
     infinite = np.isinf(values)
