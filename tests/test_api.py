@@ -266,3 +266,28 @@ def test_statistics_of_an_exact_fit_leave_t_empty_instead_of_crashing():
     rows = {r[0]: r for r in table}
     assert rows["beta"][1] == pytest.approx(1.0, abs=1e-12)
     assert rows["t statistic"][1] is None
+
+
+@pytest.mark.parametrize("rf", [0.0, 0.03])
+def test_the_gaps_standard_error_is_that_of_the_drift_portfolio_regression(rng, rf):
+    """d_t = sum_i (w_i,t-1 - w_i,as_of) r_i,t, built by hand, regressed by statsmodels."""
+    prices, market = random_market(rng, 300, 5)
+    shares = rng.uniform(1, 40, 5)
+    stats = api.portfolio_stats(prices, shares, market, rf=rf, as_of=150)
+    rf_period = (1 + rf) ** (1 / 252) - 1
+    values = prices * shares
+    w = values / values.sum(axis=1, keepdims=True)
+    r = excess(prices, rf_period)
+    d = ((w[:-1] - w[149]) * r).sum(axis=1)
+    fit = statsmodels_fit(d, excess(market, rf_period))
+    assert stats.gap_fit.beta == pytest.approx(fit.params[1], abs=TOL)
+    assert stats.gap_fit.beta == pytest.approx(stats.result.gap, abs=1e-12)  # its slope is BETA_GAP
+    assert stats.gap_se == pytest.approx(fit.bse[1], abs=TOL)
+    assert stats.gap_fit.t_stat == pytest.approx(fit.tvalues[1], rel=1e-9)
+    low, high = fit.conf_int(alpha=0.05)[1]
+    table = {row[0]: row for row in udfs.portbeta_stats(prices, shares, market, None, None, rf, 150)}
+    assert table["standard error of beta"][3] == pytest.approx(fit.bse[1], abs=TOL)
+    assert table["t statistic"][3] == pytest.approx(fit.tvalues[1], rel=1e-9)
+    assert table["95% CI low"][3] == pytest.approx(low, abs=TOL)
+    assert table["95% CI high"][3] == pytest.approx(high, abs=TOL)
+    assert "drift portfolio" in table["standard error of beta"][4]

@@ -44,6 +44,18 @@ def test_demo_json_matches_the_api():
     }  # fmt: skip
 
 
+def test_demo_json_says_whether_the_gap_is_real():
+    run = cli("demo", "--json")
+    out = json.loads(run.stdout)
+    prices, shares, market = demo_portfolio()
+    stats = api.portfolio_stats(prices, shares, market, prices.index.to_numpy())
+    assert out["gap_standard_error"] == pytest.approx(stats.gap_se, abs=1e-15)
+    assert out["gap_t"] == pytest.approx(stats.gap_fit.t_stat, rel=1e-12)
+    assert out["stats"]["standard error of beta"]["difference"] == pytest.approx(stats.gap_se, abs=1e-15)
+    assert out["stats"]["beta"]["difference"] == pytest.approx(out["gap"], abs=1e-12)
+    assert out["stats"]["observations"]["difference"] is None
+
+
 def test_demo_text_report_has_stats_and_attribution():
     run = cli("demo")
     assert run.returncode == 0, run.stderr

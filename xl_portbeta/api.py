@@ -300,13 +300,24 @@ class PortfolioStats:
         The actual holdings (constant shares or the holdings history): beta = REG.
     current : core.BetaStats
         A portfolio rebalanced every period to the ``as_of`` weights: beta = WTD exactly.
+    gap_fit : core.LineFit
+        OLS of the drift portfolio ``d_t = sum_i (w_i,t-1 - w_i,as_of) r_i,t`` (the actual
+        holdings' returns minus the current weights') on the market: its slope is the
+        gap, and its standard error, t and confidence interval say whether the gap is
+        more than noise.
     result : PortfolioBeta
         REG, WTD, GAP and the sample they share.
     """
 
     actual: core.BetaStats
     current: core.BetaStats
+    gap_fit: core.LineFit
     result: PortfolioBeta
+
+    @property
+    def gap_se(self) -> float:
+        """The standard error of the gap (of the drift portfolio's beta)."""
+        return self.gap_fit.beta_se
 
 
 @_public
@@ -317,6 +328,7 @@ def stats_of(result: PortfolioBeta) -> PortfolioStats:
     return PortfolioStats(
         actual=core.beta_stats(returns.portfolio, returns.market),
         current=core.beta_stats(current, returns.market),
+        gap_fit=core.line_fit(core.drift_returns(returns.portfolio, current), returns.market),
         result=result,
     )
 

@@ -55,6 +55,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
         f"  PORTBETA_REG  regression beta of the actual holdings   {result.reg:10.4f}",
         f"  PORTBETA_WTD  weighted average of the holdings' betas  {result.wtd:10.4f}",
         f"  BETA_GAP      REG - WTD (weight drift)                 {result.gap:10.4f}",
+        f"                the gap's standard error {_fmt(stats.gap_se, 0)}, t {_fmt(stats.gap_fit.t_stat, 0, '.2f')}",
         "",
         "PORTBETA_STATS",
     ]
@@ -91,6 +92,8 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
         "reg": result.reg,
         "wtd": result.wtd,
         "gap": result.gap,
+        "gap_standard_error": _jsonable(stats.gap_fit.beta_se),
+        "gap_t": _jsonable(stats.gap_fit.t_stat),
         "sample": {
             "first": _jsonable(sample.labels[0]),
             "last": _jsonable(sample.labels[-1]),
@@ -100,7 +103,8 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
             "as_of": _jsonable(sample.as_of),
         },
         "stats": {
-            row[0]: {"actual holdings": _jsonable(row[1]), "current weights": _jsonable(row[2])} for row in stat_rows
+            row[0]: {"actual holdings": _jsonable(row[1]), "current weights": _jsonable(row[2]), "difference": _jsonable(row[3])}
+            for row in stat_rows
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}

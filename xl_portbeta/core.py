@@ -61,6 +61,7 @@ __all__ = [
     "weighted_beta",
     "gap_by_holding",
     "drift_parts",
+    "drift_returns",
     "LineFit",
     "Annualized",
     "line_fit",
@@ -486,6 +487,24 @@ def drift_parts(average_weights: np.ndarray, weights_as_of: np.ndarray, asset_be
     array (N,)
     """
     return weighted_terms(average_weights - weights_as_of, asset_betas)
+
+
+def drift_returns(holdings_returns: np.ndarray, current_returns: np.ndarray) -> np.ndarray:
+    """The drift portfolio's returns ``d_t = sum_i (w_i,t-1 - w_i,as_of) r_i,t``.
+
+    The actual holdings' returns minus those of the portfolio rebalanced to the
+    ``as_of`` weights (the rf terms cancel: both sets of weights sum to 1). By linearity
+    of covariance its beta is the gap, REG - WTD, so its regression gives the gap's
+    standard error.
+
+    Parameters
+    ----------
+    holdings_returns : array (T,)
+        ``sum_i w_i,t-1 r_i,t`` (excess or not, as ``current_returns``).
+    current_returns : array (T,)
+        ``sum_i w_i,as_of r_i,t``.
+    """
+    return np.asarray(holdings_returns, dtype=float) - np.asarray(current_returns, dtype=float)
 
 
 # --------------------------------------------------------------------- regression statistics

@@ -95,6 +95,15 @@ class StatRow:
     difference: Callable[[PortfolioStats, Any, Any], Any] | None = subtract
 
 
+def of_gap(figure: Callable[[core.LineFit], Any]) -> Callable[[PortfolioStats, Any, Any], Any]:
+    """The difference column as the gap's own figure: that of the drift portfolio's
+    regression (:attr:`PortfolioStats.gap_fit`), whose slope is the gap."""
+    return lambda stats, actual, current: figure(stats.gap_fit)
+
+
+_GAP_NOTE = "; difference: the gap's, from the drift portfolio Σ(w_t-1 - w_as_of) r regressed on m"
+
+
 def _regime_note(side: str, key: str, usual: str) -> Callable[[PortfolioStats], str]:
     def note(stats: PortfolioStats) -> str:
         if math.isfinite(getattr(stats.actual, key)):
@@ -110,13 +119,13 @@ STATS_ROWS: tuple[StatRow, ...] = (
     StatRow("beta", "beta", lambda s, _: s.fit.beta,
             "OLS slope with intercept; actual = PORTBETA_REG, current = PORTBETA_WTD"),
     StatRow("standard_error", "standard error of beta", lambda s, _: s.fit.beta_se,
-            "sqrt(s² / Σ(m - mean m)²), s² = SSR / (n - 2)", difference=None),
-    StatRow("t_statistic", "t statistic", lambda s, _: s.fit.t_stat, "beta / standard error", "0.00",
-            difference=None),
+            "sqrt(s² / Σ(m - mean m)²), s² = SSR / (n - 2)" + _GAP_NOTE, difference=of_gap(lambda f: f.beta_se)),
+    StatRow("t_statistic", "t statistic", lambda s, _: s.fit.t_stat, "beta / standard error" + _GAP_NOTE, "0.00",
+            difference=of_gap(lambda f: f.t_stat)),
     StatRow("ci_low", "95% CI low", lambda s, _: s.fit.conf_int(0.05)[0],
-            "beta - t(0.975, n - 2) × standard error", difference=None),
+            "beta - t(0.975, n - 2) × standard error" + _GAP_NOTE, difference=of_gap(lambda f: f.conf_int(0.05)[0])),
     StatRow("ci_high", "95% CI high", lambda s, _: s.fit.conf_int(0.05)[1],
-            "beta + t(0.975, n - 2) × standard error", difference=None),
+            "beta + t(0.975, n - 2) × standard error" + _GAP_NOTE, difference=of_gap(lambda f: f.conf_int(0.05)[1])),
     StatRow("r_squared", "R²", lambda s, _: s.fit.r_squared, "share of variance explained by the market", PCT),
     StatRow("alpha", "alpha per period", lambda s, _: s.fit.alpha,
             lambda st: f"intercept, per {st.result.sample.frequency} period, over rf", "0.0000%"),
