@@ -65,6 +65,8 @@ __all__ = [
     "LineFit",
     "Annualized",
     "line_fit",
+    "LineFits",
+    "line_fits",
     "regime_beta",
     "downside_beta",
     "BetaStats",
@@ -592,22 +594,54 @@ def line_fit(returns: np.ndarray, market_returns: np.ndarray) -> LineFit:
     -------
     LineFit
     """
+    fits = line_fits(np.asarray(returns, dtype=float)[:, None], market_returns)
+    return LineFit(**{k: v if k == "n" else float(v[0]) for k, v in vars(fits).items()})
+
+
+@dataclass(frozen=True)
+class LineFits:
+    """:class:`LineFit`'s figures for K return series at once: arrays (K,), ``n`` an int."""
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    beta_se: np.ndarray
+    r_squared: np.ndarray
+    residual_std: np.ndarray
+    n: int
+
+    @property
+    def t_stat(self) -> np.ndarray:
+        """``beta / beta_se``; NaN for an exact fit."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.beta_se > 0, self.beta / self.beta_se, np.nan)
+
+
+def line_fits(returns: np.ndarray, market_returns: np.ndarray) -> LineFits:
+    """OLS of each column of ``returns`` (T, K) on ``market_returns`` (T,), with intercept.
+
+    Two passes (centred data) and the residuals written out, so that a near-perfect fit
+    keeps its standard error's digits (``SST - beta^2 Sxx`` would lose them). One (T, K)
+    copy is made; ``returns`` is left as it is.
+    """
     y = np.asarray(returns, dtype=float)
     m = np.asarray(market_returns, dtype=float)
-    mc, yc = centred(m), centred(y)
+    mc, means = centred(m), y.mean(axis=0)
     sxx = mc @ mc
+    yc = y - means
     slope = (mc @ yc) / sxx
-    residuals = yc - slope * mc
-    ssr = residuals @ residuals
-    sst = yc @ yc
+    sst = np.einsum("tk,tk->k", yc, yc)
+    yc -= np.outer(mc, slope)  # the residuals
+    ssr = np.einsum("tk,tk->k", yc, yc)
     n = len(y)
     s2 = ssr / (n - 2)
-    return LineFit(
-        alpha=float(y.mean() - slope * m.mean()),
-        beta=float(slope),
-        beta_se=float(np.sqrt(s2 / sxx)),
-        r_squared=float(1.0 - ssr / sst) if sst > 0 else float("nan"),
-        residual_std=float(np.sqrt(s2)),
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_squared = np.where(sst > 0, 1.0 - ssr / sst, np.nan)
+    return LineFits(
+        alpha=means - slope * m.mean(),
+        beta=slope,
+        beta_se=np.sqrt(s2 / sxx),
+        r_squared=r_squared,
+        residual_std=np.sqrt(s2),
         n=n,
     )
 
