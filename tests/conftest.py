@@ -47,6 +47,7 @@ SIGNATURES = {
     "PORTBETA_STATS": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
     "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
     "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates", "frequency", "rf"],
+    "PORTBETA_BOOK": ["prices", "holdings", "market", "dates", "frequency", "rf", "as_of"],
 }
 FIRST_OPTIONAL = "dates"
 

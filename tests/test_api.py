@@ -291,3 +291,13 @@ def test_the_gaps_standard_error_is_that_of_the_drift_portfolio_regression(rng, 
     assert table["95% CI low"][3] == pytest.approx(low, abs=TOL)
     assert table["95% CI high"][3] == pytest.approx(high, abs=TOL)
     assert "drift portfolio" in table["standard error of beta"][4]
+
+
+def test_a_single_holdings_gap_has_no_t_statistic(rng):
+    """Its weight is 1 on every date: the drift is rounding noise, never a t of noise over noise."""
+    prices, market = random_market(rng, 200, 4)
+    stats = api.portfolio_stats(prices, [0, 7, 0, 0], market)
+    assert stats.result.gap == pytest.approx(0.0, abs=1e-14)
+    assert stats.gap_se == 0.0 and np.isnan(stats.gap_fit.t_stat)
+    table = {row[0]: row for row in udfs.portbeta_stats(prices, [0, 7, 0, 0], market)}
+    assert table["t statistic"][3] is None

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
-from . import core, sample as _sample
+from . import book as _book, core, sample as _sample
 from .errors import PortbetaError, named
 from .inputs import whole_number
 from .sample import MIN_RETURNS, Sample
@@ -38,6 +38,8 @@ __all__ = [
     "GapDetail",
     "gap_detail_of",
     "gap_detail",
+    "BookBetas",
+    "book_betas",
     "RollingBeta",
     "rolling_of",
     "rolling_portfolio_beta",
@@ -476,3 +478,97 @@ def rolling_portfolio_beta(
     and ``window``, a whole number of returns)."""
     window = whole_number(window, "window", " of returns")
     return rolling_of(build_sample(prices, shares, market, dates, frequency, rf), window)
+
+
+# --------------------------------------------------------------------- a book of accounts
+
+
+@dataclass(frozen=True)
+class BookBetas:
+    """Both betas of every account of a book (arrays (K,) in the order of the accounts).
+
+    Attributes
+    ----------
+    accounts : tuple of str
+    value : array
+        Market value at ``as_of``.
+    reg, wtd, gap : array
+        Each equal to the single-portfolio figure of that account's shares.
+    gap_se, gap_t : array
+        Standard error and t of the gap (the drift portfolio's regression).
+    r_squared : array
+        R² of REG.
+    observations : array of int
+        Returns in each account's sample (0 where it has none).
+    notes : tuple of str
+        Why an account's figures are empty ("" where they are not).
+    book : Book
+        The accounts' share counts and samples.
+    """
+
+    accounts: tuple[str, ...]
+    value: np.ndarray
+    reg: np.ndarray
+    wtd: np.ndarray
+    gap: np.ndarray
+    gap_se: np.ndarray
+    gap_t: np.ndarray
+    r_squared: np.ndarray
+    observations: np.ndarray
+    notes: tuple[str, ...]
+    book: _book.Book
+
+    def __repr__(self) -> str:
+        return f"BookBetas({len(self.accounts)} accounts, {len(self.book.names)} assets)"
+
+    def to_frame(self) -> Any:
+        """The figures as a pandas DataFrame indexed by account."""
+        import pandas as pd
+
+        columns = ("value", "reg", "wtd", "gap", "gap_se", "gap_t", "r_squared", "observations", "notes")
+        return pd.DataFrame({c: getattr(self, c) for c in columns}, index=pd.Index(self.accounts, name="account"))
+
+
+@_public
+def book_betas(
+    prices: Any,
+    holdings: Any,
+    market: Any,
+    dates: Any = None,
+    frequency: str | None = "daily",
+    rf: Any = 0.0,
+    as_of: Any = None,
+) -> BookBetas:
+    """REG, WTD, GAP and the gap's standard error of every account of a book.
+
+    Parameters
+    ----------
+    holdings : K rows x N columns of share counts, one row per account
+        In the column order of ``prices``, or matched by name with a header row of asset
+        names; an optional first column of account names (text); a DataFrame's index
+        names the accounts.
+    Other parameters are those of :func:`build_sample`.
+    """
+    book = _book.build_book(prices, holdings, market, dates, frequency, rf, as_of)
+    k = len(book.accounts)
+    figures = {name: np.full(k, np.nan) for name in ("value", "reg", "wtd", "gap", "gap_se", "gap_t", "r_squared")}
+    observations, notes = np.zeros(k, dtype=int), list(book.notes)
+    for group in book.groups:
+        if group.note:
+            for a in group.accounts.tolist():
+                notes[a] = group.note
+            continue
+        market = core.excess_returns(group.market, group.rf)
+        if not core.market_varies(market):
+            for a in group.accounts.tolist():
+                notes[a] = "the market returns have no variance on the dates these holdings need"
+            continue
+        found = core.book_figures(group.prices, book.holdings[group.accounts], market, group.rf, group.as_of_prices)
+        for name in figures:
+            figures[name][group.accounts] = getattr(found, name)
+        observations[group.accounts[found.valid]] = len(market)
+        for a in group.accounts[~found.valid].tolist():
+            notes[a] = "shares and prices give a net value <= 0 on a date used: it must be positive"
+    for a in figures.values():
+        a.setflags(write=False)
+    return BookBetas(book.accounts, observations=observations, notes=tuple(notes), book=book, **figures)

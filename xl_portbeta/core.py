@@ -71,6 +71,8 @@ __all__ = [
     "downside_beta",
     "BetaStats",
     "beta_stats",
+    "BookFigures",
+    "book_figures",
     "rolling_market_sums",
     "flat_windows",
     "rolling_betas",
@@ -497,16 +499,21 @@ def drift_returns(holdings_returns: np.ndarray, current_returns: np.ndarray) -> 
     The actual holdings' returns minus those of the portfolio rebalanced to the
     ``as_of`` weights (the rf terms cancel: both sets of weights sum to 1). By linearity
     of covariance its beta is the gap, REG - WTD, so its regression gives the gap's
-    standard error.
+    standard error. A drift that varies by no more than the rounding of the returns it
+    is the difference of (one holding, whose weight is always 1) is no drift: 0, so that
+    its t statistic is empty instead of a ratio of rounding errors.
 
     Parameters
     ----------
-    holdings_returns : array (T,)
+    holdings_returns : array (T,) or (T, K)
         ``sum_i w_i,t-1 r_i,t`` (excess or not, as ``current_returns``).
-    current_returns : array (T,)
+    current_returns : array like ``holdings_returns``
         ``sum_i w_i,as_of r_i,t``.
     """
-    return np.asarray(holdings_returns, dtype=float) - np.asarray(current_returns, dtype=float)
+    holdings_returns = np.asarray(holdings_returns, dtype=float)
+    drift = holdings_returns - np.asarray(current_returns, dtype=float)
+    rounding = RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + np.abs(holdings_returns).max(axis=0))
+    return np.where(np.abs(centred(drift)).max(axis=0) <= rounding, 0.0, drift)
 
 
 # --------------------------------------------------------------------- regression statistics
@@ -703,6 +710,104 @@ def beta_stats(returns: np.ndarray, market_returns: np.ndarray) -> BetaStats:
         down_beta=regime_beta(returns, market_returns, market_returns < 0),
         downside_beta=downside_beta(returns, market_returns),
     )
+
+
+# --------------------------------------------------------------------- a book of accounts
+
+
+@dataclass(frozen=True)
+class BookFigures:
+    """REG, WTD, GAP and the gap's regression for K accounts on one sample: arrays (K,).
+
+    Attributes
+    ----------
+    value : market value at ``as_of``
+    reg, wtd, gap : the single-portfolio figures of each account
+    gap_se, gap_t : standard error and t of the drift portfolio's beta (the gap)
+    r_squared : R² of REG
+    valid : bool: the net value is positive on every date used (else NaN figures)
+    """
+
+    value: np.ndarray
+    reg: np.ndarray
+    wtd: np.ndarray
+    gap: np.ndarray
+    gap_se: np.ndarray
+    gap_t: np.ndarray
+    r_squared: np.ndarray
+    valid: np.ndarray
+
+
+_BOOK_BLOCK = 1024  # accounts per block: three (T, block) arrays at a time, whatever K is
+
+
+def book_figures(
+    prices: np.ndarray,
+    holdings: np.ndarray,
+    market_returns: np.ndarray,
+    rf: np.ndarray | float,
+    as_of_prices: np.ndarray,
+) -> BookFigures:
+    """The figures of many accounts holding the same assets, a block of accounts at a time.
+
+    Each account's value history is one column of ``prices @ holdings.T`` (one BLAS
+    product); its returns, betas and fits follow the single-portfolio rules
+    (:func:`excess_returns`, :func:`betas`, :func:`weighted_beta`, :func:`line_fits`).
+
+    Parameters
+    ----------
+    prices : array (T, N)
+        Positive prices, no NaN (assets no account holds may be flat).
+    holdings : array (K, N)
+        One row of share counts per account, held on every date.
+    market_returns : array (T-1,)
+        The market's excess returns; must vary.
+    rf : float or array (T-1,)
+        Per-period rate.
+    as_of_prices : array (N,)
+        Prices on the date of the weights (0 for an asset no account holds and that has
+        no price then).
+
+    Returns
+    -------
+    BookFigures
+    """
+    asset_returns = excess_returns(prices, rf)
+    asset_betas = betas(asset_returns, market_returns)
+    parts = [
+        _book_block(prices, holdings[first : first + _BOOK_BLOCK], market_returns, rf, as_of_prices,
+                    asset_returns, asset_betas)
+        for first in range(0, len(holdings), _BOOK_BLOCK)
+    ]  # fmt: skip
+    return BookFigures(*(np.concatenate(column) for column in zip(*parts)))
+
+
+def _book_block(
+    prices: np.ndarray,
+    holdings: np.ndarray,
+    market_returns: np.ndarray,
+    rf: np.ndarray | float,
+    as_of_prices: np.ndarray,
+    asset_returns: np.ndarray,
+    asset_betas: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """:func:`book_figures` of one block of accounts, as its fields in order."""
+    values = prices @ holdings.T  # (T, K): each account's value on each date
+    value_as_of = holdings @ as_of_prices
+    valid = (values > 0).all(axis=0) & (value_as_of > 0)
+    out = [value_as_of] + [np.full(len(holdings), np.nan) for _ in range(6)] + [valid]
+    if valid.any():
+        if not valid.all():
+            values, holdings = values[:, valid], holdings[valid]
+        portfolio = excess_returns(values, rf)
+        weights = weights_at(as_of_prices, holdings)
+        reg = line_fits(portfolio, market_returns)
+        wtd = weighted_beta(weights, asset_betas)
+        drift = drift_returns(portfolio, asset_returns @ weights.T)
+        gap = line_fits(drift, market_returns)
+        for k, figure in enumerate((reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared), 1):
+            out[k][valid] = figure
+    return tuple(out)
 
 
 # --------------------------------------------------------------------- rolling windows

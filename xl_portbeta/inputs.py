@@ -37,6 +37,7 @@ __all__ = [
     "Cells",
     "read_numbers",
     "read_dates",
+    "read_accounts",
     "read_frequency",
     "omitted",
     "single_value",
@@ -404,6 +405,36 @@ def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row
         r, c = infinite
         raise PortbetaError(f"{_cell(arg, first_row + r, c + 1, values.shape[1])} holds an infinite value")
     return Cells(values, header, first_row, row_sums)
+
+
+def read_accounts(raw: Any, arg: str = "holdings") -> tuple[tuple[str, ...] | None, Cells]:
+    """A table of share counts, one row per account, with an optional header row of asset
+    names and an optional first column of account names (text).
+
+    Returns
+    -------
+    accounts : tuple of str, or None
+        The account names, when the first column holds them.
+    cells : Cells
+        The counts (the names' column left out), NaN where a cell is missing; messages
+        count columns as the user's range does.
+    """
+    if isinstance(raw, pd.DataFrame):
+        accounts = None if isinstance(raw.index, pd.RangeIndex) else tuple(str(i) for i in raw.index)
+        return accounts, read_numbers(raw, arg, "a share count")
+    rows, header = _split_header(raw, arg)
+    named = bool(rows) and len(rows[0]) > 1 and all(_is_account_name(r[0]) for r in rows)
+    if not named:
+        return None, read_numbers(([list(header)] if header else []) + [list(r) for r in rows], arg, "a share count")
+    accounts = tuple(str(r[0]).strip() for r in rows)
+    # the names' cells read as blanks, so that a bad count's column is the range's own
+    blanked = [[None, *r[1:]] for r in rows]
+    cells = read_numbers(([list(header)] if header else []) + blanked, arg, "a share count")
+    return accounts, Cells(cells.values[:, 1:], cells.header[1:] if cells.header else None, cells.first_row)
+
+
+def _is_account_name(value: Any) -> bool:
+    return isinstance(value, str) and not is_missing(value) and not _looks_numeric(value)
 
 
 def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, what: str, first_row: int) -> np.ndarray:

@@ -15,13 +15,13 @@ from . import core
 from .errors import PortbetaError
 
 if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
-    from .api import GapDetail, PortfolioStats, RollingBeta
+    from .api import BookBetas, GapDetail, PortfolioStats, RollingBeta
     from .sample import Sample
 
 __all__ = [
     "BETA", "PCT", "DATE", "SHARES", "COUNT",
-    "StatRow", "STATS_HEADER", "STATS_ROWS", "DetailColumn", "DETAIL_COLUMNS",
-    "number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table",
+    "StatRow", "STATS_HEADER", "STATS_ROWS", "DetailColumn", "DETAIL_COLUMNS", "BookColumn", "BOOK_COLUMNS",
+    "number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table", "book_table",
 ]  # fmt: skip
 
 # Excel number formats of the figures.
@@ -220,6 +220,44 @@ def detail_table(detail: GapDetail) -> list[list[Any]]:
     for k, name in enumerate(detail.result.names):
         rows.append([name] + [cell(float(v[k])) for v in values])
     rows.append(["total"] + [cell(c.total(detail)) if c.total is not None else None for c in columns])
+    return rows
+
+
+# --------------------------------------------------------------------- PORTBETA_BOOK
+
+
+@dataclass(frozen=True)
+class BookColumn:
+    """One column of PORTBETA_BOOK: its key (the BookBetas field, and the CLI's CSV and
+    JSON name), its header and its number format."""
+
+    key: str
+    header: str
+    number_format: str | None
+
+
+BOOK_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("accounts", "account", None),
+    BookColumn("value", "market value (as_of)", "#,##0.00"),
+    BookColumn("reg", "REG", BETA),
+    BookColumn("wtd", "WTD", BETA),
+    BookColumn("gap", "GAP", BETA),
+    BookColumn("gap_se", "GAP standard error", BETA),
+    BookColumn("gap_t", "GAP t", "0.00"),
+    BookColumn("r_squared", "R² of REG", PCT),
+    BookColumn("observations", "observations", COUNT),
+    BookColumn("notes", "note", None),
+)
+
+
+def book_table(book: BookBetas) -> list[list[Any]]:
+    """PORTBETA_BOOK: a header, then one row per account: its name, its figures, a note
+    (an account with a note has empty figures)."""
+    rows: list[list[Any]] = [[c.header for c in BOOK_COLUMNS]]
+    figures = BOOK_COLUMNS[1:-1]
+    for k, (account, note) in enumerate(zip(book.accounts, book.notes)):
+        values = [None if note else cell(getattr(book, c.key)[k].item()) for c in figures]
+        rows.append([account, *values, note or None])
     return rows
 
 

@@ -20,13 +20,14 @@ from .errors import named
 # what ``from xl_portbeta.udfs import *`` (xlwings Lite's main.py) brings in
 __all__ = [
     "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
-    "portbeta_stats", "beta_gap_detail", "portbeta_rolling",
+    "portbeta_stats", "beta_gap_detail", "portbeta_rolling", "portbeta_book",
 ]  # fmt: skip
 
 # Excel's help for each argument; every function takes them in this order.
 ARGUMENT_HELP = {
     "prices": "Asset prices, one row per date (oldest first), one column per asset; an optional first row of names.",
     "shares": "Share counts: one row of N numbers held throughout, or one row per date (a holdings history). Negative = short.",
+    "holdings": "Share counts of many accounts: one row per account, in the column order of prices (or a header row of names); an optional first column of account names.",
     "market": "Benchmark price levels (e.g. the index), one column, same rows as prices.",
     "window": "Number of returns in each window, e.g. 252 for a year of daily returns.",
     "dates": "Optional. Dates of the rows (ascending or descending).",
@@ -100,3 +101,11 @@ def portbeta_rolling(prices, shares, market, window, dates=None, frequency="dail
     """One row per window end: date, REG, WTD (weights at that window's end) and GAP (spills)."""
     rolling = api.rolling_portfolio_beta(prices, shares, market, window, dates, frequency, rf)
     return sheet.rolling_table(rolling)
+
+
+@xw.func
+@ranges
+def portbeta_book(prices, holdings, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+    """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations (spills)."""
+    book = api.book_betas(prices, holdings, market, dates, frequency, rf, as_of)
+    return sheet.book_table(book)

@@ -1,0 +1,163 @@
+"""A book of accounts: one list of assets, K accounts with their own share counts.
+
+Each account gets the sample its single-portfolio figures would have: a date is dropped
+only where the market, the rate or a price of an asset *that account* holds is missing.
+Accounts that hold the same assets among those with holes need the same dates, so they
+form one group and are computed together (complete prices: one group for the book).
+
+A problem of one account (no shares, a blank count, a net value <= 0 on a date used) or
+of one group (too few dates left) empties those rows with a note; the others compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import core
+from . import sample as steps
+from .errors import PortbetaError
+from .inputs import read_accounts
+
+__all__ = ["BookGroup", "Book", "build_book"]
+
+
+@dataclass(frozen=True)
+class BookGroup:
+    """Accounts that need the same dates, and those dates' data.
+
+    Attributes
+    ----------
+    accounts : array of int
+        Positions of the group's accounts in the book.
+    prices : array (K, N) or None
+        Prices on the kept dates, oldest first; flat (1.0) for assets no account of the
+        group holds that miss a price. None when the group has no usable sample.
+    market, rf : arrays (K,), (K-1,)
+    as_of_prices : array (N,)
+        Prices on the weights' date, 0 where an asset no account holds has none.
+    labels : tuple
+        The kept dates (or rows).
+    as_of : date or int
+    note : str
+        Why the group has no figures ("" when it has).
+    """
+
+    accounts: np.ndarray
+    prices: np.ndarray | None
+    market: np.ndarray | None
+    rf: np.ndarray | None
+    as_of_prices: np.ndarray | None
+    labels: tuple
+    as_of: Any
+    note: str
+
+
+@dataclass(frozen=True)
+class Book:
+    """The book's accounts, their share counts and the groups of accounts by sample.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Asset names.
+    accounts : tuple of str
+        Account names, from the holdings' first column, else "account 1", ...
+    holdings : array (K, N)
+        Share counts, in the column order of prices; NaN where a count is missing.
+    notes : tuple of str
+        Per account: why it has no figures ("" for none yet).
+    groups : tuple of BookGroup
+    frequency : str
+    """
+
+    names: tuple[str, ...]
+    accounts: tuple[str, ...]
+    holdings: np.ndarray
+    notes: tuple[str, ...]
+    groups: tuple[BookGroup, ...]
+    frequency: str
+
+
+def read_holdings(raw: Any, names: tuple[str, ...], n_assets: int, named: bool) -> tuple[tuple[str, ...], np.ndarray]:
+    """Account names and the (K, N) counts, matched to the prices' assets by name when
+    both have names."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise PortbetaError("holdings is missing: give one row of share counts per account")
+    accounts, cells = read_accounts(raw)
+    cells = steps._by_name(cells, names if named else None)
+    if cells.shape[1] != n_assets or not len(cells.values):
+        raise PortbetaError(
+            f"holdings is {cells.shape[0]} x {cells.shape[1]} (without names): give one row per account "
+            f"with {n_assets} share counts, in the column order of prices"
+        )
+    accounts = accounts or tuple(f"account {k + 1}" for k in range(len(cells.values)))
+    return accounts, cells.values
+
+
+def _account_notes(holdings: np.ndarray) -> list[str]:
+    notes = []
+    for counts in holdings:
+        if np.isnan(counts).any():
+            column = int(np.flatnonzero(np.isnan(counts))[0]) + 1
+            notes.append(f"share count in column {column} is empty or an error: enter 0 for an asset not held")
+        elif not counts.any():
+            notes.append("holds nothing")
+        else:
+            notes.append("")
+    return notes
+
+
+def build_book(
+    prices: Any, holdings: Any, market: Any, dates: Any = None, frequency: Any = None, rf: Any = None, as_of: Any = None
+) -> Book:
+    """The sample steps of :mod:`xl_portbeta.sample` for a book: read, align, check and
+    turn around once; complete rows, as_of and resampling per group of accounts."""
+    args = steps.read_arguments(prices, None, market, dates, frequency, rf, portfolio=False)
+    rows = steps.align_rows(args)
+    steps.check_values(rows, args)
+    names = steps.asset_names(args)
+    accounts, counts = read_holdings(holdings, names, len(names), args.prices.header is not None)
+    rows = steps.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
+    steps.resolve_as_of(as_of, np.ones(len(rows.rows), dtype=bool), rows)  # a bad as_of is the book's error
+    notes = _account_notes(counts)
+    usable = np.array([not note for note in notes])
+    # Accounts holding the same assets among those with a missing price need the same dates.
+    with_holes = np.isnan(rows.prices).any(axis=0)
+    keys = (np.nan_to_num(counts) != 0) & with_holes
+    groups = []
+    if usable.any():
+        unique, which = np.unique(keys[usable], axis=0, return_inverse=True)
+        positions = np.flatnonzero(usable)
+        for g, key in enumerate(unique):
+            groups.append(_group(rows, args, key, positions[np.ravel(which) == g], as_of))
+    return Book(names, accounts, counts, tuple(notes), tuple(groups), args.frequency)
+
+
+def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
+    """The sample of the accounts whose held assets with holes are ``held``."""
+    try:
+        complete, missing = steps.complete_rows(rows, held)
+        position = steps.resolve_as_of(as_of, complete, rows)
+        kept = steps.resample(complete, rows.dates, args.frequency)
+        if len(kept) - 1 < steps.MIN_RETURNS:
+            raise PortbetaError(
+                f"only {max(len(kept) - 1, 0)} returns on the dates these holdings need: need at least {steps.MIN_RETURNS}"
+            )
+    except PortbetaError as error:  # these accounts' dates: their rows get the note
+        return BookGroup(accounts, None, None, None, None, (), None, error.problem)
+    prices, _ = steps.kept_prices(rows, held, missing, kept)
+    annual = np.full(len(kept) - 1, args.rf_constant) if rows.rf is None else rows.rf[kept[:-1]]
+    labels = rows.labels
+    return BookGroup(
+        accounts=accounts,
+        prices=prices,
+        market=rows.market[kept],
+        rf=core.per_period_rate(annual, core.PERIODS_PER_YEAR[args.frequency]),
+        as_of_prices=np.where(np.isnan(rows.prices[position]), 0.0, rows.prices[position]),
+        labels=tuple(labels[k] for k in kept.tolist()),
+        as_of=labels[position],
+        note="",
+    )
