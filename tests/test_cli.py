@@ -158,3 +158,35 @@ def test_a_holdings_file_must_have_the_prices_dates(prices_csv, tmp_path):
     holdings.iloc[::-1].to_csv(newest_first, date_format="%Y-%m-%d")
     run = cli("analyze", str(path), "--shares", str(newest_first), "--market", "SP500")
     assert run.returncode == 2 and "its dates are not those of" in run.stderr
+
+
+@pytest.mark.parametrize("layout", ["long", "wide"])
+def test_book_of_accounts_from_a_long_or_wide_file(prices_csv, tmp_path, layout):
+    path, frame = prices_csv
+    if layout == "long":  # tickers in any case; assets not listed are not held
+        accounts = pd.DataFrame({"account": ["a", "a", "b", "c"], "ticker": ["aapl", "KO", "JPM", "XOM"], "shares": [10, 20, 30, 5]})
+    else:
+        accounts = pd.DataFrame({"account": ["a", "b", "c"], "AAPL": [10, 0, 0], "ko": [20, 0, 0], "JPM": [0, 30, 0], "XOM": [0, 0, 5]})
+    holdings = tmp_path / "accounts.csv"
+    accounts.to_csv(holdings, index=False)
+    out_csv = tmp_path / "book.csv"
+    run = cli("book", str(path), "--holdings", str(holdings), "--market", "SP500", "--json", "--csv", str(out_csv))
+    assert run.returncode == 0, run.stderr
+    rows = {r["account"]: r for r in json.loads(run.stdout)["accounts"]}
+    assets = frame.drop(columns="SP500")
+    for account, shares in {"a": {"AAPL": 10, "KO": 20}, "b": {"JPM": 30}, "c": {"XOM": 5}}.items():
+        counts = [shares.get(c, 0) for c in assets.columns]
+        expected = api.portfolio_beta(assets, counts, frame["SP500"], frame.index.to_numpy())
+        assert rows[account]["reg"] == pytest.approx(expected.reg, abs=1e-12)
+        assert rows[account]["wtd"] == pytest.approx(expected.wtd, abs=1e-12)
+    written = pd.read_csv(out_csv, index_col="account")
+    assert written.loc["a", "reg"] == pytest.approx(rows["a"]["reg"], abs=1e-12)
+
+
+def test_book_file_with_an_unknown_ticker_is_one_line_and_exit_2(prices_csv, tmp_path):
+    path, _ = prices_csv
+    holdings = tmp_path / "accounts.csv"
+    pd.DataFrame({"account": ["a"], "ticker": ["TSLA"], "shares": [1]}).to_csv(holdings, index=False)
+    run = cli("book", str(path), "--holdings", str(holdings), "--market", "SP500")
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0 and "TSLA" in run.stderr

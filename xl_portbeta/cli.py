@@ -1,4 +1,5 @@
-"""Command line for desk checks: ``xl-portbeta demo`` and ``xl-portbeta analyze FILE``.
+"""Command line for desk checks: ``xl-portbeta demo``, ``xl-portbeta analyze FILE`` and
+``xl-portbeta book FILE --holdings ACCOUNTS``.
 
 Exit codes: 0 done, 2 bad input (a one-line error on stderr).
 """
@@ -9,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +208,20 @@ def parse_shares(text: str, assets: list[str], path: str, dates: np.ndarray | No
         raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
 
 
-def run_analyze(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class PricesFile:
+    """A prices file's columns as the options name them."""
+
+    table: pd.DataFrame
+    assets: list[Any]
+    market: Any
+    dates: np.ndarray | None
+    rf: Any
+    as_of: Any
+
+
+def read_prices_file(args: argparse.Namespace) -> PricesFile:
+    """The assets, market, dates, rate and as_of of ``args.prices`` (analyze and book)."""
     table = read_table(args.prices)
     market_col = _column(table, args.market, "--market", args.prices)
     dates_col = _column(table, args.dates, "--dates", args.prices) if args.dates else None
@@ -230,14 +245,71 @@ def run_analyze(args: argparse.Namespace) -> int:
             as_of = int(as_of)
         except ValueError:
             raise InputError(f"--as-of {as_of!r}: without a dates column, give a row number") from None
-    shares = parse_shares(args.shares, [str(a) for a in assets], args.prices, dates)
+    return PricesFile(table, assets, market_col, dates, rf, as_of)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    file = read_prices_file(args)
+    shares = parse_shares(args.shares, [str(a) for a in file.assets], args.prices, file.dates)
     stats, detail = analyze(
-        table[assets], shares, table[[market_col]], dates, args.frequency, rf, as_of, command="xl-portbeta analyze"
-    )
+        file.table[file.assets], shares, file.table[[file.market]], file.dates, args.frequency, file.rf, file.as_of,
+        command="xl-portbeta analyze",
+    )  # fmt: skip
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
     else:
-        print(format_report(stats, detail, f"{args.prices}: {len(assets)} assets vs. {market_col}"))
+        print(format_report(stats, detail, f"{args.prices}: {len(file.assets)} assets vs. {file.market}"))
+    return 0
+
+
+def read_accounts_file(path: str, assets: list[str]) -> pd.DataFrame:
+    """Accounts x assets share counts from a long file (``account,ticker,shares``, tickers
+    matched without regard to case) or a wide one (an account column, one column per
+    asset); assets not listed are not held."""
+    table = read_table(path)
+    table.columns = [str(c).strip() for c in table.columns]
+    lower = {c.lower(): c for c in table.columns}
+    by_lower = {a.lower(): a for a in assets}
+    if {"account", "ticker", "shares"} <= set(lower):
+        unknown = sorted({str(t) for t in table[lower["ticker"]] if str(t).strip().lower() not in by_lower})
+        if unknown:
+            raise InputError(f"{path}: tickers that are not asset columns of the prices file: {', '.join(unknown[:5])}")
+        tickers = table[lower["ticker"]].map(lambda t: by_lower[str(t).strip().lower()])
+        long = pd.DataFrame({"account": table[lower["account"]].astype(str), "ticker": tickers, "shares": table[lower["shares"]]})
+        if long.duplicated(["account", "ticker"]).any():
+            row = long[long.duplicated(["account", "ticker"])].iloc[0]
+            raise InputError(f"{path}: account {row['account']} lists {row['ticker']} twice")
+        wide = long.pivot(index="account", columns="ticker", values="shares")
+        wide = wide.reindex(index=pd.unique(long["account"]), columns=assets).astype(object)
+        return wide.where(wide.notna(), 0.0)
+    account = lower.get("account")
+    if account is None:
+        raise InputError(f"{path}: give columns account,ticker,shares, or an account column and one column per asset")
+    columns = {c.lower(): c for c in table.columns if c != account}
+    unknown = sorted(set(columns) - set(by_lower))
+    if unknown:
+        raise InputError(f"{path}: columns that are not asset columns of the prices file: {', '.join(unknown[:5])}")
+    wide = pd.DataFrame({a: table[columns[a.lower()]] if a.lower() in columns else 0.0 for a in assets})
+    wide.index = pd.Index(table[account].astype(str), name="account")
+    return wide
+
+
+def run_book(args: argparse.Namespace) -> int:
+    file = read_prices_file(args)
+    holdings = read_accounts_file(args.holdings, [str(a) for a in file.assets])
+    with named("xl-portbeta book"):
+        book = api.book_betas(
+            file.table[file.assets], holdings, file.table[[file.market]], file.dates, args.frequency, file.rf,
+            file.as_of,
+        )  # fmt: skip
+    frame = book.to_frame()
+    if args.csv:
+        frame.to_csv(args.csv)
+    if args.json:
+        records = [{"account": a} | {k: _jsonable(v) for k, v in row.items()} for a, row in zip(frame.index, frame.to_dict("records"))]
+        print(json.dumps({"accounts": records}, indent=2))
+    elif not args.csv:
+        print(frame.to_string(float_format=lambda v: f"{v:.4f}"))
     return 0
 
 
@@ -279,6 +351,18 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
     an.add_argument("--json", action="store_true", help="print JSON for scripts")
     an.set_defaults(run=run_analyze)
+
+    bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
+    bk.add_argument("prices", help="the prices file, as for analyze")
+    bk.add_argument("--holdings", required=True, help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide")
+    bk.add_argument("--market", required=True, help="the column of benchmark levels")
+    bk.add_argument("--dates", help="the column of dates (default: a column named 'date', if any)")
+    bk.add_argument("--frequency", **frequency)
+    bk.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
+    bk.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    bk.add_argument("--json", action="store_true", help="print JSON for scripts")
+    bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
+    bk.set_defaults(run=run_book)
     return parser
 
 
