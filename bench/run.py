@@ -97,6 +97,9 @@ class Config:
     roll_N: int
     window: int  # returns per rolling window
     roll_windows_timed: int  # OLS-per-window baseline: windows timed, scaled to all
+    book_K: int  # accounts of the book case (6)
+    book_K_large: int  # the book's memory, reported for this many accounts too
+    book_singles_timed: int  # per-account baseline: accounts timed, scaled to book_K
     blank_fraction: float
     min_reps: int
     max_reps: int
@@ -106,11 +109,13 @@ class Config:
 FULL = Config(
     T=2520, N=500, small_T=252, small_N=50, sm_assets=20,
     roll_T=5040, roll_N=500, window=252, roll_windows_timed=40,
+    book_K=10_000, book_K_large=100_000, book_singles_timed=100,
     blank_fraction=0.01, min_reps=5, max_reps=101, budget_s=1.5,
 )  # fmt: skip
 QUICK = Config(
     T=252, N=50, small_T=63, small_N=10, sm_assets=5,
     roll_T=504, roll_N=50, window=126, roll_windows_timed=10,
+    book_K=200, book_K_large=1_000, book_singles_timed=10,
     blank_fraction=0.01, min_reps=3, max_reps=21, budget_s=0.2,
 )  # fmt: skip
 
@@ -121,6 +126,9 @@ TARGET_UDF_VS_NPCONV = 100.0  # >= x faster
 TARGET_ROLL_VS_CORE = 10.0  # <= x the single-pass core
 TARGET_ROLL_VS_OLS = 100.0  # >= x faster
 TARGET_MEMORY = 4.0  # <= x the price matrix as float64
+TARGET_BOOK_VS_FLOOR = 3.0  # <= x one P @ H.T and one pass over it
+TARGET_BOOK_VS_SINGLES = 100.0  # >= x faster than api.portfolio_beta per account
+TARGET_BOOK_MEMORY = 2.0  # <= x the T x K value matrix as float64
 
 # --------------------------------------------------------------------------- timing
 
@@ -148,9 +156,10 @@ def timed(fn: Callable[[], Any], cfg: Config, scale: float = 1.0, warmup: int = 
     return out
 
 
-def peak_extra_bytes(fn: Callable[[], Any]) -> int:
+def peak_extra_bytes(fn: Callable[[], Any], warmup: bool = True) -> int:
     """Peak traced memory during ``fn()`` minus the traced memory just before (after a warm-up)."""
-    fn()
+    if warmup:
+        fn()
     gc.collect()
     tracemalloc.start()
     try:
@@ -566,6 +575,48 @@ class Runner:
         self.notes.append("5: tracemalloc peak during the call minus traced memory before it (after a warm-up call).")
 
 
+def book_case(self: "Runner") -> None:
+    """6: a book of K accounts x N assets x T days, complete prices (issue 12)."""
+    cfg = self.cfg
+    d = make_data(cfg.T, cfg.N, 0.0, seed=12)
+    P, m = d.prices, d.market
+    rng = np.random.default_rng(12)
+    H = rng.integers(0, 200, (cfg.book_K, cfg.N)).astype(float)
+
+    def floor():
+        values = P @ H.T
+        return values[1:] / values[:-1]
+
+    base = timed(floor, cfg, warmup=1)
+    ours = timed(lambda: api.book_betas(P, H, m), cfg, warmup=1)
+    k = cfg.book_singles_timed
+    singles = timed(lambda: [api.portfolio_beta(P, H[a], m) for a in range(k)], cfg, scale=cfg.book_K / k)
+    size = f"K={cfg.book_K} accounts, N={cfg.N}, T={cfg.T}"
+    self.rows.append(at_most(f"6a api.book_betas, {size}, vs one P @ H.T plus one pass over its T x K result",
+                             ours.median, base.median, TARGET_BOOK_VS_FLOOR))  # fmt: skip
+    self.rows.append(faster(f"6b api.book_betas vs api.portfolio_beta per account ({k} timed, scaled x{cfg.book_K // k})",
+                            ours.median, singles.median, TARGET_BOOK_VS_SINGLES))  # fmt: skip
+    matrix = 8 * cfg.T * cfg.book_K
+    self.rows.append(at_most(f"6c peak extra memory: api.book_betas ({size}) vs the T x K value matrix (float64)",
+                             peak_extra_bytes(lambda: api.book_betas(P, H, m)), matrix, TARGET_BOOK_MEMORY, fmt=mb))  # fmt: skip
+    large = rng.integers(0, 200, (cfg.book_K_large, cfg.N)).astype(float)
+    peak = peak_extra_bytes(lambda: api.book_betas(P, large, m), warmup=False)
+    row = at_most(f"6d (info) peak extra memory, K={cfg.book_K_large}: vs its T x K value matrix", peak,
+                  8 * cfg.T * cfg.book_K_large, TARGET_BOOK_MEMORY, fmt=mb)  # fmt: skip
+    row.target, row.met = "(no target)", "-"
+    self.rows.append(row)
+    one = api.portfolio_beta(P, H[0], m)
+    book = api.book_betas(P, H[:3], m)
+    self.check("book: account 1 REG == api.portfolio_beta", float(book.reg[0]), one.reg, 1e-12)
+    self.notes.append(
+        "6: holdings are whole share counts 0-199 per asset and account; the floor is `P @ H.T` (BLAS) and "
+        "`V[1:] / V[:-1]`; blocks of accounts keep memory bounded whatever K is."
+    )
+
+
+Runner.book = book_case
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions (smoke test)")
@@ -595,6 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     run.classic(com)
     run.rolling()
     run.memory()
+    run.book()
     run.loop.close()
 
     print()

@@ -563,7 +563,9 @@ def book_betas(
             for a in group.accounts.tolist():
                 notes[a] = "the market returns have no variance on the dates these holdings need"
             continue
-        found = core.book_figures(group.prices, book.holdings[group.accounts], market, group.rf, group.as_of_prices)
+        every = len(group.accounts) == k  # one group of the whole book: its counts as they are
+        counts = book.holdings if every else book.holdings[group.accounts]
+        found = core.book_figures(group.prices, counts, market, group.rf, group.as_of_prices)
         for name in figures:
             figures[name][group.accounts] = getattr(found, name)
         observations[group.accounts[found.valid]] = len(market)

@@ -98,15 +98,16 @@ def read_holdings(raw: Any, names: tuple[str, ...], n_assets: int, named: bool) 
 
 
 def _account_notes(holdings: np.ndarray) -> list[str]:
-    notes = []
-    for counts in holdings:
-        if np.isnan(counts).any():
-            column = int(np.flatnonzero(np.isnan(counts))[0]) + 1
-            notes.append(f"share count in column {column} is empty or an error: enter 0 for an asset not held")
-        elif not counts.any():
-            notes.append("holds nothing")
+    """Per account: why it cannot have figures, "" when it can."""
+    blank = np.isnan(holdings)
+    empty = ~np.nan_to_num(holdings).any(axis=1)
+    notes = [""] * len(holdings)
+    for k in np.flatnonzero(blank.any(axis=1) | empty).tolist():
+        if blank[k].any():
+            column = int(np.flatnonzero(blank[k])[0]) + 1
+            notes[k] = f"share count in column {column} is empty or an error: enter 0 for an asset not held"
         else:
-            notes.append("")
+            notes[k] = "holds nothing"
     return notes
 
 
@@ -125,14 +126,17 @@ def build_book(
     notes = _account_notes(counts)
     usable = np.array([not note for note in notes])
     # Accounts holding the same assets among those with a missing price need the same dates.
-    with_holes = np.isnan(rows.prices).any(axis=0)
-    keys = (np.nan_to_num(counts) != 0) & with_holes
+    with_holes = np.flatnonzero(np.isnan(rows.prices).any(axis=0))
+    positions = np.flatnonzero(usable)
     groups = []
-    if usable.any():
-        unique, which = np.unique(keys[usable], axis=0, return_inverse=True)
-        positions = np.flatnonzero(usable)
-        for g, key in enumerate(unique):
-            groups.append(_group(rows, args, key, positions[np.ravel(which) == g], as_of))
+    if len(positions) and not len(with_holes):  # complete prices: one group
+        groups.append(_group(rows, args, np.zeros(len(names), dtype=bool), positions, as_of))
+    elif len(positions):
+        keys, which = np.unique(counts[positions][:, with_holes] != 0, axis=0, return_inverse=True)
+        for g, key in enumerate(keys):
+            held = np.zeros(len(names), dtype=bool)
+            held[with_holes[key]] = True
+            groups.append(_group(rows, args, held, positions[np.ravel(which) == g], as_of))
     return Book(names, accounts, counts, tuple(notes), tuple(groups), args.frequency)
 
 

@@ -512,8 +512,13 @@ def drift_returns(holdings_returns: np.ndarray, current_returns: np.ndarray) -> 
     """
     holdings_returns = np.asarray(holdings_returns, dtype=float)
     drift = holdings_returns - np.asarray(current_returns, dtype=float)
-    rounding = RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + np.abs(holdings_returns).max(axis=0))
-    return np.where(np.abs(centred(drift)).max(axis=0) <= rounding, 0.0, drift)
+    # reductions only (no T x K temporaries): the largest return, the drift's spread
+    largest = np.maximum(holdings_returns.max(axis=0), -holdings_returns.min(axis=0))
+    mean = drift.mean(axis=0)
+    spread = np.maximum(drift.max(axis=0) - mean, mean - drift.min(axis=0))
+    flat = spread <= RESOLVABLE_ULPS * np.finfo(float).eps * (1.0 + largest)
+    drift[..., flat] = 0.0
+    return drift
 
 
 # --------------------------------------------------------------------- regression statistics
@@ -623,12 +628,15 @@ class LineFits:
             return np.where(self.beta_se > 0, self.beta / self.beta_se, np.nan)
 
 
+_NEAR_PERFECT = 1e-3  # SSR / SST below this: R² above 0.999
+
+
 def line_fits(returns: np.ndarray, market_returns: np.ndarray) -> LineFits:
     """OLS of each column of ``returns`` (T, K) on ``market_returns`` (T,), with intercept.
 
-    Two passes (centred data) and the residuals written out, so that a near-perfect fit
-    keeps its standard error's digits (``SST - beta^2 Sxx`` would lose them). One (T, K)
-    copy is made; ``returns`` is left as it is.
+    Two passes (centred data); for a near-perfect fit the residuals are written out, so
+    that it keeps its standard error's digits (``SST - beta^2 Sxx`` alone would lose
+    them). One (T, K) copy is made; ``returns`` is left as it is.
     """
     y = np.asarray(returns, dtype=float)
     m = np.asarray(market_returns, dtype=float)
@@ -637,8 +645,13 @@ def line_fits(returns: np.ndarray, market_returns: np.ndarray) -> LineFits:
     yc = y - means
     slope = (mc @ yc) / sxx
     sst = np.einsum("tk,tk->k", yc, yc)
-    yc -= np.outer(mc, slope)  # the residuals
-    ssr = np.einsum("tk,tk->k", yc, yc)
+    # SSR = SST - slope^2 Sxx keeps its digits unless the fit is near-perfect; there the
+    # residuals are written out (relative error of SSR at most ~eps / _NEAR_PERFECT).
+    ssr = sst - slope * slope * sxx
+    near = ssr <= _NEAR_PERFECT * sst
+    if near.any():
+        residuals = yc[:, near] - np.outer(mc, slope[near])
+        ssr[near] = np.einsum("tk,tk->k", residuals, residuals)
     n = len(y)
     s2 = ssr / (n - 2)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -422,6 +422,8 @@ def read_accounts(raw: Any, arg: str = "holdings") -> tuple[tuple[str, ...] | No
     if isinstance(raw, pd.DataFrame):
         accounts = None if isinstance(raw.index, pd.RangeIndex) else tuple(str(i) for i in raw.index)
         return accounts, read_numbers(raw, arg, "a share count")
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":  # numbers only: no names
+        return None, read_numbers(raw, arg, "a share count")
     rows, header = _split_header(raw, arg)
     named = bool(rows) and len(rows[0]) > 1 and all(_is_account_name(r[0]) for r in rows)
     if not named:
