@@ -207,3 +207,13 @@ def test_main_py_serves_the_package_from_memory_in_pyodide(pyodide):
 def test_every_function_in_pyodide_through_main_py_equals_cpython(pyodide, cpython):
     problems = compare_all(pyodide["main_py"], pyodide["cases"], cpython)
     assert not problems, "\n".join(problems[:40])
+
+
+def test_the_comparison_sees_every_kind_of_difference():
+    assert not differences([[1.0, None, "a"]], [[1.0 + 1e-13, None, "a"]])
+    assert differences([[1.0 + 1e-11]], [[1.0]])
+    assert differences([[None]], [[""]])
+    assert differences([[1]], [[1.0]])
+    assert differences([[1.0, 2.0]], [[1.0]])
+    assert differences({"error": "PortbetaError", "message": "a"}, {"ok": [[1.0]]})
+    assert differences({"error": "PortbetaError", "message": "a"}, {"error": "PortbetaError", "message": "b"})
