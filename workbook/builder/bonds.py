@@ -49,5 +49,5 @@ def build(book) -> Sheet:
 
     key_figures(sh, 4, L, rets, slopes, weights, "WTD: weighted average of the bonds' betas",
                 "SUMPRODUCT(weights on the last date, each bond's SLOPE)")
-    sh.finish(widths={"E": 3, "K": 3, "P": 58}, freeze="A5", printing=Print((1, 1, P + 5, L + 4)))
+    sh.finish(widths={"E": 3, "K": 3, "P": 50}, freeze="A5", printing=Print((1, 1, P + 5, L + 4)))
     return sh
