@@ -1,4 +1,5 @@
-"""The demo workbook (workbook/xl_portbeta_demo.xlsx), checked four ways.
+"""The demo workbooks (workbook/xl_portbeta_classic.xlsx and workbook/xl_portbeta_lite.xlsx,
+one per xlwings runtime, from one layout), each checked four ways, plus what differs.
 
 (a) LibreOffice Calc recalculates it headless and every native cross-check cell
     (SLOPE, SUMPRODUCT, returns columns, the valuation) agrees with the Python core to
@@ -9,12 +10,16 @@
     evaluated by the UDF module itself give the Python core's figures.
 (c) Building twice gives the same workbook.
 (d) The committed workbook (and cells.json) equal a fresh build.
+(e) The runtimes: the Lite workbook stores every add-in formula as Excel stores an Office
+    add-in's custom function (_xldudf_NAME) and carries main.py and requirements.txt in its
+    web-extension part; the classic one has plain names and the xlwings.conf sheet.
+(f) Printing: LibreOffice's PDF of each workbook has a sane number of pages.
 
 How LibreOffice recalculates: the workbook, as written by openpyxl, holds formulas
 and NO cached values. The test copies it to a temporary directory and runs::
 
     soffice -env:UserInstallation=file:///<tmp>/lo-profile --headless \
-        --convert-to xlsx:"Calc MS Excel 2007 XML" --outdir <tmp>/out <tmp>/xl_portbeta_demo.xlsx
+        --convert-to xlsx:"Calc MS Excel 2007 XML" --outdir <tmp>/out <tmp>/xl_portbeta_<runtime>.xlsx
 
 with a fresh user profile (one per run, so parallel runs don't clash) whose
 registrymodifications.xcu sets Calc > Formula > Load > OOXMLRecalcMode = 0 ("always
@@ -35,6 +40,8 @@ import shutil
 import subprocess
 import sys
 import uuid
+import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +56,10 @@ from xl_portbeta import api, core, datasets, udfs
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK_DIR = ROOT / "workbook"
-BUILDER = WORKBOOK_DIR / "build_workbook.py"
-COMMITTED = WORKBOOK_DIR / "xl_portbeta_demo.xlsx"
 COMMITTED_CELLS = WORKBOOK_DIR / "cells.json"
+#: runtime -> the committed workbook, and what Excel stores before an add-in function's name
+WORKBOOKS = {"classic": WORKBOOK_DIR / "xl_portbeta_classic.xlsx", "lite": WORKBOOK_DIR / "xl_portbeta_lite.xlsx"}
+PREFIX = {"classic": "", "lite": "_xldudf_"}
 
 TOL = 1e-9
 
@@ -80,11 +88,12 @@ ROW_ALIGNED = ("prices", "market", "dates")
 
 
 def load_builder():
-    spec = importlib.util.spec_from_file_location("build_workbook", BUILDER)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    """The package workbook/builder (workbook/build_workbook.py runs it)."""
+    if str(WORKBOOK_DIR) not in sys.path:
+        sys.path.insert(0, str(WORKBOOK_DIR))
+    import builder
+
+    return builder
 
 
 def bond_data():
@@ -170,22 +179,37 @@ def builder():
     return load_builder()
 
 
+@pytest.fixture(scope="module", params=sorted(WORKBOOKS))
+def runtime(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def cells() -> dict:
+def committed(runtime) -> Path:
+    return WORKBOOKS[runtime]
+
+
+@pytest.fixture(scope="module")
+def all_cells() -> dict:
     return json.loads(COMMITTED_CELLS.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def committed_book():
-    return openpyxl.load_workbook(COMMITTED)
+def cells(all_cells, runtime) -> dict:
+    return all_cells["workbooks"][runtime]
+
+
+@pytest.fixture(scope="module")
+def committed_book(committed):
+    return openpyxl.load_workbook(committed)
 
 
 @pytest.fixture(scope="module")
 def fresh_build(builder, tmp_path_factory):
+    """Both workbooks and cells.json, built into a temporary folder."""
     out = tmp_path_factory.mktemp("build1")
-    path = out / COMMITTED.name
-    record = builder.build(path, out / COMMITTED_CELLS.name)
-    return path, record
+    record = builder.build(out, out / COMMITTED_CELLS.name)
+    return out, record
 
 
 @pytest.fixture(scope="module")
@@ -211,9 +235,9 @@ def recalc_profile(directory: Path) -> Path:
     return directory
 
 
-@pytest.fixture(scope="module")
-def recalculated(tmp_path_factory):
-    """The committed workbook after LibreOffice Calc has recalculated it (values only)."""
+def libreoffice_convert(tmp_path_factory, workbook: Path, target: str, suffix: str) -> Path:
+    """The workbook converted by LibreOffice headless (``target``: --convert-to's argument)
+    with a fresh profile that recalculates on load; returns the converted file."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip(
@@ -221,8 +245,8 @@ def recalculated(tmp_path_factory):
             "cannot be recalculated here. CI installs it (Debian package libreoffice-calc)."
         )
     work = tmp_path_factory.mktemp("lo")
-    source = work / COMMITTED.name
-    shutil.copyfile(COMMITTED, source)
+    source = work / workbook.name
+    shutil.copyfile(workbook, source)
     profile = recalc_profile(work / f"profile-{uuid.uuid4().hex}")
     out = work / "out"
     command = [
@@ -231,17 +255,24 @@ def recalculated(tmp_path_factory):
         "--headless",
         "--norestore",
         "--convert-to",
-        "xlsx:Calc MS Excel 2007 XML",
+        target,
         "--outdir",
         str(out),
         str(source),
     ]
     env = dict(os.environ, HOME=str(work))  # nothing of the real user's LibreOffice is touched
     done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=env)
-    result = out / COMMITTED.name
+    result = out / (source.stem + suffix)
     assert done.returncode == 0 and result.exists(), (
         f"LibreOffice failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     )
+    return result
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory, committed):
+    """The committed workbook after LibreOffice Calc has recalculated it (values only)."""
+    result = libreoffice_convert(tmp_path_factory, committed, "xlsx:Calc MS Excel 2007 XML", ".xlsx")
     return openpyxl.load_workbook(result, data_only=True)
 
 
@@ -263,8 +294,11 @@ def as_numbers(block: list[list], where: str) -> np.ndarray:
     return np.array(block, dtype=float)
 
 
-def split_args(formula: str) -> tuple[str, list[str]]:
-    m = re.fullmatch(r"=([A-Z][A-Z0-9_.]*)\((.*)\)", formula)
+def split_args(formula: str, prefix: str = "") -> tuple[str, list[str]]:
+    """The function's Excel name and its arguments; the formula must store the name with
+    the runtime's prefix (Lite: _xldudf_NAME) and nothing else before it."""
+    assert formula.startswith("=" + prefix), f"{formula!r} does not start with ={prefix}"
+    m = re.fullmatch(r"=([A-Z][A-Z0-9_.]*)\((.*)\)", "=" + formula[1 + len(prefix):])
     assert m, f"not a single function call: {formula!r}"
     body = m.group(2)
     assert "(" not in body and '"' not in body, f"unexpected nesting in {formula!r}"
@@ -328,9 +362,9 @@ def udf_entries(cells: dict):
 # --- (a) LibreOffice recalculates the native cross-checks --------------------------------------
 
 
-def test_native_cells_have_no_cached_values(cells):
+def test_native_cells_have_no_cached_values(cells, committed):
     """So whatever numbers LibreOffice hands back, it computed them itself."""
-    wb = openpyxl.load_workbook(COMMITTED, data_only=True)
+    wb = openpyxl.load_workbook(committed, data_only=True)
     for sheet, rec in cells["sheets"].items():
         for key, ref in rec["native"].items():
             values = [v for row in read_block(wb[sheet], ref) for v in row]
@@ -403,7 +437,7 @@ def test_bonds_native_cells_match_hand_derivation(recalculated, cells):
 # --- (b) the add-in's formulas point at the data they name ----------------------------------------
 
 
-def test_udf_formulas_refer_to_their_data(committed_book, cells):
+def test_udf_formulas_refer_to_their_data(committed_book, cells, runtime):
     seen = set()
     for sheet, entry in udf_entries(cells):
         ws = committed_book[sheet]
@@ -411,7 +445,7 @@ def test_udf_formulas_refer_to_their_data(committed_book, cells):
         where = f"{sheet}!{entry['cell']}"
         assert isinstance(cell.value, ArrayFormula), f"{where} is not a dynamic-array formula"
         assert cell.value.ref == entry["spill"], where
-        function, args = split_args(cell.value.text)
+        function, args = split_args(cell.value.text, PREFIX[runtime])
         assert function == entry["function"], where
         seen.add(function)
         names = SIGNATURES[function][: len(args)]
@@ -523,19 +557,37 @@ def test_rolling_chart_plots_the_spill(committed_book, cells):
     n_returns = len(sheet_data("Rolling")[0]) - 1
     assert max_row - min_row == n_returns - ROLLING_WINDOW + 1  # header + one row per window
     (chart,) = ws._charts
-    assert [s.tx.v for s in chart.series] == ["REG", "WTD", "GAP"]
+    assert [s.tx.v for s in chart.series] == ["REG", "WTD", "GAP", "REG, native"]
 
     def column(c: int) -> str:  # the spill's data rows in column c, under its header row
         letter = get_column_letter(c)
         return f"'Rolling'!${letter}${min_row + 1}:${letter}${max_row}"
 
-    for j, s in enumerate(chart.series):
+    for j, s in enumerate(chart.series[:3]):
         assert s.val.numRef.f == column(min_col + 1 + j)
+    for s in chart.series:
         assert s.cat.numRef.f == column(min_col)
 
 
-def test_workbook_config_for_classic_xlwings(committed_book):
-    """The keys xlwings' VBA reads (GetConfigFromSheet: column A from A1 down, values in B)."""
+def test_rolling_chart_shows_the_native_reg(committed_book, cells):
+    """A series over the native REG column: the chart is not empty before the add-in runs."""
+    ws = committed_book["Rolling"]
+    (chart,) = ws._charts
+    ref = cells["sheets"]["Rolling"]["native"]["rolling_reg"]
+    min_col, min_row, _, max_row = range_boundaries(ref)
+    letter = get_column_letter(min_col)
+    assert ws.cell(row=min_row - 1, column=min_col).value == "REG, native"
+    (native,) = [s for s in chart.series if s.tx.v == "REG, native"]
+    assert native.val.numRef.f == f"'Rolling'!${letter}${min_row}:${letter}${max_row}"
+    assert all(str(ws.cell(row=r, column=min_col).value).startswith("=SLOPE(") for r in (min_row, max_row))
+
+
+def test_workbook_config_for_classic_xlwings(committed_book, runtime):
+    """The keys xlwings' VBA reads (GetConfigFromSheet: column A from A1 down, values in B).
+    xlwings Lite reads no such sheet: its workbook has none."""
+    if runtime == "lite":
+        assert "xlwings.conf" not in committed_book.sheetnames
+        return
     ws = committed_book["xlwings.conf"]
     keys = {}
     r = 1
@@ -564,18 +616,21 @@ def test_formats(committed_book):
 
 
 def test_build_is_reproducible(builder, fresh_build, tmp_path):
-    first, record = fresh_build
-    second = tmp_path / COMMITTED.name
-    record2 = builder.build(second, tmp_path / COMMITTED_CELLS.name)
+    out, record = fresh_build
+    record2 = builder.build(tmp_path, tmp_path / COMMITTED_CELLS.name)
     assert record2 == record
-    assert snapshot(second) == snapshot(first)
-    assert second.read_bytes() == first.read_bytes()  # fixed times: even the bytes agree
+    for path in WORKBOOKS.values():
+        first, second = out / path.name, tmp_path / path.name
+        assert snapshot(second) == snapshot(first)
+        assert second.read_bytes() == first.read_bytes()  # fixed times: even the bytes agree
+    assert (tmp_path / COMMITTED_CELLS.name).read_bytes() == (out / COMMITTED_CELLS.name).read_bytes()
 
 
-def test_committed_workbook_is_a_fresh_build(fresh_build, cells):
-    path, record = fresh_build
-    assert cells == json.loads(json.dumps(record)), "cells.json is stale: run python workbook/build_workbook.py"
-    fresh, committed = snapshot(path), snapshot(COMMITTED)
+def test_committed_workbook_is_a_fresh_build(fresh_build, all_cells, committed):
+    out, record = fresh_build
+    assert all_cells == json.loads(json.dumps(record)), "cells.json is stale: run python workbook/build_workbook.py"
+    assert not (WORKBOOK_DIR / "xl_portbeta_demo.xlsx").exists(), "the old single demo workbook is gone"
+    fresh, committed = snapshot(out / committed.name), snapshot(committed)
     assert fresh["sheets"] == committed["sheets"]
     for name in fresh["sheets"]:
         diff = {k for k in set(fresh[name]["cells"]) | set(committed[name]["cells"])

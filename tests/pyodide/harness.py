@@ -1,0 +1,115 @@
+"""Python side of the real-Pyodide runner (tests/pyodide/run.mjs runs this inside Pyodide).
+
+Arguments arrive from JavaScript as JsProxy objects and are turned into Python values
+with ``JsProxy.to_py()``, the conversion xlwings Lite's Office.js values go through
+(Pyodide 0.27: JS null -> None; 0.28+: JsNull), then go through xlwings' own
+``xlwings.server.custom_functions_call``, as in Lite. Results go back as JSON text.
+"""
+
+import json
+import os
+import sys
+import time
+
+os.environ["XLWINGS_ON_SERVER"] = "true"
+os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
+
+import xlwings  # noqa: E402
+import xlwings.server  # noqa: E402
+
+
+def data_for(func_name, args):
+    return {"func_name": func_name, "args": args, "version": xlwings.__version__,
+            "client": "Office.js", "runtime": "1.4"}  # fmt: skip
+
+
+async def call(module, func_name, args_js):
+    """One custom-function call; {"ok": result} or {"error": type, "message": text}."""
+    args = args_js.to_py()
+    try:
+        result = await xlwings.server.custom_functions_call(data_for(func_name, args), module)
+    except Exception as e:  # the message Excel would show on the cell
+        return json.dumps({"error": type(e).__name__, "message": str(e)})
+    return json.dumps({"ok": result})
+
+
+def meta(module):
+    return json.dumps(xlwings.server.custom_functions_meta(module))
+
+
+def runtime_info(sample_js):
+    """What this runtime is, and what JS values become in Python here."""
+    import numpy
+    import pandas
+    import pyodide
+    import scipy
+
+    sample = sample_js.to_py()
+    return json.dumps({
+        "pyodide": pyodide.__version__, "python": sys.version.split()[0], "xlwings": xlwings.__version__,
+        "numpy": numpy.__version__, "pandas": pandas.__version__, "scipy": scipy.__version__,
+        "js_null_in_range": repr(sample[0][1]), "js_error_object": repr(sample[1][0]),
+        "js_integer": type(sample[1][1]).__name__, "js_float": type(sample[0][0]).__name__,
+    })  # fmt: skip
+
+
+def load_main_py(path):
+    """Import a generated Lite main.py as the module ``main`` (what Lite does with it)."""
+    import importlib.util
+
+    before = importlib.util.find_spec("xl_portbeta")
+    spec = importlib.util.spec_from_file_location("main", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["main"] = module
+    spec.loader.exec_module(module)
+    loaders = {name: type(m.__spec__.loader).__module__ + "." + type(m.__spec__.loader).__qualname__
+               for name, m in sys.modules.items() if name == "xl_portbeta" or name.startswith("xl_portbeta.")}  # fmt: skip
+    files = {name: getattr(m, "__file__", None) for name, m in sys.modules.items()
+             if name == "xl_portbeta" or name.startswith("xl_portbeta.")}  # fmt: skip
+    return module, json.dumps({"importable_before": before is not None, "loaders": loaders, "files": files})
+
+
+async def bench(module, name, func_name, args_js, repeat):
+    """Median seconds of one call and of its floor, np.array(body, dtype=float) of the price
+    rows without their header, on the same Python payload, after a warm-up."""
+    import statistics
+
+    import numpy as np
+
+    t0 = time.perf_counter()
+    args = args_js.to_py()  # what the JS values cost to become Python lists (not in either time)
+    to_py = time.perf_counter() - t0
+    body = args[0][1:]
+    data = data_for(func_name, args)
+    await xlwings.server.custom_functions_call(data, module)  # warm-up
+    np.array(body, dtype=float)
+    ours, floor = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        await xlwings.server.custom_functions_call(data, module)
+        ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        np.array(body, dtype=float)
+        floor.append(time.perf_counter() - t0)
+    return json.dumps({"name": name, "func": func_name, "ours": statistics.median(ours),
+                       "floor": statistics.median(floor), "to_py": to_py, "ours_all": ours, "floor_all": floor})  # fmt: skip
+
+
+async def profile(module, func_name, args_js, top=30):
+    """cProfile of one call inside Pyodide (after a warm-up): the top functions."""
+    import cProfile
+    import io
+    import pstats
+
+    data = data_for(func_name, args_js.to_py())
+    await xlwings.server.custom_functions_call(data, module)
+    prof = cProfile.Profile()
+    prof.enable()
+    await xlwings.server.custom_functions_call(data, module)
+    prof.disable()
+    out = {}
+    for key in ("cumulative", "tottime"):
+        text = io.StringIO()
+        pstats.Stats(prof, stream=text).sort_stats(key).print_stats(top)
+        out[key] = text.getvalue()
+    return json.dumps(out)

@@ -1,0 +1,139 @@
+"""Writing the workbooks: one per runtime from the same sheet modules, reproducibly, and
+``cells.json``, the map of where everything is in each.
+
+Reproducible: fixed data, a fixed document time, and XlsxWriter's fixed zip entry times,
+so building twice gives the same files, byte for byte. The add-in's functions are written
+as dynamic-array formulas (XlsxWriter writes the ``cm`` cell-metadata flag and
+``xl/metadata.xml`` of Excel 365); formulas carry no cached results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+import lite_code
+from xl_portbeta import udfs
+
+from . import bonds, conf, lite_parts, portfolio, rolling, start, valuation
+from .layout import Sheet
+from .runtime import RUNTIMES, Runtime
+
+HERE = Path(__file__).resolve().parent.parent  # workbook/
+CELLS = HERE / "cells.json"
+BUILT_BY = "workbook/build_workbook.py"
+#: Document created/modified time: fixed, so builds are identical.
+FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
+
+
+class Book:
+    """An XlsxWriter workbook for one runtime, its sheets and its formats (one per style)."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.buffer = io.BytesIO()
+        self.workbook = xlsxwriter.Workbook(self.buffer, {
+            "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+            "strings_to_urls": False,
+        })  # fmt: skip
+        self.workbook.set_properties({
+            "title": f"xl_portbeta demo: a portfolio's beta, two ways ({runtime.label})",
+            "author": f"xl_portbeta {BUILT_BY}", "created": FIXED_TIME,
+        })  # fmt: skip
+        self.sheets: list[Sheet] = []
+        self._formats: dict[tuple, Any] = {}
+
+    def sheet(self, title: str) -> Sheet:
+        sh = Sheet(self, title)
+        self.sheets.append(sh)
+        return sh
+
+    def format(self, spec: dict):
+        """The workbook's format for these properties, made once (None: the default)."""
+        if not spec:
+            return None
+        key = tuple(sorted(spec.items()))
+        if key not in self._formats:
+            self._formats[key] = self.workbook.add_format(dict(spec))
+        return self._formats[key]
+
+    def close(self) -> bytes:
+        self.workbook.close()
+        return self.buffer.getvalue()
+
+
+def build_book(runtime: Runtime) -> tuple[bytes, dict[str, Any]]:
+    """The workbook's bytes and its record (its part of cells.json)."""
+    book = Book(runtime)
+    start.build(book)
+    bonds_sheet = bonds.build(book)
+    _, shares = portfolio.build(book)
+    rolling.build(book, shares)
+    valuation.build(book, bonds_sheet)
+    if runtime.conf_sheet:
+        conf.build(book)
+    data = book.close()
+    if runtime.web_extension:
+        data = with_lite_parts(data)
+    record = {
+        "workbook": runtime.workbook,
+        "runtime": runtime.key,
+        "function_prefix": runtime.prefix,
+        "sheet_order": [sh.title_text for sh in book.sheets],
+        "sheets": {sh.title_text: vars(sh.record) for sh in book.sheets},
+    }
+    return data, record
+
+
+def lite_settings() -> dict[str, str]:
+    """main.py and requirements.txt, generated now from this version's package."""
+    return {"main.py": lite_code.main_py(), "requirements.txt": lite_code.requirements_txt()}
+
+
+def with_lite_parts(data: bytes) -> bytes:
+    """The workbook with the web-extension parts of xlwings Lite added (same entry times)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    functions = [name.upper() for name in udfs.__all__]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        infos = src.infolist()
+        for info in infos:
+            dst.writestr(info, lite_parts.amend(info.filename, src.read(info.filename)))
+        for name, text in lite_parts.parts(lite_settings(), functions).items():
+            entry = zipfile.ZipInfo(name, date_time=infos[0].date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, text.encode("utf-8"))
+    return out.getvalue()
+
+
+def build(out_dir: Path | str = HERE, cells_path: Path | str | None = CELLS,
+          runtimes: tuple[Runtime, ...] = RUNTIMES) -> dict[str, Any]:
+    """Build each runtime's workbook into ``out_dir`` (and the cell record at
+    ``cells_path``); return the record."""
+    record: dict[str, Any] = {"built_by": BUILT_BY, "workbooks": {}}
+    for runtime in runtimes:
+        data, book_record = build_book(runtime)
+        (Path(out_dir) / runtime.workbook).write_bytes(data)
+        record["workbooks"][runtime.key] = book_record
+    if cells_path is not None:
+        Path(cells_path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Build the demo workbooks (one per xlwings runtime) and cells.json.")
+    parser.add_argument("--out", default=str(HERE), help=f"folder for the workbooks (default {HERE})")
+    parser.add_argument("--cells", default=str(CELLS), help=f"cell record path (default {CELLS})")
+    args = parser.parse_args(argv)
+    record = build(args.out, args.cells)
+    names = ", ".join(r["workbook"] for r in record["workbooks"].values())
+    print(f"wrote {names} in {args.out} and {args.cells}")
+    return 0

@@ -1,0 +1,99 @@
+"""The Start sheet: what the two betas are, which to use, the sheets, and how to enable
+the functions in this workbook's runtime (its steps are the runtime's own)."""
+
+from __future__ import annotations
+
+from .layout import BOLD, CODE, HEADER, TITLE, WRAP, Print, Sheet
+
+ABOUT = [
+    ("title", "xl_portbeta: a portfolio's beta, two ways"),
+    ("head", "The two betas"),
+    ("text", "REG  =PORTBETA_REG(prices, shares, market, [dates]): the beta of the portfolio you actually held. "
+             "The slope of its returns on the market's returns, while its weights drift with prices."),
+    ("text", "WTD  =PORTBETA_WTD(...): the weighted average of each holding's own beta, with the "
+             "market-value weights of one date (default: the last)."),
+    ("text", "GAP  =BETA_GAP(...) = REG - WTD: how much the weights' drift changed the beta. "
+             "ASSET_BETAS(prices, market, [dates]) gives each holding's own beta."),
+    ("head", "Which one to use"),
+    ("text", "Funds and reported risk (what the portfolio really did): REG, from the actual holdings."),
+    ("text", "Comparing with an index fund, or looking forward from today's weights: WTD, from the current weights."),
+    ("head", "The sheets"),
+    ("text", "Bonds: two bonds, each function next to the same figure in plain Excel formulas, and the common mistake."),
+    ("text", "Portfolio: 20 S&P 500 stocks in 2022, equal weights on the last date, with the statistics and per-holding tables."),
+    ("text", "Rolling: REG, WTD and GAP over 252-day windows, 2015 to 2022, with a chart (its dashed line, the native "
+             "REG, shows without the add-in)."),
+    ("text", "Valuation: what the gap is worth (CAPM discount rate and the value of a $10 perpetuity under each beta)."),
+    ("text", "Blue cells call the add-in (#NAME? until it is enabled); green cells compute the same figure in plain "
+             "Excel; orange cells are inputs you can change."),
+]  # fmt: skip
+
+ARGUMENTS = [
+    ("head", "Arguments"),
+    ("text", "prices, shares, market, [dates], [frequency], [rf], [as_of]: prices one column per holding (a first row "
+             "of names is fine), shares one row, market one column, on the same rows. PORTBETA_REG takes no as_of; "
+             "ASSET_BETAS takes no shares."),
+]  # fmt: skip
+
+STEPS = {
+    "classic": [
+        ("head", "Enable the functions: classic xlwings (Excel on Windows, with Python installed)"),
+        ("text", "This workbook is for classic xlwings. For Excel on macOS or the web, or without a Python "
+                 "installation, use xl_portbeta_lite.xlsx (xlwings Lite) instead."),
+        ("text", "1. In a command prompt, in a clone of xl_portbeta, install xlwings and xl_portbeta into the Python "
+                 "that Excel is to use:"),
+        ("code", "       pip install xlwings ."),
+        ("text", "2. Close Excel, then install the xlwings add-in (it is copied to Excel's XLSTART folder):"),
+        ("code", "       xlwings addin install"),
+        ("text", "3. Open Excel: the ribbon has an xlwings tab. If not: File > Options > Add-ins > Manage: Excel "
+                 "Add-ins > Go..., tick xlwings."),
+        ("text", "4. File > Options > Trust Center > Trust Center Settings > Macro Settings: tick \"Trust access to "
+                 "the VBA project object model\" (Import Functions writes VBA into this workbook)."),
+        ("text", "5. Open this workbook, press Alt+F11 (the VBA editor), select this workbook's VBAProject, then "
+                 "Tools > References...: tick xlwings. Close the VBA editor."),
+        ("text", "6. xlwings tab: Interpreter = the python.exe of step 1 (empty: the python on PATH). UDF Modules is "
+                 "set by this workbook's xlwings.conf sheet (xl_portbeta.udfs). Click Import Functions."),
+        ("text", "7. File > Save As: Excel Macro-Enabled Workbook (*.xlsm); the imported functions are VBA and are "
+                 "kept only in an .xlsm. Cells still showing #NAME?: Ctrl+Alt+F9 recalculates everything."),
+    ],
+    "lite": [
+        ("head", "Enable the functions: xlwings Lite (Excel 365 or 2021+ on Windows and macOS, Excel on the web)"),
+        ("text", "This workbook is for xlwings Lite: no Python to install, no macros. For classic xlwings (Excel on "
+                 "Windows with a local Python) use xl_portbeta_classic.xlsx instead."),
+        ("text", "1. Home > Add-ins (in older Excel: Insert > Add-ins), search for xlwings, click Add on xlwings Lite. "
+                 "An xlwings Lite button appears at the right end of the Home tab."),
+        ("text", "2. With this workbook open, click the xlwings Lite button to open its editor (if it is not open). "
+                 "The code is already in the workbook: main.py carries xl_portbeta (every module, as source) and "
+                 "registers the seven functions; nothing to install or paste for xl_portbeta."),
+        ("text", "3. requirements.txt lists only xlwings, numpy, pandas and scipy, all from Pyodide's own package "
+                 "index; the first start takes a while to load them."),
+        ("text", "4. Cells showing #NAME? or #BUSY! once the editor has loaded: press Ctrl+Alt+F9 (recalculate "
+                 "everything)."),
+        ("text", "5. Save as .xlsx as usual: main.py and requirements.txt stay in the workbook. main.py is generated "
+                 "by workbook/build_workbook.py from the package: change the package, not main.py."),
+    ],
+}  # fmt: skip
+
+WIDTH = 72  # column A, in characters: fits a portrait A4 page unscaled (in LibreOffice's fonts too)
+
+
+def build(book) -> Sheet:
+    sh = book.sheet("Start")
+    row = 1
+    for kind, text in ABOUT + STEPS[book.runtime.key] + ARGUMENTS:
+        if kind == "title":
+            sh.put(row, 1, text, style=TITLE)
+            row += 2
+            continue
+        if kind == "head":
+            row += row > 3  # a blank row before each section but the first
+            sh.put(row, 1, text, style=HEADER)
+        elif kind == "code":
+            sh.put(row, 1, text, style=CODE | BOLD)
+        else:
+            sh.put(row, 1, text, style=WRAP)
+            sh.ws.set_row(row - 1, 15 * max(1, -(-len(text) // (WIDTH - 5))))
+        row += 1
+    sh.ws.hide_gridlines(2)
+    sh.record.layout["steps"] = [text for kind, text in STEPS[book.runtime.key] if kind != "head"]
+    sh.finish(widths={"A": WIDTH}, printing=Print((1, 1, row - 1, 1), landscape=False, tall=0))
+    return sh
