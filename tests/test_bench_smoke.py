@@ -13,6 +13,6 @@ def test_bench_quick_runs_every_case_and_its_checks_agree():
     )
     assert run.returncode == 0, run.stderr
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert [row.split()[1] for row in rows] == ["1a", "1b", "1c", "1d", "2a", "2b", "2c", "2d", "3", "4a", "4b", "5a", "5b", "5c"]
+    assert [row.split()[1] for row in rows] == ["1a", "1b", "1c", "1d", "2a", "2b", "2c", "2d", "3", "4a", "4b", "5a", "5b", "5c", "6a", "6b", "6c", "6d"]
     checks = next(line for line in run.stdout.splitlines() if line.startswith("Checks"))
     assert checks.count(": ok") >= 11 and "MISMATCH" not in checks

@@ -1,6 +1,6 @@
 """workbook/lite_code.py: the xlwings Lite main.py that carries the package.
 
-The generated main.py must hold every module's exact source, and must serve the seven
+The generated main.py must hold every module's exact source, and must serve every
 functions with their help where xl_portbeta is NOT installed: a fresh CPython run with
 ``-S`` (no site-packages) and a path holding only links to this environment's packages
 minus xl_portbeta. (The same main.py runs in a real Pyodide in tests/test_pyodide.py.)
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "workbook"))
 
 import lite_code  # noqa: E402
+from conftest import SIGNATURES  # noqa: E402
 
 officejs = pytest.mark.skipif(
     os.environ.get("XLWINGS_ON_SERVER") != "true",
@@ -140,7 +141,7 @@ def test_main_py_serves_all_functions_where_the_package_is_not_installed(tmp_pat
     assert set(child["loaders"].values()) == {"_SourceFinder"}
     assert child["files"] and all(f is None for f in child["files"])
     assert child["meta"] == json.loads(json.dumps(xlwings.server.custom_functions_meta(udfs)))
-    assert len(child["meta"]["functions"]) == 7
+    assert {f["name"] for f in child["meta"]["functions"]} == set(SIGNATURES)
     loop = asyncio.new_event_loop()
     for (func, args), got in zip(CALLS, child["results"]):
         data = {"func_name": func, "args": args, "version": xlwings.__version__, "client": "Office.js", "runtime": "1.4"}

@@ -1,4 +1,4 @@
-"""The seven Excel functions in a real Pyodide, as xlwings Lite runs them.
+"""Every Excel function in a real Pyodide, as xlwings Lite runs them.
 
 ``tests/pyodide/run.mjs`` (node) loads Pyodide 0.27.7 (Python 3.12, numpy, pandas, scipy,
 micropip) from the cache ``tests/pyodide/fetch.py`` fills, makes the Office.js-shaped
