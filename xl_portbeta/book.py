@@ -81,30 +81,34 @@ class Book:
     frequency: str
 
 
-def read_holdings(raw: Any, names: tuple[str, ...], n_assets: int, named: bool) -> tuple[tuple[str, ...], np.ndarray]:
-    """Account names and the (K, N) counts, matched to the prices' assets by name when
-    both have names."""
+def read_holdings(
+    raw: Any, names: tuple[str, ...], n_assets: int, named: bool
+) -> tuple[tuple[str, ...], np.ndarray, int]:
+    """Account names, the (K, N) counts (matched to the prices' assets by name when both
+    have names) and the range's column of the first count (2 after a column of names)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise PortbetaError("holdings is missing: give one row of share counts per account")
     accounts, cells = read_accounts(raw)
-    cells = steps._by_name(cells, names if named else None)
+    cells = steps.columns_by_name(cells, names if named else None)
     if cells.shape[1] != n_assets or not len(cells.values):
         raise PortbetaError(
             f"holdings is {cells.shape[0]} x {cells.shape[1]} (without names): give one row per account "
             f"with {n_assets} share counts, in the column order of prices"
         )
-    accounts = accounts or tuple(f"account {k + 1}" for k in range(len(cells.values)))
-    return accounts, cells.values
+    if accounts is None:
+        return tuple(f"account {k + 1}" for k in range(len(cells.values))), cells.values, 1
+    return accounts, cells.values, 2
 
 
-def _account_notes(holdings: np.ndarray) -> list[str]:
-    """Per account: why it cannot have figures, "" when it can."""
+def _account_notes(holdings: np.ndarray, first_column: int) -> list[str]:
+    """Per account: why it cannot have figures, "" when it can (``first_column``: the
+    holdings range's column of the first count)."""
     blank = np.isnan(holdings)
     empty = ~np.nan_to_num(holdings).any(axis=1)
     notes = [""] * len(holdings)
     for k in np.flatnonzero(blank.any(axis=1) | empty).tolist():
         if blank[k].any():
-            column = int(np.flatnonzero(blank[k])[0]) + 1
+            column = int(np.flatnonzero(blank[k])[0]) + first_column
             notes[k] = f"share count in column {column} is empty or an error: enter 0 for an asset not held"
         else:
             notes[k] = "holds nothing"
@@ -120,10 +124,10 @@ def build_book(
     rows = steps.align_rows(args)
     steps.check_values(rows, args)
     names = steps.asset_names(args)
-    accounts, counts = read_holdings(holdings, names, len(names), args.prices.header is not None)
+    accounts, counts, first_column = read_holdings(holdings, names, len(names), args.prices.header is not None)
     rows = steps.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
     steps.resolve_as_of(as_of, np.ones(len(rows.rows), dtype=bool), rows)  # a bad as_of is the book's error
-    notes = _account_notes(counts)
+    notes = _account_notes(counts, first_column)
     usable = np.array([not note for note in notes])
     # Accounts holding the same assets among those with a missing price need the same dates.
     with_holes = np.flatnonzero(np.isnan(rows.prices).any(axis=0))

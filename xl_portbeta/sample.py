@@ -226,7 +226,7 @@ def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | 
         raise PortbetaError("shares is missing: give one row of share counts, or one row per date")
     if isinstance(raw, pd.Series) and not isinstance(raw.index, pd.RangeIndex):
         raw = raw.to_frame().T  # counts indexed by asset: one row, labelled by asset
-    cells = _by_name(read_numbers(raw, "shares", "a share count"), names)
+    cells = columns_by_name(read_numbers(raw, "shares", "a share count"), names)
     rows, cols = cells.shape
     if (rows, cols) in ((1, n_assets), (n_assets, 1)) and not (n_assets == 1 and n_rows == rows > 1):
         values = cells.values.reshape(1, n_assets)
@@ -243,7 +243,7 @@ def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | 
     )
 
 
-def _by_name(cells: Cells, names: tuple[str, ...] | None) -> Cells:
+def columns_by_name(cells: Cells, names: tuple[str, ...] | None) -> Cells:
     """Share columns put in the order of the prices' names, when both have names."""
     labels = cells.header
     if not names or not labels or len(labels) != len(names) or labels == names:
