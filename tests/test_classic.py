@@ -58,6 +58,7 @@ texted[2][1] = "n/a"
 out["text"] = run("portbeta_reg", tuple(map(tuple, texted)), shares, market)
 out["stats"] = run("portbeta_stats", prices, shares, market, dates)
 out["rolling"] = run("portbeta_rolling", prices, shares, market, 5, dates)
+out["book"] = run("portbeta_book", prices, (("account", "Bond A", "Bond B"), ("a", 25000.0, 65000.0), ("b", 0.0, 0.0)), market, dates)
 print(json.dumps(out, default=str))
 """
 
@@ -137,3 +138,11 @@ def test_tables_spill_through_the_classic_writer(classic):
     rolling = classic["rolling"]["value"]
     assert rolling[0] == ["date", "REG", "WTD", "GAP"]
     assert len(rolling) == 1 + (10 - 5 + 1)
+
+
+def test_the_book_spills_through_the_classic_writer(classic):
+    book = classic["book"]["value"]
+    expected = bonds_result()
+    assert book[0][0] == "account" and book[1][0] == "a"
+    assert book[1][2:5] == pytest.approx([expected.reg, expected.wtd, expected.gap], abs=1e-12)
+    assert book[2][-1] == "holds nothing"

@@ -250,3 +250,23 @@ def test_labelled_tables_spill_with_text_numbers_and_dates(server):
     rolling = server("portbeta_rolling", BOND_PRICES, BOND_SHARES, BOND_MARKET, [[4]], BOND_DATES)
     assert rolling[0] == ["date", "REG", "WTD", "GAP"] and len(rolling) == 1 + 10 - 4 + 1
     assert rolling[-1][0] == BOND_DATES[-1][0] and no_error_cells(rolling)
+
+
+def test_book_through_officejs_with_account_names_and_blanks(server):
+    """A book as a sheet holds it: header of tickers, a column of account names, null blanks."""
+    from xl_portbeta import api
+
+    holed = [list(r) for r in BOND_PRICES]
+    holed[4][0] = None  # Bond A misses a price: only the accounts holding it drop the date
+    holdings = [["account", "Bond B", "Bond A"], ["both", 65000, 25000], ["only B", 10, 0], ["none", 0, 0]]
+    table = server("portbeta_book", holed, holdings, BOND_MARKET, BOND_DATES)
+    assert table[0][0] == "account" and [r[0] for r in table[1:]] == ["both", "only B", "none"]
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]).astype(float)
+    prices[3, 0] = np.nan
+    for row, shares in ((table[1], [25000, 65000]), (table[2], [0, 10])):
+        expected = api.portfolio_beta(prices, shares, BONDS["market"])
+        assert row[2:5] == pytest.approx([expected.reg, expected.wtd, expected.gap], abs=1e-12)
+        assert row[8] == expected.sample.n_returns
+    assert table[1][8] == 9 and table[2][8] == 10  # "only B" keeps the date Bond A misses
+    assert table[3][-1] == "holds nothing" and table[3][2] == ""  # empty cells, never #NUM!
+    assert no_error_cells(table)
