@@ -41,6 +41,7 @@ def test_demo_json_matches_the_api():
     assert out["sample"] == {
         "first": "2022-01-03", "last": "2022-12-28", "returns": 248,
         "frequency": "daily", "dropped": [], "as_of": "2022-12-28",
+        "periods_per_year": 252, "periods_per_year_from": "dates",
     }  # fmt: skip
 
 

@@ -147,3 +147,45 @@ def test_a_blank_or_error_cell_is_missing_not_zero():
         dropped = portfolio_beta(PRICES[:4] + PRICES[5:], SHARES, MARKET[:3] + MARKET[4:])
         assert holed.reg == dropped.reg
         assert holed.sample.dropped == (5,)
+
+
+@pytest.mark.parametrize(
+    "dates,periods,label",
+    [
+        (pd.bdate_range("2020-01-01", periods=60), 252, "daily"),
+        (pd.date_range("2020-01-03", periods=60, freq="W-FRI"), 52, "weekly"),
+        (pd.date_range("2010-01-31", periods=60, freq="ME"), 12, "monthly"),
+        (pd.date_range("2000-03-31", periods=60, freq="QE"), 4, "quarterly"),
+        (pd.date_range("1960-12-31", periods=60, freq="YE"), 1, "annual"),
+    ],
+)
+def test_without_frequency_the_periods_per_year_come_from_the_dates(rng, dates, periods, label):
+    """Regression (issue 14): monthly rows without frequency were annualized with 252."""
+    prices, market = random_market(rng, 60, 3)
+    stats = pb.api.portfolio_stats(prices, [1, 2, 3], market, dates.to_numpy(), rf=0.03)
+    sample = stats.result.sample
+    assert (sample.frequency, sample.periods_per_year, sample.frequency_source) == (label, periods, "dates")
+    assert sample.n_returns == 59  # the rows as given
+    np.testing.assert_allclose(sample.rf, (1.03) ** (1 / periods) - 1, rtol=1e-14)
+    fit = stats.actual.fit
+    table = {r[0]: r for r in udfs.portbeta_stats(prices, [1, 2, 3], market, dates.to_numpy(), None, 0.03)}
+    assert table["alpha annualized"][1] == pytest.approx((1 + fit.alpha) ** periods - 1, abs=1e-12)
+    assert table["residual volatility annualized"][1] == pytest.approx(fit.residual_std * periods**0.5, abs=1e-12)
+    assert "from the dates' spacing" in table["alpha annualized"][4]
+
+
+def test_without_dates_daily_is_assumed_and_said():
+    prices, market = random_market(np.random.default_rng(5), 30, 2)
+    stats = pb.api.portfolio_stats(prices, [1, 1], market)
+    assert stats.result.sample.frequency_source == "assumed"
+    table = {r[0]: r for r in udfs.portbeta_stats(prices, [1, 1], market)}
+    assert "daily rows assumed (no dates given)" in table["alpha annualized"][4]
+
+
+def test_irregular_dates_without_frequency_are_an_error_that_asks_for_it(rng):
+    prices, market = random_market(rng, 20, 2)
+    dates = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(20) * 15, unit="D")  # every 15 days
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_STATS: the dates are 15 days apart .* give frequency"):
+        udfs.portbeta_stats(prices, [1, 1], market, dates.to_numpy())
+    given = pb.api.portfolio_stats(prices, [1, 1], market, dates.to_numpy(), "daily")  # given: used as said
+    assert given.result.sample.periods_per_year == 252

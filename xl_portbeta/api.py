@@ -124,7 +124,7 @@ def build_sample(
     shares: Any,
     market: Any,
     dates: Any = None,
-    frequency: str | None = "daily",
+    frequency: str | None = None,
     rf: Any = 0.0,
     as_of: Any = None,
 ) -> Sample:
@@ -141,12 +141,15 @@ def build_sample(
         Benchmark price levels on the same rows.
     dates : (T,) or (T, 1), optional
         Dates of the rows: datetimes or Excel serial numbers.
-    frequency : {"daily", "weekly", "monthly"}, default "daily"
+    frequency : {"daily", "weekly", "monthly"}, optional
         "daily" uses every row; "weekly"/"monthly" keep each calendar week's/month's
-        last row with complete data. Needs ``dates``.
+        last row with complete data (needs ``dates``). Left out: every row as given,
+        with the periods per year read off the dates' spacing (daily 252, weekly 52,
+        monthly 12, quarterly 4, annual 1; irregular spacing is an error); without
+        dates, daily rows are assumed (``Sample.frequency_source`` says which).
     rf : float or (T,), default 0
         Annual risk-free rate (0.05 for 5%), one number or one per row; turned into a
-        per-period rate ``(1 + rf) ** (1 / P) - 1`` with P = 252, 52 or 12, and
+        per-period rate ``(1 + rf) ** (1 / P) - 1`` with P the periods per year, and
         subtracted from every return. A constant rate changes no beta, only alpha.
     as_of : date, or row number without dates, optional
         Whose holdings set the weights. Default: the last row with complete data.
@@ -257,7 +260,7 @@ def portfolio_beta(
     shares: Any,
     market: Any,
     dates: Any = None,
-    frequency: str | None = "daily",
+    frequency: str | None = None,
     rf: Any = 0.0,
     as_of: Any = None,
 ) -> PortfolioBeta:
@@ -271,7 +274,7 @@ def asset_betas(
     prices: Any,
     market: Any,
     dates: Any = None,
-    frequency: str | None = "daily",
+    frequency: str | None = None,
     rf: Any = 0.0,
 ) -> tuple[np.ndarray, Sample]:
     """Each asset's OLS beta on the market, on the dates where every price is present.
@@ -341,7 +344,7 @@ def portfolio_stats(
     shares: Any,
     market: Any,
     dates: Any = None,
-    frequency: str | None = "daily",
+    frequency: str | None = None,
     rf: Any = 0.0,
     as_of: Any = None,
 ) -> PortfolioStats:
@@ -405,7 +408,7 @@ def gap_detail(
     shares: Any,
     market: Any,
     dates: Any = None,
-    frequency: str | None = "daily",
+    frequency: str | None = None,
     rf: Any = 0.0,
     as_of: Any = None,
 ) -> GapDetail:
@@ -471,7 +474,7 @@ def rolling_portfolio_beta(
     market: Any,
     window: Any,
     dates: Any = None,
-    frequency: str | None = "daily",
+    frequency: str | None = None,
     rf: Any = 0.0,
 ) -> RollingBeta:
     """:func:`rolling_of` the sample of these arguments (those of :func:`build_sample`,
@@ -535,7 +538,7 @@ def book_betas(
     holdings: Any,
     market: Any,
     dates: Any = None,
-    frequency: str | None = "daily",
+    frequency: str | None = None,
     rf: Any = 0.0,
     as_of: Any = None,
 ) -> BookBetas:

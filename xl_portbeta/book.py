@@ -70,7 +70,8 @@ class Book:
     notes : tuple of str
         Per account: why it has no figures ("" for none yet).
     groups : tuple of BookGroup
-    frequency : str
+    frequency : str or None
+        As given (None: the rows as given).
     """
 
     names: tuple[str, ...]
@@ -78,7 +79,7 @@ class Book:
     holdings: np.ndarray
     notes: tuple[str, ...]
     groups: tuple[BookGroup, ...]
-    frequency: str
+    frequency: str | None
 
 
 def read_holdings(
@@ -154,6 +155,7 @@ def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: 
             raise PortbetaError(
                 f"only {max(len(kept) - 1, 0)} returns on the dates these holdings need: need at least {steps.MIN_RETURNS}"
             )
+        frequency, _ = steps.sample_frequency(args.frequency, rows.dates[kept] if rows.dates is not None else None)
     except PortbetaError as error:  # these accounts' dates: their rows get the note
         return BookGroup(accounts, None, None, None, None, (), None, error.problem)
     prices, _ = steps.kept_prices(rows, held, missing, kept)
@@ -163,7 +165,7 @@ def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: 
         accounts=accounts,
         prices=prices,
         market=rows.market[kept],
-        rf=core.per_period_rate(annual, core.PERIODS_PER_YEAR[args.frequency]),
+        rf=core.per_period_rate(annual, core.PERIODS_PER_YEAR[frequency]),
         as_of_prices=np.where(np.isnan(rows.prices[position]), 0.0, rows.prices[position]),
         labels=tuple(labels[k] for k in kept.tolist()),
         as_of=labels[position],

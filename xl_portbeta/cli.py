@@ -51,7 +51,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
     lines = [
         title,
         f"sample: {_fmt(sample.labels[0], 0)} to {_fmt(sample.labels[-1], 0)}, {sample.n_returns} "
-        f"{sample.frequency} returns, {len(sample.dropped)} dates dropped for missing data; "
+        f"{sample.frequency} returns ({sheet.periods_note(sample)}), {len(sample.dropped)} dates dropped for missing data; "
         f"weights as of {_fmt(sample.as_of, 0)}",
         "",
         f"  PORTBETA_REG  regression beta of the actual holdings   {result.reg:10.4f}",
@@ -101,6 +101,8 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
             "last": _jsonable(sample.labels[-1]),
             "returns": sample.n_returns,
             "frequency": sample.frequency,
+            "periods_per_year": sample.periods_per_year,
+            "periods_per_year_from": sample.frequency_source,
             "dropped": [_jsonable(d) for d in sample.dropped],
             "as_of": _jsonable(sample.as_of),
         },
@@ -115,7 +117,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
     }
 
 
-def analyze(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None, command="xl-portbeta"):
+def analyze(prices, shares, market, dates=None, frequency=None, rf=0.0, as_of=None, command="xl-portbeta"):
     """The statistics and the per-holding split of one portfolio, from one computation;
     errors named after ``command``."""
     with named(command):
@@ -333,7 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="A portfolio's beta two ways: regression of the actual holdings vs. weighted average.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    frequency = dict(default="daily", choices=["daily", "weekly", "monthly"], help="returns frequency (default daily)")
+    frequency = dict(
+        default=None, choices=["daily", "weekly", "monthly"],
+        help="returns frequency (default: the rows as given, periods per year from the dates' spacing)",
+    )  # fmt: skip
     demo = commands.add_parser("demo", help="the bundled real portfolio (S&P 500 data shipped with the package)")
     demo.add_argument("--start", default="2022-01-01", help="first date (default 2022-01-01)")
     demo.add_argument("--end", default="2022-12-31", help="last date (default 2022-12-31)")

@@ -80,7 +80,7 @@ __all__ = [
 ]
 
 #: Return periods in a year, by frequency: for annual rates and annualized figures.
-PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12}
+PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12, "quarterly": 4, "annual": 1}
 
 #: A regime (up or down market) needs this many returns for a beta.
 MIN_REGIME_RETURNS = 3

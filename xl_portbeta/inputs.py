@@ -537,10 +537,11 @@ def read_vector(raw: Any, arg: str, what: str = "a number") -> Cells:
     raise PortbetaError(f"{arg} must be one column, got {rows} rows x {cols} columns")
 
 
-def read_frequency(raw: Any, has_dates: bool) -> str:
-    """'daily', 'weekly' or 'monthly' from what the user typed (None or blank: daily)."""
+def read_frequency(raw: Any, has_dates: bool) -> str | None:
+    """'daily', 'weekly' or 'monthly' from what the user typed; None when left out (the
+    rows as given, their periods per year read off the dates)."""
     if omitted(raw, "frequency"):
-        return "daily"
+        return None
     key = str(raw).strip().lower() if isinstance(raw, str) else None
     if key not in _FREQUENCY_ALIASES:
         raise PortbetaError(f"frequency {_show(raw)} is unknown: use \"daily\", \"weekly\" or \"monthly\"")

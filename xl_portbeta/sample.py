@@ -16,7 +16,9 @@
    row or a per-row ``rf`` is missing. The next return then spans from the last kept
    date: no fake zero returns.
 6. **resample** (:func:`resample`): with ``frequency`` weekly or monthly, the last kept
-   row of each calendar week (Monday to Sunday) or month is kept.
+   row of each calendar week (Monday to Sunday) or month is kept. Without ``frequency``
+   the rows are used as given, and their periods per year are read off the dates'
+   spacing (:func:`sample_frequency`; without dates, daily is assumed and said so).
 7. **resolve as_of** (:func:`resolve_as_of`): the weights of the weighted-average beta
    come from the last complete row on or before ``as_of`` (default: the last complete
    row), whatever the frequency.
@@ -78,7 +80,10 @@ class Sample:
     dropped : tuple
         Dates (or rows) dropped because some needed value was missing.
     frequency : str
-        "daily", "weekly" or "monthly".
+        The return period: "daily", "weekly", "monthly", "quarterly" or "annual".
+    frequency_source : str
+        Where ``frequency`` comes from: "given" (the argument), "dates" (their spacing)
+        or "assumed" (daily: neither was given).
     held : array (N,) of bool
         Assets with non-zero shares on some date.
     as_of : date or int
@@ -100,6 +105,7 @@ class Sample:
     labels: tuple
     dropped: tuple
     frequency: str
+    frequency_source: str
     held: np.ndarray
     as_of: Any
     weights_as_of: np.ndarray
@@ -137,7 +143,8 @@ class Arguments:
         NaT where a date cell is missing.
     date_cells : Cells, or None
         The dates' rows as NaN (missing) or 0, for the row bookkeeping of step 2.
-    frequency : str
+    frequency : str or None
+        None when left out: the rows as given.
     rf_constant : float, or None
         One annual rate; None when ``rf_cells`` holds one per row.
     rf_cells : Cells, or None
@@ -151,7 +158,7 @@ class Arguments:
     history: bool
     dates: np.ndarray | None
     date_cells: Cells | None
-    frequency: str
+    frequency: str | None
     rf_constant: float | None
     rf_cells: Cells | None
     portfolio: bool
@@ -491,15 +498,42 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
 # --------------------------------------------------------------------- 6. resample
 
 
-def resample(complete: np.ndarray, dates: np.ndarray | None, frequency: str) -> np.ndarray:
+def resample(complete: np.ndarray, dates: np.ndarray | None, frequency: str | None) -> np.ndarray:
     """Step 6: positions of the rows kept: every complete row, or the last complete row
     of each calendar week or month."""
     kept = np.flatnonzero(complete)
-    if frequency == "daily":
+    if frequency in (None, "daily"):
         return kept
     periods = pd.DatetimeIndex(dates[kept]).to_period({"weekly": "W", "monthly": "M"}[frequency])
     last_of_period = np.append(periods[1:] != periods[:-1], True)
     return kept[np.flatnonzero(last_of_period)]
+
+
+#: The median spacing of dates, in days, that each frequency's rows have.
+SPACINGS = {"daily": (0.5, 4.5), "weekly": (5.5, 8.5), "monthly": (26.0, 35.0), "quarterly": (85.0, 95.0),
+            "annual": (350.0, 380.0)}  # fmt: skip
+
+
+def sample_frequency(frequency: str | None, dates: np.ndarray | None) -> tuple[str, str]:
+    """The return period of the kept rows and where it comes from (``Sample.frequency_source``).
+
+    Given, it is the argument. Left out, it is read off the kept dates' median spacing
+    (a monthly file annualized with 252 would be a wrong number); without dates, daily
+    rows are assumed, and the statistics say so. Spacing that fits no frequency is an
+    error that asks for ``frequency``.
+    """
+    if frequency is not None:
+        return frequency, "given"
+    if dates is None:
+        return "daily", "assumed"
+    days = float(np.median(np.diff(dates.astype("datetime64[ns]").view("int64")))) / 86_400e9
+    for label, (low, high) in SPACINGS.items():
+        if low <= days <= high:
+            return label, "dates"
+    raise PortbetaError(
+        f"the dates are {days:.3g} days apart (the median): that is no daily, weekly, monthly, quarterly or "
+        'annual spacing, so the periods per year are unknown: give frequency ("daily", "weekly" or "monthly")'
+    )
 
 
 # --------------------------------------------------------------------- 7. resolve as_of
@@ -585,16 +619,18 @@ def assemble(
     else:
         weights_as_of = np.zeros(len(held))
 
+    frequency, source = sample_frequency(args.frequency, rows.dates[kept] if rows.dates is not None else None)
     annual = np.full(n_returns, args.rf_constant) if rows.rf is None else rows.rf[kept[:-1]]
     sample = Sample(
         names=names,
         prices=prices,
         holdings=holdings,
         market=np.ascontiguousarray(rows.market[kept]),
-        rf=core.per_period_rate(annual, core.PERIODS_PER_YEAR[args.frequency]),
+        rf=core.per_period_rate(annual, core.PERIODS_PER_YEAR[frequency]),
         labels=tuple(labels) if all_rows else tuple([labels[k] for k in kept.tolist()]),
         dropped=dropped,
-        frequency=args.frequency,
+        frequency=frequency,
+        frequency_source=source,
         held=held,
         as_of=labels[as_of],
         weights_as_of=weights_as_of,

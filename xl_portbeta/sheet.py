@@ -104,6 +104,15 @@ def of_gap(figure: Callable[[core.LineFit], Any]) -> Callable[[PortfolioStats, A
 _GAP_NOTE = "; difference: the gap's, from the drift portfolio Σ(w_t-1 - w_as_of) r regressed on m"
 
 
+def periods_note(sample: Sample) -> str:
+    """Where the periods per year come from, for the notes of annualized figures."""
+    return {
+        "given": f"{sample.periods_per_year} {sample.frequency} periods a year",
+        "dates": f"{sample.periods_per_year} {sample.frequency} periods a year, from the dates' spacing",
+        "assumed": f"{sample.periods_per_year} periods a year: daily rows assumed (no dates given)",
+    }[sample.frequency_source]
+
+
 def _regime_note(side: str, key: str, usual: str) -> Callable[[PortfolioStats], str]:
     def note(stats: PortfolioStats) -> str:
         if math.isfinite(getattr(stats.actual, key)):
@@ -130,10 +139,10 @@ STATS_ROWS: tuple[StatRow, ...] = (
     StatRow("alpha", "alpha per period", lambda s, _: s.fit.alpha,
             lambda st: f"intercept, per {st.result.sample.frequency} period, over rf", "0.0000%"),
     StatRow("alpha_annualized", "alpha annualized", lambda s, sample: s.fit.annualized(sample.periods_per_year).alpha,
-            lambda st: f"(1 + alpha)^{st.result.sample.periods_per_year} - 1", PCT),
+            lambda st: f"(1 + alpha)^{st.result.sample.periods_per_year} - 1; {periods_note(st.result.sample)}", PCT),
     StatRow("residual_volatility_annualized", "residual volatility annualized",
             lambda s, sample: s.fit.annualized(sample.periods_per_year).residual_std,
-            lambda st: f"s × sqrt({st.result.sample.periods_per_year})", PCT),
+            lambda st: f"s × sqrt({st.result.sample.periods_per_year}); {periods_note(st.result.sample)}", PCT),
     StatRow("observations", "observations", lambda s, _: s.fit.n,
             lambda st: f"{st.result.sample.frequency} returns", COUNT, difference=None),
     StatRow("first_date", "first date used", lambda _, sample: label(sample.labels[0]),

@@ -31,7 +31,7 @@ ARGUMENT_HELP = {
     "market": "Benchmark price levels (e.g. the index), one column, same rows as prices.",
     "window": "Number of returns in each window, e.g. 252 for a year of daily returns.",
     "dates": "Optional. Dates of the rows (ascending or descending).",
-    "frequency": 'Optional. "daily" (default: every row), "weekly" or "monthly" (last row of each calendar period; needs dates).',
+    "frequency": 'Optional. "daily" (every row), "weekly" or "monthly" (last row of each calendar period; needs dates). Left out: the rows as given, periods per year from the dates.',
     "rf": "Optional. Annual risk-free rate (0.05 for 5%): one number, or one per row. A constant rate changes no beta.",
     "as_of": "Optional. Date whose holdings set the weights (without dates: the row number). Default: the last row.",
 }
@@ -49,7 +49,7 @@ def ranges(func):
 
 @xw.func
 @ranges
-def portbeta_reg(prices, shares, market, dates=None, frequency="daily", rf=0.0):
+def portbeta_reg(prices, shares, market, dates=None, frequency=None, rf=0.0):
     """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf)
     return sheet.number(result.reg)
@@ -57,7 +57,7 @@ def portbeta_reg(prices, shares, market, dates=None, frequency="daily", rf=0.0):
 
 @xw.func
 @ranges
-def portbeta_wtd(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+def portbeta_wtd(prices, shares, market, dates=None, frequency=None, rf=0.0, as_of=None):
     """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of)
     return sheet.number(result.wtd)
@@ -65,7 +65,7 @@ def portbeta_wtd(prices, shares, market, dates=None, frequency="daily", rf=0.0, 
 
 @xw.func
 @ranges
-def beta_gap(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+def beta_gap(prices, shares, market, dates=None, frequency=None, rf=0.0, as_of=None):
     """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift."""
     result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of)
     return sheet.number(result.gap)
@@ -73,7 +73,7 @@ def beta_gap(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_o
 
 @xw.func
 @ranges
-def asset_betas(prices, market, dates=None, frequency="daily", rf=0.0):
+def asset_betas(prices, market, dates=None, frequency=None, rf=0.0):
     """Each asset's OLS beta on the market, as one row in the column order of prices (spills)."""
     betas, _ = api.asset_betas(prices, market, dates, frequency, rf)
     return sheet.row(betas)
@@ -81,7 +81,7 @@ def asset_betas(prices, market, dates=None, frequency="daily", rf=0.0):
 
 @xw.func
 @ranges
-def portbeta_stats(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+def portbeta_stats(prices, shares, market, dates=None, frequency=None, rf=0.0, as_of=None):
     """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights (spills)."""
     stats = api.portfolio_stats(prices, shares, market, dates, frequency, rf, as_of)
     return sheet.stats_table(stats)
@@ -89,7 +89,7 @@ def portbeta_stats(prices, shares, market, dates=None, frequency="daily", rf=0.0
 
 @xw.func
 @ranges
-def beta_gap_detail(prices, shares, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+def beta_gap_detail(prices, shares, market, dates=None, frequency=None, rf=0.0, as_of=None):
     """One row per holding: weights, beta, and its part of BETA_GAP (drift + interaction); a total row equals BETA_GAP (spills)."""
     detail = api.gap_detail(prices, shares, market, dates, frequency, rf, as_of)
     return sheet.detail_table(detail)
@@ -97,7 +97,7 @@ def beta_gap_detail(prices, shares, market, dates=None, frequency="daily", rf=0.
 
 @xw.func
 @ranges
-def portbeta_rolling(prices, shares, market, window, dates=None, frequency="daily", rf=0.0):
+def portbeta_rolling(prices, shares, market, window, dates=None, frequency=None, rf=0.0):
     """One row per window end: date, REG, WTD (weights at that window's end) and GAP (spills)."""
     rolling = api.rolling_portfolio_beta(prices, shares, market, window, dates, frequency, rf)
     return sheet.rolling_table(rolling)
@@ -105,7 +105,7 @@ def portbeta_rolling(prices, shares, market, window, dates=None, frequency="dail
 
 @xw.func
 @ranges
-def portbeta_book(prices, holdings, market, dates=None, frequency="daily", rf=0.0, as_of=None):
+def portbeta_book(prices, holdings, market, dates=None, frequency=None, rf=0.0, as_of=None):
     """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations (spills)."""
     book = api.book_betas(prices, holdings, market, dates, frequency, rf, as_of)
     return sheet.book_table(book)
