@@ -191,3 +191,26 @@ def test_book_file_with_an_unknown_ticker_is_one_line_and_exit_2(prices_csv, tmp
     run = cli("book", str(path), "--holdings", str(holdings), "--market", "SP500")
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0 and "TSLA" in run.stderr
+
+
+def test_day_first_text_dates_are_never_guessed(prices_csv, tmp_path):
+    """Regression (issue 14): 31/01/2000-style dates were read month-first without a word."""
+    path, frame = prices_csv
+    dayfirst = frame.copy()
+    dayfirst.index = dayfirst.index.strftime("%d/%m/%Y")
+    dayfirst_csv = tmp_path / "dayfirst.csv"
+    dayfirst.to_csv(dayfirst_csv)
+    common = ["--market", "SP500", "--shares", "AAPL=10,KO=20", "--json"]
+    run = cli("analyze", str(dayfirst_csv), *common)
+    assert run.returncode == 2
+    assert "not an ISO date" in run.stderr and "--date-format" in run.stderr and "--dayfirst" in run.stderr
+    assert run.stderr.count("\n") == 1
+    iso = json.loads(cli("analyze", str(path), *common, "--as-of", "2021-06-30").stdout)
+    for option in (["--dayfirst"], ["--date-format", "%d/%m/%Y"]):
+        out = json.loads(cli("analyze", str(dayfirst_csv), *common, *option, "--as-of", "30/06/2021").stdout)
+        assert out["reg"] == pytest.approx(iso["reg"], abs=1e-12)
+        assert out["wtd"] == pytest.approx(iso["wtd"], abs=1e-12)
+        assert out["sample"]["returns"] == iso["sample"]["returns"] == len(frame) - 1
+        assert out["sample"]["as_of"] == "2021-06-30"
+    run = cli("analyze", str(path), *common, "--as-of", "30/06/2021")  # --as-of follows the file's rule
+    assert run.returncode == 2 and "--as-of '30/06/2021' is not a date" in run.stderr

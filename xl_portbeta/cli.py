@@ -169,20 +169,52 @@ def _column(table: pd.DataFrame, name: str, option: str, path: str) -> str:
     raise InputError(f"{path}: no column {name!r} for {option} (columns: {', '.join(map(str, table.columns))})")
 
 
-def parse_dates(column: pd.Series, path: str) -> np.ndarray:
-    """Text dates from a file, each one checked (an unreadable one is an error, never dropped)."""
+@dataclass(frozen=True)
+class DateRule:
+    """How text dates are read: ISO (2024-06-28) always; others only as the user says."""
+
+    date_format: str | None = None  # --date-format, e.g. %d/%m/%Y
+    dayfirst: bool = False  # --dayfirst
+
+    def parse(self, text: pd.Series) -> pd.Series:
+        """The dates of ``text``, NaT where a value does not read by this rule."""
+        if self.date_format:
+            return pd.to_datetime(text, errors="coerce", format=self.date_format)
+        if self.dayfirst:
+            return pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
+        return pd.to_datetime(text, errors="coerce", format="ISO8601")
+
+
+_DATE_OPTIONS = "give --date-format (e.g. --date-format %d/%m/%Y) or --dayfirst"
+
+
+def parse_dates(column: pd.Series, path: str, rule: DateRule = DateRule(), name: str = "dates") -> np.ndarray:
+    """Text dates from a file, each one checked (an unreadable one is an error, never
+    dropped). A text date that is not ISO is never guessed: a day-first 01/02/2000 read
+    month-first would be a wrong number, so it needs the user's rule."""
     if pd.api.types.is_datetime64_any_dtype(column):
-        parsed = pd.to_datetime(column)
-    else:
-        parsed = pd.to_datetime(column.astype("string"), errors="coerce", format="mixed")
+        return pd.to_datetime(column).to_numpy()
+    text = column.astype("string")
+    parsed = rule.parse(text)
     bad = parsed.isna() & column.notna()
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{path}: dates row {k + 2} holds {column.iloc[k]!r}, which is not a date")
+        value = column.iloc[k]
+        if rule == DateRule() and not pd.isna(pd.to_datetime(str(value), errors="coerce", format="mixed")):
+            raise InputError(f"{path}: {name} row {k + 2} holds {value!r}, not an ISO date (2024-06-28): {_DATE_OPTIONS}")
+        raise InputError(f"{path}: {name} row {k + 2} holds {value!r}, which is not a date")
     return parsed.to_numpy()
 
 
-def parse_shares(text: str, assets: list[str], path: str, dates: np.ndarray | None) -> Any:
+def parse_as_of(text: str, rule: DateRule) -> Any:
+    """--as-of by the file's date rule (ISO without one)."""
+    parsed = rule.parse(pd.Series([text], dtype="string")).iloc[0]
+    if pd.isna(parsed):
+        raise InputError(f"--as-of {text!r} is not a date by the file's rule: ISO (2024-06-28), or {_DATE_OPTIONS}")
+    return parsed.to_pydatetime()
+
+
+def parse_shares(text: str, assets: list[str], path: str, dates: np.ndarray | None, rule: DateRule = DateRule()) -> Any:
     """'100,50,20' in column order, 'AAPL=100,MSFT=50' by name (others not held), or a file
     of holdings: one row, or one row per date of the prices file (checked by its dates)."""
     if Path(text).suffix.lower() in (".csv", ".xlsx", ".xlsm"):
@@ -193,7 +225,7 @@ def parse_shares(text: str, assets: list[str], path: str, dates: np.ndarray | No
             raise InputError(f"{text}: no shares column for {', '.join(missing)}")
         date_column = next((c for c in table.columns if c.strip().lower() == "date"), None)
         if date_column is not None and len(table) > 1:
-            held_on = parse_dates(table[date_column], text)
+            held_on = parse_dates(table[date_column], text, rule)
             if dates is None or len(held_on) != len(dates) or (held_on != dates).any():
                 raise InputError(f"{text}: its dates are not those of {path}: give one holdings row per prices row")
         return table[assets]
@@ -220,6 +252,7 @@ class PricesFile:
     dates: np.ndarray | None
     rf: Any
     as_of: Any
+    rule: DateRule
 
 
 def read_prices_file(args: argparse.Namespace) -> PricesFile:
@@ -240,19 +273,22 @@ def read_prices_file(args: argparse.Namespace) -> PricesFile:
     assets = [c for c in table.columns if c not in (market_col, dates_col, rf_col)]
     if not assets:
         raise InputError(f"{args.prices}: no asset columns besides the market and dates")
-    dates = parse_dates(table[dates_col], args.prices) if dates_col is not None else None
+    rule = DateRule(args.date_format, args.dayfirst)
+    dates = parse_dates(table[dates_col], args.prices, rule) if dates_col is not None else None
     as_of: Any = args.as_of
     if as_of is not None and dates is None:
         try:
             as_of = int(as_of)
         except ValueError:
             raise InputError(f"--as-of {as_of!r}: without a dates column, give a row number") from None
-    return PricesFile(table, assets, market_col, dates, rf, as_of)
+    elif as_of is not None:
+        as_of = parse_as_of(as_of, rule)
+    return PricesFile(table, assets, market_col, dates, rf, as_of, rule)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
     file = read_prices_file(args)
-    shares = parse_shares(args.shares, [str(a) for a in file.assets], args.prices, file.dates)
+    shares = parse_shares(args.shares, [str(a) for a in file.assets], args.prices, file.dates, file.rule)
     stats, detail = analyze(
         file.table[file.assets], shares, file.table[[file.market]], file.dates, args.frequency, file.rf, file.as_of,
         command="xl-portbeta analyze",
@@ -354,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--frequency", **frequency)
     an.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
     an.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    an.add_argument("--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)")
+    an.add_argument("--dayfirst", action="store_true", help="text dates are day first (31/01/2000)")
     an.add_argument("--json", action="store_true", help="print JSON for scripts")
     an.set_defaults(run=run_analyze)
 
@@ -365,6 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     bk.add_argument("--frequency", **frequency)
     bk.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
     bk.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    bk.add_argument("--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)")
+    bk.add_argument("--dayfirst", action="store_true", help="text dates are day first (31/01/2000)")
     bk.add_argument("--json", action="store_true", help="print JSON for scripts")
     bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
     bk.set_defaults(run=run_book)
