@@ -6,6 +6,7 @@ with ``JsProxy.to_py()``, the conversion xlwings Lite's Office.js values go thro
 ``xlwings.server.custom_functions_call``, as in Lite. Results go back as JSON text.
 """
 
+import asyncio
 import json
 import os
 import sys
@@ -23,9 +24,17 @@ def data_for(func_name, args):
             "client": "Office.js", "runtime": "1.4"}  # fmt: skip
 
 
-async def call(module, func_name, args_js):
-    """One custom-function call; {"ok": result} or {"error": type, "message": text}."""
-    args = args_js.to_py()
+def call(module, func_name, args_js):
+    """One custom-function call; a future of {"ok": result} or {"error": type, "message": text}.
+
+    The JS arguments are converted here, synchronously: a JsProxy passed from JS to a
+    Python call is borrowed for the call only, and an ``async def`` would read it only
+    after the call has returned (its first step runs later), when the proxy may be gone.
+    (That crashed Pyodide with "memory access out of bounds" now and then.)"""
+    return asyncio.ensure_future(_call(module, func_name, args_js.to_py()))
+
+
+async def _call(module, func_name, args):
     try:
         result = await xlwings.server.custom_functions_call(data_for(func_name, args), module)
     except Exception as e:  # the message Excel would show on the cell
@@ -69,16 +78,31 @@ def load_main_py(path):
     return module, json.dumps({"importable_before": before is not None, "loaders": loaders, "files": files})
 
 
-async def bench(module, name, func_name, args_js, repeat):
+def forget_main_py():
+    """Drop main.py's modules and its finder, so that the wheel's xl_portbeta comes next."""
+    import importlib
+
+    for name in [n for n in sys.modules if n == "main" or n.split(".")[0] == "xl_portbeta"]:
+        del sys.modules[name]
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "_SourceFinder"]
+    importlib.invalidate_caches()
+
+
+def bench(module, name, func_name, args_js, repeat):
+    """A future of bench_call's result; the JS arguments are converted now (see call)."""
+    t0 = time.perf_counter()
+    args = args_js.to_py()  # what the JS values cost to become Python lists (not in either time)
+    to_py = time.perf_counter() - t0
+    return asyncio.ensure_future(_bench(module, name, func_name, args, to_py, repeat))
+
+
+async def _bench(module, name, func_name, args, to_py, repeat):
     """Median seconds of one call and of its floor, np.array(body, dtype=float) of the price
     rows without their header, on the same Python payload, after a warm-up."""
     import statistics
 
     import numpy as np
 
-    t0 = time.perf_counter()
-    args = args_js.to_py()  # what the JS values cost to become Python lists (not in either time)
-    to_py = time.perf_counter() - t0
     body = args[0][1:]
     data = data_for(func_name, args)
     await xlwings.server.custom_functions_call(data, module)  # warm-up
@@ -95,13 +119,16 @@ async def bench(module, name, func_name, args_js, repeat):
                        "floor": statistics.median(floor), "to_py": to_py, "ours_all": ours, "floor_all": floor})  # fmt: skip
 
 
-async def profile(module, func_name, args_js, top=30):
-    """cProfile of one call inside Pyodide (after a warm-up): the top functions."""
+def profile(module, func_name, args_js, top=30):
+    """A future of a cProfile of one call inside Pyodide (after a warm-up)."""
+    return asyncio.ensure_future(_profile(module, data_for(func_name, args_js.to_py()), top))
+
+
+async def _profile(module, data, top):
     import cProfile
     import io
     import pstats
 
-    data = data_for(func_name, args_js.to_py())
     await xlwings.server.custom_functions_call(data, module)
     prof = cProfile.Profile()
     prof.enable()
