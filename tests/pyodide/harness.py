@@ -6,7 +6,6 @@ with ``JsProxy.to_py()``, the conversion xlwings Lite's Office.js values go thro
 ``xlwings.server.custom_functions_call``, as in Lite. Results go back as JSON text.
 """
 
-import asyncio
 import json
 import os
 import sys
@@ -24,22 +23,42 @@ def data_for(func_name, args):
             "client": "Office.js", "runtime": "1.4"}  # fmt: skip
 
 
-def call(module, func_name, args_js):
-    """One custom-function call; a future of {"ok": result} or {"error": type, "message": text}.
+def run(coro):
+    """Run one xlwings call to its end, here and now, without Pyodide's event loop.
 
-    The JS arguments are converted here, synchronously: a JsProxy passed from JS to a
-    Python call is borrowed for the call only, and an ``async def`` would read it only
-    after the call has returned (its first step runs later), when the proxy may be gone.
-    (That crashed Pyodide with "memory access out of bounds" now and then.)"""
-    return asyncio.ensure_future(_call(module, func_name, args_js.to_py()))
-
-
-async def _call(module, func_name, args):
+    ``custom_functions_call`` of a plain (not streaming) function never suspends, so one
+    ``send`` runs it through; a call that did suspend is an error here. Handing each call
+    to Pyodide's webloop instead (a Python future awaited from JS) crashed this Pyodide
+    now and then with "memory access out of bounds" when the loop started the task, in
+    one call out of a few hundred; the synchronous run never did."""
     try:
-        result = await xlwings.server.custom_functions_call(data_for(func_name, args), module)
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("the call suspended: it needs an event loop")
+
+
+def call(module, func_name, args_js):
+    """One custom-function call: {"ok": result} or {"error": type, "message": text}, as JSON.
+    The JS arguments become Python values through ``JsProxy.to_py()``."""
+    args = args_js.to_py()
+    try:
+        result = run(xlwings.server.custom_functions_call(data_for(func_name, args), module))
     except Exception as e:  # the message Excel would show on the cell
         return json.dumps({"error": type(e).__name__, "message": str(e)})
     return json.dumps({"ok": result})
+
+
+def call_all(module, cases_js):
+    """Every case in one synchronous call from JS (a JSON list of call results): no JS
+    code, and so no JS garbage collection of Pyodide proxies, runs between the calls.
+    Each case's arguments still become Python values by their own ``JsProxy.to_py()``."""
+    results = []
+    for k in range(cases_js.length):
+        case = cases_js[k]
+        results.append(call(module, case.func, case.args))
+    return "[" + ",".join(results) + "]"
 
 
 def meta(module):
@@ -89,14 +108,14 @@ def forget_main_py():
 
 
 def bench(module, name, func_name, args_js, repeat):
-    """A future of bench_call's result; the JS arguments are converted now (see call)."""
+    """Timings of one function on one payload (JSON)."""
     t0 = time.perf_counter()
     args = args_js.to_py()  # what the JS values cost to become Python lists (not in either time)
     to_py = time.perf_counter() - t0
-    return asyncio.ensure_future(_bench(module, name, func_name, args, to_py, repeat))
+    return _bench(module, name, func_name, args, to_py, repeat)
 
 
-async def _bench(module, name, func_name, args, to_py, repeat):
+def _bench(module, name, func_name, args, to_py, repeat):
     """Median seconds of one call and of its floor, np.array(body, dtype=float) of the price
     rows without their header, on the same Python payload, after a warm-up."""
     import statistics
@@ -105,12 +124,12 @@ async def _bench(module, name, func_name, args, to_py, repeat):
 
     body = args[0][1:]
     data = data_for(func_name, args)
-    await xlwings.server.custom_functions_call(data, module)  # warm-up
+    run(xlwings.server.custom_functions_call(data, module))  # warm-up
     np.array(body, dtype=float)
     ours, floor = [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        await xlwings.server.custom_functions_call(data, module)
+        run(xlwings.server.custom_functions_call(data, module))
         ours.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         np.array(body, dtype=float)
@@ -120,19 +139,19 @@ async def _bench(module, name, func_name, args, to_py, repeat):
 
 
 def profile(module, func_name, args_js, top=30):
-    """A future of a cProfile of one call inside Pyodide (after a warm-up)."""
-    return asyncio.ensure_future(_profile(module, data_for(func_name, args_js.to_py()), top))
+    """A cProfile of one call inside Pyodide (after a warm-up)."""
+    return _profile(module, data_for(func_name, args_js.to_py()), top)
 
 
-async def _profile(module, data, top):
+def _profile(module, data, top):
     import cProfile
     import io
     import pstats
 
-    await xlwings.server.custom_functions_call(data, module)
+    run(xlwings.server.custom_functions_call(data, module))
     prof = cProfile.Profile()
     prof.enable()
-    await xlwings.server.custom_functions_call(data, module)
+    run(xlwings.server.custom_functions_call(data, module))
     prof.disable()
     out = {}
     for key in ("cumulative", "tottime"):
