@@ -7,7 +7,8 @@ dates, a single-row range, a single cell, header rows of names), and calls every
 through ``xlwings.server.custom_functions_call`` after ``JsProxy.to_py()``:
 
 1. in a Pyodide with this package's wheel and xlwings 0.37.8 installed by micropip;
-2. in a second Pyodide with only xlwings, through the main.py of ``workbook/lite_code.py``.
+2. through the main.py of ``workbook/lite_code.py``, in the same Pyodide before the
+   wheel is installed (only xlwings is, so main.py must carry the package itself).
 
 The same payload JSON goes through the same xlwings call here in CPython (JS null is
 None, as xlwings Server sees it); every result must match to 1e-12, tables cell by cell,
@@ -62,13 +63,6 @@ def node_binary() -> str | None:
     return os.environ.get("XL_PORTBETA_NODE") or shutil.which("node")
 
 
-def build_wheel(dest: Path) -> str:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(dest)],
-                   check=True, capture_output=True, text=True, timeout=300)  # fmt: skip
-    (wheel,) = dest.glob("xl_portbeta-*.whl")
-    return wheel.name
-
-
 def run_node(job: dict, work: Path, timeout: float = 600) -> dict:
     """Run tests/pyodide/run.mjs on one job; its JSON result."""
     node = node_binary()
@@ -85,7 +79,7 @@ def run_node(job: dict, work: Path, timeout: float = 600) -> dict:
 
 @pytest.fixture(scope="module")
 def pyodide(tmp_path_factory):
-    """One node process: every case in Pyodide, from the wheel and from main.py."""
+    """One node process, one Pyodide: every case through main.py, then from the wheel."""
     if node_binary() is None:
         unavailable("node is not installed (Debian: apt-get install nodejs)")
     why = fetch.problem()
@@ -94,7 +88,7 @@ def pyodide(tmp_path_factory):
     import lite_code
 
     work = tmp_path_factory.mktemp("pyodide")
-    wheel = build_wheel(work)
+    wheel = fetch.build_package_wheel(work).name
     shutil.copy(fetch.xlwings_wheel(), work)
     (work / "main.py").write_text(lite_code.main_py(), encoding="utf-8")
     return run_node({"mode": "test", "wheels": [wheel, fetch.xlwings_wheel().name], "main_py": "main.py"}, work)
@@ -177,6 +171,7 @@ def test_the_payloads_cover_every_function_and_the_office_js_shapes(pyodide):
 
 
 def test_every_function_in_pyodide_from_the_wheel_equals_cpython(pyodide, cpython):
+    assert pyodide["wheel_file"].endswith("site-packages/xl_portbeta/__init__.py"), pyodide["wheel_file"]
     problems = compare_all(pyodide["wheel"], pyodide["cases"], cpython)
     assert not problems, "\n".join(problems[:40])
     assert sum("ok" in r for r in pyodide["wheel"]) >= 30

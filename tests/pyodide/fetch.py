@@ -61,6 +61,21 @@ def problem(cache: Path | None = None) -> str | None:
     return None
 
 
+def build_package_wheel(dest: Path) -> Path:
+    """xl_portbeta's wheel (``pip wheel --no-deps``), built from a copy of the sources so
+    that two builds at once (a test run and the benchmark) never share ./build."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(ROOT / name, src / name)
+        shutil.copytree(ROOT / "xl_portbeta", src / "xl_portbeta", ignore=shutil.ignore_patterns("__pycache__"))
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(src), "-w", str(dest)],
+                       check=True, capture_output=True, text=True, timeout=300)  # fmt: skip
+    (wheel,) = Path(dest).glob("xl_portbeta-*.whl")
+    return wheel
+
+
 def pip_download(args: list[str], dest: Path) -> None:
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(dest), *args]
     print("+", " ".join(cmd), flush=True)

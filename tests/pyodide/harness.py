@@ -23,14 +23,42 @@ def data_for(func_name, args):
             "client": "Office.js", "runtime": "1.4"}  # fmt: skip
 
 
-async def call(module, func_name, args_js):
-    """One custom-function call; {"ok": result} or {"error": type, "message": text}."""
+def run(coro):
+    """Run one xlwings call to its end, here and now, without Pyodide's event loop.
+
+    ``custom_functions_call`` of a plain (not streaming) function never suspends, so one
+    ``send`` runs it through; a call that did suspend is an error here. Handing each call
+    to Pyodide's webloop instead (a Python future awaited from JS) crashed this Pyodide
+    now and then with "memory access out of bounds" when the loop started the task, in
+    one call out of a few hundred; the synchronous run never did."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("the call suspended: it needs an event loop")
+
+
+def call(module, func_name, args_js):
+    """One custom-function call: {"ok": result} or {"error": type, "message": text}, as JSON.
+    The JS arguments become Python values through ``JsProxy.to_py()``."""
     args = args_js.to_py()
     try:
-        result = await xlwings.server.custom_functions_call(data_for(func_name, args), module)
+        result = run(xlwings.server.custom_functions_call(data_for(func_name, args), module))
     except Exception as e:  # the message Excel would show on the cell
         return json.dumps({"error": type(e).__name__, "message": str(e)})
     return json.dumps({"ok": result})
+
+
+def call_all(module, cases_js):
+    """Every case in one synchronous call from JS (a JSON list of call results): no JS
+    code, and so no JS garbage collection of Pyodide proxies, runs between the calls.
+    Each case's arguments still become Python values by their own ``JsProxy.to_py()``."""
+    results = []
+    for k in range(cases_js.length):
+        case = cases_js[k]
+        results.append(call(module, case.func, case.args))
+    return "[" + ",".join(results) + "]"
 
 
 def meta(module):
@@ -69,24 +97,39 @@ def load_main_py(path):
     return module, json.dumps({"importable_before": before is not None, "loaders": loaders, "files": files})
 
 
-async def bench(module, name, func_name, args_js, repeat):
+def forget_main_py():
+    """Drop main.py's modules and its finder, so that the wheel's xl_portbeta comes next."""
+    import importlib
+
+    for name in [n for n in sys.modules if n == "main" or n.split(".")[0] == "xl_portbeta"]:
+        del sys.modules[name]
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "_SourceFinder"]
+    importlib.invalidate_caches()
+
+
+def bench(module, name, func_name, args_js, repeat):
+    """Timings of one function on one payload (JSON)."""
+    t0 = time.perf_counter()
+    args = args_js.to_py()  # what the JS values cost to become Python lists (not in either time)
+    to_py = time.perf_counter() - t0
+    return _bench(module, name, func_name, args, to_py, repeat)
+
+
+def _bench(module, name, func_name, args, to_py, repeat):
     """Median seconds of one call and of its floor, np.array(body, dtype=float) of the price
     rows without their header, on the same Python payload, after a warm-up."""
     import statistics
 
     import numpy as np
 
-    t0 = time.perf_counter()
-    args = args_js.to_py()  # what the JS values cost to become Python lists (not in either time)
-    to_py = time.perf_counter() - t0
     body = args[0][1:]
     data = data_for(func_name, args)
-    await xlwings.server.custom_functions_call(data, module)  # warm-up
+    run(xlwings.server.custom_functions_call(data, module))  # warm-up
     np.array(body, dtype=float)
     ours, floor = [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        await xlwings.server.custom_functions_call(data, module)
+        run(xlwings.server.custom_functions_call(data, module))
         ours.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         np.array(body, dtype=float)
@@ -95,17 +138,20 @@ async def bench(module, name, func_name, args_js, repeat):
                        "floor": statistics.median(floor), "to_py": to_py, "ours_all": ours, "floor_all": floor})  # fmt: skip
 
 
-async def profile(module, func_name, args_js, top=30):
-    """cProfile of one call inside Pyodide (after a warm-up): the top functions."""
+def profile(module, func_name, args_js, top=30):
+    """A cProfile of one call inside Pyodide (after a warm-up)."""
+    return _profile(module, data_for(func_name, args_js.to_py()), top)
+
+
+def _profile(module, data, top):
     import cProfile
     import io
     import pstats
 
-    data = data_for(func_name, args_js.to_py())
-    await xlwings.server.custom_functions_call(data, module)
+    run(xlwings.server.custom_functions_call(data, module))
     prof = cProfile.Profile()
     prof.enable()
-    await xlwings.server.custom_functions_call(data, module)
+    run(xlwings.server.custom_functions_call(data, module))
     prof.disable()
     out = {}
     for key in ("cumulative", "tottime"):
