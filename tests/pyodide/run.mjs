@@ -121,6 +121,12 @@ function testCases() {
   add("random holdings history detail", "beta_gap_detail", RP, history, RM, RD, null, null, asOf);
   add("random per-row rf stats", "portbeta_stats", RP, RS, RM, RD, null, rf);
   add("random without headers", "portbeta_reg", RP.slice(1), [RS[1]], RM.slice(1));
+  // a book: a column of account names, a header of tickers, an account that holds nothing
+  const accounts = [["account", ...names], ...Array.from({ length: 12 }, (_, k) =>
+    [`client ${k + 1}`, ...names.map((_, i) => (k === 3 ? 0 : (i + k) % 3 === 0 ? 0 : r.int(10, 900)))])];
+  add("random book", "portbeta_book", RP, accounts, RM, RD);
+  add("bonds book without names", "portbeta_book", P.slice(1), [[25000, 65000], [0, 10]], MK.slice(1));
+  add("random monthly book, rf, as_of", "portbeta_book", RP, accounts, RM, RD, [["monthly"]], [[0.02]], asOf);
   return cases;
 }
 
