@@ -1,6 +1,7 @@
 """The input reader (xl_portbeta.inputs): every fast path gives exactly what the general
 path gives, and cells are classified as the runtimes send them."""
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -158,3 +159,29 @@ def test_pandas_labels_are_headers_never_data():
     for result in (unlabelled, numbered, tickers):
         assert result.reg == pytest.approx(expected.reg, abs=1e-14)
     assert tickers.names == ("7203", "6758")
+
+
+@given(st.lists(st.integers(1, 132_319), min_size=1, max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_whole_serial_dates_fast_path_equals_the_cell_by_cell_path(serials):
+    from xl_portbeta import inputs
+
+    cells = [float(v) if k % 2 else v for k, v in enumerate(serials)]  # Office.js sends floats; ints too
+    fast, _, _ = inputs.read_dates([[v] for v in cells])
+    general = np.array([inputs._cell_to_date(v) for v in cells], dtype="datetime64[ns]")
+    np.testing.assert_array_equal(fast, general)
+    assert inputs._whole_serial_dates(cells) is not None  # the fast path was taken
+    assert inputs._whole_serial_dates(cells + [45000.5]) is None  # a time of day: cell by cell
+    assert inputs._whole_serial_dates(cells + [-2146826246]) is None  # #N/A through COM
+
+
+@pytest.mark.parametrize("late", [132_320.0, 200_000.0, dt.datetime(2300, 1, 1)])
+def test_a_date_after_2262_is_refused_not_wrapped_around(late):
+    """Regression (issue 14): serials above about 132,000 wrapped around in datetime64[ns]
+    (weekly betas changed, dates showed as 1726)."""
+    from xl_portbeta import inputs
+
+    cells = [[45000.0], [45001.0], [late]]
+    with pytest.raises(PortbetaError, match=r"^dates row 3 is 2\d{3}-\d\d-\d\d, after 2262-04-10, the last date"):
+        inputs.read_dates(cells)
+    assert inputs.read_dates([[45000.0], [132_319.0]])[0][-1] == np.datetime64("2262-04-10")

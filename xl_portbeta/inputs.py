@@ -89,6 +89,10 @@ def is_number(value: Any) -> bool:
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _LAST_EXCEL_SERIAL = 2958465  # 9999-12-31
+# The last day the dates can be computed with (datetime64[ns] ends on 2262-04-11): a
+# later date would wrap around, so it is refused by name, not read.
+LAST_DATE = dt.datetime(2262, 4, 10)
+_LAST_SERIAL = (LAST_DATE - EXCEL_EPOCH).days
 
 _FREQUENCY_ALIASES = {
     "": "daily", "d": "daily", "day": "daily", "daily": "daily",
@@ -500,6 +504,9 @@ def read_dates(raw: Any, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...
     rows, header = _split_header(raw, arg)
     first_row = 2 if header is not None else 1
     cells = _as_vector(rows, arg)
+    serials = _whole_serial_dates(cells)
+    if serials is not None:
+        return serials, header, first_row
     out = []
     for k, value in enumerate(cells):
         date = _cell_to_date(value)
@@ -511,8 +518,24 @@ def read_dates(raw: Any, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...
             else:
                 problem = _bad_cell_message(value, "a date")
             raise PortbetaError(f"{_cell(arg, first_row + k, None)} {problem}")
+        if date is not pd.NaT and date >= LAST_DATE + dt.timedelta(days=1):
+            raise PortbetaError(
+                f"{_cell(arg, first_row + k, None)} is {date:%Y-%m-%d}, after {LAST_DATE:%Y-%m-%d}, the last date "
+                "this add-in can compute with"
+            )
         out.append(date)
     return np.array(pd.to_datetime(pd.Series(out, dtype=object)), dtype="datetime64[ns]"), header, first_row
+
+
+def _whole_serial_dates(cells: list[Any]) -> np.ndarray | None:
+    """Date cells as Office.js sends them, whole-day serial numbers, read all at once
+    (exactly what the cell-by-cell path gives them); None when some cell is anything else."""
+    if not cells or not set(map(type, cells)) <= _NUMBER_TYPES:
+        return None
+    serials = np.array(cells, dtype=float)
+    if not ((serials >= 1) & (serials <= _LAST_SERIAL) & (serials == np.floor(serials))).all():
+        return None  # COM error codes, times of day, out of range: cell by cell
+    return (np.datetime64(EXCEL_EPOCH.date(), "D") + serials.astype("int64")).astype("datetime64[ns]")
 
 
 def _as_vector(rows: list[Sequence[Any]], arg: str) -> list[Any]:
