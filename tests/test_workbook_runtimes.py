@@ -26,7 +26,7 @@ WORKBOOK_DIR = ROOT / "workbook"
 LITE = WORKBOOK_DIR / "xl_portbeta_lite.xlsx"
 CLASSIC = WORKBOOK_DIR / "xl_portbeta_classic.xlsx"
 FUNCTIONS = {"PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS", "PORTBETA_STATS", "BETA_GAP_DETAIL",
-             "PORTBETA_ROLLING"}  # fmt: skip
+             "PORTBETA_ROLLING", "PORTBETA_BOOK"}  # fmt: skip
 NS = {
     "we": "http://schemas.microsoft.com/office/webextensions/webextension/2010/11",
     "wetp": "http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11",
