@@ -634,8 +634,22 @@ def test_rolling_chart_plots_the_spill(committed_book, cells):
 
     for j, s in enumerate(chart.series[:3]):
         assert s.val.numRef.f == column(min_col + 1 + j)
+    # The dates on the x-axis: the native "Window end" column beside the spill (LibreOffice,
+    # and Excel before the add-in runs, would label the spill's own dates #NAME?), each
+    # cell a reference to the data's date at its window's last return.
+    (native,) = [c for c in range(max_col + 1, max_col + 10) if ws.cell(row=min_row, column=c).value == "Window end"]
+    assert cells["sheets"]["Rolling"]["native"]["rolling_dates"] == f"{get_column_letter(native)}{min_row + 1}:" \
+                                                                    f"{get_column_letter(native)}{max_row}"
     for s in chart.series:
-        assert s.cat.numRef.f == column(min_col)
+        assert s.cat.numRef.f == column(native)
+    layout = find_data_layout(ws)
+    window_ends = []
+    for r in range(min_row + 1, max_row + 1):
+        formula = ws.cell(row=r, column=native).value
+        m = re.fullmatch(r"=\$?([A-Z]+)\$?(\d+)", formula)
+        assert m and m.group(1) == get_column_letter(layout["date_col"]), f"Rolling row {r}: {formula!r}"
+        window_ends.append(ws[f"{m.group(1)}{m.group(2)}"].value)
+    assert window_ends == list(sheet_data("Rolling")[0].index[ROLLING_WINDOW:].to_pydatetime())
 
 
 def test_rolling_chart_shows_the_native_reg(committed_book, cells):

@@ -30,7 +30,7 @@ ABOUT = [
     ("text", "Book: 30 accounts (six model portfolios) holding the Portfolio sheet's stocks, every account's REG, "
              "WTD and GAP in one PORTBETA_BOOK table, and the first account again in plain Excel."),
     ("text", "Rolling: REG, WTD and GAP over 252-day windows, 2015 to 2022, with a chart (its dashed line, the native "
-             "REG, shows without the add-in)."),
+             "REG, and its dates show without the add-in)."),
     ("text", "Valuation: what the gap is worth (CAPM discount rate and the value of a $10 perpetuity under each beta)."),
     ("text", "Blue cells call the add-in (#NAME? until it is enabled); green cells compute the same figure in plain "
              "Excel; orange cells are inputs you can change."),
