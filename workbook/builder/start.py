@@ -87,6 +87,11 @@ STEPS = {
 WIDTH = 72  # column A, in characters: fits a portrait A4 page unscaled (in LibreOffice's fonts too)
 
 
+def lines(text: str) -> int:
+    """How many lines a wrapped cell of column A needs (an estimate, with some room)."""
+    return max(1, -(-len(text) // (WIDTH - 5)))
+
+
 def build(book) -> Sheet:
     sh = book.sheet("Start")
     row = 1
@@ -97,12 +102,13 @@ def build(book) -> Sheet:
             continue
         if kind == "head":
             row += row > 3  # a blank row before each section but the first
-            sh.put(row, 1, text, style=HEADER)
+            sh.put(row, 1, text, style=HEADER | WRAP)
+            sh.ws.set_row(row - 1, 15 * lines(text))
         elif kind == "code":
             sh.put(row, 1, text, style=CODE | BOLD)
         else:
             sh.put(row, 1, text, style=WRAP)
-            sh.ws.set_row(row - 1, 15 * max(1, -(-len(text) // (WIDTH - 5))))
+            sh.ws.set_row(row - 1, 15 * lines(text))
         row += 1
     sh.ws.hide_gridlines(2)
     sh.record.layout["steps"] = [text for kind, text in STEPS[book.runtime.key] if kind != "head"]
