@@ -36,9 +36,13 @@ CAPITALS = (250_000, 1_000_000, 75_000, 2_500_000, 500_000)
 
 TOP = 4  # the key figures' header row
 H = 11  # the header row of the table and of the holdings
-SPACER = len(registry.BOOK_COLUMNS) + 1  # a narrow column between the table and the holdings
-HOLD_COL = SPACER + 1  # the holdings' account names; their share counts to the right
 BETA_ROW, WEIGHT_ROW = H - 2, H - 1  # above the holdings: each stock's beta, the first account's weight
+
+
+def hold_col() -> int:
+    """The holdings' account names (their share counts to the right): after the table, read
+    at build time, and a narrow spacer column."""
+    return len(registry.BOOK_COLUMNS) + 2
 
 
 def tilt(account: int, stock: int) -> float:
@@ -77,6 +81,7 @@ def build(book, portfolio: Sheet) -> Sheet:
     assert names == portfolio.record.layout["names"], "the Book sheet uses the Portfolio sheet's data"
     n, last_date = len(names), prices.index[-1].strftime("%Y-%m-%d")
     account_names, holdings = accounts(names, prices.iloc[-1].to_numpy())
+    hold = hold_col()
     k = len(account_names)
     sh = book.sheet("Book")
     sh.title(
@@ -85,18 +90,18 @@ def build(book, portfolio: Sheet) -> Sheet:
         f"{len(MODELS)} model portfolios, {len(CAPITALS)} accounts each, whole shares bought on {last_date}; "
         "prices, market and dates are the Portfolio sheet's. Green: the first account again in plain Excel.",
     )
-    sh.put(3, 1, f"Holdings (orange, one row per account, level with its results): columns {col(HOLD_COL)} to "
-           f"{col(HOLD_COL + n)}, not printed.", style=NOTE, free=True)
+    sh.put(3, 1, f"Holdings (orange, one row per account, level with its results): columns {col(hold)} to "
+           f"{col(hold + n)}, not printed.", style=NOTE, free=True)
 
     # the holdings: a header of tickers (PORTBETA_BOOK matches them by name), a row per account
-    sh.header(H, HOLD_COL, "Account")
+    sh.header(H, hold, "Account")
     for j, name in enumerate(names):
-        sh.header(H, HOLD_COL + 1 + j, name)
+        sh.header(H, hold + 1 + j, name)
     for a, (name, row) in enumerate(zip(account_names, holdings)):
-        sh.put(H + 1 + a, HOLD_COL, name, style=BOLD)
+        sh.put(H + 1 + a, hold, name, style=BOLD)
         for j, shares in enumerate(row):
-            sh.input(H + 1 + a, HOLD_COL + 1 + j, int(shares), SHARES)
-    held = rng(H, HOLD_COL, H + k, HOLD_COL + n)
+            sh.input(H + 1 + a, hold + 1 + j, int(shares), SHARES)
+    held = rng(H, hold, H + k, hold + n)
     p = portfolio.record
     sh.record.ranges.update({key: on(portfolio.title_text, p.ranges[key]) for key in ("prices", "market", "dates")})
     sh.record.ranges["holdings"] = held
@@ -114,8 +119,8 @@ def build(book, portfolio: Sheet) -> Sheet:
         "checked_account": account_names[0], "checked_row": first,
     })  # fmt: skip
     widths = {"A": 40, "B": 20, "C": 13, "D": 13, "E": 13, "F": 18, "G": 8, "H": 10, "I": 12, "J": 14,
-              col(SPACER): 3, col(HOLD_COL): 33}
-    sh.finish(widths=widths | {col(HOLD_COL + 1 + j): 8 for j in range(n)}, freeze=f"A{H + 1}",
+              col(hold - 1): 3, col(hold): 33}
+    sh.finish(widths=widths | {col(hold + 1 + j): 8 for j in range(n)}, freeze=f"A{H + 1}",
               printing=Print((1, 1, H + k, len(registry.BOOK_COLUMNS))))
     return sh
 
@@ -125,10 +130,11 @@ def cross_check(sh: Sheet, portfolio: Sheet, names: list[str], account: str, pri
     SLOPE on the Portfolio sheet's market returns, WTD from its weights on the last date
     and the Portfolio sheet's native SLOPE of each stock; returns the account's row."""
     p, title = portfolio.record, portfolio.title_text
+    hold = hold_col()
     n, n_dates = len(names), len(prices)
     row = H + 1  # the first account's row, in the holdings and in the table
-    shares = rng(row, HOLD_COL + 1, row, HOLD_COL + n, absolute=True)
-    date_col = HOLD_COL + n + 2
+    shares = rng(row, hold + 1, row, hold + n, absolute=True)
+    date_col = hold + n + 2
     value_col, ret_col = date_col + 1, date_col + 2
     for c, text in ((date_col, "Date"), (value_col, f"{account}: value"), (ret_col, f"{account}: return")):
         sh.header(H, c, text)
@@ -147,16 +153,16 @@ def cross_check(sh: Sheet, portfolio: Sheet, names: list[str], account: str, pri
     value_last = a1(last, value_col, absolute=True)
 
     # above the holdings: each stock's native beta (the Portfolio sheet's) and the account's weight
-    sh.put(BETA_ROW, HOLD_COL, f"Beta, native ({title} sheet's SLOPE)", style=RIGHT)
-    sh.put(WEIGHT_ROW, HOLD_COL, f"{account}: weight on {last_date}", style=RIGHT)
+    sh.put(BETA_ROW, hold, f"Beta, native ({title} sheet's SLOPE)", style=RIGHT)
+    sh.put(WEIGHT_ROW, hold, f"{account}: weight on {last_date}", style=RIGHT)
     p_beta_row = first_cell(p.native["asset_betas"])[0]
     assert first_cell(p.native["asset_betas"])[1] == p_c0
     for j in range(n):
-        c = HOLD_COL + 1 + j
+        c = hold + 1 + j
         sh.native(BETA_ROW, c, "=" + on(title, a1(p_beta_row, p_c0 + j)))
         sh.native(WEIGHT_ROW, c, f"={a1(row, c)}*{on(title, a1(p_last, p_c0 + j))}/{value_last}", PCT)
-    slopes = rng(BETA_ROW, HOLD_COL + 1, BETA_ROW, HOLD_COL + n)
-    weights = rng(WEIGHT_ROW, HOLD_COL + 1, WEIGHT_ROW, HOLD_COL + n)
+    slopes = rng(BETA_ROW, hold + 1, BETA_ROW, hold + n)
+    weights = rng(WEIGHT_ROW, hold + 1, WEIGHT_ROW, hold + n)
 
     returns = rng(H + 2, ret_col, last, ret_col)
     market = on(title, p.native["market_returns"])
@@ -164,8 +170,8 @@ def cross_check(sh: Sheet, portfolio: Sheet, names: list[str], account: str, pri
     addin = {key: f"=IF(ISERROR({a1(H, 1, True)}),{a1(H, 1, True)},{a1(row, 1 + _book_column(key))})"
              for key in ("reg", "wtd", "gap")}
     key_figures(sh, TOP, 1, returns, market, slopes, weights, f"WTD: weighted average, weights on {last_date}",
-                f"SUMPRODUCT(weights, betas): rows {BETA_ROW} and {WEIGHT_ROW}, columns {col(HOLD_COL + 1)} to "
-                f"{col(HOLD_COL + n)}", addin=addin, addin_header=f"Add-in: {account}")
+                f"SUMPRODUCT(weights, betas): rows {BETA_ROW} and {WEIGHT_ROW}, columns {col(hold + 1)} to "
+                f"{col(hold + n)}", addin=addin, addin_header=f"Add-in: {account}")
     sh.record.native.update({
         "asset_betas": slopes, "weights": weights,
         "account_value": rng(H + 1, value_col, last, value_col), "account_returns": returns,
