@@ -14,6 +14,8 @@ one per xlwings runtime, from one layout), each checked four ways, plus what dif
     add-in's custom function (_xldudf_NAME) and carries main.py and requirements.txt in its
     web-extension part; the classic one has plain names and the xlwings.conf sheet.
 (f) Printing: LibreOffice's PDF of each workbook has a sane number of pages.
+(g) The Book sheet: its accounts' holdings table (found by its own header), PORTBETA_BOOK
+    on the Portfolio sheet's data and that table, and the first account in native formulas.
 
 How LibreOffice recalculates: the workbook, as written by openpyxl, holds formulas
 and NO cached values. The test copies it to a temporary directory and runs::
@@ -49,6 +51,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.cell import absolute_coordinate
 from openpyxl.worksheet.formula import ArrayFormula
 
 import xl_portbeta
@@ -83,6 +86,7 @@ SIGNATURES = {
     "PORTBETA_STATS": ["prices", "shares", "market", "dates"],
     "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates"],
     "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates"],
+    "PORTBETA_BOOK": ["prices", "holdings", "market", "dates"],
 }
 ROW_ALIGNED = ("prices", "market", "dates")
 
@@ -106,7 +110,7 @@ def sheet_data(sheet: str):
     """(prices DataFrame, shares, market Series) that a data sheet must hold."""
     if sheet == "Bonds":
         return bond_data()
-    if sheet == "Portfolio":
+    if sheet in ("Portfolio", "Book"):  # the Book sheet's accounts hold the Portfolio sheet's stocks
         return datasets.demo_portfolio()
     if sheet == "Rolling":
         _, shares, _ = datasets.demo_portfolio()
@@ -168,7 +172,22 @@ def expected_native() -> dict[str, dict[str, np.ndarray]]:
         "pv_diff_pct": (pv_reg - pv_wtd) / pv_wtd,
     }
     valuation = {k: np.array(v) for k, v in valuation.items()}
-    return {"Bonds": bonds, "Portfolio": portfolio, "Rolling": rolling, "Valuation": valuation}
+    return {"Bonds": bonds, "Portfolio": portfolio, "Book": expected_book(), "Rolling": rolling,
+            "Valuation": valuation}
+
+
+def expected_book() -> dict[str, np.ndarray]:
+    """The Book sheet's native cross-check: the first account of its holdings table (read
+    from the workbook, found by its header) as one portfolio of the Portfolio sheet's data."""
+    prices, _, market = datasets.demo_portfolio()
+    holdings = find_holdings(openpyxl.load_workbook(WORKBOOKS["classic"])["Book"], list(prices.columns))
+    figures = core_figures(prices, holdings["shares"][0], market)
+    keys = {"reg": "reg", "wtd": "wtd", "gap": "gap", "reg_mistake": "reg_mistake", "asset_betas": "asset_betas",
+            "weights": "weights", "account_value": "portfolio_value", "account_returns": "portfolio_returns"}
+    out = {key: figures[source] for key, source in keys.items()}
+    result = api.portfolio_beta(prices, holdings["shares"][0], market, prices.index.to_numpy())
+    np.testing.assert_allclose([out["reg"], out["wtd"], out["gap"]], [result.reg, result.wtd, result.gap], atol=0)
+    return out
 
 
 # --- fixtures ------------------------------------------------------------------------------
@@ -328,6 +347,34 @@ def find_data_layout(ws) -> dict:
     }
 
 
+def find_holdings(ws, tickers: list[str]) -> dict:
+    """The Book sheet's holdings table, found from its own labels (not from cells.json): a
+    header row of the tickers, "Account" to their left, one row per account below it down
+    to the first row without a name."""
+    hits = [c for row in ws.iter_rows(min_row=1, max_row=30) for c in row if c.value == "Account"]
+    assert len(hits) == 1, f"{ws.title}: expected one 'Account' header, found {[c.coordinate for c in hits]}"
+    header, name_col = hits[0].row, hits[0].column
+    got = [ws.cell(row=header, column=name_col + 1 + j).value for j in range(len(tickers) + 1)]
+    assert got == [*tickers, None], f"{ws.title}: the holdings' header is {got}"
+    last = header
+    while isinstance(ws.cell(row=last + 1, column=name_col).value, str):
+        last += 1
+    names = [ws.cell(row=r, column=name_col).value for r in range(header + 1, last + 1)]
+    shares = np.array([[ws.cell(row=r, column=name_col + 1 + j).value for j in range(len(tickers))]
+                       for r in range(header + 1, last + 1)], dtype=float)
+    return {"header": header, "first_col": name_col, "last_col": name_col + len(tickers), "last": last,
+            "names": names, "shares": shares}
+
+
+def resolve(book, sheet: str, ref: str):
+    """The worksheet and the plain range of a formula's argument (``Portfolio!$L$8:$AE$257``
+    is on the Portfolio sheet; a range without a sheet name is on the formula's own)."""
+    if "!" in ref:
+        sheet, ref = ref.split("!")
+        sheet = sheet.strip("'")
+    return book[sheet], ref.replace("$", "")
+
+
 def snapshot(path: Path) -> dict:
     """Everything a person sees in the workbook's cells, sheet by sheet."""
     wb = openpyxl.load_workbook(path)
@@ -394,7 +441,7 @@ def test_libreoffice_recalculation_matches_python_core(recalculated, cells, expe
             got = got.reshape(want.shape) if got.size == want.size else got
             assert got.shape == want.shape, f"{where}: shape {got.shape} != {want.shape}"
             # LibreOffice stores 15 significant digits: money values get a relative check.
-            rtol = 1e-12 if key == "portfolio_value" else 0.0
+            rtol = 1e-12 if key in ("portfolio_value", "account_value") else 0.0
             np.testing.assert_allclose(got, want, rtol=rtol, atol=TOL if not rtol else 0, err_msg=where)
             checked += got.size
     assert checked > 10_000
@@ -453,14 +500,23 @@ def test_udf_formulas_refer_to_their_data(committed_book, cells, runtime):
         if python is not None:  # the real signature wins where the function exists already
             params = list(inspect.signature(python).parameters)
             assert params[: len(args)] == names, f"{function}: the workbook assumes {names}, udfs has {params}"
-        layout = find_data_layout(ws)
-        first_rows = {}
+        first_rows, data_sheets = {}, set()
         for name, text in zip(names, args):
             if name == "window":
                 assert text == str(ROLLING_WINDOW), where
                 continue
-            assert name in ("prices", "shares", "market", "dates"), f"{where}: unexpected argument {name}"
-            min_col, min_row, max_col, max_row = range_boundaries(text.replace("$", ""))
+            assert name in ("prices", "shares", "holdings", "market", "dates"), f"{where}: unexpected argument {name}"
+            data_ws, ref = resolve(committed_book, sheet, text)
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+            if name == "holdings":  # the accounts' table on the formula's own sheet, names and header included
+                assert data_ws is ws, f"{where}: holdings {text} are on another sheet"
+                tickers = find_data_layout(committed_book[next(iter(data_sheets))])["names"] if data_sheets else None
+                held = find_holdings(ws, tickers or sheet_data(sheet)[0].columns.tolist())
+                assert (min_row, max_row) == (held["header"], held["last"]), f"{where}: holdings {text} rows"
+                assert (min_col, max_col) == (held["first_col"], held["last_col"]), f"{where}: holdings {text} columns"
+                continue
+            layout = find_data_layout(data_ws)
+            data_sheets.add(data_ws.title)
             a0, a1 = layout["asset_cols"]
             if name == "shares":
                 assert (min_row, max_row) == (layout["shares_row"],) * 2, f"{where}: shares {text}"
@@ -473,6 +529,7 @@ def test_udf_formulas_refer_to_their_data(committed_book, cells, runtime):
             assert max_row == layout["last"], f"{where}: {name} {text} ends on row {max_row}, data on {layout['last']}"
             first_rows[name] = min_row
         assert len(set(first_rows.values())) == 1, f"{where}: ranges start on different rows {first_rows}"
+        assert len(data_sheets) == 1, f"{where}: data from several sheets {data_sheets}"
         assert entry["args"] == dict(zip([n for n in names if n != "window"],
                                           [a for n, a in zip(names, args) if n != "window"])), where
         ranges = cells["sheets"][sheet]["ranges"]  # the ranges whose contents the next test checks
@@ -480,22 +537,24 @@ def test_udf_formulas_refer_to_their_data(committed_book, cells, runtime):
     assert seen == set(SIGNATURES)
 
 
-@pytest.mark.parametrize("sheet", ["Bonds", "Portfolio", "Rolling"])
+@pytest.mark.parametrize("sheet", ["Bonds", "Portfolio", "Book", "Rolling"])
 def test_data_ranges_hold_the_data(committed_book, cells, sheet):
-    """The named ranges (and so the formulas' arguments) hold exactly the source data."""
-    ws = committed_book[sheet]
+    """The named ranges (and so the formulas' arguments) hold exactly the source data
+    (the Book sheet's are the Portfolio sheet's; its holdings have their own test)."""
     prices, shares, market = sheet_data(sheet)
     ranges = cells["sheets"][sheet]["ranges"]
-    block = read_block(ws, ranges["prices"])
-    assert block[0] == list(prices.columns)
-    np.testing.assert_array_equal(np.array(block[1:], dtype=float), prices.to_numpy())
-    np.testing.assert_array_equal(np.array(read_block(ws, ranges["shares"]), dtype=float).ravel(), shares)
-    column = [row[0] for row in read_block(ws, ranges["market"])]
+    block = lambda key: read_block(*resolve(committed_book, sheet, ranges[key]))  # noqa: E731
+    assert block("prices")[0] == list(prices.columns)
+    np.testing.assert_array_equal(np.array(block("prices")[1:], dtype=float), prices.to_numpy())
+    if sheet != "Book":
+        np.testing.assert_array_equal(np.array(block("shares"), dtype=float).ravel(), shares)
+    column = [row[0] for row in block("market")]
     assert isinstance(column[0], str)
     np.testing.assert_array_equal(np.array(column[1:], dtype=float), market.to_numpy())
-    dates = [row[0] for row in read_block(ws, ranges["dates"])]
+    dates = [row[0] for row in block("dates")]
     assert dates[0] == "Date" and dates[1:] == list(prices.index.to_pydatetime())
-    min_col, min_row, _, max_row = range_boundaries(ranges["dates"])
+    ws, ref = resolve(committed_book, sheet, ranges["dates"])
+    min_col, min_row, _, max_row = range_boundaries(ref)
     assert {ws.cell(row=r, column=min_col).number_format for r in range(min_row + 1, max_row + 1)} == {"yyyy-mm-dd"}
 
 
@@ -506,8 +565,7 @@ def test_udfs_evaluated_on_their_ranges_give_the_core_figures(committed_book, ce
         python = getattr(udfs, entry["function"].lower(), None)
         if python is None:
             continue  # not written yet: its ranges are still checked above
-        ws = committed_book[sheet]
-        kwargs = {k: read_block(ws, ref) for k, ref in entry["args"].items()}
+        kwargs = {k: read_block(*resolve(committed_book, sheet, ref)) for k, ref in entry["args"].items()}
         kwargs.update(entry["literals"])
         got = python(**kwargs)
         prices, shares, market = sheet_data(sheet)
@@ -522,12 +580,23 @@ def test_udfs_evaluated_on_their_ranges_give_the_core_figures(committed_book, ce
             table = got.values.tolist() if hasattr(got, "values") else got
             rows, cols = len(table), max(len(r) for r in table)
             min_col, min_row, max_col, max_row = range_boundaries(entry["spill"])
-            if entry["function"] == "PORTBETA_ROLLING":
+            if entry["function"] in ("PORTBETA_ROLLING", "PORTBETA_BOOK"):  # spilled exactly: one row per window/account
                 assert (rows, cols) == (max_row - min_row + 1, max_col - min_col + 1), where
+            if entry["function"] == "PORTBETA_ROLLING":
                 # date and REG of each window: the window argument is where the function reads it
                 assert [r[0] for r in table[1:]] == list(expected["Rolling"]["rolling_dates"]), where
                 np.testing.assert_allclose([r[1] for r in table[1:]], expected["Rolling"]["rolling_reg"],
                                            rtol=0, atol=1e-12, err_msg=where)
+            elif entry["function"] == "PORTBETA_BOOK":
+                # each account's row: the single-portfolio figures of that account's shares
+                holdings = find_holdings(committed_book[sheet], list(prices.columns))
+                assert [r[0] for r in table[1:]] == holdings["names"], where
+                assert all(r[-1] is None for r in table[1:]), f"{where}: an account has a note"
+                for k, account in enumerate(holdings["shares"]):
+                    result = xl_portbeta.portfolio_beta(prices, account, market, prices.index.to_numpy())
+                    np.testing.assert_allclose(table[1 + k][2:5], [result.reg, result.wtd, result.gap],
+                                               rtol=0, atol=1e-12, err_msg=f"{where} row {k + 1}")
+                    assert table[1 + k][1] == pytest.approx(account @ prices.to_numpy()[-1], rel=1e-13), where
             else:
                 reserved = cells["sheets"][sheet]["layout"]["spill_reserved"][entry["what"]]
                 rc0, rr0, rc1, rr1 = range_boundaries(reserved)
@@ -565,8 +634,22 @@ def test_rolling_chart_plots_the_spill(committed_book, cells):
 
     for j, s in enumerate(chart.series[:3]):
         assert s.val.numRef.f == column(min_col + 1 + j)
+    # The dates on the x-axis: the native "Window end" column beside the spill (LibreOffice,
+    # and Excel before the add-in runs, would label the spill's own dates #NAME?), each
+    # cell a reference to the data's date at its window's last return.
+    (native,) = [c for c in range(max_col + 1, max_col + 10) if ws.cell(row=min_row, column=c).value == "Window end"]
+    assert cells["sheets"]["Rolling"]["native"]["rolling_dates"] == f"{get_column_letter(native)}{min_row + 1}:" \
+                                                                    f"{get_column_letter(native)}{max_row}"
     for s in chart.series:
-        assert s.cat.numRef.f == column(min_col)
+        assert s.cat.numRef.f == column(native)
+    layout = find_data_layout(ws)
+    window_ends = []
+    for r in range(min_row + 1, max_row + 1):
+        formula = ws.cell(row=r, column=native).value
+        m = re.fullmatch(r"=\$?([A-Z]+)\$?(\d+)", formula)
+        assert m and m.group(1) == get_column_letter(layout["date_col"]), f"Rolling row {r}: {formula!r}"
+        window_ends.append(ws[f"{m.group(1)}{m.group(2)}"].value)
+    assert window_ends == list(sheet_data("Rolling")[0].index[ROLLING_WINDOW:].to_pydatetime())
 
 
 def test_rolling_chart_shows_the_native_reg(committed_book, cells):
@@ -658,3 +741,74 @@ def test_spilled_tables_show_dates_as_dates_and_shares_as_whole_numbers(cells, c
     detail_top = ws[anchors["BETA_GAP_DETAIL"]].row
     assert ws.cell(row=detail_top + 1, column=2).number_format == "#,##0"  # shares
     assert ws.cell(row=detail_top + 1, column=3).number_format == "0.00%"  # weight
+
+
+# --- (g) the Book sheet ------------------------------------------------------------------------------
+
+
+def test_book_holdings_are_model_portfolios_in_whole_shares(committed_book):
+    """A few dozen accounts on the Portfolio sheet's stocks, as a wealth manager's book
+    looks: a few models, accounts of different sizes, some holding a handful of stocks."""
+    prices, _, _ = datasets.demo_portfolio()
+    held = find_holdings(committed_book["Book"], list(prices.columns))
+    shares, names = held["shares"], held["names"]
+    assert 20 <= len(names) <= 60 and len(set(names)) == len(names)
+    assert np.all(shares >= 0) and np.all(shares == np.floor(shares))
+    assert len({tuple(r) for r in shares}) == len(names), "two accounts hold the same shares"
+    models = {name.rsplit(" ", 1)[0] for name in names}
+    assert len(models) >= 4, models
+    n_held = (shares > 0).sum(axis=1)
+    assert n_held.max() == shares.shape[1] and n_held.min() <= 4 and np.all(n_held >= 1)
+    values = shares @ prices.to_numpy()[-1]
+    assert values.max() / values.min() > 10  # small and large accounts
+    for r in range(held["header"] + 1, held["last"] + 1):  # inputs: plain numbers, not formulas
+        assert all(isinstance(committed_book["Book"].cell(row=r, column=c).value, int)
+                   for c in range(held["first_col"] + 1, held["last_col"] + 1))
+
+
+def test_book_cross_check_is_the_first_accounts_row_of_the_table(committed_book, cells):
+    """The key figures' add-in column shows the first account's REG, WTD and GAP from the
+    spilled table (found by the table's declared headers), the difference column subtracts
+    the native figure, and the native WTD uses the Portfolio sheet's native SLOPEs."""
+    from xl_portbeta.sheet import BOOK_COLUMNS
+
+    ws, rec = committed_book["Book"], cells["sheets"]["Book"]
+    (entry,) = rec["udfs"]
+    min_col, min_row, max_col, max_row = range_boundaries(entry["spill"])
+    assert (max_row - min_row, max_col - min_col + 1) == (len(rec["layout"]["accounts"]), len(BOOK_COLUMNS))
+    prices, _, _ = datasets.demo_portfolio()
+    held = find_holdings(ws, list(prices.columns))
+    assert held["names"] == rec["layout"]["accounts"] and held["header"] == min_row  # level with the table
+    headers = [c.header for c in BOOK_COLUMNS]
+    anchor = absolute_coordinate(get_column_letter(min_col) + str(min_row))
+    for key, header in (("reg", "REG"), ("wtd", "WTD"), ("gap", "GAP")):
+        cell = rec["layout"]["addin"][key]
+        want = f"{get_column_letter(min_col + headers.index(header))}{min_row + 1}"  # the first account's row
+        assert ws[cell].value == f"=IF(ISERROR({anchor}),{anchor},{want})", cell
+        native = rec["native"][key]
+        diff = ws.cell(row=ws[cell].row, column=ws[cell].column + 2)
+        assert diff.value == f"={cell}-{native}"
+    assert ws[rec["native"]["reg"]].value.startswith("=SLOPE(")
+    betas = rec["native"]["asset_betas"]
+    portfolio = cells["sheets"]["Portfolio"]["native"]["asset_betas"]
+    p0, pr, p1, _ = range_boundaries(portfolio)
+    b0, br, b1, _ = range_boundaries(betas)
+    assert [ws.cell(row=br, column=c).value for c in range(b0, b1 + 1)] == \
+        [f"=Portfolio!${get_column_letter(c)}${pr}" for c in range(p0, p1 + 1)]
+    assert ws[rec["native"]["wtd"]].value == f"=SUMPRODUCT({rec['native']['weights']},{betas})"
+    # the account's value: its own share row (the first account's) times each date's prices
+    value = ws[rec["native"]["account_value"].split(":")[0]].value
+    first_row = f"${get_column_letter(held['first_col'] + 1)}${held['header'] + 1}:" \
+                f"${get_column_letter(held['last_col'])}${held['header'] + 1}"
+    assert value.startswith(f"=SUMPRODUCT({first_row},Portfolio!"), value
+
+
+def test_book_table_is_formatted_from_its_registry(committed_book, cells):
+    from xl_portbeta.sheet import BOOK_COLUMNS
+
+    ws = committed_book["Book"]
+    (entry,) = cells["sheets"]["Book"]["udfs"]
+    min_col, min_row, max_col, max_row = range_boundaries(entry["spill"])
+    for j, column in enumerate(BOOK_COLUMNS):
+        for r in (min_row + 1, max_row):
+            assert ws.cell(row=r, column=min_col + j).number_format == (column.number_format or "General"), column.key

@@ -26,7 +26,7 @@ WORKBOOK_DIR = ROOT / "workbook"
 LITE = WORKBOOK_DIR / "xl_portbeta_lite.xlsx"
 CLASSIC = WORKBOOK_DIR / "xl_portbeta_classic.xlsx"
 FUNCTIONS = {"PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS", "PORTBETA_STATS", "BETA_GAP_DETAIL",
-             "PORTBETA_ROLLING"}  # fmt: skip
+             "PORTBETA_ROLLING", "PORTBETA_BOOK"}  # fmt: skip
 NS = {
     "we": "http://schemas.microsoft.com/office/webextensions/webextension/2010/11",
     "wetp": "http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11",
@@ -135,3 +135,21 @@ def test_a_row_added_to_the_stats_registry_is_spilled_and_formatted(tmp_path, mo
     assert cell.ref == f"{ws.cell(row=r0, column=c0).coordinate}:{ws.cell(row=r1 + 1, column=c1).coordinate}"
     assert [ws.cell(row=r1 + 1, column=c).number_format for c in (c0 + 1, c0 + 2, c0 + 3)] == ["0.000"] * 3
     assert ws.cell(row=r1, column=c0 + 1).number_format == registry.STATS_ROWS[-2].number_format
+
+
+def test_a_column_added_to_the_book_registry_is_spilled_and_formatted(tmp_path, monkeypatch):
+    """The PORTBETA_BOOK spill's width and its columns' formats come from BOOK_COLUMNS."""
+    sys.path.insert(0, str(WORKBOOK_DIR))
+    import builder
+
+    extra = registry.BookColumn("reg_again", "REG, again", "0.000")
+    monkeypatch.setattr(registry, "BOOK_COLUMNS", registry.BOOK_COLUMNS[:-1] + (extra, registry.BOOK_COLUMNS[-1]))
+    record = builder.build(tmp_path, None, runtimes=(builder.CLASSIC,))
+    (entry,) = record["workbooks"]["classic"]["sheets"]["Book"]["udfs"]
+    c0, r0, c1, r1 = range_boundaries(entry["spill"])
+    assert c1 - c0 + 1 == len(registry.BOOK_COLUMNS)
+    ws = openpyxl.load_workbook(tmp_path / builder.CLASSIC.workbook)["Book"]
+    assert ws.cell(row=r0, column=c0).value.ref == entry["spill"]
+    assert [ws.cell(row=r1, column=c).number_format for c in (c1 - 1, c1)] == ["0.000", "General"]
+    holdings = record["workbooks"]["classic"]["sheets"]["Book"]["ranges"]["holdings"]
+    assert range_boundaries(holdings)[0] == c1 + 2  # the holdings moved right, after a spacer: nothing blocks the spill

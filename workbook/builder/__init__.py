@@ -2,7 +2,7 @@
 
 - :mod:`.layout`: cell addressing, styles, the :class:`~.layout.Sheet` wrapper.
 - :mod:`.blocks`: the blocks two sheets share (data, returns, key figures, the common mistake).
-- one module per sheet: :mod:`.start`, :mod:`.bonds`, :mod:`.portfolio`, :mod:`.rolling`,
+- one module per sheet: :mod:`.start`, :mod:`.bonds`, :mod:`.portfolio`, :mod:`.book`, :mod:`.rolling`,
   :mod:`.valuation`, :mod:`.conf`.
 - :mod:`.runtime`: what differs between classic xlwings and xlwings Lite.
 - :mod:`.lite_parts`: the web-extension parts that attach xlwings Lite and carry its code.

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .layout import BETA, BOLD, DATE, LEVEL, MISTAKE, MONEY, NOTE, PCT, PRICE, RIGHT, SHARES, Sheet, a1, col, rng, slope
+from .layout import (BETA, BOLD, DATE, LEVEL, MISTAKE, MONEY, NOTE, PCT, PRICE, RIGHT, SHARES, UDF_FILL, Sheet, a1, col,
+                     rng, slope)
 
 ARGS = ["prices", "shares", "market", "dates"]  # the portfolio functions' arguments, in order
 ASSET_ARGS = ["prices", "market", "dates"]  # ASSET_BETAS takes no shares
@@ -151,31 +152,37 @@ def common_mistake(sh: Sheet, row: int, label_col: int, market: str, cells: dict
 KEY_HEADERS = ("Figure", "Add-in (UDF)", "Native Excel", "Difference", "Native formula")
 
 
-def key_figures(sh: Sheet, top: int, left: int, rets: Returns, slopes: str, weights: str,
-                wtd_label: str, wtd_text: str) -> None:
-    """REG, WTD and GAP: label, add-in formula, native formula, their difference and the
-    native formula in words, under a header row at ``top``; the common mistake below them."""
-    for j, text in enumerate(KEY_HEADERS):
-        sh.header(top, left + j, text, free=j == len(KEY_HEADERS) - 1)
+def key_figures(sh: Sheet, top: int, left: int, portfolio: str, market: str, slopes: str, weights: str,
+                wtd_label: str, wtd_text: str, addin: dict[str, str] | None = None,
+                addin_header: str = KEY_HEADERS[1]) -> None:
+    """REG, WTD and GAP: label, add-in figure, native formula, their difference and the
+    native formula in words, under a header row at ``top``; the common mistake below them.
+    ``portfolio`` and ``market``: the native returns ranges. The add-in figure is the
+    single-portfolio function on the sheet's data ranges, or (``addin``: {"reg", "wtd",
+    "gap"} -> formula) a cell of a table the add-in spilled."""
+    headers = (KEY_HEADERS[0], addin_header, *KEY_HEADERS[2:])
+    for j, text in enumerate(headers):
+        sh.header(top, left + j, text, free=j == len(headers) - 1)
     native_col = left + 2
     reg_cell, wtd_cell = a1(top + 1, native_col), a1(top + 2, native_col)
     rows: list[tuple[str, str, str, str, str]] = [
-        ("reg", "REG: beta of the actual holdings", "PORTBETA_REG", slope(rets.portfolio, rets.market),
+        ("reg", "REG: beta of the actual holdings", "PORTBETA_REG", slope(portfolio, market),
          "SLOPE(portfolio returns, market returns)"),
         ("wtd", wtd_label, "PORTBETA_WTD", f"=SUMPRODUCT({weights},{slopes})", wtd_text),
         ("gap", "GAP = REG - WTD", "BETA_GAP", f"={reg_cell}-{wtd_cell}", "native REG - native WTD"),
     ]
-    args = {k: sh.record.ranges[k] for k in ARGS}
     for i, (key, label, function, native, text) in enumerate(rows):
         r = top + 1 + i
         sh.put(r, left, label)
-        sh.udf(r, left + 1, function, args, ARGS, key)
+        if addin is None:
+            sh.udf(r, left + 1, function, {k: sh.record.ranges[k] for k in ARGS}, ARGS, key)
+        else:
+            sh.put(r, left + 1, addin[key], BETA, style=UDF_FILL)
         sh.native(r, native_col, native)
         sh.put(r, left + 3, f"={a1(r, left + 1)}-{a1(r, native_col)}", BETA)
         sh.put(r, left + 4, text, style=NOTE, free=True)
         sh.record.native[key] = a1(r, native_col)
     mistake_row = top + 4
-    common_mistake(sh, mistake_row, left, rets.market, {native_col: rets.portfolio}, left + 4,
+    common_mistake(sh, mistake_row, left, market, {native_col: portfolio}, left + 4,
                    "SLOPE(market returns, portfolio returns): NOT a beta")
     sh.record.native["reg_mistake"] = a1(mistake_row, native_col)
-

@@ -47,7 +47,7 @@ def build(book) -> Sheet:
                    L + 4, "SLOPE(market returns, bond returns): NOT the bond's beta")
     sh.record.native["asset_betas_mistake"] = rng(P + 5, L + 1, P + 5, L + n)
 
-    key_figures(sh, 4, L, rets, slopes, weights, "WTD: weighted average of the bonds' betas",
+    key_figures(sh, 4, L, rets.portfolio, rets.market, slopes, weights, "WTD: weighted average of the bonds' betas",
                 "SUMPRODUCT(weights on the last date, each bond's SLOPE)")
     sh.finish(widths={"E": 3, "K": 3, "P": 50}, freeze="A5", printing=Print((1, 1, P + 5, L + 4)))
     return sh

@@ -21,7 +21,7 @@ import xlsxwriter
 import lite_code
 from xl_portbeta import udfs
 
-from . import bonds, conf, lite_parts, portfolio, rolling, start, valuation
+from . import bonds, book as book_sheet, conf, lite_parts, portfolio, rolling, start, valuation
 from .layout import Sheet
 from .runtime import RUNTIMES, Runtime
 
@@ -73,7 +73,8 @@ def build_book(runtime: Runtime) -> tuple[bytes, dict[str, Any]]:
     book = Book(runtime)
     start.build(book)
     bonds_sheet = bonds.build(book)
-    _, shares = portfolio.build(book)
+    portfolio_sheet, shares = portfolio.build(book)
+    book_sheet.build(book, portfolio_sheet)
     rolling.build(book, shares)
     valuation.build(book, bonds_sheet)
     if runtime.conf_sheet:

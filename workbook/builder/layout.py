@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
 from xl_portbeta.sheet import BETA, DATE, PCT, SHARES  # noqa: F401  (the figures' formats)
 
@@ -47,6 +47,28 @@ def a1(row: int, column: int, absolute: bool = False) -> str:
 def rng(r1: int, c1: int, r2: int, c2: int, absolute: bool = False) -> str:
     first, last = a1(r1, c1, absolute), a1(r2, c2, absolute)
     return first if first == last else f"{first}:{last}"
+
+
+def first_cell(ref: str) -> tuple[int, int]:
+    """The (row, column) of a cell or of a range's first cell, 1-based."""
+    r, c = xl_cell_to_rowcol(ref.split(":")[0])
+    return r + 1, c + 1
+
+
+def absolute(ref: str) -> str:
+    """A relative cell or range made absolute: B9 -> $B$9, L8:AE257 -> $L$8:$AE$257."""
+    def cell(text: str) -> str:
+        letters = text.rstrip("0123456789")
+        return f"${letters}${text[len(letters):]}"
+
+    return ":".join(cell(part) for part in ref.split(":"))
+
+
+def on(sheet: str, ref: str) -> str:
+    """A cell or range of another sheet, absolute: on("Portfolio", "L8:AE257") ->
+    Portfolio!$L$8:$AE$257 (the sheet names here need no quotes)."""
+    assert sheet.isalnum(), sheet
+    return f"{sheet}!{absolute(ref)}"
 
 
 def slope(ys: str, xs: str) -> str:

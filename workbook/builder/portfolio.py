@@ -59,7 +59,7 @@ def build(book) -> tuple[Sheet, np.ndarray]:
               "diff": "Difference", "weight": f"Weight on {last_date}: shares x price / value"}
     slopes, weights = per_asset_rows(sh, {"udf": 3, "beta": 4, "diff": 5, "weight": 6}, DATE_COL - 1, d.c0, d,
                                      rets, labels, n)
-    key_figures(sh, 3, 1, rets, slopes, weights, f"WTD: weighted average, weights on {last_date}",
+    key_figures(sh, 3, 1, rets.portfolio, rets.market, slopes, weights, f"WTD: weighted average, weights on {last_date}",
                 "SUMPRODUCT(weights, SLOPEs) in the rows above the prices")
     last_row = tables(sh, n)
     sh.finish(widths={"A": 44, col(DATE_COL - 1): 44, col(d.mcol + 1): 3} | {col(c): 13 for c in range(2, 10)},

@@ -3,7 +3,11 @@ the functions in this workbook's runtime (its steps are the runtime's own)."""
 
 from __future__ import annotations
 
+from xl_portbeta import udfs
+
 from .layout import BOLD, CODE, HEADER, TITLE, WRAP, Print, Sheet
+
+FUNCTIONS = [name.upper() for name in udfs.__all__]  # the Excel functions, as main.py registers them
 
 ABOUT = [
     ("title", "xl_portbeta: a portfolio's beta, two ways"),
@@ -14,14 +18,19 @@ ABOUT = [
              "market-value weights of one date (default: the last)."),
     ("text", "GAP  =BETA_GAP(...) = REG - WTD: how much the weights' drift changed the beta. "
              "ASSET_BETAS(prices, market, [dates]) gives each holding's own beta."),
+    ("text", "Tables (they spill): PORTBETA_STATS (both betas and their statistics), BETA_GAP_DETAIL (each "
+             "holding's part of the gap), PORTBETA_ROLLING(prices, shares, market, window, ...) and "
+             "PORTBETA_BOOK(prices, holdings, market, ...), one row per account of a book."),
     ("head", "Which one to use"),
     ("text", "Funds and reported risk (what the portfolio really did): REG, from the actual holdings."),
     ("text", "Comparing with an index fund, or looking forward from today's weights: WTD, from the current weights."),
     ("head", "The sheets"),
     ("text", "Bonds: two bonds, each function next to the same figure in plain Excel formulas, and the common mistake."),
     ("text", "Portfolio: 20 S&P 500 stocks in 2022, equal weights on the last date, with the statistics and per-holding tables."),
+    ("text", "Book: 30 accounts (six model portfolios) holding the Portfolio sheet's stocks, every account's REG, "
+             "WTD and GAP in one PORTBETA_BOOK table, and the first account again in plain Excel."),
     ("text", "Rolling: REG, WTD and GAP over 252-day windows, 2015 to 2022, with a chart (its dashed line, the native "
-             "REG, shows without the add-in)."),
+             "REG, and its dates show without the add-in)."),
     ("text", "Valuation: what the gap is worth (CAPM discount rate and the value of a $10 perpetuity under each beta)."),
     ("text", "Blue cells call the add-in (#NAME? until it is enabled); green cells compute the same figure in plain "
              "Excel; orange cells are inputs you can change."),
@@ -31,7 +40,8 @@ ARGUMENTS = [
     ("head", "Arguments"),
     ("text", "prices, shares, market, [dates], [frequency], [rf], [as_of]: prices one column per holding (a first row "
              "of names is fine), shares one row, market one column, on the same rows. PORTBETA_REG takes no as_of; "
-             "ASSET_BETAS takes no shares."),
+             "ASSET_BETAS takes no shares; PORTBETA_BOOK takes holdings instead: one row per account, a first "
+             "column of account names, a header row of the holdings' names (matched to the prices' names)."),
 ]  # fmt: skip
 
 STEPS = {
@@ -63,7 +73,8 @@ STEPS = {
                  "An xlwings Lite button appears at the right end of the Home tab."),
         ("text", "2. With this workbook open, click the xlwings Lite button to open its editor (if it is not open). "
                  "The code is already in the workbook: main.py carries xl_portbeta (every module, as source) and "
-                 "registers the seven functions; nothing to install or paste for xl_portbeta."),
+                 f"registers the {len(FUNCTIONS)} functions ({', '.join(FUNCTIONS)}); nothing to install or paste "
+                 "for xl_portbeta."),
         ("text", "3. requirements.txt lists only xlwings, numpy, pandas and scipy, all from Pyodide's own package "
                  "index; the first start takes a while to load them."),
         ("text", "4. Cells showing #NAME? or #BUSY! once the editor has loaded: press Ctrl+Alt+F9 (recalculate "
@@ -76,6 +87,11 @@ STEPS = {
 WIDTH = 72  # column A, in characters: fits a portrait A4 page unscaled (in LibreOffice's fonts too)
 
 
+def lines(text: str) -> int:
+    """How many lines a wrapped cell of column A needs (an estimate, with some room)."""
+    return max(1, -(-len(text) // (WIDTH - 5)))
+
+
 def build(book) -> Sheet:
     sh = book.sheet("Start")
     row = 1
@@ -86,12 +102,13 @@ def build(book) -> Sheet:
             continue
         if kind == "head":
             row += row > 3  # a blank row before each section but the first
-            sh.put(row, 1, text, style=HEADER)
+            sh.put(row, 1, text, style=HEADER | WRAP)
+            sh.ws.set_row(row - 1, 15 * lines(text))
         elif kind == "code":
             sh.put(row, 1, text, style=CODE | BOLD)
         else:
             sh.put(row, 1, text, style=WRAP)
-            sh.ws.set_row(row - 1, 15 * max(1, -(-len(text) // (WIDTH - 5))))
+            sh.ws.set_row(row - 1, 15 * lines(text))
         row += 1
     sh.ws.hide_gridlines(2)
     sh.record.layout["steps"] = [text for kind, text in STEPS[book.runtime.key] if kind != "head"]

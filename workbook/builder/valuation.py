@@ -3,7 +3,7 @@ in native formulas on the Bonds sheet's native betas."""
 
 from __future__ import annotations
 
-from .layout import MONEY, NOTE, PCT, Print, Sheet
+from .layout import MONEY, NOTE, PCT, Print, Sheet, on
 
 INPUTS = (("rf", "Risk-free rate (rf)", 0.02, PCT), ("mrp", "Market risk premium (MRP)", 0.08, PCT),
           ("cash_flow", "Cash flow per year, forever", 10, MONEY))
@@ -28,8 +28,8 @@ def build(book, bonds: Sheet) -> Sheet:
         sh.header(8, 1 + j, text)
     reg_cell, wtd_cell = bonds.record.native["reg"], bonds.record.native["wtd"]
     sh.put(9, 1, "Beta (Bonds sheet, native)")
-    sh.native(9, 2, f"=Bonds!{absolute(reg_cell)}")
-    sh.native(9, 3, f"=Bonds!{absolute(wtd_cell)}")
+    sh.native(9, 2, "=" + on("Bonds", reg_cell))
+    sh.native(9, 3, "=" + on("Bonds", wtd_cell))
     sh.native(9, 4, "=B9-C9")
     native = {"beta_reg": "B9", "beta_wtd": "C9", "beta_diff": "D9"}
     for r, (label, formula, fmt, keys) in enumerate(ROWS, start=10):
@@ -49,7 +49,3 @@ def build(book, bonds: Sheet) -> Sheet:
     sh.finish(widths={"A": 40, "B": 22, "C": 22, "D": 14}, freeze="A9", printing=Print((1, 1, 14, 8)))
     return sh
 
-
-def absolute(cell: str) -> str:
-    letters = cell.rstrip("0123456789")
-    return f"${letters}${cell[len(letters):]}"
