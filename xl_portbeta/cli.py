@@ -365,6 +365,19 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, Any]) -> None:
+    """The options of a command that reads a prices file (analyze, book)."""
+    command.add_argument("prices", help="the file (.csv or .xlsx); its first row names the columns")
+    command.add_argument("--market", required=True, help="the column of benchmark levels")
+    command.add_argument("--dates", help="the column of dates (default: a column named 'date', if any)")
+    command.add_argument("--frequency", **frequency)
+    command.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
+    command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    command.add_argument("--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)")
+    command.add_argument("--dayfirst", action="store_true", help="text dates are day first (31/01/2000)")
+    command.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xl-portbeta",
@@ -383,29 +396,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=run_demo)
 
     an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")
-    an.add_argument("prices", help="the file; its first row names the columns")
+    _prices_file_options(an, frequency)
     an.add_argument("--shares", required=True, help="'100,50,..' in asset column order, 'AAPL=100,MSFT=50', or a holdings .csv")
-    an.add_argument("--market", required=True, help="the column of benchmark levels")
-    an.add_argument("--dates", help="the column of dates (default: a column named 'date', if any)")
-    an.add_argument("--frequency", **frequency)
-    an.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
-    an.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
-    an.add_argument("--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)")
-    an.add_argument("--dayfirst", action="store_true", help="text dates are day first (31/01/2000)")
-    an.add_argument("--json", action="store_true", help="print JSON for scripts")
     an.set_defaults(run=run_analyze)
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
-    bk.add_argument("prices", help="the prices file, as for analyze")
+    _prices_file_options(bk, frequency)
     bk.add_argument("--holdings", required=True, help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide")
-    bk.add_argument("--market", required=True, help="the column of benchmark levels")
-    bk.add_argument("--dates", help="the column of dates (default: a column named 'date', if any)")
-    bk.add_argument("--frequency", **frequency)
-    bk.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
-    bk.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
-    bk.add_argument("--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)")
-    bk.add_argument("--dayfirst", action="store_true", help="text dates are day first (31/01/2000)")
-    bk.add_argument("--json", action="store_true", help="print JSON for scripts")
     bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
     bk.set_defaults(run=run_book)
     return parser
