@@ -894,7 +894,7 @@ def rolling_weighted_beta(
     """Weighted-average beta over every window, with the weights of each window's end.
 
     :func:`weighted_beta` of ``w_i,e = h_i,e p_i,e / V_e`` and each asset's beta over the
-    window. Each asset's window sums of ``r m`` and ``r`` are differences of running
+    window, fused into one pass over each chunk (bench/NOTES.md). Each asset's window sums of ``r m`` and ``r`` are differences of running
     sums, ``C_e - C_e-window``, made a chunk of ``window`` rows at a time: the running
     sums of one chunk and of the one before it are all a window needs, so the working
     set stays two (window, 2N) arrays in the CPU cache instead of (T, N) matrices.
@@ -935,9 +935,12 @@ def rolling_weighted_beta(
         j = slice(max(0, window - 1 - start), stop - start)
         k = slice(start + j.start - window + 1, stop - window + 1)
         sums = rows[j] - previous[j]
-        # beta_i,k = (sum r m - (sum r)(sum m) / window) / squares_k
-        window_betas = (sums[:, 0] - sums[:, 1] * (s_m[k] / window)[:, None]) / squares[k, None]
+        # numerator of beta_i,k: sum r m - (sum r)(sum m) / window
+        covariances = sums[:, 0] - sums[:, 1] * (s_m[k] / window)[:, None]
+        # weighted_beta(weights_at(p, h), covariances / squares), fused into one pass:
+        # sum_i (h_i p_i / V) (cov_i / squares); every window's betas are finite here
         holdings = end_holdings if np.ndim(end_holdings) == 1 else end_holdings[k]
-        weighted[k] = weighted_beta(weights_at(end_prices[k], holdings), window_betas)
+        subscripts = "kn,n,kn->k" if np.ndim(end_holdings) == 1 else "kn,kn,kn->k"
+        weighted[k] = np.einsum(subscripts, end_prices[k], holdings, covariances)
         current, previous = previous, current
-    return weighted
+    return weighted / (holdings_values(end_prices, end_holdings) * squares)
