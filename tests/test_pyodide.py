@@ -7,7 +7,7 @@ dates, a single-row range, a single cell, header rows of names), and calls every
 through ``xlwings.server.custom_functions_call`` after ``JsProxy.to_py()``:
 
 1. in a Pyodide with this package's wheel and xlwings 0.37.8 installed by micropip;
-2. through the main.py of ``workbook/lite_code.py``, in the same Pyodide before the
+2. through the main.py the committed Lite workbook carries (its web-extension part), in the same Pyodide before the
    wheel is installed (only xlwings is, so main.py must carry the package itself).
 
 The same payload JSON goes through the same xlwings call here in CPython (JS null is
@@ -94,6 +94,19 @@ def run_node(job: dict, work: Path, timeout: float = 600) -> dict:
     return result
 
 
+def lite_workbook_main_py() -> str:
+    """The main.py that the committed Lite workbook carries (its web-extension part), as
+    Lite would load it: not the installed package, not a fresh generation."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    with zipfile.ZipFile(ROOT / "workbook" / "xl_portbeta_lite.xlsx") as book:
+        part = ET.fromstring(book.read("xl/webextensions/webextension1.xml"))
+    we = "{http://schemas.microsoft.com/office/webextensions/webextension/2010/11}"
+    values = {p.get("name"): p.get("value") for p in part.iter(f"{we}property")}
+    return json.loads(values["main.py"])
+
+
 @pytest.fixture(scope="module")
 def pyodide(tmp_path_factory):
     """One node process, one Pyodide: every case through main.py, then from the wheel."""
@@ -102,12 +115,11 @@ def pyodide(tmp_path_factory):
     why = fetch.problem()
     if why:
         unavailable(why)
-    import lite_code
 
     work = tmp_path_factory.mktemp("pyodide")
     wheel = fetch.build_package_wheel(work).name
     shutil.copy(fetch.xlwings_wheel(), work)
-    (work / "main.py").write_text(lite_code.main_py(), encoding="utf-8")
+    (work / "main.py").write_text(lite_workbook_main_py(), encoding="utf-8")
     return run_node({"mode": "test", "wheels": [wheel, fetch.xlwings_wheel().name], "main_py": "main.py"}, work)
 
 

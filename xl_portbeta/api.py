@@ -11,6 +11,7 @@ Excel functions and the command line rename them after their own names.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from contextlib import contextmanager
@@ -487,20 +488,13 @@ def rolling_portfolio_beta(
 
 
 @dataclass(frozen=True)
-class BookBetas:
-    """Both betas of every account of a book (arrays (K,) in the order of the accounts).
+class BookBetas(core.BookFigures):
+    """Both betas of every account of a book: the fields of :class:`core.BookFigures`
+    (arrays (K,) in the order of the accounts, NaN where an account has a note), then:
 
     Attributes
     ----------
     accounts : tuple of str
-    value : array
-        Market value at ``as_of``.
-    reg, wtd, gap : array
-        Each equal to the single-portfolio figure of that account's shares.
-    gap_se, gap_t : array
-        Standard error and t of the gap (the drift portfolio's regression).
-    r_squared : array
-        R² of REG.
     observations : array of int
         Returns in each account's sample (0 where it has none).
     notes : tuple of str
@@ -510,13 +504,6 @@ class BookBetas:
     """
 
     accounts: tuple[str, ...]
-    value: np.ndarray
-    reg: np.ndarray
-    wtd: np.ndarray
-    gap: np.ndarray
-    gap_se: np.ndarray
-    gap_t: np.ndarray
-    r_squared: np.ndarray
     observations: np.ndarray
     notes: tuple[str, ...]
     book: _book.Book
@@ -525,11 +512,12 @@ class BookBetas:
         return f"BookBetas({len(self.accounts)} accounts, {len(self.book.names)} assets)"
 
     def to_frame(self) -> Any:
-        """The figures as a pandas DataFrame indexed by account."""
+        """The figures, observations and notes as a pandas DataFrame indexed by account."""
         import pandas as pd
 
-        columns = ("value", "reg", "wtd", "gap", "gap_se", "gap_t", "r_squared", "observations", "notes")
-        return pd.DataFrame({c: getattr(self, c) for c in columns}, index=pd.Index(self.accounts, name="account"))
+        columns = [f.name for f in dataclasses.fields(core.BookFigures) if f.name != "valid"]
+        data = {c: getattr(self, c) for c in columns + ["observations", "notes"]}
+        return pd.DataFrame(data, index=pd.Index(self.accounts, name="account"))
 
 
 @_public
@@ -554,26 +542,25 @@ def book_betas(
     """
     book = _book.build_book(prices, holdings, market, dates, frequency, rf, as_of)
     k = len(book.accounts)
-    figures = {name: np.full(k, np.nan) for name in ("value", "reg", "wtd", "gap", "gap_se", "gap_t", "r_squared")}
+    names = [f.name for f in dataclasses.fields(core.BookFigures)]
+    figures = {name: np.full(k, np.nan) for name in names}
+    figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        if group.note:
-            for a in group.accounts.tolist():
-                notes[a] = group.note
-            continue
-        market = core.excess_returns(group.market, group.rf)
-        if not core.market_varies(market):
-            for a in group.accounts.tolist():
-                notes[a] = "the market returns have no variance on the dates these holdings need"
-            continue
-        every = len(group.accounts) == k  # one group of the whole book: its counts as they are
-        counts = book.holdings if every else book.holdings[group.accounts]
-        found = core.book_figures(group.prices, counts, market, group.rf, group.as_of_prices)
-        for name in figures:
-            figures[name][group.accounts] = getattr(found, name)
-        observations[group.accounts[found.valid]] = len(market)
-        for a in group.accounts[~found.valid].tolist():
-            notes[a] = "shares and prices give a net value <= 0 on a date used: it must be positive"
+        note, failed = group.note, group.accounts
+        market = core.excess_returns(group.market, group.rf) if not note else None
+        if not note and not core.market_varies(market):
+            note = "the market returns have no variance on the dates these holdings need"
+        elif not note:
+            every = len(group.accounts) == k  # one group of the whole book: its counts as they are
+            counts = book.holdings if every else book.holdings[group.accounts]
+            found = core.book_figures(group.prices, counts, market, group.rf, group.as_of_prices)
+            for name in names:
+                figures[name][group.accounts] = getattr(found, name)
+            observations[group.accounts[found.valid]] = len(market)
+            note, failed = "shares and prices give a net value <= 0 on a date used: it must be positive", group.accounts[~found.valid]
+        for a in failed.tolist():
+            notes[a] = note
     for a in figures.values():
         a.setflags(write=False)
-    return BookBetas(book.accounts, observations=observations, notes=tuple(notes), book=book, **figures)
+    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), book=book)
