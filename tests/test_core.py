@@ -105,3 +105,11 @@ def test_a_regime_needs_three_periods_and_a_moving_market():
     assert math.isnan(core.regime_beta(y, m, m < 0))  # two down periods
     flat = np.array([0.01, 0.01, 0.01, -0.02])
     assert math.isnan(core.regime_beta(2 * flat, flat, flat > 0))  # three up periods, all alike
+
+
+def test_an_alpha_of_minus_100_percent_or_less_has_no_annual_alpha():
+    """Regression (issue 14): -300% a period showed a huge positive annual alpha."""
+    fit = core.LineFit(alpha=-3.0, beta=1.0, beta_se=0.1, r_squared=0.5, residual_std=0.01, n=30)
+    assert math.isnan(fit.annualized(12).alpha)
+    assert math.isnan(core.LineFit(-1.0, 1.0, 0.1, 0.5, 0.01, 30).annualized(12).alpha)
+    assert core.LineFit(-0.5, 1.0, 0.1, 0.5, 0.01, 30).annualized(2).alpha == pytest.approx(-0.75)

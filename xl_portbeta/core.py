@@ -531,7 +531,8 @@ class Annualized:
     Attributes
     ----------
     alpha : float
-        ``(1 + alpha) ** P - 1``: the per-period alpha compounded over a year.
+        ``(1 + alpha) ** P - 1``: the per-period alpha compounded over a year; NaN for a
+        per-period alpha of -100% or less, which compounds to no rate.
     residual_std : float
         ``residual_std * sqrt(P)``.
     """
@@ -583,8 +584,10 @@ class LineFit:
 
     def annualized(self, periods_per_year: int) -> Annualized:
         """Alpha compounded and residual volatility scaled over ``periods_per_year``."""
+        # a period's loss of 100% or more compounds to nothing meaningful: no annual alpha
+        compounded = (1.0 + self.alpha) ** periods_per_year - 1.0 if self.alpha > -1.0 else float("nan")
         return Annualized(
-            alpha=(1.0 + self.alpha) ** periods_per_year - 1.0,
+            alpha=compounded,
             residual_std=self.residual_std * math.sqrt(periods_per_year),
         )
 

@@ -113,6 +113,13 @@ def periods_note(sample: Sample) -> str:
     }[sample.frequency_source]
 
 
+def _alpha_note(stats: PortfolioStats) -> str:
+    periods = stats.result.sample.periods_per_year
+    if min(stats.actual.fit.alpha, stats.current.fit.alpha) <= -1.0:
+        return f"empty where alpha per period is -100% or less: it compounds to no annual rate; {periods_note(stats.result.sample)}"
+    return f"(1 + alpha)^{periods} - 1; {periods_note(stats.result.sample)}"
+
+
 def _regime_note(side: str, key: str, usual: str) -> Callable[[PortfolioStats], str]:
     def note(stats: PortfolioStats) -> str:
         if math.isfinite(getattr(stats.actual, key)):
@@ -139,7 +146,7 @@ STATS_ROWS: tuple[StatRow, ...] = (
     StatRow("alpha", "alpha per period", lambda s, _: s.fit.alpha,
             lambda st: f"intercept, per {st.result.sample.frequency} period, over rf", "0.0000%"),
     StatRow("alpha_annualized", "alpha annualized", lambda s, sample: s.fit.annualized(sample.periods_per_year).alpha,
-            lambda st: f"(1 + alpha)^{st.result.sample.periods_per_year} - 1; {periods_note(st.result.sample)}", PCT),
+            lambda st: _alpha_note(st), PCT),
     StatRow("residual_volatility_annualized", "residual volatility annualized",
             lambda s, sample: s.fit.annualized(sample.periods_per_year).residual_std,
             lambda st: f"s × sqrt({st.result.sample.periods_per_year}); {periods_note(st.result.sample)}", PCT),
