@@ -940,8 +940,7 @@ def rolling_weighted_beta(
         sums = rows[j] - previous[j]
         # numerator of beta_i,k: sum r m - (sum r)(sum m) / window
         covariances = sums[:, 0] - sums[:, 1] * (s_m[k] / window)[:, None]
-        # weighted_beta(weights_at(p, h), covariances / squares), fused into one pass:
-        # sum_i (h_i p_i / V) (cov_i / squares); every window's betas are finite here
+        # weighted_beta(weights_at(p, h), covariances / squares) fused: betas are finite here
         holdings = end_holdings if np.ndim(end_holdings) == 1 else end_holdings[k]
         subscripts = "kn,n,kn->k" if np.ndim(end_holdings) == 1 else "kn,kn,kn->k"
         weighted[k] = np.einsum(subscripts, end_prices[k], holdings, covariances)
