@@ -99,3 +99,23 @@ def test_bad_input_is_the_books_error_naming_the_cell(rng):
         udfs.portbeta_book(prices, [[1, 2, 3], [1, 2, 3]], market)
     with pytest.raises(PortbetaError, match=r"^book_betas: as_of row 99 is outside"):
         api.book_betas(prices, [[1, 2]], market, as_of=99)
+
+
+def test_review_findings_taller_ranges_argument_names_and_the_api_steps(rng):
+    prices, market = random_market(rng, 40, 3)
+    header = [["A", "B", "C"]] + prices.tolist()
+    blank = [None] * 4
+    named = udfs.portbeta_book(header, [["client", "A", "B", "C"], ["x", 1, 2, 3], ["y", 3, 2, 1], blank, blank], market.tolist())
+    assert [r[0] for r in named[1:]] == ["x", "y"]  # a range selected taller than the book
+    plain = api.book_betas(prices, [[1, 2, 3], [3, 2, 1], [None] * 3, [None] * 3], market)
+    assert len(plain.accounts) == 2 and not any(plain.notes)
+    with pytest.raises(PortbetaError, match=r"^book_betas: holdings has names that prices does not have \(X\)"):
+        api.book_betas(header, [["C", "A", "X"], [3, 1, 2]], market.tolist())
+    sample = api.build_sample(prices, [1, 2, 3], market)
+    with pytest.raises(PortbetaError, match=r"^rolling_of: window '5' is not a whole number"):
+        api.rolling_of(sample, "5")
+    assert len(api.rolling_of(sample, 5.0).reg) == 39 - 5 + 1
+    with pytest.raises(PortbetaError, match=r"^stats_of: give the result of beta_of\(sample\)"):
+        api.stats_of(sample)
+    with pytest.raises(PortbetaError, match=r"^gap_detail_of: give the result of beta_of\(sample\)"):
+        api.gap_detail_of(sample)

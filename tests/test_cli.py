@@ -214,3 +214,28 @@ def test_day_first_text_dates_are_never_guessed(prices_csv, tmp_path):
         assert out["sample"]["as_of"] == "2021-06-30"
     run = cli("analyze", str(path), *common, "--as-of", "30/06/2021")  # --as-of follows the file's rule
     assert run.returncode == 2 and "--as-of '30/06/2021' is not a date" in run.stderr
+
+
+def test_iso_dates_read_the_same_whatever_date_rule_is_given(prices_csv):
+    """Found in review: with --dayfirst, ISO 2021-01-02 was read as 1 February."""
+    path, _ = prices_csv
+    common = ["--market", "SP500", "--shares", "AAPL=10,KO=20", "--json", "--as-of", "2021-06-04"]
+    plain = json.loads(cli("analyze", str(path), *common).stdout)
+    for option in (["--dayfirst"], ["--date-format", "%d/%m/%Y"]):
+        out = json.loads(cli("analyze", str(path), *common, *option).stdout)
+        assert out["sample"] == plain["sample"] and out["reg"] == plain["reg"]
+        assert out["sample"]["as_of"] == "2021-06-04"
+
+
+def test_a_blank_count_in_a_long_holdings_file_is_missing_not_zero(prices_csv, tmp_path):
+    """Found in review: a listed ticker with a blank count was read as 0 shares."""
+    path, _ = prices_csv
+    holdings = tmp_path / "accounts.csv"
+    holdings.write_text("account,ticker,shares\na,AAPL,100\na,KO,\nb,KO,50\n")
+    run = cli("book", str(path), "--holdings", str(holdings), "--market", "SP500", "--json")
+    rows = {r["account"]: r for r in json.loads(run.stdout)["accounts"]}
+    assert "is empty or an error" in rows["a"]["notes"] and rows["a"]["reg"] is None
+    assert rows["b"]["reg"] is not None and rows["b"]["notes"] == ""
+    holdings.write_text("account,ticker,shares\na,AAPL,100\n,KO,5\n")
+    run = cli("book", str(path), "--holdings", str(holdings), "--market", "SP500")
+    assert run.returncode == 2 and "row 3 has no account" in run.stderr

@@ -185,3 +185,13 @@ def test_a_date_after_2262_is_refused_not_wrapped_around(late):
     with pytest.raises(PortbetaError, match=r"^dates row 3 is 2\d{3}-\d\d-\d\d, after 2262-04-10, the last date"):
         inputs.read_dates(cells)
     assert inputs.read_dates([[45000.0], [132_319.0]])[0][-1] == np.datetime64("2262-04-10")
+
+
+def test_a_date_before_1677_is_refused_not_wrapped_around():
+    """Found in review: datetimes before 1677-09-22 wrapped around into 2262."""
+    from xl_portbeta import inputs
+
+    cells = [[dt.datetime(1677, 9, 20)], [dt.datetime(1677, 9, 21)], [dt.datetime(1677, 9, 22)]]
+    with pytest.raises(PortbetaError, match=r"^dates row 1 is 1677-09-20, before 1677-09-22, the first date"):
+        inputs.read_dates(cells)
+    assert inputs.read_dates(cells[2:])[0][0] == np.datetime64("1677-09-22")

@@ -2,7 +2,8 @@
 
 Two steps, as arch's model-then-fit: :func:`build_sample` validates and aligns the
 inputs into a :class:`~xl_portbeta.sample.Sample`, and the figures of a sample follow
-from it (:func:`beta_of`, :func:`stats_of`, :func:`gap_detail_of`, :func:`rolling_of`).
+from it: :func:`beta_of` and :func:`rolling_of` of the sample, :func:`stats_of` and
+:func:`gap_detail_of` of ``beta_of``'s result.
 ``portfolio_beta(...)`` is ``beta_of(build_sample(...))``, and so on.
 
 Every public function names its errors after itself (``portfolio_beta: ...``); the
@@ -326,9 +327,18 @@ class PortfolioStats:
         return self.gap_fit.beta_se
 
 
+def _check_result(result: Any) -> None:
+    if not isinstance(result, PortfolioBeta):
+        raise PortbetaError(
+            f"give the result of beta_of(sample) (a PortfolioBeta), not {type(result).__name__}: "
+            "e.g. stats_of(beta_of(build_sample(...)))"
+        )
+
+
 @_public
 def stats_of(result: PortfolioBeta) -> PortfolioStats:
     """Regression statistics of both betas of a :class:`PortfolioBeta` already computed."""
+    _check_result(result)
     returns = excess_returns(result.sample)
     current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced to the as_of weights every period
     return PortfolioStats(
@@ -388,6 +398,7 @@ class GapDetail:
 @_public
 def gap_detail_of(result: PortfolioBeta) -> GapDetail:
     """The gap of a :class:`PortfolioBeta` already computed, split by holding."""
+    _check_result(result)
     sample = result.sample
     average = core.average_weights(sample.prices, sample.holdings)
     drift = core.drift_parts(average, result.weights, result.asset_betas)
@@ -443,7 +454,7 @@ class RollingBeta:
 
 
 @_public
-def rolling_of(sample: Sample, window: int) -> RollingBeta:
+def rolling_of(sample: Sample, window: Any) -> RollingBeta:
     """REG, WTD (weights at each window's end) and GAP at every window end of a sample,
     in O(T x N).
 
@@ -451,8 +462,10 @@ def rolling_of(sample: Sample, window: int) -> RollingBeta:
     ----------
     sample : Sample
     window : int
-        Returns per window: at least 3, at most the number of returns in the sample.
+        Returns per window: at least 3, at most the number of returns in the sample
+        (a whole number; 252.0 or a one-cell range are fine).
     """
+    window = whole_number(window, "window", " of returns")
     if not MIN_RETURNS <= window <= sample.n_returns:
         raise PortbetaError(f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample")
     returns = excess_returns(sample)
@@ -480,7 +493,7 @@ def rolling_portfolio_beta(
 ) -> RollingBeta:
     """:func:`rolling_of` the sample of these arguments (those of :func:`build_sample`,
     and ``window``, a whole number of returns)."""
-    window = whole_number(window, "window", " of returns")
+    whole_number(window, "window", " of returns")  # a bad window is reported before the data
     return rolling_of(build_sample(prices, shares, market, dates, frequency, rf), window)
 
 

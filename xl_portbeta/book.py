@@ -38,9 +38,6 @@ class BookGroup:
     market, rf : arrays (K,), (K-1,)
     as_of_prices : array (N,)
         Prices on the weights' date, 0 where an asset no account holds has none.
-    labels : tuple
-        The kept dates (or rows).
-    as_of : date or int
     note : str
         Why the group has no figures ("" when it has).
     """
@@ -50,8 +47,6 @@ class BookGroup:
     market: np.ndarray | None
     rf: np.ndarray | None
     as_of_prices: np.ndarray | None
-    labels: tuple
-    as_of: Any
     note: str
 
 
@@ -70,8 +65,6 @@ class Book:
     notes : tuple of str
         Per account: why it has no figures ("" for none yet).
     groups : tuple of BookGroup
-    frequency : str or None
-        As given (None: the rows as given).
     """
 
     names: tuple[str, ...]
@@ -79,18 +72,16 @@ class Book:
     holdings: np.ndarray
     notes: tuple[str, ...]
     groups: tuple[BookGroup, ...]
-    frequency: str | None
 
 
-def read_holdings(
-    raw: Any, names: tuple[str, ...], n_assets: int, named: bool
-) -> tuple[tuple[str, ...], np.ndarray, int]:
+def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[str, ...], np.ndarray, int]:
     """Account names, the (K, N) counts (matched to the prices' assets by name when both
     have names) and the range's column of the first count (2 after a column of names)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise PortbetaError("holdings is missing: give one row of share counts per account")
     accounts, cells = read_accounts(raw)
-    cells = steps.columns_by_name(cells, names if named else None)
+    cells = steps.columns_by_name(cells, names if named else None, "holdings")
+    n_assets = len(names)
     if cells.shape[1] != n_assets or not len(cells.values):
         raise PortbetaError(
             f"holdings is {cells.shape[0]} x {cells.shape[1]} (without names): give one row per account "
@@ -125,7 +116,7 @@ def build_book(
     rows = steps.align_rows(args)
     steps.check_values(rows, args)
     names = steps.asset_names(args)
-    accounts, counts, first_column = read_holdings(holdings, names, len(names), args.prices.header is not None)
+    accounts, counts, first_column = read_holdings(holdings, names, args.prices.header is not None)
     rows = steps.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
     steps.resolve_as_of(as_of, np.ones(len(rows.rows), dtype=bool), rows)  # a bad as_of is the book's error
     notes = _account_notes(counts, first_column)
@@ -142,7 +133,7 @@ def build_book(
             held = np.zeros(len(names), dtype=bool)
             held[with_holes[key]] = True
             groups.append(_group(rows, args, held, positions[np.ravel(which) == g], as_of))
-    return Book(names, accounts, counts, tuple(notes), tuple(groups), args.frequency)
+    return Book(names, accounts, counts, tuple(notes), tuple(groups))
 
 
 def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
@@ -157,17 +148,14 @@ def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: 
             )
         frequency, _ = steps.sample_frequency(args.frequency, rows.dates[kept] if rows.dates is not None else None)
     except PortbetaError as error:  # these accounts' dates: their rows get the note
-        return BookGroup(accounts, None, None, None, None, (), None, error.problem)
+        return BookGroup(accounts, None, None, None, None, error.problem)
     prices, _ = steps.kept_prices(rows, held, missing, kept)
     annual = np.full(len(kept) - 1, args.rf_constant) if rows.rf is None else rows.rf[kept[:-1]]
-    labels = rows.labels
     return BookGroup(
         accounts=accounts,
         prices=prices,
         market=rows.market[kept],
         rf=core.per_period_rate(annual, core.PERIODS_PER_YEAR[frequency]),
         as_of_prices=np.where(np.isnan(rows.prices[position]), 0.0, rows.prices[position]),
-        labels=tuple(labels[k] for k in kept.tolist()),
-        as_of=labels[position],
         note="",
     )

@@ -177,12 +177,17 @@ class DateRule:
     dayfirst: bool = False  # --dayfirst
 
     def parse(self, text: pd.Series) -> pd.Series:
-        """The dates of ``text``, NaT where a value does not read by this rule."""
+        """The dates of ``text``, NaT where a value does not read by this rule: ISO first
+        (it reads one way only), then the user's rule for the values that are not ISO."""
+        iso = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        rest = iso.isna() & text.notna()
+        if not rest.any() or not (self.date_format or self.dayfirst):
+            return iso
         if self.date_format:
-            return pd.to_datetime(text, errors="coerce", format=self.date_format)
-        if self.dayfirst:
-            return pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
-        return pd.to_datetime(text, errors="coerce", format="ISO8601")
+            other = pd.to_datetime(text[rest], errors="coerce", format=self.date_format)
+        else:
+            other = pd.to_datetime(text[rest], errors="coerce", format="mixed", dayfirst=True)
+        return iso.where(~rest, other)
 
 
 _DATE_OPTIONS = "give --date-format (e.g. --date-format %d/%m/%Y) or --dayfirst"
@@ -312,14 +317,19 @@ def read_accounts_file(path: str, assets: list[str]) -> pd.DataFrame:
         unknown = sorted({str(t) for t in table[lower["ticker"]] if str(t).strip().lower() not in by_lower})
         if unknown:
             raise InputError(f"{path}: tickers that are not asset columns of the prices file: {', '.join(unknown[:5])}")
+        accounts = table[lower["account"]]
+        if accounts.isna().any():
+            raise InputError(f"{path}: row {int(np.flatnonzero(accounts.isna().to_numpy())[0]) + 2} has no account")
         tickers = table[lower["ticker"]].map(lambda t: by_lower[str(t).strip().lower()])
-        long = pd.DataFrame({"account": table[lower["account"]].astype(str), "ticker": tickers, "shares": table[lower["shares"]]})
+        long = pd.DataFrame({"account": accounts.astype(str), "ticker": tickers, "shares": table[lower["shares"]], "listed": 1})
         if long.duplicated(["account", "ticker"]).any():
             row = long[long.duplicated(["account", "ticker"])].iloc[0]
             raise InputError(f"{path}: account {row['account']} lists {row['ticker']} twice")
-        wide = long.pivot(index="account", columns="ticker", values="shares")
-        wide = wide.reindex(index=pd.unique(long["account"]), columns=assets).astype(object)
-        return wide.where(wide.notna(), 0.0)
+        order = pd.unique(long["account"])
+        wide = long.pivot(index="account", columns="ticker", values="shares").reindex(index=order, columns=assets)
+        listed = long.pivot(index="account", columns="ticker", values="listed").reindex(index=order, columns=assets)
+        # an asset not listed is not held (0); a listed count left blank stays missing (a note)
+        return wide.astype(object).where(listed.notna(), 0.0)
     account = lower.get("account")
     if account is None:
         raise InputError(f"{path}: give columns account,ticker,shares, or an account column and one column per asset")

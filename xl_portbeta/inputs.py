@@ -89,13 +89,13 @@ def is_number(value: Any) -> bool:
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _LAST_EXCEL_SERIAL = 2958465  # 9999-12-31
-# The last day the dates can be computed with (datetime64[ns] ends on 2262-04-11): a
-# later date would wrap around, so it is refused by name, not read.
-LAST_DATE = dt.datetime(2262, 4, 10)
+# The first and last days the dates can be computed with (datetime64[ns] spans
+# 1677-09-21 to 2262-04-11): a date outside would wrap around, so it is refused by name.
+FIRST_DATE, LAST_DATE = dt.datetime(1677, 9, 22), dt.datetime(2262, 4, 10)
 _LAST_SERIAL = (LAST_DATE - EXCEL_EPOCH).days
 
 _FREQUENCY_ALIASES = {
-    "": "daily", "d": "daily", "day": "daily", "daily": "daily",
+    "d": "daily", "day": "daily", "daily": "daily",
     "w": "weekly", "week": "weekly", "weekly": "weekly",
     "m": "monthly", "month": "monthly", "monthly": "monthly",
 }  # fmt: skip
@@ -429,6 +429,8 @@ def read_accounts(raw: Any, arg: str = "holdings") -> tuple[tuple[str, ...] | No
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":  # numbers only: no names
         return None, read_numbers(raw, arg, "a share count")
     rows, header = _split_header(raw, arg)
+    while rows and all(is_missing(v) for v in rows[-1]):  # a range selected taller than the book
+        rows = rows[:-1]
     named = bool(rows) and len(rows[0]) > 1 and all(_is_account_name(r[0]) for r in rows)
     if not named:
         return None, read_numbers(([list(header)] if header else []) + [list(r) for r in rows], arg, "a share count")
@@ -518,10 +520,11 @@ def read_dates(raw: Any, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...
             else:
                 problem = _bad_cell_message(value, "a date")
             raise PortbetaError(f"{_cell(arg, first_row + k, None)} {problem}")
-        if date is not pd.NaT and date >= LAST_DATE + dt.timedelta(days=1):
+        if date is not pd.NaT and not FIRST_DATE <= date < LAST_DATE + dt.timedelta(days=1):
+            side, bound = ("after", LAST_DATE) if date > LAST_DATE else ("before", FIRST_DATE)
             raise PortbetaError(
-                f"{_cell(arg, first_row + k, None)} is {date:%Y-%m-%d}, after {LAST_DATE:%Y-%m-%d}, the last date "
-                "this add-in can compute with"
+                f"{_cell(arg, first_row + k, None)} is {date:%Y-%m-%d}, {side} {bound:%Y-%m-%d}, the {'last' if side == 'after' else 'first'} "
+                "date this add-in can compute with"
             )
         out.append(date)
     return np.array(pd.to_datetime(pd.Series(out, dtype=object)), dtype="datetime64[ns]"), header, first_row

@@ -250,8 +250,9 @@ def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | 
     )
 
 
-def columns_by_name(cells: Cells, names: tuple[str, ...] | None) -> Cells:
-    """Share columns put in the order of the prices' names, when both have names."""
+def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "shares") -> Cells:
+    """``arg``'s columns (share counts) put in the order of the prices' names, when both
+    have names."""
     labels = cells.header
     if not names or not labels or len(labels) != len(names) or labels == names:
         return cells
@@ -259,7 +260,7 @@ def columns_by_name(cells: Cells, names: tuple[str, ...] | None) -> Cells:
         return cells  # not a usable set of names: by position
     if set(labels) != set(names):
         raise PortbetaError(
-            f"shares has names that prices does not have ({', '.join(sorted(set(labels) - set(names)))}): "
+            f"{arg} has names that prices does not have ({', '.join(sorted(set(labels) - set(names)))}): "
             "use the same names as prices (or none) so that each count meets its asset"
         )
     order = [labels.index(name) for name in names]
