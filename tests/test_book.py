@@ -119,3 +119,10 @@ def test_review_findings_taller_ranges_argument_names_and_the_api_steps(rng):
         api.stats_of(sample)
     with pytest.raises(PortbetaError, match=r"^gap_detail_of: give the result of beta_of\(sample\)"):
         api.gap_detail_of(sample)
+
+
+def test_an_account_beyond_float_range_gets_a_note_not_zeros(rng):
+    prices, market = random_market(rng, 40, 2)
+    book = api.book_betas(prices * 1e306, [[1, 1], [1e4, 1e4]], market)
+    assert not book.notes[0] and np.isfinite(book.reg[0])
+    assert "beyond 1e308" in book.notes[1] and np.isnan(book.reg[1])

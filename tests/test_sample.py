@@ -189,3 +189,15 @@ def test_irregular_dates_without_frequency_are_an_error_that_asks_for_it(rng):
         udfs.portbeta_stats(prices, [1, 1], market, dates.to_numpy())
     given = pb.api.portfolio_stats(prices, [1, 1], market, dates.to_numpy(), "daily")  # given: used as said
     assert given.result.sample.periods_per_year == 252
+
+
+def test_values_beyond_float_range_are_refused_not_zero(rng):
+    """Regression (issue 14): prices or shares x 1e305 gave PORTBETA_REG 0.0 silently."""
+    prices, market = random_market(rng, 50, 3)
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: shares x prices are too large to compute with"):
+        udfs.portbeta_reg(prices * 1e306, [1000, 2000, 3000], market)
+    with pytest.raises(PortbetaError, match=r"too large to compute with"):
+        udfs.portbeta_reg(prices, [[1e306, 2e306, 3e306]], market)
+    scaled = pb.portfolio_beta(prices * 1e300, [1, 2, 3], market)  # large but within range: the same betas
+    plain = pb.portfolio_beta(prices, [1, 2, 3], market)
+    assert scaled.reg == pytest.approx(plain.reg, abs=1e-12) and scaled.wtd == pytest.approx(plain.wtd, abs=1e-12)

@@ -571,7 +571,7 @@ def book_betas(
             for name in names:
                 figures[name][group.accounts] = getattr(found, name)
             observations[group.accounts[found.valid]] = len(market)
-            note, failed = "shares and prices give a net value <= 0 on a date used: it must be positive", group.accounts[~found.valid]
+            note, failed = "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive", group.accounts[~found.valid]
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():

@@ -741,7 +741,7 @@ class BookFigures:
     reg, wtd, gap : the single-portfolio figures of each account
     gap_se, gap_t : standard error and t of the drift portfolio's beta (the gap)
     r_squared : R² of REG
-    valid : bool: the net value is positive on every date used (else NaN figures)
+    valid : bool: the net value is positive and finite on every date used (else NaN figures)
     """
 
     value: np.ndarray
@@ -808,9 +808,11 @@ def _book_block(
     asset_betas: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
     """:func:`book_figures` of one block of accounts, as its fields in order."""
-    values = prices @ holdings.T  # (T, K): each account's value on each date
-    value_as_of = holdings @ as_of_prices
-    valid = (values > 0).all(axis=0) & (value_as_of > 0)
+    with np.errstate(over="ignore"):
+        values = prices @ holdings.T  # (T, K): each account's value on each date
+        value_as_of = holdings @ as_of_prices
+    # positive on every date, and within float range (beyond it, figures would be 0 or NaN)
+    valid = (values > 0).all(axis=0) & (value_as_of > 0) & np.isfinite(values).all(axis=0) & np.isfinite(value_as_of)
     out = [value_as_of] + [np.full(len(holdings), np.nan) for _ in range(6)] + [valid]
     if valid.any():
         if not valid.all():

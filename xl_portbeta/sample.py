@@ -671,7 +671,15 @@ def _weights_as_of(
     as_of = used[-1]
     # the as_of row is complete but for assets never held: they are worth 0 there
     as_of_prices = np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of])
-    values = np.append(core.holdings_values(prices, holdings), as_of_prices @ shares_as_of)
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.append(core.holdings_values(prices, holdings), as_of_prices @ shares_as_of)
+        largest = np.abs(prices).max() * np.abs(holdings).max() * prices.shape[1]
+    if not (np.isfinite(values).all() and np.isfinite(largest)):
+        # beta is scale-free, but values beyond float range would silently give 0 and NaN
+        raise PortbetaError(
+            "shares x prices are too large to compute with (beyond 1e308): use prices or share counts "
+            "in larger units (e.g. thousands)"
+        )
     if (values <= 0).any():
         k = int(np.flatnonzero(values <= 0)[0])
         raise PortbetaError(
