@@ -201,3 +201,30 @@ def test_values_beyond_float_range_are_refused_not_zero(rng):
     scaled = pb.portfolio_beta(prices * 1e300, [1, 2, 3], market)  # large but within range: the same betas
     plain = pb.portfolio_beta(prices, [1, 2, 3], market)
     assert scaled.reg == pytest.approx(plain.reg, abs=1e-12) and scaled.wtd == pytest.approx(plain.wtd, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "prices_header,shares_header,message",
+    [
+        (["a", "a", "c"], ["c", "a", "b"], r"the header of prices names 'a' twice"),
+        (["a", "b", "c"], ["c", "a", "a"], r"the header of shares names 'a' twice"),
+        (["a", "b", "c"], ["c", "", "a"], r"the header of shares has a blank name \(column 2\)"),
+    ],
+)
+def test_names_in_another_order_must_each_be_there_once(rng, prices_header, shares_header, message):
+    """Regression (issue 14): a blank or repeated name matched the counts by position without a word."""
+    prices, market = random_market(rng, 20, 3)
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: " + message):
+        udfs.portbeta_reg([prices_header] + prices.tolist(), [shares_header, [1, 2, 3]], market.tolist())
+    same = udfs.portbeta_reg([prices_header] + prices.tolist(), [prices_header, [1, 2, 3]], market.tolist())
+    assert same == pytest.approx(pb.portfolio_beta(prices, [1, 2, 3], market).reg, abs=1e-12)  # same order: fine
+
+
+def test_twenty_thousand_names_are_matched_quickly():
+    names = tuple(f"T{k}" for k in range(20_000))
+    from xl_portbeta.inputs import Cells
+    from xl_portbeta.sample import columns_by_name
+
+    cells = Cells(np.arange(20_000.0)[None, ::-1].copy(), names[::-1], 2)
+    matched = columns_by_name(cells, names)
+    np.testing.assert_array_equal(matched.values[0], np.arange(20_000.0))
