@@ -8,6 +8,7 @@ import io
 import os
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,35 @@ class SealedEnviron(dict):
     def __contains__(self, key):
         raise Blocked(f"checked {key!r} in os.environ")
 
+    # Writes change the host's environment: a sealed add-in changes nothing outside
+    # itself. They are recorded (pytest's own PYTEST_* bookkeeping aside) and the tests
+    # assert there were none: raising here would also stop pytest's own writes.
+    writes: list
+
+    def _wrote(self, what, key):
+        if not str(key).startswith("PYTEST_"):
+            self.writes.append(what)
+
+    def __setitem__(self, key, value):
+        self._wrote(f"set os.environ[{key!r}]", key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._wrote(f"deleted os.environ[{key!r}]", key)
+        super().__delitem__(key)
+
+    def setdefault(self, key, default=None):
+        self._wrote(f"os.environ.setdefault({key!r})", key)
+        return super().setdefault(key, default)
+
+    def pop(self, key, *default):
+        self._wrote(f"os.environ.pop({key!r})", key)
+        return super().pop(key, *default)
+
+    def update(self, *args, **kwargs):
+        self.writes.append("os.environ.update()")
+        super().update(*args, **kwargs)
+
 
 @pytest.fixture
 def sealed(monkeypatch):
@@ -60,8 +90,10 @@ def sealed(monkeypatch):
     monkeypatch.setattr(os, "popen", refuse("os.popen"))
     monkeypatch.setattr(os, "fork", refuse("os.fork"), raising=False)
     monkeypatch.setattr(os, "getenv", refuse("os.getenv"))
-    monkeypatch.setattr(os, "environ", SealedEnviron())
-    yield
+    environ = SealedEnviron()
+    environ.writes = []
+    monkeypatch.setattr(os, "environ", environ)
+    yield environ
 
 
 def test_every_udf_works_with_files_sockets_processes_and_environment_blocked(sealed):
@@ -76,6 +108,8 @@ def test_every_udf_works_with_files_sockets_processes_and_environment_blocked(se
     assert udfs.portbeta_stats(prices, shares, market, dates)[1][0] == "beta"
     assert udfs.beta_gap_detail(prices, shares, market)[-1][0] == "total"
     assert len(udfs.portbeta_rolling(prices, shares, market, 5, dates)) == 7
+    assert len(udfs.portbeta_book(prices, [["A", "B"], [1, 2], [2, 1]], market)) == 3
+    assert sealed.writes == [], "a UDF wrote to the environment"
 
 
 def test_the_blas_thread_limit_works_sealed(sealed, monkeypatch):
@@ -87,6 +121,7 @@ def test_the_blas_thread_limit_works_sealed(sealed, monkeypatch):
     prices = [["A", "B"]] + [list(r) for r in zip(BONDS["bond_a"], BONDS["bond_b"])]
     assert np.isfinite(udfs.portbeta_reg(prices, [BONDS["shares"]], [[v] for v in BONDS["market"]]))
     assert api._blas_controller and api._blas_controller.lib_controllers
+    assert sealed.writes == []
 
 
 def test_the_seal_really_blocks(sealed):
@@ -99,6 +134,31 @@ def test_the_seal_really_blocks(sealed):
         subprocess.Popen(["true"])
     with pytest.raises(Blocked):
         os.environ.get("HOME")
+    os.environ.setdefault("KMP_DUPLICATE_LIB_OK", "True")
+    os.environ["X"] = "1"
+    assert sealed.writes == ["os.environ.setdefault('KMP_DUPLICATE_LIB_OK')", "set os.environ['X']"]
+
+
+def test_a_fresh_process_finds_its_environment_as_it_was():
+    """Regression (issue 14): the first call imported threadpoolctl, which sets
+    KMP_DUPLICATE_LIB_OK in the host's environment. In a fresh interpreter (nothing
+    imported yet), every function runs and the environment is unchanged afterwards."""
+    code = """
+import os, json
+before = dict(os.environ)
+os.environ.pop("KMP_DUPLICATE_LIB_OK", None); before.pop("KMP_DUPLICATE_LIB_OK", None)
+from xl_portbeta import api
+a, b, m = [100, 96, 102, 88, 96, 101], [98, 102, 88, 95, 105, 100], [1000, 1004, 1000, 1010, 1020, 1000]
+prices = [[x, y] for x, y in zip(a, b)]
+api.portfolio_stats(prices, [1, 2], m); api.rolling_portfolio_beta(prices, [1, 2], m, 3)
+api.book_betas(prices, [[1, 2], [2, 1]], m)
+assert api._blas_controller, "threadpoolctl was not used"
+print(json.dumps(dict(os.environ) == before))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "KMP_DUPLICATE_LIB_OK"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "true"
 
 
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "input", "breakpoint"}

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,14 +53,34 @@ _Function = TypeVar("_Function", bound=Callable[..., Any])
 _blas_controller: Any = None
 
 
+def _threadpool_controller() -> Any:
+    """threadpoolctl's ThreadpoolController class (ImportError where it is missing).
+
+    threadpoolctl's first import sets ``KMP_DUPLICATE_LIB_OK`` in ``os.environ``: the
+    environment is the host's (Excel's Python, a server), not the add-in's, so it is put
+    back as it was. Once imported, nothing is read or written.
+    """
+    if "threadpoolctl" in sys.modules:
+        from threadpoolctl import ThreadpoolController
+    else:
+        key = "KMP_DUPLICATE_LIB_OK"
+        before = os.environ.get(key)
+        try:
+            from threadpoolctl import ThreadpoolController
+        finally:
+            if before is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = before
+    return ThreadpoolController
+
+
 def _blas_threads() -> Any:
     """threadpoolctl's controller of the BLAS libraries loaded, made once; None without."""
     global _blas_controller
     if _blas_controller is None:
         try:
-            from threadpoolctl import ThreadpoolController
-
-            _blas_controller = ThreadpoolController().select(user_api="blas")
+            _blas_controller = _threadpool_controller()().select(user_api="blas")
         except Exception:  # not installed, or it cannot inspect this platform
             _blas_controller = False
     return _blas_controller if _blas_controller and _blas_controller.lib_controllers else None
