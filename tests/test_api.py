@@ -301,3 +301,35 @@ def test_a_single_holdings_gap_has_no_t_statistic(rng):
     assert stats.gap_se == 0.0 and np.isnan(stats.gap_fit.t_stat)
     table = {row[0]: row for row in udfs.portbeta_stats(prices, [0, 7, 0, 0], market)}
     assert table["t statistic"][3] is None
+
+
+@pytest.mark.parametrize("rf", [0.0, 0.03])
+def test_peer_figures_match_empyrical_and_performanceanalytics_formulas(rf):
+    """Up/down capture against empyrical itself; Treynor, tracking error, information ratio
+    from PerformanceAnalytics' published formulas; correlation by pandas; on the bundled data,
+    for both columns, on the returns over rf as every row of PORTBETA_STATS."""
+    import empyrical
+
+    prices, shares, market = demo_portfolio("2019-01-01", "2022-12-31")
+    dates = prices.index.to_numpy()
+    stats = api.portfolio_stats(prices, shares, market, dates, rf=rf)
+    rf_period = (1 + rf) ** (1 / 252) - 1
+    m = pd.Series(excess(market.to_numpy(), rf_period))
+    values = (prices.to_numpy() * shares).sum(axis=1)
+    w = stats.result.weights
+    for column, y in ((stats.actual, excess(values, rf_period)), (stats.current, excess(prices.to_numpy(), rf_period) @ w)):
+        y = pd.Series(y)
+        assert column.up_capture == pytest.approx(empyrical.up_capture(y, m, period="daily"), rel=1e-10)
+        assert column.down_capture == pytest.approx(empyrical.down_capture(y, m, period="daily"), rel=1e-10)
+        annual = (1 + y).prod() ** (252 / len(y)) - 1  # Return.annualized, geometric
+        assert column.treynor_ratio == pytest.approx(annual / statsmodels_fit(y.to_numpy(), m.to_numpy()).params[1], rel=1e-10)
+        te = (y - m).std(ddof=1) * np.sqrt(252)  # TrackingError
+        assert column.tracking_error == pytest.approx(te, rel=1e-10)
+        premium = annual - ((1 + m).prod() ** (252 / len(m)) - 1)  # ActivePremium
+        assert column.information_ratio == pytest.approx(premium / te, rel=1e-10)
+        assert column.correlation == pytest.approx(y.corr(m), abs=1e-12)
+    table = {row[0]: row for row in udfs.portbeta_stats(prices, shares, market, dates, None, rf)}
+    assert table["up-market capture"][1] == pytest.approx(stats.actual.up_capture, abs=1e-15)
+    assert table["tracking error annualized"][3] == pytest.approx(
+        stats.actual.tracking_error - stats.current.tracking_error, abs=1e-15
+    )

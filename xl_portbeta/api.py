@@ -363,9 +363,10 @@ def stats_of(result: PortfolioBeta) -> PortfolioStats:
     _check_result(result)
     returns = excess_returns(result.sample)
     current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced to the as_of weights every period
+    periods = result.sample.periods_per_year
     return PortfolioStats(
-        actual=core.beta_stats(returns.portfolio, returns.market),
-        current=core.beta_stats(current, returns.market),
+        actual=core.beta_stats(returns.portfolio, returns.market, periods),
+        current=core.beta_stats(current, returns.market, periods),
         gap_fit=core.line_fit(core.drift_returns(returns.portfolio, current), returns.market),
         result=result,
     )

@@ -69,6 +69,10 @@ __all__ = [
     "line_fits",
     "regime_beta",
     "downside_beta",
+    "annualized_return",
+    "capture_ratio",
+    "tracking_error",
+    "information_ratio",
     "BetaStats",
     "beta_stats",
     "BookFigures",
@@ -691,6 +695,41 @@ def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
     return float((r_down @ m_down) / (m_down @ m_down))
 
 
+def annualized_return(returns: np.ndarray, periods_per_year: int) -> float:
+    """Geometric annual return, ``prod(1 + r)^(P / n) - 1`` (PerformanceAnalytics'
+    ``Return.annualized``, empyrical's ``annual_return``); NaN without returns or when the
+    value is wiped out (a return of -100% or less)."""
+    returns = np.asarray(returns, dtype=float)
+    if not len(returns) or (returns <= -1.0).any():
+        return float("nan")
+    return float(np.expm1(np.log1p(returns).sum() * periods_per_year / len(returns)))
+
+
+def capture_ratio(
+    returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray, periods_per_year: int
+) -> float:
+    """empyrical's ``up_capture`` / ``down_capture``: the annualized return on the periods
+    of one market regime over the market's annualized return on them (NaN without any)."""
+    market = annualized_return(market_returns[in_regime], periods_per_year)
+    if not market or not math.isfinite(market):
+        return float("nan")
+    return annualized_return(returns[in_regime], periods_per_year) / market
+
+
+def tracking_error(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> float:
+    """PerformanceAnalytics' ``TrackingError``: ``sd(r - m) * sqrt(P)`` (sample standard
+    deviation of the active returns, annualized)."""
+    return float(np.std(np.asarray(returns) - np.asarray(market_returns), ddof=1) * math.sqrt(periods_per_year))
+
+
+def information_ratio(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> float:
+    """PerformanceAnalytics' ``InformationRatio``: the active premium (annualized return
+    minus the market's) over the tracking error; NaN for no tracking error."""
+    error = tracking_error(returns, market_returns, periods_per_year)
+    premium = annualized_return(returns, periods_per_year) - annualized_return(market_returns, periods_per_year)
+    return premium / error if error > 0 else float("nan")
+
+
 @dataclass(frozen=True)
 class BetaStats:
     """Regression statistics of one excess-return series on the market's.
@@ -705,26 +744,52 @@ class BetaStats:
         Periods with 0 belong to neither.
     downside_beta : float
         Estrada's downside beta.
+    up_capture, down_capture : float
+        :func:`capture_ratio` on the same up (down) periods.
+    annual_return : float
+        :func:`annualized_return` of the series.
+    tracking_error, information_ratio : float
+        :func:`tracking_error`, :func:`information_ratio` against the market.
+    correlation : float
+        Pearson correlation with the market's returns.
     """
 
     fit: LineFit
     up_beta: float
     down_beta: float
     downside_beta: float
+    up_capture: float
+    down_capture: float
+    annual_return: float
+    tracking_error: float
+    information_ratio: float
+    correlation: float
 
     @property
     def timing_ratio(self) -> float:
         """``up_beta / down_beta``; NaN where the down-market beta is 0 or unknown."""
         return self.up_beta / self.down_beta if self.down_beta != 0 else float("nan")
 
+    @property
+    def treynor_ratio(self) -> float:
+        """PerformanceAnalytics' ``TreynorRatio``: the annualized excess return over beta."""
+        return self.annual_return / self.fit.beta if self.fit.beta != 0 else float("nan")
 
-def beta_stats(returns: np.ndarray, market_returns: np.ndarray) -> BetaStats:
+
+def beta_stats(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> BetaStats:
     """Every statistic of :class:`BetaStats` for one excess-return series."""
+    up, down = market_returns > 0, market_returns < 0
     return BetaStats(
         fit=line_fit(returns, market_returns),
-        up_beta=regime_beta(returns, market_returns, market_returns > 0),
-        down_beta=regime_beta(returns, market_returns, market_returns < 0),
+        up_beta=regime_beta(returns, market_returns, up),
+        down_beta=regime_beta(returns, market_returns, down),
         downside_beta=downside_beta(returns, market_returns),
+        up_capture=capture_ratio(returns, market_returns, up, periods_per_year),
+        down_capture=capture_ratio(returns, market_returns, down, periods_per_year),
+        annual_return=annualized_return(returns, periods_per_year),
+        tracking_error=tracking_error(returns, market_returns, periods_per_year),
+        information_ratio=information_ratio(returns, market_returns, periods_per_year),
+        correlation=float(np.corrcoef(returns, market_returns)[0, 1]),
     )
 
 

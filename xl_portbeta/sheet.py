@@ -169,6 +169,18 @@ STATS_ROWS: tuple[StatRow, ...] = (
     StatRow("downside_beta", "downside beta (Estrada)", lambda s, _: s.downside_beta,
             "E[min(r - mean, 0) min(m - mean, 0)] / E[min(m - mean, 0)²]"),
     StatRow("blume_beta", "Blume-adjusted beta", lambda s, _: s.fit.blume_beta, "0.67 × beta + 0.33"),
+    StatRow("up_capture", "up-market capture", lambda s, _: s.up_capture,
+            "annualized return over the market's, on its up periods (empyrical up_capture)", "0.00"),
+    StatRow("down_capture", "down-market capture", lambda s, _: s.down_capture,
+            "annualized return over the market's, on its down periods (empyrical down_capture)", "0.00"),
+    StatRow("treynor_ratio", "Treynor ratio", lambda s, _: s.treynor_ratio,
+            "annualized excess return / beta (PerformanceAnalytics TreynorRatio)", PCT),
+    StatRow("tracking_error", "tracking error annualized", lambda s, _: s.tracking_error,
+            lambda st: f"sd(r - m) × sqrt({st.result.sample.periods_per_year}) (PerformanceAnalytics TrackingError)", PCT),
+    StatRow("information_ratio", "information ratio", lambda s, _: s.information_ratio,
+            "(annualized return - the market's) / tracking error (PerformanceAnalytics InformationRatio)", "0.00"),
+    StatRow("correlation", "correlation with the market", lambda s, _: s.correlation,
+            "Pearson correlation of the returns with the market's", BETA),
 )  # fmt: skip
 
 
