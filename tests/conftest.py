@@ -48,6 +48,7 @@ SIGNATURES = {
     "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
     "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates", "frequency", "rf"],
     "PORTBETA_BOOK": ["prices", "holdings", "market", "dates", "frequency", "rf", "as_of"],
+    "ASSET_BETAS_ROLLING": ["prices", "market", "window", "dates", "frequency", "rf"],
 }
 FIRST_OPTIONAL = "dates"
 

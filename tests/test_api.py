@@ -333,3 +333,23 @@ def test_peer_figures_match_empyrical_and_performanceanalytics_formulas(rf):
     assert table["tracking error annualized"][3] == pytest.approx(
         stats.actual.tracking_error - stats.current.tracking_error, abs=1e-15
     )
+
+
+def test_asset_betas_rolling_equal_one_ols_per_window_and_asset(rng):
+    prices, market = random_market(rng, 120, 4)
+    prices[30, 2] = np.nan  # a hole: its date is dropped for every asset, as ASSET_BETAS does
+    window = 40
+    table = udfs.asset_betas_rolling(prices, market, window)
+    keep = np.setdiff1d(np.arange(120), [30])
+    r, m = excess(prices[keep]), excess(market[keep])
+    assert table[0] == ["row", "asset 1", "asset 2", "asset 3", "asset 4"]
+    assert len(table) == 1 + len(m) - window + 1
+    for k, row in enumerate(table[1:]):
+        window_slice = slice(k, k + window)
+        expected = [ols_slope(r[window_slice, i], m[window_slice]) for i in range(4)]
+        assert row[1:] == pytest.approx(expected, abs=1e-9)
+        assert row[0] == int(keep[k + window]) + 1  # the row that ends the window
+    last = api.asset_betas(prices[keep][-window - 1 :], market[keep][-window - 1 :])[0]
+    assert table[-1][1:] == pytest.approx(list(last), abs=1e-9)
+    with pytest.raises(PortbetaError, match=r"^ASSET_BETAS_ROLLING: window 200 must be between 3 and the 118 returns"):
+        udfs.asset_betas_rolling(prices, market, 200)

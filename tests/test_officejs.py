@@ -270,3 +270,15 @@ def test_book_through_officejs_with_account_names_and_blanks(server):
     assert table[1][8] == 9 and table[2][8] == 10  # "only B" keeps the date Bond A misses
     assert table[3][-1] == "holds nothing" and table[3][2] == ""  # empty cells, never #NUM!
     assert no_error_cells(table)
+
+
+def test_asset_betas_rolling_through_officejs(server):
+    from xl_portbeta import api
+
+    table = server("asset_betas_rolling", BOND_PRICES, BOND_MARKET, [[4]], BOND_DATES)
+    assert table[0] == ["date", "Bond A", "Bond B"] and len(table) == 1 + 10 - 4 + 1
+    assert table[-1][0] == BOND_DATES[-1][0]  # a serial date, as Excel shows dates
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]])[-5:]
+    last, _ = api.asset_betas(prices, BONDS["market"][-5:])
+    assert table[-1][1:] == pytest.approx(list(last), abs=1e-12)
+    assert no_error_cells(table)

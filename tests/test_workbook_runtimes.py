@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK_DIR = ROOT / "workbook"
 LITE = WORKBOOK_DIR / "xl_portbeta_lite.xlsx"
 CLASSIC = WORKBOOK_DIR / "xl_portbeta_classic.xlsx"
+from conftest import SIGNATURES  # noqa: E402
+
+# the functions the workbook's cells call
 FUNCTIONS = {"PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS", "PORTBETA_STATS", "BETA_GAP_DETAIL",
              "PORTBETA_ROLLING", "PORTBETA_BOOK"}  # fmt: skip
 NS = {
@@ -93,7 +96,7 @@ def test_lite_web_extension_carries_this_versions_code():
     assert json.loads(props["main.py"]) == lite_code.main_py()
     assert json.loads(props["requirements.txt"]) == lite_code.requirements_txt()
     ids = [e.text for e in ext.iter(f"{{{NS['we']}}}customFunctionIds")]
-    assert sorted(ids) == sorted(f"_xldudf_{f}" for f in FUNCTIONS)
+    assert sorted(ids) == sorted(f"_xldudf_{f}" for f in SIGNATURES)  # every function of the add-in
     assert ext.find(".//we:containsCustomFunctions", NS) is not None
     (pane,) = panes.findall("wetp:taskpane", NS)
     rid = pane.find("wetp:webextensionref", NS).get(f"{{{NS['r']}}}id")

@@ -42,6 +42,8 @@ __all__ = [
     "GapDetail",
     "gap_detail_of",
     "gap_detail",
+    "RollingAssetBetas",
+    "rolling_asset_betas",
     "BookBetas",
     "book_betas",
     "RollingBeta",
@@ -518,6 +520,49 @@ def rolling_portfolio_beta(
     and ``window``, a whole number of returns)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
     return rolling_of(build_sample(prices, shares, market, dates, frequency, rf), window)
+
+
+@dataclass(frozen=True)
+class RollingAssetBetas:
+    """Each asset's beta over every window of ``window`` returns.
+
+    Attributes
+    ----------
+    labels : tuple
+        The date (or row) that ends each window.
+    betas : array (W, N)
+        NaN where a window's market returns have no variance.
+    window : int
+    sample : Sample
+    """
+
+    labels: tuple
+    betas: np.ndarray
+    window: int
+    sample: Sample
+
+
+@_public
+def rolling_asset_betas(
+    prices: Any,
+    market: Any,
+    window: Any,
+    dates: Any = None,
+    frequency: str | None = None,
+    rf: Any = 0.0,
+) -> RollingAssetBetas:
+    """Each asset's OLS beta at every window end, in O(T x N), on the dates where every
+    price is present (arguments of :func:`asset_betas`, and ``window`` as for
+    :func:`rolling_of`)."""
+    window = whole_number(window, "window", " of returns")  # a bad window is reported before the data
+    sample = _sample.build_sample(prices, None, market, dates, frequency, rf, None, portfolio=False)
+    if not MIN_RETURNS <= window <= sample.n_returns:
+        raise PortbetaError(f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample")
+    market_returns = market_returns_of(sample)
+    betas = core.rolling_asset_betas(core.excess_returns(sample.prices, sample.rf), market_returns, window)
+    betas[core.flat_windows(market_returns, window)] = np.nan
+    betas.setflags(write=False)
+    return RollingAssetBetas(sample.labels[window:], betas, window, sample)
 
 
 # --------------------------------------------------------------------- a book of accounts

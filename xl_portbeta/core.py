@@ -80,6 +80,7 @@ __all__ = [
     "rolling_market_sums",
     "flat_windows",
     "rolling_betas",
+    "rolling_asset_betas",
     "rolling_weighted_beta",
 ]
 
@@ -952,6 +953,34 @@ def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) 
     s_m, squares = rolling_market_sums(market_returns, window)
     s_ym = _window_sums(y * centred(market_returns), window)
     return (s_ym - _window_sums(y, window) * s_m / window) / squares
+
+
+def rolling_asset_betas(asset_returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
+    """Each asset's OLS beta over every window of ``window`` rows, in O(T x N).
+
+    :func:`rolling_betas` for every column at once: running sums of the returns centred
+    on the full sample, their products with the centred market, and the market's.
+
+    Parameters
+    ----------
+    asset_returns : array (T, N)
+    market_returns : array (T,)
+    window : int
+
+    Returns
+    -------
+    array (T - window + 1, N): row k is the window ending at row ``k + window - 1``.
+    """
+    y = centred(asset_returns)
+    m = centred(market_returns)
+    s_m, squares = rolling_market_sums(market_returns, window)
+
+    def window_sums(x: np.ndarray) -> np.ndarray:
+        c = np.cumsum(x, axis=0)
+        c[window:] -= c[:-window].copy()
+        return c[window - 1 :]
+
+    return (window_sums(y * m[:, None]) - window_sums(y) * (s_m / window)[:, None]) / squares[:, None]
 
 
 def rolling_weighted_beta(

@@ -15,13 +15,13 @@ from . import core
 from .errors import PortbetaError
 
 if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
-    from .api import BookBetas, GapDetail, PortfolioStats, RollingBeta
+    from .api import BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
     from .sample import Sample
 
 __all__ = [
     "BETA", "PCT", "DATE", "SHARES", "COUNT",
     "StatRow", "STATS_HEADER", "STATS_ROWS", "DetailColumn", "DETAIL_COLUMNS", "BookColumn", "BOOK_COLUMNS",
-    "number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table", "book_table",
+    "number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table", "asset_rolling_table", "book_table",
 ]  # fmt: skip
 
 # Excel number formats of the figures.
@@ -298,4 +298,14 @@ def rolling_table(rolling: RollingBeta) -> list[list[Any]]:
     rows = [[first, "REG", "WTD", "GAP"]]
     for k, end in enumerate(rolling.labels):
         rows.append([label(end), cell(float(rolling.reg[k])), cell(float(rolling.wtd[k])), cell(float(rolling.gap[k]))])
+    return rows
+
+
+def asset_rolling_table(rolling: RollingAssetBetas) -> list[list[Any]]:
+    """ASSET_BETAS_ROLLING: a header of asset names, then one row per window end: the
+    date (or row), each asset's beta."""
+    first = "date" if hasattr(rolling.labels[0], "to_pydatetime") else "row"
+    rows: list[list[Any]] = [[first, *rolling.sample.names]]
+    for k, end in enumerate(rolling.labels):
+        rows.append([label(end), *[cell(v) for v in rolling.betas[k].tolist()]])
     return rows

@@ -20,7 +20,7 @@ from .errors import named
 # what ``from xl_portbeta.udfs import *`` (xlwings Lite's main.py) brings in
 __all__ = [
     "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
-    "portbeta_stats", "beta_gap_detail", "portbeta_rolling", "portbeta_book",
+    "portbeta_stats", "beta_gap_detail", "portbeta_rolling", "portbeta_book", "asset_betas_rolling",
 ]  # fmt: skip
 
 # Excel's help for each argument; every function takes them in this order.
@@ -109,3 +109,11 @@ def portbeta_book(prices, holdings, market, dates=None, frequency=None, rf=0.0, 
     """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations (spills)."""
     book = api.book_betas(prices, holdings, market, dates, frequency, rf, as_of)
     return sheet.book_table(book)
+
+
+@xw.func
+@ranges
+def asset_betas_rolling(prices, market, window, dates=None, frequency=None, rf=0.0):
+    """One row per window end: date, then each asset's OLS beta over that window (spills)."""
+    rolling = api.rolling_asset_betas(prices, market, window, dates, frequency, rf)
+    return sheet.asset_rolling_table(rolling)

@@ -127,6 +127,8 @@ function testCases() {
   add("random book", "portbeta_book", RP, accounts, RM, RD);
   add("bonds book without names", "portbeta_book", P.slice(1), [[25000, 65000], [0, 10]], MK.slice(1));
   add("random monthly book, rf, as_of", "portbeta_book", RP, accounts, RM, RD, [["monthly"]], [[0.02]], asOf);
+  add("random asset betas rolling", "asset_betas_rolling", RP, RM, [[60]], RD);
+  add("bonds asset betas rolling, weekly, rf", "asset_betas_rolling", P, MK, [[3]], D, null, [[0.02]]);
   return cases;
 }
 
