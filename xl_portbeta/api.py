@@ -478,6 +478,14 @@ class RollingBeta:
     sample: Sample
 
 
+def window_of(raw: Any, sample: Sample) -> int:
+    """A rolling window: a whole number of returns, at least 3 and at most the sample's."""
+    window = whole_number(raw, "window", " of returns")
+    if not MIN_RETURNS <= window <= sample.n_returns:
+        raise PortbetaError(f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample")
+    return window
+
+
 @_public
 def rolling_of(sample: Sample, window: Any) -> RollingBeta:
     """REG, WTD (weights at each window's end) and GAP at every window end of a sample,
@@ -490,9 +498,7 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
         Returns per window: at least 3, at most the number of returns in the sample
         (a whole number; 252.0 or a one-cell range are fine).
     """
-    window = whole_number(window, "window", " of returns")
-    if not MIN_RETURNS <= window <= sample.n_returns:
-        raise PortbetaError(f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample")
+    window = window_of(window, sample)
     returns = excess_returns(sample)
     reg = core.rolling_betas(returns.portfolio, returns.market, window)
     # Weights at each window's end: the holdings on the date that closes its last return.
@@ -554,10 +560,9 @@ def rolling_asset_betas(
     """Each asset's OLS beta at every window end, in O(T x N), on the dates where every
     price is present (arguments of :func:`asset_betas`, and ``window`` as for
     :func:`rolling_of`)."""
-    window = whole_number(window, "window", " of returns")  # a bad window is reported before the data
+    whole_number(window, "window", " of returns")  # a bad window is reported before the data
     sample = _sample.build_sample(prices, None, market, dates, frequency, rf, None, portfolio=False)
-    if not MIN_RETURNS <= window <= sample.n_returns:
-        raise PortbetaError(f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample")
+    window = window_of(window, sample)
     market_returns = market_returns_of(sample)
     betas = core.rolling_asset_betas(core.excess_returns(sample.prices, sample.rf), market_returns, window)
     betas[core.flat_windows(market_returns, window)] = np.nan
