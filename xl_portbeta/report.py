@@ -304,10 +304,10 @@ the drift portfolio's returns (actual minus current weights') on the market.</td
 
 
 _CSS = """
-@page { size: A4; margin: 14mm 14mm 16mm 14mm; }
+@page { margin: 14mm 13mm 15mm 13mm; }  /* the printer's paper: A4 or Letter */
 * { box-sizing: border-box; }
 body { font-family: "Helvetica Neue", Helvetica, Arial, "Liberation Sans", sans-serif; color: #222;
-  font-size: 10pt; line-height: 1.35; margin: 0 auto; max-width: 190mm; padding: 8mm 0; }
+  font-size: 10pt; line-height: 1.35; margin: 0 auto; max-width: 186mm; padding: 8mm 0; }
 h1 { font-size: 16pt; margin: 0 0 2mm; }
 h2 { font-size: 12pt; margin: 6mm 0 1.5mm; border-bottom: 1px solid #bbb; padding-bottom: 1mm;
   break-after: avoid; page-break-after: avoid; }
@@ -349,8 +349,6 @@ def render(
     """The report's HTML, from figures already computed."""
     result = stats.result
     sample = result.sample
-    from . import __version__
-
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{_esc(title)}</title>
@@ -365,7 +363,7 @@ def render(
 {_gap_table(detail)}
 <div class="block">{_valuation(result, rf, premium)}</div>
 <div class="block">{_sample_section(sample)}</div>
-<footer>xl_portbeta {_esc(__version__)}: PORTBETA_REG, PORTBETA_WTD, BETA_GAP, PORTBETA_STATS,
+<footer>Made with xl_portbeta: PORTBETA_REG, PORTBETA_WTD, BETA_GAP, PORTBETA_STATS,
 BETA_GAP_DETAIL and PORTBETA_ROLLING of this portfolio.</footer>
 </body></html>
 """
