@@ -233,3 +233,16 @@ def test_cli_report_to_a_folder_that_does_not_exist(tmp_path):
 def test_report_is_exported():
     assert pb.report is __import__("xl_portbeta.report", fromlist=["report"]).report
     assert "report" in pb.__all__ and api.stats_of  # computed with the api's *_of functions
+
+
+def test_the_report_leaves_the_callers_matplotlib_alone(tmp_path):
+    """No pyplot: the caller's backend and open figures are as they were."""
+    code = (
+        "import matplotlib; import xl_portbeta as pb; from xl_portbeta.datasets import demo_portfolio\n"
+        "matplotlib.use('svg'); p, s, m = demo_portfolio('2022-06-01', '2022-12-31')\n"
+        f"pb.report(pb.portfolio_beta(p, s, m, p.index.to_numpy()), {str(tmp_path / 'r.html')!r})\n"
+        "import matplotlib.pyplot as plt; print(matplotlib.get_backend(), len(plt.get_fignums()))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["svg", "0"]  # (xlwings itself imports pyplot)

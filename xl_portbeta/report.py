@@ -69,21 +69,26 @@ def _esc(text: Any) -> str:
 # --------------------------------------------------------------------- charts
 
 
-def _pyplot() -> Any:
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    """A matplotlib Figure and its axes, drawn by the Agg canvas: no pyplot, so the
+    caller's backend and open figures are left alone."""
     try:
-        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
     except ImportError:
         raise PortbetaError('report needs matplotlib: pip install "xl_portbeta[report]"') from None
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots()
 
-    return plt
+
+# tab10, matplotlib's default cycle
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
 def _png(fig: Any) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
-    _pyplot().close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img class="chart" alt="" src="data:image/png;base64,{data}">'
 
@@ -103,8 +108,7 @@ def _style(ax: Any) -> None:
 
 
 def _rolling_chart(rolling: api.RollingBeta) -> str:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.2, 2.7))
+    fig, ax = _figure(7.2, 2.7)
     x = _x(rolling.labels)
     ax.plot(x, rolling.reg, color="#1f4e79", linewidth=1.4, label="REG (actual holdings)")
     ax.plot(x, rolling.wtd, color="#c55a11", linewidth=1.4, label="WTD (weights at window end)")
@@ -132,14 +136,12 @@ def _top_holdings(detail: api.GapDetail, count: int) -> np.ndarray:
 
 
 def _weights_chart(detail: api.GapDetail) -> str:
-    plt = _pyplot()
     sample = detail.result.sample
     paths = weight_paths(sample)
-    fig, ax = plt.subplots(figsize=(7.2, 2.9))
+    fig, ax = _figure(7.2, 2.9)
     x = _x(sample.labels)
-    colors = plt.get_cmap("tab10").colors
     for i, k in enumerate(_top_holdings(detail, TOP_WEIGHTS)):
-        ax.plot(x, paths[:, k] * 100, color=colors[i % 10], linewidth=1.1, label=sample.names[k])
+        ax.plot(x, paths[:, k] * 100, color=COLORS[i % len(COLORS)], linewidth=1.1, label=sample.names[k])
     as_of = sample.as_of.to_pydatetime() if hasattr(sample.as_of, "to_pydatetime") else sample.as_of
     ax.axvline(as_of, color="#333333", linewidth=0.8, linestyle="--")
     ax.annotate("as_of", (as_of, 1.0), xycoords=("data", "axes fraction"), fontsize=7, ha="right", va="top")
