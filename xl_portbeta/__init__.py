@@ -8,7 +8,8 @@ in :mod:`xl_portbeta.udfs`.
 
 from .api import PortfolioBeta, asset_betas, beta_of, build_sample, portfolio_beta
 from .errors import PortbetaError
+from .report import report
 from .sample import Sample
 
-__all__ = ["PortfolioBeta", "PortbetaError", "Sample", "asset_betas", "beta_of", "build_sample", "portfolio_beta"]
+__all__ = ["PortfolioBeta", "PortbetaError", "Sample", "asset_betas", "beta_of", "build_sample", "portfolio_beta", "report"]
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
-"""Command line for desk checks: ``xl-portbeta demo``, ``xl-portbeta analyze FILE`` and
-``xl-portbeta book FILE --holdings ACCOUNTS``.
+"""Command line for desk checks: ``xl-portbeta demo``, ``xl-portbeta analyze FILE``,
+``xl-portbeta book FILE --holdings ACCOUNTS`` and ``xl-portbeta report FILE -o report.html``.
 
 Exit codes: 0 done, 2 bad input (a one-line error on stderr).
 """
@@ -375,10 +375,54 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, Any]) -> None:
-    """The options of a command that reads a prices file (analyze, book)."""
-    command.add_argument("prices", help="the file (.csv or .xlsx); its first row names the columns")
-    command.add_argument("--market", required=True, help="the column of benchmark levels")
+def _number_option(text: str, option: str) -> float:
+    """A rate such as 0.02 or 2%."""
+    try:
+        return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise InputError(f"{option} {text!r}: give a rate such as 0.02 or 2%") from None
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """One self-contained HTML report (xl_portbeta.report) of a prices file, or of the demo."""
+    from .report import report as write_report  # pb.report, the function, shadows its module's name
+
+    command = "xl-portbeta report"
+    if args.demo:
+        if args.prices is not None or args.shares is not None:
+            raise InputError("report --demo takes no prices file and no --shares")
+        prices, shares, market = datasets.demo_portfolio(args.start, args.end)
+        stats, detail = analyze(prices, shares, market, prices.index.to_numpy(), args.frequency, command=command)
+        title = f"Demo: equal-weighted portfolio of {prices.shape[1]} S&P 500 stocks vs. the S&P 500 index"
+    else:
+        if args.prices is None or args.market is None or args.shares is None:
+            raise InputError("report needs a prices file, --market and --shares (or --demo)")
+        file = read_prices_file(args)
+        shares = parse_shares(args.shares, [str(a) for a in file.assets], args.prices, file.dates, file.rule)
+        stats, detail = analyze(
+            file.table[file.assets], shares, file.table[[file.market]], file.dates, args.frequency, file.rf, file.as_of,
+            command=command,
+        )  # fmt: skip
+        title = f"{Path(args.prices).name}: {len(file.assets)} assets vs. {file.market}"
+    rf = _number_option(args.rf_valuation, "--rf-valuation")
+    premium = _number_option(args.premium, "--premium")
+    try:
+        with named(command):
+            path = write_report(stats.result, args.output, window=args.window, rf=rf, premium=premium, title=title)
+    except OSError as error:
+        raise InputError(f"{args.output}: cannot be written ({error.strerror or error})") from None
+    if args.json:
+        print(json.dumps(report_dict(stats, detail), indent=2))
+    else:
+        print(f"wrote {path}")
+    return 0
+
+
+def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, Any], required: bool = True) -> None:
+    """The options of a command that reads a prices file (analyze, book; report, where
+    --demo stands for the file, so the file and --market are checked by run_report)."""
+    command.add_argument("prices", nargs=None if required else "?", help="the file (.csv or .xlsx); its first row names the columns")
+    command.add_argument("--market", required=required, help="the column of benchmark levels")
     command.add_argument("--dates", help="the column of dates (default: a column named 'date', if any)")
     command.add_argument("--frequency", **frequency)
     command.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
@@ -415,6 +459,18 @@ def build_parser() -> argparse.ArgumentParser:
     bk.add_argument("--holdings", required=True, help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide")
     bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
     bk.set_defaults(run=run_book)
+
+    rp = commands.add_parser("report", help="a printable HTML report for a client (the inputs of analyze, or --demo)")
+    _prices_file_options(rp, frequency, required=False)
+    rp.add_argument("--shares", help="as for analyze")
+    rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
+    rp.add_argument("--start", default="2022-01-01", help="with --demo: first date (default 2022-01-01)")
+    rp.add_argument("--end", default="2022-12-31", help="with --demo: last date (default 2022-12-31)")
+    rp.add_argument("--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)")
+    rp.add_argument("--rf-valuation", default="0.02", help="risk-free rate of the valuation section (default 2%%)")
+    rp.add_argument("--premium", default="0.08", help="market premium of the valuation section (default 8%%)")
+    rp.set_defaults(run=run_report)
     return parser
 
 

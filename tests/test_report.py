@@ -1,0 +1,248 @@
+"""The client report (xl_portbeta.report, ``xl-portbeta report``): one self-contained
+HTML file holding the figures of ``xl-portbeta demo --json``, rendered in headless
+Chromium to a PNG that is not blank and to a PDF of 1-3 pages.
+
+The Chromium tests skip (locally) without a ``chromium`` on PATH; ``.ci/run`` installs
+it and sets ``XL_PORTBETA_REQUIRE_CHROMIUM=1``, which turns those skips into failures.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import xl_portbeta as pb
+from xl_portbeta import api
+from xl_portbeta.datasets import demo_portfolio, load_sp500
+from xl_portbeta.report import default_window
+
+pytest.importorskip("matplotlib", reason='the report needs matplotlib: pip install ".[test]"')
+
+
+def cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "xl_portbeta.cli", *args], capture_output=True, text=True, timeout=180, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo portfolio's result, its report and ``xl-portbeta demo --json``."""
+    prices, shares, market = demo_portfolio()
+    result = pb.portfolio_beta(prices, shares, market, prices.index.to_numpy())
+    path = pb.report(result, tmp_path_factory.mktemp("report") / "demo.html")
+    run = cli("demo", "--json")
+    assert run.returncode == 0, run.stderr
+    return result, path, path.read_text(encoding="utf-8"), json.loads(run.stdout)
+
+
+def text_of(page: str) -> str:
+    """The page's visible text, one space between words, entities decoded."""
+    body = re.sub(r"<style>.*?</style>|<img[^>]*>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def test_the_report_is_self_contained(demo):
+    _, path, page, _ = demo
+    assert path.suffix == ".html" and page.startswith("<!DOCTYPE html>")
+    assert "http://" not in page and "https://" not in page
+    assert "<script" not in page and "<link" not in page and "@import" not in page and "url(" not in page
+    sources = re.findall(r"""src\s*=\s*["']?([^"'\s>]*)""", page)
+    assert len(sources) == 2  # the rolling chart and the weights chart
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "@page" in page  # a print layout, on the printer's paper
+
+
+def test_the_report_holds_the_figures_of_demo_json(demo):
+    _, _, page, figures = demo
+    text = text_of(page)
+    for key in ("reg", "wtd", "gap", "gap_standard_error"):
+        assert f"{figures[key]:.4f}" in text, key
+    assert f"standard error {figures['gap_standard_error']:.4f}, t {figures['gap_t']:.2f}" in text
+    low, high = figures["stats"]["95% CI low"]["difference"], figures["stats"]["95% CI high"]["difference"]
+    assert f"95% CI {low:.4f} to {high:.4f}" in text
+    se = figures["stats"]["standard error of beta"]
+    assert f"{se['actual holdings']:.4f}" in text and f"{se['current weights']:.4f}" in text
+    for holding in figures["holdings"]:
+        assert re.search(rf"(^|\s){re.escape(holding['name'])}\s", text), holding["name"]
+    sample = figures["sample"]
+    assert f"{sample['first']} to {sample['last']}" in text
+    assert f"{sample['returns']} returns" in text and "from the dates' spacing" in text
+    assert "Use REG for what the portfolio did" in text and "Use WTD looking forward" in text
+
+
+def test_the_gap_table_is_largest_contribution_first_and_totals_the_gap(demo):
+    result, _, page, _ = demo
+    table = page[page.index('<table class="detail">') : page.index("</table>", page.index('<table class="detail">'))]
+    names = [html.unescape(n) for n in re.findall(r"<tr class=\"\"><th>([^<]+)</th>", table)]
+    order = np.argsort(-np.abs(result.gap_by_holding), kind="stable")
+    assert names == [result.names[k] for k in order]
+    total = text_of(table[table.index('<tr class="total"') :])
+    assert total.startswith("total = GAP") and total.endswith(f"{result.gap:.4f}")
+
+
+def test_what_the_gap_is_worth(demo):
+    result, _, page, _ = demo
+    text = text_of(page)
+    value = {b: 10 / (0.02 + b * 0.08) for b in (result.reg, result.wtd)}
+    for beta, v in value.items():
+        assert f"{0.02 + beta * 0.08:.2%} ${v:,.2f}" in text
+    diff = value[result.reg] - value[result.wtd]
+    assert f"−${abs(diff):,.2f}" in text  # REG > WTD on the demo: the higher rate, the lower value
+
+
+def test_options_and_a_sample_too_short_for_rolling(tmp_path):
+    prices, shares, market = demo_portfolio("2022-12-15", "2022-12-31")
+    result = pb.portfolio_beta(prices, shares, market, prices.index.to_numpy())
+    assert default_window(result.sample) is None
+    page = pb.report(result, tmp_path / "short.html", rf=0.03, premium=0.05).read_text()
+    assert "too few for a rolling chart" in text_of(page) and page.count("data:image/png") == 1
+    assert f"{0.03 + result.reg * 0.05:.2%}" in text_of(page)
+    with pytest.raises(pb.PortbetaError, match="PortfolioBeta"):
+        pb.report(result.sample, tmp_path / "x.html")
+    with pytest.raises(pb.PortbetaError, match="window 2"):
+        pb.report(result, tmp_path / "x.html", window=2)
+
+
+def test_default_window_is_about_a_year_at_most_half_the_sample():
+    prices, shares, market = demo_portfolio("2019-01-01", "2022-12-31")
+    sample = pb.build_sample(prices, shares, market, prices.index.to_numpy())
+    assert default_window(sample) == 252
+    monthly = pb.build_sample(prices, shares, market, prices.index.to_numpy(), "monthly")
+    assert default_window(monthly) == 12
+
+
+# --------------------------------------------------------------------- headless Chromium
+
+
+def chromium() -> str:
+    binary = os.environ.get("XL_PORTBETA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        reason = "no chromium on PATH to render the report (apt-get install chromium)"
+        if os.environ.get("XL_PORTBETA_REQUIRE_CHROMIUM"):
+            pytest.fail(f"XL_PORTBETA_REQUIRE_CHROMIUM is set but {reason}")
+        pytest.skip(reason)
+    return binary
+
+
+def headless(page: Path, *output: str) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run(
+            [
+                chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={profile}", *output, page.resolve().as_uri(),
+            ],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_the_report_renders_in_chromium_to_a_page_that_is_not_blank(demo, tmp_path):
+    _, path, _, _ = demo
+    png = tmp_path / "report.png"
+    headless(path, "--window-size=1240,1754", f"--screenshot={png}")
+    from PIL import Image  # a dependency of matplotlib
+
+    pixels = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    assert pixels.shape[:2] == (1754, 1240)
+    ink = (pixels < 230).any(axis=2).mean()
+    assert ink > 0.03, f"only {ink:.1%} of the screenshot is not white"
+    # the charts' REG line (#1f4e79) and WTD line (#c55a11) are drawn
+    for color in ((0x1F, 0x4E, 0x79), (0xC5, 0x5A, 0x11)):
+        assert (np.abs(pixels - color).sum(axis=2) < 40).sum() > 200, color
+
+
+def test_the_report_prints_on_one_to_three_pages(demo, tmp_path):
+    _, path, _, _ = demo
+    pdf = tmp_path / "report.pdf"
+    headless(path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+    assert 1 <= pages <= 3, pages
+
+
+# --------------------------------------------------------------------- xl-portbeta report
+
+
+@pytest.fixture(scope="module")
+def prices_csv(tmp_path_factory):
+    prices, index = load_sp500()
+    frame = prices.loc["2021", ["AAPL", "JPM", "KO", "XOM", "MSFT"]].assign(SP500=index.loc["2021"])
+    frame.index.name = "Date"
+    path = tmp_path_factory.mktemp("report_cli") / "prices.csv"
+    frame.to_csv(path, date_format="%Y-%m-%d")
+    return path
+
+
+def test_cli_report_of_a_prices_file_has_the_figures_of_analyze(prices_csv, tmp_path):
+    options = [str(prices_csv), "--market", "SP500", "--shares", "AAPL=100,KO=300,MSFT=50", "--rf", "2%"]
+    out = tmp_path / "client.html"
+    run = cli("report", *options, "--as-of", "2021-06-30", "-o", str(out), "--premium", "6%")
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert out.is_file() and str(out) in run.stdout
+    analyzed = json.loads(cli("analyze", *options, "--as-of", "2021-06-30", "--json").stdout)
+    text = text_of(out.read_text())
+    for key in ("reg", "wtd", "gap", "gap_standard_error"):
+        assert f"{analyzed[key]:.4f}" in text, key
+    assert "weights as of 2021-06-30" in text and "market premium 6.00%" in text
+
+
+def test_cli_report_of_the_demo(tmp_path):
+    out = tmp_path / "demo.html"
+    run = cli("report", "--demo", "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(cli("demo", "--json").stdout)
+    assert f"{figures['gap']:.4f}" in text_of(out.read_text())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.csv", "--market", "SP500", "--shares", "1"], "missing.csv: no such file"),
+        (["{csv}", "--market", "NOPE", "--shares", "1,2,3,4,5"], "no column 'NOPE' for --market"),
+        (["{csv}", "--market", "SP500", "--shares", "1,2"], "xl-portbeta report: shares is 1 x 2"),
+        (["{csv}", "--market", "SP500"], "needs a prices file, --market and --shares"),
+        (["--demo", "--premium", "lots"], "--premium 'lots'"),
+        (["--demo", "--window", "2"], "window 2 must be between 3"),
+        (["--demo", "{csv}"], "--demo takes no prices file"),
+    ],
+)
+def test_cli_report_bad_input_is_one_line_and_exit_2(prices_csv, tmp_path, args, message):
+    out = tmp_path / "r.html"
+    run = cli("report", *[a.replace("{csv}", str(prices_csv)) for a in args], "-o", str(out))
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("xl-portbeta: ") and message in run.stderr
+    assert not out.exists()
+
+
+def test_cli_report_to_a_folder_that_does_not_exist(tmp_path):
+    run = cli("report", "--demo", "-o", str(tmp_path / "no" / "such" / "r.html"))
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "cannot be written" in run.stderr
+
+
+def test_report_is_exported():
+    assert pb.report is __import__("xl_portbeta.report", fromlist=["report"]).report
+    assert "report" in pb.__all__ and api.stats_of  # computed with the api's *_of functions
+
+
+def test_the_report_leaves_the_callers_matplotlib_alone(tmp_path):
+    """No pyplot: the caller's backend and open figures are as they were."""
+    code = (
+        "import matplotlib; import xl_portbeta as pb; from xl_portbeta.datasets import demo_portfolio\n"
+        "matplotlib.use('svg'); p, s, m = demo_portfolio('2022-06-01', '2022-12-31')\n"
+        f"pb.report(pb.portfolio_beta(p, s, m, p.index.to_numpy()), {str(tmp_path / 'r.html')!r})\n"
+        "import matplotlib.pyplot as plt; print(matplotlib.get_backend(), len(plt.get_fignums()))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["svg", "0"]  # (xlwings itself imports pyplot)
