@@ -526,7 +526,8 @@ _PREIMPORT = (
     "tarfile", "gzip", "mmap",
     # optional third-party packages xlwings imports when present
     "numpy", "pandas", "polars", "matplotlib", "matplotlib.figure",
-    "matplotlib.pyplot", "plotly.graph_objects", "PIL", "PIL.ImageGrab",
+    "matplotlib.pyplot", "matplotlib.backends.backend_agg", "plotly.graph_objects", "PIL",
+    "PIL.ImageGrab", "PIL.features",
     "dateutil", "cryptography", "cryptography.fernet",
     # xlwings.pro (imported when a license key is set: reports, embedded code)
     "jinja2", "markupsafe",
