@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from . import api, sheet
-from .errors import PortbetaError
+from . import api, core, sheet
+from .errors import PortbetaError, named
 
 __all__ = ["report", "default_window"]
 
@@ -121,11 +121,8 @@ def _rolling_chart(rolling: api.RollingBeta) -> str:
 
 
 def weight_paths(sample: Any) -> np.ndarray:
-    """(K, N) market-value weights on every kept date (NaN where the holdings are worth 0)."""
-    values = sample.prices * sample.holdings
-    total = values.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total != 0, values / np.where(total != 0, total, 1.0), np.nan)
+    """(K, N) market-value weights on every kept date (the sample's net values are positive)."""
+    return core.weights_at(sample.prices, sample.holdings)
 
 
 def _top_holdings(detail: api.GapDetail, count: int) -> np.ndarray:
@@ -375,12 +372,13 @@ def _number(value: Any, name: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise PortbetaError(f"report: {name} {value!r} is not a number") from None
+        raise PortbetaError(f"{name} {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise PortbetaError(f"report: {name} must be a finite number, not {value!r}")
+        raise PortbetaError(f"{name} must be a finite number, not {value!r}")
     return number
 
 
+@named("report")
 def report(
     result: api.PortfolioBeta,
     path: Any,
