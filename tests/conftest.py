@@ -14,6 +14,8 @@ if os.environ.get("XLWINGS_LICENSE_KEY"):
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
 import datetime as dt  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -58,6 +60,26 @@ def with_cell(rows, r, c, value):
     rows = [list(row) for row in rows]
     rows[r][c] = value
     return rows
+
+
+def cli(*args, cwd=None):
+    """``xl-portbeta`` run as a user runs it: a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "xl_portbeta.cli", *args], capture_output=True, text=True, timeout=180, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="session")
+def prices_csv(tmp_path_factory):
+    """Five bundled stocks and the index in 2021, as a user's CSV: Date, tickers, SP500."""
+    from xl_portbeta.datasets import load_sp500
+
+    prices, index = load_sp500()
+    frame = prices.loc["2021", ["AAPL", "JPM", "KO", "XOM", "MSFT"]].assign(SP500=index.loc["2021"])
+    frame.index.name = "Date"
+    path = tmp_path_factory.mktemp("cli") / "prices.csv"
+    frame.to_csv(path, date_format="%Y-%m-%d")
+    return path, frame
 
 
 @pytest.fixture

@@ -1,31 +1,14 @@
 """The command line, run as a user runs it: a subprocess, on real data and on bad files."""
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from xl_portbeta import api
-from xl_portbeta.datasets import demo_portfolio, load_sp500
+from xl_portbeta.datasets import demo_portfolio
 
-
-def cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "xl_portbeta.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd
-    )
-
-
-@pytest.fixture(scope="module")
-def prices_csv(tmp_path_factory):
-    """Five bundled stocks and the index in 2021, as a user's CSV: Date, tickers, SP500."""
-    prices, index = load_sp500()
-    frame = prices.loc["2021", ["AAPL", "JPM", "KO", "XOM", "MSFT"]].assign(SP500=index.loc["2021"])
-    frame.index.name = "Date"
-    path = tmp_path_factory.mktemp("cli") / "prices.csv"
-    frame.to_csv(path, date_format="%Y-%m-%d")
-    return path, frame
+from conftest import cli
 
 
 def test_demo_json_matches_the_api():

@@ -23,16 +23,12 @@ import pytest
 
 import xl_portbeta as pb
 from xl_portbeta import api
-from xl_portbeta.datasets import demo_portfolio, load_sp500
+from xl_portbeta.datasets import demo_portfolio
 from xl_portbeta.report import default_window
 
+from conftest import cli
+
 pytest.importorskip("matplotlib", reason='the report needs matplotlib: pip install ".[test]"')
-
-
-def cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "xl_portbeta.cli", *args], capture_output=True, text=True, timeout=180, cwd=cwd
-    )
 
 
 @pytest.fixture(scope="module")
@@ -174,18 +170,9 @@ def test_the_report_prints_on_one_to_three_pages(demo, tmp_path):
 # --------------------------------------------------------------------- xl-portbeta report
 
 
-@pytest.fixture(scope="module")
-def prices_csv(tmp_path_factory):
-    prices, index = load_sp500()
-    frame = prices.loc["2021", ["AAPL", "JPM", "KO", "XOM", "MSFT"]].assign(SP500=index.loc["2021"])
-    frame.index.name = "Date"
-    path = tmp_path_factory.mktemp("report_cli") / "prices.csv"
-    frame.to_csv(path, date_format="%Y-%m-%d")
-    return path
-
-
 def test_cli_report_of_a_prices_file_has_the_figures_of_analyze(prices_csv, tmp_path):
-    options = [str(prices_csv), "--market", "SP500", "--shares", "AAPL=100,KO=300,MSFT=50", "--rf", "2%"]
+    path, _ = prices_csv
+    options = [str(path), "--market", "SP500", "--shares", "AAPL=100,KO=300,MSFT=50", "--rf", "2%"]
     out = tmp_path / "client.html"
     run = cli("report", *options, "--as-of", "2021-06-30", "-o", str(out), "--premium", "6%")
     assert run.returncode == 0 and run.stderr == "", run.stderr
@@ -219,7 +206,7 @@ def test_cli_report_of_the_demo(tmp_path):
 )
 def test_cli_report_bad_input_is_one_line_and_exit_2(prices_csv, tmp_path, args, message):
     out = tmp_path / "r.html"
-    run = cli("report", *[a.replace("{csv}", str(prices_csv)) for a in args], "-o", str(out))
+    run = cli("report", *[a.replace("{csv}", str(prices_csv[0])) for a in args], "-o", str(out))
     assert run.returncode == 2, run.stderr
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("xl-portbeta: ") and message in run.stderr
     assert not out.exists()
