@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from . import core
 from . import sample as steps
 from .errors import PortbetaError
 from .inputs import read_accounts
@@ -146,16 +145,15 @@ def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: 
             raise PortbetaError(
                 f"only {max(len(kept) - 1, 0)} returns on the dates these holdings need: need at least {steps.MIN_RETURNS}"
             )
-        frequency, _ = steps.sample_frequency(args.frequency, rows.dates[kept] if rows.dates is not None else None)
+        _, _, rf = steps.kept_rates(rows, args, kept)
     except PortbetaError as error:  # these accounts' dates: their rows get the note
         return BookGroup(accounts, None, None, None, None, error.problem)
     prices, _ = steps.kept_prices(rows, held, missing, kept)
-    annual = np.full(len(kept) - 1, args.rf_constant) if rows.rf is None else rows.rf[kept[:-1]]
     return BookGroup(
         accounts=accounts,
         prices=prices,
         market=rows.market[kept],
-        rf=core.per_period_rate(annual, core.PERIODS_PER_YEAR[frequency]),
+        rf=rf,
         as_of_prices=np.where(np.isnan(rows.prices[position]), 0.0, rows.prices[position]),
         note="",
     )

@@ -632,14 +632,13 @@ def assemble(
     else:
         weights_as_of = np.zeros(len(held))
 
-    frequency, source = sample_frequency(args.frequency, rows.dates[kept] if rows.dates is not None else None)
-    annual = np.full(n_returns, args.rf_constant) if rows.rf is None else rows.rf[kept[:-1]]
+    frequency, source, rf = kept_rates(rows, args, kept)
     sample = Sample(
         names=names,
         prices=prices,
         holdings=holdings,
         market=np.ascontiguousarray(rows.market[kept]),
-        rf=core.per_period_rate(annual, core.PERIODS_PER_YEAR[frequency]),
+        rf=rf,
         labels=tuple(labels) if all_rows else tuple([labels[k] for k in kept.tolist()]),
         dropped=dropped,
         frequency=frequency,
@@ -653,6 +652,14 @@ def assemble(
     for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps):
         array.setflags(write=False)
     return sample
+
+
+def kept_rates(rows: Rows, args: Arguments, kept: np.ndarray) -> tuple[str, str, np.ndarray]:
+    """The kept rows' return period (:func:`sample_frequency`), where it comes from, and
+    each return period's risk-free rate (the annual rate at its start, per period)."""
+    frequency, source = sample_frequency(args.frequency, rows.dates[kept] if rows.dates is not None else None)
+    annual = np.full(len(kept) - 1, args.rf_constant) if rows.rf is None else rows.rf[kept[:-1]]
+    return frequency, source, core.per_period_rate(annual, core.PERIODS_PER_YEAR[frequency])
 
 
 def kept_prices(
