@@ -113,3 +113,21 @@ def test_an_alpha_of_minus_100_percent_or_less_has_no_annual_alpha():
     assert math.isnan(fit.annualized(12).alpha)
     assert math.isnan(core.LineFit(-1.0, 1.0, 0.1, 0.5, 0.01, 30).annualized(12).alpha)
     assert core.LineFit(-0.5, 1.0, 0.1, 0.5, 0.01, 30).annualized(2).alpha == pytest.approx(-0.75)
+
+
+@pytest.mark.parametrize("kind", ["constant", "history"])
+def test_average_weights_are_the_mean_of_each_periods_start_weights(rng, kind):
+    """Mutation testing: the history's mean divided turned multiplied went unseen."""
+    prices, _ = random_market(rng, 40, 3)
+    holdings = np.array([5.0, 10.0, 20.0])
+    if kind == "history":
+        holdings = np.tile(holdings, (40, 1))
+        holdings[15:, 0] = 0.0  # sold
+        holdings[25:, 2] = 60.0  # bought more
+    shares = np.broadcast_to(holdings, prices.shape)
+    by_hand = np.zeros(3)
+    for t in range(39):  # the 39 return periods start on rows 0 .. 38
+        value = shares[t] * prices[t]
+        by_hand += value / value.sum() / 39
+    np.testing.assert_allclose(core.average_weights(prices, holdings), by_hand, rtol=1e-13)
+    assert core.average_weights(prices, holdings).sum() == pytest.approx(1.0, abs=1e-14)

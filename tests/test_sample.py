@@ -228,3 +228,106 @@ def test_twenty_thousand_names_are_matched_quickly():
     cells = Cells(np.arange(20_000.0)[None, ::-1].copy(), names[::-1], 2)
     matched = columns_by_name(cells, names)
     np.testing.assert_array_equal(matched.values[0], np.arange(20_000.0))
+
+
+# Mutation testing (tools/mutate.py): rules whose removal or off-by-one no test saw.
+
+
+def test_a_blank_count_of_a_held_asset_in_a_history_drops_its_date(rng):
+    prices, market = random_market(rng, 40, 3)
+    holdings = np.tile([10.0, 20.0, 0.0], (40, 1))
+    holdings[12, 1] = np.nan  # held: the date is dropped
+    holdings[5:9, 2] = np.nan  # never held: blanks drop nothing
+    result = portfolio_beta(prices, holdings, market)
+    assert result.sample.dropped == (13,)  # rows are numbered from 1
+    keep = np.setdiff1d(np.arange(40), [12])
+    reg, wtd, _, _ = reference(prices[keep], np.nan_to_num(holdings[keep]), market[keep])
+    assert result.reg == pytest.approx(reg, abs=TOL)
+    assert result.wtd == pytest.approx(wtd, abs=TOL)
+
+
+def test_newest_first_rates_per_row_are_turned_around_with_the_dates(rng):
+    prices, market = random_market(rng, 60, 2)
+    dates = pd.bdate_range("2024-01-01", periods=60).to_numpy()
+    annual = np.linspace(0.0, 0.09, 60)  # a rate that moves, so that its order matters
+    up = portfolio_beta(prices, [10, 30], market, dates, rf=annual)
+    down = portfolio_beta(prices[::-1], [10, 30], market[::-1], dates[::-1], rf=annual[::-1])
+    reg, wtd, _, _ = reference(prices, [10, 30], market, rf_period=(1 + annual[:-1]) ** (1 / 252) - 1)
+    for result in (up, down):
+        assert result.reg == pytest.approx(reg, abs=TOL)
+        assert result.wtd == pytest.approx(wtd, abs=TOL)
+
+
+def test_a_missing_rate_on_the_second_to_last_row_drops_that_date(rng):
+    """Its rate is the last period's: it is used (only the last row's rate is not)."""
+    prices, market = random_market(rng, 30, 2)
+    annual = np.full(30, 0.03)
+    annual[-2] = np.nan
+    result = portfolio_beta(prices, [1, 2], market, rf=annual)
+    assert result.sample.dropped == (29,)
+    keep = np.setdiff1d(np.arange(30), [28])
+    reg, _, _, _ = reference(prices[keep], [1, 2], market[keep], rf_period=1.03 ** (1 / 252) - 1)
+    assert result.reg == pytest.approx(reg, abs=TOL)
+
+
+@pytest.mark.parametrize("blank", [None, ""])
+def test_trailing_blank_rows_of_every_range_are_ignored(rng, blank):
+    """Ranges selected larger than the data, with blanks inside (the cell by cell path)."""
+    prices, market = random_market(rng, 25, 2)
+    price_rows = [["A", "B"]] + prices.tolist()
+    price_rows[5][1] = blank  # a hole inside: not the fast path
+    market_rows = [[v] for v in market]
+    padded = portfolio_beta(price_rows + [[blank, blank]] * 3, [[1, 2]], market_rows + [[blank]] * 3)
+    exact = portfolio_beta(price_rows, [[1, 2]], market_rows)
+    assert padded.sample.labels == exact.sample.labels and padded.sample.n_returns == 23
+    assert padded.reg == exact.reg
+    keep = np.setdiff1d(np.arange(25), [4])
+    assert padded.reg == pytest.approx(reference(prices[keep], [1, 2], market[keep])[0], abs=TOL)
+
+
+def test_a_rate_of_100_percent_is_refused():
+    with pytest.raises(PortbetaError, match=r"rf is 1, 100% a year"):
+        udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, 1.0)
+    with pytest.raises(PortbetaError, match=r"rf is -1, -100% a year"):
+        udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, -1.0)
+    assert udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, 0.99) == pytest.approx(
+        udfs.portbeta_reg(PRICES, SHARES, MARKET), abs=1e-12
+    )  # a constant rate changes no beta
+
+
+def test_a_net_value_of_exactly_zero_is_refused():
+    """Long one asset, short the other for the same value on one date: no return, no weight."""
+    prices = [[10.0, 20.0], [11.0, 22.0], [12.0, 21.0], [13.0, 23.0], [12.0, 24.0]]
+    with pytest.raises(PortbetaError, match=r"net value of 0 on row 1"):
+        portfolio_beta(prices, [2, -1], [100, 101, 103, 102, 104])
+
+
+@pytest.mark.parametrize("position", [0, -1])
+def test_as_of_on_the_first_or_the_last_row(rng, position):
+    prices, market = random_market(rng, 30, 2)
+    dates = pd.bdate_range("2024-01-01", periods=30)
+    holdings = np.tile([10.0, 20.0], (30, 1))
+    holdings[0] = [40.0, 5.0]  # the first row's weights differ from the others'
+    by_row = portfolio_beta(prices, holdings, market, as_of=[1, 30][position])
+    by_date = portfolio_beta(prices, holdings, market, dates.to_numpy(), as_of=dates[position].to_pydatetime())
+    _, wtd, _, _ = reference(prices, holdings, market, as_of=position)
+    for result in (by_row, by_date):
+        assert result.wtd == pytest.approx(wtd, abs=TOL)
+        np.testing.assert_array_equal(result.sample.shares_as_of, holdings[position])
+
+
+def test_a_market_index_rebased_below_1_is_a_market(rng):
+    prices, market = random_market(rng, 50, 2)
+    rebased = market / market.max() * 0.5  # every level below 1, as an index rebased to 1 that fell
+    result = portfolio_beta(prices, [1, 2], rebased)
+    reg, wtd, _, _ = reference(prices, [1, 2], rebased)
+    assert result.reg == pytest.approx(reg, abs=TOL) and result.wtd == pytest.approx(wtd, abs=TOL)
+
+
+def test_assets_without_a_name_are_named_by_their_column(rng):
+    prices, market = random_market(rng, 20, 3)
+    assert portfolio_beta(prices, [1, 2, 3], market).names == ("asset 1", "asset 2", "asset 3")
+    named = portfolio_beta([["A", "", "C"]] + prices.tolist(), [[1, 2, 3]], market.tolist())
+    assert named.names == ("A", "asset 2", "C")
+    by_shares = portfolio_beta(prices, [["x", "y", "z"], [1, 2, 3]], market)  # the shares' header names them
+    assert by_shares.names == ("x", "y", "z")

@@ -927,9 +927,16 @@ def rolling_market_sums(market_returns: np.ndarray, window: int) -> tuple[np.nda
 
 
 def flat_windows(market_returns: np.ndarray, window: int) -> np.ndarray:
-    """The windows whose market returns vary by no more than rounding (no beta there)."""
+    """The windows whose market returns vary by no more than rounding (no beta there).
+
+    A window's ``squares`` is a difference of running sums of ``m^2`` (``m`` centred on
+    the whole sample, not on the window): a window flat to the last digit still shows
+    a few ulps of those sums as variation, and its beta would be rounding over rounding.
+    """
+    m = centred(market_returns)
     _, squares = rolling_market_sums(market_returns, window)
-    return squares <= resolution(market_returns) ** 2 * window
+    rounding = RESOLVABLE_ULPS * np.finfo(float).eps * np.cumsum(m * m)[window - 1 :]
+    return squares <= np.maximum(resolution(market_returns) ** 2 * window, rounding)
 
 
 def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
