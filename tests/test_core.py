@@ -131,3 +131,30 @@ def test_average_weights_are_the_mean_of_each_periods_start_weights(rng, kind):
         by_hand += value / value.sum() / 39
     np.testing.assert_allclose(core.average_weights(prices, holdings), by_hand, rtol=1e-13)
     assert core.average_weights(prices, holdings).sum() == pytest.approx(1.0, abs=1e-14)
+
+
+def test_an_annual_return_needs_returns_and_no_wipe_out():
+    """-100% in one period wipes out the value: no annual return (not -100% compounded)."""
+    assert math.isnan(core.annualized_return(np.array([0.1, -1.0, 0.2]), 12))
+    assert math.isnan(core.annualized_return(np.array([0.1, -1.5, 0.2]), 12))
+    assert math.isnan(core.annualized_return(np.array([]), 12))
+    assert core.annualized_return(np.array([0.1, -0.5]), 2) == pytest.approx(1.1 * 0.5 - 1)
+
+
+def test_the_cores_results_are_immutable(rng):
+    from dataclasses import FrozenInstanceError
+
+    prices, market = random_market(rng, 40, 2)
+    m = excess(market)
+    fit = core.line_fit(excess(prices[:, 0]), m)
+    results = [
+        core.holdings_betas(prices, np.array([1.0, 2.0]), m),
+        fit,
+        fit.annualized(12),
+        core.line_fits(excess(prices), m),
+        core.beta_stats(excess(prices[:, 0]), m, 12),
+        core.book_figures(prices, np.array([[1.0, 2.0]]), m, 0.0, prices[-1]),
+    ]
+    for result in results:
+        with pytest.raises(FrozenInstanceError):
+            result.n = 0

@@ -280,6 +280,9 @@ def test_trailing_blank_rows_of_every_range_are_ignored(rng, blank):
     padded = portfolio_beta(price_rows + [[blank, blank]] * 3, [[1, 2]], market_rows + [[blank]] * 3)
     exact = portfolio_beta(price_rows, [[1, 2]], market_rows)
     assert padded.sample.labels == exact.sample.labels and padded.sample.n_returns == 23
+    assert padded.sample.dropped == exact.sample.dropped == (6,)  # row 1 is the header
+    only_prices = portfolio_beta(price_rows + [[blank, blank]] * 3, [[1, 2]], market_rows)  # one range longer
+    assert only_prices.reg == exact.reg
     assert padded.reg == exact.reg
     keep = np.setdiff1d(np.arange(25), [4])
     assert padded.reg == pytest.approx(reference(prices[keep], [1, 2], market[keep])[0], abs=TOL)
@@ -331,3 +334,46 @@ def test_assets_without_a_name_are_named_by_their_column(rng):
     assert named.names == ("A", "asset 2", "C")
     by_shares = portfolio_beta(prices, [["x", "y", "z"], [1, 2, 3]], market)  # the shares' header names them
     assert by_shares.names == ("x", "y", "z")
+
+
+def test_the_samples_steps_hand_on_immutable_records(rng):
+    from dataclasses import FrozenInstanceError
+
+    from xl_portbeta import sample as steps
+
+    prices, market = random_market(rng, 20, 2)
+    args = steps.read_arguments(prices, [1, 2], market, None, None, None, True)
+    for record in (args, steps.align_rows(args), steps.build_sample(prices, [1, 2], market)):
+        with pytest.raises(FrozenInstanceError):
+            record.prices = None
+
+
+def test_newest_first_holdings_history_is_turned_around_with_the_dates(rng):
+    prices, market = random_market(rng, 50, 2)
+    holdings = np.tile([10.0, 20.0], (50, 1))
+    holdings[25:] = [40.0, 5.0]  # a trade: the history's order matters
+    dates = pd.bdate_range("2024-01-01", periods=50).to_numpy()
+    up = portfolio_beta(prices, holdings, market, dates, as_of=dates[10])
+    down = portfolio_beta(prices[::-1], holdings[::-1], market[::-1], dates[::-1], as_of=dates[10])
+    reg, wtd, _, _ = reference(prices, holdings, market, as_of=10)
+    for result in (up, down):
+        assert result.reg == pytest.approx(reg, abs=TOL)
+        assert result.wtd == pytest.approx(wtd, abs=TOL)
+
+
+def test_a_bad_price_or_market_level_is_named_by_its_row_and_column():
+    prices = [row[:] for row in PRICES]
+    prices[3][1] = 0.0  # the third data row: row 4 of the range, under its header
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 4, column 2 is 0: prices must be positive"):
+        udfs.portbeta_reg(prices, SHARES, MARKET)
+    market = [row[:] for row in MARKET]
+    market[4][0] = -5.0
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: market row 5 is -5: market levels must be positive"):
+        udfs.portbeta_reg(PRICES, SHARES, market)
+
+
+def test_a_net_value_of_zero_is_named_by_its_date():
+    prices = [[10.0, 20.0], [11.0, 22.0], [12.0, 21.0], [13.0, 23.0], [12.0, 24.0]]
+    dates = pd.bdate_range("2024-01-01", periods=5).to_numpy()
+    with pytest.raises(PortbetaError, match=r"net value of 0 on 2024-01-01:"):
+        portfolio_beta(prices, [2, -1], [100, 101, 103, 102, 104], dates)
