@@ -214,6 +214,17 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
     raise ValueError("node not found")
 
 
+def _keys(mutants: list[Mutant], sources: dict[str, str]) -> dict[Mutant, tuple[str, str, str, int]]:
+    """Each mutant as (file, mutation, source line, k): the k-th mutant like it in its file."""
+    lines = {f: text.splitlines() for f, text in sources.items()}
+    keys, seen = {}, {}
+    for m in sorted(mutants, key=lambda m: (m.file, m.line, m.node_index, m.arg)):
+        like = (m.file, m.description, lines[m.file][m.line - 1].strip() if m.line else "")
+        keys[m] = like + (seen.get(like, 0),)
+        seen[like] = seen.get(like, 0) + 1
+    return keys
+
+
 def _parse_range(text: str | None):
     if not text:
         return None
@@ -355,12 +366,16 @@ def main(argv: list[str] | None = None) -> int:
 
     span = _parse_range(args.only)
     sources = {f: (ROOT / f).read_text() for f in args.files}
-    mutants = [m for f in args.files for m in find_mutants(f, sources[f])
-               if span is None or span[0] <= m.line <= span[1]]
+    every = [m for f in args.files for m in find_mutants(f, sources[f])]
+    keys = _keys(every, sources)
+    mutants = [m for m in every if span is None or span[0] <= m.line <= span[1]]
     mutants.sort(key=lambda m: (m.file, m.line, m.node_index, m.arg))
     if args.survivors_of is not None:
-        wanted = set(re.findall(r"^- (\S+:\d+: [^|]+?) \|", args.survivors_of.read_text(), re.M))
-        mutants = [m for m in mutants if f"{m.file}:{m.line}: {m.description}" in wanted]
+        # matched by file, mutation and source line (and which of its like), not by line
+        # number: new code moves lines
+        found = re.findall(r"^- (\S+):\d+: ([^|]+?) \| `(.*)`(?: #(\d+))?$", args.survivors_of.read_text(), re.M)
+        wanted = {(f, d, t, int(k or 0)) for f, d, t, k in found}
+        mutants = [m for m in mutants if keys[m] in wanted]
     if args.sample is not None and args.sample < len(mutants):
         mutants = sorted(random.Random(args.seed).sample(mutants, args.sample),
                          key=mutants.index)
@@ -388,8 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         # the report, rewritten after each mutant, lists them in file order.
         order = sorted(mutants, key=lambda m: random.Random(f"{args.seed}{m}").random())
         results = _run_all(order, sources, works, tests_of, timeout,
-                           lambda done: _write_report(args.report, done, base_time, args, mutants))
-    _write_report(args.report, results, base_time, args, mutants)
+                           lambda done: _write_report(args.report, done, base_time, args, mutants, keys))
+    _write_report(args.report, results, base_time, args, mutants, keys)
     counts = _counts(results)
     print(" ".join(f"{k} {v}" for k, v in counts.items()), flush=True)
     return 0
@@ -485,7 +500,7 @@ def _counts(results):
     return counts
 
 
-def _write_report(path: Path, results, base_time, args, mutants) -> None:
+def _write_report(path: Path, results, base_time, args, mutants, keys) -> None:
     position = {m: k for k, m in enumerate(mutants)}
     results = sorted(results, key=lambda r: position[r[0]])
     counts = _counts(results)
@@ -508,11 +523,10 @@ def _write_report(path: Path, results, base_time, args, mutants) -> None:
         "## Survivors",
         "",
     ]
-    source_lines = {f: (ROOT / f).read_text().splitlines() for f in args.files}
     for m, status, _ in results:
         if status == "survived":
-            text = source_lines[m.file][m.line - 1].strip() if m.line else ""
-            lines.append(f"- {m.file}:{m.line}: {m.description} | `{text}`")
+            text, like = keys[m][2], keys[m][3]
+            lines.append(f"- {m.file}:{m.line}: {m.description} | `{text}`" + (f" #{like}" if like else ""))
     timeouts = [m for m, status, _ in results if status == "timeout"]
     if timeouts:
         lines += ["", "## Timeouts", ""]
