@@ -361,15 +361,13 @@ def test_newest_first_holdings_history_is_turned_around_with_the_dates(rng):
         assert result.wtd == pytest.approx(wtd, abs=TOL)
 
 
-def test_a_bad_price_or_market_level_is_named_by_its_row_and_column():
+def test_a_zero_price_is_an_error_also_where_other_prices_are_missing():
+    """A blank elsewhere takes the other path of the check: the zero is still no hole."""
     prices = [row[:] for row in PRICES]
-    prices[3][1] = 0.0  # the third data row: row 4 of the range, under its header
-    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 4, column 2 is 0: prices must be positive"):
+    prices[2][0] = None
+    prices[6][1] = 0.0
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 is 0: prices must be positive"):
         udfs.portbeta_reg(prices, SHARES, MARKET)
-    market = [row[:] for row in MARKET]
-    market[4][0] = -5.0
-    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: market row 5 is -5: market levels must be positive"):
-        udfs.portbeta_reg(PRICES, SHARES, market)
 
 
 def test_a_net_value_of_zero_is_named_by_its_date():
