@@ -137,3 +137,12 @@ def test_accounts_worth_less_than_1_are_accounts(rng):
     book = api.book_betas(prices, holdings, market)
     assert not any(book.notes) and book.value.min() < 1
     check_rows(book, prices, holdings, market)
+
+
+def test_an_account_worth_exactly_0_on_a_date_has_a_note_and_no_figures(rng):
+    prices, market = random_market(rng, 30, 2)
+    prices[4] = [20.0, 10.0]  # long 1 of asset 1, short 2 of asset 2: worth 0 on row 5
+    book = api.book_betas(prices, np.array([[1.0, 1.0], [1.0, -2.0]]), market)
+    assert book.notes[0] == "" and book.notes[1].startswith("shares and prices give a net value <= 0")
+    assert np.isnan(book.reg[1]) and np.isnan(book.wtd[1]) and not book.valid[1]
+    check_rows(book, prices, np.array([[1.0, 1.0]]), market)

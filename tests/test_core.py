@@ -158,3 +158,25 @@ def test_the_cores_results_are_immutable(rng):
     for result in results:
         with pytest.raises(FrozenInstanceError):
             result.n = 0
+
+
+def test_without_rf_the_holdings_returns_are_plain_returns(rng):
+    prices, _ = random_market(rng, 30, 2)
+    assets, holdings = core.asset_and_holdings_returns(prices, np.array([3.0, 1.0]))
+    np.testing.assert_allclose(assets, excess(prices), atol=1e-15)
+    value = prices @ np.array([3.0, 1.0])
+    np.testing.assert_allclose(holdings, excess(value), atol=1e-15)
+
+
+def test_a_period_without_market_return_is_in_neither_regime(rng):
+    """Periods with a market excess return of exactly 0 belong to neither the up nor the
+    down market (a flat day is not a down day)."""
+    m = rng.normal(0, 0.01, 120)
+    m[::7] = 0.0  # flat days
+    y = 1.2 * m + rng.normal(0, 0.004, 120)
+    y[::7] = rng.normal(0, 0.02, len(y[::7]))  # what the portfolio does on them must not count
+    stats = core.beta_stats(y, m, 252)
+    assert stats.down_beta == pytest.approx(statsmodels_fit(y[m < 0], m[m < 0]).params[1], abs=TOL)
+    assert stats.up_beta == pytest.approx(statsmodels_fit(y[m > 0], m[m > 0]).params[1], abs=TOL)
+    down_by_hand = np.expm1(np.log1p(y[m < 0]).mean() * 252) / np.expm1(np.log1p(m[m < 0]).mean() * 252)
+    assert stats.down_capture == pytest.approx(down_by_hand, rel=1e-12)
