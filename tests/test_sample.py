@@ -270,18 +270,18 @@ def test_a_missing_rate_on_the_second_to_last_row_drops_that_date(rng):
     assert result.reg == pytest.approx(reg, abs=TOL)
 
 
-@pytest.mark.parametrize("blank", [None, ""])
-def test_trailing_blank_rows_of_every_range_are_ignored(rng, blank):
+@pytest.mark.parametrize("blank,trailing", [(None, 3), ("", 1)])
+def test_trailing_blank_rows_of_every_range_are_ignored(rng, blank, trailing):
     """Ranges selected larger than the data, with blanks inside (the cell by cell path)."""
     prices, market = random_market(rng, 25, 2)
     price_rows = [["A", "B"]] + prices.tolist()
     price_rows[5][1] = blank  # a hole inside: not the fast path
     market_rows = [[v] for v in market]
-    padded = portfolio_beta(price_rows + [[blank, blank]] * 3, [[1, 2]], market_rows + [[blank]] * 3)
+    padded = portfolio_beta(price_rows + [[blank, blank]] * trailing, [[1, 2]], market_rows + [[blank]] * trailing)
     exact = portfolio_beta(price_rows, [[1, 2]], market_rows)
     assert padded.sample.labels == exact.sample.labels and padded.sample.n_returns == 23
     assert padded.sample.dropped == exact.sample.dropped == (6,)  # row 1 is the header
-    only_prices = portfolio_beta(price_rows + [[blank, blank]] * 3, [[1, 2]], market_rows)  # one range longer
+    only_prices = portfolio_beta(price_rows + [[blank, blank]] * trailing, [[1, 2]], market_rows)  # one range longer
     assert only_prices.reg == exact.reg
     assert padded.reg == exact.reg
     keep = np.setdiff1d(np.arange(25), [4])
@@ -375,3 +375,12 @@ def test_a_net_value_of_zero_is_named_by_its_date():
     dates = pd.bdate_range("2024-01-01", periods=5).to_numpy()
     with pytest.raises(PortbetaError, match=r"net value of 0 on 2024-01-01:"):
         portfolio_beta(prices, [2, -1], [100, 101, 103, 102, 104], dates)
+
+
+def test_dates_out_of_order_name_the_first_step_against_the_majority():
+    """As many steps up as down: read as ascending, the first step down is named."""
+    dates = [[dt.datetime(2024, 1, d)] for d in (1, 3, 2, 4, 5, 6, 27, 26, 25, 24, 23)]
+    steps = np.sign(np.diff([d[0].toordinal() for d in dates]))
+    assert (steps > 0).sum() == (steps < 0).sum()
+    with pytest.raises(PortbetaError, match=r"dates are not in order: row 3 \(2024-01-02\) follows row 2 \(2024-01-03\)"):
+        udfs.portbeta_reg(PRICES, SHARES, MARKET, dates)
