@@ -384,3 +384,11 @@ def test_dates_out_of_order_name_the_first_step_against_the_majority():
     assert (steps > 0).sum() == (steps < 0).sum()
     with pytest.raises(PortbetaError, match=r"dates are not in order: row 3 \(2024-01-02\) follows row 2 \(2024-01-03\)"):
         udfs.portbeta_reg(PRICES, SHARES, MARKET, dates)
+
+
+def test_the_assets_alone_take_the_last_complete_row_as_their_as_of(rng):
+    prices, market = random_market(rng, 30, 2)
+    market[-1] = np.nan  # the last row is not complete
+    dates = pd.bdate_range("2024-01-01", periods=30)
+    assert pb.api.asset_betas(prices, market)[1].as_of == 29
+    assert pb.api.asset_betas(prices, market, dates.to_numpy())[1].as_of == dates[28]
