@@ -180,3 +180,36 @@ def test_a_period_without_market_return_is_in_neither_regime(rng):
     assert stats.up_beta == pytest.approx(statsmodels_fit(y[m > 0], m[m > 0]).params[1], abs=TOL)
     down_by_hand = np.expm1(np.log1p(y[m < 0]).mean() * 252) / np.expm1(np.log1p(m[m < 0]).mean() * 252)
     assert stats.down_capture == pytest.approx(down_by_hand, rel=1e-12)
+
+
+def test_an_exact_fit_has_no_t_statistic_in_the_fits_of_many_series():
+    m = np.array([0.25, 0.5, -0.25, 0.5])  # binary fractions: the fit is exact in floats too
+    fits = core.line_fits(np.c_[2 * m, 2 * m + 0.5], m)  # a standard error of 0
+    np.testing.assert_array_equal(fits.beta_se, [0.0, 0.0])
+    assert np.isnan(fits.t_stat).all()
+
+
+def test_a_near_perfect_fit_keeps_its_standard_errors_digits(rng):
+    """R² = 1 - 1e-12: SST - beta² Sxx would keep 4 digits of SSR; the residuals keep them all."""
+    m = rng.normal(0, 0.01, 200)
+    y = 1.5 * m + rng.normal(0, 1e-8, 200)
+    fit, reference = core.line_fit(y, m), statsmodels_fit(y, m)
+    assert fit.beta_se == pytest.approx(reference.bse[1], rel=1e-7)
+    assert fit.residual_std == pytest.approx(math.sqrt(reference.scale), rel=1e-7)
+
+
+def test_the_timing_ratio_is_up_over_down_beta_also_for_a_down_beta_of_1(rng):
+    from dataclasses import replace
+
+    m = rng.normal(0, 0.01, 60)
+    stats = core.beta_stats(1.1 * m + rng.normal(0, 0.003, 60), m, 252)
+    assert replace(stats, up_beta=1.3, down_beta=1.0).timing_ratio == 1.3
+    assert math.isnan(replace(stats, down_beta=0.0).timing_ratio)
+
+
+def test_a_book_account_worth_0_on_a_date_is_not_valid(rng):
+    prices, market = random_market(rng, 20, 2)
+    prices[3] = [20.0, 10.0]
+    figures = core.book_figures(prices, np.array([[1.0, 1.0], [1.0, -2.0]]), excess(market), 0.0, prices[-1])
+    np.testing.assert_array_equal(figures.valid, [True, False])
+    assert np.isnan(figures.reg[1]) and np.isfinite(figures.reg[0])

@@ -392,3 +392,34 @@ def test_the_assets_alone_take_the_last_complete_row_as_their_as_of(rng):
     dates = pd.bdate_range("2024-01-01", periods=30)
     assert pb.api.asset_betas(prices, market)[1].as_of == 29
     assert pb.api.asset_betas(prices, market, dates.to_numpy())[1].as_of == dates[28]
+
+
+def test_trailing_blank_rows_with_newest_first_dates_a_history_and_a_hole(rng):
+    """Trimmed rows must leave every row-aligned array (gaps, a history) at the data's
+    length, or turning the rows around shifts them against the prices."""
+    prices, market = random_market(rng, 40, 3)
+    prices[5, 2] = np.nan  # asset 3 is never held: its hole drops nothing
+    holdings = np.tile([10.0, 20.0, 0.0], (40, 1))
+    holdings[20:, 0] = 30.0
+    dates = pd.bdate_range("2024-01-01", periods=40).to_numpy()[::-1].copy()
+    prices, holdings, market = prices[::-1].copy(), holdings[::-1].copy(), market[::-1].copy()
+    blank = np.full((3, 3), np.nan)
+    padded = portfolio_beta(
+        np.vstack([prices, blank]), np.vstack([holdings, blank]), np.r_[market, np.nan, np.nan, np.nan],
+        np.r_[dates, np.full(3, np.datetime64("NaT"), "datetime64[ns]")],
+    )  # fmt: skip
+    reg, wtd, _, _ = reference(prices[::-1][:, :2], holdings[::-1][:, :2], market[::-1])
+    assert padded.reg == pytest.approx(reg, abs=TOL) and padded.wtd == pytest.approx(wtd, abs=TOL)
+    assert padded.sample.dropped == () and np.isnan(padded.asset_betas[2])
+
+
+def test_as_of_that_is_no_date_is_an_error():
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_WTD: as_of True is not a date"):
+        udfs.portbeta_wtd(PRICES, SHARES, MARKET, DATES, None, None, True)
+
+
+def test_three_returns_are_enough():
+    result = portfolio_beta(PRICES[:5], SHARES, MARKET[:4])
+    assert result.sample.n_returns == 3
+    prices = np.array(PRICES[1:5], dtype=float)
+    assert result.reg == pytest.approx(reference(prices, BONDS["shares"], np.array(MARKET[:4], float).ravel())[0], abs=TOL)
