@@ -208,8 +208,18 @@ def test_the_timing_ratio_is_up_over_down_beta_also_for_a_down_beta_of_1(rng):
 
 
 def test_a_book_account_worth_0_on_a_date_is_not_valid(rng):
-    prices, market = random_market(rng, 20, 2)
-    prices[3] = [20.0, 10.0]
-    figures = core.book_figures(prices, np.array([[1.0, 1.0], [1.0, -2.0]]), excess(market), 0.0, prices[-1])
+    """Long one asset, short another worth 10 less: positive on every date but one (or
+    but the date of the weights), where it is worth exactly 0."""
+    base, market = random_market(rng, 20, 1)
+    prices = np.c_[base[:, 0] + 10.0, base[:, 0]]
+    holdings = np.array([[1.0, 1.0], [1.0, -1.0]])
+    m = excess(market)
+    assert core.book_figures(prices, holdings, m, 0.0, prices[-1]).valid.all()
+    zero_once = prices.copy()
+    zero_once[3, 0] = zero_once[3, 1]
+    figures = core.book_figures(zero_once, holdings, m, 0.0, zero_once[-1])
     np.testing.assert_array_equal(figures.valid, [True, False])
     assert np.isnan(figures.reg[1]) and np.isfinite(figures.reg[0])
+    at_weights = core.book_figures(prices, holdings, m, 0.0, np.array([5.0, 5.0]))
+    np.testing.assert_array_equal(at_weights.valid, [True, False])
+    assert np.isnan(at_weights.wtd[1])
