@@ -92,6 +92,7 @@ def test_fit_figures_derived_from_the_fit_match_statsmodels(rng, alpha):
     fit, reference = core.line_fit(y, m), statsmodels_fit(y, m)
     low, high = reference.conf_int(alpha=alpha)[1]
     assert fit.conf_int(alpha) == pytest.approx((low, high), abs=TOL)
+    assert fit.conf_int() == pytest.approx(tuple(reference.conf_int()[1]), abs=TOL)  # 95% by default
     annual = fit.annualized(52)
     assert annual.alpha == pytest.approx((1 + reference.params[0]) ** 52 - 1, abs=TOL)
     assert annual.residual_std == pytest.approx(math.sqrt(reference.scale * 52), abs=TOL)
@@ -166,6 +167,8 @@ def test_without_rf_the_holdings_returns_are_plain_returns(rng):
     np.testing.assert_allclose(assets, excess(prices), atol=1e-15)
     value = prices @ np.array([3.0, 1.0])
     np.testing.assert_allclose(holdings, excess(value), atol=1e-15)
+    parts = core.holdings_betas(prices, np.array([3.0, 1.0]), excess(prices[:, 0]))
+    np.testing.assert_allclose(parts.portfolio_returns, excess(value), atol=1e-15)
 
 
 def test_a_period_without_market_return_is_in_neither_regime(rng):

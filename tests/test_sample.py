@@ -303,6 +303,10 @@ def test_a_net_value_of_exactly_zero_is_refused():
     prices = [[10.0, 20.0], [11.0, 22.0], [12.0, 21.0], [13.0, 23.0], [12.0, 24.0]]
     with pytest.raises(PortbetaError, match=r"net value of 0 on row 1"):
         portfolio_beta(prices, [2, -1], [100, 101, 103, 102, 104])
+    # worth 0.5 first (positive, below 1), then less than 0: the first value <= 0 is named
+    small = [[10.25, 20.0], [11.5, 22.0], [10.0, 21.0], [13.0, 23.0], [12.0, 24.0]]
+    with pytest.raises(PortbetaError, match=r"net value of -1 on row 3"):
+        portfolio_beta(small, [2, -1], [100, 101, 103, 102, 104])
 
 
 @pytest.mark.parametrize("position", [0, -1])
@@ -368,6 +372,13 @@ def test_a_zero_price_is_an_error_also_where_other_prices_are_missing():
     prices[6][1] = 0.0
     with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 is 0: prices must be positive"):
         udfs.portbeta_reg(prices, SHARES, MARKET)
+    pennies = [PRICES[0]] + [[v / 1000 for v in row] for row in PRICES[1:]]  # prices below 1
+    pennies[2][0] = None
+    holed = with_cell(PRICES, 2, 0, None)
+    assert udfs.portbeta_reg(pennies, SHARES, MARKET) == pytest.approx(udfs.portbeta_reg(holed, SHARES, MARKET), abs=1e-12)
+    pennies[6][1] = 0.0
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 is 0: prices must be positive"):
+        udfs.portbeta_reg(pennies, SHARES, MARKET)
 
 
 def test_a_net_value_of_zero_is_named_by_its_date():

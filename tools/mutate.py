@@ -261,6 +261,12 @@ def _line_recorder(work: Path, files: list[str]):
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_protocol(self, item, nextitem):
             hits: set = set()
+            # a cached function runs its lines for the first test that calls it only
+            for module in list(sys.modules.values()):
+                if getattr(module, "__file__", None) in names:
+                    for value in vars(module).values():
+                        if callable(getattr(value, "cache_clear", None)):
+                            value.cache_clear()
 
             def trace(frame, event, arg):
                 name = names.get(frame.f_code.co_filename)
