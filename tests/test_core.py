@@ -226,3 +226,14 @@ def test_a_book_account_worth_0_on_a_date_is_not_valid(rng):
     at_weights = core.book_figures(prices, holdings, m, 0.0, np.array([5.0, 5.0]))
     np.testing.assert_array_equal(at_weights.valid, [True, False])
     assert np.isnan(at_weights.wtd[1])
+
+
+def test_a_book_of_more_accounts_than_one_block(rng):
+    """1,030 accounts: two blocks of accounts, each account once, in order."""
+    prices, market = random_market(rng, 30, 3)
+    holdings = rng.uniform(1, 10, (1030, 3))
+    m = excess(market)
+    figures = core.book_figures(prices, holdings, m, 0.0, prices[-1])
+    assert len(figures.reg) == 1030 and figures.valid.all()
+    for k in (0, 1023, 1024, 1029):
+        assert figures.reg[k] == pytest.approx(statsmodels_fit(excess(prices @ holdings[k]), m).params[1], abs=1e-12)
