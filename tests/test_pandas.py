@@ -176,6 +176,17 @@ def test_shares_by_name_errors_name_the_ticker(demo, shares, message):
     assert str(error.value).startswith("portfolio_beta: " + message)
 
 
+class _Unprintable:
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
+def test_a_ticker_that_cannot_be_text_is_the_add_ins_error(demo):
+    prices, _, market, _ = demo
+    with pytest.raises(PortbetaError, match="shares has a name that cannot be read as text"):
+        portfolio_beta(prices, {_Unprintable(): 1}, market)
+
+
 def test_shares_by_name_need_prices_with_names(demo):
     prices, _, market, _ = demo
     with pytest.raises(PortbetaError, match="shares is a dict: prices need a name for every column"):

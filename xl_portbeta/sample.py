@@ -282,7 +282,10 @@ def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.n
             "DataFrame's columns); or give the counts in the column order of prices"
         )
     items = list(raw.items())
-    keys = [str(k) for k, _ in items]
+    try:
+        keys = [str(k) for k, _ in items]
+    except Exception:  # a key whose __str__ raises: no name to match
+        raise PortbetaError("shares has a name that cannot be read as text: give tickers as strings") from None
     if len(set(keys)) < len(keys):
         repeated = next(k for i, k in enumerate(keys) if k in keys[:i])
         raise PortbetaError(f"shares names {repeated!r} twice: give each asset's count once")
