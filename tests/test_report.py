@@ -65,10 +65,10 @@ def test_the_report_holds_the_figures_of_demo_json(demo):
     for key in ("reg", "wtd", "gap", "gap_standard_error"):
         assert f"{figures[key]:.4f}" in text, key
     assert f"standard error {figures['gap_standard_error']:.4f}, t {figures['gap_t']:.2f}" in text
-    low, high = figures["stats"]["95% CI low"]["difference"], figures["stats"]["95% CI high"]["difference"]
+    low, high = figures["stats"]["ci_low"]["difference"], figures["stats"]["ci_high"]["difference"]
     assert f"95% CI {low:.4f} to {high:.4f}" in text
-    se = figures["stats"]["standard error of beta"]
-    assert f"{se['actual holdings']:.4f}" in text and f"{se['current weights']:.4f}" in text
+    se = figures["stats"]["standard_error"]
+    assert f"{se['actual_holdings']:.4f}" in text and f"{se['current_weights']:.4f}" in text
     for holding in figures["holdings"]:
         assert re.search(rf"(^|\s){re.escape(holding['name'])}\s", text), holding["name"]
     sample = figures["sample"]
