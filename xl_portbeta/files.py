@@ -142,16 +142,14 @@ class NumberRule:
 
 
 def _number_hint(text: str) -> str:
-    """The option that reads an exported number such as 1,234.5, if ``text`` is one."""
-    text = _CURRENCY.sub("", text.strip())
-    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+    """The options that read an exported number such as $1,234.5, if ``text`` is one."""
+    plain = _CURRENCY.sub("", text.strip())
+    if plain != text.strip() and re.fullmatch(r"[+-]?[\d.,]*\d", plain):
+        return ": a number with a currency sign? give --thousands , (for 1,234.5) or --thousands . --decimal , (for 1.234,5)"
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", plain):
         return ": a number with thousands separators? give --thousands , (or --decimal , if the comma is a decimal point)"
-    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", text):
-        return ": a number written 1.234,5? give --thousands . --decimal ,"
-    if re.fullmatch(r"[+-]?\d+,\d+", text):
-        return ": a decimal comma? give --decimal ,"
-    if _NUMBER.fullmatch(text):
-        return ": a number with a currency sign? give --thousands , (or --decimal ,), which read currency signs"
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d+", plain):
+        return ": a number with a decimal comma? give --decimal , (and --thousands . for 1.234,5)"
     return ""
 
 
@@ -386,7 +384,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
     def at(column: Any) -> Callable[[int], str]:
         return lambda k: f"{str(column).strip()}{_day(dates[k]) if dates is not None else ''}"
 
-    def hint(column: Any) -> Callable[[str], str]:
+    def hint(column: Any, asset: bool = True) -> Callable[[str], str]:
         """A text cell in a wide file: maybe the dates, or a column of text that is no asset."""
 
         def said(text: str) -> str:
@@ -394,13 +392,13 @@ def _read_wide(table: Table, o: Options) -> Prices:
                 return ": if this column holds the dates, name it with --dates"
             cells = table.frame[column]
             numbers = any(not is_missing(c) and (not isinstance(c, str) or o.numbers.parse(c) is not None) for c in cells)
-            return "" if o.assets or numbers else ": if this column is not an asset, name the assets with --assets"
+            return "" if o.assets or numbers or not asset else ": if this column is not an asset, name the assets with --assets"
 
         return said
 
     assets = pd.DataFrame({n: floats(table, by_name[n], o.numbers, at(by_name[n]), hint(by_name[n])) for n in used})
     if market_col is not None:
-        market = pd.Series(floats(table, market_col, o.numbers, at(market_col), hint(market_col)), name=str(market_col).strip())
+        market = pd.Series(floats(table, market_col, o.numbers, at(market_col), hint(market_col, asset=False)), name=str(market_col).strip())
     else:
         if dates is None:
             raise InputError(f"{table.name}: --market-file needs the prices' dates")

@@ -55,7 +55,7 @@ def main() -> None:
     # an analyst's sheet: a notes column of text, one 'n/a' price, dates in a column named Day
     notes = wide.astype(object)
     notes.loc["2020-09-30", "XOM"] = "n/a"
-    notes.insert(4, "Notes", "rebalanced")
+    notes.insert(0, "Notes", "rebalanced")
     notes.to_csv(HERE / "notes.csv", date_format="%Y-%m-%d")
     wide.rename_axis("Day").to_csv(HERE / "day.csv", date_format="%Y-%m-%d", float_format="%.6f")
 
