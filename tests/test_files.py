@@ -234,6 +234,20 @@ def test_number_rule():
     assert eu.parse("1.5") is None  # with a decimal comma, 1.5 is no thousands grouping
 
 
+def test_a_column_by_the_rule_cell_by_cell_or_at_once():
+    """floats reads plain numbers at once and the rest one by one: the same rule either way."""
+    frame = pd.DataFrame({"p": ["1.234", "12", " 7 ", None, "#N/A", "1.234,5"]})
+    table = files.Table("t.csv", frame)
+    eu = files.floats(table, "p", files.NumberRule(".", ","), str)
+    np.testing.assert_array_equal(eu, [1234.0, 12.0, 7.0, np.nan, np.nan, 1234.5])
+    with pytest.raises(files.InputError, match=r"^5 \(t.csv row 7, column A\) holds text '1.234,5'"):
+        files.floats(table, "p", files.NumberRule(), str)
+    comma = files.floats(files.Table("t.csv", frame.iloc[:5]), "p", files.NumberRule(","), str)
+    np.testing.assert_array_equal(comma, [1.234, 12.0, 7.0, np.nan, np.nan])
+    with pytest.raises(files.InputError, match=r"holds text '1.234'$"):
+        files.floats(table, "p", files.NumberRule(None, ","), str)
+
+
 def test_exported_numbers_are_read_only_when_said(tmp_path):
     assert error("exported.csv", "--market", "SPX", "--shares", "1,1,1") == (
         "xl-portbeta analyze: AAPL on 2019-01-31 (exported.csv row 2, column B) holds text '$40.044': a number with a "

@@ -208,13 +208,13 @@ def run_report(args: argparse.Namespace) -> int:
     command = "xl-portbeta report"
     if args.demo:
         if args.prices or args.shares is not None:
-            raise InputError("report --demo takes no prices file and no --shares")
+            raise InputError("--demo takes no prices file and no --shares")
         prices, shares, market = datasets.demo_portfolio(args.start, args.end)
         stats, detail = analyze(prices, shares, market, prices.index.to_numpy(), args.frequency, command=command)
         title = f"Demo: equal-weighted portfolio of {prices.shape[1]} S&P 500 stocks vs. the S&P 500 index"
     else:
         if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
-            raise InputError("report needs a prices file, --market (or --market-file) and --shares (or --demo)")
+            raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
         prices, options, as_of = read_prices(args)
         shares = files.read_shares(args.shares, prices, options)
         stats, detail = analyze(

@@ -135,6 +135,8 @@ class NumberRule:
                 if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
                     return None
                 whole = "".join(groups)
+            if not whole.isdigit() and whole != "":  # 1.5 with a decimal comma: no number
+                return None
             text = sign + whole + ("." if point else "") + fraction
         if not _NUMBER.fullmatch(text):  # float() would take 'nan', 'inf' and '1_000'
             return None
@@ -163,9 +165,16 @@ def floats(
     """The cells of ``column`` as floats: empty and error cells (#N/A) are NaN, missing
     data; anything else that is not a number stops with the cell's place, named by
     ``what(row)`` ("IBM on 2001-06-01"), and ``hint(text)`` appended."""
-    cells = table.frame[column].tolist()
-    values = np.empty(len(cells))
-    for k, cell in enumerate(cells):
+    column_cells = table.frame[column]
+    text = column_cells.astype(str).str.strip()
+    plain = text.str.fullmatch(_NUMBER.pattern).to_numpy(dtype=bool) & column_cells.notna().to_numpy()
+    if rule.decimal not in (None, ".") or rule.thousands == ".":
+        plain[:] = False  # 1.234 is no plain number by this rule
+    values = np.full(len(text), math.nan)
+    values[plain] = pd.to_numeric(text[plain]).to_numpy(dtype=float)  # the plain numbers, at once
+    cells = column_cells.tolist()
+    for k in np.flatnonzero(~plain):  # the rest one by one: blanks, exported numbers, bad cells
+        cell = cells[k]
         if is_missing(cell):
             values[k] = math.nan
         elif isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, (bool, np.bool_)):
