@@ -266,6 +266,12 @@ def test_exported_numbers_are_read_only_when_said(tmp_path):
     )
 
 
+def test_a_thousands_separator_that_is_the_decimal_sign_is_refused():
+    assert error("exported_eu.csv", "--market", "SPX", "--shares", "1,1,1", "--thousands", ".") == (
+        "xl-portbeta analyze: --thousands . is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)"
+    )
+
+
 def test_only_the_used_columns_of_a_wide_file_are_checked(wide):
     """notes.csv: a Notes column of text (column B) and 'n/a' in XOM on 2020-09-30."""
     out = figures("notes.csv", "--market", "SPX", "--assets", "aapl,KO", "--shares", "AAPL=100,KO=400")

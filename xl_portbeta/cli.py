@@ -131,6 +131,8 @@ def analyze(prices, shares, market, dates=None, frequency=None, rf=0.0, as_of=No
 def file_options(args: argparse.Namespace) -> files.Options:
     """What the options say about the prices files, for :func:`files.read_prices`."""
     assets = tuple(a.strip() for a in (args.assets or "").split(",") if a.strip())
+    if args.thousands is not None and args.thousands == (args.decimal or "."):
+        raise InputError(f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)")
     return files.Options(
         market=args.market, market_file=args.market_file, dates=args.dates, ticker_column=args.ticker_column,
         price_column=args.price_column, assets=assets, rf=args.rf,
@@ -288,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")
     _prices_file_options(an, frequency)
-    an.add_argument("--shares", required=True, help="'100,50,..' in asset column order, 'AAPL=100,MSFT=50', or a holdings .csv")
+    an.add_argument("--shares", required=True, help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset")
     an.set_defaults(run=run_analyze)
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
