@@ -140,6 +140,20 @@ def test_long_columns_named_by_options_in_any_case(tmp_path, wide):
     )
 
 
+def test_long_dates_follow_the_date_rule_and_as_of(tmp_path, wide):
+    long = pd.read_csv(DATA / "long.csv", parse_dates=["date"])
+    long["date"] = long["date"].dt.strftime("%d/%m/%Y")
+    long.to_csv(tmp_path / "dayfirst.csv", index=False)
+    message = error(tmp_path / "dayfirst.csv", "--market", "SPX", "--shares", "1")
+    assert message.startswith("xl-portbeta analyze: dayfirst.csv row 2, column A (date) holds '31/01/2019', not an ISO date")
+    as_of = figures("wide.csv", "--market", "SPX", "--shares", SHARES_OPTION, "--as-of", "2020-12-31")
+    assert as_of["wtd"] != wide["wtd"] and as_of["sample"]["as_of"] == "2020-12-31"
+    for rule in (["--dayfirst"], ["--date-format", "%d/%m/%Y"]):
+        out = figures(tmp_path / "dayfirst.csv", "--market", "SPX", "--shares", SHARES_OPTION, "--as-of", "31/12/2020", *rule)
+        assert out["reg"] == pytest.approx(as_of["reg"], abs=1e-12) and out["wtd"] == pytest.approx(as_of["wtd"], abs=1e-12)
+        assert out["sample"] == as_of["sample"]
+
+
 def test_long_file_problems_name_the_row(tmp_path):
     lines = (DATA / "long.csv").read_text().splitlines()
     (tmp_path / "twice.csv").write_text("\n".join(lines + [lines[5]]) + "\n")

@@ -425,9 +425,10 @@ def _read_long(table: Table, ticker_col: Any, o: Options) -> Prices:
     dates = parse_dates(table, date_col, o.date_rule)
     _no_blank_dates(table, date_col, dates)
     tickers = table.frame[ticker_col]
-    if tickers.map(is_missing).any():
-        raise InputError(f"{table.cell(ticker_col, int(np.flatnonzero(tickers.map(is_missing).to_numpy())[0]))} has no ticker")
-    keys = tickers.map(_key).to_numpy()
+    blank = tickers.map(is_missing).to_numpy()
+    if blank.any():
+        raise InputError(f"{table.cell(ticker_col, int(np.flatnonzero(blank)[0]))} has no ticker")
+    keys = tickers.astype(str).str.strip().str.lower().to_numpy()  # _key, at once
     spelling: dict[str, str] = {}
     for key, ticker in zip(keys, tickers):  # each ticker as the file first writes it
         spelling.setdefault(key, str(ticker).strip())
