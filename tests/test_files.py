@@ -217,6 +217,10 @@ def test_holdings_rows_match_tickers_without_regard_to_case(tmp_path):
     )
     (tmp_path / "twice.csv").write_text("ticker,shares\nAAPL,100\naapl,5\n")
     assert error("wide.csv", "--market", "SPX", "--shares", tmp_path / "twice.csv").endswith("twice.csv: lists AAPL twice")
+    (tmp_path / "blank.csv").write_text("ticker,shares\nAAPL,100\nko,\n")
+    assert error("wide.csv", "--market", "SPX", "--shares", tmp_path / "blank.csv") == (
+        "xl-portbeta analyze: KO shares (blank.csv row 3, column B) is empty or an error: enter 0 for an asset not held"
+    )
     (tmp_path / "text.csv").write_text("ticker,shares\nAAPL,lots\n")
     assert error("wide.csv", "--market", "SPX", "--shares", tmp_path / "text.csv") == (
         "xl-portbeta analyze: AAPL shares (text.csv row 2, column B) holds text 'lots'"

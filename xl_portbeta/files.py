@@ -538,6 +538,10 @@ def read_shares(text: str, prices: Prices, o: Options) -> Any:
         tickers, shares = table.find("ticker"), table.find("shares")
         if tickers is not None and shares is not None:
             rows = _shares_rows(table, tickers, shares, assets, o.numbers)
+            blank = rows["shares"].isna().to_numpy()
+            if blank.any():  # the file's cell, not the API's column number
+                k = int(np.flatnonzero(blank)[0])
+                raise InputError(f"{rows['ticker'][k]} shares ({table.cell(shares, k)}) is empty or an error: enter 0 for an asset not held")
             twice = rows.duplicated("ticker")
             if twice.any():
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
