@@ -61,7 +61,7 @@ def test_a_row_added_to_the_declaration_shows_in_the_cells_the_cli_and_the_json(
     assert rows["twice the beta"][4] == "2 × beta"
     stats, detail = cli.analyze(prices, shares, market, dates)
     assert "twice the beta" in cli.format_report(stats, detail, "title")
-    assert cli.report_dict(stats, detail)["stats"]["twice the beta"]["actual holdings"] == pytest.approx(2 * result.reg)
+    assert cli.report_dict(stats, detail)["stats"]["twice_beta"]["actual_holdings"] == pytest.approx(2 * result.reg)
 
 
 def test_every_declared_row_is_in_the_table_once_with_its_number_format():
