@@ -766,6 +766,13 @@ class BetaStats:
     information_ratio: float
     correlation: float
 
+    def __repr__(self) -> str:  # the fields' full digits run to 470 characters
+        f = self.fit
+        return (
+            f"BetaStats(beta={f.beta:.4f}, beta_se={f.beta_se:.4f}, r_squared={f.r_squared:.4f}, alpha={f.alpha:.4g}, "
+            f"up_beta={self.up_beta:.4f}, down_beta={self.down_beta:.4f}, n={f.n})"
+        )
+
     @property
     def timing_ratio(self) -> float:
         """``up_beta / down_beta``; NaN where the down-market beta is 0 or unknown."""

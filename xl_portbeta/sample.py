@@ -8,7 +8,8 @@
    at the bottom are ignored (ranges selected larger than the data); then all those
    ranges must have the same rows.
 3. **check values** (:func:`check_values`): values present but wrong (a price <= 0, a
-   rate of 100% or more, an empty holdings column) are errors, never dropped rows.
+   rate of 100% or more, an empty holdings column) are errors, never dropped rows; a
+   column with a price <= 0 that looks like returns is told to give price levels.
 4. **turn around** (:func:`oldest_first`): ``dates``, if given, must be strictly
    ascending or strictly descending; descending rows are turned around.
 5. **complete rows** (:func:`complete_rows`): a date is dropped where the market or any
@@ -41,7 +42,10 @@ from . import core
 from .errors import PortbetaError
 from .inputs import (
     Cells,
+    _bad_cell_message,
     _cell_to_date,
+    _cell_to_float,
+    _show,
     omitted,
     read_dates,
     read_frequency,
@@ -124,6 +128,21 @@ class Sample:
     @property
     def periods_per_year(self) -> int:
         return core.PERIODS_PER_YEAR[self.frequency]
+
+    def span(self) -> str:
+        """The sample in a few words, for the results' reprs: "251 daily returns 2022-01-03..2022-12-30"."""
+        first, last = self.labels[0], self.labels[-1]
+        where = f"rows {first}..{last}" if isinstance(first, (int, np.integer)) else f"{_day(first)}..{_day(last)}"
+        if self.frequency_source == "assumed":
+            return f"{self.n_returns} returns (daily assumed), {where}"
+        return f"{self.n_returns} {self.frequency} returns {where}"
+
+    def __repr__(self) -> str:  # the arrays would print thousands of numbers
+        holdings = "a holdings history" if self.has_history else "constant shares"
+        return (
+            f"Sample({len(self.names)} assets, {int(self.held.sum())} held, {holdings}; {self.span()}; "
+            f"{len(self.dropped)} dates dropped; as_of {_label(self.as_of)})"
+        )
 
 
 # --------------------------------------------------------------------- 1. read
@@ -231,8 +250,10 @@ def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | 
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise PortbetaError("shares is missing: give one row of share counts, or one row per date")
-    if isinstance(raw, pd.Series) and not isinstance(raw.index, pd.RangeIndex):
-        raw = raw.to_frame().T  # counts indexed by asset: one row, labelled by asset
+    # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
+    by_name = isinstance(raw, dict) and "type" not in raw
+    if by_name or (isinstance(raw, pd.Series) and not isinstance(raw.index, pd.RangeIndex)):
+        return Cells(counts_by_name(raw, names).reshape(1, n_assets), names, 1), False
     cells = columns_by_name(read_numbers(raw, "shares", "a share count"), names)
     rows, cols = cells.shape
     if (rows, cols) in ((1, n_assets), (n_assets, 1)) and not (n_assets == 1 and n_rows == rows > 1):
@@ -248,6 +269,45 @@ def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | 
         f"shares is {rows} x {cols}: give one row (or column) of {n_assets} share counts, "
         f"or one row per date with {n_assets} columns like prices"
     )
+
+
+def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.ndarray:
+    """One share count per price column from counts keyed by asset name (a dict, or a
+    Series indexed by ticker): names matched exactly, as a header row's are; an asset
+    left out is not held (0); a name prices does not have is an error."""
+    kind = "a dict" if isinstance(raw, dict) else "a Series indexed by name"
+    if not names or "" in names:
+        raise PortbetaError(
+            f"shares is {kind}: prices need a name for every column to match it (a header row, or a "
+            "DataFrame's columns); or give the counts in the column order of prices"
+        )
+    items = list(raw.items())
+    try:
+        keys = [str(k) for k, _ in items]
+    except Exception:  # a key whose __str__ raises: no name to match
+        raise PortbetaError("shares has a name that cannot be read as text: give tickers as strings") from None
+    if len(set(keys)) < len(keys):
+        repeated = next(k for i, k in enumerate(keys) if k in keys[:i])
+        raise PortbetaError(f"shares names {repeated!r} twice: give each asset's count once")
+    position = {name: k for k, name in enumerate(names)}
+    unknown = [k for k in keys if k not in position]
+    if unknown:
+        folded = {name.strip().casefold(): name for name in names}
+        shown = [f"{k!r}" + (f" (prices has {folded[k.strip().casefold()]!r})" if k.strip().casefold() in folded else "")
+                 for k in unknown[:5]]  # fmt: skip
+        raise PortbetaError(
+            f"shares has names that prices does not have: {', '.join(shown)}{', ...' if len(unknown) > 5 else ''}; "
+            "names are matched exactly (case too), as a header row's, and assets left out are not held"
+        )
+    counts = np.zeros(len(names))
+    for key, (_, value) in zip(keys, items):
+        count = _cell_to_float(value)
+        if count is None:
+            raise PortbetaError(f"shares[{key!r}] {_bad_cell_message(value, 'a share count')}")
+        if math.isnan(count):  # a blank count is no 0: it says nothing
+            raise PortbetaError(f"shares[{key!r}] is {_show(value)}: give a number of shares (0 for an asset not held)")
+        counts[position[key]] = count
+    return counts
 
 
 def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "shares") -> Cells:
@@ -380,17 +440,38 @@ def check_values(rows: Rows, args: Arguments) -> np.ndarray:
     prices = rows.prices
     if (prices.min() <= 0) if not rows.gaps.any() else (prices <= 0).any():
         r, c = (int(i) for i in np.argwhere(prices <= 0)[0])
+        header = args.prices.header
+        name = f" ({header[c]!r})" if header and len(header) == prices.shape[1] and header[c] else ""
+        hint = _returns_hint(prices[:, c], f"prices column {c + 1}{name}")
         raise PortbetaError(
-            f"prices row {args.prices.first_row + r}, column {c + 1} is {prices[r, c]:g}: prices must be positive"
+            hint or f"prices row {args.prices.first_row + r}, column {c + 1} is {prices[r, c]:g}: prices must be positive"
         )
     if (rows.market <= 0).any():
         r = int(np.flatnonzero(rows.market <= 0)[0])
-        raise PortbetaError(f"market row {args.market.first_row + r} is {rows.market[r]:g}: market levels must be positive")
+        hint = _returns_hint(rows.market, "market")
+        raise PortbetaError(
+            hint or f"market row {args.market.first_row + r} is {rows.market[r]:g}: market levels must be positive"
+        )
     if rows.rf is not None:
         _check_rates(np.nan_to_num(rows.rf), args.rf_cells.first_row)
     else:
         _check_rates(np.array([args.rf_constant]), None)
     return _held(rows.holdings, args.portfolio)
+
+
+def _returns_hint(column: np.ndarray, where: str) -> str | None:
+    """The message for a column with a non-positive value that looks like returns, not
+    price levels: a tenth or more of its values negative, or all within (-1, 1) with a
+    negative. Asked only once the column is an error anyway: cheap positive prices (a
+    penny stock at 0.05) are never refused for looking small."""
+    values = column[~np.isnan(column)]
+    negative = values < 0
+    if not (negative.mean() >= 0.1 or (negative.any() and np.abs(values).max() < 1.0)):
+        return None
+    return (
+        f"{where} looks like returns (values between {values.min():.3g} and {values.max():.3g}): "
+        "give price levels, not returns"
+    )
 
 
 def _check_rates(values: np.ndarray, first_row: int | None) -> None:

@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
 __all__ = [
     "BETA", "PCT", "DATE", "SHARES", "COUNT",
     "StatRow", "STATS_HEADER", "STATS_ROWS", "DetailColumn", "DETAIL_COLUMNS", "BookColumn", "BOOK_COLUMNS",
-    "number", "row", "cell", "label", "label_cells", "labelled_rows", "stats_table", "detail_table", "rolling_table", "asset_rolling_table", "book_table",
+    "number", "row", "cell", "label", "label_cells", "labelled_rows", "stats_values", "stats_table", "detail_table",
+    "rolling_table", "asset_rolling_table", "book_table",
 ]  # fmt: skip
 
 # Excel number formats of the figures.
@@ -186,16 +187,24 @@ STATS_ROWS: tuple[StatRow, ...] = (
 )  # fmt: skip
 
 
-def stats_table(stats: PortfolioStats) -> list[list[Any]]:
-    """PORTBETA_STATS: a header, then one row per :class:`StatRow`: label, actual
-    holdings, current weights, difference, note."""
+def stats_values(stats: PortfolioStats) -> list[tuple[StatRow, tuple[Any, Any, Any], str]]:
+    """Each :class:`StatRow` with its figures (actual holdings, current weights,
+    difference; None where the row has no difference) and its note."""
     sample = stats.result.sample
-    table: list[list[Any]] = [list(STATS_HEADER)]
+    out = []
     for r in STATS_ROWS:
         actual, current = r.value(stats.actual, sample), r.value(stats.current, sample)
         difference = r.difference(stats, actual, current) if r.difference is not None else None
-        note = r.note(stats) if callable(r.note) else r.note
-        table.append([r.label, cell(actual), cell(current), cell(difference), note])
+        out.append((r, (actual, current, difference), r.note(stats) if callable(r.note) else r.note))
+    return out
+
+
+def stats_table(stats: PortfolioStats) -> list[list[Any]]:
+    """PORTBETA_STATS: a header, then one row per :class:`StatRow`: label, actual
+    holdings, current weights, difference, note."""
+    table: list[list[Any]] = [list(STATS_HEADER)]
+    for r, values, note in stats_values(stats):
+        table.append([r.label, *(cell(v) for v in values), note])
     return table
 
 
