@@ -77,7 +77,8 @@ __all__ = [
     "beta_stats",
     "BookFigures",
     "book_figures",
-    "rolling_market_sums",
+    "window_blocks",
+    "rolling_moments",
     "flat_windows",
     "rolling_betas",
     "rolling_asset_betas",
@@ -896,47 +897,140 @@ def _book_block(
 
 # --------------------------------------------------------------------- rolling windows
 
-
-def _window_sums(x: np.ndarray, window: int) -> np.ndarray:
-    """Sums over each run of ``window`` consecutive values of a series (running sums, O(T))."""
-    c = np.cumsum(x)
-    out = np.empty(len(x) - window + 1)
-    out[0] = c[window - 1]
-    np.subtract(c[window:], c[:-window], out=out[1:])
-    return out
+#: A window whose market sums (about its blocks' means) exceed its squared deviations
+#: this many times would lose digits to cancellation: it is computed again directly.
+_CANCELLATION_LIMIT = 1e4
 
 
-def rolling_market_sums(market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per window: the sum of the centred market returns and their sum of squared deviations.
+def _block_moments(y: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """One block's rows centred on its own means, as the columns the windows add up:
+    ``m``, ``m^2``, then ``y m`` and ``y`` (N each); and the two means."""
+    centre_y, centre_m = y.mean(axis=0), float(m.mean())
+    width = y.shape[1]
+    z = np.empty((len(m), 2 + 2 * width))
+    np.subtract(m, centre_m, out=z[:, 0])
+    np.multiply(z[:, 0], z[:, 0], out=z[:, 1])
+    np.subtract(y, centre_y, out=z[:, 2 + width :])
+    np.multiply(z[:, 2 + width :], z[:, :1], out=z[:, 2 : 2 + width])
+    return z, centre_m, centre_y
+
+
+def _running_sums(z: np.ndarray) -> np.ndarray:
+    """Running sums of the rows of ``z``, in place: a row at a time for wide arrays,
+    since ``cumsum(axis=0)`` walks columns (bench/NOTES.md)."""
+    if z.shape[1] <= 16:
+        return np.cumsum(z, axis=0, out=z)
+    for t in range(1, len(z)):
+        np.add(z[t - 1], z[t], out=z[t])
+    return z
+
+
+def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
+    """Each window's co-deviations ``sum (y - ybar)(m - mbar)`` (per column of ``y``) and
+    squared deviations ``sum (m - mbar)^2``, a block of ``window`` window ends at a time.
+
+    Running sums from row 0 would carry the magnitude of every earlier row into each
+    window (a volatile past costs a calm window its digits), so the sums restart in
+    every block of ``window`` rows, about that block's own means: a window is a suffix
+    of the block before plus a prefix of its own block, each summed over its own rows
+    only, joined by Chan, Golub and LeVeque's pairwise formula (no difference of large
+    sums). A window whose sums still cancel (its rows far from their blocks' means, as
+    a calm window next to a volatile one can be) is computed again from its own rows.
+    O(T x N) overall; the working set is a few (window, 2N) arrays.
 
     Parameters
     ----------
+    y : array (T, N)
     market_returns : array (T,)
     window : int
 
-    Returns
-    -------
-    sums : array (T - window + 1,)
-        ``sum m`` over each window, ``m`` centred on the full sample.
-    squares : array (T - window + 1,)
-        ``sum (m - window mean)^2`` over each window: the denominator of its betas.
+    Yields
+    ------
+    k : slice
+        The windows of this block (window k ends at row ``k + window - 1``).
+    codeviations : array (len(k), N)
+    squares : array (len(k),)
     """
-    m = centred(market_returns)
-    sums = _window_sums(m, window)
-    return sums, _window_sums(m * m, window) - sums * sums / window
+    n_rows, width = y.shape
+    m = np.asarray(market_returns, dtype=float)
+    before = None  # the block before: its suffix sums (0 after its last row) and means
+    for start in range(0, n_rows, window):
+        stop = min(start + window, n_rows)
+        z, centre_m, centre_y = _block_moments(y[start:stop], m[start:stop])
+        after = None
+        if stop - start == window and stop < n_rows:  # the next block's windows start in this one
+            # its sums from the last row back, beside the sums from the first: one pass
+            both = _running_sums(np.hstack([z, z[::-1]]))
+            prefix, columns = both[:, : z.shape[1]], z.shape[1]
+            suffix = np.zeros((window + 1, columns))  # suffix[i]: the sum of rows i.. of the block
+            suffix[:window] = both[::-1, columns:]
+            after = (suffix, centre_m, centre_y)
+        else:
+            prefix = _running_sums(z)
+        if before is None:  # the first block holds one window, if it is full
+            codev, squares, load = _central(prefix[window - 1 :], window, centre_m, centre_y, width)
+        else:
+            count = np.arange(1, stop - start + 1, dtype=float)[:, None]  # rows of the window in this block
+            codev, squares, load = _joined(prefix, count, centre_m, centre_y, before, window, width)
+        if len(squares):
+            first = 0 if before is None else start - window + 1
+            k = slice(first, first + len(squares))
+            for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():
+                rows = slice(k.start + j, k.start + j + window)
+                mc = centred(m[rows])
+                codev[j] = mc @ y[rows] - mc.sum() * y[rows].mean(axis=0)
+                squares[j] = mc @ mc
+            yield k, codev, squares
+        before = after
+
+
+def _central(sums: np.ndarray, count: float, centre_m: float, centre_y: np.ndarray, width: int):
+    """Co-deviations, squared deviations and sums of squares about the block's means of
+    whole windows within one block."""
+    s_m = sums[:, :1] / count
+    codev = sums[:, 2 : 2 + width] - sums[:, 2 + width :] * s_m
+    return codev, sums[:, 1] - sums[:, 0] * s_m[:, 0], sums[:, 1].copy()
+
+
+def _joined(prefix, count_b, centre_m, centre_y, before, window, width):
+    """:func:`_central` of windows made of a suffix of the block before (A) and a prefix
+    of this block (B), each about its own block's means, joined by the pairwise formula
+    ``C = C_A + C_B + (ybar_A - ybar_B)(mbar_A - mbar_B) n_A n_B / n``."""
+    suffix, before_m, before_y = before
+    a = suffix[1 : len(prefix) + 1]
+    count_a = window - count_b  # 0 for the block's last window
+    mean_a = a[:, :1] / np.maximum(count_a, 1)  # an empty suffix sums to 0
+    mean_b = prefix[:, :1] / count_b
+    joint = count_a * count_b / window
+    d_m = before_m + mean_a - (centre_m + mean_b)  # mbar_A - mbar_B
+    g = d_m * joint
+    squares = a[:, 1:2] - a[:, :1] * mean_a + prefix[:, 1:2] - prefix[:, :1] * mean_b + d_m * g
+    # C_A + C_B + (ybar_A - ybar_B) g with ybar = centre + sum y / n: one pass per term
+    codev = a[:, 2 : 2 + width] + prefix[:, 2 : 2 + width]
+    codev += a[:, 2 + width :] * (g / np.maximum(count_a, 1) - mean_a)
+    codev -= prefix[:, 2 + width :] * (g / count_b + mean_b)
+    codev += (before_y - centre_y) * g
+    return codev, squares[:, 0], a[:, 1] + prefix[:, 1]
+
+
+def rolling_moments(y: np.ndarray, market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`window_blocks` for every window at once: co-deviations (W, N) and squares (W,)."""
+    n_windows = len(market_returns) - window + 1
+    codev, squares = np.empty((n_windows, y.shape[1])), np.empty(n_windows)
+    for k, c, s in window_blocks(y, market_returns, window):
+        codev[k], squares[k] = c, s
+    return codev, squares
 
 
 def flat_windows(market_returns: np.ndarray, window: int) -> np.ndarray:
     """The windows whose market returns vary by no more than rounding (no beta there)."""
-    _, squares = rolling_market_sums(market_returns, window)
+    _, squares = rolling_moments(np.empty((len(market_returns), 0)), market_returns, window)
     return squares <= resolution(market_returns) ** 2 * window
 
 
 def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
-    """OLS slopes of ``returns`` on ``market_returns`` over every window of ``window`` rows.
-
-    Computed from running sums in O(T), after centring on the full-sample means so that
-    the sums stay small (a window's covariance is unchanged by a constant shift).
+    """OLS slopes of ``returns`` on ``market_returns`` over every window of ``window`` rows,
+    in O(T) (:func:`window_blocks`).
 
     Parameters
     ----------
@@ -949,17 +1043,13 @@ def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) 
     -------
     array (T - window + 1,): row k is the window ending at row ``k + window - 1``.
     """
-    y = centred(returns)
-    s_m, squares = rolling_market_sums(market_returns, window)
-    s_ym = _window_sums(y * centred(market_returns), window)
-    return (s_ym - _window_sums(y, window) * s_m / window) / squares
+    codev, squares = rolling_moments(np.asarray(returns, dtype=float).reshape(-1, 1), market_returns, window)
+    return codev[:, 0] / squares
 
 
 def rolling_asset_betas(asset_returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
-    """Each asset's OLS beta over every window of ``window`` rows, in O(T x N).
-
-    :func:`rolling_betas` for every column at once: running sums of the returns centred
-    on the full sample, their products with the centred market, and the market's.
+    """Each asset's OLS beta over every window of ``window`` rows, in O(T x N)
+    (:func:`window_blocks` for every column at once).
 
     Parameters
     ----------
@@ -971,16 +1061,8 @@ def rolling_asset_betas(asset_returns: np.ndarray, market_returns: np.ndarray, w
     -------
     array (T - window + 1, N): row k is the window ending at row ``k + window - 1``.
     """
-    y = centred(asset_returns)
-    m = centred(market_returns)
-    s_m, squares = rolling_market_sums(market_returns, window)
-
-    def window_sums(x: np.ndarray) -> np.ndarray:
-        c = np.cumsum(x, axis=0)
-        c[window:] -= c[:-window].copy()
-        return c[window - 1 :]
-
-    return (window_sums(y * m[:, None]) - window_sums(y) * (s_m / window)[:, None]) / squares[:, None]
+    codev, squares = rolling_moments(np.asarray(asset_returns, dtype=float), market_returns, window)
+    return codev / squares[:, None]
 
 
 def rolling_weighted_beta(
@@ -993,11 +1075,9 @@ def rolling_weighted_beta(
     """Weighted-average beta over every window, with the weights of each window's end.
 
     :func:`weighted_beta` of ``w_i,e = h_i,e p_i,e / V_e`` and each asset's beta over the
-    window, fused into one pass over each chunk (bench/NOTES.md). Each asset's window sums of ``r m`` and ``r`` are differences of running
-    sums, ``C_e - C_e-window``, made a chunk of ``window`` rows at a time: the running
-    sums of one chunk and of the one before it are all a window needs, so the working
-    set stays two (window, 2N) arrays in the CPU cache instead of (T, N) matrices.
-    O(T x N) overall.
+    window, fused into one ``einsum`` per block of :func:`window_blocks` (bench/NOTES.md),
+    so the working set stays a few (window, 2N) arrays in the CPU cache instead of
+    (T, N) matrices. O(T x N) overall.
 
     Parameters
     ----------
@@ -1013,32 +1093,12 @@ def rolling_weighted_beta(
     -------
     array (T - window + 1,)
     """
-    n, width = asset_returns.shape
-    m = centred(market_returns)
-    s_m, squares = rolling_market_sums(market_returns, window)
-    weighted = np.empty(n - window + 1)
-    # running sums of (r m, r) for the rows of this chunk and of the chunk before it;
-    # before the first row they are 0
-    current, previous = np.empty((window, 2, width)), np.zeros((window, 2, width))
-    running = np.zeros((2, width))
-    for start in range(0, n, window):
-        stop = min(start + window, n)
-        rows = current[: stop - start]
-        np.multiply(asset_returns[start:stop], m[start:stop, None], out=rows[:, 0])
-        rows[:, 1] = asset_returns[start:stop]
-        rows[0] += running
-        for t in range(1, len(rows)):  # a row at a time: cumsum(axis=0) walks columns
-            np.add(rows[t - 1], rows[t], out=rows[t])
-        running = rows[-1].copy()
-        # windows ending in this chunk: e = start + j, window number k = e - window + 1
-        j = slice(max(0, window - 1 - start), stop - start)
-        k = slice(start + j.start - window + 1, stop - window + 1)
-        sums = rows[j] - previous[j]
-        # numerator of beta_i,k: sum r m - (sum r)(sum m) / window
-        covariances = sums[:, 0] - sums[:, 1] * (s_m[k] / window)[:, None]
-        # weighted_beta(weights_at(p, h), covariances / squares) fused: betas are finite here
-        holdings = end_holdings if np.ndim(end_holdings) == 1 else end_holdings[k]
-        subscripts = "kn,n,kn->k" if np.ndim(end_holdings) == 1 else "kn,kn,kn->k"
-        weighted[k] = np.einsum(subscripts, end_prices[k], holdings, covariances)
-        current, previous = previous, current
+    weighted = np.empty(len(market_returns) - window + 1)
+    squares = np.empty_like(weighted)
+    history = np.ndim(end_holdings) == 2
+    for k, codev, s in window_blocks(np.asarray(asset_returns, dtype=float), market_returns, window):
+        # weighted_beta(weights_at(p, h), codev / squares) fused: betas are finite here
+        holdings = end_holdings[k] if history else end_holdings
+        weighted[k] = np.einsum("kn,kn,kn->k" if history else "kn,n,kn->k", end_prices[k], holdings, codev)
+        squares[k] = s
     return weighted / (holdings_values(end_prices, end_holdings) * squares)
