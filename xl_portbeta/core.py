@@ -77,6 +77,7 @@ __all__ = [
     "beta_stats",
     "BookFigures",
     "book_figures",
+    "WindowBlock",
     "window_blocks",
     "rolling_moments",
     "flat_windows",
@@ -897,22 +898,10 @@ def _book_block(
 
 # --------------------------------------------------------------------- rolling windows
 
-#: A window whose market sums (about its blocks' means) exceed its squared deviations
-#: this many times would lose digits to cancellation: it is computed again directly.
+#: A window whose market returns' squared distances from its block's mean (the sums it
+#: is made of) exceed its squared deviations this many times would lose digits to
+#: cancellation: it is computed again from its own rows.
 _CANCELLATION_LIMIT = 1e4
-
-
-def _block_moments(y: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-    """One block's rows centred on its own means, as the columns the windows add up:
-    ``m``, ``m^2``, then ``y m`` and ``y`` (N each); and the two means."""
-    centre_y, centre_m = y.mean(axis=0), float(m.mean())
-    width = y.shape[1]
-    z = np.empty((len(m), 2 + 2 * width))
-    np.subtract(m, centre_m, out=z[:, 0])
-    np.multiply(z[:, 0], z[:, 0], out=z[:, 1])
-    np.subtract(y, centre_y, out=z[:, 2 + width :])
-    np.multiply(z[:, 2 + width :], z[:, :1], out=z[:, 2 : 2 + width])
-    return z, centre_m, centre_y
 
 
 def _running_sums(z: np.ndarray) -> np.ndarray:
@@ -925,18 +914,72 @@ def _running_sums(z: np.ndarray) -> np.ndarray:
     return z
 
 
+@dataclass(frozen=True)
+class WindowBlock:
+    """The sums of the windows that end in one block of ``window`` rows (:func:`window_blocks`).
+
+    A window's co-deviation with the market, per column, is
+    ``here_ym - scale here_y + (total_ym - before_ym) + (shift - scale)(total_y - before_y)``:
+    ``here`` the running sums of ``y (m - c)`` and ``y`` over the window's rows in this
+    block (``c`` its market mean), ``before`` those of the block before up to the row
+    before the window starts, ``total`` all of its rows, ``shift`` its market mean less
+    this one's. Kept apart so that a weighted sum of the co-deviations needs no (K, N)
+    array (:func:`rolling_weighted_beta`).
+
+    Attributes
+    ----------
+    k : slice
+        The windows (window k ends at row ``k + window - 1``).
+    squares : array (K,)
+        Each window's ``sum (m - mbar)^2``.
+    scale : array (K,)
+        Each window's mean of ``m - c``.
+    here : array (K, 2N)
+        ``y (m - c)`` in the first N columns, ``y`` in the last N: valid until the next
+        block (its memory is reused, so that it stays in the CPU cache).
+    before : array (K, 2N), or None
+    total : array (2N,), or None
+        None for the first block, whose one window lies within it.
+    shift : float
+    redone : tuple of (int, array (N,))
+        Windows whose sums could cancel, computed again from their rows: their position
+        in ``k`` and their co-deviations, which replace the formula's.
+    """
+
+    k: slice
+    squares: np.ndarray
+    scale: np.ndarray
+    here: np.ndarray
+    before: np.ndarray | None
+    total: np.ndarray | None
+    shift: float
+    redone: tuple
+
+    def codeviations(self) -> np.ndarray:
+        """Each window's ``sum (y - ybar)(m - mbar)`` per column: (K, N)."""
+        width = self.here.shape[1] // 2
+        codev = self.here[:, :width] - self.scale[:, None] * self.here[:, width:]
+        if self.before is not None:
+            rest = self.total - self.before
+            codev += rest[:, :width] + (self.shift - self.scale)[:, None] * rest[:, width:]
+        for j, row in self.redone:
+            codev[j] = row
+        return codev
+
+
 def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
-    """Each window's co-deviations ``sum (y - ybar)(m - mbar)`` (per column of ``y``) and
-    squared deviations ``sum (m - mbar)^2``, a block of ``window`` window ends at a time.
+    """The sums of every window of ``window`` rows, a block of ``window`` window ends at
+    a time (:class:`WindowBlock`).
 
     Running sums from row 0 would carry the magnitude of every earlier row into each
     window (a volatile past costs a calm window its digits), so the sums restart in
-    every block of ``window`` rows, about that block's own means: a window is a suffix
-    of the block before plus a prefix of its own block, each summed over its own rows
-    only, joined by Chan, Golub and LeVeque's pairwise formula (no difference of large
-    sums). A window whose sums still cancel (its rows far from their blocks' means, as
-    a calm window next to a volatile one can be) is computed again from its own rows.
-    O(T x N) overall; the working set is a few (window, 2N) arrays.
+    every block of ``window`` rows, with the market centred on that block's mean: a
+    window is the end of the block before plus the start of its own. The market's sums
+    of each part are its own (from the block's first row, and from its last), joined by
+    Chan, Golub and LeVeque's pairwise formula, so the squared deviations keep their
+    digits; ``y``'s are the block's running sums, as cheap as running sums from row 0.
+    A window whose sums could still cancel (its block's rows far from their mean, as
+    next to a volatile stretch) is computed again from its own rows. O(T x N) overall.
 
     Parameters
     ----------
@@ -946,85 +989,71 @@ def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
 
     Yields
     ------
-    k : slice
-        The windows of this block (window k ends at row ``k + window - 1``).
-    codeviations : array (len(k), N)
-    squares : array (len(k),)
+    WindowBlock
     """
     n_rows, width = y.shape
     m = np.asarray(market_returns, dtype=float)
-    before = None  # the block before: its suffix sums (0 after its last row) and means
+    before = None  # the block before: its market mean, market sums from its end, y sums
+    buffers = [np.empty((window, 2 * width)) for _ in range(2)]
     for start in range(0, n_rows, window):
         stop = min(start + window, n_rows)
-        z, centre_m, centre_y = _block_moments(y[start:stop], m[start:stop])
-        after = None
-        if stop - start == window and stop < n_rows:  # the next block's windows start in this one
-            # its sums from the last row back, beside the sums from the first: one pass
-            both = _running_sums(np.hstack([z, z[::-1]]))
-            prefix, columns = both[:, : z.shape[1]], z.shape[1]
-            suffix = np.zeros((window + 1, columns))  # suffix[i]: the sum of rows i.. of the block
-            suffix[:window] = both[::-1, columns:]
-            after = (suffix, centre_m, centre_y)
-        else:
-            prefix = _running_sums(z)
+        centre = float(m[start:stop].mean())
+        mc = m[start:stop] - centre
+        market = np.column_stack([mc, mc * mc])
+        head = np.cumsum(market, axis=0)  # sums of rows ..j of the block (two columns: cheap)
+        tail = np.zeros((len(mc) + 1, 2))  # sums of rows j.. of the block
+        tail[:-1] = np.cumsum(market[::-1], axis=0)[::-1]
+        sums = buffers[(start // window) % 2][: len(mc)]  # y (m - centre) and y, running
+        np.multiply(y[start:stop], mc[:, None], out=sums[:, :width])
+        sums[:, width:] = y[start:stop]
+        _running_sums(sums)
         if before is None:  # the first block holds one window, if it is full
-            codev, squares, load = _central(prefix[window - 1 :], window, centre_m, centre_y, width)
+            ends = slice(window - 1, window)
+            s_m, load = head[ends, 0], head[ends, 1]
+            squares = head[ends, 1] - s_m * s_m / window
+            shift, part_before, total = 0.0, None, None
         else:
-            count = np.arange(1, stop - start + 1, dtype=float)[:, None]  # rows of the window in this block
-            codev, squares, load = _joined(prefix, count, centre_m, centre_y, before, window, width)
+            ends = slice(0, len(mc))
+            centre_a, tail_a, sums_a = before
+            count_b = np.arange(1.0, len(mc) + 1)
+            count_a = window - count_b  # rows from the block before: 0 for the block's last window
+            a_m, a_mm = tail_a[1 : len(mc) + 1, 0], tail_a[1 : len(mc) + 1, 1]
+            mean_a, mean_b = a_m / np.maximum(count_a, 1), head[:, 0] / count_b
+            d_m = centre_a + mean_a - (centre + mean_b)
+            squares = (a_mm - a_m * mean_a) + (head[:, 1] - head[:, 0] * mean_b) + d_m * d_m * count_a * count_b / window
+            shift = centre_a - centre  # the block before's rows about this block's mean
+            s_m = a_m + count_a * shift + head[:, 0]
+            part_before, total = sums_a[: len(mc)], sums_a[-1]
+            # y's sums over the block before are its total less its running sums: each of
+            # its rows counts, also those before the window
+            load = tail_a[0, 1] + 2 * shift * tail_a[0, 0] + window * shift * shift + head[:, 1]
+        first = start - window + 1 + ends.start
+        redone = []
+        for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():
+            rows = slice(first + j, first + j + window)
+            centred_m = centred(m[rows])
+            redone.append((j, centred_m @ y[rows] - centred_m.sum() * y[rows].mean(axis=0)))
+            squares[j] = centred_m @ centred_m
         if len(squares):
-            first = 0 if before is None else start - window + 1
             k = slice(first, first + len(squares))
-            for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():
-                rows = slice(k.start + j, k.start + j + window)
-                mc = centred(m[rows])
-                codev[j] = mc @ y[rows] - mc.sum() * y[rows].mean(axis=0)
-                squares[j] = mc @ mc
-            yield k, codev, squares
-        before = after
-
-
-def _central(sums: np.ndarray, count: float, centre_m: float, centre_y: np.ndarray, width: int):
-    """Co-deviations, squared deviations and sums of squares about the block's means of
-    whole windows within one block."""
-    s_m = sums[:, :1] / count
-    codev = sums[:, 2 : 2 + width] - sums[:, 2 + width :] * s_m
-    return codev, sums[:, 1] - sums[:, 0] * s_m[:, 0], sums[:, 1].copy()
-
-
-def _joined(prefix, count_b, centre_m, centre_y, before, window, width):
-    """:func:`_central` of windows made of a suffix of the block before (A) and a prefix
-    of this block (B), each about its own block's means, joined by the pairwise formula
-    ``C = C_A + C_B + (ybar_A - ybar_B)(mbar_A - mbar_B) n_A n_B / n``."""
-    suffix, before_m, before_y = before
-    a = suffix[1 : len(prefix) + 1]
-    count_a = window - count_b  # 0 for the block's last window
-    mean_a = a[:, :1] / np.maximum(count_a, 1)  # an empty suffix sums to 0
-    mean_b = prefix[:, :1] / count_b
-    joint = count_a * count_b / window
-    d_m = before_m + mean_a - (centre_m + mean_b)  # mbar_A - mbar_B
-    g = d_m * joint
-    squares = a[:, 1:2] - a[:, :1] * mean_a + prefix[:, 1:2] - prefix[:, :1] * mean_b + d_m * g
-    # C_A + C_B + (ybar_A - ybar_B) g with ybar = centre + sum y / n: one pass per term
-    codev = a[:, 2 : 2 + width] + prefix[:, 2 : 2 + width]
-    codev += a[:, 2 + width :] * (g / np.maximum(count_a, 1) - mean_a)
-    codev -= prefix[:, 2 + width :] * (g / count_b + mean_b)
-    codev += (before_y - centre_y) * g
-    return codev, squares[:, 0], a[:, 1] + prefix[:, 1]
+            yield WindowBlock(k, squares, s_m / window, sums[ends], part_before, total, shift, tuple(redone))
+        before = (centre, tail, sums) if stop - start == window else None
 
 
 def rolling_moments(y: np.ndarray, market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`window_blocks` for every window at once: co-deviations (W, N) and squares (W,)."""
+    """Every window's co-deviations (W, N) and squared deviations (W,) (:func:`window_blocks`)."""
     n_windows = len(market_returns) - window + 1
     codev, squares = np.empty((n_windows, y.shape[1])), np.empty(n_windows)
-    for k, c, s in window_blocks(y, market_returns, window):
-        codev[k], squares[k] = c, s
+    for block in window_blocks(y, market_returns, window):
+        codev[block.k], squares[block.k] = block.codeviations(), block.squares
     return codev, squares
 
 
-def flat_windows(market_returns: np.ndarray, window: int) -> np.ndarray:
-    """The windows whose market returns vary by no more than rounding (no beta there)."""
-    _, squares = rolling_moments(np.empty((len(market_returns), 0)), market_returns, window)
+def flat_windows(market_returns: np.ndarray, window: int, squares: np.ndarray | None = None) -> np.ndarray:
+    """The windows whose market returns vary by no more than rounding (no beta there);
+    ``squares``, the windows' squared deviations, when the caller has them."""
+    if squares is None:
+        _, squares = rolling_moments(np.empty((len(market_returns), 0)), market_returns, window)
     return squares <= resolution(market_returns) ** 2 * window
 
 
@@ -1096,9 +1125,21 @@ def rolling_weighted_beta(
     weighted = np.empty(len(market_returns) - window + 1)
     squares = np.empty_like(weighted)
     history = np.ndim(end_holdings) == 2
-    for k, codev, s in window_blocks(np.asarray(asset_returns, dtype=float), market_returns, window):
-        # weighted_beta(weights_at(p, h), codev / squares) fused: betas are finite here
-        holdings = end_holdings[k] if history else end_holdings
-        weighted[k] = np.einsum("kn,kn,kn->k" if history else "kn,n,kn->k", end_prices[k], holdings, codev)
-        squares[k] = s
+    width = np.shape(asset_returns)[1]
+    for block in window_blocks(np.asarray(asset_returns, dtype=float), market_returns, window):
+        k = block.k
+        # weighted_beta(weights_at(p, h), codeviations / squares) fused: sum_n p h codev,
+        # each term of WindowBlock's formula weighted row by row (no (K, N) array written)
+        values = end_prices[k] * (end_holdings[k] if history else end_holdings)
+        count = len(values)
+        # sum_n p h x for x = y (m - c) and y: one pass over each block of sums
+        sums = np.einsum("kn,kjn->kj", values, block.here.reshape(count, 2, width))
+        total = sums[:, 0] - block.scale * sums[:, 1]
+        if block.before is not None:  # the rows of the block before, about this block's mean
+            rest = values @ block.total.reshape(2, width).T
+            rest -= np.einsum("kn,kjn->kj", values, block.before.reshape(count, 2, width))
+            total += rest[:, 0] + (block.shift - block.scale) * rest[:, 1]
+        for j, row in block.redone:
+            total[j] = values[j] @ row
+        weighted[k], squares[k] = total, block.squares
     return weighted / (holdings_values(end_prices, end_holdings) * squares)
