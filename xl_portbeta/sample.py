@@ -14,7 +14,8 @@
 5. **complete rows** (:func:`complete_rows`): a date is dropped where the market or any
    held asset's price is missing (blank or an error cell), or where a holdings-history
    row or a per-row ``rf`` is missing. The next return then spans from the last kept
-   date: no fake zero returns.
+   date: no fake zero returns. How many dates each reason drops is kept
+   (``Sample.dropped_why``) for the statistics' notes.
 6. **resample** (:func:`resample`): with ``frequency`` weekly or monthly, the last kept
    row of each calendar week (Monday to Sunday) or month is kept. Without ``frequency``
    the rows are used as given, and their periods per year are read off the dates'
