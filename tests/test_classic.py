@@ -133,7 +133,7 @@ def test_optional_arguments_pointing_at_empty_cells(classic):
 
 def test_error_text_reaches_the_cell(classic):
     assert classic["text"]["error"] == "PortbetaError"
-    assert classic["text"]["message"].startswith("PORTBETA_REG: prices row 3, column 2 holds text 'n/a'")
+    assert classic["text"]["message"].startswith("PORTBETA_REG: prices row 3, column 2 ('Bond B') holds text 'n/a'")
 
 
 def test_tables_spill_through_the_classic_writer(classic):

@@ -23,7 +23,7 @@ def test_demo_json_matches_the_api():
     assert out["stats"]["beta"]["current_weights"] == pytest.approx(expected.wtd, abs=1e-12)
     assert out["sample"] == {
         "first": "2022-01-03", "last": "2022-12-28", "returns": 248,
-        "frequency": "daily", "dropped": [], "as_of": "2022-12-28",
+        "frequency": "daily", "dropped": [], "dropped_why": {}, "as_of": "2022-12-28",
         "periods_per_year": 252, "periods_per_year_from": "dates",
     }  # fmt: skip
 
@@ -85,7 +85,7 @@ def test_analyze_xlsx_with_shares_in_column_order(prices_csv, tmp_path):
         (None, ["--market", "SP500", "--frequency", "monthly", "--as-of", "2030-01-01"], "as_of 2030-01-01 is outside the dates"),
         (("KO", 17, "n/a"), ["--market", "SP500"], "xl-portbeta analyze: KO on 2021-01-27 (edited.csv row 18, column D) holds text 'n/a'\n"),
         (("Date", 4, "someday"), ["--market", "SP500"], "edited.csv row 5, column A (Date) holds 'someday', which is not a date"),
-        (("SP500", 9, 0), ["--market", "SP500"], "market row 10 is 0: market levels must be positive"),
+        (("SP500", 9, 0), ["--market", "SP500"], "market row 10 ('SP500', 2021-01-14) is 0: market levels must be positive"),
     ],
 )
 def test_analyze_bad_input_is_one_line_and_exit_2(prices_csv, tmp_path, edit, args, message):

@@ -151,4 +151,4 @@ def test_main_py_serves_all_functions_where_the_package_is_not_installed(tmp_pat
             want = {"error": type(e).__name__, "message": str(e)}
         assert got == want, func
     loop.close()
-    assert child["results"][-1]["message"].startswith("PORTBETA_REG: prices row 4, column 1 holds text 'n/a'")
+    assert child["results"][-1]["message"].startswith("PORTBETA_REG: prices row 4, column 1 ('Bond A') holds text 'n/a'")

@@ -204,7 +204,7 @@ def test_errors_reach_excel_as_xlwings_errors_with_the_excel_name(server):
 
     prices = [list(r) for r in BOND_PRICES]
     prices[16 - 14][1] = "n/a"
-    with pytest.raises(xlwings.XlwingsError, match=r"^PORTBETA_REG: prices row 3, column 2 holds text 'n/a'"):
+    with pytest.raises(xlwings.XlwingsError, match=r"^PORTBETA_REG: prices row 3, column 2 \('Bond B'\) holds text 'n/a'"):
         server("portbeta_reg", prices, BOND_SHARES, BOND_MARKET)
     with pytest.raises(xlwings.XlwingsError, match=r"^BETA_GAP: as_of row 99 is outside"):
         server("beta_gap", BOND_PRICES, BOND_SHARES, BOND_MARKET, None, None, None, [[99]])

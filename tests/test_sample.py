@@ -228,3 +228,24 @@ def test_twenty_thousand_names_are_matched_quickly():
     cells = Cells(np.arange(20_000.0)[None, ::-1].copy(), names[::-1], 2)
     matched = columns_by_name(cells, names)
     np.testing.assert_array_equal(matched.values[0], np.arange(20_000.0))
+
+
+def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explained():
+    """Issue 14: blanks meaning "not held yet" halve a sample: the notes say how many
+    dates were dropped and why, and suggest 0 for "not held" (a blank stays missing)."""
+    from conftest import BOND_MARKET, BOND_PRICES
+    from xl_portbeta import api, sheet
+
+    history = [[25000.0, None if t < 4 else 65000.0] for t in range(11)]
+    prices = [list(r) for r in BOND_PRICES]
+    prices[7][0] = None  # a missing price too
+    stats = api.portfolio_stats(prices, history, BOND_MARKET)
+    sample = stats.result.sample
+    assert sample.dropped_why == (("missing prices or market", 1), ("blanks in the holdings history", 4))
+    assert len(sample.dropped) == 5
+    note = dict((row[0], row[4]) for row in sheet.stats_table(stats)[1:])["dates dropped for missing data"]
+    assert "1 for missing prices or market, 4 for blanks in the holdings history" in note
+    assert "enter 0 for an asset not held" in note
+    # 0 for "not held" keeps those dates
+    filled = [[h[0], 0.0 if h[1] is None else h[1]] for h in history]
+    assert api.portfolio_stats(prices, filled, BOND_MARKET).result.sample.dropped_why == (("missing prices or market", 1),)

@@ -618,11 +618,13 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
     """
     window = window_of(window, sample)
     returns = excess_returns(sample)
-    reg = core.rolling_betas(returns.portfolio, returns.market, window)
+    codev, squares = core.rolling_moments(returns.portfolio.reshape(-1, 1), returns.market, window)
+    with np.errstate(divide="ignore", invalid="ignore"):  # flat windows' squares are 0: blanked below
+        reg = codev[:, 0] / squares  # core.rolling_betas, with the squares kept for the flat windows
     # Weights at each window's end: the holdings on the date that closes its last return.
     end_holdings = sample.holdings[window:] if sample.has_history else sample.holdings
     wtd = core.rolling_weighted_beta(returns.assets, returns.market, sample.prices[window:], end_holdings, window)
-    flat = core.flat_windows(returns.market, window)
+    flat = core.flat_windows(returns.market, window, squares)
     reg, wtd = np.where(flat, np.nan, reg), np.where(flat, np.nan, wtd)
     gap = reg - wtd
     for a in (reg, wtd, gap):

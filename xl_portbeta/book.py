@@ -146,7 +146,7 @@ def build_book(
 def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
     """The sample of the accounts whose held assets with holes are ``held``."""
     try:
-        complete, missing = steps.complete_rows(rows, held)
+        complete, missing, _ = steps.complete_rows(rows, held)
         position = steps.resolve_as_of(as_of, complete, rows)
         kept = steps.resample(complete, rows.dates, args.frequency)
         if len(kept) - 1 < steps.MIN_RETURNS:

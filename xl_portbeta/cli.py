@@ -39,6 +39,12 @@ def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
 _SPECS = {sheet.SHARES: ",.0f", sheet.PCT: ".2%", sheet.BETA: ".4f"}
 
 
+def _dropped(sample: Any) -> str:
+    """The sample line's dates dropped, with why when some were."""
+    count = f"{len(sample.dropped)} dates dropped for missing data"
+    return f"{count} ({sheet.dropped_note(sample)})" if sample.dropped else count
+
+
 def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) -> str:
     """REG, WTD, GAP, the statistics table and the per-holding attribution, for a terminal."""
     result = stats.result
@@ -46,7 +52,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
     lines = [
         title,
         f"sample: {_fmt(sample.labels[0], 0)} to {_fmt(sample.labels[-1], 0)}, {sample.n_returns} "
-        f"{sample.frequency} returns ({sheet.periods_note(sample)}), {len(sample.dropped)} dates dropped for missing data; "
+        f"{sample.frequency} returns ({sheet.periods_note(sample)}), {_dropped(sample)}; "
         f"weights as of {_fmt(sample.as_of, 0)}",
         "",
         f"  PORTBETA_REG  regression beta of the actual holdings   {result.reg:10.4f}",
@@ -104,6 +110,8 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
             "periods_per_year": sample.periods_per_year,
             "periods_per_year_from": sample.frequency_source,
             "dropped": [_jsonable(d) for d in sample.dropped],
+            # reasons keyed in snake_case, as every other key ("blanks_in_the_holdings_history")
+            "dropped_why": {reason.replace(" ", "_"): n for reason, n in sample.dropped_why},
             "as_of": _jsonable(sample.as_of),
         },
         "stats": {

@@ -15,7 +15,8 @@
 5. **complete rows** (:func:`complete_rows`): a date is dropped where the market or any
    held asset's price is missing (blank or an error cell), or where a holdings-history
    row or a per-row ``rf`` is missing. The next return then spans from the last kept
-   date: no fake zero returns.
+   date: no fake zero returns. How many dates each reason drops is kept
+   (``Sample.dropped_why``) for the statistics' notes.
 6. **resample** (:func:`resample`): with ``frequency`` weekly or monthly, the last kept
    row of each calendar week (Monday to Sunday) or month is kept. Without ``frequency``
    the rows are used as given, and their periods per year are read off the dates'
@@ -41,11 +42,15 @@ import pandas as pd
 from . import core
 from .errors import PortbetaError
 from .inputs import (
+    CellError,
     Cells,
     _bad_cell_message,
+    bad_cell,
+    cell_at,
     _cell_to_date,
     _cell_to_float,
     _show,
+    as_rows,
     omitted,
     read_dates,
     read_frequency,
@@ -99,6 +104,9 @@ class Sample:
     price_gaps : array (N,) of bool
         Assets (never held) with a missing price on some kept date: their beta is unknown,
         and their column of ``prices`` is flat (1.0: returns 0, and no weight).
+    dropped_why : tuple of (str, int)
+        Why the dates in ``dropped`` were dropped: each reason of :data:`DROP_REASONS`
+        that dropped some, with how many.
     """
 
     names: tuple[str, ...]
@@ -115,6 +123,7 @@ class Sample:
     weights_as_of: np.ndarray
     shares_as_of: np.ndarray
     price_gaps: np.ndarray
+    dropped_why: tuple = ()
 
     @property
     def has_history(self) -> bool:
@@ -186,9 +195,30 @@ class Arguments:
 def read_arguments(
     prices: Any, shares: Any, market: Any, dates: Any, frequency: Any, rf: Any, portfolio: bool
 ) -> Arguments:
-    """Step 1: every argument read, each range's header split off."""
+    """Step 1: every argument read, each range's header split off; a bad cell of a range
+    with a row per date is reported with its row's date."""
     dates = None if omitted(dates, "dates") else dates
     dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf}, dates)
+    try:
+        return _read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
+    except CellError as error:
+        raise _dated(error, dates) from None
+
+
+def _dated(error: CellError, dates: Any) -> CellError:
+    """``error`` with the date of its cell's row, when the dates can be read."""
+    if dates is None or error.n_rows < 2:  # one row of shares, one rate: no date of theirs
+        return error
+    try:
+        values = read_dates(dates)[0]
+    except PortbetaError:  # reported once the bad cell is fixed
+        return error
+    return error.dated(values[error.data_row]) if error.data_row < len(values) else error
+
+
+def _read_arguments(
+    prices: Any, shares: Any, market: Any, dates: Any, frequency: Any, rf: Any, portfolio: bool
+) -> Arguments:
     price_cells = read_numbers(prices, "prices", "a price")
     n_assets = price_cells.shape[1]
     if n_assets == 0:
@@ -233,6 +263,12 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
         return 0.0, None
     if type(raw) is float and math.isfinite(raw):  # one rate, as Python passes it: no range to read
         return raw, None
+    rows = as_rows(raw) if isinstance(raw, (str, list, tuple)) else None
+    if rows and len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], str):
+        # one text cell would read as a header row above no rates
+        text = rows[0][0]
+        number = "a number stored as text: enter 5% as a number (5% or 0.05 in a cell not formatted as text)"
+        raise PortbetaError(f"rf holds text {_show(text)}, {number if any(ch.isdigit() for ch in text) else 'not a rate'}")
     cells = read_vector(raw, "rf", "a rate")
     if cells.shape == (1, 1):
         value = float(cells.values[0, 0])
@@ -369,6 +405,7 @@ class Rows:
     dates: np.ndarray | None
     rf: np.ndarray | None
     gaps: np.ndarray
+    names: tuple[str, ...] | None = None  # the prices' header, for messages
 
     @property
     def labels(self) -> list[Any]:
@@ -399,6 +436,7 @@ def align_rows(args: Arguments) -> Rows:
         dates=args.dates[:n_rows] if args.dates is not None else None,
         rf=args.rf_cells.values[:n_rows, 0] if args.rf_cells is not None else None,
         gaps=np.isnan(row_sums),
+        names=args.prices.header,
     )
 
 
@@ -443,19 +481,25 @@ def check_values(rows: Rows, args: Arguments) -> np.ndarray:
         header = args.prices.header
         name = f" ({header[c]!r})" if header and len(header) == prices.shape[1] and header[c] else ""
         hint = _returns_hint(prices[:, c], f"prices column {c + 1}{name}")
-        raise PortbetaError(
-            hint or f"prices row {args.prices.first_row + r}, column {c + 1} is {prices[r, c]:g}: prices must be positive"
-        )
+        if hint:
+            raise PortbetaError(hint)
+        what = f"is {prices[r, c]:g}: prices must be positive"
+        raise bad_cell("prices", args.prices.first_row, r, c, prices.shape[1], what, args.prices.header, _date(rows, r))
     if (rows.market <= 0).any():
         r = int(np.flatnonzero(rows.market <= 0)[0])
         hint = _returns_hint(rows.market, "market")
-        raise PortbetaError(
-            hint or f"market row {args.market.first_row + r} is {rows.market[r]:g}: market levels must be positive"
-        )
+        if hint:
+            raise PortbetaError(hint)
+        what = f"is {rows.market[r]:g}: market levels must be positive"
+        raise bad_cell("market", args.market.first_row, r, None, 1, what, args.market.header, _date(rows, r))
     if rows.rf is not None:
-        _check_rates(np.nan_to_num(rows.rf), args.rf_cells.first_row)
-    else:
-        _check_rates(np.array([args.rf_constant]), None)
+        bad = np.abs(np.nan_to_num(rows.rf)) >= 1.0
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise bad_cell("rf", args.rf_cells.first_row, r, None, 1, _rate_problem(rows.rf[r]), args.rf_cells.header,
+                           _date(rows, r))  # fmt: skip
+    elif abs(args.rf_constant) >= 1.0:
+        raise PortbetaError(f"rf {_rate_problem(args.rf_constant)}")
     return _held(rows.holdings, args.portfolio)
 
 
@@ -474,14 +518,12 @@ def _returns_hint(column: np.ndarray, where: str) -> str | None:
     )
 
 
-def _check_rates(values: np.ndarray, first_row: int | None) -> None:
-    bad = np.abs(values) >= 1.0
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        where = "rf" if first_row is None else f"rf row {first_row + k}"
-        raise PortbetaError(
-            f"{where} is {values.flat[k]:g}, {values.flat[k] * 100:g}% a year: enter annual rates as decimals (5% or 0.05)"
-        )
+def _date(rows: Rows, r: int) -> Any:
+    return rows.dates[r] if rows.dates is not None else None
+
+
+def _rate_problem(rate: float) -> str:
+    return f"is {rate:g}, {rate * 100:g}% a year: enter annual rates as decimals (5% or 0.05)"
 
 
 def _held(holdings: np.ndarray, portfolio: bool) -> np.ndarray:
@@ -563,30 +605,57 @@ def _day(value: Any) -> str:
 # --------------------------------------------------------------------- 5. complete rows
 
 
-def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Step 5: the rows with every needed value.
+#: Why a date is dropped, in the order they are counted: a date missing several values
+#: counts once, for the first.
+DROP_REASONS = ("missing prices or market", "blanks in the holdings history", "missing rf")
+
+
+def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, tuple]:
+    """Step 5: the rows with every needed value, and why the others are dropped.
 
     Returns
     -------
     complete : array (T,) of bool
     missing : array (T, N) of bool, or None
         Where prices are missing; None when none is.
+    why : tuple of (str, int)
+        Each reason of :data:`DROP_REASONS` that drops some rows, with how many.
     """
-    complete = ~np.isnan(rows.market)
+    values = ~np.isnan(rows.market)
     # Row sums are NaN exactly on the rows with a missing price (prices are finite and
     # positive by now): only then look at which are held, without copying P[:, held].
     missing = np.isnan(rows.prices) if rows.gaps.any() else None
     if missing is not None:
-        complete &= ~(missing & held).any(axis=1)
-    if rows.holdings.ndim == 2:
-        complete &= ~np.isnan(rows.holdings[:, held]).any(axis=1)
-    if rows.rf is not None and complete.any():
+        values &= ~(missing & held).any(axis=1)
+    holdings = ~np.isnan(rows.holdings[:, held]).any(axis=1) if rows.holdings.ndim == 2 else True
+    rates = True
+    before_rf = values & holdings
+    if rows.rf is not None and before_rf.any():
         # a row's rate applies to the period that starts on it: the last row's is never used
-        used = np.arange(len(complete)) < np.flatnonzero(complete)[-1]
-        complete &= ~(np.isnan(rows.rf) & used)
+        used = np.arange(len(before_rf)) < np.flatnonzero(before_rf)[-1]
+        rates = ~(np.isnan(rows.rf) & used)
+    complete = before_rf & rates
     if not complete.any():
-        raise PortbetaError("prices and market have a missing value on every date: no date is complete")
-    return complete, missing
+        raise PortbetaError(_nothing_complete(rows, held, missing))
+    counts = ((~values).sum(), (values & ~holdings).sum(), (before_rf & ~rates).sum())
+    why = tuple((reason, int(n)) for reason, n in zip(DROP_REASONS, counts) if n)
+    return complete, missing, why
+
+
+def _nothing_complete(rows: Rows, held: np.ndarray, missing: np.ndarray | None) -> str:
+    """Why no date is complete, naming the column that makes it so where one does."""
+    if np.isnan(rows.market).all():
+        return "market has no level on any date: no date is complete"
+    if missing is not None:
+        empty = np.flatnonzero(missing.all(axis=0) & held)
+        if len(empty):
+            c = int(empty[0])
+            where = cell_at("prices", None, c + 1, rows.prices.shape[1], rows.names[c] if rows.names else None)
+            return f"{where} has no price on any date, but is held: no date is complete"
+    return (
+        "prices, market, shares and rf leave no date with every value: each date misses a price of a held asset, "
+        "the market level, a holdings count or a rate (blanks are missing data: enter 0 for an asset not held)"
+    )
 
 
 # --------------------------------------------------------------------- 6. resample
@@ -645,7 +714,7 @@ def resolve_as_of(raw: Any, complete: np.ndarray, rows: Rows) -> int:
     if rows.dates is not None:
         when = _as_of_date(value)
         if when is None:
-            raise PortbetaError(f"as_of {_label_raw(value)} is not a date")
+            raise PortbetaError(f"as_of {_show(value)} is not a date")
         days = rows.dates.astype("datetime64[D]")
         day = np.datetime64(when.date(), "D")
         if not days.min() <= day <= days.max():
@@ -675,8 +744,7 @@ def _as_of_date(value: Any) -> dt.datetime | None:
     return None if when is None or when is pd.NaT else pd.Timestamp(when).to_pydatetime()
 
 
-def _label_raw(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+
 
 
 # --------------------------------------------------------------------- 8. assemble
@@ -691,6 +759,7 @@ def assemble(
     missing: np.ndarray | None,
     kept: np.ndarray,
     as_of: int,
+    why: tuple = (),
 ) -> Sample:
     """Step 8: the kept rows as a :class:`Sample`, with a positive net value on every
     date used and the weights at ``as_of``."""
@@ -729,6 +798,7 @@ def assemble(
         weights_as_of=weights_as_of,
         shares_as_of=shares_as_of,
         price_gaps=price_gaps,
+        dropped_why=why,
     )
     for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps):
         array.setflags(write=False)
@@ -819,7 +889,7 @@ def build_sample(
     held = check_values(rows, args)
     names = asset_names(args)
     rows = oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
-    complete, missing = complete_rows(rows, held)
+    complete, missing, why = complete_rows(rows, held)
     position = resolve_as_of(as_of, complete, rows) if portfolio else int(np.flatnonzero(complete)[-1])
     kept = resample(complete, rows.dates, args.frequency)
-    return assemble(rows, args, held, names, complete, missing, kept, position)
+    return assemble(rows, args, held, names, complete, missing, kept, position, why)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import core
 from .errors import PortbetaError
+from .sample import DROP_REASONS
 
 if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
     from .api import BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
@@ -116,6 +117,17 @@ def periods_note(sample: Sample) -> str:
     }[sample.frequency_source]
 
 
+def dropped_note(sample: Sample) -> str:
+    """Why the sample's dates were dropped, and how many for each reason (the statistics'
+    note, the command line's sample line and JSON)."""
+    if not sample.dropped_why:
+        return "blank or error cells"
+    parts = ", ".join(f"{n} for {reason}" for reason, n in sample.dropped_why)
+    history = any(reason == DROP_REASONS[1] for reason, _ in sample.dropped_why)
+    hint = "; a blank in a holdings history is missing data: enter 0 for an asset not held yet" if history else ""
+    return f"blank or error cells: {parts}{hint}"
+
+
 def _alpha_note(stats: PortfolioStats) -> str:
     periods = stats.result.sample.periods_per_year
     if min(stats.actual.fit.alpha, stats.current.fit.alpha) <= -1.0:
@@ -160,7 +172,7 @@ STATS_ROWS: tuple[StatRow, ...] = (
     StatRow("last_date", "last date used", lambda _, sample: label(sample.labels[-1]),
             "end of the last return", DATE, difference=None),
     StatRow("dates_dropped", "dates dropped for missing data", lambda _, sample: len(sample.dropped),
-            "blank or error cells", COUNT, difference=None),
+            lambda st: dropped_note(st.result.sample), COUNT, difference=None),
     StatRow("weights_as_of", "weights as of", lambda _, sample: label(sample.as_of),
             "the current weights' date", DATE, difference=None),
     StatRow("up_beta", "up-market beta", lambda s, _: s.up_beta,
