@@ -9,7 +9,9 @@ Lite's ~5 MB custom-function payload allows at full precision: 2,500 rows x 100 
 Pyodide each call goes through ``xlwings.server.custom_functions_call`` on the Python
 lists (after ``JsProxy.to_py()``, timed apart) and is compared with the floor
 ``np.array(body, dtype=float)`` of the same price rows: medians of --repeat runs after
-a warm-up. --profile adds a cProfile of each call, made inside Pyodide.
+a warm-up. Apart (info): xlwings' return converter, which the call includes, on the
+function's own result, and on that result with Python floats for its numbers.
+--profile adds a cProfile of each call, made inside Pyodide.
 """
 
 from __future__ import annotations
@@ -69,11 +71,13 @@ def main() -> int:
           f"numpy {info['numpy']} | pandas {info['pandas']} | scipy {info['scipy']} | xlwings {info['xlwings']}")  # fmt: skip
     print(f"payload: {opts.rows} rows x {opts.assets} assets + header, shares, market, dates: "
           f"{result['payload_bytes'] / 1e6:.2f} MB as JSON; median of {opts.repeat} after a warm-up\n")  # fmt: skip
-    rows = [("case", "ours", "floor np.array(body, dtype=float)", "ratio", "target", "met", "to_py (info)")]
+    rows = [("case", "ours", "floor np.array(body, dtype=float)", "ratio", "target", "met", "to_py (info)",
+             "xlwings' return converter (in ours)", "the same with Python floats (info)", "cells returned")]  # fmt: skip
     for b in result["bench"]:
         ratio = b["ours"] / b["floor"]
         rows.append((f"{b['name']} via custom_functions_call, {opts.rows}x{opts.assets}", fmt(b["ours"]), fmt(b["floor"]),
-                     f"{ratio:.2f}x", f"<= {TARGET:g}x", "yes" if ratio <= TARGET else "NO", fmt(b["to_py"])))  # fmt: skip
+                     f"{ratio:.2f}x", f"<= {TARGET:g}x", "yes" if ratio <= TARGET else "NO", fmt(b["to_py"]),
+                     fmt(b["converter"]), fmt(b["converter_plain"]), f"{b['cells']:,}"))  # fmt: skip
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     for k, row in enumerate(rows):
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")

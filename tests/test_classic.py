@@ -58,6 +58,11 @@ texted[2][1] = "n/a"
 out["text"] = run("portbeta_reg", tuple(map(tuple, texted)), shares, market)
 out["stats"] = run("portbeta_stats", prices, shares, market, dates)
 out["rolling"] = run("portbeta_rolling", prices, shares, market, 5, dates)
+flat = [list(r) for r in market]
+flat[2][0] = flat[3][0] = flat[4][0] = flat[1][0]  # no market variance in the first window of 3 returns
+rolling = call_classic(udfs, "portbeta_rolling", prices, shares, tuple(map(tuple, flat)), 3, dates)
+out["rolling_cells"] = [[type(c).__name__ for c in row] for row in rolling[1:]]
+out["rolling_blanks"] = rolling[1]
 out["book"] = run("portbeta_book", prices, (("account", "Bond A", "Bond B"), ("a", 25000.0, 65000.0), ("b", 0.0, 0.0)), market, dates)
 print(json.dumps(out, default=str))
 """
@@ -128,7 +133,7 @@ def test_optional_arguments_pointing_at_empty_cells(classic):
 
 def test_error_text_reaches_the_cell(classic):
     assert classic["text"]["error"] == "PortbetaError"
-    assert classic["text"]["message"].startswith("PORTBETA_REG: prices row 3, column 2 holds text 'n/a'")
+    assert classic["text"]["message"].startswith("PORTBETA_REG: prices row 3, column 2 ('Bond B') holds text 'n/a'")
 
 
 def test_tables_spill_through_the_classic_writer(classic):
@@ -138,6 +143,17 @@ def test_tables_spill_through_the_classic_writer(classic):
     rolling = classic["rolling"]["value"]
     assert rolling[0] == ["date", "REG", "WTD", "GAP"]
     assert len(rolling) == 1 + (10 - 5 + 1)
+
+
+def test_rolling_cells_reach_com_as_dates_floats_and_empty_cells(classic):
+    """The rolling table hands numpy floats to xlwings (its Office.js converter's shorter
+    branch): COM still gets plain floats, dates as dates, "" (an empty cell) where a
+    window has no beta."""
+    cells = classic["rolling_cells"]
+    assert len(cells) == 10 - 3 + 1
+    assert all(row[0] == "datetime" for row in cells)  # COM's date value, not a serial
+    assert cells[0][1:] == ["str"] * 3 and classic["rolling_blanks"][1:] == ["", "", ""]
+    assert all(row[1:] == ["float"] * 3 for row in cells[1:])
 
 
 def test_the_book_spills_through_the_classic_writer(classic):

@@ -20,10 +20,10 @@ def test_demo_json_matches_the_api():
     assert out["reg"] == pytest.approx(expected.reg, abs=1e-12)
     assert out["wtd"] == pytest.approx(expected.wtd, abs=1e-12)
     assert sum(h["contribution"] for h in out["holdings"]) == pytest.approx(out["gap"], abs=1e-12)
-    assert out["stats"]["beta"]["current weights"] == pytest.approx(expected.wtd, abs=1e-12)
+    assert out["stats"]["beta"]["current_weights"] == pytest.approx(expected.wtd, abs=1e-12)
     assert out["sample"] == {
         "first": "2022-01-03", "last": "2022-12-28", "returns": 248,
-        "frequency": "daily", "dropped": [], "as_of": "2022-12-28",
+        "frequency": "daily", "dropped": [], "dropped_why": {}, "as_of": "2022-12-28",
         "periods_per_year": 252, "periods_per_year_from": "dates",
     }  # fmt: skip
 
@@ -35,7 +35,7 @@ def test_demo_json_says_whether_the_gap_is_real():
     stats = api.portfolio_stats(prices, shares, market, prices.index.to_numpy())
     assert out["gap_standard_error"] == pytest.approx(stats.gap_se, abs=1e-15)
     assert out["gap_t"] == pytest.approx(stats.gap_fit.t_stat, rel=1e-12)
-    assert out["stats"]["standard error of beta"]["difference"] == pytest.approx(stats.gap_se, abs=1e-15)
+    assert out["stats"]["standard_error"]["difference"] == pytest.approx(stats.gap_se, abs=1e-15)
     assert out["stats"]["beta"]["difference"] == pytest.approx(out["gap"], abs=1e-12)
     assert out["stats"]["observations"]["difference"] is None
 
@@ -80,12 +80,12 @@ def test_analyze_xlsx_with_shares_in_column_order(prices_csv, tmp_path):
     [
         (None, ["--market", "NASDAQ"], "no column 'NASDAQ' for --market"),
         (None, ["--market", "SP500", "--shares", "1,2"], "shares is 1 x 2: give one row (or column) of 5"),
-        (None, ["--market", "SP500", "--shares", "TSLA=5"], "--shares names TSLA, not asset columns"),
+        (None, ["--market", "SP500", "--shares", "TSLA=5"], "--shares names TSLA, not assets of prices.csv"),
         (None, ["--market", "SP500", "--shares", "lots"], "--shares 'lots': give numbers"),
         (None, ["--market", "SP500", "--frequency", "monthly", "--as-of", "2030-01-01"], "as_of 2030-01-01 is outside the dates"),
-        (("KO", 17, "n/a"), ["--market", "SP500"], "prices row 18, column 3 holds text 'n/a'"),
-        (("Date", 4, "someday"), ["--market", "SP500"], "dates row 5 holds 'someday', which is not a date"),
-        (("SP500", 9, 0), ["--market", "SP500"], "market row 10 is 0: market levels must be positive"),
+        (("KO", 17, "n/a"), ["--market", "SP500"], "xl-portbeta analyze: KO on 2021-01-27 (edited.csv row 18, column D) holds text 'n/a'\n"),
+        (("Date", 4, "someday"), ["--market", "SP500"], "edited.csv row 5, column A (Date) holds 'someday', which is not a date"),
+        (("SP500", 9, 0), ["--market", "SP500"], "market row 10 ('SP500', 2021-01-14) is 0: market levels must be positive"),
     ],
 )
 def test_analyze_bad_input_is_one_line_and_exit_2(prices_csv, tmp_path, edit, args, message):
@@ -125,7 +125,7 @@ def test_text_in_an_xlsx_is_an_error_as_in_a_csv(prices_csv, tmp_path):
     xlsx = tmp_path / "text.xlsx"
     table.to_excel(xlsx, index=False)
     run = cli("analyze", str(xlsx), "--shares", "1,1,1,1,1", "--market", "SP500")
-    assert run.returncode == 2 and "prices row 7, column 3 holds text 'n/a'" in run.stderr
+    assert run.returncode == 2 and "KO on 2021-01-11 (text.xlsx row 7, column D) holds text 'n/a'\n" in run.stderr
 
 
 def test_a_holdings_file_must_have_the_prices_dates(prices_csv, tmp_path):

@@ -237,3 +237,35 @@ def test_a_book_of_more_accounts_than_one_block(rng):
     assert len(figures.reg) == 1030 and figures.valid.all()
     for k in (0, 1023, 1024, 1029):
         assert figures.reg[k] == pytest.approx(statsmodels_fit(excess(prices @ holdings[k]), m).params[1], abs=1e-12)
+
+
+def _regime_history(rng, calm_first: bool, high: float, low: float, n: int = 901, change: int = 400):
+    """Prices of 3 assets and a market whose daily moves change from ``high`` to ``low``
+    (or the other way round) at row ``change``."""
+    scale = np.where(np.arange(n - 1) < change, low if calm_first else high, high if calm_first else low)
+    m = 0.001 * (scale == high) + rng.normal(0, 1, n - 1) * scale
+    r = 0.8 * m[:, None] + rng.normal(0, 1, (n - 1, 3)) * scale[:, None]
+    prices = 100 * np.cumprod(np.vstack([np.ones(3), 1 + r]), axis=0)
+    return prices, 1000 * np.cumprod(np.append(1, 1 + m))
+
+
+@pytest.mark.parametrize(
+    "calm_first, high, low", [(False, 0.02, 0.00005), (False, 0.01, 1e-7), (True, 0.01, 1e-7)]
+)
+def test_rolling_betas_keep_their_digits_after_a_change_of_volatility(rng, calm_first, high, low):
+    """Issue 14: running sums from row 0 carried a volatile past into every calm window
+    (1% then 1e-7 a day: a relative error of 1e-4). Against np.polyfit window by window."""
+    prices, market = _regime_history(rng, calm_first, high, low)
+    window, shares = 120, np.array([1.0, 2.0, 3.0])
+    rolling = api.rolling_portfolio_beta(prices, shares, market, window)
+    assets = api.rolling_asset_betas(prices, market, window).betas
+    r, m = excess(prices), excess(market)
+    y = excess(prices @ shares)
+    ends = range(window, len(m) + 1)
+    ref_reg = np.array([np.polyfit(m[e - window : e], y[e - window : e], 1)[0] for e in ends])
+    ref_assets = np.array([[np.polyfit(m[e - window : e], r[e - window : e, i], 1)[0] for i in range(3)] for e in ends])
+    value = prices[window:] * shares
+    ref_wtd = ((value / value.sum(axis=1, keepdims=True)) * ref_assets).sum(axis=1)
+    np.testing.assert_allclose(rolling.reg, ref_reg, rtol=1e-9)
+    np.testing.assert_allclose(rolling.wtd, ref_wtd, rtol=1e-9)
+    np.testing.assert_allclose(assets, ref_assets, rtol=1e-9)

@@ -33,19 +33,19 @@ CASES = {
     ),
     "text in prices": (
         dict(prices=with_cell(PRICES, 16 - 14, 1, "n/a")),
-        "PORTBETA_REG: prices row 3, column 2 holds text 'n/a', not a price",
+        "PORTBETA_REG: prices row 3, column 2 ('Bond B') holds text 'n/a', not a price",
     ),
     "number as text": (
         dict(prices=with_cell(PRICES, 5, 0, "101.5")),
-        "PORTBETA_REG: prices row 6, column 1 holds text '101.5', not a price",
+        "PORTBETA_REG: prices row 6, column 1 ('Bond A') holds text '101.5', a number stored as text: enter it as a number",
     ),
     "logical in prices": (
         dict(prices=with_cell(PRICES, 4, 0, True)),
-        "PORTBETA_REG: prices row 5, column 1 holds TRUE, a logical value, not a price",
+        "PORTBETA_REG: prices row 5, column 1 ('Bond A') holds TRUE, a logical value, not a price",
     ),
     "date in prices": (
         dict(prices=with_cell(PRICES, 4, 1, dt.datetime(2024, 1, 5))),
-        "PORTBETA_REG: prices row 5, column 2 holds a date, not a price",
+        "PORTBETA_REG: prices row 5, column 2 ('Bond B') holds a date, not a price",
     ),
     "infinite price": (
         dict(prices=np.array([[1.0, 2.0], [np.inf, 2.0], [1.1, 2.1], [1.2, 2.2], [1.3, 2.0]])),
@@ -53,11 +53,11 @@ CASES = {
     ),
     "zero price": (
         dict(prices=with_cell(PRICES, 7, 1, 0)),
-        "PORTBETA_REG: prices row 8, column 2 is 0: prices must be positive",
+        "PORTBETA_REG: prices row 8, column 2 ('Bond B') is 0: prices must be positive",
     ),
     "negative price": (
         dict(prices=with_cell(PRICES, 2, 0, -5.0)),
-        "PORTBETA_REG: prices row 3, column 1 is -5: prices must be positive",
+        "PORTBETA_REG: prices row 3, column 1 ('Bond A') is -5: prices must be positive",
     ),
     "zero market": (
         dict(market=with_cell(MARKET, 3, 0, 0)),
@@ -125,7 +125,7 @@ CASES = {
     ),
     "rf text": (
         dict(rf=[["1%"]] * 11),
-        "PORTBETA_REG: rf row 1 holds text '1%', not a rate",
+        "PORTBETA_REG: rf row 1 holds text '1%', a number stored as text: enter it as a number",
     ),
     "as_of after the dates": (
         dict(function="PORTBETA_WTD", dates=DATES, as_of=dt.datetime(2025, 1, 1)),
@@ -185,7 +185,7 @@ CASES = {
     ),
     "every date incomplete": (
         dict(prices=[PRICES[0]] + [[r[0], ""] for r in PRICES[1:]]),
-        "PORTBETA_REG: prices and market have a missing value on every date: no date is complete",
+        "PORTBETA_REG: prices column 2 ('Bond B') has no price on any date, but is held: no date is complete",
     ),
     "ragged range": (
         dict(prices=[[1.0, 2.0], [1.0]]),
@@ -238,7 +238,7 @@ def test_the_error_is_an_xlwings_error_so_lite_shows_it():
     ],
 )
 def test_each_udf_names_itself(udf, name, extra):
-    with pytest.raises(PortbetaError, match=re.escape(f"{name}: prices row 3, column 2 holds text 'n/a'")):
+    with pytest.raises(PortbetaError, match=re.escape(f"{name}: prices row 3, column 2 ('Bond B') holds text 'n/a'")):
         udf(with_cell(PRICES, 2, 1, "n/a"), SHARES, MARKET, *extra)
 
 

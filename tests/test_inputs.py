@@ -195,3 +195,127 @@ def test_a_date_before_1677_is_refused_not_wrapped_around():
     with pytest.raises(PortbetaError, match=r"^dates row 1 is 1677-09-20, before 1677-09-22, the first date"):
         inputs.read_dates(cells)
     assert inputs.read_dates(cells[2:])[0][0] == np.datetime64("1677-09-22")
+
+
+# --------------------------------------------------------------------- issue 14: messages that point at the cell
+
+
+def _raises(call, message):
+    with pytest.raises(PortbetaError) as caught:
+        call()
+    assert message in str(caught.value), str(caught.value)
+    return str(caught.value)
+
+
+def _bonds_with(r, c, value):
+    prices = [list(row) for row in PRICES]
+    prices[r][c] = value
+    return prices
+
+
+def test_a_bad_cell_is_named_by_its_row_column_header_and_date_in_excel_and_python():
+    """Row and column within the selected range (its header row is row 1), the column's
+    header name and the row's date: in Office.js, through COM and from Python."""
+    prices = _bonds_with(3, 1, "n/a")
+    expected = "prices row 4, column 2 ('Bond B', 2024-01-03) holds text 'n/a', not a price"
+    _raises(lambda: udfs.portbeta_reg(prices, SHARES, MARKET, DATES), "PORTBETA_REG: " + expected)
+    com = tuple(tuple(row) for row in prices)
+    _raises(lambda: udfs.portbeta_wtd(com, SHARES, MARKET, DATES), "PORTBETA_WTD: " + expected)
+    _raises(lambda: pb.portfolio_beta(prices, SHARES, MARKET, DATES), "portfolio_beta: " + expected)
+    # the checks after reading (a price <= 0, a market level <= 0, a rate) say it the same way
+    _raises(lambda: udfs.portbeta_reg(_bonds_with(5, 0, -5.0), SHARES, MARKET, DATES),
+            "prices row 6, column 1 ('Bond A', 2024-01-05) is -5: prices must be positive")  # fmt: skip
+    market = [["Index"]] + [list(r) for r in MARKET]
+    market[8] = [0]
+    _raises(lambda: udfs.portbeta_reg(PRICES, SHARES, market, [["Date"]] + DATES),
+            "market row 9 ('Index', 2024-01-08) is 0: market levels must be positive")  # fmt: skip
+    # no dates, no header: the row and column alone
+    bare = [list(r) for r in PRICES[1:]]
+    bare[2][0] = "x"
+    _raises(lambda: pb.portfolio_beta(bare, SHARES, MARKET), "prices row 3, column 1 holds text 'x', not a price")
+
+
+def test_rf_pointing_at_text_says_it_holds_text_not_row_counts():
+    _raises(lambda: udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, "n/a"), "rf holds text 'n/a', not a rate")
+    _raises(lambda: udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, [["risk free"]]), "rf holds text 'risk free'")
+    # "5%" typed as text: not guessed, the message says to enter it as a number
+    _raises(lambda: udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, "5%"), "enter 5% as a number")
+    rates = [["5%"]] + [[0.05]] * 10
+    _raises(lambda: udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, rates),
+            "rf row 1 holds text '5%', a number stored as text")  # fmt: skip
+
+
+def test_an_empty_held_column_or_market_is_named():
+    prices = [PRICES[0]] + [[r[0], NA_OFFICEJS] for r in PRICES[1:]]
+    _raises(lambda: udfs.portbeta_reg(prices, SHARES, MARKET), "prices column 2 ('Bond B') has no price on any date")
+    market = [[None]] * len(MARKET)
+    _raises(lambda: udfs.portbeta_reg(PRICES, SHARES, market), "market has no level on any date")
+
+
+def test_numeric_tickers_stored_as_text_are_a_header_and_prices_as_text_are_no_header():
+    rows = [["600519", "000858"]] + [[1500.0 + k, 150.0 - k] for k in range(11)]
+    market = [[3000.0 + 10 * (k % 3) + k] for k in range(11)]
+    result = pb.portfolio_beta(rows, [[1, 1]], market)
+    assert result.sample.names == ("600519", "000858")
+    assert len(result.sample.labels) == 11  # no data row taken for the header
+    # prices stored as text over the same prices: a data row, reported, never dropped
+    as_text = [["1501", "149"]] + rows[2:]
+    _raises(lambda: pb.portfolio_beta(as_text, [[1, 1]], market[1:]), "prices row 1, column 1 holds text '1501'")
+    # a decimal number as text is never a header
+    _raises(lambda: pb.portfolio_beta([["1501.5", "149"]] + rows[2:], [[1, 1]], market[1:]),
+            "holds text '1501.5', a number stored as text")  # fmt: skip
+
+
+def test_a_linked_data_type_cell_has_its_own_message():
+    """Office.js sends a Stocks cell to an add-in that takes any value (xlwings declares
+    allowCustomDataForDataTypeAny) as a LinkedEntity value."""
+    stocks = {"type": "LinkedEntity", "text": "Microsoft Corp", "basicType": "Error", "basicValue": "#VALUE!",
+              "id": {"entityId": "x", "domainId": "Stocks", "serviceId": 268435456, "culture": "en-US"}}  # fmt: skip
+    _raises(lambda: udfs.portbeta_reg(_bonds_with(1, 0, stocks), SHARES, MARKET),
+            "prices row 2, column 1 ('Bond A') holds a linked data type (Stocks) 'Microsoft Corp': use a field "
+            "of it for a price, e.g. =A2.Price")  # fmt: skip
+    # through COM it arrives as its text, which cannot be told from text: the text message says so
+    _raises(lambda: udfs.portbeta_reg(_bonds_with(1, 0, "Microsoft Corp"), SHARES, MARKET), "=A2.Price")
+
+
+class _NoFloat:
+    def __float__(self):
+        raise ValueError("no float")
+
+    def __str__(self):
+        raise ValueError("no str")
+
+    __repr__ = __str__
+
+
+def _nested(depth):
+    value = [1.0]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: pb.portfolio_beta(_nested(100_000), SHARES, MARKET), "prices"),
+        (lambda: pb.portfolio_beta(PRICES, _nested(100_000), MARKET), "shares"),
+        (lambda: udfs.portbeta_reg(_nested(100_000), SHARES, MARKET), "prices"),
+        (lambda: pb.api.rolling_portfolio_beta(PRICES, SHARES, MARKET, 10**400), "window"),
+        (lambda: udfs.portbeta_rolling(PRICES, SHARES, MARKET, 10**400), "window"),
+        (lambda: pb.portfolio_beta(PRICES, SHARES, MARKET, as_of=10**400), "as_of"),
+        (lambda: udfs.portbeta_wtd(PRICES, SHARES, MARKET, DATES, None, 0.0, 10**400), "as_of"),
+        (lambda: pb.portfolio_beta(_bonds_with(2, 0, _NoFloat()), SHARES, MARKET), "prices"),
+        (lambda: pb.portfolio_beta(PRICES, [[_NoFloat(), 1]], MARKET), "shares"),
+        (lambda: pb.portfolio_beta(PRICES, SHARES, MARKET, rf=_NoFloat()), "rf"),
+        (lambda: pb.portfolio_beta(PRICES, SHARES, MARKET, frequency=_NoFloat()), "frequency"),
+        (lambda: pb.portfolio_beta(PRICES, SHARES, MARKET, DATES, as_of=_NoFloat()), "as_of"),
+        (lambda: pb.api.rolling_portfolio_beta(PRICES, SHARES, MARKET, _NoFloat()), "window"),
+    ],
+)
+def test_python_inputs_that_raised_other_exceptions_are_the_add_ins_error(call, argument):
+    """Issue 14: RecursionError, OverflowError and an object's own exception escaped."""
+    with pytest.raises(PortbetaError) as caught:
+        call()
+    assert argument in caught.value.problem.split(" ")[0:2] or caught.value.problem.startswith(argument)
+    assert len(str(caught.value)) < 300

@@ -39,10 +39,10 @@ def carried(text: str) -> dict[str, str]:
     return out
 
 
-def test_main_py_carries_every_module_but_the_cli_as_its_exact_source():
+def test_main_py_carries_every_module_but_the_command_lines_as_its_exact_source():
     text = lite_code.main_py()
     on_disk = {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "xl_portbeta").glob("*.py"))}
-    expected = {k: v for k, v in on_disk.items() if k != "cli" and "importlib import resources" not in v}
+    expected = {k: v for k, v in on_disk.items() if k not in ("cli", "files") and "importlib import resources" not in v}
     assert carried(text) == expected
     assert {"__init__", "api", "core", "inputs", "udfs"} <= set(expected)
     # readable: the modules' lines appear as they are, not escaped
@@ -151,4 +151,4 @@ def test_main_py_serves_all_functions_where_the_package_is_not_installed(tmp_pat
             want = {"error": type(e).__name__, "message": str(e)}
         assert got == want, func
     loop.close()
-    assert child["results"][-1]["message"].startswith("PORTBETA_REG: prices row 4, column 1 holds text 'n/a'")
+    assert child["results"][-1]["message"].startswith("PORTBETA_REG: prices row 4, column 1 ('Bond A') holds text 'n/a'")

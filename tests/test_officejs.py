@@ -204,7 +204,7 @@ def test_errors_reach_excel_as_xlwings_errors_with_the_excel_name(server):
 
     prices = [list(r) for r in BOND_PRICES]
     prices[16 - 14][1] = "n/a"
-    with pytest.raises(xlwings.XlwingsError, match=r"^PORTBETA_REG: prices row 3, column 2 holds text 'n/a'"):
+    with pytest.raises(xlwings.XlwingsError, match=r"^PORTBETA_REG: prices row 3, column 2 \('Bond B'\) holds text 'n/a'"):
         server("portbeta_reg", prices, BOND_SHARES, BOND_MARKET)
     with pytest.raises(xlwings.XlwingsError, match=r"^BETA_GAP: as_of row 99 is outside"):
         server("beta_gap", BOND_PRICES, BOND_SHARES, BOND_MARKET, None, None, None, [[99]])
@@ -282,3 +282,46 @@ def test_asset_betas_rolling_through_officejs(server):
     last, _ = api.asset_betas(prices, BONDS["market"][-5:])
     assert table[-1][1:] == pytest.approx(list(last), abs=1e-12)
     assert no_error_cells(table)
+
+
+def officejs_write(table, date_format=None):
+    """What xlwings' Office.js return converter (per cell: ``prepare_xl_data_element``)
+    makes of a returned table, with or without Excel's date format."""
+    from xlwings import conversion
+
+    return conversion.write(table, None, {"date_format": date_format, "runtime": "1.4"}, engine_name="officejs")
+
+
+def test_rolling_tables_hand_the_return_converter_its_fast_cell_types(rng):
+    """Rolling tables are the large ones (every window end): their figures are numpy
+    floats, for which xlwings' Office.js converter has a shorter branch than for Python
+    floats (bench/NOTES.md), their dates datetimes, their blanks None. Excel receives
+    what the plain table of Python floats would give it: serial dates (or xlwings'
+    FormattedNumber with a date format), "" for blanks, the same floats."""
+    from xl_portbeta import api, sheet
+
+    prices, market = random_market(rng, 40, 3)
+    market[10:17] = market[10]  # a flat stretch: windows inside it have no beta (blank cells)
+    dates = [dt.datetime(2024, 1, 1) + dt.timedelta(days=k) for k in range(40)]
+    shares = [10.0, -5.0, 20.0]
+    tables = {
+        "portbeta_rolling": sheet.rolling_table(api.rolling_portfolio_beta(prices, shares, market, 5, dates)),
+        "asset_betas_rolling": sheet.asset_rolling_table(api.rolling_asset_betas(prices, market, 5, dates)),
+        "rolling without dates": sheet.rolling_table(api.rolling_portfolio_beta(prices, shares, market, 5)),
+    }
+    for name, table in tables.items():
+        body = [row[1:] for row in table[1:]]
+        assert any(v is None for row in body for v in row), name  # the flat windows
+        assert all(v is None or type(v) is np.float64 for row in body for v in row), name
+        first = {type(row[0]) for row in table[1:]}
+        assert first == ({int} if name == "rolling without dates" else {dt.datetime}), name
+        plain = [table[0]] + [[row[0], *[None if v is None else float(v) for v in row[1:]]] for row in table[1:]]
+        for date_format in (None, "yyyy-mm-dd"):
+            sent = officejs_write(table, date_format)
+            assert sent == officejs_write(plain, date_format), name
+            assert {type(v) for row in sent[1:] for v in row[1:]} <= {float, str}, name  # "" for blanks
+            assert all(type(v) is float for row in sent[1:] for v in row[1:] if v != ""), name
+    sent = officejs_write(tables["portbeta_rolling"])
+    assert sent[1][0] == serial(dt.date(2024, 1, 6))  # the first window's end, as a serial date
+    assert officejs_write(tables["portbeta_rolling"], "yyyy-mm-dd")[1][0] == {
+        "type": "FormattedNumber", "basicValue": serial(dt.date(2024, 1, 6)), "numberFormat": "yyyy-mm-dd"}  # fmt: skip

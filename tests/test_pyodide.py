@@ -208,7 +208,7 @@ def test_every_function_in_pyodide_from_the_wheel_equals_cpython(pyodide, cpytho
 
 def test_bad_cells_give_the_add_ins_messages_in_pyodide(pyodide):
     results = {c["name"]: r for c, r in zip(pyodide["cases"], pyodide["wheel"])}
-    assert re.match(r"^PORTBETA_REG: prices row 3, column 2 holds text 'n/a'", results["error: text in prices"]["message"])
+    assert re.match(r"^PORTBETA_REG: prices row 3, column 2 \('Bond B'\) holds text 'n/a'", results["error: text in prices"]["message"])
     assert results["error: as_of outside"]["message"].startswith("BETA_GAP: as_of row 99 is outside")
     assert results["error: frequency unknown"]["message"].startswith("ASSET_BETAS: frequency 'hourly' is unknown")
     assert results["error: a date missing"]["message"].startswith("PORTBETA_REG: dates row 5 is empty")

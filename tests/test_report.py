@@ -65,10 +65,10 @@ def test_the_report_holds_the_figures_of_demo_json(demo):
     for key in ("reg", "wtd", "gap", "gap_standard_error"):
         assert f"{figures[key]:.4f}" in text, key
     assert f"standard error {figures['gap_standard_error']:.4f}, t {figures['gap_t']:.2f}" in text
-    low, high = figures["stats"]["95% CI low"]["difference"], figures["stats"]["95% CI high"]["difference"]
+    low, high = figures["stats"]["ci_low"]["difference"], figures["stats"]["ci_high"]["difference"]
     assert f"95% CI {low:.4f} to {high:.4f}" in text
-    se = figures["stats"]["standard error of beta"]
-    assert f"{se['actual holdings']:.4f}" in text and f"{se['current weights']:.4f}" in text
+    se = figures["stats"]["standard_error"]
+    assert f"{se['actual_holdings']:.4f}" in text and f"{se['current_weights']:.4f}" in text
     for holding in figures["holdings"]:
         assert re.search(rf"(^|\s){re.escape(holding['name'])}\s", text), holding["name"]
     sample = figures["sample"]
@@ -198,7 +198,7 @@ def test_cli_report_of_the_demo(tmp_path):
         (["missing.csv", "--market", "SP500", "--shares", "1"], "missing.csv: no such file"),
         (["{csv}", "--market", "NOPE", "--shares", "1,2,3,4,5"], "no column 'NOPE' for --market"),
         (["{csv}", "--market", "SP500", "--shares", "1,2"], "xl-portbeta report: shares is 1 x 2"),
-        (["{csv}", "--market", "SP500"], "needs a prices file, --market and --shares"),
+        (["{csv}", "--market", "SP500"], "give a prices file, --market (or --market-file) and --shares, or --demo"),
         (["--demo", "--premium", "lots"], "--premium 'lots'"),
         (["--demo", "--window", "2"], "window 2 must be between 3"),
         (["--demo", "{csv}"], "--demo takes no prices file"),
@@ -208,7 +208,8 @@ def test_cli_report_bad_input_is_one_line_and_exit_2(prices_csv, tmp_path, args,
     out = tmp_path / "r.html"
     run = cli("report", *[a.replace("{csv}", str(prices_csv[0])) for a in args], "-o", str(out))
     assert run.returncode == 2, run.stderr
-    assert run.stderr.count("\n") == 1 and run.stderr.startswith("xl-portbeta: ") and message in run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("xl-portbeta report: ") and message in run.stderr
+    assert run.stderr.count("xl-portbeta") == 1  # named once
     assert not out.exists()
 
 

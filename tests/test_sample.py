@@ -370,14 +370,14 @@ def test_a_zero_price_is_an_error_also_where_other_prices_are_missing():
     prices = [row[:] for row in PRICES]
     prices[2][0] = None
     prices[6][1] = 0.0
-    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 is 0: prices must be positive"):
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 \('Bond B'\) is 0: prices must be positive"):
         udfs.portbeta_reg(prices, SHARES, MARKET)
     pennies = [PRICES[0]] + [[v / 1000 for v in row] for row in PRICES[1:]]  # prices below 1
     pennies[2][0] = None
     holed = with_cell(PRICES, 2, 0, None)
     assert udfs.portbeta_reg(pennies, SHARES, MARKET) == pytest.approx(udfs.portbeta_reg(holed, SHARES, MARKET), abs=1e-12)
     pennies[6][1] = 0.0
-    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 is 0: prices must be positive"):
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 \('Bond B'\) is 0: prices must be positive"):
         udfs.portbeta_reg(pennies, SHARES, MARKET)
 
 
@@ -434,3 +434,24 @@ def test_three_returns_are_enough():
     assert result.sample.n_returns == 3
     prices = np.array(PRICES[1:5], dtype=float)
     assert result.reg == pytest.approx(reference(prices, BONDS["shares"], np.array(MARKET[:4], float).ravel())[0], abs=TOL)
+
+
+def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explained():
+    """Issue 14: blanks meaning "not held yet" halve a sample: the notes say how many
+    dates were dropped and why, and suggest 0 for "not held" (a blank stays missing)."""
+    from conftest import BOND_MARKET, BOND_PRICES
+    from xl_portbeta import api, sheet
+
+    history = [[25000.0, None if t < 4 else 65000.0] for t in range(11)]
+    prices = [list(r) for r in BOND_PRICES]
+    prices[7][0] = None  # a missing price too
+    stats = api.portfolio_stats(prices, history, BOND_MARKET)
+    sample = stats.result.sample
+    assert sample.dropped_why == (("missing prices or market", 1), ("blanks in the holdings history", 4))
+    assert len(sample.dropped) == 5
+    note = dict((row[0], row[4]) for row in sheet.stats_table(stats)[1:])["dates dropped for missing data"]
+    assert "1 for missing prices or market, 4 for blanks in the holdings history" in note
+    assert "enter 0 for an asset not held" in note
+    # 0 for "not held" keeps those dates
+    filled = [[h[0], 0.0 if h[1] is None else h[1]] for h in history]
+    assert api.portfolio_stats(prices, filled, BOND_MARKET).result.sample.dropped_why == (("missing prices or market", 1),)

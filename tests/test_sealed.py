@@ -175,6 +175,6 @@ def test_no_code_from_data(path):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for name in names:
                 assert name.split(".")[0] not in FORBIDDEN_MODULES, f"{path.name}:{node.lineno} imports {name}"
-    # pandas' readers can execute nothing, but only the command line may read files at all
-    if path.name != "cli.py":
+    # pandas' readers can execute nothing, but only the command line (its files.py) may read files at all
+    if path.name not in ("cli.py", "files.py"):
         assert "read_csv" not in path.read_text() or path.name == "datasets.py"

@@ -1,6 +1,7 @@
 """Results as cells (xl_portbeta.sheet): labelled tables, never NaN, and the one
 declaration of PORTBETA_STATS' rows that every table reads."""
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -61,7 +62,7 @@ def test_a_row_added_to_the_declaration_shows_in_the_cells_the_cli_and_the_json(
     assert rows["twice the beta"][4] == "2 × beta"
     stats, detail = cli.analyze(prices, shares, market, dates)
     assert "twice the beta" in cli.format_report(stats, detail, "title")
-    assert cli.report_dict(stats, detail)["stats"]["twice the beta"]["actual holdings"] == pytest.approx(2 * result.reg)
+    assert cli.report_dict(stats, detail)["stats"]["twice_beta"]["actual_holdings"] == pytest.approx(2 * result.reg)
 
 
 def test_every_declared_row_is_in_the_table_once_with_its_number_format():
@@ -75,3 +76,23 @@ def test_every_declared_row_is_in_the_table_once_with_its_number_format():
     prices, shares, market = demo_portfolio()
     table = udfs.portbeta_stats(prices, shares, market, prices.index.to_numpy())
     assert [r[0] for r in table[1:]] == labels
+
+
+def test_label_cells_are_pandas_own_datetimes_of_the_sample_dates(rng):
+    """The dates a rolling table starts its rows with, made all at once, are what
+    pandas' Timestamp.to_pydatetime gives one by one (sheet.label): before 1970 too,
+    with fractions of a day, and with nanoseconds cut to microseconds."""
+    import warnings
+
+    from xl_portbeta import sheet
+
+    nanoseconds = rng.integers(-2_208_988_800 * 10**9, 4_102_444_800 * 10**9, 500)  # 1900 to 2100
+    nanoseconds[:3] = [0, -1, 1_500]  # the epoch, 1 ns before it, 1.5 us after it
+    labels = tuple(pd.DatetimeIndex(nanoseconds.astype("datetime64[ns]")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Discarding nonzero nanoseconds"
+        expected = [end.to_pydatetime() for end in labels]
+    got = sheet.label_cells(labels)
+    assert got == expected and {type(d) for d in got} == {dt.datetime}
+    assert got[1] == dt.datetime(1969, 12, 31, 23, 59, 59, 999999)
+    assert sheet.label_cells((3, 4, 5)) == [3, 4, 5]  # row numbers stay as they are

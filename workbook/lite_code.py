@@ -8,9 +8,10 @@ importlib finder (nothing is written to any file system) and then imports the Ex
 functions with ``from xl_portbeta.udfs import *`` so that Lite registers them.
 
 The modules are read from the package folder when main.py is generated: a module added
-to the package is carried without a change here. Left out: ``cli.py`` (the command line)
-and any module that reads the package's data files (``importlib.resources``), which a
-main.py cannot carry; nothing the functions import may be among them (checked on import).
+to the package is carried without a change here. Left out: ``cli.py`` and ``files.py`` (the
+command line and its file reading) and any module that reads the package's data files
+(``importlib.resources``), which a main.py cannot carry; nothing the functions import may
+be among them (checked on import).
 
     python workbook/lite_code.py --out DIR   # writes DIR/main.py and DIR/requirements.txt
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 
 PACKAGE = "xl_portbeta"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
-LEFT_OUT = {"cli"}  # the command line: no use inside Excel
+LEFT_OUT = {"cli", "files"}  # the command line and its file reading: no use inside Excel
 XLWINGS_PIN = "xlwings==0.37.8"  # the xlwings whose Office.js path the tests run
 REQUIREMENTS = [XLWINGS_PIN, "numpy", "pandas", "scipy"]  # all on Pyodide's own index
 

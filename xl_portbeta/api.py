@@ -19,11 +19,12 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, ClassVar, Iterator, TypeVar
 
 import numpy as np
+import pandas as pd
 
-from . import book as _book, core, sample as _sample
+from . import book as _book, core, sample as _sample, sheet
 from .errors import PortbetaError, named
 from .inputs import whole_number
 from .sample import MIN_RETURNS, Sample
@@ -141,6 +142,49 @@ def _public(function: _Function) -> _Function:
     return wrapper  # type: ignore[return-value]
 
 
+# --------------------------------------------------------------------- pandas views
+
+
+class PerAsset:
+    """A result with arrays (N,) in the column order of prices, also as pandas objects
+    indexed by asset name: the arrays stay arrays (positional code keeps working), and
+    :meth:`to_series` / ``to_frame()`` label them."""
+
+    _per_asset: ClassVar[tuple[str, ...]] = ()
+
+    def _sample(self) -> Sample:
+        raise NotImplementedError
+
+    def to_series(self, field: str) -> pd.Series:
+        """One per-asset array as a Series indexed by asset name (the prices' header,
+        or "asset 1", ... without one)."""
+        if field not in self._per_asset:
+            raise PortbetaError(f"to_series: field {field!r} is not one of {', '.join(self._per_asset)}")
+        return pd.Series(np.array(getattr(self, field)), index=asset_index(self._sample()), name=field)
+
+
+def asset_index(sample: Sample) -> pd.Index:
+    return pd.Index(sample.names, name="asset")
+
+
+def label_index(labels: tuple) -> pd.Index:
+    """The dates (a DatetimeIndex named "date") or rows (named "row") of a sample's labels."""
+    if labels and isinstance(labels[0], pd.Timestamp):
+        return pd.DatetimeIndex(labels, name="date")
+    return pd.Index(labels, name="row")
+
+
+def _biggest(values: np.ndarray, names: tuple[str, ...], k: int = 3) -> str:
+    """The k largest values by size, with their assets' names (cut to 16 characters)."""
+    order = np.argsort(-np.abs(np.nan_to_num(values)), kind="stable")[:k]
+    return ", ".join(f"{names[i][:16]} {values[i]:+.4f}" for i in order.tolist())
+
+
+def _range(values: np.ndarray) -> str:
+    finite = values[np.isfinite(values)]
+    return f"{finite.min():.4f}..{finite.max():.4f}" if finite.size else "empty"
+
+
 # --------------------------------------------------------------------- the sample
 
 
@@ -217,6 +261,9 @@ class ExcessReturns:
     market: np.ndarray
     portfolio: np.ndarray
 
+    def __repr__(self) -> str:
+        return f"ExcessReturns({len(self.market)} returns of {self.assets.shape[1]} assets, the market and the portfolio)"
+
 
 @_public
 def excess_returns(sample: Sample) -> ExcessReturns:
@@ -230,7 +277,7 @@ def excess_returns(sample: Sample) -> ExcessReturns:
 
 
 @dataclass(frozen=True)
-class PortfolioBeta:
+class PortfolioBeta(PerAsset):
     """Regression beta and weighted-average beta of one portfolio, on one sample.
 
     Attributes
@@ -260,9 +307,24 @@ class PortfolioBeta:
     gap_by_holding: np.ndarray
     sample: Sample
 
+    _per_asset: ClassVar[tuple[str, ...]] = ("asset_betas", "weights", "gap_by_holding")
+
     @property
     def names(self) -> tuple[str, ...]:
         return self.sample.names
+
+    def _sample(self) -> Sample:
+        return self.sample
+
+    def __repr__(self) -> str:
+        return (
+            f"PortfolioBeta(reg={self.reg:.4f}, wtd={self.wtd:.4f}, gap={self.gap:.4f}, "
+            f"{int(self.sample.held.sum())} holdings, {self.sample.span()})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """``asset_betas``, ``weights`` and ``gap_by_holding`` as columns, one row per asset."""
+        return pd.DataFrame({f: self.to_series(f) for f in self._per_asset})
 
 
 @_public
@@ -350,6 +412,26 @@ class PortfolioStats:
         """The standard error of the gap (of the drift portfolio's beta)."""
         return self.gap_fit.beta_se
 
+    def __repr__(self) -> str:
+        gap = self.gap_fit
+        return (
+            f"PortfolioStats(reg={self.actual.fit.beta:.4f} (se {self.actual.fit.beta_se:.4f}), "
+            f"wtd={self.current.fit.beta:.4f} (se {self.current.fit.beta_se:.4f}), "
+            f"gap={gap.beta:.4f} (se {gap.beta_se:.4f}, t {gap.t_stat:.2f}), {self.result.sample.span()})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """PORTBETA_STATS as a DataFrame: one row per statistic, indexed by its key
+        (``sheet.STATS_ROWS``: "beta", "standard_error", ...), with the label, the
+        actual holdings', current weights' and difference columns, and the note. Empty
+        cells are NaN; the date rows hold dates."""
+        rows = sheet.stats_values(self)
+        return pd.DataFrame(
+            [[r.label, *(np.nan if v is None else v for v in values), note] for r, values, note in rows],
+            index=pd.Index([r.key for r, _, _ in rows], name="statistic"),
+            columns=["label", *sheet.STATS_HEADER[1:]],
+        )
+
 
 def _check_result(result: Any) -> None:
     if not isinstance(result, PortfolioBeta):
@@ -389,7 +471,7 @@ def portfolio_stats(
 
 
 @dataclass(frozen=True)
-class GapDetail:
+class GapDetail(PerAsset):
     """Each holding's part of the gap (arrays in the column order of prices).
 
     Attributes
@@ -418,6 +500,25 @@ class GapDetail:
     interaction: np.ndarray
     contribution: np.ndarray
     result: PortfolioBeta
+
+    _per_asset: ClassVar[tuple[str, ...]] = (
+        "shares", "weights", "average_weights", "betas", "drift", "interaction", "contribution",
+    )  # fmt: skip
+
+    def _sample(self) -> Sample:
+        return self.result.sample
+
+    def __repr__(self) -> str:
+        names = self.result.names
+        return f"GapDetail(gap={self.result.gap:.4f}; largest contributions: {_biggest(self.contribution, names)})"
+
+    def to_frame(self) -> pd.DataFrame:
+        """BETA_GAP_DETAIL as a DataFrame: one row per asset (indexed by name), the
+        columns of ``sheet.DETAIL_COLUMNS`` by key ("shares", "weight", ...,
+        "contribution"); no total row (``frame.sum()`` gives it: the contributions sum
+        to the gap)."""
+        index = asset_index(self.result.sample)
+        return pd.DataFrame({c.key: np.array(c.values(self)) for c in sheet.DETAIL_COLUMNS[1:]}, index=index)
 
 
 @_public
@@ -477,6 +578,23 @@ class RollingBeta:
     window: int
     sample: Sample
 
+    def __repr__(self) -> str:
+        return (
+            f"RollingBeta(window={self.window}, {_windows(self.labels)}; reg {_range(self.reg)}, "
+            f"wtd {_range(self.wtd)}, gap {_range(self.gap)})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns reg, wtd and gap, indexed by each window's last date (or row)."""
+        data = {"reg": np.array(self.reg), "wtd": np.array(self.wtd), "gap": np.array(self.gap)}
+        return pd.DataFrame(data, index=label_index(self.labels))
+
+
+def _windows(labels: tuple) -> str:
+    first, last = labels[0], labels[-1]
+    where = f"{first:%Y-%m-%d}..{last:%Y-%m-%d}" if isinstance(first, pd.Timestamp) else f"rows {first}..{last}"
+    return f"{len(labels)} windows ending {where}"
+
 
 def window_of(raw: Any, sample: Sample) -> int:
     """A rolling window: a whole number of returns, at least 3 and at most the sample's."""
@@ -500,11 +618,13 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
     """
     window = window_of(window, sample)
     returns = excess_returns(sample)
-    reg = core.rolling_betas(returns.portfolio, returns.market, window)
+    codev, squares = core.rolling_moments(returns.portfolio.reshape(-1, 1), returns.market, window)
+    with np.errstate(divide="ignore", invalid="ignore"):  # flat windows' squares are 0: blanked below
+        reg = codev[:, 0] / squares  # core.rolling_betas, with the squares kept for the flat windows
     # Weights at each window's end: the holdings on the date that closes its last return.
     end_holdings = sample.holdings[window:] if sample.has_history else sample.holdings
     wtd = core.rolling_weighted_beta(returns.assets, returns.market, sample.prices[window:], end_holdings, window)
-    flat = core.flat_windows(returns.market, window)
+    flat = core.flat_windows(returns.market, window, squares)
     reg, wtd = np.where(flat, np.nan, reg), np.where(flat, np.nan, wtd)
     gap = reg - wtd
     for a in (reg, wtd, gap):
@@ -546,6 +666,13 @@ class RollingAssetBetas:
     betas: np.ndarray
     window: int
     sample: Sample
+
+    def __repr__(self) -> str:
+        return f"RollingAssetBetas({len(self.sample.names)} assets, window={self.window}, {_windows(self.labels)})"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One column per asset (by name), indexed by each window's last date (or row)."""
+        return pd.DataFrame(np.array(self.betas), index=label_index(self.labels), columns=asset_index(self.sample))
 
 
 @_public
@@ -599,8 +726,6 @@ class BookBetas(core.BookFigures):
 
     def to_frame(self) -> Any:
         """The figures, observations and notes as a pandas DataFrame indexed by account."""
-        import pandas as pd
-
         columns = [f.name for f in dataclasses.fields(core.BookFigures) if f.name != "valid"]
         data = {c: getattr(self, c) for c in columns + ["observations", "notes"]}
         return pd.DataFrame(data, index=pd.Index(self.accounts, name="account"))

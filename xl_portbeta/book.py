@@ -48,6 +48,10 @@ class BookGroup:
     as_of_prices: np.ndarray | None
     note: str
 
+    def __repr__(self) -> str:
+        dates = "no sample" if self.market is None else f"{len(self.market)} dates"
+        return f"BookGroup({len(self.accounts)} accounts, {dates}{'; ' + self.note if self.note else ''})"
+
 
 @dataclass(frozen=True)
 class Book:
@@ -71,6 +75,10 @@ class Book:
     holdings: np.ndarray
     notes: tuple[str, ...]
     groups: tuple[BookGroup, ...]
+
+    def __repr__(self) -> str:  # the counts and every group's prices would print in full
+        groups = f"{len(self.groups)} group{'' if len(self.groups) == 1 else 's'} of accounts by sample"
+        return f"Book({len(self.accounts)} accounts, {len(self.names)} assets, {groups})"
 
 
 def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[str, ...], np.ndarray, int]:
@@ -138,7 +146,7 @@ def build_book(
 def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
     """The sample of the accounts whose held assets with holes are ``held``."""
     try:
-        complete, missing = steps.complete_rows(rows, held)
+        complete, missing, _ = steps.complete_rows(rows, held)
         position = steps.resolve_as_of(as_of, complete, rows)
         kept = steps.resample(complete, rows.dates, args.frequency)
         if len(kept) - 1 < steps.MIN_RETURNS:

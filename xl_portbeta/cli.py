@@ -9,22 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
-import pandas as pd
 
-from . import api, datasets, sheet
+from . import api, datasets, files, sheet
 from .errors import PortbetaError, named
+from .files import InputError
 
 __all__ = ["main"]
-
-
-class InputError(Exception):
-    """A bad file, column or option: printed on one line, exit code 2."""
 
 
 # --------------------------------------------------------------------------- report
@@ -44,6 +39,12 @@ def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
 _SPECS = {sheet.SHARES: ",.0f", sheet.PCT: ".2%", sheet.BETA: ".4f"}
 
 
+def _dropped(sample: Any) -> str:
+    """The sample line's dates dropped, with why when some were."""
+    count = f"{len(sample.dropped)} dates dropped for missing data"
+    return f"{count} ({sheet.dropped_note(sample)})" if sample.dropped else count
+
+
 def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) -> str:
     """REG, WTD, GAP, the statistics table and the per-holding attribution, for a terminal."""
     result = stats.result
@@ -51,7 +52,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
     lines = [
         title,
         f"sample: {_fmt(sample.labels[0], 0)} to {_fmt(sample.labels[-1], 0)}, {sample.n_returns} "
-        f"{sample.frequency} returns ({sheet.periods_note(sample)}), {len(sample.dropped)} dates dropped for missing data; "
+        f"{sample.frequency} returns ({sheet.periods_note(sample)}), {_dropped(sample)}; "
         f"weights as of {_fmt(sample.as_of, 0)}",
         "",
         f"  PORTBETA_REG  regression beta of the actual holdings   {result.reg:10.4f}",
@@ -84,8 +85,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# the JSON keys of PORTBETA_STATS' figure columns: its headers in snake_case
+STATS_COLUMN_KEYS = tuple(h.replace(" ", "_") for h in sheet.STATS_HEADER[1:4])
+
+
 def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, Any]:
-    """The same figures for scripts (``--json``)."""
+    """The same figures for scripts (``--json``): snake_case keys, numbers as the workbook's
+    cells hold them (percentages as fractions: 0.0523 is 5.23%), dates as ISO text."""
     result = stats.result
     sample = result.sample
     stat_rows = sheet.stats_table(stats)[1:]
@@ -104,11 +110,13 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
             "periods_per_year": sample.periods_per_year,
             "periods_per_year_from": sample.frequency_source,
             "dropped": [_jsonable(d) for d in sample.dropped],
+            # reasons keyed in snake_case, as every other key ("blanks_in_the_holdings_history")
+            "dropped_why": {reason.replace(" ", "_"): n for reason, n in sample.dropped_why},
             "as_of": _jsonable(sample.as_of),
         },
         "stats": {
-            row[0]: {"actual holdings": _jsonable(row[1]), "current weights": _jsonable(row[2]), "difference": _jsonable(row[3])}
-            for row in stat_rows
+            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4])}
+            for declared, row in zip(sheet.STATS_ROWS, stat_rows)
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
@@ -128,228 +136,48 @@ def analyze(prices, shares, market, dates=None, frequency=None, rf=0.0, as_of=No
 # --------------------------------------------------------------------------- files
 
 
-def read_table(path: str) -> pd.DataFrame:
-    """A .csv or .xlsx file's first table: numbers as numbers, other text kept as text.
-
-    Unlike pandas' defaults, only empty cells and Excel error texts (#N/A, ...) are
-    missing: "n/a" or "-" in a price column is an error that names its row, not a hole.
-    """
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{path}: no such file")
-    suffix = file.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise InputError(f"{path}: use a .csv or .xlsx file")
-    try:
-        if suffix == ".csv":
-            table = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-        else:
-            table = pd.read_excel(file, engine="openpyxl", dtype=object, keep_default_na=False, na_values=[""])
-    except ImportError:
-        raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)") from None
-    except Exception as error:  # any parser's complaint is a bad file, said in one line
-        first = (str(error).splitlines() or [type(error).__name__])[0]
-        raise InputError(f"{path}: cannot be read as a table ({first})") from None
-    return table.apply(_numbers_where_possible)
+def file_options(args: argparse.Namespace) -> files.Options:
+    """What the options say about the prices files, for :func:`files.read_prices`."""
+    assets = tuple(a.strip() for a in (args.assets or "").split(",") if a.strip())
+    if args.thousands is not None and args.thousands == (args.decimal or "."):
+        raise InputError(f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)")
+    return files.Options(
+        market=args.market, market_file=args.market_file, dates=args.dates, ticker_column=args.ticker_column,
+        price_column=args.price_column, assets=assets, rf=args.rf,
+        date_rule=files.DateRule(args.date_format, args.dayfirst), numbers=files.NumberRule(args.thousands, args.decimal),
+    )  # fmt: skip
 
 
-def _numbers_where_possible(column: pd.Series) -> pd.Series:
-    """Numeric text to floats; anything else (text, dates) stays as it is, for the checks."""
-    numbers = pd.to_numeric(column, errors="coerce")
-    return numbers.astype(object).where(numbers.notna() | column.isna(), column)
+def read_prices(args: argparse.Namespace) -> tuple[files.Prices, files.Options, Any]:
+    """The prices of ``args.prices`` (any layout), the options read, and --as-of."""
+    options = file_options(args)
+    prices = files.read_prices(args.prices, options)
+    as_of = None if args.as_of is None else files.parse_as_of(args.as_of, options.date_rule, prices.dates)
+    return prices, options, as_of
 
 
-def _column(table: pd.DataFrame, name: str, option: str, path: str) -> str:
-    for column in table.columns:
-        if str(column) == name:
-            return column
-    for column in table.columns:
-        if str(column).strip().lower() == name.strip().lower():
-            return column
-    raise InputError(f"{path}: no column {name!r} for {option} (columns: {', '.join(map(str, table.columns))})")
-
-
-@dataclass(frozen=True)
-class DateRule:
-    """How text dates are read: ISO (2024-06-28) always; others only as the user says."""
-
-    date_format: str | None = None  # --date-format, e.g. %d/%m/%Y
-    dayfirst: bool = False  # --dayfirst
-
-    def parse(self, text: pd.Series) -> pd.Series:
-        """The dates of ``text``, NaT where a value does not read by this rule: ISO first
-        (it reads one way only), then the user's rule for the values that are not ISO."""
-        iso = pd.to_datetime(text, errors="coerce", format="ISO8601")
-        rest = iso.isna() & text.notna()
-        if not rest.any() or not (self.date_format or self.dayfirst):
-            return iso
-        if self.date_format:
-            other = pd.to_datetime(text[rest], errors="coerce", format=self.date_format)
-        else:
-            other = pd.to_datetime(text[rest], errors="coerce", format="mixed", dayfirst=True)
-        return iso.where(~rest, other)
-
-
-_DATE_OPTIONS = "give --date-format (e.g. --date-format %d/%m/%Y) or --dayfirst"
-
-
-def parse_dates(column: pd.Series, path: str, rule: DateRule = DateRule(), name: str = "dates") -> np.ndarray:
-    """Text dates from a file, each one checked (an unreadable one is an error, never
-    dropped). A text date that is not ISO is never guessed: a day-first 01/02/2000 read
-    month-first would be a wrong number, so it needs the user's rule."""
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return pd.to_datetime(column).to_numpy()
-    text = column.astype("string")
-    parsed = rule.parse(text)
-    bad = parsed.isna() & column.notna()
-    if bad.any():
-        k = int(np.flatnonzero(bad.to_numpy())[0])
-        value = column.iloc[k]
-        if rule == DateRule() and not pd.isna(pd.to_datetime(str(value), errors="coerce", format="mixed")):
-            raise InputError(f"{path}: {name} row {k + 2} holds {value!r}, not an ISO date (2024-06-28): {_DATE_OPTIONS}")
-        raise InputError(f"{path}: {name} row {k + 2} holds {value!r}, which is not a date")
-    return parsed.to_numpy()
-
-
-def parse_as_of(text: str, rule: DateRule) -> Any:
-    """--as-of by the file's date rule (ISO without one)."""
-    parsed = rule.parse(pd.Series([text], dtype="string")).iloc[0]
-    if pd.isna(parsed):
-        raise InputError(f"--as-of {text!r} is not a date by the file's rule: ISO (2024-06-28), or {_DATE_OPTIONS}")
-    return parsed.to_pydatetime()
-
-
-def parse_shares(text: str, assets: list[str], path: str, dates: np.ndarray | None, rule: DateRule = DateRule()) -> Any:
-    """'100,50,20' in column order, 'AAPL=100,MSFT=50' by name (others not held), or a file
-    of holdings: one row, or one row per date of the prices file (checked by its dates)."""
-    if Path(text).suffix.lower() in (".csv", ".xlsx", ".xlsm"):
-        table = read_table(text)
-        table.columns = [str(c) for c in table.columns]
-        missing = [a for a in assets if a not in table.columns]
-        if missing:
-            raise InputError(f"{text}: no shares column for {', '.join(missing)}")
-        date_column = next((c for c in table.columns if c.strip().lower() == "date"), None)
-        if date_column is not None and len(table) > 1:
-            held_on = parse_dates(table[date_column], text, rule)
-            if dates is None or len(held_on) != len(dates) or (held_on != dates).any():
-                raise InputError(f"{text}: its dates are not those of {path}: give one holdings row per prices row")
-        return table[assets]
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    try:
-        if all("=" in p for p in parts):
-            named = {k.strip(): float(v) for k, v in (p.split("=", 1) for p in parts)}
-            unknown = set(named) - set(assets)
-            if unknown:
-                raise InputError(f"--shares names {', '.join(sorted(unknown))}, not asset columns of {path}")
-            return [[a for a in assets], [named.get(a, 0.0) for a in assets]]
-        return [[float(p) for p in parts]]
-    except ValueError:
-        raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
-
-
-@dataclass(frozen=True)
-class PricesFile:
-    """A prices file's columns as the options name them."""
-
-    table: pd.DataFrame
-    assets: list[Any]
-    market: Any
-    dates: np.ndarray | None
-    rf: Any
-    as_of: Any
-    rule: DateRule
-
-
-def read_prices_file(args: argparse.Namespace) -> PricesFile:
-    """The assets, market, dates, rate and as_of of ``args.prices`` (analyze and book)."""
-    table = read_table(args.prices)
-    market_col = _column(table, args.market, "--market", args.prices)
-    dates_col = _column(table, args.dates, "--dates", args.prices) if args.dates else None
-    if dates_col is None:
-        dates_col = next((c for c in table.columns if str(c).strip().lower() == "date"), None)
-    rf_col = None
-    rf: Any = 0.0
-    if args.rf is not None:
-        try:
-            rf = float(args.rf.rstrip("%")) / (100 if args.rf.endswith("%") else 1)
-        except ValueError:
-            rf_col = _column(table, args.rf, "--rf", args.prices)
-            rf = table[[rf_col]]
-    assets = [c for c in table.columns if c not in (market_col, dates_col, rf_col)]
-    if not assets:
-        raise InputError(f"{args.prices}: no asset columns besides the market and dates")
-    rule = DateRule(args.date_format, args.dayfirst)
-    dates = parse_dates(table[dates_col], args.prices, rule) if dates_col is not None else None
-    as_of: Any = args.as_of
-    if as_of is not None and dates is None:
-        try:
-            as_of = int(as_of)
-        except ValueError:
-            raise InputError(f"--as-of {as_of!r}: without a dates column, give a row number") from None
-    elif as_of is not None:
-        as_of = parse_as_of(as_of, rule)
-    return PricesFile(table, assets, market_col, dates, rf, as_of, rule)
+def _title(prices: files.Prices) -> str:
+    return f"{prices.source}: {len(prices.names)} assets vs. {prices.market.name}"
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    file = read_prices_file(args)
-    shares = parse_shares(args.shares, [str(a) for a in file.assets], args.prices, file.dates, file.rule)
+    prices, options, as_of = read_prices(args)
+    shares = files.read_shares(args.shares, prices, options)
     stats, detail = analyze(
-        file.table[file.assets], shares, file.table[[file.market]], file.dates, args.frequency, file.rf, file.as_of,
-        command="xl-portbeta analyze",
-    )  # fmt: skip
+        prices.assets, shares, prices.market, prices.dates, args.frequency, prices.rf, as_of, command="xl-portbeta analyze"
+    )
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
     else:
-        print(format_report(stats, detail, f"{args.prices}: {len(file.assets)} assets vs. {file.market}"))
+        print(format_report(stats, detail, _title(prices)))
     return 0
 
 
-def read_accounts_file(path: str, assets: list[str]) -> pd.DataFrame:
-    """Accounts x assets share counts from a long file (``account,ticker,shares``, tickers
-    matched without regard to case) or a wide one (an account column, one column per
-    asset); assets not listed are not held."""
-    table = read_table(path)
-    table.columns = [str(c).strip() for c in table.columns]
-    lower = {c.lower(): c for c in table.columns}
-    by_lower = {a.lower(): a for a in assets}
-    if {"account", "ticker", "shares"} <= set(lower):
-        unknown = sorted({str(t) for t in table[lower["ticker"]] if str(t).strip().lower() not in by_lower})
-        if unknown:
-            raise InputError(f"{path}: tickers that are not asset columns of the prices file: {', '.join(unknown[:5])}")
-        accounts = table[lower["account"]]
-        if accounts.isna().any():
-            raise InputError(f"{path}: row {int(np.flatnonzero(accounts.isna().to_numpy())[0]) + 2} has no account")
-        tickers = table[lower["ticker"]].map(lambda t: by_lower[str(t).strip().lower()])
-        long = pd.DataFrame({"account": accounts.astype(str), "ticker": tickers, "shares": table[lower["shares"]], "listed": 1})
-        if long.duplicated(["account", "ticker"]).any():
-            row = long[long.duplicated(["account", "ticker"])].iloc[0]
-            raise InputError(f"{path}: account {row['account']} lists {row['ticker']} twice")
-        order = pd.unique(long["account"])
-        wide = long.pivot(index="account", columns="ticker", values="shares").reindex(index=order, columns=assets)
-        listed = long.pivot(index="account", columns="ticker", values="listed").reindex(index=order, columns=assets)
-        # an asset not listed is not held (0); a listed count left blank stays missing (a note)
-        return wide.astype(object).where(listed.notna(), 0.0)
-    account = lower.get("account")
-    if account is None:
-        raise InputError(f"{path}: give columns account,ticker,shares, or an account column and one column per asset")
-    columns = {c.lower(): c for c in table.columns if c != account}
-    unknown = sorted(set(columns) - set(by_lower))
-    if unknown:
-        raise InputError(f"{path}: columns that are not asset columns of the prices file: {', '.join(unknown[:5])}")
-    wide = pd.DataFrame({a: table[columns[a.lower()]] if a.lower() in columns else 0.0 for a in assets})
-    wide.index = pd.Index(table[account].astype(str), name="account")
-    return wide
-
-
 def run_book(args: argparse.Namespace) -> int:
-    file = read_prices_file(args)
-    holdings = read_accounts_file(args.holdings, [str(a) for a in file.assets])
+    prices, options, as_of = read_prices(args)
+    holdings = files.read_accounts(args.holdings, prices.names, options)
     with named("xl-portbeta book"):
-        book = api.book_betas(
-            file.table[file.assets], holdings, file.table[[file.market]], file.dates, args.frequency, file.rf,
-            file.as_of,
-        )  # fmt: skip
+        book = api.book_betas(prices.assets, holdings, prices.market, prices.dates, args.frequency, prices.rf, as_of)
     frame = book.to_frame()
     if args.csv:
         frame.to_csv(args.csv)
@@ -389,21 +217,20 @@ def run_report(args: argparse.Namespace) -> int:
 
     command = "xl-portbeta report"
     if args.demo:
-        if args.prices is not None or args.shares is not None:
-            raise InputError("report --demo takes no prices file and no --shares")
+        if args.prices or args.shares is not None:
+            raise InputError("--demo takes no prices file and no --shares")
         prices, shares, market = datasets.demo_portfolio(args.start, args.end)
         stats, detail = analyze(prices, shares, market, prices.index.to_numpy(), args.frequency, command=command)
         title = f"Demo: equal-weighted portfolio of {prices.shape[1]} S&P 500 stocks vs. the S&P 500 index"
     else:
-        if args.prices is None or args.market is None or args.shares is None:
-            raise InputError("report needs a prices file, --market and --shares (or --demo)")
-        file = read_prices_file(args)
-        shares = parse_shares(args.shares, [str(a) for a in file.assets], args.prices, file.dates, file.rule)
+        if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
+            raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
+        prices, options, as_of = read_prices(args)
+        shares = files.read_shares(args.shares, prices, options)
         stats, detail = analyze(
-            file.table[file.assets], shares, file.table[[file.market]], file.dates, args.frequency, file.rf, file.as_of,
-            command=command,
-        )  # fmt: skip
-        title = f"{Path(args.prices).name}: {len(file.assets)} assets vs. {file.market}"
+            prices.assets, shares, prices.market, prices.dates, args.frequency, prices.rf, as_of, command=command
+        )
+        title = _title(prices)
     rf = _number_option(args.rf_valuation, "--rf-valuation")
     premium = _number_option(args.premium, "--premium")
     try:
@@ -419,21 +246,41 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, Any], required: bool = True) -> None:
-    """The options of a command that reads a prices file (analyze, book; report, where
-    --demo stands for the file, so the file and --market are checked by run_report)."""
-    command.add_argument("prices", nargs=None if required else "?", help="the file (.csv or .xlsx); its first row names the columns")
-    command.add_argument("--market", required=required, help="the column of benchmark levels")
-    command.add_argument("--dates", help="the column of dates (default: a column named 'date', if any)")
+    """The options of a command that reads prices files (analyze, book; report, where
+    --demo stands for the files, so the files and --market are checked by run_report)."""
+    command.add_argument(
+        "prices", nargs="+" if required else "*",
+        help="a wide or long .csv/.xlsx, or one file per ticker (a folder, or two or more files)",
+    )  # fmt: skip
+    command.add_argument("--market", help="the benchmark: a column (wide file) or a ticker (long file, one file per ticker)")
+    command.add_argument("--market-file", help="the benchmark in its own file: dates and levels, or a Yahoo-style file")
+    command.add_argument("--dates", help="the column of dates (default: a column named 'date')")
+    command.add_argument("--ticker-column", help="long files: the column of tickers (default 'ticker'; a file with one is long)")
+    command.add_argument(
+        "--price-column",
+        help="long files: the column of prices (default 'price'); one file per ticker: the column read "
+        "(default 'Adj Close' where present, else 'Close')",
+    )  # fmt: skip
+    command.add_argument("--assets", help="the assets used, e.g. AAPL,MSFT (default: every other column or ticker)")
+    command.add_argument("--thousands", help="the thousands separator of numbers written as text, e.g. , (default: none)")
+    command.add_argument("--decimal", help="the decimal sign of numbers written as text, e.g. , (default: .)")
     command.add_argument("--frequency", **frequency)
-    command.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name")
+    command.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name (wide file)")
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
     command.add_argument("--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)")
     command.add_argument("--dayfirst", action="store_true", help="text dates are day first (31/01/2000)")
     command.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors read like the others: one line, ``xl-portbeta ...: ``, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="xl-portbeta",
         description="A portfolio's beta two ways: regression of the actual holdings vs. weighted average.",
     )
@@ -451,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")
     _prices_file_options(an, frequency)
-    an.add_argument("--shares", required=True, help="'100,50,..' in asset column order, 'AAPL=100,MSFT=50', or a holdings .csv")
+    an.add_argument("--shares", required=True, help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset")
     an.set_defaults(run=run_analyze)
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
@@ -477,10 +324,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
     except (PortbetaError, InputError) as error:
-        print(f"xl-portbeta: {error}", file=sys.stderr)
+        # a PortbetaError is named after the command already (named(...)); a file's error is not
+        named_already = isinstance(error, PortbetaError) and error.function is not None
+        print(str(error) if named_already else f"xl-portbeta {args.command}: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader left (xl-portbeta demo | head -1): as Python's docs advise, point stdout
+        # at devnull so that the flush at exit raises nothing, and exit quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -77,7 +77,9 @@ __all__ = [
     "beta_stats",
     "BookFigures",
     "book_figures",
-    "rolling_market_sums",
+    "WindowBlock",
+    "window_blocks",
+    "rolling_moments",
     "flat_windows",
     "rolling_betas",
     "rolling_asset_betas",
@@ -766,6 +768,13 @@ class BetaStats:
     information_ratio: float
     correlation: float
 
+    def __repr__(self) -> str:  # the fields' full digits run to 470 characters
+        f = self.fit
+        return (
+            f"BetaStats(beta={f.beta:.4f}, beta_se={f.beta_se:.4f}, r_squared={f.r_squared:.4f}, alpha={f.alpha:.4g}, "
+            f"up_beta={self.up_beta:.4f}, down_beta={self.down_beta:.4f}, n={f.n})"
+        )
+
     @property
     def timing_ratio(self) -> float:
         """``up_beta / down_beta``; NaN where the down-market beta is 0 or unknown."""
@@ -896,54 +905,168 @@ def _book_block(
 
 # --------------------------------------------------------------------- rolling windows
 
-
-def _window_sums(x: np.ndarray, window: int) -> np.ndarray:
-    """Sums over each run of ``window`` consecutive values of a series (running sums, O(T))."""
-    c = np.cumsum(x)
-    out = np.empty(len(x) - window + 1)
-    out[0] = c[window - 1]
-    np.subtract(c[window:], c[:-window], out=out[1:])
-    return out
+#: A window whose market returns' squared distances from its block's mean (the sums it
+#: is made of) exceed its squared deviations this many times would lose digits to
+#: cancellation: it is computed again from its own rows.
+_CANCELLATION_LIMIT = 1e4
 
 
-def rolling_market_sums(market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per window: the sum of the centred market returns and their sum of squared deviations.
+def _running_sums(z: np.ndarray) -> np.ndarray:
+    """Running sums of the rows of ``z``, in place: a row at a time for wide arrays,
+    since ``cumsum(axis=0)`` walks columns (bench/NOTES.md)."""
+    if z.shape[1] <= 16:
+        return np.cumsum(z, axis=0, out=z)
+    for t in range(1, len(z)):
+        np.add(z[t - 1], z[t], out=z[t])
+    return z
+
+
+@dataclass(frozen=True)
+class WindowBlock:
+    """The sums of the windows that end in one block of ``window`` rows (:func:`window_blocks`).
+
+    A window's co-deviation with the market, per column, is
+    ``here_ym - scale here_y + (total_ym - before_ym) + (shift - scale)(total_y - before_y)``:
+    ``here`` the running sums of ``y (m - c)`` and ``y`` over the window's rows in this
+    block (``c`` its market mean), ``before`` those of the block before up to the row
+    before the window starts, ``total`` all of its rows, ``shift`` its market mean less
+    this one's. Kept apart so that a weighted sum of the co-deviations needs no (K, N)
+    array (:func:`rolling_weighted_beta`).
+
+    Attributes
+    ----------
+    k : slice
+        The windows (window k ends at row ``k + window - 1``).
+    squares : array (K,)
+        Each window's ``sum (m - mbar)^2``.
+    scale : array (K,)
+        Each window's mean of ``m - c``.
+    here : array (K, 2N)
+        ``y (m - c)`` in the first N columns, ``y`` in the last N: valid until the next
+        block (its memory is reused, so that it stays in the CPU cache).
+    before : array (K, 2N), or None
+    total : array (2N,), or None
+        None for the first block, whose one window lies within it.
+    shift : float
+    redone : tuple of (int, array (N,))
+        Windows whose sums could cancel, computed again from their rows: their position
+        in ``k`` and their co-deviations, which replace the formula's.
+    """
+
+    k: slice
+    squares: np.ndarray
+    scale: np.ndarray
+    here: np.ndarray
+    before: np.ndarray | None
+    total: np.ndarray | None
+    shift: float
+    redone: tuple
+
+    def codeviations(self) -> np.ndarray:
+        """Each window's ``sum (y - ybar)(m - mbar)`` per column: (K, N)."""
+        width = self.here.shape[1] // 2
+        codev = self.here[:, :width] - self.scale[:, None] * self.here[:, width:]
+        if self.before is not None:
+            rest = self.total - self.before
+            codev += rest[:, :width] + (self.shift - self.scale)[:, None] * rest[:, width:]
+        for j, row in self.redone:
+            codev[j] = row
+        return codev
+
+
+def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
+    """The sums of every window of ``window`` rows, a block of ``window`` window ends at
+    a time (:class:`WindowBlock`).
+
+    Running sums from row 0 would carry the magnitude of every earlier row into each
+    window (a volatile past costs a calm window its digits), so the sums restart in
+    every block of ``window`` rows, with the market centred on that block's mean: a
+    window is the end of the block before plus the start of its own. The market's sums
+    of each part are its own (from the block's first row, and from its last), joined by
+    Chan, Golub and LeVeque's pairwise formula, so the squared deviations keep their
+    digits; ``y``'s are the block's running sums, as cheap as running sums from row 0.
+    A window whose sums could still cancel (its block's rows far from their mean, as
+    next to a volatile stretch) is computed again from its own rows. O(T x N) overall.
 
     Parameters
     ----------
+    y : array (T, N)
     market_returns : array (T,)
     window : int
 
-    Returns
-    -------
-    sums : array (T - window + 1,)
-        ``sum m`` over each window, ``m`` centred on the full sample.
-    squares : array (T - window + 1,)
-        ``sum (m - window mean)^2`` over each window: the denominator of its betas.
+    Yields
+    ------
+    WindowBlock
     """
-    m = centred(market_returns)
-    sums = _window_sums(m, window)
-    return sums, _window_sums(m * m, window) - sums * sums / window
+    n_rows, width = y.shape
+    m = np.asarray(market_returns, dtype=float)
+    before = None  # the block before: its market mean, market sums from its end, y sums
+    buffers = [np.empty((window, 2 * width)) for _ in range(2)]
+    for start in range(0, n_rows, window):
+        stop = min(start + window, n_rows)
+        centre = float(m[start:stop].mean())
+        mc = m[start:stop] - centre
+        market = np.column_stack([mc, mc * mc])
+        head = np.cumsum(market, axis=0)  # sums of rows ..j of the block (two columns: cheap)
+        tail = np.zeros((len(mc) + 1, 2))  # sums of rows j.. of the block
+        tail[:-1] = np.cumsum(market[::-1], axis=0)[::-1]
+        sums = buffers[(start // window) % 2][: len(mc)]  # y (m - centre) and y, running
+        np.multiply(y[start:stop], mc[:, None], out=sums[:, :width])
+        sums[:, width:] = y[start:stop]
+        _running_sums(sums)
+        if before is None:  # the first block holds one window, if it is full
+            ends = slice(window - 1, window)
+            s_m, load = head[ends, 0], head[ends, 1]
+            squares = head[ends, 1] - s_m * s_m / window
+            shift, part_before, total = 0.0, None, None
+        else:
+            ends = slice(0, len(mc))
+            centre_a, tail_a, sums_a = before
+            count_b = np.arange(1.0, len(mc) + 1)
+            count_a = window - count_b  # rows from the block before: 0 for the block's last window
+            a_m, a_mm = tail_a[1 : len(mc) + 1, 0], tail_a[1 : len(mc) + 1, 1]
+            mean_a, mean_b = a_m / np.maximum(count_a, 1), head[:, 0] / count_b
+            d_m = centre_a + mean_a - (centre + mean_b)
+            squares = (a_mm - a_m * mean_a) + (head[:, 1] - head[:, 0] * mean_b) + d_m * d_m * count_a * count_b / window
+            shift = centre_a - centre  # the block before's rows about this block's mean
+            s_m = a_m + count_a * shift + head[:, 0]
+            part_before, total = sums_a[: len(mc)], sums_a[-1]
+            # y's sums over the block before are its total less its running sums: each of
+            # its rows counts, also those before the window
+            load = tail_a[0, 1] + 2 * shift * tail_a[0, 0] + window * shift * shift + head[:, 1]
+        first = start - window + 1 + ends.start
+        redone = []
+        for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():
+            rows = slice(first + j, first + j + window)
+            centred_m = centred(m[rows])
+            redone.append((j, centred_m @ y[rows] - centred_m.sum() * y[rows].mean(axis=0)))
+            squares[j] = centred_m @ centred_m
+        if len(squares):
+            k = slice(first, first + len(squares))
+            yield WindowBlock(k, squares, s_m / window, sums[ends], part_before, total, shift, tuple(redone))
+        before = (centre, tail, sums) if stop - start == window else None
 
 
-def flat_windows(market_returns: np.ndarray, window: int) -> np.ndarray:
-    """The windows whose market returns vary by no more than rounding (no beta there).
+def rolling_moments(y: np.ndarray, market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every window's co-deviations (W, N) and squared deviations (W,) (:func:`window_blocks`)."""
+    n_windows = len(market_returns) - window + 1
+    codev, squares = np.empty((n_windows, y.shape[1])), np.empty(n_windows)
+    for block in window_blocks(y, market_returns, window):
+        codev[block.k], squares[block.k] = block.codeviations(), block.squares
+    return codev, squares
 
-    A window's ``squares`` is a difference of running sums of ``m^2`` (``m`` centred on
-    the whole sample, not on the window): a window flat to the last digit still shows
-    a few ulps of those sums as variation, and its beta would be rounding over rounding.
-    """
-    m = centred(market_returns)
-    _, squares = rolling_market_sums(market_returns, window)
-    rounding = RESOLVABLE_ULPS * np.finfo(float).eps * np.cumsum(m * m)[window - 1 :]
-    return squares <= np.maximum(resolution(market_returns) ** 2 * window, rounding)
+
+def flat_windows(market_returns: np.ndarray, window: int, squares: np.ndarray | None = None) -> np.ndarray:
+    """The windows whose market returns vary by no more than rounding (no beta there);
+    ``squares``, the windows' squared deviations, when the caller has them."""
+    if squares is None:
+        _, squares = rolling_moments(np.empty((len(market_returns), 0)), market_returns, window)
+    return squares <= resolution(market_returns) ** 2 * window
 
 
 def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
-    """OLS slopes of ``returns`` on ``market_returns`` over every window of ``window`` rows.
-
-    Computed from running sums in O(T), after centring on the full-sample means so that
-    the sums stay small (a window's covariance is unchanged by a constant shift).
+    """OLS slopes of ``returns`` on ``market_returns`` over every window of ``window`` rows,
+    in O(T) (:func:`window_blocks`).
 
     Parameters
     ----------
@@ -956,17 +1079,14 @@ def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) 
     -------
     array (T - window + 1,): row k is the window ending at row ``k + window - 1``.
     """
-    y = centred(returns)
-    s_m, squares = rolling_market_sums(market_returns, window)
-    s_ym = _window_sums(y * centred(market_returns), window)
-    return (s_ym - _window_sums(y, window) * s_m / window) / squares
+    codev, squares = rolling_moments(np.asarray(returns, dtype=float).reshape(-1, 1), market_returns, window)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a flat window's squares are 0: no beta (flat_windows)
+        return codev[:, 0] / squares
 
 
 def rolling_asset_betas(asset_returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
-    """Each asset's OLS beta over every window of ``window`` rows, in O(T x N).
-
-    :func:`rolling_betas` for every column at once: running sums of the returns centred
-    on the full sample, their products with the centred market, and the market's.
+    """Each asset's OLS beta over every window of ``window`` rows, in O(T x N)
+    (:func:`window_blocks` for every column at once).
 
     Parameters
     ----------
@@ -978,16 +1098,9 @@ def rolling_asset_betas(asset_returns: np.ndarray, market_returns: np.ndarray, w
     -------
     array (T - window + 1, N): row k is the window ending at row ``k + window - 1``.
     """
-    y = centred(asset_returns)
-    m = centred(market_returns)
-    s_m, squares = rolling_market_sums(market_returns, window)
-
-    def window_sums(x: np.ndarray) -> np.ndarray:
-        c = np.cumsum(x, axis=0)
-        c[window:] -= c[:-window].copy()
-        return c[window - 1 :]
-
-    return (window_sums(y * m[:, None]) - window_sums(y) * (s_m / window)[:, None]) / squares[:, None]
+    codev, squares = rolling_moments(np.asarray(asset_returns, dtype=float), market_returns, window)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a flat window's squares are 0: no beta (flat_windows)
+        return codev / squares[:, None]
 
 
 def rolling_weighted_beta(
@@ -1000,11 +1113,9 @@ def rolling_weighted_beta(
     """Weighted-average beta over every window, with the weights of each window's end.
 
     :func:`weighted_beta` of ``w_i,e = h_i,e p_i,e / V_e`` and each asset's beta over the
-    window, fused into one pass over each chunk (bench/NOTES.md). Each asset's window sums of ``r m`` and ``r`` are differences of running
-    sums, ``C_e - C_e-window``, made a chunk of ``window`` rows at a time: the running
-    sums of one chunk and of the one before it are all a window needs, so the working
-    set stays two (window, 2N) arrays in the CPU cache instead of (T, N) matrices.
-    O(T x N) overall.
+    window, fused into one ``einsum`` per block of :func:`window_blocks` (bench/NOTES.md),
+    so the working set stays a few (window, 2N) arrays in the CPU cache instead of
+    (T, N) matrices. O(T x N) overall.
 
     Parameters
     ----------
@@ -1020,32 +1131,25 @@ def rolling_weighted_beta(
     -------
     array (T - window + 1,)
     """
-    n, width = asset_returns.shape
-    m = centred(market_returns)
-    s_m, squares = rolling_market_sums(market_returns, window)
-    weighted = np.empty(n - window + 1)
-    # running sums of (r m, r) for the rows of this chunk and of the chunk before it;
-    # before the first row they are 0
-    current, previous = np.empty((window, 2, width)), np.zeros((window, 2, width))
-    running = np.zeros((2, width))
-    for start in range(0, n, window):
-        stop = min(start + window, n)
-        rows = current[: stop - start]
-        np.multiply(asset_returns[start:stop], m[start:stop, None], out=rows[:, 0])
-        rows[:, 1] = asset_returns[start:stop]
-        rows[0] += running
-        for t in range(1, len(rows)):  # a row at a time: cumsum(axis=0) walks columns
-            np.add(rows[t - 1], rows[t], out=rows[t])
-        running = rows[-1].copy()
-        # windows ending in this chunk: e = start + j, window number k = e - window + 1
-        j = slice(max(0, window - 1 - start), stop - start)
-        k = slice(start + j.start - window + 1, stop - window + 1)
-        sums = rows[j] - previous[j]
-        # numerator of beta_i,k: sum r m - (sum r)(sum m) / window
-        covariances = sums[:, 0] - sums[:, 1] * (s_m[k] / window)[:, None]
-        # weighted_beta(weights_at(p, h), covariances / squares) fused: betas are finite here
-        holdings = end_holdings if np.ndim(end_holdings) == 1 else end_holdings[k]
-        subscripts = "kn,n,kn->k" if np.ndim(end_holdings) == 1 else "kn,kn,kn->k"
-        weighted[k] = np.einsum(subscripts, end_prices[k], holdings, covariances)
-        current, previous = previous, current
-    return weighted / (holdings_values(end_prices, end_holdings) * squares)
+    weighted = np.empty(len(market_returns) - window + 1)
+    squares = np.empty_like(weighted)
+    history = np.ndim(end_holdings) == 2
+    width = np.shape(asset_returns)[1]
+    for block in window_blocks(np.asarray(asset_returns, dtype=float), market_returns, window):
+        k = block.k
+        # weighted_beta(weights_at(p, h), codeviations / squares) fused: sum_n p h codev,
+        # each term of WindowBlock's formula weighted row by row (no (K, N) array written)
+        values = end_prices[k] * (end_holdings[k] if history else end_holdings)
+        count = len(values)
+        # sum_n p h x for x = y (m - c) and y: one pass over each block of sums
+        sums = np.einsum("kn,kjn->kj", values, block.here.reshape(count, 2, width))
+        total = sums[:, 0] - block.scale * sums[:, 1]
+        if block.before is not None:  # the rows of the block before, about this block's mean
+            rest = values @ block.total.reshape(2, width).T
+            rest -= np.einsum("kn,kjn->kj", values, block.before.reshape(count, 2, width))
+            total += rest[:, 0] + (block.shift - block.scale) * rest[:, 1]
+        for j, row in block.redone:
+            total[j] = values[j] @ row
+        weighted[k], squares[k] = total, block.squares
+    with np.errstate(divide="ignore", invalid="ignore"):  # a flat window's squares are 0: no beta (flat_windows)
+        return weighted / (holdings_values(end_prices, end_holdings) * squares)

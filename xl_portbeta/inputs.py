@@ -102,13 +102,71 @@ _FREQUENCY_ALIASES = {
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    """A value as a message shows it, short; never an exception of its own (an object
+    whose ``__str__`` raises, a list nested too deep to print)."""
+    try:
+        text = repr(value) if isinstance(value, str) else str(value)
+    except Exception:  # RecursionError included
+        return f"a {type(value).__name__}"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _cell(arg: str, row: int, col: int | None, n_cols: int = 2) -> str:
-    """Where a cell is, as the user sees the range (a one-column range needs no column)."""
+def _cell(arg: str, row: int | None, col: int | None, n_cols: int = 2) -> str:
+    """Where a cell is, as the user sees the range (a one-column range needs no column;
+    a whole column has no row)."""
+    if row is None:
+        return f"{arg} column {col}"
     return f"{arg} row {row}" if col is None or n_cols == 1 else f"{arg} row {row}, column {col}"
+
+
+def cell_at(
+    arg: str, row: int | None, col: int | None, n_cols: int = 2, name: str | None = None, date: Any = None
+) -> str:
+    """Where a cell is, the one way every message says it: its row and column within the
+    range the user selected (a header row is row 1), then its column's header name and
+    its row's date when known: ``prices row 19, column 3 ('IBM', 2001-06-01)``."""
+    tags = [repr(name)] if name else []
+    if date is not None and not pd.isna(date):
+        tags.append(pd.Timestamp(date).strftime("%Y-%m-%d"))
+    where = _cell(arg, row, col, n_cols)
+    return f"{where} ({', '.join(tags)})" if tags else where
+
+
+class CellError(PortbetaError):
+    """A problem with one cell of a range, said where it is (:func:`cell_at`); the
+    caller that knows the rows' dates adds them with :meth:`dated`.
+
+    Attributes
+    ----------
+    arg, row, col, n_cols, name, what :
+        The cell (``row`` within the range, 1-based; ``col`` 1-based or None), its
+        header name, and the problem (``what``, after the place).
+    data_row : int
+        The cell's row among the data rows (0-based: the header row not counted).
+    n_rows : int
+        The range's data rows: a range of one row (shares, one rate) has no dates.
+    """
+
+    def __init__(self, arg: str, row: int, col: int | None, n_cols: int, what: str, name: str | None = None,
+                 data_row: int = 0, n_rows: int = 1, date: Any = None):  # fmt: skip
+        self.arg, self.row, self.col, self.n_cols, self.what, self.name = arg, row, col, n_cols, what, name
+        self.data_row, self.n_rows = data_row, n_rows
+        super().__init__(f"{cell_at(arg, row, col, n_cols, name, date)} {what}")
+
+    def dated(self, date: Any) -> CellError:
+        """The same problem, with the date of the cell's row."""
+        return CellError(self.arg, self.row, self.col, self.n_cols, self.what, self.name, self.data_row, self.n_rows,
+                         date)  # fmt: skip
+
+
+def bad_cell(arg: str, cells_first_row: int, r: int, c: int | None, n_cols: int, what: str,
+             header: Sequence[str] | None = None, date: Any = None, n_rows: int = 1) -> CellError:  # fmt: skip
+    """The :class:`CellError` of data cell (r, c) (0-based, header not counted) of a
+    range, with its column's header name."""
+    k = 0 if c is None else c
+    name = header[k] if header and k < len(header) else None
+    col = None if c is None else c + 1
+    return CellError(arg, cells_first_row + r, col, n_cols, what, name or None, r, n_rows, date)
 
 
 def is_missing(value: Any) -> bool:
@@ -154,7 +212,7 @@ def single_value(raw: Any, arg: str) -> Any:
 def whole_number(raw: Any, arg: str, what: str) -> int:
     """A whole number from one cell (252 or 252.0), else an error naming ``arg``."""
     value = single_value(raw, arg)
-    if not is_number(value) or not math.isfinite(value) or value != int(value):
+    if not is_number(value) or _cell_to_float(value) is None or not math.isfinite(value) or value != int(value):
         raise PortbetaError(f"{arg} {_show(value)} is not a whole number{what}")
     return int(value)
 
@@ -209,16 +267,31 @@ def pandas_values(raw: Any) -> tuple[np.ndarray, tuple[str, ...] | None]:
     return raw.to_numpy().reshape(-1, 1), header
 
 
-def _is_header_row(row: Sequence[Any]) -> bool:
-    """A first row whose filled cells are all text that is neither a number nor an error."""
-    texts = 0
-    for value in row:
-        if is_missing(value):
-            continue
-        if type(value) is not str or _looks_numeric(value):
-            return False
-        texts += 1
-    return texts > 0
+def _is_header_row(rows: list[Sequence[Any]]) -> bool:
+    """Whether the first row is a header: its filled cells are all text, and none is a
+    number written as text (``"101.5"``, ``"5%"``, ``"1,000"``): that is a data row
+    stored as text, reported as such.
+
+    Codes of digits only (``"600519"``, ``"0700"``: Chinese, Hong Kong, Japanese tickers)
+    are names, unless every one of them lies within 50% of the number below it: then the
+    row reads as prices stored as text and is reported, never dropped as a header.
+    """
+    row = rows[0]
+    filled = [v for v in row if not is_missing(v)]
+    if not filled or not all(type(v) is str for v in filled):
+        return False
+    texts = [v.strip() for v in filled]
+    if any(_looks_numeric(t) and not t.isdigit() for t in texts):
+        return False
+    if not all(t.isdigit() for t in texts):
+        return True  # a name of letters: a header
+    below = rows[1] if len(rows) > 1 else [None] * len(row)
+    close = [
+        is_number(b) and 0 < b and abs(int(v.strip()) - b) <= 0.5 * b
+        for v, b in zip(row, below)
+        if not is_missing(v)
+    ]
+    return not all(close)
 
 
 @dataclass(frozen=True)
@@ -257,7 +330,7 @@ def _split_header(
     rows = as_rows(raw)
     if rows is None or (rows and len(set(map(len, rows))) > 1):
         raise PortbetaError(f"{arg} is not a rectangular range")
-    if rows and _is_header_row(rows[0]):
+    if rows and _is_header_row(rows):
         header = tuple("" if is_missing(v) else str(v).strip() for v in rows[0])
         return rows[1:], header
     return rows, None
@@ -269,14 +342,40 @@ def _bad_cell_message(value: Any, what: str) -> str:
     if isinstance(value, (dt.datetime, dt.date, np.datetime64, pd.Timestamp)):
         return f"holds a date, not {what}"
     if isinstance(value, str):
-        return f"holds text {_show(value)}, not {what}"
+        if _looks_numeric(value):
+            return f"holds text {_show(value)}, a number stored as text: enter it as a number, not text"
+        hint = _LINKED_HINT if what in ("a price", "a price level") else ""
+        return f"holds text {_show(value)}, not {what}{hint}"
     if isinstance(value, dict):
-        return f"holds a {value.get('type', 'linked')} value, not {what}"
+        return _data_type_message(value, what)
     if isinstance(value, float) and math.isinf(value):
         return "holds an infinite value"
     if is_number(value):  # a whole number beyond float's range
         return f"holds a number too large to compute with, not {what}"
-    return f"holds {_show(value)} ({type(value).__name__}), not {what}"
+    shown = _show(value)
+    if shown == f"a {type(value).__name__}":  # it could not be shown
+        return f"holds {shown}, not {what}"
+    return f"holds {shown} ({type(value).__name__}), not {what}"
+
+
+# Classic COM hands a linked data type cell (Stocks, Geography) over as its text: it
+# cannot be told from text there, so the text message says what to do if it is one.
+_LINKED_HINT = " (a Stocks data type arrives as its name: use =A2.Price)"
+
+
+def _data_type_message(value: dict, what: str) -> str:
+    """A data type cell as Office.js sends it to an add-in that takes any value (xlwings
+    declares ``allowCustomDataForDataTypeAny``): ``{"type": "LinkedEntity", "text": ...,
+    "id": {"domainId": ...}}`` for Excel's Stocks and Geography types."""
+    kind = value.get("type")
+    text = value.get("text") if isinstance(value.get("text"), str) else None
+    if kind in ("LinkedEntity", "Entity"):
+        ident = value.get("id") if isinstance(value.get("id"), dict) else {}
+        domain = ident.get("domainId") or ("linked" if kind == "LinkedEntity" else "entity")
+        shown = f" {_show(text)}" if text else ""
+        field = "=A2.Price" if what in ("a price", "a price level") else "=A2.field"
+        return f"holds a linked data type ({domain}){shown}: use a field of it for {what}, e.g. {field}"
+    return f"holds a {_show(kind) if kind else 'linked'} value, not {what}"
 
 
 def _cell_to_float(value: Any) -> float | None:
@@ -398,7 +497,7 @@ def read_numbers(raw: Any, arg: str, what: str = "a number") -> Cells:
         return Cells(np.empty((0, len(header or ()))), header, first_row)
     values = _plain_numbers(rows)
     if values is None:
-        values = _cells_one_by_one(rows, arg, what, first_row)
+        values = _cells_one_by_one(rows, arg, what, first_row, header)
     return _checked_cells(values, header, first_row, arg)
 
 
@@ -407,7 +506,7 @@ def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row
     row_sums, infinite = _row_sums_and_first_infinite(values)
     if infinite is not None:
         r, c = infinite
-        raise PortbetaError(f"{_cell(arg, first_row + r, c + 1, values.shape[1])} holds an infinite value")
+        raise bad_cell(arg, first_row, r, c, values.shape[1], "holds an infinite value", header, n_rows=len(values))
     return Cells(values, header, first_row, row_sums)
 
 
@@ -445,7 +544,9 @@ def _is_account_name(value: Any) -> bool:
     return isinstance(value, str) and not is_missing(value) and not _looks_numeric(value)
 
 
-def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, what: str, first_row: int) -> np.ndarray:
+def _cells_one_by_one(
+    rows: list[Sequence[Any]], arg: str, what: str, first_row: int, header: tuple[str, ...] | None = None
+) -> np.ndarray:
     """The general path of :func:`read_numbers`: each cell classified in Python."""
     n_cols = len(rows[0])
     flat = list(chain.from_iterable(rows))
@@ -453,8 +554,7 @@ def _cells_one_by_one(rows: list[Sequence[Any]], arg: str, what: str, first_row:
     if None in converted:
         k = converted.index(None)
         r, c = divmod(k, n_cols)
-        message = _bad_cell_message(flat[k], what)
-        raise PortbetaError(f"{_cell(arg, first_row + r, c + 1, n_cols)} {message}")
+        raise bad_cell(arg, first_row, r, c, n_cols, _bad_cell_message(flat[k], what), header, n_rows=len(rows))
     return np.array(converted, dtype=float).reshape(len(rows), n_cols)
 
 

@@ -8,13 +8,15 @@
    at the bottom are ignored (ranges selected larger than the data); then all those
    ranges must have the same rows.
 3. **check values** (:func:`check_values`): values present but wrong (a price <= 0, a
-   rate of 100% or more, an empty holdings column) are errors, never dropped rows.
+   rate of 100% or more, an empty holdings column) are errors, never dropped rows; a
+   column with a price <= 0 that looks like returns is told to give price levels.
 4. **turn around** (:func:`oldest_first`): ``dates``, if given, must be strictly
    ascending or strictly descending; descending rows are turned around.
 5. **complete rows** (:func:`complete_rows`): a date is dropped where the market or any
    held asset's price is missing (blank or an error cell), or where a holdings-history
    row or a per-row ``rf`` is missing. The next return then spans from the last kept
-   date: no fake zero returns.
+   date: no fake zero returns. How many dates each reason drops is kept
+   (``Sample.dropped_why``) for the statistics' notes.
 6. **resample** (:func:`resample`): with ``frequency`` weekly or monthly, the last kept
    row of each calendar week (Monday to Sunday) or month is kept. Without ``frequency``
    the rows are used as given, and their periods per year are read off the dates'
@@ -40,8 +42,15 @@ import pandas as pd
 from . import core
 from .errors import PortbetaError
 from .inputs import (
+    CellError,
     Cells,
+    _bad_cell_message,
+    bad_cell,
+    cell_at,
     _cell_to_date,
+    _cell_to_float,
+    _show,
+    as_rows,
     omitted,
     read_dates,
     read_frequency,
@@ -95,6 +104,9 @@ class Sample:
     price_gaps : array (N,) of bool
         Assets (never held) with a missing price on some kept date: their beta is unknown,
         and their column of ``prices`` is flat (1.0: returns 0, and no weight).
+    dropped_why : tuple of (str, int)
+        Why the dates in ``dropped`` were dropped: each reason of :data:`DROP_REASONS`
+        that dropped some, with how many.
     """
 
     names: tuple[str, ...]
@@ -111,6 +123,7 @@ class Sample:
     weights_as_of: np.ndarray
     shares_as_of: np.ndarray
     price_gaps: np.ndarray
+    dropped_why: tuple = ()
 
     @property
     def has_history(self) -> bool:
@@ -124,6 +137,21 @@ class Sample:
     @property
     def periods_per_year(self) -> int:
         return core.PERIODS_PER_YEAR[self.frequency]
+
+    def span(self) -> str:
+        """The sample in a few words, for the results' reprs: "251 daily returns 2022-01-03..2022-12-30"."""
+        first, last = self.labels[0], self.labels[-1]
+        where = f"rows {first}..{last}" if isinstance(first, (int, np.integer)) else f"{_day(first)}..{_day(last)}"
+        if self.frequency_source == "assumed":
+            return f"{self.n_returns} returns (daily assumed), {where}"
+        return f"{self.n_returns} {self.frequency} returns {where}"
+
+    def __repr__(self) -> str:  # the arrays would print thousands of numbers
+        holdings = "a holdings history" if self.has_history else "constant shares"
+        return (
+            f"Sample({len(self.names)} assets, {int(self.held.sum())} held, {holdings}; {self.span()}; "
+            f"{len(self.dropped)} dates dropped; as_of {_label(self.as_of)})"
+        )
 
 
 # --------------------------------------------------------------------- 1. read
@@ -167,9 +195,30 @@ class Arguments:
 def read_arguments(
     prices: Any, shares: Any, market: Any, dates: Any, frequency: Any, rf: Any, portfolio: bool
 ) -> Arguments:
-    """Step 1: every argument read, each range's header split off."""
+    """Step 1: every argument read, each range's header split off; a bad cell of a range
+    with a row per date is reported with its row's date."""
     dates = None if omitted(dates, "dates") else dates
     dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf}, dates)
+    try:
+        return _read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
+    except CellError as error:
+        raise _dated(error, dates) from None
+
+
+def _dated(error: CellError, dates: Any) -> CellError:
+    """``error`` with the date of its cell's row, when the dates can be read."""
+    if dates is None or error.n_rows < 2:  # one row of shares, one rate: no date of theirs
+        return error
+    try:
+        values = read_dates(dates)[0]
+    except PortbetaError:  # reported once the bad cell is fixed
+        return error
+    return error.dated(values[error.data_row]) if error.data_row < len(values) else error
+
+
+def _read_arguments(
+    prices: Any, shares: Any, market: Any, dates: Any, frequency: Any, rf: Any, portfolio: bool
+) -> Arguments:
     price_cells = read_numbers(prices, "prices", "a price")
     n_assets = price_cells.shape[1]
     if n_assets == 0:
@@ -214,6 +263,12 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
         return 0.0, None
     if type(raw) is float and math.isfinite(raw):  # one rate, as Python passes it: no range to read
         return raw, None
+    rows = as_rows(raw) if isinstance(raw, (str, list, tuple)) else None
+    if rows and len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], str):
+        # one text cell would read as a header row above no rates
+        text = rows[0][0]
+        number = "a number stored as text: enter 5% as a number (5% or 0.05 in a cell not formatted as text)"
+        raise PortbetaError(f"rf holds text {_show(text)}, {number if any(ch.isdigit() for ch in text) else 'not a rate'}")
     cells = read_vector(raw, "rf", "a rate")
     if cells.shape == (1, 1):
         value = float(cells.values[0, 0])
@@ -231,8 +286,10 @@ def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | 
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise PortbetaError("shares is missing: give one row of share counts, or one row per date")
-    if isinstance(raw, pd.Series) and not isinstance(raw.index, pd.RangeIndex):
-        raw = raw.to_frame().T  # counts indexed by asset: one row, labelled by asset
+    # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
+    by_name = isinstance(raw, dict) and "type" not in raw
+    if by_name or (isinstance(raw, pd.Series) and not isinstance(raw.index, pd.RangeIndex)):
+        return Cells(counts_by_name(raw, names).reshape(1, n_assets), names, 1), False
     cells = columns_by_name(read_numbers(raw, "shares", "a share count"), names)
     rows, cols = cells.shape
     if (rows, cols) in ((1, n_assets), (n_assets, 1)) and not (n_assets == 1 and n_rows == rows > 1):
@@ -248,6 +305,45 @@ def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | 
         f"shares is {rows} x {cols}: give one row (or column) of {n_assets} share counts, "
         f"or one row per date with {n_assets} columns like prices"
     )
+
+
+def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.ndarray:
+    """One share count per price column from counts keyed by asset name (a dict, or a
+    Series indexed by ticker): names matched exactly, as a header row's are; an asset
+    left out is not held (0); a name prices does not have is an error."""
+    kind = "a dict" if isinstance(raw, dict) else "a Series indexed by name"
+    if not names or "" in names:
+        raise PortbetaError(
+            f"shares is {kind}: prices need a name for every column to match it (a header row, or a "
+            "DataFrame's columns); or give the counts in the column order of prices"
+        )
+    items = list(raw.items())
+    try:
+        keys = [str(k) for k, _ in items]
+    except Exception:  # a key whose __str__ raises: no name to match
+        raise PortbetaError("shares has a name that cannot be read as text: give tickers as strings") from None
+    if len(set(keys)) < len(keys):
+        repeated = next(k for i, k in enumerate(keys) if k in keys[:i])
+        raise PortbetaError(f"shares names {repeated!r} twice: give each asset's count once")
+    position = {name: k for k, name in enumerate(names)}
+    unknown = [k for k in keys if k not in position]
+    if unknown:
+        folded = {name.strip().casefold(): name for name in names}
+        shown = [f"{k!r}" + (f" (prices has {folded[k.strip().casefold()]!r})" if k.strip().casefold() in folded else "")
+                 for k in unknown[:5]]  # fmt: skip
+        raise PortbetaError(
+            f"shares has names that prices does not have: {', '.join(shown)}{', ...' if len(unknown) > 5 else ''}; "
+            "names are matched exactly (case too), as a header row's, and assets left out are not held"
+        )
+    counts = np.zeros(len(names))
+    for key, (_, value) in zip(keys, items):
+        count = _cell_to_float(value)
+        if count is None:
+            raise PortbetaError(f"shares[{key!r}] {_bad_cell_message(value, 'a share count')}")
+        if math.isnan(count):  # a blank count is no 0: it says nothing
+            raise PortbetaError(f"shares[{key!r}] is {_show(value)}: give a number of shares (0 for an asset not held)")
+        counts[position[key]] = count
+    return counts
 
 
 def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "shares") -> Cells:
@@ -309,6 +405,7 @@ class Rows:
     dates: np.ndarray | None
     rf: np.ndarray | None
     gaps: np.ndarray
+    names: tuple[str, ...] | None = None  # the prices' header, for messages
 
     @property
     def labels(self) -> list[Any]:
@@ -339,6 +436,7 @@ def align_rows(args: Arguments) -> Rows:
         dates=args.dates[:n_rows] if args.dates is not None else None,
         rf=args.rf_cells.values[:n_rows, 0] if args.rf_cells is not None else None,
         gaps=np.isnan(row_sums),
+        names=args.prices.header,
     )
 
 
@@ -380,27 +478,52 @@ def check_values(rows: Rows, args: Arguments) -> np.ndarray:
     prices = rows.prices
     if (prices.min() <= 0) if not rows.gaps.any() else (prices <= 0).any():
         r, c = (int(i) for i in np.argwhere(prices <= 0)[0])
-        raise PortbetaError(
-            f"prices row {args.prices.first_row + r}, column {c + 1} is {prices[r, c]:g}: prices must be positive"
-        )
+        header = args.prices.header
+        name = f" ({header[c]!r})" if header and len(header) == prices.shape[1] and header[c] else ""
+        hint = _returns_hint(prices[:, c], f"prices column {c + 1}{name}")
+        if hint:
+            raise PortbetaError(hint)
+        what = f"is {prices[r, c]:g}: prices must be positive"
+        raise bad_cell("prices", args.prices.first_row, r, c, prices.shape[1], what, args.prices.header, _date(rows, r))
     if (rows.market <= 0).any():
         r = int(np.flatnonzero(rows.market <= 0)[0])
-        raise PortbetaError(f"market row {args.market.first_row + r} is {rows.market[r]:g}: market levels must be positive")
+        hint = _returns_hint(rows.market, "market")
+        if hint:
+            raise PortbetaError(hint)
+        what = f"is {rows.market[r]:g}: market levels must be positive"
+        raise bad_cell("market", args.market.first_row, r, None, 1, what, args.market.header, _date(rows, r))
     if rows.rf is not None:
-        _check_rates(np.nan_to_num(rows.rf), args.rf_cells.first_row)
-    else:
-        _check_rates(np.array([args.rf_constant]), None)
+        bad = np.abs(np.nan_to_num(rows.rf)) >= 1.0
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise bad_cell("rf", args.rf_cells.first_row, r, None, 1, _rate_problem(rows.rf[r]), args.rf_cells.header,
+                           _date(rows, r))  # fmt: skip
+    elif abs(args.rf_constant) >= 1.0:
+        raise PortbetaError(f"rf {_rate_problem(args.rf_constant)}")
     return _held(rows.holdings, args.portfolio)
 
 
-def _check_rates(values: np.ndarray, first_row: int | None) -> None:
-    bad = np.abs(values) >= 1.0
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        where = "rf" if first_row is None else f"rf row {first_row + k}"
-        raise PortbetaError(
-            f"{where} is {values.flat[k]:g}, {values.flat[k] * 100:g}% a year: enter annual rates as decimals (5% or 0.05)"
-        )
+def _returns_hint(column: np.ndarray, where: str) -> str | None:
+    """The message for a column with a non-positive value that looks like returns, not
+    price levels: a tenth or more of its values negative, or all within (-1, 1) with a
+    negative. Asked only once the column is an error anyway: cheap positive prices (a
+    penny stock at 0.05) are never refused for looking small."""
+    values = column[~np.isnan(column)]
+    negative = values < 0
+    if not (negative.mean() >= 0.1 or (negative.any() and np.abs(values).max() < 1.0)):
+        return None
+    return (
+        f"{where} looks like returns (values between {values.min():.3g} and {values.max():.3g}): "
+        "give price levels, not returns"
+    )
+
+
+def _date(rows: Rows, r: int) -> Any:
+    return rows.dates[r] if rows.dates is not None else None
+
+
+def _rate_problem(rate: float) -> str:
+    return f"is {rate:g}, {rate * 100:g}% a year: enter annual rates as decimals (5% or 0.05)"
 
 
 def _held(holdings: np.ndarray, portfolio: bool) -> np.ndarray:
@@ -482,30 +605,57 @@ def _day(value: Any) -> str:
 # --------------------------------------------------------------------- 5. complete rows
 
 
-def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Step 5: the rows with every needed value.
+#: Why a date is dropped, in the order they are counted: a date missing several values
+#: counts once, for the first.
+DROP_REASONS = ("missing prices or market", "blanks in the holdings history", "missing rf")
+
+
+def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, tuple]:
+    """Step 5: the rows with every needed value, and why the others are dropped.
 
     Returns
     -------
     complete : array (T,) of bool
     missing : array (T, N) of bool, or None
         Where prices are missing; None when none is.
+    why : tuple of (str, int)
+        Each reason of :data:`DROP_REASONS` that drops some rows, with how many.
     """
-    complete = ~np.isnan(rows.market)
+    values = ~np.isnan(rows.market)
     # Row sums are NaN exactly on the rows with a missing price (prices are finite and
     # positive by now): only then look at which are held, without copying P[:, held].
     missing = np.isnan(rows.prices) if rows.gaps.any() else None
     if missing is not None:
-        complete &= ~(missing & held).any(axis=1)
-    if rows.holdings.ndim == 2:
-        complete &= ~np.isnan(rows.holdings[:, held]).any(axis=1)
-    if rows.rf is not None and complete.any():
+        values &= ~(missing & held).any(axis=1)
+    holdings = ~np.isnan(rows.holdings[:, held]).any(axis=1) if rows.holdings.ndim == 2 else True
+    rates = True
+    before_rf = values & holdings
+    if rows.rf is not None and before_rf.any():
         # a row's rate applies to the period that starts on it: the last row's is never used
-        used = np.arange(len(complete)) < np.flatnonzero(complete)[-1]
-        complete &= ~(np.isnan(rows.rf) & used)
+        used = np.arange(len(before_rf)) < np.flatnonzero(before_rf)[-1]
+        rates = ~(np.isnan(rows.rf) & used)
+    complete = before_rf & rates
     if not complete.any():
-        raise PortbetaError("prices and market have a missing value on every date: no date is complete")
-    return complete, missing
+        raise PortbetaError(_nothing_complete(rows, held, missing))
+    counts = ((~values).sum(), (values & ~holdings).sum(), (before_rf & ~rates).sum())
+    why = tuple((reason, int(n)) for reason, n in zip(DROP_REASONS, counts) if n)
+    return complete, missing, why
+
+
+def _nothing_complete(rows: Rows, held: np.ndarray, missing: np.ndarray | None) -> str:
+    """Why no date is complete, naming the column that makes it so where one does."""
+    if np.isnan(rows.market).all():
+        return "market has no level on any date: no date is complete"
+    if missing is not None:
+        empty = np.flatnonzero(missing.all(axis=0) & held)
+        if len(empty):
+            c = int(empty[0])
+            where = cell_at("prices", None, c + 1, rows.prices.shape[1], rows.names[c] if rows.names else None)
+            return f"{where} has no price on any date, but is held: no date is complete"
+    return (
+        "prices, market, shares and rf leave no date with every value: each date misses a price of a held asset, "
+        "the market level, a holdings count or a rate (blanks are missing data: enter 0 for an asset not held)"
+    )
 
 
 # --------------------------------------------------------------------- 6. resample
@@ -564,7 +714,7 @@ def resolve_as_of(raw: Any, complete: np.ndarray, rows: Rows) -> int:
     if rows.dates is not None:
         when = _as_of_date(value)
         if when is None:
-            raise PortbetaError(f"as_of {_label_raw(value)} is not a date")
+            raise PortbetaError(f"as_of {_show(value)} is not a date")
         days = rows.dates.astype("datetime64[D]")
         day = np.datetime64(when.date(), "D")
         if not days.min() <= day <= days.max():
@@ -594,8 +744,7 @@ def _as_of_date(value: Any) -> dt.datetime | None:
     return None if when is None or when is pd.NaT else pd.Timestamp(when).to_pydatetime()
 
 
-def _label_raw(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+
 
 
 # --------------------------------------------------------------------- 8. assemble
@@ -610,6 +759,7 @@ def assemble(
     missing: np.ndarray | None,
     kept: np.ndarray,
     as_of: int,
+    why: tuple = (),
 ) -> Sample:
     """Step 8: the kept rows as a :class:`Sample`, with a positive net value on every
     date used and the weights at ``as_of``."""
@@ -648,6 +798,7 @@ def assemble(
         weights_as_of=weights_as_of,
         shares_as_of=shares_as_of,
         price_gaps=price_gaps,
+        dropped_why=why,
     )
     for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps):
         array.setflags(write=False)
@@ -738,7 +889,7 @@ def build_sample(
     held = check_values(rows, args)
     names = asset_names(args)
     rows = oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
-    complete, missing = complete_rows(rows, held)
+    complete, missing, why = complete_rows(rows, held)
     position = resolve_as_of(as_of, complete, rows) if portfolio else int(np.flatnonzero(complete)[-1])
     kept = resample(complete, rows.dates, args.frequency)
-    return assemble(rows, args, held, names, complete, missing, kept, position)
+    return assemble(rows, args, held, names, complete, missing, kept, position, why)

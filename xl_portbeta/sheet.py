@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+import numpy as np
 
 from . import core
 from .errors import PortbetaError
+from .sample import DROP_REASONS
 
 if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
     from .api import BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
@@ -21,7 +24,8 @@ if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
 __all__ = [
     "BETA", "PCT", "DATE", "SHARES", "COUNT",
     "StatRow", "STATS_HEADER", "STATS_ROWS", "DetailColumn", "DETAIL_COLUMNS", "BookColumn", "BOOK_COLUMNS",
-    "number", "row", "cell", "label", "stats_table", "detail_table", "rolling_table", "asset_rolling_table", "book_table",
+    "number", "row", "cell", "label", "label_cells", "labelled_rows", "stats_values", "stats_table", "detail_table",
+    "rolling_table", "asset_rolling_table", "book_table",
 ]  # fmt: skip
 
 # Excel number formats of the figures.
@@ -113,6 +117,17 @@ def periods_note(sample: Sample) -> str:
     }[sample.frequency_source]
 
 
+def dropped_note(sample: Sample) -> str:
+    """Why the sample's dates were dropped, and how many for each reason (the statistics'
+    note, the command line's sample line and JSON)."""
+    if not sample.dropped_why:
+        return "blank or error cells"
+    parts = ", ".join(f"{n} for {reason}" for reason, n in sample.dropped_why)
+    history = any(reason == DROP_REASONS[1] for reason, _ in sample.dropped_why)
+    hint = "; a blank in a holdings history is missing data: enter 0 for an asset not held yet" if history else ""
+    return f"blank or error cells: {parts}{hint}"
+
+
 def _alpha_note(stats: PortfolioStats) -> str:
     periods = stats.result.sample.periods_per_year
     if min(stats.actual.fit.alpha, stats.current.fit.alpha) <= -1.0:
@@ -157,7 +172,7 @@ STATS_ROWS: tuple[StatRow, ...] = (
     StatRow("last_date", "last date used", lambda _, sample: label(sample.labels[-1]),
             "end of the last return", DATE, difference=None),
     StatRow("dates_dropped", "dates dropped for missing data", lambda _, sample: len(sample.dropped),
-            "blank or error cells", COUNT, difference=None),
+            lambda st: dropped_note(st.result.sample), COUNT, difference=None),
     StatRow("weights_as_of", "weights as of", lambda _, sample: label(sample.as_of),
             "the current weights' date", DATE, difference=None),
     StatRow("up_beta", "up-market beta", lambda s, _: s.up_beta,
@@ -184,16 +199,24 @@ STATS_ROWS: tuple[StatRow, ...] = (
 )  # fmt: skip
 
 
-def stats_table(stats: PortfolioStats) -> list[list[Any]]:
-    """PORTBETA_STATS: a header, then one row per :class:`StatRow`: label, actual
-    holdings, current weights, difference, note."""
+def stats_values(stats: PortfolioStats) -> list[tuple[StatRow, tuple[Any, Any, Any], str]]:
+    """Each :class:`StatRow` with its figures (actual holdings, current weights,
+    difference; None where the row has no difference) and its note."""
     sample = stats.result.sample
-    table: list[list[Any]] = [list(STATS_HEADER)]
+    out = []
     for r in STATS_ROWS:
         actual, current = r.value(stats.actual, sample), r.value(stats.current, sample)
         difference = r.difference(stats, actual, current) if r.difference is not None else None
-        note = r.note(stats) if callable(r.note) else r.note
-        table.append([r.label, cell(actual), cell(current), cell(difference), note])
+        out.append((r, (actual, current, difference), r.note(stats) if callable(r.note) else r.note))
+    return out
+
+
+def stats_table(stats: PortfolioStats) -> list[list[Any]]:
+    """PORTBETA_STATS: a header, then one row per :class:`StatRow`: label, actual
+    holdings, current weights, difference, note."""
+    table: list[list[Any]] = [list(STATS_HEADER)]
+    for r, values, note in stats_values(stats):
+        table.append([r.label, *(cell(v) for v in values), note])
     return table
 
 
@@ -292,20 +315,45 @@ def book_table(book: BookBetas) -> list[list[Any]]:
 # --------------------------------------------------------------------- PORTBETA_ROLLING
 
 
+def label_cells(labels: Sequence[Any]) -> list[Any]:
+    """:func:`label` of every sample label (all dates, or all row numbers).
+
+    The dates (naive, as the sample keeps them) become datetimes all at once through
+    datetime64[us], in C: much faster in Pyodide than ``to_pydatetime`` one by one
+    (bench/NOTES.md), and the same microseconds."""
+    if labels and hasattr(labels[0], "to_pydatetime"):
+        return np.array([end.value for end in labels], dtype="datetime64[ns]").astype("datetime64[us]").tolist()
+    return list(labels)
+
+
+def labelled_rows(labels: Sequence[Any], figures: np.ndarray) -> list[list[Any]]:
+    """One row per label: the label (:func:`label_cells`), then that row of ``figures``
+    (2-D) as numpy floats, None where not finite.
+
+    numpy floats, not Python floats: xlwings' per-cell return converter
+    (``prepare_xl_data_element``) makes the same float of both in every runtime, but
+    in Office.js takes a shorter branch for numpy numbers (bench/NOTES.md)."""
+    n = figures.shape[1]
+    flat = list(figures.ravel())  # one pass over a 1-D array: its numpy floats
+    rows = [[end, *flat[k : k + n]] for end, k in zip(label_cells(labels), range(0, len(flat), n))]
+    missing = ~np.isfinite(figures)
+    if missing.any():
+        for r, c in np.argwhere(missing).tolist():
+            rows[r][c + 1] = None
+    return rows
+
+
+def _first_header(labels: Sequence[Any]) -> str:
+    return "date" if hasattr(labels[0], "to_pydatetime") else "row"
+
+
 def rolling_table(rolling: RollingBeta) -> list[list[Any]]:
     """PORTBETA_ROLLING: a header, then one row per window end: date, REG, WTD, GAP."""
-    first = "date" if hasattr(rolling.labels[0], "to_pydatetime") else "row"
-    rows = [[first, "REG", "WTD", "GAP"]]
-    for k, end in enumerate(rolling.labels):
-        rows.append([label(end), cell(float(rolling.reg[k])), cell(float(rolling.wtd[k])), cell(float(rolling.gap[k]))])
-    return rows
+    figures = np.column_stack([rolling.reg, rolling.wtd, rolling.gap])
+    return [[_first_header(rolling.labels), "REG", "WTD", "GAP"], *labelled_rows(rolling.labels, figures)]
 
 
 def asset_rolling_table(rolling: RollingAssetBetas) -> list[list[Any]]:
     """ASSET_BETAS_ROLLING: a header of asset names, then one row per window end: the
     date (or row), each asset's beta."""
-    first = "date" if hasattr(rolling.labels[0], "to_pydatetime") else "row"
-    rows: list[list[Any]] = [[first, *rolling.sample.names]]
-    for k, end in enumerate(rolling.labels):
-        rows.append([label(end), *[cell(v) for v in rolling.betas[k].tolist()]])
-    return rows
+    return [[_first_header(rolling.labels), *rolling.sample.names], *labelled_rows(rolling.labels, rolling.betas)]

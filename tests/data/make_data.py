@@ -1,0 +1,64 @@
+"""Writes the small files of tests/data from the bundled S&P 500 data (run once; the files
+are committed): month-end adjusted closes of AAPL, KO and XOM and the S&P 500 level,
+2019-2021, in each layout the command line reads. KO has no row for 2020-06-30 in the
+long and per-ticker files (a blank cell in the wide one). The per-ticker files are in
+Yahoo's layout; the data hold adjusted closes only, so Open, High, Low and Close are the
+adjusted close rounded to cents and Volume is 0 (one 'n/a', which must stop nothing)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xl_portbeta.datasets import load_sp500
+
+HERE = Path(__file__).resolve().parent
+TICKERS = ["AAPL", "KO", "XOM"]
+GAP = ("KO", "2020-06-30")
+
+
+def month_ends() -> pd.DataFrame:
+    prices, index = load_sp500()
+    frame = prices.loc["2019":"2021", TICKERS].assign(SPX=index.loc["2019":"2021"])
+    frame = frame.groupby(frame.index.to_period("M")).tail(1)
+    frame.index.name = "Date"
+    return frame
+
+
+def main() -> None:
+    frame = month_ends()
+    wide = frame.copy()
+    wide.loc[GAP[1], GAP[0]] = np.nan
+    wide.to_csv(HERE / "wide.csv", date_format="%Y-%m-%d", float_format="%.6f")
+    long = frame.stack().rename("price").reset_index().rename(columns={"Date": "date", "level_1": "ticker"})
+    long = long[~((long["ticker"] == GAP[0]) & (long["date"] == GAP[1]))].sort_values(["ticker", "date"])
+    long.to_csv(HERE / "long.csv", index=False, date_format="%Y-%m-%d", float_format="%.6f")
+    (HERE / "yahoo").mkdir(exist_ok=True)
+    (HERE / "market").mkdir(exist_ok=True)
+    for ticker in TICKERS + ["SPX"]:
+        series = frame[ticker].drop(pd.Timestamp(GAP[1])) if ticker == GAP[0] else frame[ticker]
+        cents = series.round(2)
+        yahoo = pd.DataFrame({"Open": cents, "High": cents, "Low": cents, "Close": cents, "Adj Close": series, "Volume": 0})
+        yahoo["Volume"] = yahoo["Volume"].astype(object)
+        yahoo.iloc[3, -1] = "n/a"
+        folder = HERE / ("market" if ticker == "SPX" else "yahoo")
+        yahoo.to_csv(folder / f"{ticker}.csv", date_format="%Y-%m-%d", float_format="%.6f")
+    frame[["SPX"]].to_csv(HERE / "spx.csv", date_format="%Y-%m-%d", float_format="%.6f")
+    (HERE / "holdings.csv").write_text("ticker,shares\naapl,100\nXom,250\n")
+    (HERE / "accounts.csv").write_text("account,ticker,shares\nfund A,AAPL,100\nfund A,xom,250\nfund B,KO,400\n")
+    # the same prices as exported by a spreadsheet: thousands separators and currency signs,
+    # and decimal commas (European), both as quoted text
+    text = wide.map(lambda v: "" if pd.isna(v) else f"${v:,.3f}")
+    text.to_csv(HERE / "exported.csv", date_format="%Y-%m-%d")
+    text = wide.map(lambda v: "" if pd.isna(v) else f"{v:,.3f}".replace(",", " ").replace(".", ",").replace(" ", "."))
+    text.to_csv(HERE / "exported_eu.csv", date_format="%Y-%m-%d")
+    # an analyst's sheet: a notes column of text, one 'n/a' price, dates in a column named Day
+    notes = wide.astype(object)
+    notes.loc["2020-09-30", "XOM"] = "n/a"
+    notes.insert(0, "Notes", "rebalanced")
+    notes.to_csv(HERE / "notes.csv", date_format="%Y-%m-%d")
+    wide.rename_axis("Day").to_csv(HERE / "day.csv", date_format="%Y-%m-%d", float_format="%.6f")
+
+
+if __name__ == "__main__":
+    main()

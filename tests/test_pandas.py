@@ -1,0 +1,246 @@
+"""The Python API as pandas users expect it: short reprs, results as Series and
+DataFrames labelled by asset and date, shares by ticker, and a clear word when returns
+are passed where prices belong. Figures are checked against statsmodels on returns
+built by hand, never against the API's own arrays alone."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xl_portbeta import PortbetaError, api, portfolio_beta, sheet, udfs
+from xl_portbeta.datasets import demo_portfolio
+
+from conftest import BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS, cli
+from references import excess, statsmodels_fit, value_returns
+
+WINDOW = 126
+
+
+@pytest.fixture(scope="module")
+def demo():
+    prices, shares, market = demo_portfolio()
+    result = portfolio_beta(prices, shares, market)
+    return prices, shares, market, result
+
+
+# --------------------------------------------------------------------- repr
+
+
+def test_every_public_result_has_a_short_repr_with_its_headline(demo):
+    prices, shares, market, result = demo
+    stats = api.stats_of(result)
+    book = api.book_betas(prices, [list(shares), list(shares / 2)], market)
+    objects = {
+        "PortfolioBeta": result,
+        "Sample": result.sample,
+        "PortfolioStats": stats,
+        "BetaStats": stats.actual,
+        "LineFit": stats.gap_fit,
+        "GapDetail": api.gap_detail_of(result),
+        "RollingBeta": api.rolling_of(result.sample, WINDOW),
+        "RollingAssetBetas": api.rolling_asset_betas(prices, market, WINDOW),
+        "ExcessReturns": api.excess_returns(result.sample),
+        "BookBetas": book,
+        "Book": book.book,
+        "BookGroup": book.book.groups[0],
+    }
+    for name, obj in objects.items():
+        text = repr(obj)
+        assert text.startswith(name + "("), text
+        assert len(text) < 400 and "\n" not in text, (name, len(text))
+    first, last = f"{prices.index[0]:%Y-%m-%d}", f"{prices.index[-1]:%Y-%m-%d}"
+    assert repr(result) == (
+        f"PortfolioBeta(reg={result.reg:.4f}, wtd={result.wtd:.4f}, gap={result.gap:.4f}, 20 holdings, "
+        f"{len(prices) - 1} daily returns {first}..{last})"
+    )
+    assert f"gap={result.gap:.4f} (se {stats.gap_se:.4f}" in repr(stats)
+    top = np.argmax(np.abs(result.gap_by_holding))
+    assert f"largest contributions: {prices.columns[top]} {result.gap_by_holding[top]:+.4f}" in repr(objects["GapDetail"])
+
+
+def test_repr_without_dates_says_rows_and_the_assumed_frequency(bonds):
+    result = portfolio_beta(np.column_stack([bonds["bond_a"], bonds["bond_b"]]), bonds["shares"], bonds["market"])
+    assert "10 returns (daily assumed), rows 1..11" in repr(result)
+    assert "as_of row 11" in repr(result.sample)
+
+
+# --------------------------------------------------------------------- Series and DataFrames
+
+
+def test_per_asset_series_are_indexed_by_ticker_and_match_statsmodels(demo):
+    prices, shares, market, result = demo
+    betas = result.to_series("asset_betas")
+    assert list(betas.index) == list(prices.columns) and betas.index.name == "asset"
+    m = excess(market)
+    for ticker in ("AAPL", "XOM"):
+        assert betas[ticker] == pytest.approx(statsmodels_fit(excess(prices[ticker]), m).params[1], abs=1e-10)
+    values = prices.iloc[-1] * shares
+    pd.testing.assert_series_equal(result.to_series("weights"), (values / values.sum()).rename("weights"),
+                                   check_names=False, rtol=0, atol=1e-15)  # fmt: skip
+    assert result.to_series("gap_by_holding").sum() == pytest.approx(result.gap, abs=1e-12)
+    # the fields stay arrays: code that indexes them by position keeps working
+    assert isinstance(result.asset_betas, np.ndarray) and result.asset_betas[0] == betas.iloc[0]
+    frame = result.to_frame()
+    assert list(frame.columns) == ["asset_betas", "weights", "gap_by_holding"]
+    assert frame.loc["XOM", "asset_betas"] == betas["XOM"]
+    with pytest.raises(PortbetaError, match="to_series: field 'sample' is not one of asset_betas"):
+        result.to_series("sample")
+
+
+def test_stats_frame_has_the_table_rows_by_key_and_statsmodels_figures(demo):
+    prices, shares, market, result = demo
+    frame = api.stats_of(result).to_frame()
+    assert list(frame.index) == [r.key for r in sheet.STATS_ROWS] and frame.index.name == "statistic"
+    assert list(frame.columns) == ["label", "actual holdings", "current weights", "difference", "note"]
+    assert list(frame["label"]) == [r.label for r in sheet.STATS_ROWS]
+    fit = statsmodels_fit(value_returns(prices, shares), excess(market))
+    assert frame.loc["beta", "actual holdings"] == pytest.approx(fit.params[1], abs=1e-10)
+    assert frame.loc["standard_error", "actual holdings"] == pytest.approx(fit.bse[1], abs=1e-10)
+    assert frame.loc["r_squared", "actual holdings"] == pytest.approx(fit.rsquared, abs=1e-10)
+    assert frame.loc["beta", "difference"] == pytest.approx(result.gap, abs=1e-12)
+    assert frame.loc["observations", "actual holdings"] == len(prices) - 1
+    assert np.isnan(frame.loc["observations", "difference"])  # the table leaves it empty
+    assert pd.Timestamp(frame.loc["first_date", "actual holdings"]) == prices.index[0]
+
+
+def test_detail_frame_has_the_detail_columns_one_row_per_asset(demo):
+    prices, shares, market, result = demo
+    detail = api.gap_detail_of(result)
+    frame = detail.to_frame()
+    assert list(frame.columns) == [c.key for c in sheet.DETAIL_COLUMNS[1:]]
+    assert list(frame.index) == list(prices.columns)
+    assert frame.loc["KO", "shares"] == shares[list(prices.columns).index("KO")]
+    assert frame.loc["KO", "beta"] == pytest.approx(statsmodels_fit(excess(prices["KO"]), excess(market)).params[1], abs=1e-10)
+    assert frame["contribution"].sum() == pytest.approx(result.gap, abs=1e-12)
+    assert frame["weight"].sum() == pytest.approx(1.0, abs=1e-14)
+    # the same numbers as the Excel table's rows (its total row left out)
+    table = sheet.detail_table(detail)
+    assert frame.loc["KO"].tolist() == table[1 + list(prices.columns).index("KO")][1:]
+    pd.testing.assert_series_equal(detail.to_series("drift"), frame["drift"], check_names=False)
+
+
+def test_rolling_frames_are_indexed_by_window_end_date(demo):
+    prices, shares, market, result = demo
+    frame = api.rolling_of(result.sample, WINDOW).to_frame()
+    assert isinstance(frame.index, pd.DatetimeIndex) and frame.index.name == "date"
+    assert frame.index.equals(pd.DatetimeIndex(prices.index[WINDOW:], name="date"))
+    last = slice(-WINDOW, None)
+    m = excess(market)[last]
+    assert frame["reg"].iloc[-1] == pytest.approx(statsmodels_fit(value_returns(prices, shares)[last], m).params[1], abs=1e-9)
+    assets = api.rolling_asset_betas(prices, market, WINDOW).to_frame()
+    assert list(assets.columns) == list(prices.columns) and assets.index.equals(frame.index)
+    assert assets.loc[prices.index[-1], "AMD"] == pytest.approx(statsmodels_fit(excess(prices["AMD"])[last], m).params[1], abs=1e-9)
+
+
+def test_rolling_frame_without_dates_is_indexed_by_row(bonds):
+    prices = np.column_stack([bonds["bond_a"], bonds["bond_b"]])
+    frame = api.rolling_portfolio_beta(prices, bonds["shares"], bonds["market"], 5).to_frame()
+    assert frame.index.name == "row" and list(frame.index) == list(range(6, 12))
+
+
+# --------------------------------------------------------------------- shares by ticker
+
+
+def test_shares_as_dict_or_series_by_ticker_match_the_column_order_counts(demo):
+    prices, shares, market, result = demo
+    by_name = dict(zip(prices.columns, shares))
+    reversed_order = dict(reversed(list(by_name.items())))
+    for given in (by_name, reversed_order, pd.Series(reversed_order)):
+        other = portfolio_beta(prices, given, market)
+        assert (other.reg, other.wtd) == (result.reg, result.wtd)
+    # assets left out are not held
+    two = portfolio_beta(prices, {"MSFT": 10, "AAPL": 20}, market)
+    counts = np.where(prices.columns == "AAPL", 20.0, np.where(prices.columns == "MSFT", 10.0, 0.0))
+    assert two.reg == portfolio_beta(prices, counts, market).reg
+    assert two.sample.held.sum() == 2
+
+
+def test_shares_by_name_with_an_excel_header_row():
+    named = portfolio_beta(BOND_PRICES, {"Bond B": BOND_SHARES[0][1], "Bond A": BOND_SHARES[0][0]}, BOND_MARKET)
+    assert named.reg == portfolio_beta(BOND_PRICES, BOND_SHARES, BOND_MARKET).reg
+
+
+@pytest.mark.parametrize(
+    "shares,message",
+    [
+        ({"aapl": 1, "ZZZ": 2}, "shares has names that prices does not have: 'aapl' (prices has 'AAPL'), 'ZZZ'; names are matched exactly"),
+        ({"AAPL": "ten"}, "shares['AAPL'] holds text 'ten', not a share count"),
+        ({"AAPL": np.nan}, "shares['AAPL'] is nan: give a number of shares (0 for an asset not held)"),
+        (pd.Series([1.0, 2.0], index=["AAPL", "AAPL"]), "shares names 'AAPL' twice"),
+    ],
+)
+def test_shares_by_name_errors_name_the_ticker(demo, shares, message):
+    prices, _, market, _ = demo
+    with pytest.raises(PortbetaError) as error:
+        portfolio_beta(prices, shares, market)
+    assert str(error.value).startswith("portfolio_beta: " + message)
+
+
+class _Unprintable:
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
+def test_a_ticker_that_cannot_be_text_is_the_add_ins_error(demo):
+    prices, _, market, _ = demo
+    with pytest.raises(PortbetaError, match="shares has a name that cannot be read as text"):
+        portfolio_beta(prices, {_Unprintable(): 1}, market)
+
+
+def test_shares_by_name_need_prices_with_names(demo):
+    prices, _, market, _ = demo
+    with pytest.raises(PortbetaError, match="shares is a dict: prices need a name for every column"):
+        portfolio_beta(prices.to_numpy(), {"AAPL": 1}, market.to_numpy())
+
+
+def test_an_officejs_error_cell_as_shares_is_still_an_error_cell():
+    with pytest.raises(PortbetaError) as error:
+        portfolio_beta(BOND_PRICES, NA_OFFICEJS, BOND_MARKET)
+    assert "names" not in str(error.value) and "dict" not in str(error.value)
+
+
+# --------------------------------------------------------------------- returns for prices
+
+
+def test_returns_for_prices_ask_for_price_levels(demo):
+    prices, shares, market, _ = demo
+    returns = prices.pct_change().iloc[1:]
+    low, high = returns["AAPL"].min(), returns["AAPL"].max()
+    with pytest.raises(PortbetaError) as error:
+        portfolio_beta(returns, shares, market.iloc[1:])
+    assert str(error.value) == (
+        f"portfolio_beta: prices column 1 ('AAPL') looks like returns (values between {low:.3g} and {high:.3g}): "
+        "give price levels, not returns"
+    )
+    with pytest.raises(PortbetaError, match=r"^portfolio_beta: market looks like returns \(values between -0\.0"):
+        portfolio_beta(prices.iloc[1:], shares, market.pct_change().iloc[1:])
+    in_percent = (returns * 100).to_numpy()  # returns in percent, without a header
+    with pytest.raises(PortbetaError, match=r"prices column 1 looks like returns \(values between -5\.87 and 8\.9\)"):
+        portfolio_beta(in_percent, shares, market.iloc[1:].to_numpy())
+
+
+def test_returns_hint_in_excel_and_the_command_line(tmp_path, prices_csv):
+    returns = [["Bond A", "Bond B"], [0.01, -0.02], [-0.03, 0.01], [0.02, 0.0], [0.01, 0.03], [-0.01, 0.02]]
+    with pytest.raises(Exception, match=r"^PORTBETA_REG: prices column 2 \('Bond B'\) looks like returns "
+                                        r"\(values between -0\.02 and 0\.03\): give price levels"):  # fmt: skip
+        udfs.portbeta_reg(returns, BOND_SHARES, BOND_MARKET[:5])
+    _, frame = prices_csv
+    path = tmp_path / "returns.csv"
+    frame.pct_change().iloc[1:].to_csv(path, date_format="%Y-%m-%d")
+    run = cli("analyze", str(path), "--market", "SP500", "--shares", "1,1,1,1,1")
+    assert run.returncode == 2
+    assert "prices column 3 ('KO') looks like returns" in run.stderr and "give price levels" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        [0.05, 0.04, 0.0, 0.06, 0.05, 0.07],  # a penny stock with a zero: no negative, so no returns
+        [100.0, 101.0, -100.0, 102.0, 103.0, 104.0, 105.0, 106.0, 107.0, 108.0, 109.0],  # one sign typo
+    ],
+)
+def test_a_bad_price_that_is_no_return_keeps_its_cell_message(column):
+    n = len(column)
+    prices = np.column_stack([column, np.linspace(50, 60, n)])
+    with pytest.raises(PortbetaError, match=r"prices row 3, column 1 is -?[0-9.]+: prices must be positive$"):
+        portfolio_beta(prices, [1, 1], np.linspace(1000, 1100, n) + np.arange(n) % 3)

@@ -1,0 +1,610 @@
+"""The files analysts have, read for the command line: files -> validated columns of floats.
+
+Layouts (README, "Command line"):
+
+- wide: one column per asset, the market and the dates (and an rf column);
+- long: ``date,ticker,price`` rows; a file is long when it has a ticker column;
+- one file per ticker, as Yahoo Finance and brokers export them (a folder, or two or more
+  files): the ticker is the file's stem, one price column is read;
+- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book).
+
+Every used cell is converted to a float here, so the API never receives text from a
+file, and a bad cell is named as the analyst sees it: the asset, the date, the file row
+and the column letter. Columns that are not used are never looked at. Nothing is
+printed; every problem is a one-line :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .inputs import is_missing
+
+__all__ = [
+    "InputError", "column_letter", "Table", "read_table", "NumberRule", "DateRule", "Options", "Prices",
+    "read_prices", "parse_dates", "parse_as_of", "read_shares", "read_accounts",
+]  # fmt: skip
+
+SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+class InputError(Exception):
+    """A bad file, column, cell or option: printed on one line, exit code 2."""
+
+
+def column_letter(index: int) -> str:
+    """A spreadsheet's name of the 0-based column ``index``: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _key(name: Any) -> str:
+    """Names compared without regard to case or surrounding spaces."""
+    return str(name).strip().lower()
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Table:
+    """A file's first table as its cells are: text from a .csv, the cells' values from an
+    .xlsx, NaN where empty. Nothing is converted until a column is used."""
+
+    path: str
+    frame: pd.DataFrame
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    def find(self, name: str) -> Any:
+        """The column called ``name`` (exactly, else without regard to case), or None."""
+        for column in self.frame.columns:
+            if str(column) == name:
+                return column
+        return next((c for c in self.frame.columns if _key(c) == _key(name)), None)
+
+    def column(self, name: str, option: str) -> Any:
+        found = self.find(name)
+        if found is None:
+            columns = ", ".join(map(str, self.frame.columns))
+            raise InputError(f"{self.name}: no column {name!r} for {option} (columns: {columns})")
+        return found
+
+    def cell(self, column: Any, row: int) -> str:
+        """Where a cell is, as a spreadsheet shows it: the header is row 1."""
+        return f"{self.name} row {row + 2}, column {column_letter(self.frame.columns.get_loc(column))}"
+
+
+def read_table(path: str | Path) -> Table:
+    """A .csv or .xlsx file's first table, its cells as they are (see :class:`Table`)."""
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = file.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{path}: use a .csv or .xlsx file")
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+        else:
+            frame = pd.read_excel(file, engine="openpyxl", dtype=object, keep_default_na=False, na_values=[""])
+    except ImportError:
+        raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)") from None
+    except Exception as error:  # any parser's complaint is a bad file, said in one line
+        first = (str(error).splitlines() or [type(error).__name__])[0]
+        raise InputError(f"{path}: cannot be read as a table ({first})") from None
+    return Table(str(path), frame)
+
+
+# --------------------------------------------------------------------------- numbers
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_CURRENCY = re.compile(r"[\s\u00a0\u202f$€£¥]")
+
+
+@dataclass(frozen=True)
+class NumberRule:
+    """How numbers written as text are read: plain (1234.5) always; an exported 1,234.5
+    or 1.234,5 (and currency signs) only when the user names the separators, never guessed."""
+
+    thousands: str | None = None  # --thousands
+    decimal: str | None = None  # --decimal
+
+    def parse(self, text: str) -> float | None:
+        """The number ``text`` writes, or None when it writes none by this rule."""
+        text = text.strip()
+        if self.thousands or self.decimal:
+            text = _CURRENCY.sub("", text)
+            sign = text[:1] if text[:1] in "+-" else ""
+            whole, point, fraction = text[len(sign):].partition(self.decimal or ".")
+            if self.thousands and self.thousands in whole:
+                groups = whole.split(self.thousands)  # 1,234,567: groups of three after the first
+                if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+                    return None
+                whole = "".join(groups)
+            if not whole.isdigit() and whole != "":  # 1.5 with a decimal comma: no number
+                return None
+            text = sign + whole + ("." if point else "") + fraction
+        if not _NUMBER.fullmatch(text):  # float() would take 'nan', 'inf' and '1_000'
+            return None
+        return float(text)
+
+
+def _number_hint(text: str) -> str:
+    """The options that read an exported number such as $1,234.5, if ``text`` is one."""
+    plain = _CURRENCY.sub("", text.strip())
+    if plain != text.strip() and re.fullmatch(r"[+-]?[\d.,]*\d", plain):
+        return ": a number with a currency sign? give --thousands , (for 1,234.5) or --thousands . --decimal , (for 1.234,5)"
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", plain):
+        return ": a number with thousands separators? give --thousands , (or --decimal , if the comma is a decimal point)"
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d+", plain):
+        return ": a number with a decimal comma? give --decimal , (and --thousands . for 1.234,5)"
+    return ""
+
+
+def _looks_like_date(text: str) -> bool:
+    return bool(re.search(r"\d", text)) and not pd.isna(pd.to_datetime(text, errors="coerce", format="mixed"))
+
+
+def floats(
+    table: Table, column: Any, rule: NumberRule, what: Callable[[int], str], hint: Callable[[str], str] | None = None
+) -> np.ndarray:
+    """The cells of ``column`` as floats: empty and error cells (#N/A) are NaN, missing
+    data; anything else that is not a number stops with the cell's place, named by
+    ``what(row)`` ("IBM on 2001-06-01"), and ``hint(text)`` appended."""
+    column_cells = table.frame[column]
+    text = column_cells.astype(str).str.strip()
+    plain = text.str.fullmatch(_NUMBER.pattern).to_numpy(dtype=bool) & column_cells.notna().to_numpy()
+    if rule.decimal not in (None, ".") or rule.thousands == ".":
+        plain[:] = False  # 1.234 is no plain number by this rule
+    values = np.full(len(text), math.nan)
+    values[plain] = pd.to_numeric(text[plain]).to_numpy(dtype=float)  # the plain numbers, at once
+    cells = column_cells.tolist()
+    for k in np.flatnonzero(~plain):  # the rest one by one: blanks, exported numbers, bad cells
+        cell = cells[k]
+        if is_missing(cell):
+            values[k] = math.nan
+        elif isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, (bool, np.bool_)):
+            values[k] = float(cell)
+        else:
+            number = rule.parse(cell) if isinstance(cell, str) else None
+            if number is None:
+                kind = "text" if isinstance(cell, str) else type(cell).__name__
+                shown = cell if isinstance(cell, str) else str(cell)
+                extra = _number_hint(shown) if isinstance(cell, str) and not (rule.thousands or rule.decimal) else ""
+                if not extra and hint is not None:
+                    extra = hint(shown)
+                raise InputError(f"{what(k)} ({table.cell(column, k)}) holds {kind} {shown!r}{extra}")
+            values[k] = number
+    return values
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """How text dates are read: ISO (2024-06-28) always; others only as the user says."""
+
+    date_format: str | None = None  # --date-format, e.g. %d/%m/%Y
+    dayfirst: bool = False  # --dayfirst
+
+    def parse(self, text: pd.Series) -> pd.Series:
+        """The dates of ``text``, NaT where a value does not read by this rule: ISO first
+        (it reads one way only), then the user's rule for the values that are not ISO."""
+        iso = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        rest = iso.isna() & text.notna()
+        if not rest.any() or not (self.date_format or self.dayfirst):
+            return iso
+        if self.date_format:
+            other = pd.to_datetime(text[rest], errors="coerce", format=self.date_format)
+        else:
+            other = pd.to_datetime(text[rest], errors="coerce", format="mixed", dayfirst=True)
+        return iso.where(~rest, other)
+
+
+_DATE_OPTIONS = "give --date-format (e.g. --date-format %d/%m/%Y) or --dayfirst"
+
+
+def parse_dates(table: Table, column: Any, rule: DateRule = DateRule()) -> np.ndarray:
+    """Text dates from a file, each one checked (an unreadable one is an error, never
+    dropped). A text date that is not ISO is never guessed: a day-first 01/02/2000 read
+    month-first would be a wrong number, so it needs the user's rule."""
+    cells = table.frame[column]
+    if pd.api.types.is_datetime64_any_dtype(cells):
+        return pd.to_datetime(cells).to_numpy()
+    text = cells.astype("string")
+    parsed = rule.parse(text)
+    bad = parsed.isna() & cells.notna()
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        value = cells.iloc[k]
+        where = f"{table.cell(column, k)} ({column})"
+        if rule == DateRule() and not pd.isna(pd.to_datetime(str(value), errors="coerce", format="mixed")):
+            raise InputError(f"{where} holds {value!r}, not an ISO date (2024-06-28): {_DATE_OPTIONS}")
+        raise InputError(f"{where} holds {value!r}, which is not a date")
+    return parsed.to_numpy()
+
+
+def parse_as_of(text: str, rule: DateRule, dates: np.ndarray | None) -> Any:
+    """--as-of by the file's date rule (ISO without one), or a row number without dates."""
+    if dates is None:
+        try:
+            return int(text)
+        except ValueError:
+            raise InputError(f"--as-of {text!r}: without a dates column, give a row number") from None
+    parsed = rule.parse(pd.Series([text], dtype="string")).iloc[0]
+    if pd.isna(parsed):
+        raise InputError(f"--as-of {text!r} is not a date by the file's rule: ISO (2024-06-28), or {_DATE_OPTIONS}")
+    return parsed.to_pydatetime()
+
+
+def _date_column(table: Table, option: str | None, required: bool) -> Any:
+    """--dates, else a column named 'date'; a file that must have dates and has no such
+    column gets the option that names it."""
+    if option:
+        return table.column(option, "--dates")
+    found = table.find("date")
+    if found is None and required:
+        columns = ", ".join(map(str, table.frame.columns))
+        raise InputError(f"{table.name}: no column named 'Date' (columns: {columns}): name the dates column with --dates")
+    return found
+
+
+def _day(date: Any) -> str:
+    return "" if pd.isna(date) else f" on {pd.Timestamp(date):%Y-%m-%d}"
+
+
+def _dated_series(table: Table, value_column: Any, name: str, o: Options) -> pd.Series:
+    """One asset's prices by date, from a file with a dates column (a per-ticker or market file)."""
+    column = _date_column(table, o.dates, required=True)
+    dates = parse_dates(table, column, o.date_rule)
+    _no_blank_dates(table, column, dates)
+    values = floats(table, value_column, o.numbers, lambda k: f"{name}{_day(dates[k])}")
+    series = pd.Series(values, index=pd.DatetimeIndex(dates), name=name)
+    twice = series.index.duplicated()
+    if twice.any():
+        k = int(np.flatnonzero(twice)[0])
+        raise InputError(f"{table.cell(column, k)}: {name}{_day(dates[k])} is there twice")
+    return series
+
+
+def _no_blank_dates(table: Table, column: Any, dates: np.ndarray) -> None:
+    blank = pd.isna(dates)
+    if blank.any():
+        raise InputError(f"{table.cell(column, int(np.flatnonzero(blank)[0]))} has no date")
+
+
+# --------------------------------------------------------------------------- prices
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line's options say about the prices files (no argparse here)."""
+
+    market: str | None = None  # a column (wide), a ticker (long, per-ticker files) or the market file's column
+    market_file: str | None = None
+    dates: str | None = None  # the dates column
+    ticker_column: str | None = None  # long files; default 'ticker'
+    price_column: str | None = None  # long: default 'price'; per-ticker files: 'Adj Close', else 'Close'
+    assets: tuple[str, ...] = ()  # the assets used; empty: all
+    rf: str | None = None  # a rate (0.02, 2%) or a column of a wide file
+    date_rule: DateRule = DateRule()
+    numbers: NumberRule = NumberRule()
+
+
+@dataclass(frozen=True)
+class Prices:
+    """The used columns of the prices files, as floats (NaN: missing), one row per date."""
+
+    source: str  # what was read, for a title
+    assets: pd.DataFrame  # columns: the assets' names
+    market: pd.Series  # named
+    dates: np.ndarray | None  # None: a wide file without dates (rows as given)
+    rf: Any  # a rate, or an array of per-row rates
+
+    @property
+    def names(self) -> list[str]:
+        return [str(c) for c in self.assets.columns]
+
+
+def read_prices(paths: list[str], o: Options) -> Prices:
+    """The prices of any layout: a folder or two or more files are one file per ticker;
+    one file is long if it has a ticker column (``--ticker-column``), else wide."""
+    if len(paths) == 1 and Path(paths[0]).is_dir():
+        folder = Path(paths[0])
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+        if not files:
+            raise InputError(f"{paths[0]}: a folder with no .csv or .xlsx files")
+        return _read_per_ticker(files, o, str(folder))
+    if len(paths) > 1:
+        return _read_per_ticker([Path(p) for p in paths], o, f"{len(paths)} files")
+    table = read_table(paths[0])
+    ticker = table.find(o.ticker_column or "ticker")
+    if ticker is None and o.ticker_column:
+        table.column(o.ticker_column, "--ticker-column")  # raises, listing the columns
+    if ticker is not None:
+        return _read_long(table, ticker, o)
+    return _read_wide(table, o)
+
+
+def _rate(text: str) -> float | None:
+    try:
+        return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        return None
+
+
+def _rf_rate(o: Options) -> float:
+    """--rf as a rate, for layouts without an rf column."""
+    if o.rf is None:
+        return 0.0
+    rate = _rate(o.rf)
+    if rate is None:
+        raise InputError(f"--rf {o.rf!r}: a column of rates is read from a wide prices file only; give a rate (0.02 or 2%)")
+    return rate
+
+
+def _select(names: list[str], o: Options, source: str) -> list[str]:
+    """The assets --assets names (without regard to case), in its order; all without it."""
+    if not o.assets:
+        return names
+    by_key = {_key(n): n for n in names}
+    unknown = [a for a in o.assets if _key(a) not in by_key]
+    if unknown:
+        raise InputError(f"--assets names {', '.join(unknown)}, not assets of {source} (assets: {', '.join(names)})")
+    return [by_key[_key(a)] for a in o.assets]
+
+
+def _read_wide(table: Table, o: Options) -> Prices:
+    date_col = _date_column(table, o.dates, required=o.market_file is not None)
+    dates = parse_dates(table, date_col, o.date_rule) if date_col is not None else None
+    if o.market_file is None:
+        if o.market is None:
+            raise InputError(f"{table.name}: give --market COLUMN (the benchmark's levels) or --market-file")
+        market_col = table.column(o.market, "--market")
+    else:
+        market_col = None
+    rf_col, rf = None, 0.0
+    if o.rf is not None:
+        rf = _rate(o.rf)
+        if rf is None:
+            rf_col = table.column(o.rf, "--rf")
+    taken = {date_col, market_col, rf_col} - {None}
+    columns = [c for c in table.frame.columns if c not in taken]
+    if not columns:
+        raise InputError(f"{table.name}: no asset columns besides the market and dates")
+    by_name = {str(c).strip(): c for c in columns}
+    used = _select(list(by_name), o, table.name)
+
+    def at(column: Any) -> Callable[[int], str]:
+        return lambda k: f"{str(column).strip()}{_day(dates[k]) if dates is not None else ''}"
+
+    def hint(column: Any, asset: bool = True) -> Callable[[str], str]:
+        """A text cell in a wide file: maybe the dates, or a column of text that is no asset."""
+
+        def said(text: str) -> str:
+            if date_col is None and _looks_like_date(text):
+                return ": if this column holds the dates, name it with --dates"
+            cells = table.frame[column]
+            numbers = any(not is_missing(c) and (not isinstance(c, str) or o.numbers.parse(c) is not None) for c in cells)
+            return "" if o.assets or numbers or not asset else ": if this column is not an asset, name the assets with --assets"
+
+        return said
+
+    assets = pd.DataFrame({n: floats(table, by_name[n], o.numbers, at(by_name[n]), hint(by_name[n])) for n in used})
+    if market_col is not None:
+        market = pd.Series(floats(table, market_col, o.numbers, at(market_col), hint(market_col, asset=False)), name=str(market_col).strip())
+    else:
+        if dates is None:
+            raise InputError(f"{table.name}: --market-file needs the prices' dates")
+        _no_blank_dates(table, date_col, dates)
+        market = _read_market_file(o).reindex(pd.DatetimeIndex(dates))
+        market.index = assets.index
+    if rf_col is not None:
+        rf = floats(table, rf_col, o.numbers, at(rf_col))
+    return Prices(table.name, assets, market, dates, rf)
+
+
+def _read_long(table: Table, ticker_col: Any, o: Options) -> Prices:
+    date_col = _date_column(table, o.dates, required=True)
+    price_col = table.column(o.price_column or "price", "--price-column")
+    dates = parse_dates(table, date_col, o.date_rule)
+    _no_blank_dates(table, date_col, dates)
+    tickers = table.frame[ticker_col]
+    blank = tickers.map(is_missing).to_numpy()
+    if blank.any():
+        raise InputError(f"{table.cell(ticker_col, int(np.flatnonzero(blank)[0]))} has no ticker")
+    keys = tickers.astype(str).str.strip().str.lower().to_numpy()  # _key, at once
+    spelling: dict[str, str] = {}
+    for key, ticker in zip(keys, tickers):  # each ticker as the file first writes it
+        spelling.setdefault(key, str(ticker).strip())
+    values = floats(table, price_col, o.numbers, lambda k: f"{spelling[keys[k]]}{_day(dates[k])}")
+    frame = pd.DataFrame({"key": keys, "date": dates, "price": values})
+    twice = frame.duplicated(["key", "date"])
+    if twice.any():
+        k = int(np.flatnonzero(twice.to_numpy())[0])
+        raise InputError(f"{table.cell(ticker_col, k)}: {spelling[keys[k]]}{_day(dates[k])} is there twice")
+    series = {
+        spelling[key]: pd.Series(group["price"].to_numpy(), index=pd.DatetimeIndex(group["date"]), name=spelling[key])
+        for key, group in frame.groupby("key", sort=False)
+    }
+    return _joined(series, o, table.name, f"tickers of {table.name}")
+
+
+def _price_column(table: Table, o: Options) -> Any:
+    """A per-ticker file's one read column: --price-column, else Adj Close, else Close."""
+    if o.price_column:
+        return table.column(o.price_column, "--price-column")
+    found = table.find("Adj Close")
+    if found is None:
+        found = table.find("Close")
+    if found is None:
+        columns = ", ".join(map(str, table.frame.columns))
+        raise InputError(f"{table.name}: no 'Adj Close' or 'Close' column: choose one with --price-column (columns: {columns})")
+    return found
+
+
+def _read_per_ticker(paths: list[Path], o: Options, source: str) -> Prices:
+    series: dict[str, pd.Series] = {}
+    for path in paths:
+        table = read_table(path)
+        name = path.stem.strip()
+        if _key(name) in map(_key, series):
+            raise InputError(f"{path}: a second file for {name}")
+        series[name] = _dated_series(table, _price_column(table, o), name, o)
+    return _joined(series, o, source, f"files of {source}")
+
+
+def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str) -> Prices:
+    """The assets' prices aligned by date (an outer join: a date one lacks is a missing
+    price, never a zero or a carried-forward one) and the market on the same dates."""
+    names = list(series)
+    if o.market_file is not None:
+        market = _read_market_file(o)
+    elif o.market is not None:
+        key = next((n for n in names if _key(n) == _key(o.market)), None)
+        if key is None:
+            raise InputError(f"--market {o.market!r} is none of the {what} ({', '.join(names)}): or give --market-file")
+        market = series[key]
+        names.remove(key)
+    else:
+        raise InputError(f"{source}: give --market TICKER (one of the {what}) or --market-file")
+    used = _select(names, o, source)
+    if not used:
+        raise InputError(f"{source}: no assets besides the market {market.name}")
+    assets = pd.concat([series[n] for n in used], axis=1, join="outer", sort=True)
+    assets.columns = used
+    market = market.reindex(assets.index)
+    return Prices(source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), _rf_rate(o))
+
+
+def _read_market_file(o: Options) -> pd.Series:
+    """--market-file: a Yahoo-style file (its price column as for per-ticker files), or a
+    two-column file of dates and levels, or the column --market names."""
+    table = read_table(o.market_file)
+    date_col = _date_column(table, o.dates, required=True)
+    others = [c for c in table.frame.columns if c != date_col]
+    if o.market is not None and table.find(o.market) is not None:
+        column = table.find(o.market)
+    elif len(others) == 1:
+        column = others[0]
+    else:
+        column = _price_column(table, o)
+    name = o.market or Path(o.market_file).stem
+    return _dated_series(table, column, name, o)
+
+
+# --------------------------------------------------------------------------- holdings
+
+
+def _shares_rows(table: Table, tickers: Any, shares: Any, assets: list[str], rule: NumberRule) -> pd.DataFrame:
+    """Rows of (ticker, shares) matched to the assets without regard to case; a ticker
+    that is not an asset is an error naming it. Returns ticker (the asset's name), shares."""
+    by_key = {_key(a): a for a in assets}
+    cells = table.frame[tickers]
+    blank = cells.map(is_missing).to_numpy()
+    if blank.any():
+        raise InputError(f"{table.cell(tickers, int(np.flatnonzero(blank)[0]))} has no ticker")
+    unknown = sorted({str(t).strip() for t in cells if _key(t) not in by_key})
+    if unknown:
+        raise InputError(f"{table.name}: tickers that are not assets of the prices: {', '.join(unknown[:5])}")
+    names = [by_key[_key(t)] for t in cells]
+    counts = floats(table, shares, rule, lambda k: f"{names[k]} shares")
+    return pd.DataFrame({"ticker": names, "shares": counts})
+
+
+def read_shares(text: str, prices: Prices, o: Options) -> Any:
+    """--shares: '100,50,20' in asset order, 'AAPL=100,MSFT=50' by name (others not held),
+    or a file: ``ticker,shares`` rows, or one column per asset with one row or one row
+    per date of the prices (checked by its dates)."""
+    assets = prices.names
+    by_key = {_key(a): a for a in assets}
+    if Path(text).suffix.lower() in SUFFIXES:
+        table = read_table(text)
+        tickers, shares = table.find("ticker"), table.find("shares")
+        if tickers is not None and shares is not None:
+            rows = _shares_rows(table, tickers, shares, assets, o.numbers)
+            blank = rows["shares"].isna().to_numpy()
+            if blank.any():  # the file's cell, not the API's column number
+                k = int(np.flatnonzero(blank)[0])
+                raise InputError(f"{rows['ticker'][k]} shares ({table.cell(shares, k)}) is empty or an error: enter 0 for an asset not held")
+            twice = rows.duplicated("ticker")
+            if twice.any():
+                raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
+            held = dict(zip(rows["ticker"], rows["shares"]))
+            return [assets, [held.get(a, 0.0) for a in assets]]
+        columns = {_key(c): c for c in table.frame.columns}
+        missing = [a for a in assets if _key(a) not in columns]
+        if missing:
+            raise InputError(f"{table.name}: no shares column for {', '.join(missing)} (or give ticker,shares rows)")
+        date_col = table.find("date")
+        if date_col is not None and len(table.frame) > 1:
+            held_on = parse_dates(table, date_col, o.date_rule)
+            dates = prices.dates
+            if dates is None or len(held_on) != len(dates) or (held_on != dates).any():
+                raise InputError(f"{table.name}: its dates are not those of the prices: give one holdings row per prices row")
+        return pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, lambda k, a=a: f"{a} shares") for a in assets})
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        if parts and all("=" in p for p in parts):
+            pairs = [(k.strip(), float(v)) for k, v in (p.split("=", 1) for p in parts)]
+            unknown = [k for k, _ in pairs if _key(k) not in by_key]
+            if unknown:
+                raise InputError(f"--shares names {', '.join(sorted(unknown))}, not assets of {prices.source}")
+            named = {by_key[_key(k)]: v for k, v in pairs}
+            return [assets, [named.get(a, 0.0) for a in assets]]
+        return [[float(p) for p in parts]]
+    except ValueError:
+        raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
+
+
+def read_accounts(path: str, assets: list[str], o: Options) -> pd.DataFrame:
+    """Accounts x assets share counts from a long file (``account,ticker,shares``, tickers
+    matched without regard to case) or a wide one (an account column, one column per
+    asset); assets not listed are not held."""
+    table = read_table(path)
+    account = table.find("account")
+    tickers, shares = table.find("ticker"), table.find("shares")
+    if account is None:
+        raise InputError(f"{table.name}: give columns account,ticker,shares, or an account column and one column per asset")
+    accounts = table.frame[account]
+    blank = accounts.map(is_missing).to_numpy()
+    if blank.any():
+        raise InputError(f"{table.name}: row {int(np.flatnonzero(blank)[0]) + 2} has no account")
+    if tickers is not None and shares is not None:
+        long = _shares_rows(table, tickers, shares, assets, o.numbers).assign(account=accounts.astype(str).str.strip().to_numpy())
+        twice = long.duplicated(["account", "ticker"])
+        if twice.any():
+            row = long[twice].iloc[0]
+            raise InputError(f"{table.name}: account {row['account']} lists {row['ticker']} twice")
+        order = pd.unique(long["account"])
+        wide = long.pivot(index="account", columns="ticker", values="shares").reindex(index=order, columns=assets)
+        listed = long.assign(listed=1.0).pivot(index="account", columns="ticker", values="listed")
+        listed = listed.reindex(index=order, columns=assets)
+        # an asset not listed is not held (0); a listed count left blank stays missing (a note)
+        return wide.where(listed.notna(), 0.0)
+    columns = {_key(c): c for c in table.frame.columns if c != account}
+    by_key = {_key(a): a for a in assets}
+    unknown = sorted(str(columns[k]) for k in set(columns) - set(by_key))
+    if unknown:
+        raise InputError(f"{table.name}: columns that are not assets of the prices: {', '.join(unknown[:5])}")
+    wide = pd.DataFrame(
+        {a: floats(table, columns[_key(a)], o.numbers, lambda k, a=a: f"{a} shares of account {accounts.iloc[k]}")
+         if _key(a) in columns else np.zeros(len(accounts)) for a in assets}
+    )  # fmt: skip
+    wide.index = pd.Index(accounts.astype(str).str.strip(), name="account")
+    return wide
