@@ -455,3 +455,20 @@ def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explaine
     # 0 for "not held" keeps those dates
     filled = [[h[0], 0.0 if h[1] is None else h[1]] for h in history]
     assert api.portfolio_stats(prices, filled, BOND_MARKET).result.sample.dropped_why == (("missing prices or market", 1),)
+
+
+def test_a_rate_per_row_with_trailing_blank_rows_and_newest_first_dates(rng):
+    """The rates' range selected larger than the data is trimmed with the others, or
+    turning the rows around would pair each period with another row's rate."""
+    prices, market = random_market(rng, 30, 2)
+    dates = pd.bdate_range("2024-01-01", periods=30).to_numpy()[::-1].copy()
+    annual = np.linspace(0.0, 0.09, 30)
+    exact = portfolio_beta(prices[::-1], [10, 30], market[::-1], dates, rf=annual[::-1])
+    nat = np.full(2, np.datetime64("NaT"), "datetime64[ns]")
+    padded = portfolio_beta(
+        np.vstack([prices[::-1], np.full((2, 2), np.nan)]), [10, 30], np.r_[market[::-1], np.nan, np.nan],
+        np.r_[dates, nat], rf=np.r_[annual[::-1], np.nan, np.nan],
+    )  # fmt: skip
+    reg, _, _, _ = reference(prices, [10, 30], market, rf_period=(1 + annual[:-1]) ** (1 / 252) - 1)
+    assert exact.reg == pytest.approx(reg, abs=TOL)
+    assert padded.reg == pytest.approx(reg, abs=TOL)
