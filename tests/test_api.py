@@ -353,3 +353,50 @@ def test_asset_betas_rolling_equal_one_ols_per_window_and_asset(rng):
     assert table[-1][1:] == pytest.approx(list(last), abs=1e-9)
     with pytest.raises(PortbetaError, match=r"^ASSET_BETAS_ROLLING: window 200 must be between 3 and the 118 returns"):
         udfs.asset_betas_rolling(prices, market, 200)
+
+
+@pytest.mark.parametrize("kind", ["constant", "history"])
+def test_each_holdings_contribution_with_a_moving_rf_from_its_definition(rng, kind):
+    """Mutation testing: contributions with rf != 0 could be wrong while their total,
+    the DETAIL total row, stayed the gap. Each holding against cov((w_t-1 - w) (r_t - rf_t), m) / var(m)."""
+    prices, market = random_market(rng, 300, 4)  # more than one block of 256 periods
+    holdings = np.array([10.0, 30.0, 5.0, 20.0])
+    if kind == "history":
+        holdings = np.tile(holdings, (300, 1))
+        holdings[100:, 1] = 60.0
+        holdings[200:, 3] = 0.0  # sold before as_of: weight 0 there
+    annual = np.linspace(0.01, 0.09, 300)
+    rf = (1 + annual[:-1]) ** (1 / 252) - 1
+    detail = api.gap_detail(prices, holdings, market, rf=annual)
+    values = np.broadcast_to(holdings, prices.shape) * prices
+    w = values / values.sum(axis=1, keepdims=True)
+    r, m = excess(prices, rf[:, None]), excess(market, rf)
+    exact = [np.cov((w[:-1, i] - w[-1, i]) * r[:, i], m)[0, 1] / np.var(m, ddof=1) for i in range(4)]
+    np.testing.assert_allclose(detail.contribution, exact, atol=1e-12)
+    assert detail.contribution.sum() == pytest.approx(detail.result.gap, abs=1e-12)
+    plain = api.gap_detail(prices, holdings, market)  # the rate matters, or this test could not fail
+    assert np.abs(plain.contribution - detail.contribution).max() > 1e-6
+
+
+def test_a_holding_sold_before_as_of_contributes_its_contribution_beta(rng):
+    """Weight 0 at as_of: its part of the gap is beta(w_t-1 r_t) - 0 x beta."""
+    prices, market = random_market(rng, 120, 3)
+    holdings = np.tile([10.0, 20.0, 30.0], (120, 1))
+    holdings[80:, 0] = 0.0
+    detail = api.gap_detail(prices, holdings, market)
+    assert detail.weights[0] == 0.0
+    values = holdings * prices
+    w = values / values.sum(axis=1, keepdims=True)
+    r, m = excess(prices), excess(market)
+    assert detail.contribution[0] == pytest.approx(statsmodels_fit(w[:-1, 0] * r[:, 0], m).params[1], abs=1e-12)
+    assert abs(detail.contribution[0]) > 1e-3
+
+
+def test_a_one_asset_portfolio_has_no_gap_in_any_row(rng):
+    """Its weight is 1 on every date: every holding's contribution, drift and interaction is 0."""
+    prices, market = random_market(rng, 100, 3)
+    detail = api.gap_detail(prices, [0, 7, 0], market)
+    np.testing.assert_allclose(detail.contribution, 0.0, atol=1e-13)
+    np.testing.assert_allclose(detail.drift, 0.0, atol=1e-13)
+    np.testing.assert_array_equal(detail.weights, [0.0, 1.0, 0.0])
+    np.testing.assert_allclose(detail.average_weights, [0.0, 1.0, 0.0], atol=1e-15)

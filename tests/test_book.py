@@ -126,3 +126,23 @@ def test_an_account_beyond_float_range_gets_a_note_not_zeros(rng):
     book = api.book_betas(prices * 1e306, [[1, 1], [1e4, 1e4]], market)
     assert not book.notes[0] and np.isfinite(book.reg[0])
     assert "beyond 1e308" in book.notes[1] and np.isnan(book.reg[1])
+
+
+def test_accounts_worth_less_than_1_are_accounts(rng):
+    """Mutation testing: 'value > 0' turned 'value > 1' went unseen. Penny prices and
+    fractional shares: an account worth 0.3 has the figures of its single portfolio."""
+    prices, market = random_market(rng, 80, 3)
+    prices = prices * 1e-3  # 0.05 a share
+    holdings = np.array([[1.0, 2.0, 3.0], [0.5, 0.0, 2.0], [300.0, 100.0, 0.0]])
+    book = api.book_betas(prices, holdings, market)
+    assert not any(book.notes) and book.value.min() < 1
+    check_rows(book, prices, holdings, market)
+
+
+def test_an_account_worth_exactly_0_on_a_date_has_a_note_and_no_figures(rng):
+    prices, market = random_market(rng, 30, 2)
+    prices[4] = [20.0, 10.0]  # long 1 of asset 1, short 2 of asset 2: worth 0 on row 5
+    book = api.book_betas(prices, np.array([[1.0, 1.0], [1.0, -2.0]]), market)
+    assert book.notes[0] == "" and book.notes[1].startswith("shares and prices give a net value <= 0")
+    assert np.isnan(book.reg[1]) and np.isnan(book.wtd[1]) and not book.valid[1]
+    check_rows(book, prices, np.array([[1.0, 1.0]]), market)

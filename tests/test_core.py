@@ -92,6 +92,7 @@ def test_fit_figures_derived_from_the_fit_match_statsmodels(rng, alpha):
     fit, reference = core.line_fit(y, m), statsmodels_fit(y, m)
     low, high = reference.conf_int(alpha=alpha)[1]
     assert fit.conf_int(alpha) == pytest.approx((low, high), abs=TOL)
+    assert fit.conf_int() == pytest.approx(tuple(reference.conf_int()[1]), abs=TOL)  # 95% by default
     annual = fit.annualized(52)
     assert annual.alpha == pytest.approx((1 + reference.params[0]) ** 52 - 1, abs=TOL)
     assert annual.residual_std == pytest.approx(math.sqrt(reference.scale * 52), abs=TOL)
@@ -113,6 +114,129 @@ def test_an_alpha_of_minus_100_percent_or_less_has_no_annual_alpha():
     assert math.isnan(fit.annualized(12).alpha)
     assert math.isnan(core.LineFit(-1.0, 1.0, 0.1, 0.5, 0.01, 30).annualized(12).alpha)
     assert core.LineFit(-0.5, 1.0, 0.1, 0.5, 0.01, 30).annualized(2).alpha == pytest.approx(-0.75)
+
+
+@pytest.mark.parametrize("kind", ["constant", "history"])
+def test_average_weights_are_the_mean_of_each_periods_start_weights(rng, kind):
+    """Mutation testing: the history's mean divided turned multiplied went unseen."""
+    prices, _ = random_market(rng, 40, 3)
+    holdings = np.array([5.0, 10.0, 20.0])
+    if kind == "history":
+        holdings = np.tile(holdings, (40, 1))
+        holdings[15:, 0] = 0.0  # sold
+        holdings[25:, 2] = 60.0  # bought more
+    shares = np.broadcast_to(holdings, prices.shape)
+    by_hand = np.zeros(3)
+    for t in range(39):  # the 39 return periods start on rows 0 .. 38
+        value = shares[t] * prices[t]
+        by_hand += value / value.sum() / 39
+    np.testing.assert_allclose(core.average_weights(prices, holdings), by_hand, rtol=1e-13)
+    assert core.average_weights(prices, holdings).sum() == pytest.approx(1.0, abs=1e-14)
+
+
+def test_an_annual_return_needs_returns_and_no_wipe_out():
+    """-100% in one period wipes out the value: no annual return (not -100% compounded)."""
+    assert math.isnan(core.annualized_return(np.array([0.1, -1.0, 0.2]), 12))
+    assert math.isnan(core.annualized_return(np.array([0.1, -1.5, 0.2]), 12))
+    assert math.isnan(core.annualized_return(np.array([]), 12))
+    assert core.annualized_return(np.array([0.1, -0.5]), 2) == pytest.approx(1.1 * 0.5 - 1)
+
+
+def test_the_cores_results_are_immutable(rng):
+    from dataclasses import FrozenInstanceError
+
+    prices, market = random_market(rng, 40, 2)
+    m = excess(market)
+    fit = core.line_fit(excess(prices[:, 0]), m)
+    results = [
+        core.holdings_betas(prices, np.array([1.0, 2.0]), m),
+        fit,
+        fit.annualized(12),
+        core.line_fits(excess(prices), m),
+        core.beta_stats(excess(prices[:, 0]), m, 12),
+        core.book_figures(prices, np.array([[1.0, 2.0]]), m, 0.0, prices[-1]),
+    ]
+    for result in results:
+        with pytest.raises(FrozenInstanceError):
+            result.n = 0
+
+
+def test_without_rf_the_holdings_returns_are_plain_returns(rng):
+    prices, _ = random_market(rng, 30, 2)
+    assets, holdings = core.asset_and_holdings_returns(prices, np.array([3.0, 1.0]))
+    np.testing.assert_allclose(assets, excess(prices), atol=1e-15)
+    value = prices @ np.array([3.0, 1.0])
+    np.testing.assert_allclose(holdings, excess(value), atol=1e-15)
+    parts = core.holdings_betas(prices, np.array([3.0, 1.0]), excess(prices[:, 0]))
+    np.testing.assert_allclose(parts.portfolio_returns, excess(value), atol=1e-15)
+
+
+def test_a_period_without_market_return_is_in_neither_regime(rng):
+    """Periods with a market excess return of exactly 0 belong to neither the up nor the
+    down market (a flat day is not a down day)."""
+    m = rng.normal(0, 0.01, 120)
+    m[::7] = 0.0  # flat days
+    y = 1.2 * m + rng.normal(0, 0.004, 120)
+    y[::7] = rng.normal(0, 0.02, len(y[::7]))  # what the portfolio does on them must not count
+    stats = core.beta_stats(y, m, 252)
+    assert stats.down_beta == pytest.approx(statsmodels_fit(y[m < 0], m[m < 0]).params[1], abs=TOL)
+    assert stats.up_beta == pytest.approx(statsmodels_fit(y[m > 0], m[m > 0]).params[1], abs=TOL)
+    down_by_hand = np.expm1(np.log1p(y[m < 0]).mean() * 252) / np.expm1(np.log1p(m[m < 0]).mean() * 252)
+    assert stats.down_capture == pytest.approx(down_by_hand, rel=1e-12)
+
+
+def test_an_exact_fit_has_no_t_statistic_in_the_fits_of_many_series():
+    m = np.array([0.25, 0.5, -0.25, 0.5])  # binary fractions: the fit is exact in floats too
+    fits = core.line_fits(np.c_[2 * m, 2 * m + 0.5], m)  # a standard error of 0
+    np.testing.assert_array_equal(fits.beta_se, [0.0, 0.0])
+    assert np.isnan(fits.t_stat).all()
+
+
+def test_a_near_perfect_fit_keeps_its_standard_errors_digits(rng):
+    """R² = 1 - 1e-12: SST - beta² Sxx would keep 4 digits of SSR; the residuals keep them all."""
+    m = rng.normal(0, 0.01, 200)
+    y = 1.5 * m + rng.normal(0, 1e-8, 200)
+    fit, reference = core.line_fit(y, m), statsmodels_fit(y, m)
+    assert fit.beta_se == pytest.approx(reference.bse[1], rel=1e-7)
+    assert fit.residual_std == pytest.approx(math.sqrt(reference.scale), rel=1e-7)
+
+
+def test_the_timing_ratio_is_up_over_down_beta_also_for_a_down_beta_of_1(rng):
+    from dataclasses import replace
+
+    m = rng.normal(0, 0.01, 60)
+    stats = core.beta_stats(1.1 * m + rng.normal(0, 0.003, 60), m, 252)
+    assert replace(stats, up_beta=1.3, down_beta=1.0).timing_ratio == 1.3
+    assert math.isnan(replace(stats, down_beta=0.0).timing_ratio)
+
+
+def test_a_book_account_worth_0_on_a_date_is_not_valid(rng):
+    """Long one asset, short another worth 10 less: positive on every date but one (or
+    but the date of the weights), where it is worth exactly 0."""
+    base, market = random_market(rng, 20, 1)
+    prices = np.c_[base[:, 0] + 10.0, base[:, 0]]
+    holdings = np.array([[1.0, 1.0], [1.0, -1.0]])
+    m = excess(market)
+    assert core.book_figures(prices, holdings, m, 0.0, prices[-1]).valid.all()
+    zero_once = prices.copy()
+    zero_once[3, 0] = zero_once[3, 1]
+    figures = core.book_figures(zero_once, holdings, m, 0.0, zero_once[-1])
+    np.testing.assert_array_equal(figures.valid, [True, False])
+    assert np.isnan(figures.reg[1]) and np.isfinite(figures.reg[0])
+    at_weights = core.book_figures(prices, holdings, m, 0.0, np.array([5.0, 5.0]))
+    np.testing.assert_array_equal(at_weights.valid, [True, False])
+    assert np.isnan(at_weights.wtd[1])
+
+
+def test_a_book_of_more_accounts_than_one_block(rng):
+    """1,030 accounts: two blocks of accounts, each account once, in order."""
+    prices, market = random_market(rng, 30, 3)
+    holdings = rng.uniform(1, 10, (1030, 3))
+    m = excess(market)
+    figures = core.book_figures(prices, holdings, m, 0.0, prices[-1])
+    assert len(figures.reg) == 1030 and figures.valid.all()
+    for k in (0, 1023, 1024, 1029):
+        assert figures.reg[k] == pytest.approx(statsmodels_fit(excess(prices @ holdings[k]), m).params[1], abs=1e-12)
 
 
 def _regime_history(rng, calm_first: bool, high: float, low: float, n: int = 901, change: int = 400):

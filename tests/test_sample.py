@@ -230,6 +230,212 @@ def test_twenty_thousand_names_are_matched_quickly():
     np.testing.assert_array_equal(matched.values[0], np.arange(20_000.0))
 
 
+# Mutation testing (tools/mutate.py): rules whose removal or off-by-one no test saw.
+
+
+def test_a_blank_count_of_a_held_asset_in_a_history_drops_its_date(rng):
+    prices, market = random_market(rng, 40, 3)
+    holdings = np.tile([10.0, 20.0, 0.0], (40, 1))
+    holdings[12, 1] = np.nan  # held: the date is dropped
+    holdings[5:9, 2] = np.nan  # never held: blanks drop nothing
+    result = portfolio_beta(prices, holdings, market)
+    assert result.sample.dropped == (13,)  # rows are numbered from 1
+    keep = np.setdiff1d(np.arange(40), [12])
+    reg, wtd, _, _ = reference(prices[keep], np.nan_to_num(holdings[keep]), market[keep])
+    assert result.reg == pytest.approx(reg, abs=TOL)
+    assert result.wtd == pytest.approx(wtd, abs=TOL)
+
+
+def test_newest_first_rates_per_row_are_turned_around_with_the_dates(rng):
+    prices, market = random_market(rng, 60, 2)
+    dates = pd.bdate_range("2024-01-01", periods=60).to_numpy()
+    annual = np.linspace(0.0, 0.09, 60)  # a rate that moves, so that its order matters
+    up = portfolio_beta(prices, [10, 30], market, dates, rf=annual)
+    down = portfolio_beta(prices[::-1], [10, 30], market[::-1], dates[::-1], rf=annual[::-1])
+    reg, wtd, _, _ = reference(prices, [10, 30], market, rf_period=(1 + annual[:-1]) ** (1 / 252) - 1)
+    for result in (up, down):
+        assert result.reg == pytest.approx(reg, abs=TOL)
+        assert result.wtd == pytest.approx(wtd, abs=TOL)
+
+
+def test_a_missing_rate_on_the_second_to_last_row_drops_that_date(rng):
+    """Its rate is the last period's: it is used (only the last row's rate is not)."""
+    prices, market = random_market(rng, 30, 2)
+    annual = np.full(30, 0.03)
+    annual[-2] = np.nan
+    result = portfolio_beta(prices, [1, 2], market, rf=annual)
+    assert result.sample.dropped == (29,)
+    keep = np.setdiff1d(np.arange(30), [28])
+    reg, _, _, _ = reference(prices[keep], [1, 2], market[keep], rf_period=1.03 ** (1 / 252) - 1)
+    assert result.reg == pytest.approx(reg, abs=TOL)
+
+
+@pytest.mark.parametrize("blank,trailing", [(None, 3), ("", 1)])
+def test_trailing_blank_rows_of_every_range_are_ignored(rng, blank, trailing):
+    """Ranges selected larger than the data, with blanks inside (the cell by cell path)."""
+    prices, market = random_market(rng, 25, 2)
+    price_rows = [["A", "B"]] + prices.tolist()
+    price_rows[5][1] = blank  # a hole inside: not the fast path
+    market_rows = [[v] for v in market]
+    padded = portfolio_beta(price_rows + [[blank, blank]] * trailing, [[1, 2]], market_rows + [[blank]] * trailing)
+    exact = portfolio_beta(price_rows, [[1, 2]], market_rows)
+    assert padded.sample.labels == exact.sample.labels and padded.sample.n_returns == 23
+    assert padded.sample.dropped == exact.sample.dropped == (6,)  # row 1 is the header
+    only_prices = portfolio_beta(price_rows + [[blank, blank]] * trailing, [[1, 2]], market_rows)  # one range longer
+    assert only_prices.reg == exact.reg
+    assert padded.reg == exact.reg
+    keep = np.setdiff1d(np.arange(25), [4])
+    assert padded.reg == pytest.approx(reference(prices[keep], [1, 2], market[keep])[0], abs=TOL)
+
+
+def test_a_rate_of_100_percent_is_refused():
+    with pytest.raises(PortbetaError, match=r"rf is 1, 100% a year"):
+        udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, 1.0)
+    with pytest.raises(PortbetaError, match=r"rf is -1, -100% a year"):
+        udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, -1.0)
+    assert udfs.portbeta_reg(PRICES, SHARES, MARKET, None, None, 0.99) == pytest.approx(
+        udfs.portbeta_reg(PRICES, SHARES, MARKET), abs=1e-12
+    )  # a constant rate changes no beta
+
+
+def test_a_net_value_of_exactly_zero_is_refused():
+    """Long one asset, short the other for the same value on one date: no return, no weight."""
+    prices = [[10.0, 20.0], [11.0, 22.0], [12.0, 21.0], [13.0, 23.0], [12.0, 24.0]]
+    with pytest.raises(PortbetaError, match=r"net value of 0 on row 1"):
+        portfolio_beta(prices, [2, -1], [100, 101, 103, 102, 104])
+    # worth 0.5 first (positive, below 1), then less than 0: the first value <= 0 is named
+    small = [[10.25, 20.0], [11.5, 22.0], [10.0, 21.0], [13.0, 23.0], [12.0, 24.0]]
+    with pytest.raises(PortbetaError, match=r"net value of -1 on row 3"):
+        portfolio_beta(small, [2, -1], [100, 101, 103, 102, 104])
+
+
+@pytest.mark.parametrize("position", [0, -1])
+def test_as_of_on_the_first_or_the_last_row(rng, position):
+    prices, market = random_market(rng, 30, 2)
+    dates = pd.bdate_range("2024-01-01", periods=30)
+    holdings = np.tile([10.0, 20.0], (30, 1))
+    holdings[0] = [40.0, 5.0]  # the first row's weights differ from the others'
+    by_row = portfolio_beta(prices, holdings, market, as_of=[1, 30][position])
+    by_date = portfolio_beta(prices, holdings, market, dates.to_numpy(), as_of=dates[position].to_pydatetime())
+    _, wtd, _, _ = reference(prices, holdings, market, as_of=position)
+    for result in (by_row, by_date):
+        assert result.wtd == pytest.approx(wtd, abs=TOL)
+        np.testing.assert_array_equal(result.sample.shares_as_of, holdings[position])
+
+
+def test_a_market_index_rebased_below_1_is_a_market(rng):
+    prices, market = random_market(rng, 50, 2)
+    rebased = market / market.max() * 0.5  # every level below 1, as an index rebased to 1 that fell
+    result = portfolio_beta(prices, [1, 2], rebased)
+    reg, wtd, _, _ = reference(prices, [1, 2], rebased)
+    assert result.reg == pytest.approx(reg, abs=TOL) and result.wtd == pytest.approx(wtd, abs=TOL)
+
+
+def test_assets_without_a_name_are_named_by_their_column(rng):
+    prices, market = random_market(rng, 20, 3)
+    assert portfolio_beta(prices, [1, 2, 3], market).names == ("asset 1", "asset 2", "asset 3")
+    named = portfolio_beta([["A", "", "C"]] + prices.tolist(), [[1, 2, 3]], market.tolist())
+    assert named.names == ("A", "asset 2", "C")
+    by_shares = portfolio_beta(prices, [["x", "y", "z"], [1, 2, 3]], market)  # the shares' header names them
+    assert by_shares.names == ("x", "y", "z")
+
+
+def test_the_samples_steps_hand_on_immutable_records(rng):
+    from dataclasses import FrozenInstanceError
+
+    from xl_portbeta import sample as steps
+
+    prices, market = random_market(rng, 20, 2)
+    args = steps.read_arguments(prices, [1, 2], market, None, None, None, True)
+    for record in (args, steps.align_rows(args), steps.build_sample(prices, [1, 2], market)):
+        with pytest.raises(FrozenInstanceError):
+            record.prices = None
+
+
+def test_newest_first_holdings_history_is_turned_around_with_the_dates(rng):
+    prices, market = random_market(rng, 50, 2)
+    holdings = np.tile([10.0, 20.0], (50, 1))
+    holdings[25:] = [40.0, 5.0]  # a trade: the history's order matters
+    dates = pd.bdate_range("2024-01-01", periods=50).to_numpy()
+    up = portfolio_beta(prices, holdings, market, dates, as_of=dates[10])
+    down = portfolio_beta(prices[::-1], holdings[::-1], market[::-1], dates[::-1], as_of=dates[10])
+    reg, wtd, _, _ = reference(prices, holdings, market, as_of=10)
+    for result in (up, down):
+        assert result.reg == pytest.approx(reg, abs=TOL)
+        assert result.wtd == pytest.approx(wtd, abs=TOL)
+
+
+def test_a_zero_price_is_an_error_also_where_other_prices_are_missing():
+    """A blank elsewhere takes the other path of the check: the zero is still no hole."""
+    prices = [row[:] for row in PRICES]
+    prices[2][0] = None
+    prices[6][1] = 0.0
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 \('Bond B'\) is 0: prices must be positive"):
+        udfs.portbeta_reg(prices, SHARES, MARKET)
+    pennies = [PRICES[0]] + [[v / 1000 for v in row] for row in PRICES[1:]]  # prices below 1
+    pennies[2][0] = None
+    holed = with_cell(PRICES, 2, 0, None)
+    assert udfs.portbeta_reg(pennies, SHARES, MARKET) == pytest.approx(udfs.portbeta_reg(holed, SHARES, MARKET), abs=1e-12)
+    pennies[6][1] = 0.0
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 \('Bond B'\) is 0: prices must be positive"):
+        udfs.portbeta_reg(pennies, SHARES, MARKET)
+
+
+def test_a_net_value_of_zero_is_named_by_its_date():
+    prices = [[10.0, 20.0], [11.0, 22.0], [12.0, 21.0], [13.0, 23.0], [12.0, 24.0]]
+    dates = pd.bdate_range("2024-01-01", periods=5).to_numpy()
+    with pytest.raises(PortbetaError, match=r"net value of 0 on 2024-01-01:"):
+        portfolio_beta(prices, [2, -1], [100, 101, 103, 102, 104], dates)
+
+
+def test_dates_out_of_order_name_the_first_step_against_the_majority():
+    """As many steps up as down: read as ascending, the first step down is named."""
+    dates = [[dt.datetime(2024, 1, d)] for d in (1, 3, 2, 4, 5, 6, 27, 26, 25, 24, 23)]
+    steps = np.sign(np.diff([d[0].toordinal() for d in dates]))
+    assert (steps > 0).sum() == (steps < 0).sum()
+    with pytest.raises(PortbetaError, match=r"dates are not in order: row 3 \(2024-01-02\) follows row 2 \(2024-01-03\)"):
+        udfs.portbeta_reg(PRICES, SHARES, MARKET, dates)
+
+
+def test_the_assets_alone_take_the_last_complete_row_as_their_as_of(rng):
+    prices, market = random_market(rng, 30, 2)
+    market[-1] = np.nan  # the last row is not complete
+    dates = pd.bdate_range("2024-01-01", periods=30)
+    assert pb.api.asset_betas(prices, market)[1].as_of == 29
+    assert pb.api.asset_betas(prices, market, dates.to_numpy())[1].as_of == dates[28]
+
+
+def test_trailing_blank_rows_with_newest_first_dates_a_history_and_a_hole(rng):
+    """Trimmed rows must leave every row-aligned array (gaps, a history) at the data's
+    length, or turning the rows around shifts them against the prices."""
+    prices, market = random_market(rng, 40, 3)
+    prices[5, 2] = np.nan  # asset 3 is never held: its hole drops nothing
+    holdings = np.tile([10.0, 20.0, 0.0], (40, 1))
+    holdings[20:, 0] = 30.0
+    dates = pd.bdate_range("2024-01-01", periods=40).to_numpy()[::-1].copy()
+    prices, holdings, market = prices[::-1].copy(), holdings[::-1].copy(), market[::-1].copy()
+    blank = np.full((3, 3), np.nan)
+    padded = portfolio_beta(
+        np.vstack([prices, blank]), np.vstack([holdings, blank]), np.r_[market, np.nan, np.nan, np.nan],
+        np.r_[dates, np.full(3, np.datetime64("NaT"), "datetime64[ns]")],
+    )  # fmt: skip
+    reg, wtd, _, _ = reference(prices[::-1][:, :2], holdings[::-1][:, :2], market[::-1])
+    assert padded.reg == pytest.approx(reg, abs=TOL) and padded.wtd == pytest.approx(wtd, abs=TOL)
+    assert padded.sample.dropped == () and np.isnan(padded.asset_betas[2])
+
+
+def test_as_of_that_is_no_date_is_an_error():
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_WTD: as_of True is not a date"):
+        udfs.portbeta_wtd(PRICES, SHARES, MARKET, DATES, None, None, True)
+
+
+def test_three_returns_are_enough():
+    result = portfolio_beta(PRICES[:5], SHARES, MARKET[:4])
+    assert result.sample.n_returns == 3
+    prices = np.array(PRICES[1:5], dtype=float)
+    assert result.reg == pytest.approx(reference(prices, BONDS["shares"], np.array(MARKET[:4], float).ravel())[0], abs=TOL)
+
+
 def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explained():
     """Issue 14: blanks meaning "not held yet" halve a sample: the notes say how many
     dates were dropped and why, and suggest 0 for "not held" (a blank stays missing)."""
@@ -249,3 +455,20 @@ def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explaine
     # 0 for "not held" keeps those dates
     filled = [[h[0], 0.0 if h[1] is None else h[1]] for h in history]
     assert api.portfolio_stats(prices, filled, BOND_MARKET).result.sample.dropped_why == (("missing prices or market", 1),)
+
+
+def test_a_rate_per_row_with_trailing_blank_rows_and_newest_first_dates(rng):
+    """The rates' range selected larger than the data is trimmed with the others, or
+    turning the rows around would pair each period with another row's rate."""
+    prices, market = random_market(rng, 30, 2)
+    dates = pd.bdate_range("2024-01-01", periods=30).to_numpy()[::-1].copy()
+    annual = np.linspace(0.0, 0.09, 30)
+    exact = portfolio_beta(prices[::-1], [10, 30], market[::-1], dates, rf=annual[::-1])
+    nat = np.full(2, np.datetime64("NaT"), "datetime64[ns]")
+    padded = portfolio_beta(
+        np.vstack([prices[::-1], np.full((2, 2), np.nan)]), [10, 30], np.r_[market[::-1], np.nan, np.nan],
+        np.r_[dates, nat], rf=np.r_[annual[::-1], np.nan, np.nan],
+    )  # fmt: skip
+    reg, _, _, _ = reference(prices, [10, 30], market, rf_period=(1 + annual[:-1]) ** (1 / 252) - 1)
+    assert exact.reg == pytest.approx(reg, abs=TOL)
+    assert padded.reg == pytest.approx(reg, abs=TOL)
