@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from xl_portbeta import api, core
+from xl_portbeta import sample as sample_module
 
 from conftest import random_market
 from references import excess, ols_slope, statsmodels_fit
@@ -269,3 +270,47 @@ def test_rolling_betas_keep_their_digits_after_a_change_of_volatility(rng, calm_
     np.testing.assert_allclose(rolling.reg, ref_reg, rtol=1e-9)
     np.testing.assert_allclose(rolling.wtd, ref_wtd, rtol=1e-9)
     np.testing.assert_allclose(assets, ref_assets, rtol=1e-9)
+
+
+def test_core_functions_take_array_likes_with_the_numbers_of_float_arrays(rng):
+    """core is a public layer (like empyrical's stats.py): nested lists and int arrays are
+    read as floats, never an error or integer arithmetic."""
+    prices = rng.integers(50, 150, size=(40, 3))  # whole prices and share counts
+    holdings = np.array([3, 1, 2])
+    history = np.tile(holdings, (40, 1))
+    market = np.diff(rng.integers(900, 1100, size=41)) / 1000.0
+    rf = np.full(39, 1e-4)
+    as_floats = prices.astype(float)
+    # changes in the float array's result: int arithmetic or an unconverted list would fail here
+    assert np.allclose(core.excess_returns(prices), np.diff(as_floats, axis=0) / as_floats[:-1], rtol=0, atol=1e-15)
+    assert np.allclose(core.excess_returns(prices.tolist(), rf.tolist()),
+                       np.diff(as_floats, axis=0) / as_floats[:-1] - rf[:, None], rtol=0, atol=1e-15)
+    changes, starts = np.diff(as_floats, axis=0), as_floats[:-1]
+    assert np.array_equal(core.excess_changes(changes, starts, rf.tolist()), changes - rf[:, None] * starts)
+    for h in (holdings, history):
+        ints, floats = core.asset_and_holdings_returns(prices, h.tolist()), core.asset_and_holdings_returns(as_floats, h.astype(float))
+        assert all(np.array_equal(a, b) for a, b in zip(ints, floats))
+        ints = core.holdings_betas(prices.tolist(), h.tolist(), market[1:].tolist())
+        floats = core.holdings_betas(as_floats, h.astype(float), market[1:])
+        assert all(np.array_equal(getattr(ints, k), getattr(floats, k)) for k in ("asset_betas", "contribution_betas", "portfolio_returns"))
+        assert np.array_equal(core.average_weights(as_floats, h.tolist()), core.average_weights(as_floats, h.astype(float)))
+    assert np.array_equal(core.centred([1, 2, 6]), [-2.0, -1.0, 3.0])
+    assert np.array_equal(core.drift_returns([0.01, 0.02, -0.01], [0.0, 0.0, 0.0]), [0.01, 0.02, -0.01])
+    assert core.annualized_return([0.1, 0.1], 2) == pytest.approx(0.21, abs=1e-15)
+    assert core.annualized_return([1, 0], 2) == pytest.approx(1.0, abs=1e-15)  # int returns: ((1 + 1)(1 + 0))^(2/2) - 1
+
+
+@pytest.mark.parametrize("module", [core, sample_module])
+def test_all_names_the_public_api_and_only_what_exists(module):
+    """``__all__`` is the module's public API (``from xl_portbeta.core import *``): core's
+    names every public function and class defined there; sample's is its one entry point
+    and result (its steps are documented as build_sample's, not exported)."""
+    names = module.__all__
+    assert len(set(names)) == len(names)
+    assert all(hasattr(module, n) and not n.startswith("_") for n in names)
+    defined = {n for n, v in vars(module).items()
+               if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__}
+    if module is core:
+        assert defined <= set(names) and {"PERIODS_PER_YEAR", "MIN_REGIME_RETURNS", "BLUME_WEIGHT"} <= set(names)
+    else:
+        assert set(names) == {"Sample", "build_sample", "MIN_RETURNS"}

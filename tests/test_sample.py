@@ -472,3 +472,51 @@ def test_a_rate_per_row_with_trailing_blank_rows_and_newest_first_dates(rng):
     reg, _, _, _ = reference(prices, [10, 30], market, rf_period=(1 + annual[:-1]) ** (1 / 252) - 1)
     assert exact.reg == pytest.approx(reg, abs=TOL)
     assert padded.reg == pytest.approx(reg, abs=TOL)
+
+
+BANDS = [  # median spacing in days -> the frequency read off the dates, or None: an error
+    (0.4, None), (0.5, "daily"), (1.0, "daily"), (4.5, "daily"), (4.6, None), (5.4, None), (5.5, "weekly"),
+    (5.6, "weekly"), (8.4, "weekly"), (8.5, "weekly"), (8.6, None), (25.9, None), (26.0, "monthly"),
+    (26.1, "monthly"), (34.9, "monthly"), (35.0, "monthly"), (35.1, None), (84.9, None), (85.0, "quarterly"),
+    (85.1, "quarterly"), (94.9, "quarterly"), (95.0, "quarterly"), (95.1, None), (349.9, None),
+    (350.0, "annual"), (350.1, "annual"), (379.9, "annual"), (380.0, "annual"), (380.1, None),
+]
+
+
+@pytest.mark.parametrize(("days", "frequency"), BANDS)
+def test_the_frequency_read_off_the_dates_follows_the_documented_bands(days, frequency):
+    """README ("frequency"): daily 0.5-4.5 days, weekly 5.5-8.5, monthly 26-35, quarterly
+    85-95, annual 350-380, bounds included; between them an error that asks for it."""
+    from xl_portbeta.sample import sample_frequency
+
+    step = np.timedelta64(round(days * 86_400e9), "ns")  # hours and minutes: exact in ns
+    dates = np.datetime64("2001-01-01T00:00", "ns") + step * np.arange(7)
+    if frequency is None:
+        with pytest.raises(PortbetaError, match=rf"the dates are {days:.3g} days apart .*give frequency"):
+            sample_frequency(None, dates)
+    else:
+        assert sample_frequency(None, dates) == (frequency, "dates")
+        assert sample_frequency("weekly", dates) == ("weekly", "given")
+
+
+def test_a_huge_price_of_an_asset_nobody_holds_is_no_overflow(rng):
+    """The overflow guard is the gross value held, not the largest price x the largest count."""
+    prices, market = random_market(rng, 60, 2)
+    huge = prices.copy()
+    huge[:, 0] *= 1e300  # not held: 0 shares
+    result = portfolio_beta(huge, [0, 1e9], market)
+    alone = portfolio_beta(prices[:, 1:], [1e9], market)
+    assert result.reg == pytest.approx(alone.reg, abs=TOL) and result.wtd == pytest.approx(alone.wtd, abs=TOL)
+
+
+def test_long_and_short_values_beyond_float_range_are_refused_though_the_net_is_finite(rng):
+    """Each position's value is finite (1e308) and so is the net, but the sum of their
+    sizes (2e308) is not: the guard is the gross value, which bounds every partial sum."""
+    prices, market = random_market(rng, 60, 2)
+    prices = prices / prices.max() * 1e300
+    prices[:, 0] *= 1.5  # the long position is worth more than the short: net positive
+    shares = [1.1e8 / 1.5, -0.9e8]  # values up to 1.1e308 and -0.9e308
+    with np.errstate(over="ignore"):
+        assert np.isfinite(prices @ shares).all() and not np.isfinite(np.abs(prices) @ np.abs(shares)).all()
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: shares x prices are too large to compute with"):
+        udfs.portbeta_reg(prices, [shares], market)
