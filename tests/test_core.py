@@ -1,6 +1,7 @@
 """The core's rules (xl_portbeta.core) on clean arrays, against independent references."""
 
 
+import dataclasses
 import math
 
 import numpy as np
@@ -270,6 +271,49 @@ def test_rolling_betas_keep_their_digits_after_a_change_of_volatility(rng, calm_
     np.testing.assert_allclose(rolling.reg, ref_reg, rtol=1e-9)
     np.testing.assert_allclose(rolling.wtd, ref_wtd, rtol=1e-9)
     np.testing.assert_allclose(assets, ref_assets, rtol=1e-9)
+
+
+@pytest.mark.parametrize("n_assets", [1, 3, 20])  # wider than 16 columns: running sums a row at a time
+def test_core_rolling_betas_equal_np_polyfit_window_by_window(rng, n_assets):
+    """core.rolling_betas, rolling_asset_betas and rolling_weighted_beta on their own
+    (the API blanks flat windows on top), over 2.5 blocks of windows and a last short block."""
+    window, n = 30, 30 * 3 - 7
+    m = rng.normal(0.0005, 0.01, n)
+    r = 0.3 + 0.5 * np.arange(n_assets) * m[:, None] + rng.normal(0, 0.01, (n, n_assets))  # far from 0: big sums
+    ends = range(window, n + 1)
+    ref = np.array([[np.polyfit(m[e - window : e], r[e - window : e, i], 1)[0] for i in range(n_assets)] for e in ends])
+    np.testing.assert_allclose(core.rolling_asset_betas(r, m, window), ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(core.rolling_betas(r[:, 0], m, window), ref[:, 0], rtol=1e-10, atol=1e-12)
+    end_prices = rng.uniform(10, 100, (len(ref), n_assets))
+    for end_holdings in (rng.uniform(-1, 3, n_assets), rng.uniform(1, 3, (len(ref), n_assets))):
+        values = end_prices * end_holdings
+        ref_wtd = (values * ref).sum(axis=1) / values.sum(axis=1)
+        wtd = core.rolling_weighted_beta(r, m, end_prices, end_holdings, window)
+        np.testing.assert_allclose(wtd, ref_wtd, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("start", [0, 17, 30, 41])  # the stretch in the first block, at a block's start, across two
+def test_flat_windows_are_those_whose_market_varies_by_rounding_only(rng, start):
+    """A window is flat when its market returns' root mean square deviation is at most
+    core.resolution: deviations of +/-0.5 of it are flat, of +/-2 of it are not."""
+    window = 10
+    for size, flat in ((0.5, True), (2.0, False)):
+        m = rng.uniform(-0.02, 0.02, 80)
+        m[-1] = 0.05  # the largest |m|, which sets the resolution
+        res = core.resolution(m)
+        m[start : start + window] = 0.005 + size * res * np.tile([1.0, -1.0], window // 2)
+        assert core.resolution(m) == res  # max |m| unchanged
+        expected = np.zeros(80 - window + 1, dtype=bool)
+        expected[start] = flat
+        np.testing.assert_array_equal(core.flat_windows(m, window), expected)
+        _, squares = core.rolling_moments(np.empty((80, 0)), m, window)
+        np.testing.assert_array_equal(core.flat_windows(m, window, squares), expected)
+
+
+def test_window_blocks_are_immutable_results(rng):
+    block = next(core.window_blocks(rng.normal(0, 1, (12, 2)), rng.normal(0, 1, 12), 4))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        block.shift = 1.0
 
 
 def test_core_functions_take_array_likes_with_the_numbers_of_float_arrays(rng):

@@ -912,14 +912,14 @@ def _book_block(
 _CANCELLATION_LIMIT = 1e4
 
 
-def _running_sums(z: np.ndarray) -> np.ndarray:
+def _running_sums(z: np.ndarray) -> None:
     """Running sums of the rows of ``z``, in place: a row at a time for wide arrays,
     since ``cumsum(axis=0)`` walks columns (bench/NOTES.md)."""
     if z.shape[1] <= 16:
-        return np.cumsum(z, axis=0, out=z)
-    for t in range(1, len(z)):
-        np.add(z[t - 1], z[t], out=z[t])
-    return z
+        np.cumsum(z, axis=0, out=z)
+    else:
+        for t in range(1, len(z)):
+            np.add(z[t - 1], z[t], out=z[t])
 
 
 @dataclass(frozen=True)
@@ -948,7 +948,7 @@ class WindowBlock:
     before : array (K, 2N), or None
     total : array (2N,), or None
         None for the first block, whose one window lies within it.
-    shift : float
+    shift : float, or None
     redone : tuple of (int, array (N,))
         Windows whose sums could cancel, computed again from their rows: their position
         in ``k`` and their co-deviations, which replace the formula's.
@@ -960,7 +960,7 @@ class WindowBlock:
     here: np.ndarray
     before: np.ndarray | None
     total: np.ndarray | None
-    shift: float
+    shift: float | None
     redone: tuple
 
     def codeviations(self) -> np.ndarray:
@@ -1017,9 +1017,10 @@ def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
         _running_sums(sums)
         if before is None:  # the first block holds one window, if it is full
             ends = slice(window - 1, window)
-            s_m, load = head[ends, 0], head[ends, 1]
+            s_m = head[ends, 0]
             squares = head[ends, 1] - s_m * s_m / window
-            shift, part_before, total = 0.0, None, None
+            load = squares  # about the window's own mean: nothing cancels, never redone
+            shift = part_before = total = None  # no block before
         else:
             ends = slice(0, len(mc))
             centre_a, tail_a, sums_a = before
@@ -1033,8 +1034,10 @@ def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
             s_m = a_m + count_a * shift + head[:, 0]
             part_before, total = sums_a[: len(mc)], sums_a[-1]
             # y's sums over the block before are its total less its running sums: each of
-            # its rows counts, also those before the window
-            load = tail_a[0, 1] + 2 * shift * tail_a[0, 0] + window * shift * shift + head[:, 1]
+            # its rows counts, also those before the window. Their market squares about
+            # this block's mean: sum (m - centre_a + shift)^2, whose middle term
+            # 2 shift sum (m - centre_a) is rounding (centre_a is that block's mean)
+            load = tail_a[0, 1] + window * shift * shift + head[:, 1]
         first = start - window + 1 + ends.start
         redone = []
         for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():

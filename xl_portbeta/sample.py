@@ -841,10 +841,15 @@ def _weights_as_of(
     # the as_of row is complete but for assets never held: they are worth 0 there
     as_of_prices = np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of])
     with np.errstate(over="ignore", invalid="ignore"):
-        values = np.append(core.holdings_values(prices, holdings), as_of_prices @ shares_as_of)
-        # the gross value bounds every partial sum of the net: long and short positions
-        # beyond float range that cancel into a finite net are caught too
-        gross = np.append(core.holdings_values(np.abs(prices), np.abs(holdings)), np.abs(as_of_prices) @ np.abs(shares_as_of))
+        # net and gross values (prices are positive by now): the gross bounds every
+        # partial sum of the net, so long and short positions beyond float range that
+        # cancel into a finite net are caught too; an asset not held counts nothing
+        if holdings.ndim == 1:  # one pass over the prices for both
+            values, gross = (prices @ np.column_stack([holdings, np.abs(holdings)])).T
+        else:
+            values, gross = core.holdings_values(prices, holdings), core.holdings_values(prices, np.abs(holdings))
+        values = np.append(values, as_of_prices @ shares_as_of)
+        gross = np.append(gross, as_of_prices @ np.abs(shares_as_of))
     if not np.isfinite(gross).all():
         # beta is scale-free, but values beyond float range would silently give 0 and NaN
         raise PortbetaError(
