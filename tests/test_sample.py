@@ -520,3 +520,11 @@ def test_long_and_short_values_beyond_float_range_are_refused_though_the_net_is_
         assert np.isfinite(prices @ shares).all() and not np.isfinite(np.abs(prices) @ np.abs(shares)).all()
     with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: shares x prices are too large to compute with"):
         udfs.portbeta_reg(prices, [shares], market)
+
+
+def test_a_market_rebased_to_1_names_its_first_level_that_is_not_positive():
+    """Growth of 1 (levels near 1, one below it) with a 0: the 0's row is named, not a level of 0.99."""
+    market = [1.0, 1.01, 0.99, 1.02, 0.0, 1.03, 1.01, 1.04]
+    prices = [[100 + k, 50 - k] for k in range(8)]
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: market row 5 is 0: market levels must be positive$"):
+        udfs.portbeta_reg(prices, [[1, 2]], market)
