@@ -528,3 +528,49 @@ def test_a_market_rebased_to_1_names_its_first_level_that_is_not_positive():
     prices = [[100 + k, 50 - k] for k in range(8)]
     with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: market row 5 is 0: market levels must be positive$"):
         udfs.portbeta_reg(prices, [[1, 2]], market)
+
+
+def test_the_samples_repr_says_assets_held_shares_returns_span_drops_and_as_of(rng):
+    """Counted by hand: 10 rows, row 4 misses a held price (dropped), 9 kept: 8 returns."""
+    prices, market = random_market(rng, 10, 3)
+    prices[3, 0] = np.nan
+    plain = portfolio_beta(prices, [1, 0, 2], market).sample
+    assert repr(plain) == ("Sample(3 assets, 2 held, constant shares; 8 returns (daily assumed), rows 1..10; "
+                           "1 dates dropped; as_of row 10)")
+    dates = pd.bdate_range("2024-01-01", periods=10).to_numpy()  # Monday 1 to Friday 12 January
+    dated = portfolio_beta(prices, np.tile([1, 0, 2], (10, 1)), market, dates).sample
+    assert repr(dated) == ("Sample(3 assets, 2 held, a holdings history; 8 daily returns 2024-01-01..2024-01-12; "
+                           "1 dates dropped; as_of 2024-01-12)")
+
+
+def _six_rows(text_at=None):
+    prices = [[100.0 + k, 50.0 - k] for k in range(6)]
+    if text_at is not None:
+        prices[text_at][1] = "n/a"
+    return prices, [1000.0 + 3 * k * (-1) ** k for k in range(6)], [[dt.datetime(2024, 1, k + 1)] for k in range(6)]
+
+
+STOCKS = " (a Stocks data type arrives as its name: use =A2.Price)"
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("price cell", "prices row 3, column 2 (2024-01-03) holds text 'n/a', not a price" + STOCKS),
+        ("one row of shares", "shares row 1, column 2 holds text 'x', not a share count"),  # its row has no date
+        ("unreadable dates", "prices row 3, column 2 holds text 'n/a', not a price" + STOCKS),  # dates reported next
+        ("dates too short", "prices row 6, column 2 holds text 'n/a', not a price" + STOCKS),  # row 6 has no date
+    ],
+)
+def test_a_bad_cell_is_named_with_its_rows_date_where_there_is_one(case, message):
+    prices, market, dates = _six_rows(5 if case == "dates too short" else 2)
+    shares = [[1, 2]]
+    if case == "one row of shares":
+        prices, shares = _six_rows()[0], [[1, "x"]]
+    elif case == "unreadable dates":
+        dates[4] = ["soon"]
+    elif case == "dates too short":
+        dates = dates[:5]
+    with pytest.raises(PortbetaError) as raised:
+        udfs.portbeta_reg(prices, shares, market, dates)
+    assert str(raised.value) == "PORTBETA_REG: " + message
