@@ -574,3 +574,31 @@ def test_a_bad_cell_is_named_with_its_rows_date_where_there_is_one(case, message
     with pytest.raises(PortbetaError) as raised:
         udfs.portbeta_reg(prices, shares, market, dates)
     assert str(raised.value) == "PORTBETA_REG: " + message
+
+
+def _seven_rows():
+    return [[100.0 + k, 50.0 - k] for k in range(7)], [1000.0 + 3 * k * (-1) ** k for k in range(7)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("mostly newest first", "dates are not in order: row 5 (2024-01-21) follows row 4 (2024-01-17); "
+                                "sort them oldest or newest first"),  # the one step forward is named
+        ("rf of 100%", "rf row 7 is 1, 100% a year: enter annual rates as decimals (5% or 0.05)"),
+        ("rf of 150%", "rf row 7 is 1.5, 150% a year: enter annual rates as decimals (5% or 0.05)"),
+        ("a held column empty", "prices column 2 has no price on any date, but is held: no date is complete"),
+    ],
+)
+def test_the_checks_of_order_rates_and_empty_columns_name_the_cell(change, message):
+    prices, market = _seven_rows()
+    dates, rf = None, 0.0
+    if change == "mostly newest first":
+        dates = [[dt.datetime(2024, 1, d)] for d in (20, 19, 18, 17, 21, 16, 15)]
+    elif change.startswith("rf"):
+        rf = [[0.01]] * 6 + [[1.0 if change.endswith("100%") else 1.5]]  # 100% or more a year is an error
+    else:
+        prices = [[p[0], None] for p in prices]
+    with pytest.raises(PortbetaError) as raised:
+        udfs.portbeta_reg(prices, [[1, 2]], market, dates, None, rf)
+    assert str(raised.value) == "PORTBETA_REG: " + message
