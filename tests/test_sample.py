@@ -602,3 +602,13 @@ def test_the_checks_of_order_rates_and_empty_columns_name_the_cell(change, messa
     with pytest.raises(PortbetaError) as raised:
         udfs.portbeta_reg(prices, [[1, 2]], market, dates, None, rf)
     assert str(raised.value) == "PORTBETA_REG: " + message
+
+
+def test_as_of_as_iso_text_is_that_day_and_other_text_is_an_error():
+    prices, market = _seven_rows()
+    dates = [[dt.datetime(2024, 1, d)] for d in range(1, 8)]
+    on_the_5th = udfs.portbeta_wtd(prices, [[1, 2]], market, dates, None, 0.0, dt.datetime(2024, 1, 5))
+    assert on_the_5th != udfs.portbeta_wtd(prices, [[1, 2]], market, dates)  # the weights of another day
+    assert udfs.portbeta_wtd(prices, [[1, 2]], market, dates, None, 0.0, " 2024-01-05 ") == on_the_5th
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_WTD: as_of 'next week' is not a date$"):
+        udfs.portbeta_wtd(prices, [[1, 2]], market, dates, None, 0.0, "next week")
