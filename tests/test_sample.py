@@ -612,3 +612,55 @@ def test_as_of_as_iso_text_is_that_day_and_other_text_is_an_error():
     assert udfs.portbeta_wtd(prices, [[1, 2]], market, dates, None, 0.0, " 2024-01-05 ") == on_the_5th
     with pytest.raises(PortbetaError, match=r"^PORTBETA_WTD: as_of 'next week' is not a date$"):
         udfs.portbeta_wtd(prices, [[1, 2]], market, dates, None, 0.0, "next week")
+
+
+def test_messages_of_names_twice_unknown_names_and_no_complete_date():
+    prices = pd.DataFrame({n: [100.0 + k for k in range(5)] for n in ("AAPL", "MSFT")})
+    market = [1000.0, 1010, 990, 1020, 1005]
+    twice = pd.Series([1.0, 2.0, 3.0], index=["MSFT", "AAPL", "AAPL"])
+    with pytest.raises(PortbetaError, match=r"shares names 'AAPL' twice"):  # not the first name, 'MSFT'
+        portfolio_beta(prices, twice, market)
+    unknown = {n: 1.0 for n in ("A", "B", "C", "D", "E", "F")}
+    with pytest.raises(PortbetaError, match=r"not have: 'A', 'B', 'C', 'D', 'E', \.\.\.; names are matched"):
+        portfolio_beta(prices, unknown, market)  # five shown
+    holes = prices.to_numpy().copy()
+    holes[::2, 0] = np.nan  # asset 1 on odd rows only, asset 2 ...
+    holes[1::2, 1] = np.nan  # ... on even rows only: no date has both
+    with pytest.raises(PortbetaError, match=r"^portfolio_beta: prices, market, shares and rf leave no date with every value"):
+        portfolio_beta(holes, [1, 1], market)
+
+
+def test_a_cell_of_a_two_row_range_is_named_with_its_date():
+    dates = [[dt.datetime(2024, 1, 1)], [dt.datetime(2024, 1, 2)]]
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 2 \(2024-01-02\) holds text 'n/a'"):
+        udfs.portbeta_reg([[100.0], ["n/a"]], [[1]], [1000.0, 1010.0], dates)
+
+
+def test_the_as_of_rows_net_value_is_checked_also_when_resampling_drops_that_row():
+    """Weekly rows keep the Fridays; as_of a Wednesday whose net value is negative."""
+    dates = pd.bdate_range("2024-01-01", periods=20)
+    prices = np.column_stack([np.full(20, 100.0), np.full(20, 80.0)])
+    prices[:, 0] += np.arange(20) * 0.5  # moves, so that the asset has a beta
+    prices[7, 0] = 50.0  # Wednesday 10 January: 50 - 80 < 0
+    market = 1000.0 + 7 * np.sin(np.arange(20))
+    with pytest.raises(PortbetaError, match=r"net value of -30 on 2024-01-10: it must be positive"):
+        portfolio_beta(prices, [1, -1], market, dates.to_numpy(), "weekly", as_of="2024-01-10")
+
+
+@pytest.mark.parametrize(
+    ("column", "hint"),
+    [
+        ([-0.01] + [0.02] * 9, True),  # a tenth of the values negative: returns
+        ([1.0, 0.5] + [0.02] * 17 + [-0.01], False),  # 1.0 is not within (-1, 1): a price error
+        ([1.5, 0.5] + [0.02] * 17 + [-0.01], False),
+        ([0.5, 0.3] + [0.02] * 17 + [-0.01], True),  # all within (-1, 1), one negative
+    ],
+)
+def test_a_column_that_looks_like_returns_gets_the_hint_by_the_documented_rule(column, hint):
+    n = len(column)
+    prices = np.column_stack([column, np.linspace(100, 110, n)])
+    market = 1000.0 + 7 * np.sin(np.arange(n))
+    with pytest.raises(PortbetaError) as raised:
+        portfolio_beta(prices, [1, 1], market)
+    assert ("prices column 1 looks like returns" in str(raised.value)) == hint
+    assert ("prices must be positive" in str(raised.value)) == (not hint)
