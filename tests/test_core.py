@@ -358,3 +358,12 @@ def test_all_names_the_public_api_and_only_what_exists(module):
         assert defined <= set(names) and {"PERIODS_PER_YEAR", "MIN_REGIME_RETURNS", "BLUME_WEIGHT"} <= set(names)
     else:
         assert set(names) == {"Sample", "build_sample", "MIN_RETURNS"}
+
+
+def test_the_markets_own_treynor_ratio_is_its_annual_return(rng):
+    """The market's beta on itself is 1, so its Treynor ratio is its annualized excess return."""
+    m = rng.normal(0.0004, 0.01, 250)
+    stats = core.beta_stats(m, m, 252)
+    assert stats.fit.beta == pytest.approx(1.0, abs=1e-14)
+    assert stats.treynor_ratio == pytest.approx(stats.annual_return, rel=1e-13)
+    assert stats.treynor_ratio == pytest.approx(core.annualized_return(m, 252), rel=1e-12)

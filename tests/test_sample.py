@@ -650,7 +650,7 @@ def test_the_as_of_rows_net_value_is_checked_also_when_resampling_drops_that_row
 @pytest.mark.parametrize(
     ("column", "hint"),
     [
-        ([-0.01] + [0.02] * 9, True),  # a tenth of the values negative: returns
+        ([-5.0] + [100.0] * 9, True),  # a tenth of the values negative: returns
         ([1.0, 0.5] + [0.02] * 17 + [-0.01], False),  # 1.0 is not within (-1, 1): a price error
         ([1.5, 0.5] + [0.02] * 17 + [-0.01], False),
         ([0.5, 0.3] + [0.02] * 17 + [-0.01], True),  # all within (-1, 1), one negative
@@ -664,3 +664,14 @@ def test_a_column_that_looks_like_returns_gets_the_hint_by_the_documented_rule(c
         portfolio_beta(prices, [1, 1], market)
     assert ("prices column 1 looks like returns" in str(raised.value)) == hint
     assert ("prices must be positive" in str(raised.value)) == (not hint)
+
+
+def test_the_as_of_rows_gross_value_is_checked_also_when_resampling_drops_that_row():
+    """Weekly rows keep the Fridays; as_of a Wednesday whose long and short values,
+    each within float range, add to more than 1e308."""
+    dates = pd.bdate_range("2024-01-01", periods=20)
+    prices = np.column_stack([100.0 + np.arange(20) * 0.5, np.full(20, 80.0)])
+    prices[7] = [1.5e300, 1e300]  # Wednesday 10 January
+    market = 1000.0 + 7 * np.sin(np.arange(20))
+    with pytest.raises(PortbetaError, match=r"too large to compute with"):
+        portfolio_beta(prices, [1e8, -1e8], market, dates.to_numpy(), "weekly", as_of="2024-01-10")
