@@ -649,7 +649,7 @@ def _nothing_complete(rows: Rows, held: np.ndarray, missing: np.ndarray | None) 
         empty = np.flatnonzero(missing.all(axis=0) & held)
         if len(empty):
             c = int(empty[0])
-            where = cell_at("prices", None, c + 1, rows.prices.shape[1], rows.names[c] if rows.names else None)
+            where = cell_at("prices", None, c + 1, name=rows.names[c] if rows.names else None)  # a whole column: no row
             return f"{where} has no price on any date, but is held: no date is complete"
     return (
         "prices, market, shares and rf leave no date with every value: each date misses a price of a held asset, "
