@@ -1,12 +1,14 @@
 """The core's rules (xl_portbeta.core) on clean arrays, against independent references."""
 
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 from xl_portbeta import api, core
+from xl_portbeta import sample as sample_module
 
 from conftest import random_market
 from references import excess, ols_slope, statsmodels_fit
@@ -269,3 +271,99 @@ def test_rolling_betas_keep_their_digits_after_a_change_of_volatility(rng, calm_
     np.testing.assert_allclose(rolling.reg, ref_reg, rtol=1e-9)
     np.testing.assert_allclose(rolling.wtd, ref_wtd, rtol=1e-9)
     np.testing.assert_allclose(assets, ref_assets, rtol=1e-9)
+
+
+@pytest.mark.parametrize("n_assets", [1, 3, 20])  # wider than 16 columns: running sums a row at a time
+def test_core_rolling_betas_equal_np_polyfit_window_by_window(rng, n_assets):
+    """core.rolling_betas, rolling_asset_betas and rolling_weighted_beta on their own
+    (the API blanks flat windows on top), over 2.5 blocks of windows and a last short block."""
+    window, n = 30, 30 * 3 - 7
+    m = rng.normal(0.0005, 0.01, n)
+    r = 0.3 + 0.5 * np.arange(n_assets) * m[:, None] + rng.normal(0, 0.01, (n, n_assets))  # far from 0: big sums
+    ends = range(window, n + 1)
+    ref = np.array([[np.polyfit(m[e - window : e], r[e - window : e, i], 1)[0] for i in range(n_assets)] for e in ends])
+    np.testing.assert_allclose(core.rolling_asset_betas(r, m, window), ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(core.rolling_betas(r[:, 0], m, window), ref[:, 0], rtol=1e-10, atol=1e-12)
+    end_prices = rng.uniform(10, 100, (len(ref), n_assets))
+    for end_holdings in (rng.uniform(-1, 3, n_assets), rng.uniform(1, 3, (len(ref), n_assets))):
+        values = end_prices * end_holdings
+        ref_wtd = (values * ref).sum(axis=1) / values.sum(axis=1)
+        wtd = core.rolling_weighted_beta(r, m, end_prices, end_holdings, window)
+        np.testing.assert_allclose(wtd, ref_wtd, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("start", [0, 17, 30, 41])  # the stretch in the first block, at a block's start, across two
+def test_flat_windows_are_those_whose_market_varies_by_rounding_only(rng, start):
+    """A window is flat when its market returns' root mean square deviation is at most
+    core.resolution: deviations of +/-0.5 of it are flat, of +/-2 of it are not."""
+    window = 10
+    for size, flat in ((0.5, True), (2.0, False)):
+        m = rng.uniform(-0.02, 0.02, 80)
+        m[-1] = 0.05  # the largest |m|, which sets the resolution
+        res = core.resolution(m)
+        m[start : start + window] = 0.005 + size * res * np.tile([1.0, -1.0], window // 2)
+        assert core.resolution(m) == res  # max |m| unchanged
+        expected = np.zeros(80 - window + 1, dtype=bool)
+        expected[start] = flat
+        np.testing.assert_array_equal(core.flat_windows(m, window), expected)
+        _, squares = core.rolling_moments(np.empty((80, 0)), m, window)
+        np.testing.assert_array_equal(core.flat_windows(m, window, squares), expected)
+
+
+def test_window_blocks_are_immutable_results(rng):
+    block = next(core.window_blocks(rng.normal(0, 1, (12, 2)), rng.normal(0, 1, 12), 4))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        block.shift = 1.0
+
+
+def test_core_functions_take_array_likes_with_the_numbers_of_float_arrays(rng):
+    """core is a public layer (like empyrical's stats.py): nested lists and int arrays are
+    read as floats, never an error or integer arithmetic."""
+    prices = rng.integers(50, 150, size=(40, 3))  # whole prices and share counts
+    holdings = np.array([3, 1, 2])
+    history = np.tile(holdings, (40, 1))
+    market = np.diff(rng.integers(900, 1100, size=41)) / 1000.0
+    rf = np.full(39, 1e-4)
+    as_floats = prices.astype(float)
+    # changes in the float array's result: int arithmetic or an unconverted list would fail here
+    assert np.allclose(core.excess_returns(prices), np.diff(as_floats, axis=0) / as_floats[:-1], rtol=0, atol=1e-15)
+    assert np.allclose(core.excess_returns(prices.tolist(), rf.tolist()),
+                       np.diff(as_floats, axis=0) / as_floats[:-1] - rf[:, None], rtol=0, atol=1e-15)
+    changes, starts = np.diff(as_floats, axis=0), as_floats[:-1]
+    assert np.array_equal(core.excess_changes(changes, starts, rf.tolist()), changes - rf[:, None] * starts)
+    for h in (holdings, history):
+        ints, floats = core.asset_and_holdings_returns(prices, h.tolist()), core.asset_and_holdings_returns(as_floats, h.astype(float))
+        assert all(np.array_equal(a, b) for a, b in zip(ints, floats))
+        ints = core.holdings_betas(prices.tolist(), h.tolist(), market[1:].tolist())
+        floats = core.holdings_betas(as_floats, h.astype(float), market[1:])
+        assert all(np.array_equal(getattr(ints, k), getattr(floats, k)) for k in ("asset_betas", "contribution_betas", "portfolio_returns"))
+        assert np.array_equal(core.average_weights(as_floats, h.tolist()), core.average_weights(as_floats, h.astype(float)))
+    assert np.array_equal(core.centred([1, 2, 6]), [-2.0, -1.0, 3.0])
+    assert np.array_equal(core.drift_returns([0.01, 0.02, -0.01], [0.0, 0.0, 0.0]), [0.01, 0.02, -0.01])
+    assert core.annualized_return([0.1, 0.1], 2) == pytest.approx(0.21, abs=1e-15)
+    assert core.annualized_return([1, 0], 2) == pytest.approx(1.0, abs=1e-15)  # int returns: ((1 + 1)(1 + 0))^(2/2) - 1
+
+
+@pytest.mark.parametrize("module", [core, sample_module])
+def test_all_names_the_public_api_and_only_what_exists(module):
+    """``__all__`` is the module's public API (``from xl_portbeta.core import *``): core's
+    names every public function and class defined there; sample's is its one entry point
+    and result (its steps are documented as build_sample's, not exported)."""
+    names = module.__all__
+    assert len(set(names)) == len(names)
+    assert all(hasattr(module, n) and not n.startswith("_") for n in names)
+    defined = {n for n, v in vars(module).items()
+               if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__}
+    if module is core:
+        assert defined <= set(names) and {"PERIODS_PER_YEAR", "MIN_REGIME_RETURNS", "BLUME_WEIGHT"} <= set(names)
+    else:
+        assert set(names) == {"Sample", "build_sample", "MIN_RETURNS"}
+
+
+def test_the_markets_own_treynor_ratio_is_its_annual_return(rng):
+    """The market's beta on itself is 1, so its Treynor ratio is its annualized excess return."""
+    m = rng.normal(0.0004, 0.01, 250)
+    stats = core.beta_stats(m, m, 252)
+    assert stats.fit.beta == pytest.approx(1.0, abs=1e-14)
+    assert stats.treynor_ratio == pytest.approx(stats.annual_return, rel=1e-13)
+    assert stats.treynor_ratio == pytest.approx(core.annualized_return(m, 252), rel=1e-12)

@@ -472,3 +472,206 @@ def test_a_rate_per_row_with_trailing_blank_rows_and_newest_first_dates(rng):
     reg, _, _, _ = reference(prices, [10, 30], market, rf_period=(1 + annual[:-1]) ** (1 / 252) - 1)
     assert exact.reg == pytest.approx(reg, abs=TOL)
     assert padded.reg == pytest.approx(reg, abs=TOL)
+
+
+BANDS = [  # median spacing in days -> the frequency read off the dates, or None: an error
+    (0.4, None), (0.5, "daily"), (1.0, "daily"), (4.5, "daily"), (4.6, None), (5.4, None), (5.5, "weekly"),
+    (5.6, "weekly"), (8.4, "weekly"), (8.5, "weekly"), (8.6, None), (25.9, None), (26.0, "monthly"),
+    (26.1, "monthly"), (34.9, "monthly"), (35.0, "monthly"), (35.1, None), (84.9, None), (85.0, "quarterly"),
+    (85.1, "quarterly"), (94.9, "quarterly"), (95.0, "quarterly"), (95.1, None), (349.9, None),
+    (350.0, "annual"), (350.1, "annual"), (379.9, "annual"), (380.0, "annual"), (380.1, None),
+]
+
+
+@pytest.mark.parametrize(("days", "frequency"), BANDS)
+def test_the_frequency_read_off_the_dates_follows_the_documented_bands(days, frequency):
+    """README ("frequency"): daily 0.5-4.5 days, weekly 5.5-8.5, monthly 26-35, quarterly
+    85-95, annual 350-380, bounds included; between them an error that asks for it."""
+    from xl_portbeta.sample import sample_frequency
+
+    step = np.timedelta64(round(days * 86_400e9), "ns")  # hours and minutes: exact in ns
+    dates = np.datetime64("2001-01-01T00:00", "ns") + step * np.arange(7)
+    if frequency is None:
+        with pytest.raises(PortbetaError, match=rf"the dates are {days:.3g} days apart .*give frequency"):
+            sample_frequency(None, dates)
+    else:
+        assert sample_frequency(None, dates) == (frequency, "dates")
+        assert sample_frequency("weekly", dates) == ("weekly", "given")
+
+
+def test_a_huge_price_of_an_asset_nobody_holds_is_no_overflow(rng):
+    """The overflow guard is the gross value held, not the largest price x the largest count."""
+    prices, market = random_market(rng, 60, 2)
+    huge = prices.copy()
+    huge[:, 0] *= 1e300  # not held: 0 shares
+    result = portfolio_beta(huge, [0, 1e9], market)
+    alone = portfolio_beta(prices[:, 1:], [1e9], market)
+    assert result.reg == pytest.approx(alone.reg, abs=TOL) and result.wtd == pytest.approx(alone.wtd, abs=TOL)
+
+
+def test_long_and_short_values_beyond_float_range_are_refused_though_the_net_is_finite(rng):
+    """Each position's value is finite (1e308) and so is the net, but the sum of their
+    sizes (2e308) is not: the guard is the gross value, which bounds every partial sum."""
+    prices, market = random_market(rng, 60, 2)
+    prices = prices / prices.max() * 1e300
+    prices[:, 0] *= 1.5  # the long position is worth more than the short: net positive
+    shares = [1.1e8 / 1.5, -0.9e8]  # values up to 1.1e308 and -0.9e308
+    with np.errstate(over="ignore"):
+        assert np.isfinite(prices @ shares).all() and not np.isfinite(np.abs(prices) @ np.abs(shares)).all()
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: shares x prices are too large to compute with"):
+        udfs.portbeta_reg(prices, [shares], market)
+
+
+def test_a_market_rebased_to_1_names_its_first_level_that_is_not_positive():
+    """Growth of 1 (levels near 1, one below it) with a 0: the 0's row is named, not a level of 0.99."""
+    market = [1.0, 1.01, 0.99, 1.02, 0.0, 1.03, 1.01, 1.04]
+    prices = [[100 + k, 50 - k] for k in range(8)]
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: market row 5 is 0: market levels must be positive$"):
+        udfs.portbeta_reg(prices, [[1, 2]], market)
+
+
+def test_the_samples_repr_says_assets_held_shares_returns_span_drops_and_as_of(rng):
+    """Counted by hand: 10 rows, row 4 misses a held price (dropped), 9 kept: 8 returns."""
+    prices, market = random_market(rng, 10, 3)
+    prices[3, 0] = np.nan
+    plain = portfolio_beta(prices, [1, 0, 2], market).sample
+    assert repr(plain) == ("Sample(3 assets, 2 held, constant shares; 8 returns (daily assumed), rows 1..10; "
+                           "1 dates dropped; as_of row 10)")
+    dates = pd.bdate_range("2024-01-01", periods=10).to_numpy()  # Monday 1 to Friday 12 January
+    dated = portfolio_beta(prices, np.tile([1, 0, 2], (10, 1)), market, dates).sample
+    assert repr(dated) == ("Sample(3 assets, 2 held, a holdings history; 8 daily returns 2024-01-01..2024-01-12; "
+                           "1 dates dropped; as_of 2024-01-12)")
+
+
+def _six_rows(text_at=None):
+    prices = [[100.0 + k, 50.0 - k] for k in range(6)]
+    if text_at is not None:
+        prices[text_at][1] = "n/a"
+    return prices, [1000.0 + 3 * k * (-1) ** k for k in range(6)], [[dt.datetime(2024, 1, k + 1)] for k in range(6)]
+
+
+STOCKS = " (a Stocks data type arrives as its name: use =A2.Price)"
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("price cell", "prices row 3, column 2 (2024-01-03) holds text 'n/a', not a price" + STOCKS),
+        ("one row of shares", "shares row 1, column 2 holds text 'x', not a share count"),  # its row has no date
+        ("unreadable dates", "prices row 3, column 2 holds text 'n/a', not a price" + STOCKS),  # dates reported next
+        ("dates too short", "prices row 6, column 2 holds text 'n/a', not a price" + STOCKS),  # row 6 has no date
+    ],
+)
+def test_a_bad_cell_is_named_with_its_rows_date_where_there_is_one(case, message):
+    prices, market, dates = _six_rows(5 if case == "dates too short" else 2)
+    shares = [[1, 2]]
+    if case == "one row of shares":
+        prices, shares = _six_rows()[0], [[1, "x"]]
+    elif case == "unreadable dates":
+        dates[4] = ["soon"]
+    elif case == "dates too short":
+        dates = dates[:5]
+    with pytest.raises(PortbetaError) as raised:
+        udfs.portbeta_reg(prices, shares, market, dates)
+    assert str(raised.value) == "PORTBETA_REG: " + message
+
+
+def _seven_rows():
+    return [[100.0 + k, 50.0 - k] for k in range(7)], [1000.0 + 3 * k * (-1) ** k for k in range(7)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("mostly newest first", "dates are not in order: row 5 (2024-01-21) follows row 4 (2024-01-17); "
+                                "sort them oldest or newest first"),  # the one step forward is named
+        ("rf of 100%", "rf row 7 is 1, 100% a year: enter annual rates as decimals (5% or 0.05)"),
+        ("rf of 150%", "rf row 7 is 1.5, 150% a year: enter annual rates as decimals (5% or 0.05)"),
+        ("a held column empty", "prices column 2 has no price on any date, but is held: no date is complete"),
+    ],
+)
+def test_the_checks_of_order_rates_and_empty_columns_name_the_cell(change, message):
+    prices, market = _seven_rows()
+    dates, rf = None, 0.0
+    if change == "mostly newest first":
+        dates = [[dt.datetime(2024, 1, d)] for d in (20, 19, 18, 17, 21, 16, 15)]
+    elif change.startswith("rf"):
+        rf = [[0.01]] * 6 + [[1.0 if change.endswith("100%") else 1.5]]  # 100% or more a year is an error
+    else:
+        prices = [[p[0], None] for p in prices]
+    with pytest.raises(PortbetaError) as raised:
+        udfs.portbeta_reg(prices, [[1, 2]], market, dates, None, rf)
+    assert str(raised.value) == "PORTBETA_REG: " + message
+
+
+def test_as_of_as_iso_text_is_that_day_and_other_text_is_an_error():
+    prices, market = _seven_rows()
+    dates = [[dt.datetime(2024, 1, d)] for d in range(1, 8)]
+    on_the_5th = udfs.portbeta_wtd(prices, [[1, 2]], market, dates, None, 0.0, dt.datetime(2024, 1, 5))
+    assert on_the_5th != udfs.portbeta_wtd(prices, [[1, 2]], market, dates)  # the weights of another day
+    assert udfs.portbeta_wtd(prices, [[1, 2]], market, dates, None, 0.0, " 2024-01-05 ") == on_the_5th
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_WTD: as_of 'next week' is not a date$"):
+        udfs.portbeta_wtd(prices, [[1, 2]], market, dates, None, 0.0, "next week")
+
+
+def test_messages_of_names_twice_unknown_names_and_no_complete_date():
+    prices = pd.DataFrame({n: [100.0 + k for k in range(5)] for n in ("AAPL", "MSFT")})
+    market = [1000.0, 1010, 990, 1020, 1005]
+    twice = pd.Series([1.0, 2.0, 3.0], index=["MSFT", "AAPL", "AAPL"])
+    with pytest.raises(PortbetaError, match=r"shares names 'AAPL' twice"):  # not the first name, 'MSFT'
+        portfolio_beta(prices, twice, market)
+    unknown = {n: 1.0 for n in ("A", "B", "C", "D", "E", "F")}
+    with pytest.raises(PortbetaError, match=r"not have: 'A', 'B', 'C', 'D', 'E', \.\.\.; names are matched"):
+        portfolio_beta(prices, unknown, market)  # five shown
+    holes = prices.to_numpy().copy()
+    holes[::2, 0] = np.nan  # asset 1 on odd rows only, asset 2 ...
+    holes[1::2, 1] = np.nan  # ... on even rows only: no date has both
+    with pytest.raises(PortbetaError, match=r"^portfolio_beta: prices, market, shares and rf leave no date with every value"):
+        portfolio_beta(holes, [1, 1], market)
+
+
+def test_a_cell_of_a_two_row_range_is_named_with_its_date():
+    dates = [[dt.datetime(2024, 1, 1)], [dt.datetime(2024, 1, 2)]]
+    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 2 \(2024-01-02\) holds text 'n/a'"):
+        udfs.portbeta_reg([[100.0], ["n/a"]], [[1]], [1000.0, 1010.0], dates)
+
+
+def test_the_as_of_rows_net_value_is_checked_also_when_resampling_drops_that_row():
+    """Weekly rows keep the Fridays; as_of a Wednesday whose net value is negative."""
+    dates = pd.bdate_range("2024-01-01", periods=20)
+    prices = np.column_stack([np.full(20, 100.0), np.full(20, 80.0)])
+    prices[:, 0] += np.arange(20) * 0.5  # moves, so that the asset has a beta
+    prices[7, 0] = 50.0  # Wednesday 10 January: 50 - 80 < 0
+    market = 1000.0 + 7 * np.sin(np.arange(20))
+    with pytest.raises(PortbetaError, match=r"net value of -30 on 2024-01-10: it must be positive"):
+        portfolio_beta(prices, [1, -1], market, dates.to_numpy(), "weekly", as_of="2024-01-10")
+
+
+@pytest.mark.parametrize(
+    ("column", "hint"),
+    [
+        ([-5.0] + [100.0] * 9, True),  # a tenth of the values negative: returns
+        ([1.0, 0.5] + [0.02] * 17 + [-0.01], False),  # 1.0 is not within (-1, 1): a price error
+        ([1.5, 0.5] + [0.02] * 17 + [-0.01], False),
+        ([0.5, 0.3] + [0.02] * 17 + [-0.01], True),  # all within (-1, 1), one negative
+    ],
+)
+def test_a_column_that_looks_like_returns_gets_the_hint_by_the_documented_rule(column, hint):
+    n = len(column)
+    prices = np.column_stack([column, np.linspace(100, 110, n)])
+    market = 1000.0 + 7 * np.sin(np.arange(n))
+    with pytest.raises(PortbetaError) as raised:
+        portfolio_beta(prices, [1, 1], market)
+    assert ("prices column 1 looks like returns" in str(raised.value)) == hint
+    assert ("prices must be positive" in str(raised.value)) == (not hint)
+
+
+def test_the_as_of_rows_gross_value_is_checked_also_when_resampling_drops_that_row():
+    """Weekly rows keep the Fridays; as_of a Wednesday whose long and short values,
+    each within float range, add to more than 1e308."""
+    dates = pd.bdate_range("2024-01-01", periods=20)
+    prices = np.column_stack([100.0 + np.arange(20) * 0.5, np.full(20, 80.0)])
+    prices[7] = [1.5e300, 1e300]  # Wednesday 10 January
+    market = 1000.0 + 7 * np.sin(np.arange(20))
+    with pytest.raises(PortbetaError, match=r"too large to compute with"):
+        portfolio_beta(prices, [1e8, -1e8], market, dates.to_numpy(), "weekly", as_of="2024-01-10")

@@ -1,7 +1,8 @@
 """The math of portfolio beta: pure numpy, no I/O, no Excel.
 
 Every function takes clean float arrays (no NaN where it matters, positive prices,
-rows oldest first) and returns floats, arrays or small immutable results. Validation
+rows oldest first) and returns floats, arrays or small immutable results; an argument
+documented ``array_like`` may also be a nested list or an int array, read as floats. Validation
 lives in ``inputs`` and ``sample``.
 
 Argument order is the same everywhere, as in empyrical: the returns (or prices) being
@@ -137,7 +138,7 @@ def excess_changes(
     ----------
     changes : array (T,) or (T, N)
     starts : array like ``changes``
-    rf : float or array (T,)
+    rf : float or array_like (T,)
         Per-period rate of each period, the same for every column.
     out : array, optional
     """
@@ -157,7 +158,7 @@ def excess_returns(prices: np.ndarray, rf: np.ndarray | float = 0.0) -> np.ndarr
 
     Parameters
     ----------
-    prices : array (T,) or (T, N)
+    prices : array_like (T,) or (T, N)
         Positive price levels, oldest first.
     rf : float or array (T-1,)
         Per-period rate of each return period.
@@ -238,9 +239,9 @@ def asset_and_holdings_returns(
 
     Parameters
     ----------
-    prices : array (T, N)
+    prices : array_like (T, N)
         Positive prices, no NaN.
-    holdings : array (N,) or (T, N)
+    holdings : array_like (N,) or (T, N)
     rf : float or array (T-1,)
         Per-period risk-free rate.
 
@@ -310,10 +311,10 @@ def holdings_betas(
 
     Parameters
     ----------
-    prices : array (T, N)
+    prices : array_like (T, N)
         Positive prices, no NaN.
-    holdings : array (N,) or (T, N)
-    market_returns : array (T-1,)
+    holdings : array_like (N,) or (T, N)
+    market_returns : array_like (T-1,)
         Excess returns of the market; must have variance.
     rf : float or array (T-1,)
 
@@ -373,7 +374,7 @@ def average_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     prices : array (T, N)
-    holdings : array (N,) or (T, N)
+    holdings : array_like (N,) or (T, N)
 
     Returns
     -------
@@ -391,7 +392,7 @@ def average_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
 
 
 def centred(x: np.ndarray) -> np.ndarray:
-    """``x`` minus its mean along the first axis (the first pass of a two-pass covariance)."""
+    """``x`` (array_like) minus its mean along the first axis (the first pass of a two-pass covariance)."""
     x = np.asarray(x, dtype=float)
     return x - x.mean(axis=0)
 
@@ -512,9 +513,9 @@ def drift_returns(holdings_returns: np.ndarray, current_returns: np.ndarray) -> 
 
     Parameters
     ----------
-    holdings_returns : array (T,) or (T, K)
+    holdings_returns : array_like (T,) or (T, K)
         ``sum_i w_i,t-1 r_i,t`` (excess or not, as ``current_returns``).
-    current_returns : array like ``holdings_returns``
+    current_returns : array_like like ``holdings_returns``
         ``sum_i w_i,as_of r_i,t``.
     """
     holdings_returns = np.asarray(holdings_returns, dtype=float)
@@ -699,9 +700,9 @@ def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
 
 
 def annualized_return(returns: np.ndarray, periods_per_year: int) -> float:
-    """Geometric annual return, ``prod(1 + r)^(P / n) - 1`` (PerformanceAnalytics'
-    ``Return.annualized``, empyrical's ``annual_return``); NaN without returns or when the
-    value is wiped out (a return of -100% or less)."""
+    """Geometric annual return of ``returns`` (array_like), ``prod(1 + r)^(P / n) - 1``
+    (PerformanceAnalytics' ``Return.annualized``, empyrical's ``annual_return``); NaN
+    without returns or when the value is wiped out (a return of -100% or less)."""
     returns = np.asarray(returns, dtype=float)
     if not len(returns) or (returns <= -1.0).any():
         return float("nan")
@@ -911,14 +912,14 @@ def _book_block(
 _CANCELLATION_LIMIT = 1e4
 
 
-def _running_sums(z: np.ndarray) -> np.ndarray:
+def _running_sums(z: np.ndarray) -> None:
     """Running sums of the rows of ``z``, in place: a row at a time for wide arrays,
     since ``cumsum(axis=0)`` walks columns (bench/NOTES.md)."""
     if z.shape[1] <= 16:
-        return np.cumsum(z, axis=0, out=z)
-    for t in range(1, len(z)):
-        np.add(z[t - 1], z[t], out=z[t])
-    return z
+        np.cumsum(z, axis=0, out=z)
+    else:
+        for t in range(1, len(z)):
+            np.add(z[t - 1], z[t], out=z[t])
 
 
 @dataclass(frozen=True)
@@ -947,7 +948,7 @@ class WindowBlock:
     before : array (K, 2N), or None
     total : array (2N,), or None
         None for the first block, whose one window lies within it.
-    shift : float
+    shift : float, or None
     redone : tuple of (int, array (N,))
         Windows whose sums could cancel, computed again from their rows: their position
         in ``k`` and their co-deviations, which replace the formula's.
@@ -959,7 +960,7 @@ class WindowBlock:
     here: np.ndarray
     before: np.ndarray | None
     total: np.ndarray | None
-    shift: float
+    shift: float | None
     redone: tuple
 
     def codeviations(self) -> np.ndarray:
@@ -1016,9 +1017,10 @@ def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
         _running_sums(sums)
         if before is None:  # the first block holds one window, if it is full
             ends = slice(window - 1, window)
-            s_m, load = head[ends, 0], head[ends, 1]
+            s_m = head[ends, 0]
             squares = head[ends, 1] - s_m * s_m / window
-            shift, part_before, total = 0.0, None, None
+            load = squares  # about the window's own mean: nothing cancels, never redone
+            shift = part_before = total = None  # no block before
         else:
             ends = slice(0, len(mc))
             centre_a, tail_a, sums_a = before
@@ -1032,8 +1034,10 @@ def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
             s_m = a_m + count_a * shift + head[:, 0]
             part_before, total = sums_a[: len(mc)], sums_a[-1]
             # y's sums over the block before are its total less its running sums: each of
-            # its rows counts, also those before the window
-            load = tail_a[0, 1] + 2 * shift * tail_a[0, 0] + window * shift * shift + head[:, 1]
+            # its rows counts, also those before the window. Their market squares about
+            # this block's mean: sum (m - centre_a + shift)^2, whose middle term
+            # 2 shift sum (m - centre_a) is rounding (centre_a is that block's mean)
+            load = tail_a[0, 1] + window * shift * shift + head[:, 1]
         first = start - window + 1 + ends.start
         redone = []
         for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():

@@ -232,7 +232,7 @@ def _read_arguments(
     frequency = read_frequency(frequency, dates is not None)
     rf_constant, rf_cells = _read_rf(rf)
     if portfolio:
-        share_cells, history = _read_shares(shares, n_assets, len(price_cells.values), price_cells.header)
+        share_cells, history = _read_shares(shares, n_assets, price_cells.header)
     else:
         share_cells, history = Cells(np.ones((1, n_assets)), None, 1), False
     return Arguments(
@@ -278,7 +278,7 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
     return None, cells
 
 
-def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | None) -> tuple[Cells, bool]:
+def _read_shares(raw: Any, n_assets: int, names: tuple[str, ...] | None) -> tuple[Cells, bool]:
     """The shares range and whether it is a history (T x N) rather than one row of N.
 
     When both shares and prices name their assets, each count goes to the asset of its
@@ -292,7 +292,7 @@ def _read_shares(raw: Any, n_assets: int, n_rows: int, names: tuple[str, ...] | 
         return Cells(counts_by_name(raw, names).reshape(1, n_assets), names, 1), False
     cells = columns_by_name(read_numbers(raw, "shares", "a share count"), names)
     rows, cols = cells.shape
-    if (rows, cols) in ((1, n_assets), (n_assets, 1)) and not (n_assets == 1 and n_rows == rows > 1):
+    if (rows, cols) in ((1, n_assets), (n_assets, 1)):
         values = cells.values.reshape(1, n_assets)
         if np.isnan(values).any():
             k = int(np.flatnonzero(np.isnan(values))[0])
@@ -579,19 +579,18 @@ def oldest_first(rows: Rows, first_date_row: int | None) -> Rows:
 
 def _newest_first(dates: np.ndarray, first_row: int) -> bool:
     """Check strict order; True when the dates run newest first."""
-    if len(dates) < 2:
-        return False
     steps = np.diff(dates.astype("datetime64[ns]").view("int64"))
     same = np.flatnonzero(steps == 0)
     if len(same):
         k = int(same[0])
         raise PortbetaError(f"dates rows {first_row + k} and {first_row + k + 1} are both {_day(dates[k])}: each date once")
-    if (steps > 0).all():
+    back = steps < 0  # no step is 0 from here on: each is forward or back
+    if not back.any():
         return False
-    if (steps < 0).all():
+    if back.all():
         return True
-    ascending = (steps > 0).sum() >= (steps < 0).sum()
-    k = int(np.flatnonzero((steps < 0) if ascending else (steps > 0))[0])
+    # mostly oldest first (or a tie): the first step back is out of order, else the first forward
+    k = int(np.flatnonzero(back if 2 * back.sum() <= len(back) else ~back)[0])
     raise PortbetaError(
         f"dates are not in order: row {first_row + k + 1} ({_day(dates[k + 1])}) follows row "
         f"{first_row + k} ({_day(dates[k])}); sort them oldest or newest first"
@@ -650,7 +649,7 @@ def _nothing_complete(rows: Rows, held: np.ndarray, missing: np.ndarray | None) 
         empty = np.flatnonzero(missing.all(axis=0) & held)
         if len(empty):
             c = int(empty[0])
-            where = cell_at("prices", None, c + 1, rows.prices.shape[1], rows.names[c] if rows.names else None)
+            where = cell_at("prices", None, c + 1, name=rows.names[c] if rows.names else None)  # a whole column: no row
             return f"{where} has no price on any date, but is held: no date is complete"
     return (
         "prices, market, shares and rf leave no date with every value: each date misses a price of a held asset, "
@@ -842,9 +841,16 @@ def _weights_as_of(
     # the as_of row is complete but for assets never held: they are worth 0 there
     as_of_prices = np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of])
     with np.errstate(over="ignore", invalid="ignore"):
-        values = np.append(core.holdings_values(prices, holdings), as_of_prices @ shares_as_of)
-        largest = np.abs(prices).max() * np.abs(holdings).max() * prices.shape[1]
-    if not (np.isfinite(values).all() and np.isfinite(largest)):
+        # net and gross values (prices are positive by now): the gross bounds every
+        # partial sum of the net, so long and short positions beyond float range that
+        # cancel into a finite net are caught too; an asset not held counts nothing
+        if holdings.ndim == 1:  # one pass over the prices for both
+            values, gross = (prices @ np.column_stack([holdings, np.abs(holdings)])).T
+        else:
+            values, gross = core.holdings_values(prices, holdings), core.holdings_values(prices, np.abs(holdings))
+        values = np.append(values, as_of_prices @ shares_as_of)
+        gross = np.append(gross, as_of_prices @ np.abs(shares_as_of))
+    if not np.isfinite(gross).all():
         # beta is scale-free, but values beyond float range would silently give 0 and NaN
         raise PortbetaError(
             "shares x prices are too large to compute with (beyond 1e308): use prices or share counts "
