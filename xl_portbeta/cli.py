@@ -205,10 +205,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _number_option(text: str, option: str) -> float:
     """A rate such as 0.02 or 2%."""
-    try:
-        return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    except ValueError:
-        raise InputError(f"{option} {text!r}: give a rate such as 0.02 or 2%") from None
+    rate = files.parse_rate(text)
+    if rate is None:
+        raise InputError(f"{option} {text!r}: give a rate such as 0.02 or 2%")
+    return rate
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -341,7 +341,8 @@ def read_prices(paths: list[str], o: Options) -> Prices:
     return _read_wide(table, o)
 
 
-def _rate(text: str) -> float | None:
+def parse_rate(text: str) -> float | None:
+    """A rate typed as an option, 0.02 or 2% (None where it is neither)."""
     try:
         return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     except ValueError:
@@ -352,7 +353,7 @@ def _rf_rate(o: Options) -> float:
     """--rf as a rate, for layouts without an rf column."""
     if o.rf is None:
         return 0.0
-    rate = _rate(o.rf)
+    rate = parse_rate(o.rf)
     if rate is None:
         raise InputError(f"--rf {o.rf!r}: a column of rates is read from a wide prices file only; give a rate (0.02 or 2%)")
     return rate
@@ -380,7 +381,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
         market_col = None
     rf_col, rf = None, 0.0
     if o.rf is not None:
-        rf = _rate(o.rf)
+        rf = parse_rate(o.rf)
         if rf is None:
             rf_col = table.column(o.rf, "--rf")
     taken = {date_col, market_col, rf_col} - {None}
