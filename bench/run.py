@@ -375,8 +375,13 @@ class Runner:
         api_nd = timed(lambda: api.portfolio_beta(P, sh, m), cfg)
         # 1a is information: the target is the core's (1b); this adds the input layer's
         # checks of the same array (missing, infinite and non-positive prices, values).
-        whole = at_most(f"1a (info) api.portfolio_beta on float ndarray {cfg.T}x{cfg.N}, incl. input handling, "
-                        "vs return matrix once", api_nd.median, returns.median, TARGET_CORE_VS_RETURNS)
+        whole = at_most(
+            f"1a (info) api.portfolio_beta on float ndarray {cfg.T}x{cfg.N}, incl. input handling, "
+            "vs return matrix once",
+            api_nd.median,
+            returns.median,
+            TARGET_CORE_VS_RETURNS,
+        )
         whole.target, whole.met = "(no target)", "-"
         self.rows.append(whole)
 
@@ -449,13 +454,18 @@ class Runner:
         reg = udf()
         expected = api.portfolio_beta(nan_prices(d), d.shares.astype(float), d.market).reg
         self.check("Office.js: UDF REG == api on NaN ndarray", reg, expected)
-        small_raw = self.officejs_call("portbeta_reg", [small_xl["prices"], small_xl["shares"], small_xl["market"]], udfs)
+        small_raw = self.officejs_call(
+            "portbeta_reg", [small_xl["prices"], small_xl["shares"], small_xl["market"]], udfs
+        )
         self.check("Office.js: np.array-converter UDF == raw UDF (small)", conv(), small_raw())
 
         # The same payload with the blanks as some Office.js runtimes send them (""), and
         # with a tenth of them as #N/A error objects: other cells than numbers and None.
         for label, variant in (
-            ('2c (info) as 2a, blanks as "" (Office.js runtimes that send empty text)', officejs_blanks(xl["prices"], 0)),
+            (
+                '2c (info) as 2a, blanks as "" (Office.js runtimes that send empty text)',
+                officejs_blanks(xl["prices"], 0),
+            ),
             ("2d (info) as 2c, a tenth of the blanks as #N/A error objects", officejs_blanks(xl["prices"], 10)),
         ):
             call = self.officejs_call("portbeta_reg", [variant, xl["shares"], xl["market"]], udfs)
@@ -569,7 +579,9 @@ class Runner:
         self.rows.append(at_most("5b peak extra memory: Office.js UDF call (2a) vs price matrix (float64)",
                                  udf_peak, matrix, TARGET_MEMORY, fmt=mb))  # fmt: skip
         com_peak = peak_extra_bytes(self.classic_call)
-        r = at_most("5c (info) peak extra memory: classic COM call (3) vs price matrix", com_peak, matrix, TARGET_MEMORY, fmt=mb)
+        r = at_most(
+            "5c (info) peak extra memory: classic COM call (3) vs price matrix", com_peak, matrix, TARGET_MEMORY, fmt=mb
+        )
         r.target, r.met = "(no target)", "-"
         self.rows.append(r)
         self.notes.append("5: tracemalloc peak during the call minus traced memory before it (after a warm-up call).")

@@ -278,8 +278,7 @@ class _Unavailable:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
-            f"{self._qualname} is not available: pywin32 is stubbed by "
-            "tests/classic_com.py (no COM on Linux)"
+            f"{self._qualname} is not available: pywin32 is stubbed by tests/classic_com.py (no COM on Linux)"
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -342,9 +341,7 @@ class _CoClassBaseClass:
 
 def _dispatch(obj: Any, *args: Any, **kwargs: Any) -> Any:
     if isinstance(obj, str):
-        raise _com_error(
-            -2147221005, "Invalid class string (classic_com stub)", None, None
-        )
+        raise _com_error(-2147221005, "Invalid class string (classic_com stub)", None, None)
     return obj
 
 
@@ -429,9 +426,7 @@ def _build_stub_modules() -> dict[str, types.ModuleType]:
         {"GetWindowThreadProcessId": lambda hwnd: (0, hwnd)},
     )
     win32timezone = _new_module("win32timezone", {"TimeZoneInfo": _TimeZoneInfo})
-    gencache = _new_module(
-        "win32com.client.gencache", {"EnsureModule": lambda *a, **k: None}
-    )
+    gencache = _new_module("win32com.client.gencache", {"EnsureModule": lambda *a, **k: None})
     client = _new_module(
         "win32com.client",
         {
@@ -444,16 +439,10 @@ def _build_stub_modules() -> dict[str, types.ModuleType]:
         },
         package=True,
     )
-    server_util = _new_module(
-        "win32com.server.util", {"wrap": _wrap, "unwrap": _unwrap}
-    )
-    server_policy = _new_module(
-        "win32com.server.policy", {"DefaultPolicy": _DefaultPolicy}
-    )
+    server_util = _new_module("win32com.server.util", {"wrap": _wrap, "unwrap": _unwrap})
+    server_policy = _new_module("win32com.server.policy", {"DefaultPolicy": _DefaultPolicy})
     server_dispatcher = _new_module("win32com.server.dispatcher", {})
-    server_exception = _new_module(
-        "win32com.server.exception", {"COMException": _COMException}
-    )
+    server_exception = _new_module("win32com.server.exception", {"COMException": _COMException})
     server = _new_module(
         "win32com.server",
         {
@@ -464,9 +453,7 @@ def _build_stub_modules() -> dict[str, types.ModuleType]:
         },
         package=True,
     )
-    win32com = _new_module(
-        "win32com", {"client": client, "server": server}, package=True
-    )
+    win32com = _new_module("win32com", {"client": client, "server": server}, package=True)
     mods = {
         "pywintypes": pywintypes,
         "pythoncom": pythoncom,
@@ -597,11 +584,7 @@ def install_pywin32_stubs() -> types.ModuleType:
             os.environ["XLWINGS_ON_SERVER"] = saved_on_server
 
     IMPORTED_UNDER_FAKE_WIN32 = tuple(
-        sorted(
-            m
-            for m in set(sys.modules) - before
-            if m.split(".")[0] != "xlwings" and m not in stubs
-        )
+        sorted(m for m in set(sys.modules) - before if m.split(".")[0] != "xlwings" and m not in stubs)
     )
 
     import xlwings
@@ -702,9 +685,7 @@ class _FakeVBComponents:
 
     def __call__(self, name):
         # No "xlwings_udfs" module yet: what Excel does on the first import.
-        raise sys.modules["pywintypes"].com_error(
-            -2147352565, "Subscript out of range (fake VBProject)", None, None
-        )
+        raise sys.modules["pywintypes"].com_error(-2147352565, "Subscript out of range (fake VBProject)", None, None)
 
     def Remove(self, component):
         self.removed.append(component)
@@ -824,9 +805,7 @@ def _vba_argument_array(func_info, args, vba_values):
     visible = [a for a in xlargs if not a["vba"] and not a["vararg"]]
     vararg = next((a for a in xlargs if a["vararg"]), None)
     if len(args) > len(visible) and vararg is None:
-        raise TypeError(
-            f"{name}() takes {len(visible)} worksheet arguments, got {len(args)}"
-        )
+        raise TypeError(f"{name}() takes {len(visible)} worksheet arguments, got {len(args)}")
     supplied = dict(zip((a["name"] for a in visible), args))
     extra = list(args[len(visible) :])
     array = []

@@ -317,12 +317,17 @@ def test_peer_figures_match_empyrical_and_performanceanalytics_formulas(rf):
     m = pd.Series(excess(market.to_numpy(), rf_period))
     values = (prices.to_numpy() * shares).sum(axis=1)
     w = stats.result.weights
-    for column, y in ((stats.actual, excess(values, rf_period)), (stats.current, excess(prices.to_numpy(), rf_period) @ w)):
+    for column, y in (
+        (stats.actual, excess(values, rf_period)),
+        (stats.current, excess(prices.to_numpy(), rf_period) @ w),
+    ):
         y = pd.Series(y)
         assert column.up_capture == pytest.approx(empyrical.up_capture(y, m, period="daily"), rel=1e-10)
         assert column.down_capture == pytest.approx(empyrical.down_capture(y, m, period="daily"), rel=1e-10)
         annual = (1 + y).prod() ** (252 / len(y)) - 1  # Return.annualized, geometric
-        assert column.treynor_ratio == pytest.approx(annual / statsmodels_fit(y.to_numpy(), m.to_numpy()).params[1], rel=1e-10)
+        assert column.treynor_ratio == pytest.approx(
+            annual / statsmodels_fit(y.to_numpy(), m.to_numpy()).params[1], rel=1e-10
+        )
         te = (y - m).std(ddof=1) * np.sqrt(252)  # TrackingError
         assert column.tracking_error == pytest.approx(te, rel=1e-10)
         premium = annual - ((1 + m).prod() ** (252 / len(m)) - 1)  # ActivePremium

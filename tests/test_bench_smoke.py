@@ -9,10 +9,33 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_quick_runs_every_case_and_its_checks_agree():
     run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick"], capture_output=True, text=True, timeout=300, cwd=ROOT
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert [row.split()[1] for row in rows] == ["1a", "1b", "1c", "1d", "2a", "2b", "2c", "2d", "3", "4a", "4b", "5a", "5b", "5c", "6a", "6b", "6c", "6d"]
+    assert [row.split()[1] for row in rows] == [
+        "1a",
+        "1b",
+        "1c",
+        "1d",
+        "2a",
+        "2b",
+        "2c",
+        "2d",
+        "3",
+        "4a",
+        "4b",
+        "5a",
+        "5b",
+        "5c",
+        "6a",
+        "6b",
+        "6c",
+        "6d",
+    ]
     checks = next(line for line in run.stdout.splitlines() if line.startswith("Checks"))
     assert checks.count(": ok") >= 11 and "MISMATCH" not in checks

@@ -93,7 +93,9 @@ def test_names_of_accounts_and_assets_as_a_sheet_holds_them(rng):
 def test_bad_input_is_the_books_error_naming_the_cell(rng):
     prices, market = random_market(rng, 30, 2)
     holdings = [["client", 1, 2], ["other", "n/a", 3]]
-    with pytest.raises(PortbetaError, match=r"^PORTBETA_BOOK: holdings row 2, column 2 (\('[^']*'\) )?holds text 'n/a'"):
+    with pytest.raises(
+        PortbetaError, match=r"^PORTBETA_BOOK: holdings row 2, column 2 (\('[^']*'\) )?holds text 'n/a'"
+    ):
         udfs.portbeta_book(prices, holdings, market)
     with pytest.raises(PortbetaError, match=r"^PORTBETA_BOOK: holdings is 2 x 3 \(without names\)"):
         udfs.portbeta_book(prices, [[1, 2, 3], [1, 2, 3]], market)
@@ -105,7 +107,9 @@ def test_review_findings_taller_ranges_argument_names_and_the_api_steps(rng):
     prices, market = random_market(rng, 40, 3)
     header = [["A", "B", "C"]] + prices.tolist()
     blank = [None] * 4
-    named = udfs.portbeta_book(header, [["client", "A", "B", "C"], ["x", 1, 2, 3], ["y", 3, 2, 1], blank, blank], market.tolist())
+    named = udfs.portbeta_book(
+        header, [["client", "A", "B", "C"], ["x", 1, 2, 3], ["y", 3, 2, 1], blank, blank], market.tolist()
+    )
     assert [r[0] for r in named[1:]] == ["x", "y"]  # a range selected taller than the book
     plain = api.book_betas(prices, [[1, 2, 3], [3, 2, 1], [None] * 3, [None] * 3], market)
     assert len(plain.accounts) == 2 and not any(plain.notes)

@@ -82,10 +82,26 @@ def test_analyze_xlsx_with_shares_in_column_order(prices_csv, tmp_path):
         (None, ["--market", "SP500", "--shares", "1,2"], "shares is 1 x 2: give one row (or column) of 5"),
         (None, ["--market", "SP500", "--shares", "TSLA=5"], "--shares names TSLA, not assets of prices.csv"),
         (None, ["--market", "SP500", "--shares", "lots"], "--shares 'lots': give numbers"),
-        (None, ["--market", "SP500", "--frequency", "monthly", "--as-of", "2030-01-01"], "as_of 2030-01-01 is outside the dates"),
-        (("KO", 17, "n/a"), ["--market", "SP500"], "xl-portbeta analyze: KO on 2021-01-27 (edited.csv row 18, column D) holds text 'n/a'\n"),
-        (("Date", 4, "someday"), ["--market", "SP500"], "edited.csv row 5, column A (Date) holds 'someday', which is not a date"),
-        (("SP500", 9, 0), ["--market", "SP500"], "market row 10 ('SP500', 2021-01-14) is 0: market levels must be positive"),
+        (
+            None,
+            ["--market", "SP500", "--frequency", "monthly", "--as-of", "2030-01-01"],
+            "as_of 2030-01-01 is outside the dates",
+        ),
+        (
+            ("KO", 17, "n/a"),
+            ["--market", "SP500"],
+            "xl-portbeta analyze: KO on 2021-01-27 (edited.csv row 18, column D) holds text 'n/a'\n",
+        ),
+        (
+            ("Date", 4, "someday"),
+            ["--market", "SP500"],
+            "edited.csv row 5, column A (Date) holds 'someday', which is not a date",
+        ),
+        (
+            ("SP500", 9, 0),
+            ["--market", "SP500"],
+            "market row 10 ('SP500', 2021-01-14) is 0: market levels must be positive",
+        ),
     ],
 )
 def test_analyze_bad_input_is_one_line_and_exit_2(prices_csv, tmp_path, edit, args, message):
@@ -148,9 +164,13 @@ def test_a_holdings_file_must_have_the_prices_dates(prices_csv, tmp_path):
 def test_book_of_accounts_from_a_long_or_wide_file(prices_csv, tmp_path, layout):
     path, frame = prices_csv
     if layout == "long":  # tickers in any case; assets not listed are not held
-        accounts = pd.DataFrame({"account": ["a", "a", "b", "c"], "ticker": ["aapl", "KO", "JPM", "XOM"], "shares": [10, 20, 30, 5]})
+        accounts = pd.DataFrame(
+            {"account": ["a", "a", "b", "c"], "ticker": ["aapl", "KO", "JPM", "XOM"], "shares": [10, 20, 30, 5]}
+        )
     else:
-        accounts = pd.DataFrame({"account": ["a", "b", "c"], "AAPL": [10, 0, 0], "ko": [20, 0, 0], "JPM": [0, 30, 0], "XOM": [0, 0, 5]})
+        accounts = pd.DataFrame(
+            {"account": ["a", "b", "c"], "AAPL": [10, 0, 0], "ko": [20, 0, 0], "JPM": [0, 30, 0], "XOM": [0, 0, 5]}
+        )
     holdings = tmp_path / "accounts.csv"
     accounts.to_csv(holdings, index=False)
     out_csv = tmp_path / "book.csv"

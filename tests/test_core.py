@@ -1,6 +1,5 @@
 """The core's rules (xl_portbeta.core) on clean arrays, against independent references."""
 
-
 import dataclasses
 import math
 
@@ -251,9 +250,7 @@ def _regime_history(rng, calm_first: bool, high: float, low: float, n: int = 901
     return prices, 1000 * np.cumprod(np.append(1, 1 + m))
 
 
-@pytest.mark.parametrize(
-    "calm_first, high, low", [(False, 0.02, 0.00005), (False, 0.01, 1e-7), (True, 0.01, 1e-7)]
-)
+@pytest.mark.parametrize("calm_first, high, low", [(False, 0.02, 0.00005), (False, 0.01, 1e-7), (True, 0.01, 1e-7)])
 def test_rolling_betas_keep_their_digits_after_a_change_of_volatility(rng, calm_first, high, low):
     """Issue 14: running sums from row 0 carried a volatile past into every calm window
     (1% then 1e-7 a day: a relative error of 1e-4). Against np.polyfit window by window."""
@@ -327,17 +324,29 @@ def test_core_functions_take_array_likes_with_the_numbers_of_float_arrays(rng):
     as_floats = prices.astype(float)
     # changes in the float array's result: int arithmetic or an unconverted list would fail here
     assert np.allclose(core.excess_returns(prices), np.diff(as_floats, axis=0) / as_floats[:-1], rtol=0, atol=1e-15)
-    assert np.allclose(core.excess_returns(prices.tolist(), rf.tolist()),
-                       np.diff(as_floats, axis=0) / as_floats[:-1] - rf[:, None], rtol=0, atol=1e-15)
+    assert np.allclose(
+        core.excess_returns(prices.tolist(), rf.tolist()),
+        np.diff(as_floats, axis=0) / as_floats[:-1] - rf[:, None],
+        rtol=0,
+        atol=1e-15,
+    )
     changes, starts = np.diff(as_floats, axis=0), as_floats[:-1]
     assert np.array_equal(core.excess_changes(changes, starts, rf.tolist()), changes - rf[:, None] * starts)
     for h in (holdings, history):
-        ints, floats = core.asset_and_holdings_returns(prices, h.tolist()), core.asset_and_holdings_returns(as_floats, h.astype(float))
+        ints, floats = (
+            core.asset_and_holdings_returns(prices, h.tolist()),
+            core.asset_and_holdings_returns(as_floats, h.astype(float)),
+        )
         assert all(np.array_equal(a, b) for a, b in zip(ints, floats))
         ints = core.holdings_betas(prices.tolist(), h.tolist(), market[1:].tolist())
         floats = core.holdings_betas(as_floats, h.astype(float), market[1:])
-        assert all(np.array_equal(getattr(ints, k), getattr(floats, k)) for k in ("asset_betas", "contribution_betas", "portfolio_returns"))
-        assert np.array_equal(core.average_weights(as_floats, h.tolist()), core.average_weights(as_floats, h.astype(float)))
+        assert all(
+            np.array_equal(getattr(ints, k), getattr(floats, k))
+            for k in ("asset_betas", "contribution_betas", "portfolio_returns")
+        )
+        assert np.array_equal(
+            core.average_weights(as_floats, h.tolist()), core.average_weights(as_floats, h.astype(float))
+        )
     assert np.array_equal(core.centred([1, 2, 6]), [-2.0, -1.0, 3.0])
     assert np.array_equal(core.drift_returns([0.01, 0.02, -0.01], [0.0, 0.0, 0.0]), [0.01, 0.02, -0.01])
     assert core.annualized_return([0.1, 0.1], 2) == pytest.approx(0.21, abs=1e-15)
@@ -352,8 +361,11 @@ def test_all_names_the_public_api_and_only_what_exists(module):
     names = module.__all__
     assert len(set(names)) == len(names)
     assert all(hasattr(module, n) and not n.startswith("_") for n in names)
-    defined = {n for n, v in vars(module).items()
-               if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__}
+    defined = {
+        n
+        for n, v in vars(module).items()
+        if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__
+    }
     if module is core:
         assert defined <= set(names) and {"PERIODS_PER_YEAR", "MIN_REGIME_RETURNS", "BLUME_WEIGHT"} <= set(names)
     else:

@@ -25,7 +25,9 @@ TOL = 1e-10
     market_scale=st.sampled_from([1e-8, 1.0, 1e12]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_prices_from_1e_8_to_1e12_and_a_billion_shares_give_the_same_betas(price_scale, share_scale, market_scale, seed):
+def test_prices_from_1e_8_to_1e12_and_a_billion_shares_give_the_same_betas(
+    price_scale, share_scale, market_scale, seed
+):
     """Beta is scale-free: scaled prices and counts give statsmodels' figures on the
     unscaled returns, to the digits the returns carry."""
     rng = np.random.default_rng(seed)

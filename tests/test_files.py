@@ -90,7 +90,14 @@ LAYOUTS = {
     "long, market in a wide file": ["long.csv", "--market-file", "spx.csv", "--assets", "aapl,ko,xom"],
     "long, market in a Yahoo file": ["long.csv", "--market-file", "market/SPX.csv", "--assets", "AAPL,KO,XOM"],
     "Yahoo folder": ["yahoo", "--market-file", "market/SPX.csv"],
-    "Yahoo files, market one of them": ["yahoo/AAPL.csv", "yahoo/KO.csv", "yahoo/XOM.csv", "market/SPX.csv", "--market", "SPX"],
+    "Yahoo files, market one of them": [
+        "yahoo/AAPL.csv",
+        "yahoo/KO.csv",
+        "yahoo/XOM.csv",
+        "market/SPX.csv",
+        "--market",
+        "SPX",
+    ],
     "wide, numbers exported with $ and 1,234.5": ["exported.csv", "--market", "SPX", "--thousands", ","],
     "wide, numbers exported as 1.234,5": ["exported_eu.csv", "--market", "SPX", "--thousands", ".", "--decimal", ","],
 }
@@ -145,12 +152,18 @@ def test_long_dates_follow_the_date_rule_and_as_of(tmp_path, wide):
     long["date"] = long["date"].dt.strftime("%d/%m/%Y")
     long.to_csv(tmp_path / "dayfirst.csv", index=False)
     message = error(tmp_path / "dayfirst.csv", "--market", "SPX", "--shares", "1")
-    assert message.startswith("xl-portbeta analyze: dayfirst.csv row 2, column A (date) holds '31/01/2019', not an ISO date")
+    assert message.startswith(
+        "xl-portbeta analyze: dayfirst.csv row 2, column A (date) holds '31/01/2019', not an ISO date"
+    )
     as_of = figures("wide.csv", "--market", "SPX", "--shares", SHARES_OPTION, "--as-of", "2020-12-31")
     assert as_of["wtd"] != wide["wtd"] and as_of["sample"]["as_of"] == "2020-12-31"
     for rule in (["--dayfirst"], ["--date-format", "%d/%m/%Y"]):
-        out = figures(tmp_path / "dayfirst.csv", "--market", "SPX", "--shares", SHARES_OPTION, "--as-of", "31/12/2020", *rule)
-        assert out["reg"] == pytest.approx(as_of["reg"], abs=1e-12) and out["wtd"] == pytest.approx(as_of["wtd"], abs=1e-12)
+        out = figures(
+            tmp_path / "dayfirst.csv", "--market", "SPX", "--shares", SHARES_OPTION, "--as-of", "31/12/2020", *rule
+        )
+        assert out["reg"] == pytest.approx(as_of["reg"], abs=1e-12) and out["wtd"] == pytest.approx(
+            as_of["wtd"], abs=1e-12
+        )
         assert out["sample"] == as_of["sample"]
 
 
@@ -189,7 +202,9 @@ def test_yahoo_files_read_adj_close_and_only_the_column_chosen(tmp_path):
     folder = tmp_path / "closes"
     folder.mkdir()
     for name in ("AAPL", "KO"):
-        pd.read_csv(DATA / "yahoo" / f"{name}.csv").drop(columns="Adj Close").to_csv(folder / f"{name}.csv", index=False)
+        pd.read_csv(DATA / "yahoo" / f"{name}.csv").drop(columns="Adj Close").to_csv(
+            folder / f"{name}.csv", index=False
+        )
     shutil.copy(DATA / "market" / "SPX.csv", folder / "SPX.csv")
     assert figures(folder, "--market", "spx", "--shares", "AAPL=1")["reg"] == pytest.approx(by_close["reg"], abs=1e-12)
     pd.read_csv(DATA / "yahoo" / "KO.csv")[["Date", "Open"]].to_csv(folder / "KO.csv", index=False)
@@ -216,7 +231,9 @@ def test_holdings_rows_match_tickers_without_regard_to_case(tmp_path):
         "xl-portbeta analyze: bad.csv: tickers that are not assets of the prices: TSLA"
     )
     (tmp_path / "twice.csv").write_text("ticker,shares\nAAPL,100\naapl,5\n")
-    assert error("wide.csv", "--market", "SPX", "--shares", tmp_path / "twice.csv").endswith("twice.csv: lists AAPL twice")
+    assert error("wide.csv", "--market", "SPX", "--shares", tmp_path / "twice.csv").endswith(
+        "twice.csv: lists AAPL twice"
+    )
     (tmp_path / "blank.csv").write_text("ticker,shares\nAAPL,100\nko,\n")
     assert error("wide.csv", "--market", "SPX", "--shares", tmp_path / "blank.csv") == (
         "xl-portbeta analyze: KO shares (blank.csv row 3, column B) is empty or an error: enter 0 for an asset not held"
@@ -271,7 +288,9 @@ def test_exported_numbers_are_read_only_when_said(tmp_path):
         "xl-portbeta analyze: AAPL on 2019-01-31 (exported.csv row 2, column B) holds text '$40.044': a number with a "
         "currency sign? give --thousands , (for 1,234.5) or --thousands . --decimal , (for 1.234,5)"
     )
-    (tmp_path / "thousands.csv").write_text('Date,AAPL,SPX\n2019-01-31,40.044,"2,704.1"\n2019-02-28,41.837,"2,784.49"\n')
+    (tmp_path / "thousands.csv").write_text(
+        'Date,AAPL,SPX\n2019-01-31,40.044,"2,704.1"\n2019-02-28,41.837,"2,784.49"\n'
+    )
     assert error(tmp_path / "thousands.csv", "--market", "SPX", "--shares", "1") == (
         "xl-portbeta analyze: SPX on 2019-01-31 (thousands.csv row 2, column C) holds text '2,704.1': a number with "
         "thousands separators? give --thousands , (or --decimal , if the comma is a decimal point)"
@@ -330,7 +349,9 @@ def test_rf_column_in_any_case(tmp_path, wide):
     frame.to_csv(tmp_path / "rates.csv", index=False)
     out = figures(tmp_path / "rates.csv", "--market", "SPX", "--rf", "rate", "--shares", SHARES_OPTION)
     assert out["reg"] == pytest.approx(wide["reg"], abs=1e-12)
-    assert "a column of rates is read from a wide prices file only" in error("long.csv", "--market", "SPX", "--rf", "rate", "--shares", "1")
+    assert "a column of rates is read from a wide prices file only" in error(
+        "long.csv", "--market", "SPX", "--rf", "rate", "--shares", "1"
+    )
 
 
 # --------------------------------------------------------------------- the command line itself
@@ -350,7 +371,11 @@ def test_argparse_errors_are_one_line_and_exit_2():
         "xl-portbeta analyze: the following arguments are required: --shares (see xl-portbeta analyze --help)\n"
     )
     done = sh(f"{PY} demo --frequency hourly")
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stderr.startswith("xl-portbeta demo: argument --frequency")
+    assert (
+        done.returncode == 2
+        and done.stderr.count("\n") == 1
+        and done.stderr.startswith("xl-portbeta demo: argument --frequency")
+    )
 
 
 def test_a_closed_pipe_ends_quietly():

@@ -191,7 +191,13 @@ def officejs_call():
     loop = asyncio.new_event_loop()
 
     def call(name, *args):
-        data = {"func_name": name, "args": list(args), "version": xlwings.__version__, "client": "Office.js", "runtime": "1.4"}
+        data = {
+            "func_name": name,
+            "args": list(args),
+            "version": xlwings.__version__,
+            "client": "Office.js",
+            "runtime": "1.4",
+        }
         return loop.run_until_complete(xlwings.server.custom_functions_call(data, udfs))
 
     yield call
@@ -242,7 +248,9 @@ def check(officejs_call, runtime, prices, shares, market, dates):
     assert betas == pytest.approx(expected_betas, rel=1e-8, abs=1e-8)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(messy_inputs())
 # Regression examples kept from earlier runs:
 @example(("officejs", [["a"], [1.0], [2.0], [3.0], [4.0]], [1.0], [["m"], [500.0], [501.0], [503.0], [502.0]], None))

@@ -15,7 +15,15 @@ import xl_portbeta as pb
 from xl_portbeta import PortbetaError, udfs
 from xl_portbeta.inputs import _cells_one_by_one, read_numbers
 
-from conftest import BONDS, BOND_DATES as DATES, BOND_MARKET as MARKET, BOND_PRICES as PRICES, BOND_SHARES as SHARES, NA_COM, NA_OFFICEJS
+from conftest import (
+    BONDS,
+    BOND_DATES as DATES,
+    BOND_MARKET as MARKET,
+    BOND_PRICES as PRICES,
+    BOND_SHARES as SHARES,
+    NA_COM,
+    NA_OFFICEJS,
+)
 
 
 NUMBERS = st.one_of(
@@ -30,7 +38,14 @@ NUMBERS = st.one_of(
 # Missing cells as the Office.js runtimes send them: blanks as text, error values as
 # objects or text. Mixed with numbers they take the reader's second fast path.
 OFFICEJS_MISSING = st.sampled_from(
-    ["", "  ", "#N/A", np.str_(""), {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}, {"type": "Error"}]
+    [
+        "",
+        "  ",
+        "#N/A",
+        np.str_(""),
+        {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"},
+        {"type": "Error"},
+    ]
 )
 
 
@@ -48,7 +63,9 @@ def test_plain_numbers_fast_path_equals_the_general_path(rows):
 @settings(max_examples=300, deadline=None)
 @given(
     st.integers(1, 6).flatmap(
-        lambda n: st.lists(st.lists(st.one_of(NUMBERS, OFFICEJS_MISSING), min_size=n, max_size=n), min_size=1, max_size=8)
+        lambda n: st.lists(
+            st.lists(st.one_of(NUMBERS, OFFICEJS_MISSING), min_size=n, max_size=n), min_size=1, max_size=8
+        )
     )
 )
 def test_numbers_among_officejs_blanks_and_errors_fast_path_equals_the_general_path(rows):
@@ -154,7 +171,9 @@ def test_pandas_labels_are_headers_never_data():
     values = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]])
     expected = pb.portfolio_beta(values, BONDS["shares"], BONDS["market"])
     unlabelled = pb.portfolio_beta(pd.DataFrame(values), BONDS["shares"], pd.DataFrame(BONDS["market"]))
-    numbered = pb.portfolio_beta(pd.DataFrame(values, columns=[1, 2]), BONDS["shares"], pd.DataFrame(BONDS["market"], columns=[3]))
+    numbered = pb.portfolio_beta(
+        pd.DataFrame(values, columns=[1, 2]), BONDS["shares"], pd.DataFrame(BONDS["market"], columns=[3])
+    )
     tickers = pb.portfolio_beta(pd.DataFrame(values, columns=["7203", "6758"]), BONDS["shares"], BONDS["market"])
     for result in (unlabelled, numbered, tickers):
         assert result.reg == pytest.approx(expected.reg, abs=1e-14)

@@ -48,7 +48,9 @@ def test_main_py_carries_every_module_but_the_command_lines_as_its_exact_source(
     # readable: the modules' lines appear as they are, not escaped
     for source in expected.values():
         assert source in text
-    assert text.rstrip().endswith("from xl_portbeta.udfs import *  # noqa: E402,F401,F403  registers the Excel functions")
+    assert text.rstrip().endswith(
+        "from xl_portbeta.udfs import *  # noqa: E402,F401,F403  registers the Excel functions"
+    )
 
 
 def test_requirements_are_on_pyodides_own_index():
@@ -144,11 +146,21 @@ def test_main_py_serves_all_functions_where_the_package_is_not_installed(tmp_pat
     assert {f["name"] for f in child["meta"]["functions"]} == set(SIGNATURES)
     loop = asyncio.new_event_loop()
     for (func, args), got in zip(CALLS, child["results"]):
-        data = {"func_name": func, "args": args, "version": xlwings.__version__, "client": "Office.js", "runtime": "1.4"}
+        data = {
+            "func_name": func,
+            "args": args,
+            "version": xlwings.__version__,
+            "client": "Office.js",
+            "runtime": "1.4",
+        }
         try:
-            want = {"ok": json.loads(json.dumps(loop.run_until_complete(xlwings.server.custom_functions_call(data, udfs))))}
+            want = {
+                "ok": json.loads(json.dumps(loop.run_until_complete(xlwings.server.custom_functions_call(data, udfs))))
+            }
         except Exception as e:
             want = {"error": type(e).__name__, "message": str(e)}
         assert got == want, func
     loop.close()
-    assert child["results"][-1]["message"].startswith("PORTBETA_REG: prices row 4, column 1 ('Bond A') holds text 'n/a'")
+    assert child["results"][-1]["message"].startswith(
+        "PORTBETA_REG: prices row 4, column 1 ('Bond A') holds text 'n/a'"
+    )

@@ -113,7 +113,9 @@ def test_omitted_and_empty_optional_arguments_take_the_defaults(server):
     # Excel sends null for an omitted argument and [[""]] or [[null]] for an empty cell.
     assert server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, None, None, None, None) == plain
     assert server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, [[""]], [[""]], [[""]], [[""]]) == plain
-    assert server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, [[None]], [[None]], [[None]], [[None]]) == plain
+    assert (
+        server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, [[None]], [[None]], [[None]], [[None]]) == plain
+    )
 
 
 def test_serial_dates_frequency_rf_and_as_of(server):
@@ -124,7 +126,9 @@ def test_serial_dates_frequency_rf_and_as_of(server):
         np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]), BONDS["shares"], BONDS["market"],
         np.array(days, dtype="datetime64[D]"), rf=0.03, as_of=dt.datetime(2024, 1, 6),
     )  # fmt: skip
-    got = server("portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, BOND_DATES, [["daily"]], [[0.03]], [[serial(days[5])]])
+    got = server(
+        "portbeta_wtd", BOND_PRICES, BOND_SHARES, BOND_MARKET, BOND_DATES, [["daily"]], [[0.03]], [[serial(days[5])]]
+    )
     assert got == [[expected.wtd]]
     assert expected.sample.as_of == dt.datetime(2024, 1, 6)
 
@@ -204,7 +208,9 @@ def test_errors_reach_excel_as_xlwings_errors_with_the_excel_name(server):
 
     prices = [list(r) for r in BOND_PRICES]
     prices[16 - 14][1] = "n/a"
-    with pytest.raises(xlwings.XlwingsError, match=r"^PORTBETA_REG: prices row 3, column 2 \('Bond B'\) holds text 'n/a'"):
+    with pytest.raises(
+        xlwings.XlwingsError, match=r"^PORTBETA_REG: prices row 3, column 2 \('Bond B'\) holds text 'n/a'"
+    ):
         server("portbeta_reg", prices, BOND_SHARES, BOND_MARKET)
     with pytest.raises(xlwings.XlwingsError, match=r"^BETA_GAP: as_of row 99 is outside"):
         server("beta_gap", BOND_PRICES, BOND_SHARES, BOND_MARKET, None, None, None, [[99]])

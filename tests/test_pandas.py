@@ -55,7 +55,9 @@ def test_every_public_result_has_a_short_repr_with_its_headline(demo):
     )
     assert f"gap={result.gap:.4f} (se {stats.gap_se:.4f}" in repr(stats)
     top = np.argmax(np.abs(result.gap_by_holding))
-    assert f"largest contributions: {prices.columns[top]} {result.gap_by_holding[top]:+.4f}" in repr(objects["GapDetail"])
+    assert f"largest contributions: {prices.columns[top]} {result.gap_by_holding[top]:+.4f}" in repr(
+        objects["GapDetail"]
+    )
 
 
 def test_repr_without_dates_says_rows_and_the_assumed_frequency(bonds):
@@ -110,7 +112,9 @@ def test_detail_frame_has_the_detail_columns_one_row_per_asset(demo):
     assert list(frame.columns) == [c.key for c in sheet.DETAIL_COLUMNS[1:]]
     assert list(frame.index) == list(prices.columns)
     assert frame.loc["KO", "shares"] == shares[list(prices.columns).index("KO")]
-    assert frame.loc["KO", "beta"] == pytest.approx(statsmodels_fit(excess(prices["KO"]), excess(market)).params[1], abs=1e-10)
+    assert frame.loc["KO", "beta"] == pytest.approx(
+        statsmodels_fit(excess(prices["KO"]), excess(market)).params[1], abs=1e-10
+    )
     assert frame["contribution"].sum() == pytest.approx(result.gap, abs=1e-12)
     assert frame["weight"].sum() == pytest.approx(1.0, abs=1e-14)
     # the same numbers as the Excel table's rows (its total row left out)
@@ -126,10 +130,14 @@ def test_rolling_frames_are_indexed_by_window_end_date(demo):
     assert frame.index.equals(pd.DatetimeIndex(prices.index[WINDOW:], name="date"))
     last = slice(-WINDOW, None)
     m = excess(market)[last]
-    assert frame["reg"].iloc[-1] == pytest.approx(statsmodels_fit(value_returns(prices, shares)[last], m).params[1], abs=1e-9)
+    assert frame["reg"].iloc[-1] == pytest.approx(
+        statsmodels_fit(value_returns(prices, shares)[last], m).params[1], abs=1e-9
+    )
     assets = api.rolling_asset_betas(prices, market, WINDOW).to_frame()
     assert list(assets.columns) == list(prices.columns) and assets.index.equals(frame.index)
-    assert assets.loc[prices.index[-1], "AMD"] == pytest.approx(statsmodels_fit(excess(prices["AMD"])[last], m).params[1], abs=1e-9)
+    assert assets.loc[prices.index[-1], "AMD"] == pytest.approx(
+        statsmodels_fit(excess(prices["AMD"])[last], m).params[1], abs=1e-9
+    )
 
 
 def test_rolling_frame_without_dates_is_indexed_by_row(bonds):
@@ -163,7 +171,10 @@ def test_shares_by_name_with_an_excel_header_row():
 @pytest.mark.parametrize(
     "shares,message",
     [
-        ({"aapl": 1, "ZZZ": 2}, "shares has names that prices does not have: 'aapl' (prices has 'AAPL'), 'ZZZ'; names are matched exactly"),
+        (
+            {"aapl": 1, "ZZZ": 2},
+            "shares has names that prices does not have: 'aapl' (prices has 'AAPL'), 'ZZZ'; names are matched exactly",
+        ),
         ({"AAPL": "ten"}, "shares['AAPL'] holds text 'ten', not a share count"),
         ({"AAPL": np.nan}, "shares['AAPL'] is nan: give a number of shares (0 for an asset not held)"),
         (pd.Series([1.0, 2.0], index=["AAPL", "AAPL"]), "shares names 'AAPL' twice"),

@@ -85,7 +85,9 @@ def run_node(job: dict, work: Path, timeout: float = 600) -> dict:
         if run.returncode == 0 or not any(crash in run.stderr + run.stdout for crash in RUNTIME_CRASHES):
             break
         crashes.append(run.stderr[-400:])
-    assert run.returncode == 0, f"node failed ({run.returncode}) after {len(crashes)} runtime crashes:\n{run.stderr[-5000:]}"
+    assert run.returncode == 0, (
+        f"node failed ({run.returncode}) after {len(crashes)} runtime crashes:\n{run.stderr[-5000:]}"
+    )
     result = json.loads((work / "out.json").read_text())
     result["wall_seconds"] = time.perf_counter() - started
     result["runtime_crashes"] = crashes
@@ -208,7 +210,10 @@ def test_every_function_in_pyodide_from_the_wheel_equals_cpython(pyodide, cpytho
 
 def test_bad_cells_give_the_add_ins_messages_in_pyodide(pyodide):
     results = {c["name"]: r for c, r in zip(pyodide["cases"], pyodide["wheel"])}
-    assert re.match(r"^PORTBETA_REG: prices row 3, column 2 \('Bond B'\) holds text 'n/a'", results["error: text in prices"]["message"])
+    assert re.match(
+        r"^PORTBETA_REG: prices row 3, column 2 \('Bond B'\) holds text 'n/a'",
+        results["error: text in prices"]["message"],
+    )
     assert results["error: as_of outside"]["message"].startswith("BETA_GAP: as_of row 99 is outside")
     assert results["error: frequency unknown"]["message"].startswith("ASSET_BETAS: frequency 'hourly' is unknown")
     assert results["error: a date missing"]["message"].startswith("PORTBETA_REG: dates row 5 is empty")

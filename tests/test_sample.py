@@ -11,7 +11,15 @@ import xl_portbeta as pb
 from xl_portbeta import PortbetaError, portfolio_beta, udfs
 from xl_portbeta.datasets import load_sp500
 
-from conftest import BONDS, BOND_DATES as DATES, BOND_MARKET as MARKET, BOND_PRICES as PRICES, BOND_SHARES as SHARES, random_market, with_cell
+from conftest import (
+    BONDS,
+    BOND_DATES as DATES,
+    BOND_MARKET as MARKET,
+    BOND_PRICES as PRICES,
+    BOND_SHARES as SHARES,
+    random_market,
+    with_cell,
+)
 from references import reference
 
 TOL = 1e-10
@@ -370,14 +378,20 @@ def test_a_zero_price_is_an_error_also_where_other_prices_are_missing():
     prices = [row[:] for row in PRICES]
     prices[2][0] = None
     prices[6][1] = 0.0
-    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 \('Bond B'\) is 0: prices must be positive"):
+    with pytest.raises(
+        PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 \('Bond B'\) is 0: prices must be positive"
+    ):
         udfs.portbeta_reg(prices, SHARES, MARKET)
     pennies = [PRICES[0]] + [[v / 1000 for v in row] for row in PRICES[1:]]  # prices below 1
     pennies[2][0] = None
     holed = with_cell(PRICES, 2, 0, None)
-    assert udfs.portbeta_reg(pennies, SHARES, MARKET) == pytest.approx(udfs.portbeta_reg(holed, SHARES, MARKET), abs=1e-12)
+    assert udfs.portbeta_reg(pennies, SHARES, MARKET) == pytest.approx(
+        udfs.portbeta_reg(holed, SHARES, MARKET), abs=1e-12
+    )
     pennies[6][1] = 0.0
-    with pytest.raises(PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 \('Bond B'\) is 0: prices must be positive"):
+    with pytest.raises(
+        PortbetaError, match=r"^PORTBETA_REG: prices row 7, column 2 \('Bond B'\) is 0: prices must be positive"
+    ):
         udfs.portbeta_reg(pennies, SHARES, MARKET)
 
 
@@ -393,7 +407,9 @@ def test_dates_out_of_order_name_the_first_step_against_the_majority():
     dates = [[dt.datetime(2024, 1, d)] for d in (1, 3, 2, 4, 5, 6, 27, 26, 25, 24, 23)]
     steps = np.sign(np.diff([d[0].toordinal() for d in dates]))
     assert (steps > 0).sum() == (steps < 0).sum()
-    with pytest.raises(PortbetaError, match=r"dates are not in order: row 3 \(2024-01-02\) follows row 2 \(2024-01-03\)"):
+    with pytest.raises(
+        PortbetaError, match=r"dates are not in order: row 3 \(2024-01-02\) follows row 2 \(2024-01-03\)"
+    ):
         udfs.portbeta_reg(PRICES, SHARES, MARKET, dates)
 
 
@@ -433,7 +449,9 @@ def test_three_returns_are_enough():
     result = portfolio_beta(PRICES[:5], SHARES, MARKET[:4])
     assert result.sample.n_returns == 3
     prices = np.array(PRICES[1:5], dtype=float)
-    assert result.reg == pytest.approx(reference(prices, BONDS["shares"], np.array(MARKET[:4], float).ravel())[0], abs=TOL)
+    assert result.reg == pytest.approx(
+        reference(prices, BONDS["shares"], np.array(MARKET[:4], float).ravel())[0], abs=TOL
+    )
 
 
 def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explained():
@@ -454,7 +472,9 @@ def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explaine
     assert "enter 0 for an asset not held" in note
     # 0 for "not held" keeps those dates
     filled = [[h[0], 0.0 if h[1] is None else h[1]] for h in history]
-    assert api.portfolio_stats(prices, filled, BOND_MARKET).result.sample.dropped_why == (("missing prices or market", 1),)
+    assert api.portfolio_stats(prices, filled, BOND_MARKET).result.sample.dropped_why == (
+        ("missing prices or market", 1),
+    )
 
 
 def test_a_rate_per_row_with_trailing_blank_rows_and_newest_first_dates(rng):
@@ -475,11 +495,35 @@ def test_a_rate_per_row_with_trailing_blank_rows_and_newest_first_dates(rng):
 
 
 BANDS = [  # median spacing in days -> the frequency read off the dates, or None: an error
-    (0.4, None), (0.5, "daily"), (1.0, "daily"), (4.5, "daily"), (4.6, None), (5.4, None), (5.5, "weekly"),
-    (5.6, "weekly"), (8.4, "weekly"), (8.5, "weekly"), (8.6, None), (25.9, None), (26.0, "monthly"),
-    (26.1, "monthly"), (34.9, "monthly"), (35.0, "monthly"), (35.1, None), (84.9, None), (85.0, "quarterly"),
-    (85.1, "quarterly"), (94.9, "quarterly"), (95.0, "quarterly"), (95.1, None), (349.9, None),
-    (350.0, "annual"), (350.1, "annual"), (379.9, "annual"), (380.0, "annual"), (380.1, None),
+    (0.4, None),
+    (0.5, "daily"),
+    (1.0, "daily"),
+    (4.5, "daily"),
+    (4.6, None),
+    (5.4, None),
+    (5.5, "weekly"),
+    (5.6, "weekly"),
+    (8.4, "weekly"),
+    (8.5, "weekly"),
+    (8.6, None),
+    (25.9, None),
+    (26.0, "monthly"),
+    (26.1, "monthly"),
+    (34.9, "monthly"),
+    (35.0, "monthly"),
+    (35.1, None),
+    (84.9, None),
+    (85.0, "quarterly"),
+    (85.1, "quarterly"),
+    (94.9, "quarterly"),
+    (95.0, "quarterly"),
+    (95.1, None),
+    (349.9, None),
+    (350.0, "annual"),
+    (350.1, "annual"),
+    (379.9, "annual"),
+    (380.0, "annual"),
+    (380.1, None),
 ]
 
 
@@ -535,12 +579,16 @@ def test_the_samples_repr_says_assets_held_shares_returns_span_drops_and_as_of(r
     prices, market = random_market(rng, 10, 3)
     prices[3, 0] = np.nan
     plain = portfolio_beta(prices, [1, 0, 2], market).sample
-    assert repr(plain) == ("Sample(3 assets, 2 held, constant shares; 8 returns (daily assumed), rows 1..10; "
-                           "1 dates dropped; as_of row 10)")
+    assert repr(plain) == (
+        "Sample(3 assets, 2 held, constant shares; 8 returns (daily assumed), rows 1..10; "
+        "1 dates dropped; as_of row 10)"
+    )
     dates = pd.bdate_range("2024-01-01", periods=10).to_numpy()  # Monday 1 to Friday 12 January
     dated = portfolio_beta(prices, np.tile([1, 0, 2], (10, 1)), market, dates).sample
-    assert repr(dated) == ("Sample(3 assets, 2 held, a holdings history; 8 daily returns 2024-01-01..2024-01-12; "
-                           "1 dates dropped; as_of 2024-01-12)")
+    assert repr(dated) == (
+        "Sample(3 assets, 2 held, a holdings history; 8 daily returns 2024-01-01..2024-01-12; "
+        "1 dates dropped; as_of 2024-01-12)"
+    )
 
 
 def _six_rows(text_at=None):
@@ -583,8 +631,10 @@ def _seven_rows():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("mostly newest first", "dates are not in order: row 5 (2024-01-21) follows row 4 (2024-01-17); "
-                                "sort them oldest or newest first"),  # the one step forward is named
+        (
+            "mostly newest first",
+            "dates are not in order: row 5 (2024-01-21) follows row 4 (2024-01-17); sort them oldest or newest first",
+        ),  # the one step forward is named
         ("rf of 100%", "rf row 7 is 1, 100% a year: enter annual rates as decimals (5% or 0.05)"),
         ("rf of 150%", "rf row 7 is 1.5, 150% a year: enter annual rates as decimals (5% or 0.05)"),
         ("a held column empty", "prices column 2 has no price on any date, but is held: no date is complete"),
@@ -626,7 +676,9 @@ def test_messages_of_names_twice_unknown_names_and_no_complete_date():
     holes = prices.to_numpy().copy()
     holes[::2, 0] = np.nan  # asset 1 on odd rows only, asset 2 ...
     holes[1::2, 1] = np.nan  # ... on even rows only: no date has both
-    with pytest.raises(PortbetaError, match=r"^portfolio_beta: prices, market, shares and rf leave no date with every value"):
+    with pytest.raises(
+        PortbetaError, match=r"^portfolio_beta: prices, market, shares and rf leave no date with every value"
+    ):
         portfolio_beta(holes, [1, 1], market)
 
 

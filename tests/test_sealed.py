@@ -162,7 +162,18 @@ print(json.dumps(dict(os.environ) == before))
 
 
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "input", "breakpoint"}
-FORBIDDEN_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "socket", "subprocess", "urllib", "requests", "http"}
+FORBIDDEN_MODULES = {
+    "pickle",
+    "marshal",
+    "shelve",
+    "dill",
+    "cloudpickle",
+    "socket",
+    "subprocess",
+    "urllib",
+    "requests",
+    "http",
+}
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)

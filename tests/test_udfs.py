@@ -43,7 +43,9 @@ def test_lite_import_star_brings_every_function():
 
 
 @pytest.mark.officejs
-@pytest.mark.skipif(os.environ.get("XLWINGS_ON_SERVER") != "true", reason="xlwings' Office.js decorators need XLWINGS_LICENSE_KEY")
+@pytest.mark.skipif(
+    os.environ.get("XLWINGS_ON_SERVER") != "true", reason="xlwings' Office.js decorators need XLWINGS_LICENSE_KEY"
+)
 def test_all_lists_exactly_the_functions_xlwings_registered():
     registered = {name for name, value in vars(udfs).items() if hasattr(value, "__xlfunc__")}
     assert set(udfs.__all__) == registered

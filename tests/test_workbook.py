@@ -151,8 +151,10 @@ def expected_native() -> dict[str, dict[str, np.ndarray]]:
     P, M = prices.to_numpy(), market.to_numpy()
     n = len(P) - 1 - ROLLING_WINDOW + 1
     rolling_reg = np.array(
-        [xl_portbeta.portfolio_beta(P[k : k + ROLLING_WINDOW + 1], shares, M[k : k + ROLLING_WINDOW + 1]).reg
-         for k in range(n)]
+        [
+            xl_portbeta.portfolio_beta(P[k : k + ROLLING_WINDOW + 1], shares, M[k : k + ROLLING_WINDOW + 1]).reg
+            for k in range(n)
+        ]
     )
     full = core_figures(prices, shares, market)
     rolling = {
@@ -166,14 +168,19 @@ def expected_native() -> dict[str, dict[str, np.ndarray]]:
     k_reg, k_wtd = RF + reg * MRP, RF + wtd * MRP
     pv_reg, pv_wtd = CASH_FLOW / k_reg, CASH_FLOW / k_wtd
     valuation = {
-        "beta_reg": reg, "beta_wtd": wtd, "beta_diff": reg - wtd,
-        "k_reg": k_reg, "k_wtd": k_wtd, "k_diff": k_reg - k_wtd,
-        "pv_reg": pv_reg, "pv_wtd": pv_wtd, "pv_diff": pv_reg - pv_wtd,
+        "beta_reg": reg,
+        "beta_wtd": wtd,
+        "beta_diff": reg - wtd,
+        "k_reg": k_reg,
+        "k_wtd": k_wtd,
+        "k_diff": k_reg - k_wtd,
+        "pv_reg": pv_reg,
+        "pv_wtd": pv_wtd,
+        "pv_diff": pv_reg - pv_wtd,
         "pv_diff_pct": (pv_reg - pv_wtd) / pv_wtd,
     }
     valuation = {k: np.array(v) for k, v in valuation.items()}
-    return {"Bonds": bonds, "Portfolio": portfolio, "Book": expected_book(), "Rolling": rolling,
-            "Valuation": valuation}
+    return {"Bonds": bonds, "Portfolio": portfolio, "Book": expected_book(), "Rolling": rolling, "Valuation": valuation}
 
 
 def expected_book() -> dict[str, np.ndarray]:
@@ -182,8 +189,16 @@ def expected_book() -> dict[str, np.ndarray]:
     prices, _, market = datasets.demo_portfolio()
     holdings = find_holdings(openpyxl.load_workbook(WORKBOOKS["classic"])["Book"], list(prices.columns))
     figures = core_figures(prices, holdings["shares"][0], market)
-    keys = {"reg": "reg", "wtd": "wtd", "gap": "gap", "reg_mistake": "reg_mistake", "asset_betas": "asset_betas",
-            "weights": "weights", "account_value": "portfolio_value", "account_returns": "portfolio_returns"}
+    keys = {
+        "reg": "reg",
+        "wtd": "wtd",
+        "gap": "gap",
+        "reg_mistake": "reg_mistake",
+        "asset_betas": "asset_betas",
+        "weights": "weights",
+        "account_value": "portfolio_value",
+        "account_returns": "portfolio_returns",
+    }
     out = {key: figures[source] for key, source in keys.items()}
     result = api.portfolio_beta(prices, holdings["shares"][0], market, prices.index.to_numpy())
     np.testing.assert_allclose([out["reg"], out["wtd"], out["gap"]], [result.reg, result.wtd, result.gap], atol=0)
@@ -300,15 +315,16 @@ def recalculated(tmp_path_factory, committed):
 
 def read_block(ws, ref: str) -> list[list]:
     min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
-    return [
-        [ws.cell(row=r, column=c).value for c in range(min_col, max_col + 1)]
-        for r in range(min_row, max_row + 1)
-    ]
+    return [[ws.cell(row=r, column=c).value for c in range(min_col, max_col + 1)] for r in range(min_row, max_row + 1)]
 
 
 def as_numbers(block: list[list], where: str) -> np.ndarray:
-    bad = [(i, j, v) for i, row in enumerate(block) for j, v in enumerate(row)
-           if not isinstance(v, (int, float)) or isinstance(v, bool)]
+    bad = [
+        (i, j, v)
+        for i, row in enumerate(block)
+        for j, v in enumerate(row)
+        if not isinstance(v, (int, float)) or isinstance(v, bool)
+    ]
     assert not bad, f"{where}: not numbers after recalculation (first: {bad[:3]})"
     return np.array(block, dtype=float)
 
@@ -317,7 +333,7 @@ def split_args(formula: str, prefix: str = "") -> tuple[str, list[str]]:
     """The function's Excel name and its arguments; the formula must store the name with
     the runtime's prefix (Lite: _xldudf_NAME) and nothing else before it."""
     assert formula.startswith("=" + prefix), f"{formula!r} does not start with ={prefix}"
-    m = re.fullmatch(r"=([A-Z][A-Z0-9_.]*)\((.*)\)", "=" + formula[1 + len(prefix):])
+    m = re.fullmatch(r"=([A-Z][A-Z0-9_.]*)\((.*)\)", "=" + formula[1 + len(prefix) :])
     assert m, f"not a single function call: {formula!r}"
     body = m.group(2)
     assert "(" not in body and '"' not in body, f"unexpected nesting in {formula!r}"
@@ -341,9 +357,14 @@ def find_data_layout(ws) -> dict:
         last += 1
     assert ws.cell(row=header - 1, column=date_col - 1 if date_col > 1 else 1).value == "Shares held"
     return {
-        "header": header, "first": header + 1, "last": last, "date_col": date_col,
-        "asset_cols": (date_col + 1, date_col + len(names)), "market_col": market_col,
-        "shares_row": header - 1, "names": names,
+        "header": header,
+        "first": header + 1,
+        "last": last,
+        "date_col": date_col,
+        "asset_cols": (date_col + 1, date_col + len(names)),
+        "market_col": market_col,
+        "shares_row": header - 1,
+        "names": names,
     }
 
 
@@ -360,10 +381,21 @@ def find_holdings(ws, tickers: list[str]) -> dict:
     while isinstance(ws.cell(row=last + 1, column=name_col).value, str):
         last += 1
     names = [ws.cell(row=r, column=name_col).value for r in range(header + 1, last + 1)]
-    shares = np.array([[ws.cell(row=r, column=name_col + 1 + j).value for j in range(len(tickers))]
-                       for r in range(header + 1, last + 1)], dtype=float)
-    return {"header": header, "first_col": name_col, "last_col": name_col + len(tickers), "last": last,
-            "names": names, "shares": shares}
+    shares = np.array(
+        [
+            [ws.cell(row=r, column=name_col + 1 + j).value for j in range(len(tickers))]
+            for r in range(header + 1, last + 1)
+        ],
+        dtype=float,
+    )
+    return {
+        "header": header,
+        "first_col": name_col,
+        "last_col": name_col + len(tickers),
+        "last": last,
+        "names": names,
+        "shares": shares,
+    }
 
 
 def resolve(book, sheet: str, ref: str):
@@ -393,8 +425,10 @@ def snapshot(path: Path) -> dict:
             "cells": cells,
             "freeze": ws.freeze_panes,
             "widths": {k: d.width for k, d in sorted(ws.column_dimensions.items()) if d.width},
-            "charts": [[(s.val.numRef.f, s.cat.numRef.f if s.cat and s.cat.numRef else None) for s in ch.series]
-                       for ch in ws._charts],
+            "charts": [
+                [(s.val.numRef.f, s.cat.numRef.f if s.cat and s.cat.numRef else None) for s in ch.series]
+                for ch in ws._charts
+            ],
         }
     out["properties"] = (wb.properties.created, wb.properties.modified, wb.properties.creator)
     return out
@@ -522,16 +556,18 @@ def test_udf_formulas_refer_to_their_data(committed_book, cells, runtime):
                 assert (min_row, max_row) == (layout["shares_row"],) * 2, f"{where}: shares {text}"
                 assert (min_col, max_col) == (a0, a1), f"{where}: shares {text} are not the asset columns"
                 continue
-            want_cols = {"prices": (a0, a1), "market": (layout["market_col"],) * 2,
-                         "dates": (layout["date_col"],) * 2}[name]
+            want_cols = {"prices": (a0, a1), "market": (layout["market_col"],) * 2, "dates": (layout["date_col"],) * 2}[
+                name
+            ]
             assert (min_col, max_col) == want_cols, f"{where}: {name} {text} columns"
             assert min_row in (layout["header"], layout["first"]), f"{where}: {name} {text} starts on row {min_row}"
             assert max_row == layout["last"], f"{where}: {name} {text} ends on row {max_row}, data on {layout['last']}"
             first_rows[name] = min_row
         assert len(set(first_rows.values())) == 1, f"{where}: ranges start on different rows {first_rows}"
         assert len(data_sheets) == 1, f"{where}: data from several sheets {data_sheets}"
-        assert entry["args"] == dict(zip([n for n in names if n != "window"],
-                                          [a for n, a in zip(names, args) if n != "window"])), where
+        assert entry["args"] == dict(
+            zip([n for n in names if n != "window"], [a for n, a in zip(names, args) if n != "window"])
+        ), where
         ranges = cells["sheets"][sheet]["ranges"]  # the ranges whose contents the next test checks
         assert all(ranges[k] == v for k, v in entry["args"].items()), where
     assert seen == set(SIGNATURES)
@@ -572,21 +608,30 @@ def test_udfs_evaluated_on_their_ranges_give_the_core_figures(committed_book, ce
         where = f"{sheet}!{entry['cell']} {entry['formula']}"
         if entry["function"] in ("PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS"):
             result = xl_portbeta.portfolio_beta(prices, shares, market, prices.index.to_numpy())
-            want = {"PORTBETA_REG": result.reg, "PORTBETA_WTD": result.wtd, "BETA_GAP": result.gap,
-                    "ASSET_BETAS": [list(result.asset_betas)]}[entry["function"]]
-            np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
-                                       rtol=0, atol=1e-12, err_msg=where)
+            want = {
+                "PORTBETA_REG": result.reg,
+                "PORTBETA_WTD": result.wtd,
+                "BETA_GAP": result.gap,
+                "ASSET_BETAS": [list(result.asset_betas)],
+            }[entry["function"]]
+            np.testing.assert_allclose(
+                np.asarray(got, dtype=float), np.asarray(want, dtype=float), rtol=0, atol=1e-12, err_msg=where
+            )
         else:  # a table: it must fit the room left for its spill
             table = got.values.tolist() if hasattr(got, "values") else got
             rows, cols = len(table), max(len(r) for r in table)
             min_col, min_row, max_col, max_row = range_boundaries(entry["spill"])
-            if entry["function"] in ("PORTBETA_ROLLING", "PORTBETA_BOOK"):  # spilled exactly: one row per window/account
+            if entry["function"] in (
+                "PORTBETA_ROLLING",
+                "PORTBETA_BOOK",
+            ):  # spilled exactly: one row per window/account
                 assert (rows, cols) == (max_row - min_row + 1, max_col - min_col + 1), where
             if entry["function"] == "PORTBETA_ROLLING":
                 # date and REG of each window: the window argument is where the function reads it
                 assert [r[0] for r in table[1:]] == list(expected["Rolling"]["rolling_dates"]), where
-                np.testing.assert_allclose([r[1] for r in table[1:]], expected["Rolling"]["rolling_reg"],
-                                           rtol=0, atol=1e-12, err_msg=where)
+                np.testing.assert_allclose(
+                    [r[1] for r in table[1:]], expected["Rolling"]["rolling_reg"], rtol=0, atol=1e-12, err_msg=where
+                )
             elif entry["function"] == "PORTBETA_BOOK":
                 # each account's row: the single-portfolio figures of that account's shares
                 holdings = find_holdings(committed_book[sheet], list(prices.columns))
@@ -594,8 +639,13 @@ def test_udfs_evaluated_on_their_ranges_give_the_core_figures(committed_book, ce
                 assert all(r[-1] is None for r in table[1:]), f"{where}: an account has a note"
                 for k, account in enumerate(holdings["shares"]):
                     result = xl_portbeta.portfolio_beta(prices, account, market, prices.index.to_numpy())
-                    np.testing.assert_allclose(table[1 + k][2:5], [result.reg, result.wtd, result.gap],
-                                               rtol=0, atol=1e-12, err_msg=f"{where} row {k + 1}")
+                    np.testing.assert_allclose(
+                        table[1 + k][2:5],
+                        [result.reg, result.wtd, result.gap],
+                        rtol=0,
+                        atol=1e-12,
+                        err_msg=f"{where} row {k + 1}",
+                    )
                     assert table[1 + k][1] == pytest.approx(account @ prices.to_numpy()[-1], rel=1e-13), where
             else:
                 reserved = cells["sheets"][sheet]["layout"]["spill_reserved"][entry["what"]]
@@ -616,7 +666,9 @@ def test_spill_areas_are_empty(committed_book, cells):
             for r in range(min_row, max_row + 1):
                 for c in range(min_col, max_col + 1):
                     if (r, c) != (ws[entry["cell"]].row, ws[entry["cell"]].column):
-                        assert ws.cell(row=r, column=c).value is None, f"{sheet}!{get_column_letter(c)}{r} blocks {area}"
+                        assert ws.cell(row=r, column=c).value is None, (
+                            f"{sheet}!{get_column_letter(c)}{r} blocks {area}"
+                        )
 
 
 def test_rolling_chart_plots_the_spill(committed_book, cells):
@@ -638,8 +690,10 @@ def test_rolling_chart_plots_the_spill(committed_book, cells):
     # and Excel before the add-in runs, would label the spill's own dates #NAME?), each
     # cell a reference to the data's date at its window's last return.
     (native,) = [c for c in range(max_col + 1, max_col + 10) if ws.cell(row=min_row, column=c).value == "Window end"]
-    assert cells["sheets"]["Rolling"]["native"]["rolling_dates"] == f"{get_column_letter(native)}{min_row + 1}:" \
-                                                                    f"{get_column_letter(native)}{max_row}"
+    assert (
+        cells["sheets"]["Rolling"]["native"]["rolling_dates"] == f"{get_column_letter(native)}{min_row + 1}:"
+        f"{get_column_letter(native)}{max_row}"
+    )
     for s in chart.series:
         assert s.cat.numRef.f == column(native)
     layout = find_data_layout(ws)
@@ -716,8 +770,11 @@ def test_committed_workbook_is_a_fresh_build(fresh_build, all_cells, committed):
     fresh, committed = snapshot(out / committed.name), snapshot(committed)
     assert fresh["sheets"] == committed["sheets"]
     for name in fresh["sheets"]:
-        diff = {k for k in set(fresh[name]["cells"]) | set(committed[name]["cells"])
-                if fresh[name]["cells"].get(k) != committed[name]["cells"].get(k)}
+        diff = {
+            k
+            for k in set(fresh[name]["cells"]) | set(committed[name]["cells"])
+            if fresh[name]["cells"].get(k) != committed[name]["cells"].get(k)
+        }
         assert not diff, f"{name}: committed workbook differs from a fresh build at {sorted(diff)[:10]}"
         assert fresh[name] == committed[name], name
     assert fresh == committed, "run python workbook/build_workbook.py and commit the result"
@@ -762,8 +819,10 @@ def test_book_holdings_are_model_portfolios_in_whole_shares(committed_book):
     values = shares @ prices.to_numpy()[-1]
     assert values.max() / values.min() > 10  # small and large accounts
     for r in range(held["header"] + 1, held["last"] + 1):  # inputs: plain numbers, not formulas
-        assert all(isinstance(committed_book["Book"].cell(row=r, column=c).value, int)
-                   for c in range(held["first_col"] + 1, held["last_col"] + 1))
+        assert all(
+            isinstance(committed_book["Book"].cell(row=r, column=c).value, int)
+            for c in range(held["first_col"] + 1, held["last_col"] + 1)
+        )
 
 
 def test_book_cross_check_is_the_first_accounts_row_of_the_table(committed_book, cells):
@@ -793,13 +852,16 @@ def test_book_cross_check_is_the_first_accounts_row_of_the_table(committed_book,
     portfolio = cells["sheets"]["Portfolio"]["native"]["asset_betas"]
     p0, pr, p1, _ = range_boundaries(portfolio)
     b0, br, b1, _ = range_boundaries(betas)
-    assert [ws.cell(row=br, column=c).value for c in range(b0, b1 + 1)] == \
-        [f"=Portfolio!${get_column_letter(c)}${pr}" for c in range(p0, p1 + 1)]
+    assert [ws.cell(row=br, column=c).value for c in range(b0, b1 + 1)] == [
+        f"=Portfolio!${get_column_letter(c)}${pr}" for c in range(p0, p1 + 1)
+    ]
     assert ws[rec["native"]["wtd"]].value == f"=SUMPRODUCT({rec['native']['weights']},{betas})"
     # the account's value: its own share row (the first account's) times each date's prices
     value = ws[rec["native"]["account_value"].split(":")[0]].value
-    first_row = f"${get_column_letter(held['first_col'] + 1)}${held['header'] + 1}:" \
-                f"${get_column_letter(held['last_col'])}${held['header'] + 1}"
+    first_row = (
+        f"${get_column_letter(held['first_col'] + 1)}${held['header'] + 1}:"
+        f"${get_column_letter(held['last_col'])}${held['header'] + 1}"
+    )
     assert value.startswith(f"=SUMPRODUCT({first_row},Portfolio!"), value
 
 

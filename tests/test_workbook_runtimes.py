@@ -125,8 +125,11 @@ def test_a_row_added_to_the_stats_registry_is_spilled_and_formatted(tmp_path, mo
     after = builder.build(after_dir, None, runtimes=(builder.CLASSIC,))
 
     def stats(record):
-        (entry,) = [u for u in record["workbooks"]["classic"]["sheets"]["Portfolio"]["udfs"]
-                    if u["function"] == "PORTBETA_STATS"]
+        (entry,) = [
+            u
+            for u in record["workbooks"]["classic"]["sheets"]["Portfolio"]["udfs"]
+            if u["function"] == "PORTBETA_STATS"
+        ]
         return range_boundaries(entry["spill"])
 
     c0, r0, c1, r1 = stats(before)

@@ -61,19 +61,46 @@ TESTS = [
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not pyodide", "--no-header"]
 
 BINOP_SWAPS = {
-    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
-    ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult,
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Div,
+    ast.Mod: ast.FloorDiv,
+    ast.Pow: ast.Mult,
 }
 CMP_SWAPS = {
-    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
-    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
-    ast.In: ast.NotIn, ast.NotIn: ast.In,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
 }
 SYMBOL = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
-    ast.Mod: "%", ast.Pow: "**", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-    ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in",
-    ast.NotIn: "not in", ast.And: "and", ast.Or: "or",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.And: "and",
+    ast.Or: "or",
 }
 
 
@@ -99,8 +126,12 @@ def _skipped_nodes(tree: ast.AST) -> set[int]:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module, ast.AsyncFunctionDef)):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
                 skip_all(body[0])
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for a in node.args.args + node.args.kwonlyargs + node.args.posonlyargs:
@@ -238,8 +269,7 @@ def _parse_range(text: str | None):
 def _make_copy(work: Path) -> Path:
     """A copy of the package and the tests: the working tree is never written."""
     for name in ("xl_portbeta", "tests"):
-        shutil.copytree(ROOT / name, work / name,
-                        ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
+        shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
     shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
     cache = ROOT / ".cache"
     if cache.exists():
@@ -294,8 +324,7 @@ def _line_recorder(work: Path, files: list[str]):
     return LineRecorder()
 
 
-def _run_selection(work: Path, tests: list[str], timeout: float,
-                   record: list[str] | None = None) -> tuple[str, float]:
+def _run_selection(work: Path, tests: list[str], timeout: float, record: list[str] | None = None) -> tuple[str, float]:
     """Run pytest in a forked child inside the copy: 'passed', 'failed' or 'timeout'.
     With ``record`` (the mutated files), each test's lines go to ``work/lines.json``."""
     start = time.monotonic()
@@ -356,20 +385,24 @@ def _preload() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", nargs="+", default=FILES, help="modules to mutate")
-    parser.add_argument("--tests", nargs="+", default=TESTS,
-                        help="test files or node ids (pytest arguments) run per mutant")
+    parser.add_argument(
+        "--tests", nargs="+", default=TESTS, help="test files or node ids (pytest arguments) run per mutant"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
     parser.add_argument("--only", help="line range LOW-HIGH (or one line) of the files")
     parser.add_argument("--sample", type=int, help="run a random sample of this many mutants")
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
-    parser.add_argument("--timeout", type=float, help="seconds per mutant "
-                        "(default: 3 x the unmutated run + 10)")
+    parser.add_argument("--timeout", type=float, help="seconds per mutant (default: 3 x the unmutated run + 10)")
     parser.add_argument("--report", type=Path, help="file the report is written to")
-    parser.add_argument("--survivors-of", type=Path, metavar="REPORT",
-                        help="run only the survivors listed in an earlier report")
-    parser.add_argument("--all-tests", action="store_true",
-                        help="run the whole selection for every mutant (default: only the tests "
-                        "that run the mutant's lines, recorded in the unmutated run)")
+    parser.add_argument(
+        "--survivors-of", type=Path, metavar="REPORT", help="run only the survivors listed in an earlier report"
+    )
+    parser.add_argument(
+        "--all-tests",
+        action="store_true",
+        help="run the whole selection for every mutant (default: only the tests "
+        "that run the mutant's lines, recorded in the unmutated run)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     args = parser.parse_args(argv)
 
@@ -386,8 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         wanted = {(f, d, t, int(k or 0)) for f, d, t, k in found}
         mutants = [m for m in mutants if keys[m] in wanted]
     if args.sample is not None and args.sample < len(mutants):
-        mutants = sorted(random.Random(args.seed).sample(mutants, args.sample),
-                         key=mutants.index)
+        mutants = sorted(random.Random(args.seed).sample(mutants, args.sample), key=mutants.index)
     if args.list:
         for m in mutants:
             print(f"{m.file}:{m.line}: {m.description}")
@@ -406,13 +438,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         timeout = args.timeout or 3 * base_time + 10
         tests_of = _tests_by_line(works[0], args)
-        print(f"unmutated selection: {base_time:.1f} s; {len(mutants)} mutants, "
-              f"timeout {timeout:.0f} s", flush=True)
+        print(f"unmutated selection: {base_time:.1f} s; {len(mutants)} mutants, timeout {timeout:.0f} s", flush=True)
         # In a random order (seeded), so that a run stopped early is a random sample;
         # the report, rewritten after each mutant, lists them in file order.
         order = sorted(mutants, key=lambda m: random.Random(f"{args.seed}{m}").random())
-        results = _run_all(order, sources, works, tests_of, timeout,
-                           lambda done: _write_report(args.report, done, base_time, args, mutants, keys))
+        results = _run_all(
+            order,
+            sources,
+            works,
+            tests_of,
+            timeout,
+            lambda done: _write_report(args.report, done, base_time, args, mutants, keys),
+        )
     _write_report(args.report, results, base_time, args, mutants, keys)
     counts = _counts(results)
     print(" ".join(f"{k} {v}" for k, v in counts.items()), flush=True)
@@ -464,8 +501,7 @@ def _tests_by_line(work: Path, args) -> Callable[[Mutant], list[str]]:
     status, _ = _run_selection(work, args.tests, timeout=3600, record=args.files)
     lines = json.loads((work / "lines.json").read_text()) if status == "passed" else None
     if not lines:
-        print("could not record which tests run which lines: the whole selection per mutant",
-              file=sys.stderr)
+        print("could not record which tests run which lines: the whole selection per mutant", file=sys.stderr)
         return lambda m: args.tests
     order = list(lines)
     by_line: dict[tuple[str, int], set[int]] = {}
@@ -498,8 +534,11 @@ def _run_one(m: Mutant, sources, work: Path, tests_of, timeout):
 
 def _progress(k, total, result, started):
     m, status, seconds = result
-    print(f"[{k}/{total} {time.monotonic() - started:.0f}s] {status:8s} {seconds:5.1f}s "
-          f"{m.file}:{m.line} {m.description}", flush=True)
+    print(
+        f"[{k}/{total} {time.monotonic() - started:.0f}s] {status:8s} {seconds:5.1f}s "
+        f"{m.file}:{m.line} {m.description}",
+        flush=True,
+    )
 
 
 def _counts(results):

@@ -11,5 +11,14 @@ from .errors import PortbetaError
 from .report import report
 from .sample import Sample
 
-__all__ = ["PortfolioBeta", "PortbetaError", "Sample", "asset_betas", "beta_of", "build_sample", "portfolio_beta", "report"]
+__all__ = [
+    "PortfolioBeta",
+    "PortbetaError",
+    "Sample",
+    "asset_betas",
+    "beta_of",
+    "build_sample",
+    "portfolio_beta",
+    "report",
+]
 __version__ = "0.1.0"

@@ -262,7 +262,9 @@ class ExcessReturns:
     portfolio: np.ndarray
 
     def __repr__(self) -> str:
-        return f"ExcessReturns({len(self.market)} returns of {self.assets.shape[1]} assets, the market and the portfolio)"
+        return (
+            f"ExcessReturns({len(self.market)} returns of {self.assets.shape[1]} assets, the market and the portfolio)"
+        )
 
 
 @_public
@@ -600,7 +602,9 @@ def window_of(raw: Any, sample: Sample) -> int:
     """A rolling window: a whole number of returns, at least 3 and at most the sample's."""
     window = whole_number(raw, "window", " of returns")
     if not MIN_RETURNS <= window <= sample.n_returns:
-        raise PortbetaError(f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample")
+        raise PortbetaError(
+            f"window {window} must be between {MIN_RETURNS} and the {sample.n_returns} returns in the sample"
+        )
     return window
 
 
@@ -769,7 +773,10 @@ def book_betas(
             for name in names:
                 figures[name][group.accounts] = getattr(found, name)
             observations[group.accounts[found.valid]] = len(market)
-            note, failed = "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive", group.accounts[~found.valid]
+            note, failed = (
+                "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive",
+                group.accounts[~found.valid],
+            )
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():

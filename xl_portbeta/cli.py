@@ -140,7 +140,9 @@ def file_options(args: argparse.Namespace) -> files.Options:
     """What the options say about the prices files, for :func:`files.read_prices`."""
     assets = tuple(a.strip() for a in (args.assets or "").split(",") if a.strip())
     if args.thousands is not None and args.thousands == (args.decimal or "."):
-        raise InputError(f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)")
+        raise InputError(
+            f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)"
+        )
     return files.Options(
         market=args.market, market_file=args.market_file, dates=args.dates, ticker_column=args.ticker_column,
         price_column=args.price_column, assets=assets, rf=args.rf,
@@ -164,7 +166,14 @@ def run_analyze(args: argparse.Namespace) -> int:
     prices, options, as_of = read_prices(args)
     shares = files.read_shares(args.shares, prices, options)
     stats, detail = analyze(
-        prices.assets, shares, prices.market, prices.dates, args.frequency, prices.rf, as_of, command="xl-portbeta analyze"
+        prices.assets,
+        shares,
+        prices.market,
+        prices.dates,
+        args.frequency,
+        prices.rf,
+        as_of,
+        command="xl-portbeta analyze",
     )
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
@@ -182,7 +191,10 @@ def run_book(args: argparse.Namespace) -> int:
     if args.csv:
         frame.to_csv(args.csv)
     if args.json:
-        records = [{"account": a} | {k: _jsonable(v) for k, v in row.items()} for a, row in zip(frame.index, frame.to_dict("records"))]
+        records = [
+            {"account": a} | {k: _jsonable(v) for k, v in row.items()}
+            for a, row in zip(frame.index, frame.to_dict("records"))
+        ]
         print(json.dumps({"accounts": records}, indent=2))
     elif not args.csv:
         print(frame.to_string(float_format=lambda v: f"{v:.4f}"))
@@ -252,22 +264,30 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
         "prices", nargs="+" if required else "*",
         help="a wide or long .csv/.xlsx, or one file per ticker (a folder, or two or more files)",
     )  # fmt: skip
-    command.add_argument("--market", help="the benchmark: a column (wide file) or a ticker (long file, one file per ticker)")
+    command.add_argument(
+        "--market", help="the benchmark: a column (wide file) or a ticker (long file, one file per ticker)"
+    )
     command.add_argument("--market-file", help="the benchmark in its own file: dates and levels, or a Yahoo-style file")
     command.add_argument("--dates", help="the column of dates (default: a column named 'date')")
-    command.add_argument("--ticker-column", help="long files: the column of tickers (default 'ticker'; a file with one is long)")
+    command.add_argument(
+        "--ticker-column", help="long files: the column of tickers (default 'ticker'; a file with one is long)"
+    )
     command.add_argument(
         "--price-column",
         help="long files: the column of prices (default 'price'); one file per ticker: the column read "
         "(default 'Adj Close' where present, else 'Close')",
     )  # fmt: skip
     command.add_argument("--assets", help="the assets used, e.g. AAPL,MSFT (default: every other column or ticker)")
-    command.add_argument("--thousands", help="the thousands separator of numbers written as text, e.g. , (default: none)")
+    command.add_argument(
+        "--thousands", help="the thousands separator of numbers written as text, e.g. , (default: none)"
+    )
     command.add_argument("--decimal", help="the decimal sign of numbers written as text, e.g. , (default: .)")
     command.add_argument("--frequency", **frequency)
     command.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name (wide file)")
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
-    command.add_argument("--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)")
+    command.add_argument(
+        "--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)"
+    )
     command.add_argument("--dayfirst", action="store_true", help="text dates are day first (31/01/2000)")
     command.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -298,7 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")
     _prices_file_options(an, frequency)
-    an.add_argument("--shares", required=True, help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset")
+    an.add_argument(
+        "--shares",
+        required=True,
+        help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset",
+    )
     an.set_defaults(run=run_analyze)
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
@@ -314,7 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
     rp.add_argument("--start", default="2022-01-01", help="with --demo: first date (default 2022-01-01)")
     rp.add_argument("--end", default="2022-12-31", help="with --demo: last date (default 2022-12-31)")
-    rp.add_argument("--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)")
+    rp.add_argument(
+        "--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)"
+    )
     rp.add_argument("--rf-valuation", default="0.02", help="risk-free rate of the valuation section (default 2%%)")
     rp.add_argument("--premium", default="0.08", help="market premium of the valuation section (default 8%%)")
     rp.set_defaults(run=run_report)

@@ -1029,7 +1029,9 @@ def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
             a_m, a_mm = tail_a[1 : len(mc) + 1, 0], tail_a[1 : len(mc) + 1, 1]
             mean_a, mean_b = a_m / np.maximum(count_a, 1), head[:, 0] / count_b
             d_m = centre_a + mean_a - (centre + mean_b)
-            squares = (a_mm - a_m * mean_a) + (head[:, 1] - head[:, 0] * mean_b) + d_m * d_m * count_a * count_b / window
+            squares = (
+                (a_mm - a_m * mean_a) + (head[:, 1] - head[:, 0] * mean_b) + d_m * d_m * count_a * count_b / window
+            )
             shift = centre_a - centre  # the block before's rows about this block's mean
             s_m = a_m + count_a * shift + head[:, 0]
             part_before, total = sums_a[: len(mc)], sums_a[-1]

@@ -129,7 +129,7 @@ class NumberRule:
         if self.thousands or self.decimal:
             text = _CURRENCY.sub("", text)
             sign = text[:1] if text[:1] in "+-" else ""
-            whole, point, fraction = text[len(sign):].partition(self.decimal or ".")
+            whole, point, fraction = text[len(sign) :].partition(self.decimal or ".")
             if self.thousands and self.thousands in whole:
                 groups = whole.split(self.thousands)  # 1,234,567: groups of three after the first
                 if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
@@ -149,7 +149,9 @@ def _number_hint(text: str) -> str:
     if plain != text.strip() and re.fullmatch(r"[+-]?[\d.,]*\d", plain):
         return ": a number with a currency sign? give --thousands , (for 1,234.5) or --thousands . --decimal , (for 1.234,5)"
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", plain):
-        return ": a number with thousands separators? give --thousands , (or --decimal , if the comma is a decimal point)"
+        return (
+            ": a number with thousands separators? give --thousands , (or --decimal , if the comma is a decimal point)"
+        )
     if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d+", plain):
         return ": a number with a decimal comma? give --decimal , (and --thousands . for 1.234,5)"
     return ""
@@ -260,7 +262,9 @@ def _date_column(table: Table, option: str | None, required: bool) -> Any:
     found = table.find("date")
     if found is None and required:
         columns = ", ".join(map(str, table.frame.columns))
-        raise InputError(f"{table.name}: no column named 'Date' (columns: {columns}): name the dates column with --dates")
+        raise InputError(
+            f"{table.name}: no column named 'Date' (columns: {columns}): name the dates column with --dates"
+        )
     return found
 
 
@@ -355,7 +359,9 @@ def _rf_rate(o: Options) -> float:
         return 0.0
     rate = parse_rate(o.rf)
     if rate is None:
-        raise InputError(f"--rf {o.rf!r}: a column of rates is read from a wide prices file only; give a rate (0.02 or 2%)")
+        raise InputError(
+            f"--rf {o.rf!r}: a column of rates is read from a wide prices file only; give a rate (0.02 or 2%)"
+        )
     return rate
 
 
@@ -401,14 +407,23 @@ def _read_wide(table: Table, o: Options) -> Prices:
             if date_col is None and _looks_like_date(text):
                 return ": if this column holds the dates, name it with --dates"
             cells = table.frame[column]
-            numbers = any(not is_missing(c) and (not isinstance(c, str) or o.numbers.parse(c) is not None) for c in cells)
-            return "" if o.assets or numbers or not asset else ": if this column is not an asset, name the assets with --assets"
+            numbers = any(
+                not is_missing(c) and (not isinstance(c, str) or o.numbers.parse(c) is not None) for c in cells
+            )
+            return (
+                ""
+                if o.assets or numbers or not asset
+                else ": if this column is not an asset, name the assets with --assets"
+            )
 
         return said
 
     assets = pd.DataFrame({n: floats(table, by_name[n], o.numbers, at(by_name[n]), hint(by_name[n])) for n in used})
     if market_col is not None:
-        market = pd.Series(floats(table, market_col, o.numbers, at(market_col), hint(market_col, asset=False)), name=str(market_col).strip())
+        market = pd.Series(
+            floats(table, market_col, o.numbers, at(market_col), hint(market_col, asset=False)),
+            name=str(market_col).strip(),
+        )
     else:
         if dates is None:
             raise InputError(f"{table.name}: --market-file needs the prices' dates")
@@ -455,7 +470,9 @@ def _price_column(table: Table, o: Options) -> Any:
         found = table.find("Close")
     if found is None:
         columns = ", ".join(map(str, table.frame.columns))
-        raise InputError(f"{table.name}: no 'Adj Close' or 'Close' column: choose one with --price-column (columns: {columns})")
+        raise InputError(
+            f"{table.name}: no 'Adj Close' or 'Close' column: choose one with --price-column (columns: {columns})"
+        )
     return found
 
 
@@ -490,7 +507,9 @@ def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str) ->
     assets = pd.concat([series[n] for n in used], axis=1, join="outer", sort=True)
     assets.columns = used
     market = market.reindex(assets.index)
-    return Prices(source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), _rf_rate(o))
+    return Prices(
+        source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), _rf_rate(o)
+    )
 
 
 def _read_market_file(o: Options) -> pd.Series:
@@ -542,7 +561,9 @@ def read_shares(text: str, prices: Prices, o: Options) -> Any:
             blank = rows["shares"].isna().to_numpy()
             if blank.any():  # the file's cell, not the API's column number
                 k = int(np.flatnonzero(blank)[0])
-                raise InputError(f"{rows['ticker'][k]} shares ({table.cell(shares, k)}) is empty or an error: enter 0 for an asset not held")
+                raise InputError(
+                    f"{rows['ticker'][k]} shares ({table.cell(shares, k)}) is empty or an error: enter 0 for an asset not held"
+                )
             twice = rows.duplicated("ticker")
             if twice.any():
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
@@ -557,8 +578,12 @@ def read_shares(text: str, prices: Prices, o: Options) -> Any:
             held_on = parse_dates(table, date_col, o.date_rule)
             dates = prices.dates
             if dates is None or len(held_on) != len(dates) or (held_on != dates).any():
-                raise InputError(f"{table.name}: its dates are not those of the prices: give one holdings row per prices row")
-        return pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, lambda k, a=a: f"{a} shares") for a in assets})
+                raise InputError(
+                    f"{table.name}: its dates are not those of the prices: give one holdings row per prices row"
+                )
+        return pd.DataFrame(
+            {a: floats(table, columns[_key(a)], o.numbers, lambda k, a=a: f"{a} shares") for a in assets}
+        )
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         if parts and all("=" in p for p in parts):
@@ -581,13 +606,17 @@ def read_accounts(path: str, assets: list[str], o: Options) -> pd.DataFrame:
     account = table.find("account")
     tickers, shares = table.find("ticker"), table.find("shares")
     if account is None:
-        raise InputError(f"{table.name}: give columns account,ticker,shares, or an account column and one column per asset")
+        raise InputError(
+            f"{table.name}: give columns account,ticker,shares, or an account column and one column per asset"
+        )
     accounts = table.frame[account]
     blank = accounts.map(is_missing).to_numpy()
     if blank.any():
         raise InputError(f"{table.name}: row {int(np.flatnonzero(blank)[0]) + 2} has no account")
     if tickers is not None and shares is not None:
-        long = _shares_rows(table, tickers, shares, assets, o.numbers).assign(account=accounts.astype(str).str.strip().to_numpy())
+        long = _shares_rows(table, tickers, shares, assets, o.numbers).assign(
+            account=accounts.astype(str).str.strip().to_numpy()
+        )
         twice = long.duplicated(["account", "ticker"])
         if twice.any():
             row = long[twice].iloc[0]

@@ -57,6 +57,7 @@ COM_ERROR_CODES = {
 }
 _COM_ERROR_ARRAY = np.array(sorted(COM_ERROR_CODES), dtype=float)
 
+
 def _pyodide_jsnull_type() -> type | None:
     """The type of Pyodide's ``jsnull``, if this runs in Pyodide >= 0.28 (xlwings Lite).
 
@@ -83,9 +84,11 @@ EXCEL_ERROR_TEXTS = frozenset(
     }
 )  # fmt: skip
 
+
 def is_number(value: Any) -> bool:
     """A plain number of Python or numpy; logical values are not (TRUE is not 1)."""
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _LAST_EXCEL_SERIAL = 2958465  # 9999-12-31
@@ -287,9 +290,7 @@ def _is_header_row(rows: list[Sequence[Any]]) -> bool:
         return True  # a name of letters: a header
     below = rows[1] if len(rows) > 1 else [None] * len(row)
     close = [
-        is_number(b) and 0 < b and abs(int(v.strip()) - b) <= 0.5 * b
-        for v, b in zip(row, below)
-        if not is_missing(v)
+        is_number(b) and 0 < b and abs(int(v.strip()) - b) <= 0.5 * b for v, b in zip(row, below) if not is_missing(v)
     ]
     return not all(close)
 
@@ -321,9 +322,7 @@ class Cells:
         return self.values.shape  # type: ignore[return-value]
 
 
-def _split_header(
-    raw: Any, arg: str
-) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
+def _split_header(raw: Any, arg: str) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
     if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
         values, header = pandas_values(raw)
         return as_rows(values), header
@@ -670,8 +669,8 @@ def read_frequency(raw: Any, has_dates: bool) -> str | None:
         return None
     key = str(raw).strip().lower() if isinstance(raw, str) else None
     if key not in _FREQUENCY_ALIASES:
-        raise PortbetaError(f"frequency {_show(raw)} is unknown: use \"daily\", \"weekly\" or \"monthly\"")
+        raise PortbetaError(f'frequency {_show(raw)} is unknown: use "daily", "weekly" or "monthly"')
     frequency = _FREQUENCY_ALIASES[key]
     if frequency != "daily" and not has_dates:
-        raise PortbetaError(f"frequency \"{frequency}\" needs dates: pass the dates range")
+        raise PortbetaError(f'frequency "{frequency}" needs dates: pass the dates range')
     return frequency

@@ -250,7 +250,11 @@ def _pandas_dates(prices: Any, others: dict[str, Any], dates: Any) -> Any:
         return dates
     for arg, value in others.items():
         other = getattr(value, "index", None)
-        if isinstance(value, (pd.DataFrame, pd.Series)) and isinstance(other, pd.DatetimeIndex) and not other.equals(index):
+        if (
+            isinstance(value, (pd.DataFrame, pd.Series))
+            and isinstance(other, pd.DatetimeIndex)
+            and not other.equals(index)
+        ):
             raise PortbetaError(
                 f"{arg} is indexed by other dates than prices: align them first, e.g. {arg}.reindex(prices.index)"
             )
@@ -268,7 +272,9 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
         # one text cell would read as a header row above no rates
         text = rows[0][0]
         number = "a number stored as text: enter 5% as a number (5% or 0.05 in a cell not formatted as text)"
-        raise PortbetaError(f"rf holds text {_show(text)}, {number if any(ch.isdigit() for ch in text) else 'not a rate'}")
+        raise PortbetaError(
+            f"rf holds text {_show(text)}, {number if any(ch.isdigit() for ch in text) else 'not a rate'}"
+        )
     cells = read_vector(raw, "rf", "a rate")
     if cells.shape == (1, 1):
         value = float(cells.values[0, 0])
@@ -553,7 +559,7 @@ def asset_names(args: Arguments) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _default_names(n_assets: int) -> tuple[str, ...]:
-    """"asset 1", "asset 2", ...: the names of assets without a header (made once per size)."""
+    """ "asset 1", "asset 2", ...: the names of assets without a header (made once per size)."""
     return tuple([f"asset {i + 1}" for i in range(n_assets)])
 
 
@@ -583,7 +589,9 @@ def _newest_first(dates: np.ndarray, first_row: int) -> bool:
     same = np.flatnonzero(steps == 0)
     if len(same):
         k = int(same[0])
-        raise PortbetaError(f"dates rows {first_row + k} and {first_row + k + 1} are both {_day(dates[k])}: each date once")
+        raise PortbetaError(
+            f"dates rows {first_row + k} and {first_row + k + 1} are both {_day(dates[k])}: each date once"
+        )
     back = steps < 0  # no step is 0 from here on: each is forward or back
     if not back.any():
         return False
@@ -717,7 +725,9 @@ def resolve_as_of(raw: Any, complete: np.ndarray, rows: Rows) -> int:
         days = rows.dates.astype("datetime64[D]")
         day = np.datetime64(when.date(), "D")
         if not days.min() <= day <= days.max():
-            raise PortbetaError(f"as_of {when:%Y-%m-%d} is outside the dates ({_day(days.min())} to {_day(days.max())})")
+            raise PortbetaError(
+                f"as_of {when:%Y-%m-%d} is outside the dates ({_day(days.min())} to {_day(days.max())})"
+            )
         on_or_before = np.flatnonzero(complete & (days <= day))
         if not len(on_or_before):
             raise PortbetaError(f"as_of {when:%Y-%m-%d}: no date with complete data on or before it")
@@ -743,9 +753,6 @@ def _as_of_date(value: Any) -> dt.datetime | None:
     return None if when is None or when is pd.NaT else pd.Timestamp(when).to_pydatetime()
 
 
-
-
-
 # --------------------------------------------------------------------- 8. assemble
 
 
@@ -767,7 +774,9 @@ def assemble(
     n_returns = len(kept) - 1
     if n_returns < MIN_RETURNS:
         reason = f" after dropping {len(dropped)} dates with missing data" if dropped else ""
-        raise PortbetaError(f"prices and market leave only {max(n_returns, 0)} returns{reason}: need at least {MIN_RETURNS}")
+        raise PortbetaError(
+            f"prices and market leave only {max(n_returns, 0)} returns{reason}: need at least {MIN_RETURNS}"
+        )
 
     history = rows.holdings.ndim == 2
     # Missing counts in a history are on rows not used, or of assets never held: 0 held.

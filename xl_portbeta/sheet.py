@@ -254,7 +254,9 @@ DETAIL_COLUMNS: tuple[DetailColumn, ...] = (
     DetailColumn("name", "holding", None, None, None),
     DetailColumn("shares", "shares", lambda d: d.shares, None, SHARES),
     DetailColumn("weight", "weight (as_of)", lambda d: d.weights, _summed(lambda d: d.weights), PCT),
-    DetailColumn("average_weight", "average weight", lambda d: d.average_weights, _summed(lambda d: d.average_weights), PCT),
+    DetailColumn(
+        "average_weight", "average weight", lambda d: d.average_weights, _summed(lambda d: d.average_weights), PCT
+    ),
     DetailColumn("beta", "beta", lambda d: d.betas, None, BETA),
     DetailColumn("drift", "drift part", lambda d: d.drift, _summed(lambda d: d.drift), BETA),
     DetailColumn("interaction", "interaction part", lambda d: d.interaction, _summed(lambda d: d.interaction), BETA),

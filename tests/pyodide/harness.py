@@ -131,7 +131,11 @@ def _bench(module, name, func_name, args, to_py, repeat):
     np.array(body, dtype=float)
     returned = _returned(module, func_name, data)
     # the same cells, numpy floats made Python floats (np.float64 is a float)
-    plain = [[float(v) if isinstance(v, float) else v for v in row] for row in returned] if isinstance(returned, list) else returned
+    plain = (
+        [[float(v) if isinstance(v, float) else v for v in row] for row in returned]
+        if isinstance(returned, list)
+        else returned
+    )
     ret_info = getattr(module, func_name).__xlfunc__["ret"]
     ours, floor, converter, converter_plain = [], [], [], []
     for _ in range(repeat):

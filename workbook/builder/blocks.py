@@ -9,8 +9,25 @@ from typing import Any
 
 import numpy as np
 
-from .layout import (BETA, BOLD, DATE, LEVEL, MISTAKE, MONEY, NOTE, PCT, PRICE, RIGHT, SHARES, UDF_FILL, Sheet, a1, col,
-                     rng, slope)
+from .layout import (
+    BETA,
+    BOLD,
+    DATE,
+    LEVEL,
+    MISTAKE,
+    MONEY,
+    NOTE,
+    PCT,
+    PRICE,
+    RIGHT,
+    SHARES,
+    UDF_FILL,
+    Sheet,
+    a1,
+    col,
+    rng,
+    slope,
+)
 
 ARGS = ["prices", "shares", "market", "dates"]  # the portfolio functions' arguments, in order
 ASSET_ARGS = ["prices", "market", "dates"]  # ASSET_BETAS takes no shares
@@ -32,12 +49,23 @@ class Data:
         return self.header - 1
 
 
-def data_block(sh: Sheet, header_row: int, date_col: int, dates, names, prices: np.ndarray, market,
-               market_name: str, shares, label_col: int) -> Data:
+def data_block(
+    sh: Sheet,
+    header_row: int,
+    date_col: int,
+    dates,
+    names,
+    prices: np.ndarray,
+    market,
+    market_name: str,
+    shares,
+    label_col: int,
+) -> Data:
     """Dates, one price column per asset, the market; the shares row right above the header."""
     n_rows, n_assets = prices.shape
-    d = Data(header_row, header_row + 1, header_row + n_rows, date_col + 1, date_col + n_assets,
-             date_col + n_assets + 1)
+    d = Data(
+        header_row, header_row + 1, header_row + n_rows, date_col + 1, date_col + n_assets, date_col + n_assets + 1
+    )
     sh.put(d.shares_row, label_col, "Shares held", style=BOLD | RIGHT)
     for j, s in enumerate(shares):
         sh.input(d.shares_row, d.c0 + j, float(s) if not float(s).is_integer() else int(s), SHARES)
@@ -119,8 +147,9 @@ def returns_block(sh: Sheet, d: Data, start_col: int, names, market_name: str, w
     return rets
 
 
-def per_asset_rows(sh: Sheet, rows: dict[str, int], label_col: int, c0: int, d: Data, rets: Returns,
-                   labels: dict[str, str], n: int) -> tuple[str, str]:
+def per_asset_rows(
+    sh: Sheet, rows: dict[str, int], label_col: int, c0: int, d: Data, rets: Returns, labels: dict[str, str], n: int
+) -> tuple[str, str]:
     """ASSET_BETAS (add-in), each asset's native SLOPE, their difference and the weights on
     the last date, one column per asset from ``c0``; returns the SLOPEs' and weights' ranges."""
     for key, text in labels.items():
@@ -131,16 +160,21 @@ def per_asset_rows(sh: Sheet, rows: dict[str, int], label_col: int, c0: int, d: 
         c = c0 + j
         sh.native(rows["beta"], c, slope(rets.column(rets.asset0 + j), rets.market))
         sh.put(rows["diff"], c, f"={a1(rows['udf'], c)}-{a1(rows['beta'], c)}", BETA)
-        sh.native(rows["weight"], c, f"={a1(d.shares_row, d.c0 + j)}*{a1(d.last, d.c0 + j)}/"
-                                     f"{a1(d.last, rets.value, True)}", PCT)
+        sh.native(
+            rows["weight"],
+            c,
+            f"={a1(d.shares_row, d.c0 + j)}*{a1(d.last, d.c0 + j)}/{a1(d.last, rets.value, True)}",
+            PCT,
+        )
     slopes = rng(rows["beta"], c0, rows["beta"], c0 + n - 1)
     weights = rng(rows["weight"], c0, rows["weight"], c0 + n - 1)
     sh.record.native.update({"asset_betas": slopes, "weights": weights})
     return slopes, weights
 
 
-def common_mistake(sh: Sheet, row: int, label_col: int, market: str, cells: dict[int, str], note_col: int,
-                   note: str) -> None:
+def common_mistake(
+    sh: Sheet, row: int, label_col: int, market: str, cells: dict[int, str], note_col: int, note: str
+) -> None:
     """The common mistake: SLOPE(market returns, returns), the arguments swapped.
     ``cells``: {column: the returns range} whose mistaken slope the row shows."""
     sh.put(row, label_col, "The common mistake: arguments swapped", style=MISTAKE)
@@ -152,9 +186,19 @@ def common_mistake(sh: Sheet, row: int, label_col: int, market: str, cells: dict
 KEY_HEADERS = ("Figure", "Add-in (UDF)", "Native Excel", "Difference", "Native formula")
 
 
-def key_figures(sh: Sheet, top: int, left: int, portfolio: str, market: str, slopes: str, weights: str,
-                wtd_label: str, wtd_text: str, addin: dict[str, str] | None = None,
-                addin_header: str = KEY_HEADERS[1]) -> None:
+def key_figures(
+    sh: Sheet,
+    top: int,
+    left: int,
+    portfolio: str,
+    market: str,
+    slopes: str,
+    weights: str,
+    wtd_label: str,
+    wtd_text: str,
+    addin: dict[str, str] | None = None,
+    addin_header: str = KEY_HEADERS[1],
+) -> None:
     """REG, WTD and GAP: label, add-in figure, native formula, their difference and the
     native formula in words, under a header row at ``top``; the common mistake below them.
     ``portfolio`` and ``market``: the native returns ranges. The add-in figure is the
@@ -166,8 +210,13 @@ def key_figures(sh: Sheet, top: int, left: int, portfolio: str, market: str, slo
     native_col = left + 2
     reg_cell, wtd_cell = a1(top + 1, native_col), a1(top + 2, native_col)
     rows: list[tuple[str, str, str, str, str]] = [
-        ("reg", "REG: beta of the actual holdings", "PORTBETA_REG", slope(portfolio, market),
-         "SLOPE(portfolio returns, market returns)"),
+        (
+            "reg",
+            "REG: beta of the actual holdings",
+            "PORTBETA_REG",
+            slope(portfolio, market),
+            "SLOPE(portfolio returns, market returns)",
+        ),
         ("wtd", wtd_label, "PORTBETA_WTD", f"=SUMPRODUCT({weights},{slopes})", wtd_text),
         ("gap", "GAP = REG - WTD", "BETA_GAP", f"={reg_cell}-{wtd_cell}", "native REG - native WTD"),
     ]
@@ -183,6 +232,13 @@ def key_figures(sh: Sheet, top: int, left: int, portfolio: str, market: str, slo
         sh.put(r, left + 4, text, style=NOTE, free=True)
         sh.record.native[key] = a1(r, native_col)
     mistake_row = top + 4
-    common_mistake(sh, mistake_row, left, market, {native_col: portfolio}, left + 4,
-                   "SLOPE(market returns, portfolio returns): NOT a beta")
+    common_mistake(
+        sh,
+        mistake_row,
+        left,
+        market,
+        {native_col: portfolio},
+        left + 4,
+        "SLOPE(market returns, portfolio returns): NOT a beta",
+    )
     sh.record.native["reg_mistake"] = a1(mistake_row, native_col)

@@ -38,16 +38,36 @@ def build(book) -> Sheet:
         sh.header(P, L + 1 + j, name)
     sh.header(P, L + 4, "Native formula", free=True)
     rows = {"udf": P + 1, "beta": P + 2, "diff": P + 3, "weight": P + 4}
-    labels = {"udf": "ASSET_BETAS (add-in)", "beta": "Beta, native", "diff": "Difference",
-              "weight": "Weight on the last date"}
+    labels = {
+        "udf": "ASSET_BETAS (add-in)",
+        "beta": "Beta, native",
+        "diff": "Difference",
+        "weight": "Weight on the last date",
+    }
     slopes, weights = per_asset_rows(sh, rows, L, L + 1, d, rets, labels, n)
     sh.put(P + 2, L + 4, "SLOPE(bond returns, market returns)", style=NOTE, free=True)
     sh.put(P + 4, L + 4, "shares x last price / portfolio value", style=NOTE, free=True)
-    common_mistake(sh, P + 5, L, rets.market, {L + 1 + j: rets.column(rets.asset0 + j) for j in range(n)},
-                   L + 4, "SLOPE(market returns, bond returns): NOT the bond's beta")
+    common_mistake(
+        sh,
+        P + 5,
+        L,
+        rets.market,
+        {L + 1 + j: rets.column(rets.asset0 + j) for j in range(n)},
+        L + 4,
+        "SLOPE(market returns, bond returns): NOT the bond's beta",
+    )
     sh.record.native["asset_betas_mistake"] = rng(P + 5, L + 1, P + 5, L + n)
 
-    key_figures(sh, 4, L, rets.portfolio, rets.market, slopes, weights, "WTD: weighted average of the bonds' betas",
-                "SUMPRODUCT(weights on the last date, each bond's SLOPE)")
+    key_figures(
+        sh,
+        4,
+        L,
+        rets.portfolio,
+        rets.market,
+        slopes,
+        weights,
+        "WTD: weighted average of the bonds' betas",
+        "SUMPRODUCT(weights on the last date, each bond's SLOPE)",
+    )
     sh.finish(widths={"E": 3, "K": 3, "P": 50}, freeze="A5", printing=Print((1, 1, P + 5, L + 4)))
     return sh

@@ -20,17 +20,20 @@ from .layout import BOLD, DATE, MONEY, NOTE, PCT, RIGHT, SHARES, Print, Sheet, a
 #: Each model's weights (relative; the Balanced model holds every stock equally).
 MODELS: tuple[tuple[str, dict[str, float] | None], ...] = (
     ("Balanced", None),
-    ("Growth", {"AAPL": 4, "MSFT": 4, "AMD": 3, "HD": 2, "BBY": 2, "GE": 2, "BAC": 2, "JPM": 2, "UNH": 2,
-                "LLY": 2}),
-    ("Income", {"KO": 2, "PEP": 2, "PG": 2, "JNJ": 2, "MRK": 2, "PFE": 2, "XOM": 2, "CVX": 2, "WMT": 1,
-                "JPM": 1}),
+    ("Growth", {"AAPL": 4, "MSFT": 4, "AMD": 3, "HD": 2, "BBY": 2, "GE": 2, "BAC": 2, "JPM": 2, "UNH": 2, "LLY": 2}),
+    ("Income", {"KO": 2, "PEP": 2, "PG": 2, "JNJ": 2, "MRK": 2, "PFE": 2, "XOM": 2, "CVX": 2, "WMT": 1, "JPM": 1}),
     ("Defensive", {"JNJ": 3, "PG": 3, "KO": 2, "PEP": 2, "WMT": 2, "MRK": 2, "UNH": 2, "LLY": 2}),
     ("Value", {"XOM": 3, "CVX": 3, "RRC": 2, "BAC": 2, "JPM": 2, "GE": 2, "PFE": 1, "BBY": 1}),
     ("Concentrated", None),  # a handful of stocks each: CONCENTRATED
 )
 #: The Concentrated accounts' stocks, equally weighted (a former employee's shares, a sector bet...).
-CONCENTRATED = (("AAPL", "MSFT", "AMD"), ("XOM", "CVX", "RRC"), ("JNJ", "PFE", "MRK", "LLY"), ("BAC", "JPM"),
-                ("KO", "PEP", "PG", "WMT"))
+CONCENTRATED = (
+    ("AAPL", "MSFT", "AMD"),
+    ("XOM", "CVX", "RRC"),
+    ("JNJ", "PFE", "MRK", "LLY"),
+    ("BAC", "JPM"),
+    ("KO", "PEP", "PG", "WMT"),
+)
 #: The five accounts of each model: what each holds at the last date.
 CAPITALS = (250_000, 1_000_000, 75_000, 2_500_000, 500_000)
 
@@ -90,8 +93,14 @@ def build(book, portfolio: Sheet) -> Sheet:
         f"{len(MODELS)} model portfolios, {len(CAPITALS)} accounts each, whole shares bought on {last_date}; "
         "prices, market and dates are the Portfolio sheet's. Green: the first account again in plain Excel.",
     )
-    sh.put(3, 1, f"Holdings (orange, one row per account, level with its results): columns {col(hold)} to "
-           f"{col(hold + n)}, not printed.", style=NOTE, free=True)
+    sh.put(
+        3,
+        1,
+        f"Holdings (orange, one row per account, level with its results): columns {col(hold)} to "
+        f"{col(hold + n)}, not printed.",
+        style=NOTE,
+        free=True,
+    )
 
     # the holdings: a header of tickers (PORTBETA_BOOK matches them by name), a row per account
     sh.header(H, hold, "Account")
@@ -108,20 +117,48 @@ def build(book, portfolio: Sheet) -> Sheet:
 
     # the table, level with the holdings
     order = ["prices", "holdings", "market", "dates"]
-    sh.put(H - 1, 1, f"PORTBETA_BOOK(prices, holdings, market, dates): one row per account of {held}",
-           style=BOLD, free=True)
-    sh.udf(H, 1, "PORTBETA_BOOK", sh.record.ranges, order, "book", spill=(k + 1, len(registry.BOOK_COLUMNS)),
-           fmt=table_format)
+    sh.put(
+        H - 1,
+        1,
+        f"PORTBETA_BOOK(prices, holdings, market, dates): one row per account of {held}",
+        style=BOLD,
+        free=True,
+    )
+    sh.udf(
+        H,
+        1,
+        "PORTBETA_BOOK",
+        sh.record.ranges,
+        order,
+        "book",
+        spill=(k + 1, len(registry.BOOK_COLUMNS)),
+        fmt=table_format,
+    )
 
     first = cross_check(sh, portfolio, names, account_names[0], prices, last_date)
     sh.record.layout.update({
         "accounts": account_names, "holdings_header_row": H, "columns": [c.key for c in registry.BOOK_COLUMNS],
         "checked_account": account_names[0], "checked_row": first,
     })  # fmt: skip
-    widths = {"A": 40, "B": 20, "C": 13, "D": 13, "E": 13, "F": 18, "G": 8, "H": 10, "I": 12, "J": 14,
-              col(hold - 1): 3, col(hold): 33}
-    sh.finish(widths=widths | {col(hold + 1 + j): 8 for j in range(n)}, freeze=f"A{H + 1}",
-              printing=Print((1, 1, H + k, len(registry.BOOK_COLUMNS))))
+    widths = {
+        "A": 40,
+        "B": 20,
+        "C": 13,
+        "D": 13,
+        "E": 13,
+        "F": 18,
+        "G": 8,
+        "H": 10,
+        "I": 12,
+        "J": 14,
+        col(hold - 1): 3,
+        col(hold): 33,
+    }
+    sh.finish(
+        widths=widths | {col(hold + 1 + j): 8 for j in range(n)},
+        freeze=f"A{H + 1}",
+        printing=Print((1, 1, H + k, len(registry.BOOK_COLUMNS))),
+    )
     return sh
 
 
@@ -145,8 +182,9 @@ def cross_check(sh: Sheet, portfolio: Sheet, names: list[str], account: str, pri
     for i in range(n_dates):
         r, pr = H + 1 + i, p_first + i
         sh.put(r, date_col, "=" + on(title, a1(pr, p_date)), DATE)
-        sh.native(r, value_col, f"=SUMPRODUCT({shares},{on(title, rng(pr, p_c0, pr, p_c0 + n - 1))})", MONEY,
-                  fill=False)
+        sh.native(
+            r, value_col, f"=SUMPRODUCT({shares},{on(title, rng(pr, p_c0, pr, p_c0 + n - 1))})", MONEY, fill=False
+        )
         if i:
             sh.native(r, ret_col, f"={a1(r, value_col)}/{a1(r - 1, value_col)}-1", PCT, fill=False)
     last = H + n_dates
@@ -167,11 +205,23 @@ def cross_check(sh: Sheet, portfolio: Sheet, names: list[str], account: str, pri
     returns = rng(H + 2, ret_col, last, ret_col)
     market = on(title, p.native["market_returns"])
     assert first_cell(p.native["market_returns"])[0] == p_first + 1  # the same dates as the account's returns
-    addin = {key: f"=IF(ISERROR({a1(H, 1, True)}),{a1(H, 1, True)},{a1(row, 1 + _book_column(key))})"
-             for key in ("reg", "wtd", "gap")}
-    key_figures(sh, TOP, 1, returns, market, slopes, weights, f"WTD: weighted average, weights on {last_date}",
-                f"SUMPRODUCT(weights, betas): rows {BETA_ROW} and {WEIGHT_ROW}, columns {col(hold + 1)} to "
-                f"{col(hold + n)}", addin=addin, addin_header=f"Add-in: {account}")
+    addin = {
+        key: f"=IF(ISERROR({a1(H, 1, True)}),{a1(H, 1, True)},{a1(row, 1 + _book_column(key))})"
+        for key in ("reg", "wtd", "gap")
+    }
+    key_figures(
+        sh,
+        TOP,
+        1,
+        returns,
+        market,
+        slopes,
+        weights,
+        f"WTD: weighted average, weights on {last_date}",
+        f"SUMPRODUCT(weights, betas): rows {BETA_ROW} and {WEIGHT_ROW}, columns {col(hold + 1)} to {col(hold + n)}",
+        addin=addin,
+        addin_header=f"Add-in: {account}",
+    )
     sh.record.native.update({
         "asset_betas": slopes, "weights": weights,
         "account_value": rng(H + 1, value_col, last, value_col), "account_returns": returns,
@@ -183,4 +233,3 @@ def cross_check(sh: Sheet, portfolio: Sheet, names: list[str], account: str, pri
 def _book_column(key: str) -> int:
     """The 0-based column of PORTBETA_BOOK's table that holds ``key``."""
     return [c.key for c in registry.BOOK_COLUMNS].index(key)
-

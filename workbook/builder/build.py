@@ -113,8 +113,9 @@ def with_lite_parts(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def build(out_dir: Path | str = HERE, cells_path: Path | str | None = CELLS,
-          runtimes: tuple[Runtime, ...] = RUNTIMES) -> dict[str, Any]:
+def build(
+    out_dir: Path | str = HERE, cells_path: Path | str | None = CELLS, runtimes: tuple[Runtime, ...] = RUNTIMES
+) -> dict[str, Any]:
     """Build each runtime's workbook into ``out_dir`` (and the cell record at
     ``cells_path``); return the record."""
     record: dict[str, Any] = {"built_by": BUILT_BY, "workbooks": {}}

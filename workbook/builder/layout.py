@@ -57,9 +57,10 @@ def first_cell(ref: str) -> tuple[int, int]:
 
 def absolute(ref: str) -> str:
     """A relative cell or range made absolute: B9 -> $B$9, L8:AE257 -> $L$8:$AE$257."""
+
     def cell(text: str) -> str:
         letters = text.rstrip("0123456789")
-        return f"${letters}${text[len(letters):]}"
+        return f"${letters}${text[len(letters) :]}"
 
     return ":".join(cell(part) for part in ref.split(":"))
 
@@ -105,8 +106,9 @@ class Sheet:
         self.later: list[tuple[int, int, Any, dict]] = []  # titles and notes: they may overflow
         self.widths: dict[str, float] = {}  # columns whose numbers autofit would cut (a sheet's own win)
 
-    def put(self, row: int, column: int, value: Any, fmt: str | None = None, style: dict | None = None,
-            free: bool = False) -> None:
+    def put(
+        self, row: int, column: int, value: Any, fmt: str | None = None, style: dict | None = None, free: bool = False
+    ) -> None:
         spec = dict(style or {}) | ({"num_format": fmt} if fmt else {})
         if free:
             self.later.append((row, column, value, spec))
@@ -140,9 +142,18 @@ class Sheet:
     def native(self, row: int, column: int, formula: str, fmt: str = BETA, fill: bool = True) -> None:
         self.put(row, column, formula, fmt, style=NATIVE_FILL if fill else None)
 
-    def udf(self, row: int, column: int, function: str, args: dict[str, str], order: list[str], what: str,
-            literal: dict[str, Any] | None = None, spill: tuple[int, int] = (1, 1),
-            fmt: str | Callable[[int, int], str | None] = BETA) -> None:
+    def udf(
+        self,
+        row: int,
+        column: int,
+        function: str,
+        args: dict[str, str],
+        order: list[str],
+        what: str,
+        literal: dict[str, Any] | None = None,
+        spill: tuple[int, int] = (1, 1),
+        fmt: str | Callable[[int, int], str | None] = BETA,
+    ) -> None:
         """An add-in formula, written as a dynamic-array formula over its spill area at
         (row, column); ``fmt`` is one number format or one per (row, column) offset."""
         literal = literal or {}
@@ -156,8 +167,9 @@ class Sheet:
                 # A one-row result is coloured whole; a table only at its anchor cell.
                 spec = (UDF_FILL if spill[0] == 1 or (i, j) == (0, 0) else {}) | {"num_format": number or "General"}
                 if (i, j) == (0, 0):
-                    self.ws.write_dynamic_array_formula(row - 1, column - 1, last_row - 1, last_col - 1, formula,
-                                                        self.book.format(spec), "")
+                    self.ws.write_dynamic_array_formula(
+                        row - 1, column - 1, last_row - 1, last_col - 1, formula, self.book.format(spec), ""
+                    )
                 else:  # XlsxWriter pads the area with zeros: the spill's cells stay empty
                     self._write(row + i, column + j, None, spec)
         self.record.udfs.append({
@@ -167,8 +179,9 @@ class Sheet:
             "order": order, "spill": ref, "what": what,
         })  # fmt: skip
 
-    def finish(self, widths: dict[str, float] | None = None, printing: Print | None = None,
-               freeze: str | None = None) -> None:
+    def finish(
+        self, widths: dict[str, float] | None = None, printing: Print | None = None, freeze: str | None = None
+    ) -> None:
         """Fit the columns to what they show (XlsxWriter's autofit), then write the cells
         that may overflow, set the fixed widths, the frozen panes and the print setup."""
         self.ws.autofit(max_width=440)

@@ -70,8 +70,11 @@ ROOT_REL = f'<Relationship Id="rIdXlwingsLite" Type="{TASKPANES_REL_TYPE}" Targe
 
 def parts(settings: dict[str, str], functions: list[str]) -> dict[str, str]:
     """The new parts, by name."""
-    return {WEB_EXTENSION: web_extension(settings, functions), TASKPANES: TASKPANES_XML,
-            TASKPANES_RELS: TASKPANES_RELS_XML}
+    return {
+        WEB_EXTENSION: web_extension(settings, functions),
+        TASKPANES: TASKPANES_XML,
+        TASKPANES_RELS: TASKPANES_RELS_XML,
+    }
 
 
 def amend(name: str, data: bytes) -> bytes:

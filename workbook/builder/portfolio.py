@@ -52,18 +52,36 @@ def build(book) -> tuple[Sheet, np.ndarray]:
         "drift away from equal.",
     )
     dates = [x.to_pydatetime() for x in prices.index]
-    d = data_block(sh, H, DATE_COL, dates, names, prices.to_numpy(), market.to_numpy(), MARKET_NAME, shares,
-                   label_col=DATE_COL - 1)
+    d = data_block(
+        sh, H, DATE_COL, dates, names, prices.to_numpy(), market.to_numpy(), MARKET_NAME, shares, label_col=DATE_COL - 1
+    )
     rets = returns_block(sh, d, d.mcol + 2, names, MARKET_NAME)
-    labels = {"udf": "ASSET_BETAS (add-in)", "beta": "Beta, native: SLOPE(return, market return)",
-              "diff": "Difference", "weight": f"Weight on {last_date}: shares x price / value"}
-    slopes, weights = per_asset_rows(sh, {"udf": 3, "beta": 4, "diff": 5, "weight": 6}, DATE_COL - 1, d.c0, d,
-                                     rets, labels, n)
-    key_figures(sh, 3, 1, rets.portfolio, rets.market, slopes, weights, f"WTD: weighted average, weights on {last_date}",
-                "SUMPRODUCT(weights, SLOPEs) in the rows above the prices")
+    labels = {
+        "udf": "ASSET_BETAS (add-in)",
+        "beta": "Beta, native: SLOPE(return, market return)",
+        "diff": "Difference",
+        "weight": f"Weight on {last_date}: shares x price / value",
+    }
+    slopes, weights = per_asset_rows(
+        sh, {"udf": 3, "beta": 4, "diff": 5, "weight": 6}, DATE_COL - 1, d.c0, d, rets, labels, n
+    )
+    key_figures(
+        sh,
+        3,
+        1,
+        rets.portfolio,
+        rets.market,
+        slopes,
+        weights,
+        f"WTD: weighted average, weights on {last_date}",
+        "SUMPRODUCT(weights, SLOPEs) in the rows above the prices",
+    )
     last_row = tables(sh, n)
-    sh.finish(widths={"A": 44, col(DATE_COL - 1): 44, col(d.mcol + 1): 3} | {col(c): 13 for c in range(2, 10)},
-              freeze=f"A{H + 1}", printing=Print((1, 1, last_row, 8), landscape=False))
+    sh.finish(
+        widths={"A": 44, col(DATE_COL - 1): 44, col(d.mcol + 1): 3} | {col(c): 13 for c in range(2, 10)},
+        freeze=f"A{H + 1}",
+        printing=Print((1, 1, last_row, 8), landscape=False),
+    )
     return sh, shares
 
 
@@ -72,12 +90,22 @@ def tables(sh: Sheet, n: int) -> int:
     row of the room left for them."""
     (stats, stats_room), (detail, detail_room) = stats_shape(), detail_shape(n)
     args = {k: sh.record.ranges[k] for k in ARGS}
-    sh.put(STATS_ROW - 1, 1, "PORTBETA_STATS(prices, shares, market, dates): the sample, both betas and their "
-           "statistics", style=BOLD, free=True)
+    sh.put(
+        STATS_ROW - 1,
+        1,
+        "PORTBETA_STATS(prices, shares, market, dates): the sample, both betas and their statistics",
+        style=BOLD,
+        free=True,
+    )
     sh.udf(STATS_ROW, 1, "PORTBETA_STATS", args, ARGS, "stats", spill=stats, fmt=stats_format)
     detail_row = STATS_ROW + stats_room[0] + 2
-    sh.put(detail_row - 1, 1, "BETA_GAP_DETAIL(prices, shares, market, dates): each holding's weight, beta and "
-           "part of the gap", style=BOLD, free=True)
+    sh.put(
+        detail_row - 1,
+        1,
+        "BETA_GAP_DETAIL(prices, shares, market, dates): each holding's weight, beta and part of the gap",
+        style=BOLD,
+        free=True,
+    )
     sh.udf(detail_row, 1, "BETA_GAP_DETAIL", args, ARGS, "detail", spill=detail, fmt=detail_format)
     sh.record.layout["spill_reserved"] = {
         "stats": rng(STATS_ROW, 1, STATS_ROW + stats_room[0] - 1, stats_room[1]),

@@ -33,21 +33,43 @@ def build(book, shares: np.ndarray) -> Sheet:
         "that date. Green columns: REG again, as a native SLOPE over the same returns.",
     )
     dates = [x.to_pydatetime() for x in prices.index]
-    d = data_block(sh, H, DATE_COL, dates, names, prices.to_numpy(), market.to_numpy(), MARKET_NAME, shares,
-                   label_col=DATE_COL - 1)
+    d = data_block(
+        sh, H, DATE_COL, dates, names, prices.to_numpy(), market.to_numpy(), MARKET_NAME, shares, label_col=DATE_COL - 1
+    )
     rets = returns_block(sh, d, d.mcol + 2, names, MARKET_NAME, with_assets=False)
     args = {k: sh.record.ranges[k] for k in ARGS}
-    sh.udf(H, 1, "PORTBETA_ROLLING", args, ["prices", "shares", "market", "window", "dates"], "rolling",
-           literal={"window": WINDOW}, spill=(n_windows + 1, 4), fmt=lambda i, j: DATE if j == 0 and i else BETA)
+    sh.udf(
+        H,
+        1,
+        "PORTBETA_ROLLING",
+        args,
+        ["prices", "shares", "market", "window", "dates"],
+        "rolling",
+        literal={"window": WINDOW},
+        spill=(n_windows + 1, 4),
+        fmt=lambda i, j: DATE if j == 0 and i else BETA,
+    )
     first, last = H + 1, H + n_windows
     native_windows(sh, d, rets, first, n_windows)
     sh.record.layout.update({"window": WINDOW, "n_windows": n_windows})
     chart(sh, first, last)
-    sh.put(3, 1, f"Printed: the chart and the first windows; the table goes on to row {last}.", style=NOTE,
-           free=True)
-    sh.finish(widths={"A": 11, "B": 9, "C": 9, "D": 9, "E": 11, "F": 12, "G": 19, "H": 3,
-                      col(DATE_COL - 1): 12, col(d.mcol + 1): 3},
-              freeze=f"A{H + 1}", printing=Print((1, 1, PRINTED_ROWS, 22)))
+    sh.put(3, 1, f"Printed: the chart and the first windows; the table goes on to row {last}.", style=NOTE, free=True)
+    sh.finish(
+        widths={
+            "A": 11,
+            "B": 9,
+            "C": 9,
+            "D": 9,
+            "E": 11,
+            "F": 12,
+            "G": 19,
+            "H": 3,
+            col(DATE_COL - 1): 12,
+            col(d.mcol + 1): 3,
+        },
+        freeze=f"A{H + 1}",
+        printing=Print((1, 1, PRINTED_ROWS, 22)),
+    )
     return sh
 
 
@@ -60,8 +82,14 @@ def native_windows(sh: Sheet, d, rets, first: int, n_windows: int) -> None:
         ret_first = d.first + 1 + k
         ret_last = ret_first + WINDOW - 1
         sh.native(r, CATEGORIES, f"={a1(ret_last, DATE_COL)}", DATE)
-        sh.native(r, 6, slope(rng(ret_first, rets.port_ret, ret_last, rets.port_ret),
-                              rng(ret_first, rets.market_ret, ret_last, rets.market_ret)))
+        sh.native(
+            r,
+            6,
+            slope(
+                rng(ret_first, rets.port_ret, ret_last, rets.port_ret),
+                rng(ret_first, rets.market_ret, ret_last, rets.market_ret),
+            ),
+        )
         sh.put(r, 7, f"=B{r}-F{r}", BETA)
     assert ret_last == d.last
     sh.record.native.update({
@@ -81,11 +109,28 @@ def chart(sh: Sheet, first: int, last: int) -> None:
     empty = [None] * (last - first + 1)  # no cached points: Excel plots what it computes
     for name, c in SERIES:
         line = {"width": 1.25} | ({"dash_type": "dash"} if c == 6 else {})
-        ch.add_series({"name": name, "categories": "=" + column(CATEGORIES), "values": "=" + column(c),
-                       "line": line, "categories_data": empty, "values_data": empty})
+        ch.add_series(
+            {
+                "name": name,
+                "categories": "=" + column(CATEGORIES),
+                "values": "=" + column(c),
+                "line": line,
+                "categories_data": empty,
+                "values_data": empty,
+            }
+        )
     ch.set_title({"name": f"Rolling {WINDOW}-day betas"})
-    ch.set_x_axis({"name": "window end", "date_axis": True, "num_format": "yyyy", "major_unit": 1,
-                   "major_unit_type": "years", "major_tick_mark": "outside", "minor_tick_mark": "none"})
+    ch.set_x_axis(
+        {
+            "name": "window end",
+            "date_axis": True,
+            "num_format": "yyyy",
+            "major_unit": 1,
+            "major_unit_type": "years",
+            "major_tick_mark": "outside",
+            "minor_tick_mark": "none",
+        }
+    )
     ch.set_y_axis({"name": "beta", "num_format": "0.00"})
     ch.set_legend({"position": "bottom"})
     ch.set_size({"width": 907, "height": 416})

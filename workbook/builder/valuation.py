@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from .layout import MONEY, NOTE, PCT, Print, Sheet, on
 
-INPUTS = (("rf", "Risk-free rate (rf)", 0.02, PCT), ("mrp", "Market risk premium (MRP)", 0.08, PCT),
-          ("cash_flow", "Cash flow per year, forever", 10, MONEY))
+INPUTS = (
+    ("rf", "Risk-free rate (rf)", 0.02, PCT),
+    ("mrp", "Market risk premium (MRP)", 0.08, PCT),
+    ("cash_flow", "Cash flow per year, forever", 10, MONEY),
+)
 #: label, formula for column B (C is the same on column C), format, record keys (B, C, D)
 ROWS = (
     ("Discount rate K = rf + beta x MRP", "=$B$4+{c}9*$B$5", PCT, ("k_reg", "k_wtd", "k_diff")),
@@ -41,11 +44,16 @@ def build(book, bonds: Sheet) -> Sheet:
     sh.put(12, 1, "Value difference, % of the WTD value")
     sh.native(12, 4, "=D11/C11", PCT)
     native["pv_diff_pct"] = "D12"
-    sh.put(14, 1, "A higher beta means a higher discount rate and a lower value: valuing the actual holdings with "
-                  "WTD instead of REG is off by the amount in D11.", style=NOTE, free=True)
+    sh.put(
+        14,
+        1,
+        "A higher beta means a higher discount rate and a lower value: valuing the actual holdings with "
+        "WTD instead of REG is off by the amount in D11.",
+        style=NOTE,
+        free=True,
+    )
     sh.record.native.update(native)
     sh.record.layout["inputs"] = {key: f"B{4 + i}" for i, (key, *_) in enumerate(INPUTS)}
     sh.record.layout["betas_from"] = {"reg": f"Bonds!{reg_cell}", "wtd": f"Bonds!{wtd_cell}"}
     sh.finish(widths={"A": 40, "B": 22, "C": 22, "D": 14}, freeze="A9", printing=Print((1, 1, 14, 8)))
     return sh
-
