@@ -13,9 +13,10 @@ import os
 if os.environ.get("XLWINGS_LICENSE_KEY"):
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
+import contextlib  # noqa: E402
 import datetime as dt  # noqa: E402
+import io  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -62,11 +63,26 @@ def with_cell(rows, r, c, value):
     return rows
 
 
-def cli(*args, cwd=None):
-    """``xl-portbeta`` run as a user runs it: a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "xl_portbeta.cli", *args], capture_output=True, text=True, timeout=180, cwd=cwd
-    )
+def cli(*args, cwd=None) -> subprocess.CompletedProcess:
+    """``xl-portbeta`` run in this process (a subprocess costs a second of imports each):
+    its exit code, stdout and stderr, as :func:`subprocess.run` would give them. Tests of
+    what only a real process shows (the entry point, a closed pipe) run one themselves."""
+    from xl_portbeta import cli as command_line
+
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = command_line.main(argv)
+            except SystemExit as stop:  # argparse's --help and usage errors
+                code = stop.code if isinstance(stop.code, int) else 2
+    finally:
+        os.chdir(old)
+    return subprocess.CompletedProcess(["xl-portbeta", *argv], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The command line, run as a user runs it: a subprocess, on real data and on bad files."""
+"""The command line, run as a user runs it (in this process: conftest.cli), on real data and on bad files."""
 
 import json
 

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
 
-from xl_portbeta import cli, files
+from xl_portbeta import files
+
+from conftest import cli
 
 DATA = Path(__file__).resolve().parent / "data"
 SHARES = {"AAPL": 100.0, "KO": 400.0, "XOM": 250.0}
@@ -22,22 +24,8 @@ SHARES_OPTION = "AAPL=100,KO=400,XOM=250"
 
 def run(*args, cwd=DATA):
     """``xl-portbeta`` in this process (fast): exit code, stdout, stderr."""
-    import contextlib
-    import io
-    import os
-
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main([str(a) for a in args])
-            except SystemExit as stop:  # argparse
-                code = stop.code
-    finally:
-        os.chdir(old)
-    return code, out.getvalue(), err.getvalue()
+    done = cli(*args, cwd=cwd)
+    return done.returncode, done.stdout, done.stderr
 
 
 def figures(*args):
