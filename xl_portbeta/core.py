@@ -20,9 +20,12 @@ Conventions, each written once below
 - A *beta* is the OLS slope, with intercept, of returns on market returns:
   ``cov(r, m) / var(m)``. Covariances are computed on centred data (two passes),
   which keeps about as many digits as the data carry (NIST StRD Norris to 12+).
-- A *holdings portfolio* return for the period (t-1, t] is the value change of the
-  holdings held at t-1 divided by their value at t-1, so trades are never returns:
+- A *holdings portfolio* return for the period (t-1, t] is the return of the holdings
+  held at t-1 (their value change over their value at t-1, so trades are never returns):
   ``sum_i w_i,t-1 * r_i,t`` with ``w_i,t-1 = h_i,t-1 p_i,t-1 / sum_j h_j,t-1 p_j,t-1``.
+  A holding's *contribution* to it is its share of the value change
+  (:func:`contribution_scale`): ``w_i,t-1 r_i,t``, and the contributions sum to the
+  holdings' return whatever :func:`period_returns` says a return is.
 - A *weighted beta* is ``sum_i w_i beta_i`` over the holdings with a weight
   (:func:`weighted_terms`): an asset without weight counts nothing, even when its
   beta is unknown.
@@ -52,6 +55,7 @@ __all__ = [
     "asset_and_holdings_returns",
     "HoldingsBetas",
     "holdings_betas",
+    "contribution_scale",
     "average_weights",
     "centred",
     "betas",
@@ -107,8 +111,9 @@ RESOLVABLE_ULPS = 64
 def period_returns(changes: np.ndarray, starts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The return of each period: its change in value over its value at the start.
 
-    The one definition of a return here: assets, the market, the holdings and every
-    window use it.
+    The one definition of a return here: assets, the market, the holdings, the
+    contributions (:func:`contribution_scale`), the book and every window use it.
+    Change it here alone and every figure follows (tests/test_core.py swaps it).
 
     Parameters
     ----------
@@ -273,8 +278,8 @@ class HoldingsBetas:
     asset_betas : array (N,)
         Each asset's beta.
     contribution_betas : array (N,)
-        The beta of each holding's contribution series ``w_i,t-1 (r_i,t - rf_t)``: they
-        sum to the holdings' regression beta.
+        The beta of each holding's contribution series ``w_i,t-1 (r_i,t - rf_t)``
+        (:func:`contribution_scale`): they sum to the holdings' regression beta.
     portfolio_returns : array (T-1,)
         The holdings' excess returns.
     """
@@ -296,14 +301,15 @@ def holdings_betas(
     """Asset betas, contribution betas and the holdings' returns, without T x N arrays.
 
     The betas of the asset returns of :func:`asset_and_holdings_returns` and of the
-    contributions ``w_i,t-1 (r_i,t - rf_t)`` (which sum to the holdings' returns), made a
-    block of periods at a time while the block is in the CPU cache. With ``m`` the centred
-    market returns, ``d`` the excess price changes and ``V`` the start values:
+    contributions (:func:`contribution_scale`, which sum to the holdings' returns), made
+    a block of periods at a time while the block is in the CPU cache. With ``m`` the
+    centred market returns, ``d`` the excess price changes, ``V`` the start values and
+    ``s`` the contribution scale (1 for simple returns):
 
     - ``sum_t m_t r_i,t = sum_t m_t d_i,t / p_i,t-1``;
-    - ``sum_t m_t w_i,t-1 r_i,t = h_i sum_t (m_t / V_t-1) d_i,t``: the contributions
-      need no array of their own;
-    - the holdings' return is ``sum_i h_i d_i,t / V_t-1``.
+    - ``sum_t m_t c_i,t = h_i sum_t (m_t s_t / V_t-1) d_i,t``: the contributions need no
+      array of their own;
+    - the holdings' return is :func:`period_returns` of ``sum_i h_i d_i,t`` and ``V_t-1``.
 
     ``sum_t m_t x_t`` is the covariance sum ``sum_t m_t (x_t - mean x)`` but for
     ``mean x * sum_t m_t``, a term at the level of rounding (``m`` is centred), so the
@@ -327,24 +333,47 @@ def holdings_betas(
     rf = np.broadcast_to(np.asarray(rf, dtype=float), (len(prices) - 1,))
     m = centred(market_returns)
     start_values = _start_values(prices, holdings)
-    assets_cross, contributions_cross, value_changes = _cross_sums(prices, holdings, m, m / start_values, rf)
+    assets_cross, contributions_cross, portfolio_returns = _cross_sums(prices, holdings, m, start_values, rf)
     variance = m @ m
     return HoldingsBetas(
         asset_betas=assets_cross / variance,
         contribution_betas=contributions_cross / variance,
-        portfolio_returns=period_returns(value_changes, start_values),
+        portfolio_returns=portfolio_returns,
     )
 
 
+def contribution_scale(value_changes: np.ndarray, start_values: np.ndarray, returns: np.ndarray) -> np.ndarray:
+    """How much of the holdings' return each unit of their simple return is, per period.
+
+    A holding's contribution to the holdings' return of a period is its share of their
+    value change: ``c_i,t = s_t h_i,t-1 d_i,t / V_t-1`` with ``s_t = R_t / (D_t / V_t-1)``,
+    ``R_t`` the holdings' return (:func:`period_returns`) and ``D_t`` their value change,
+    so the contributions sum to ``R_t`` whatever a return is. For simple returns ``s_t``
+    is exactly 1 and ``c_i,t = w_i,t-1 r_i,t``; a period without value change counts its
+    holdings' simple returns (its ``s`` is 1, the limit of any return rule).
+
+    Parameters
+    ----------
+    value_changes : array (T,)
+        ``D_t``, the holdings' (excess) value change.
+    start_values : array (T,)
+        ``V_t-1``.
+    returns : array (T,)
+        ``R_t``, from ``value_changes`` and ``start_values``.
+    """
+    simple = value_changes / start_values
+    return np.divide(returns, simple, out=np.ones(len(simple)), where=simple != 0)
+
+
 def _cross_sums(
-    prices: np.ndarray, holdings: np.ndarray, m: np.ndarray, m_per_value: np.ndarray, rf: np.ndarray
+    prices: np.ndarray, holdings: np.ndarray, m: np.ndarray, start_values: np.ndarray, rf: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The sums of :func:`holdings_betas`, a block of periods at a time: ``sum_t m_t r_i,t``,
-    ``h_i sum_t (m_t / V_t-1) d_i,t`` and each period's excess value change ``sum_i h_i d_i,t``."""
+    ``sum_t m_t c_i,t`` and the holdings' return of each period."""
     history = holdings.ndim == 2
     n, width = len(prices) - 1, prices.shape[1]
     has_rf = bool(rf.any())
-    value_changes = np.empty(n)
+    portfolio_returns = np.empty(n)
     assets_cross, contributions_cross = np.zeros(width), np.zeros(width)
     buffer = np.empty((min(_BLOCK_ROWS, n), width))
     for first in range(0, n, _BLOCK_ROWS):
@@ -354,18 +383,21 @@ def _cross_sums(
         np.subtract(prices[first + 1 : periods.stop + 1], start, out=changes)
         if has_rf:
             changes = excess_changes(changes, start, rf[periods], out=changes)
+        h = holdings[periods] if history else holdings
+        value_changes = np.einsum("tn,tn->t", changes, h) if history else changes @ h
+        values = start_values[periods]
+        returns = portfolio_returns[periods] = period_returns(value_changes, values)
+        # m_t s_t / V_t-1: m_t / V_t-1 exactly for simple returns (s_t is 1.0)
+        m_per_value = m[periods] * contribution_scale(value_changes, values, returns) / values
         if history:
-            h = holdings[periods]
-            value_changes[periods] = np.einsum("tn,tn->t", changes, h)
-            contributions_cross += np.einsum("t,tn,tn->n", m_per_value[periods], changes, h)
+            contributions_cross += np.einsum("t,tn,tn->n", m_per_value, changes, h)
         else:
-            value_changes[periods] = changes @ holdings
-            contributions_cross += m_per_value[periods] @ changes
+            contributions_cross += m_per_value @ changes
         changes = period_returns(changes, start, out=changes)  # the returns, in place
         assets_cross += m[periods] @ changes
     if not history:
         contributions_cross *= holdings
-    return assets_cross, contributions_cross, value_changes
+    return assets_cross, contributions_cross, portfolio_returns
 
 
 def average_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
