@@ -339,7 +339,7 @@ def test_rolling_betas_keep_their_digits_after_a_change_of_volatility(rng, calm_
 
 @pytest.mark.parametrize("n_assets", [1, 3, 20])  # wider than 16 columns: running sums a row at a time
 def test_core_rolling_betas_equal_np_polyfit_window_by_window(rng, n_assets):
-    """core.rolling_betas, rolling_asset_betas and rolling_weighted_beta on their own
+    """core.rolling_moments, rolling_asset_betas and rolling_weighted_beta on their own
     (the API blanks flat windows on top), over 2.5 blocks of windows and a last short block."""
     window, n = 30, 30 * 3 - 7
     m = rng.normal(0.0005, 0.01, n)
@@ -347,7 +347,8 @@ def test_core_rolling_betas_equal_np_polyfit_window_by_window(rng, n_assets):
     ends = range(window, n + 1)
     ref = np.array([[np.polyfit(m[e - window : e], r[e - window : e, i], 1)[0] for i in range(n_assets)] for e in ends])
     np.testing.assert_allclose(core.rolling_asset_betas(r, m, window), ref, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(core.rolling_betas(r[:, 0], m, window), ref[:, 0], rtol=1e-10, atol=1e-12)
+    codev, squares = core.rolling_moments(r[:, :1], m, window)  # as api.rolling_of has REG's
+    np.testing.assert_allclose(codev[:, 0] / squares, ref[:, 0], rtol=1e-10, atol=1e-12)
     end_prices = rng.uniform(10, 100, (len(ref), n_assets))
     for end_holdings in (rng.uniform(-1, 3, n_assets), rng.uniform(1, 3, (len(ref), n_assets))):
         values = end_prices * end_holdings

@@ -86,7 +86,6 @@ __all__ = [
     "window_blocks",
     "rolling_moments",
     "flat_windows",
-    "rolling_betas",
     "rolling_asset_betas",
     "rolling_weighted_beta",
 ]
@@ -1048,41 +1047,70 @@ def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
         sums[:, width:] = y[start:stop]
         _running_sums(sums)
         if before is None:  # the first block holds one window, if it is full
-            ends = slice(window - 1, window)
-            s_m = head[ends, 0]
-            squares = head[ends, 1] - s_m * s_m / window
-            load = squares  # about the window's own mean: nothing cancels, never redone
+            ends, squares, load, s_m = _first_window(head, window)
             shift = part_before = total = None  # no block before
         else:
-            ends = slice(0, len(mc))
-            centre_a, tail_a, sums_a = before
-            count_b = np.arange(1.0, len(mc) + 1)
-            count_a = window - count_b  # rows from the block before: 0 for the block's last window
-            a_m, a_mm = tail_a[1 : len(mc) + 1, 0], tail_a[1 : len(mc) + 1, 1]
-            mean_a, mean_b = a_m / np.maximum(count_a, 1), head[:, 0] / count_b
-            d_m = centre_a + mean_a - (centre + mean_b)
-            squares = (
-                (a_mm - a_m * mean_a) + (head[:, 1] - head[:, 0] * mean_b) + d_m * d_m * count_a * count_b / window
-            )
-            shift = centre_a - centre  # the block before's rows about this block's mean
-            s_m = a_m + count_a * shift + head[:, 0]
-            part_before, total = sums_a[: len(mc)], sums_a[-1]
-            # y's sums over the block before are its total less its running sums: each of
-            # its rows counts, also those before the window. Their market squares about
-            # this block's mean: sum (m - centre_a + shift)^2, whose middle term
-            # 2 shift sum (m - centre_a) is rounding (centre_a is that block's mean)
-            load = tail_a[0, 1] + window * shift * shift + head[:, 1]
+            ends, squares, load, s_m, shift = _joined_windows(before, centre, head, window)
+            part_before, total = before[2][: len(mc)], before[2][-1]
         first = start - window + 1 + ends.start
-        redone = []
-        for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():
-            rows = slice(first + j, first + j + window)
-            centred_m = centred(m[rows])
-            redone.append((j, centred_m @ y[rows] - centred_m.sum() * y[rows].mean(axis=0)))
-            squares[j] = centred_m @ centred_m
+        redone = _redone_windows(y, m, first, window, load, squares)
         if len(squares):
             k = slice(first, first + len(squares))
-            yield WindowBlock(k, squares, s_m / window, sums[ends], part_before, total, shift, tuple(redone))
+            yield WindowBlock(k, squares, s_m / window, sums[ends], part_before, total, shift, redone)
         before = (centre, tail, sums) if stop - start == window else None
+
+
+def _first_window(head: np.ndarray, window: int) -> tuple[slice, np.ndarray, np.ndarray, np.ndarray]:
+    """The first block's window (if it is full): which row ends it, its squared market
+    deviations, their load and its market sum (:func:`window_blocks`)."""
+    ends = slice(window - 1, window)
+    s_m = head[ends, 0]
+    squares = head[ends, 1] - s_m * s_m / window
+    return ends, squares, squares, s_m  # about the window's own mean: nothing cancels, never redone
+
+
+def _joined_windows(
+    before: tuple, centre: float, head: np.ndarray, window: int
+) -> tuple[slice, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The windows that end in a block after the first: the block before's end joined to
+    this block's start by Chan, Golub and LeVeque's pairwise formula (:func:`window_blocks`).
+
+    Returns which rows end them, their squared market deviations, the squares their sums
+    are made of (``load``), their market sums about this block's mean and ``shift``, the
+    block before's mean less this one's.
+    """
+    rows = len(head)
+    ends = slice(0, rows)
+    centre_a, tail_a, _ = before
+    count_b = np.arange(1.0, rows + 1)
+    count_a = window - count_b  # rows from the block before: 0 for the block's last window
+    a_m, a_mm = tail_a[1 : rows + 1, 0], tail_a[1 : rows + 1, 1]
+    mean_a, mean_b = a_m / np.maximum(count_a, 1), head[:, 0] / count_b
+    d_m = centre_a + mean_a - (centre + mean_b)
+    squares = (a_mm - a_m * mean_a) + (head[:, 1] - head[:, 0] * mean_b) + d_m * d_m * count_a * count_b / window
+    shift = centre_a - centre  # the block before's rows about this block's mean
+    s_m = a_m + count_a * shift + head[:, 0]
+    # y's sums over the block before are its total less its running sums: each of its
+    # rows counts, also those before the window. Their market squares about this block's
+    # mean: sum (m - centre_a + shift)^2, whose middle term 2 shift sum (m - centre_a) is
+    # rounding (centre_a is that block's mean)
+    load = tail_a[0, 1] + window * shift * shift + head[:, 1]
+    return ends, squares, load, s_m, shift
+
+
+def _redone_windows(
+    y: np.ndarray, m: np.ndarray, first: int, window: int, load: np.ndarray, squares: np.ndarray
+) -> tuple:
+    """The windows whose sums could cancel, computed again from their own rows: their
+    position and co-deviations (:attr:`WindowBlock.redone`); their ``squares`` replaced
+    in place."""
+    redone = []
+    for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():
+        rows = slice(first + j, first + j + window)
+        centred_m = centred(m[rows])
+        redone.append((j, centred_m @ y[rows] - centred_m.sum() * y[rows].mean(axis=0)))
+        squares[j] = centred_m @ centred_m
+    return tuple(redone)
 
 
 def rolling_moments(y: np.ndarray, market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1100,26 +1128,6 @@ def flat_windows(market_returns: np.ndarray, window: int, squares: np.ndarray | 
     if squares is None:
         _, squares = rolling_moments(np.empty((len(market_returns), 0)), market_returns, window)
     return squares <= resolution(market_returns) ** 2 * window
-
-
-def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
-    """OLS slopes of ``returns`` on ``market_returns`` over every window of ``window`` rows,
-    in O(T) (:func:`window_blocks`).
-
-    Parameters
-    ----------
-    returns : array (T,)
-    market_returns : array (T,)
-    window : int
-        Returns per window, 2 <= window <= T.
-
-    Returns
-    -------
-    array (T - window + 1,): row k is the window ending at row ``k + window - 1``.
-    """
-    codev, squares = rolling_moments(np.asarray(returns, dtype=float).reshape(-1, 1), market_returns, window)
-    with np.errstate(divide="ignore", invalid="ignore"):  # a flat window's squares are 0: no beta (flat_windows)
-        return codev[:, 0] / squares
 
 
 def rolling_asset_betas(asset_returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
