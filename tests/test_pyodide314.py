@@ -29,9 +29,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "pyodide"))
 
-import fetch  # tests/pyodide/fetch.py
-from conftest import BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS
-from references import reference
+import fetch  # noqa: E402  (tests/pyodide/fetch.py)
+from conftest import BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS  # noqa: E402
+from references import reference  # noqa: E402
 
 pytestmark = [
     pytest.mark.pyodide,
@@ -185,7 +185,7 @@ def test_pyodide_314s_values_through_the_reader_are_missing_cells_and_dates(seen
     assert result.sample.dropped == (4, 7, 9)  # the rows (of the range) of the two blanks and #N/A
     assert got == [[pytest.approx(result.reg, abs=1e-15)]]
     kept = [k for k in range(11) if k not in (2, 5, 7)]  # data rows 3, 6 and 8 hold the missing cells
-    bonds = np.array([r for r in BOND_PRICES[1:]], dtype=float)[kept]
+    bonds = np.array(BOND_PRICES[1:], dtype=float)[kept]
     reg = reference(bonds, BOND_SHARES[0], np.array(BOND_MARKET, dtype=float).ravel()[kept])[0]
     assert got[0][0] == pytest.approx(reg, abs=1e-12)  # statsmodels on the rows left
 
