@@ -54,10 +54,14 @@ def test_up_down_downside_betas_from_their_definitions(rng):
     assert stats.actual.downside_beta == pytest.approx(num / den, abs=TOL)
 
 
+def _log_rule(changes, starts, out=None):
+    return np.log1p(changes / starts)
+
+
 def test_the_return_rule_is_written_once(monkeypatch, rng):
     """Change what a return is in core.period_returns alone (to log returns here): asset
     betas, REG, WTD and rolling REG all follow, against OLS of log returns built by hand."""
-    monkeypatch.setattr(core, "period_returns", lambda changes, starts, out=None: np.log1p(changes / starts))
+    monkeypatch.setattr(core, "period_returns", _log_rule)
     prices, market = random_market(rng, 120, 3)
     shares = np.array([10.0, 20.0, 30.0])
     log = lambda x: np.diff(np.log(x), axis=0)  # noqa: E731
@@ -70,6 +74,69 @@ def test_the_return_rule_is_written_once(monkeypatch, rng):
     assert result.wtd == pytest.approx(float(result.weights @ betas), abs=TOL)
     rolling = api.rolling_portfolio_beta(prices, shares, market, 119)
     assert rolling.reg[-1] == pytest.approx(result.reg, abs=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["constant", "history with rf"])
+def test_every_figure_follows_the_return_rule(monkeypatch, rng, kind):
+    """Issue 19: with core.period_returns alone changed (to log returns), the gap, its
+    split by holding (which must still sum to it), the statistics and the book follow,
+    against log returns built by hand and statsmodels. A holding's contribution to a
+    period's return is its share of the holdings' value change."""
+    monkeypatch.setattr(core, "period_returns", _log_rule)
+    prices, market = random_market(rng, 200, 4)
+    holdings = rng.uniform(5, 40, 4)
+    annual = 0.0
+    if kind != "constant":
+        holdings = np.tile(holdings, (200, 1))
+        holdings[80:, 1] = 0.0
+        holdings[140:, 3] *= 4
+        annual = 0.05
+    rf = (1 + annual) ** (1 / 252) - 1  # per period (no dates: daily)
+    log_excess = lambda x: np.log1p(x[1:] / x[:-1] - 1 - rf)  # noqa: E731
+    h = np.broadcast_to(holdings, prices.shape)
+    start_values = (h[:-1] * prices[:-1]).sum(axis=1)
+    changes = h[:-1] * (prices[1:] - prices[:-1] - rf * prices[:-1])  # each holding's excess value change
+    portfolio = np.log1p(changes.sum(axis=1) / start_values)  # the holdings' log excess return
+    contributions = portfolio[:, None] * changes / changes.sum(axis=1, keepdims=True)
+    m, r = log_excess(market), np.column_stack([log_excess(prices[:, i]) for i in range(4)])
+    betas = np.array([ols_slope(r[:, i], m) for i in range(4)])
+    weights = h[-1] * prices[-1] / (h[-1] * prices[-1]).sum()
+    reg, wtd = ols_slope(portfolio, m), float(weights @ betas)
+
+    result = api.portfolio_beta(prices, holdings, market, rf=annual)
+    assert result.reg == pytest.approx(reg, abs=TOL)
+    assert result.wtd == pytest.approx(wtd, abs=TOL)
+    assert result.gap == pytest.approx(reg - wtd, abs=TOL)
+    by_hand = [ols_slope(contributions[:, i], m) - weights[i] * betas[i] for i in range(4)]
+    np.testing.assert_allclose(result.gap_by_holding, by_hand, atol=TOL)
+    detail = api.gap_detail_of(result)
+    assert detail.contribution.sum() == pytest.approx(reg - wtd, abs=1e-12)  # the split sums to the gap
+    assert (detail.drift + detail.interaction).sum() == pytest.approx(reg - wtd, abs=1e-12)
+
+    stats = api.stats_of(result)
+    actual, current = statsmodels_fit(portfolio, m), statsmodels_fit(r @ weights, m)
+    drift = statsmodels_fit(portfolio - r @ weights, m)
+    assert stats.actual.fit.beta == pytest.approx(reg, abs=TOL)
+    assert stats.actual.fit.alpha == pytest.approx(actual.params[0], abs=TOL)
+    assert stats.actual.fit.beta_se == pytest.approx(actual.bse[1], abs=TOL)
+    assert stats.current.fit.beta == pytest.approx(wtd, abs=TOL)
+    assert stats.current.fit.beta_se == pytest.approx(current.bse[1], abs=TOL)
+    assert stats.gap_fit.beta == pytest.approx(reg - wtd, abs=TOL)
+    assert stats.gap_se == pytest.approx(drift.bse[1], abs=TOL)
+    up = m > 0
+    assert stats.actual.up_beta == pytest.approx(ols_slope(portfolio[up], m[up]), abs=TOL)
+
+    accounts = np.vstack([h[-1], rng.uniform(1, 9, 4)])  # a book holds constant shares
+    book = api.book_betas(prices, accounts, market, rf=annual)
+    for k, account in enumerate(accounts):
+        y = log_excess(prices @ account)
+        w = account * prices[-1] / (account @ prices[-1])
+        assert book.reg[k] == pytest.approx(ols_slope(y, m), abs=TOL)
+        assert book.wtd[k] == pytest.approx(float(w @ betas), abs=TOL)
+        assert book.gap[k] == pytest.approx(ols_slope(y, m) - float(w @ betas), abs=TOL)
+        assert book.gap_se[k] == pytest.approx(statsmodels_fit(y - r @ w, m).bse[1], abs=TOL)
+    if kind == "constant":  # the book's first account is the portfolio
+        assert book.reg[0] == pytest.approx(result.reg, abs=1e-13)
 
 
 def test_excess_returns_and_the_per_period_rate(rng):
@@ -272,7 +339,7 @@ def test_rolling_betas_keep_their_digits_after_a_change_of_volatility(rng, calm_
 
 @pytest.mark.parametrize("n_assets", [1, 3, 20])  # wider than 16 columns: running sums a row at a time
 def test_core_rolling_betas_equal_np_polyfit_window_by_window(rng, n_assets):
-    """core.rolling_betas, rolling_asset_betas and rolling_weighted_beta on their own
+    """core.rolling_moments, rolling_asset_betas and rolling_weighted_beta on their own
     (the API blanks flat windows on top), over 2.5 blocks of windows and a last short block."""
     window, n = 30, 30 * 3 - 7
     m = rng.normal(0.0005, 0.01, n)
@@ -280,7 +347,8 @@ def test_core_rolling_betas_equal_np_polyfit_window_by_window(rng, n_assets):
     ends = range(window, n + 1)
     ref = np.array([[np.polyfit(m[e - window : e], r[e - window : e, i], 1)[0] for i in range(n_assets)] for e in ends])
     np.testing.assert_allclose(core.rolling_asset_betas(r, m, window), ref, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(core.rolling_betas(r[:, 0], m, window), ref[:, 0], rtol=1e-10, atol=1e-12)
+    codev, squares = core.rolling_moments(r[:, :1], m, window)  # as api.rolling_of has REG's
+    np.testing.assert_allclose(codev[:, 0] / squares, ref[:, 0], rtol=1e-10, atol=1e-12)
     end_prices = rng.uniform(10, 100, (len(ref), n_assets))
     for end_holdings in (rng.uniform(-1, 3, n_assets), rng.uniform(1, 3, (len(ref), n_assets))):
         values = end_prices * end_holdings

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import xl_portbeta as pb
-from xl_portbeta import PortbetaError, udfs
+from xl_portbeta import PortbetaError, api, udfs
 from xl_portbeta.inputs import _cells_one_by_one, read_numbers
 
 from conftest import (
@@ -338,3 +338,117 @@ def test_python_inputs_that_raised_other_exceptions_are_the_add_ins_error(call, 
         call()
     assert argument in caught.value.problem.split(" ")[0:2] or caught.value.problem.startswith(argument)
     assert len(str(caught.value)) < 300
+
+
+# --------------------------------------------------------------------------- one cell classifier
+
+# New kinds of missing cells, each with the kind of cell it should read as: a blank as
+# Excel's cell-value API writes one, and Bloomberg's not-available text.
+NEW_BLANK = {"type": "Empty", "basicValue": ""}
+NEW_ERROR = "#N/A N/A"
+
+
+def _with_new_kinds(real):
+    """inputs.missing_kind that also knows NEW_BLANK and NEW_ERROR: the one change."""
+    from xl_portbeta import inputs
+
+    def missing_kind(value):
+        if value == NEW_BLANK:
+            return inputs.BLANK
+        if isinstance(value, str) and value.strip() == NEW_ERROR:
+            return inputs.ERROR
+        return real(value)
+
+    return missing_kind
+
+
+def _grid(rows):
+    return [list(r) for r in rows]
+
+
+def _put(rows, r, c, value):
+    rows = _grid(rows)
+    rows[r][c] = value
+    return rows
+
+
+_HISTORY = [list(SHARES[0]) for _ in range(len(PRICES) - 1)]
+_RATES = [[0.02 + 0.001 * k] for k in range(len(PRICES) - 1)]
+_BOOK = [["", "Bond A", "Bond B"], ["north", 100, 200], ["south", 300, 50]]
+_SERIALS = [[45292 + k] for k in range(len(PRICES) - 1)]
+
+# Every reader, each given one cell (or one whole argument) holding ``v``.
+READERS = {
+    "prices cell": lambda v: pb.portfolio_beta(_put(PRICES, 3, 0, v), SHARES, MARKET),
+    "prices row": lambda v: pb.portfolio_beta(_put(_put(PRICES, 5, 0, v), 5, 1, v), SHARES, MARKET),
+    "prices header cell": lambda v: pb.portfolio_beta(_put(PRICES, 0, 1, v), SHARES, MARKET),
+    "market cell": lambda v: pb.portfolio_beta(PRICES, SHARES, _put(MARKET, 8, 0, v)),
+    "shares": lambda v: pb.portfolio_beta(PRICES, v, MARKET),
+    "shares cell": lambda v: pb.portfolio_beta(PRICES, [[100, v]], MARKET),
+    "shares history cell": lambda v: pb.portfolio_beta(PRICES, _put(_HISTORY, 4, 1, v), MARKET),
+    "rf": lambda v: pb.portfolio_beta(PRICES, SHARES, MARKET, rf=v),
+    "rf cell": lambda v: pb.portfolio_beta(PRICES, SHARES, MARKET, rf=_put(_RATES, 6, 0, v)),
+    "dates": lambda v: pb.portfolio_beta(PRICES, SHARES, MARKET, v),
+    "dates cell": lambda v: pb.portfolio_beta(PRICES, SHARES, MARKET, _put(DATES, 4, 0, v)),
+    "serial dates cell": lambda v: pb.portfolio_beta(PRICES, SHARES, MARKET, _put(_SERIALS, 4, 0, v)),
+    "frequency": lambda v: pb.portfolio_beta(PRICES, SHARES, MARKET, DATES, v),
+    "as_of": lambda v: pb.portfolio_beta(PRICES, SHARES, MARKET, DATES, as_of=v),
+    "book holdings": lambda v: api.book_betas(PRICES, v, MARKET),
+    "book holdings cell": lambda v: api.book_betas(PRICES, _put(_BOOK, 2, 1, v), MARKET),
+    "book's last row": lambda v: api.book_betas(PRICES, _BOOK + [[v, v, v]], MARKET),
+    "fast path": lambda v: read_numbers([[1.5, 2.5], [v, 4.0], [5, 6]], "x").values,
+    "fast path, all missing": lambda v: read_numbers([[1.5, v], [v, 4.0]], "x").values,
+    "cell by cell": lambda v: _cells_one_by_one([[1.5, v], [v, 4.0]], "x", "a number", 1),
+}
+
+
+def _nan_as_none(values):
+    return np.where(np.isnan(values), None, values).tolist()
+
+
+def _outcome(call, v):
+    """What a reader made of ``v``: the figures, or the message (with ``v`` shown as <v>)."""
+    from xl_portbeta.inputs import _show
+
+    try:
+        found = call(v)
+    except PortbetaError as error:
+        return "error", str(error).replace(_show(v), "<v>")
+    if isinstance(found, np.ndarray):
+        return "values", _nan_as_none(found)
+    if isinstance(found, api.BookBetas):
+        return "book", _nan_as_none(found.reg), _nan_as_none(found.wtd), found.notes, found.accounts
+    s = found.sample
+    return "beta", found.reg, found.wtd, found.gap, s.names, s.labels, s.dropped, s.dropped_why, s.as_of
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+@pytest.mark.parametrize("new, known", [(NEW_BLANK, None), (NEW_ERROR, NA_COM)], ids=["blank", "error"])
+def test_a_new_kind_of_missing_cell_is_added_in_the_classifier_alone(monkeypatch, reader, new, known):
+    """Issue 19: inputs.missing_kind is the one cell classifier. Teach it a new kind of
+    blank (or error) cell, and every reader and fast path reads that cell exactly as it
+    reads the blank (or #N/A) it knew: same figures, same dropped dates, same messages.
+    Without that change the new kind is not missing."""
+    from xl_portbeta import inputs
+
+    call = READERS[reader]
+    expected = _outcome(call, known)
+    assert _outcome(call, new) != expected  # before: the new kind is no missing cell
+    monkeypatch.setattr(inputs, "missing_kind", _with_new_kinds(inputs.missing_kind))
+    assert _outcome(call, new) == expected
+
+
+def test_the_classifier_says_what_the_fast_paths_take_as_missing():
+    """The fast paths read numbers in bulk: pandas skips its null values (None, NaN, NA,
+    NaT) and "" is found by one comparison, so the classifier must call them missing;
+    an int is missing when it is a COM error code, a float never but for NaN."""
+    from xl_portbeta.inputs import BLANK, COM_ERROR_CODES, ERROR, is_blank, missing_kind
+
+    assert [missing_kind(v) for v in (None, "", "  ", float("nan"), np.float32("nan"), pd.NA, pd.NaT)] == [
+        BLANK, BLANK, BLANK, ERROR, ERROR, ERROR, ERROR,
+    ]  # fmt: skip
+    assert all(missing_kind(code) == ERROR and missing_kind(np.int64(code)) == ERROR for code in COM_ERROR_CODES)
+    assert all(missing_kind(float(code)) is None for code in COM_ERROR_CODES)  # a float of the same value: a number
+    assert missing_kind(True) is None and missing_kind(0) is None and missing_kind("n/a") is None
+    assert missing_kind(NA_OFFICEJS) == ERROR and missing_kind("#n/a") == ERROR
+    assert is_blank(None) and is_blank(" ") and not is_blank([[None]]) and not is_blank(NA_OFFICEJS)

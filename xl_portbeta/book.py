@@ -18,7 +18,7 @@ import numpy as np
 
 from . import sample as steps
 from .errors import PortbetaError
-from .inputs import read_accounts
+from .inputs import is_blank, read_accounts
 
 __all__ = ["BookGroup", "Book", "build_book"]
 
@@ -84,7 +84,7 @@ class Book:
 def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[str, ...], np.ndarray, int]:
     """Account names, the (K, N) counts (matched to the prices' assets by name when both
     have names) and the range's column of the first count (2 after a column of names)."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if is_blank(raw):
         raise PortbetaError("holdings is missing: give one row of share counts per account")
     accounts, cells = read_accounts(raw)
     cells = steps.columns_by_name(cells, names if named else None, "holdings")

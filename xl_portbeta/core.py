@@ -20,9 +20,12 @@ Conventions, each written once below
 - A *beta* is the OLS slope, with intercept, of returns on market returns:
   ``cov(r, m) / var(m)``. Covariances are computed on centred data (two passes),
   which keeps about as many digits as the data carry (NIST StRD Norris to 12+).
-- A *holdings portfolio* return for the period (t-1, t] is the value change of the
-  holdings held at t-1 divided by their value at t-1, so trades are never returns:
+- A *holdings portfolio* return for the period (t-1, t] is the return of the holdings
+  held at t-1 (their value change over their value at t-1, so trades are never returns):
   ``sum_i w_i,t-1 * r_i,t`` with ``w_i,t-1 = h_i,t-1 p_i,t-1 / sum_j h_j,t-1 p_j,t-1``.
+  A holding's *contribution* to it is its share of the value change
+  (:func:`contribution_scale`): ``w_i,t-1 r_i,t``, and the contributions sum to the
+  holdings' return whatever :func:`period_returns` says a return is.
 - A *weighted beta* is ``sum_i w_i beta_i`` over the holdings with a weight
   (:func:`weighted_terms`): an asset without weight counts nothing, even when its
   beta is unknown.
@@ -52,6 +55,7 @@ __all__ = [
     "asset_and_holdings_returns",
     "HoldingsBetas",
     "holdings_betas",
+    "contribution_scale",
     "average_weights",
     "centred",
     "betas",
@@ -82,7 +86,6 @@ __all__ = [
     "window_blocks",
     "rolling_moments",
     "flat_windows",
-    "rolling_betas",
     "rolling_asset_betas",
     "rolling_weighted_beta",
 ]
@@ -107,8 +110,9 @@ RESOLVABLE_ULPS = 64
 def period_returns(changes: np.ndarray, starts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The return of each period: its change in value over its value at the start.
 
-    The one definition of a return here: assets, the market, the holdings and every
-    window use it.
+    The one definition of a return here: assets, the market, the holdings, the
+    contributions (:func:`contribution_scale`), the book and every window use it.
+    Change it here alone and every figure follows (tests/test_core.py swaps it).
 
     Parameters
     ----------
@@ -273,8 +277,8 @@ class HoldingsBetas:
     asset_betas : array (N,)
         Each asset's beta.
     contribution_betas : array (N,)
-        The beta of each holding's contribution series ``w_i,t-1 (r_i,t - rf_t)``: they
-        sum to the holdings' regression beta.
+        The beta of each holding's contribution series ``w_i,t-1 (r_i,t - rf_t)``
+        (:func:`contribution_scale`): they sum to the holdings' regression beta.
     portfolio_returns : array (T-1,)
         The holdings' excess returns.
     """
@@ -296,14 +300,15 @@ def holdings_betas(
     """Asset betas, contribution betas and the holdings' returns, without T x N arrays.
 
     The betas of the asset returns of :func:`asset_and_holdings_returns` and of the
-    contributions ``w_i,t-1 (r_i,t - rf_t)`` (which sum to the holdings' returns), made a
-    block of periods at a time while the block is in the CPU cache. With ``m`` the centred
-    market returns, ``d`` the excess price changes and ``V`` the start values:
+    contributions (:func:`contribution_scale`, which sum to the holdings' returns), made
+    a block of periods at a time while the block is in the CPU cache. With ``m`` the
+    centred market returns, ``d`` the excess price changes, ``V`` the start values and
+    ``s`` the contribution scale (1 for simple returns):
 
     - ``sum_t m_t r_i,t = sum_t m_t d_i,t / p_i,t-1``;
-    - ``sum_t m_t w_i,t-1 r_i,t = h_i sum_t (m_t / V_t-1) d_i,t``: the contributions
-      need no array of their own;
-    - the holdings' return is ``sum_i h_i d_i,t / V_t-1``.
+    - ``sum_t m_t c_i,t = h_i sum_t (m_t s_t / V_t-1) d_i,t``: the contributions need no
+      array of their own;
+    - the holdings' return is :func:`period_returns` of ``sum_i h_i d_i,t`` and ``V_t-1``.
 
     ``sum_t m_t x_t`` is the covariance sum ``sum_t m_t (x_t - mean x)`` but for
     ``mean x * sum_t m_t``, a term at the level of rounding (``m`` is centred), so the
@@ -327,24 +332,47 @@ def holdings_betas(
     rf = np.broadcast_to(np.asarray(rf, dtype=float), (len(prices) - 1,))
     m = centred(market_returns)
     start_values = _start_values(prices, holdings)
-    assets_cross, contributions_cross, value_changes = _cross_sums(prices, holdings, m, m / start_values, rf)
+    assets_cross, contributions_cross, portfolio_returns = _cross_sums(prices, holdings, m, start_values, rf)
     variance = m @ m
     return HoldingsBetas(
         asset_betas=assets_cross / variance,
         contribution_betas=contributions_cross / variance,
-        portfolio_returns=period_returns(value_changes, start_values),
+        portfolio_returns=portfolio_returns,
     )
 
 
+def contribution_scale(value_changes: np.ndarray, start_values: np.ndarray, returns: np.ndarray) -> np.ndarray:
+    """How much of the holdings' return each unit of their simple return is, per period.
+
+    A holding's contribution to the holdings' return of a period is its share of their
+    value change: ``c_i,t = s_t h_i,t-1 d_i,t / V_t-1`` with ``s_t = R_t / (D_t / V_t-1)``,
+    ``R_t`` the holdings' return (:func:`period_returns`) and ``D_t`` their value change,
+    so the contributions sum to ``R_t`` whatever a return is. For simple returns ``s_t``
+    is exactly 1 and ``c_i,t = w_i,t-1 r_i,t``; a period without value change counts its
+    holdings' simple returns (its ``s`` is 1, the limit of any return rule).
+
+    Parameters
+    ----------
+    value_changes : array (T,)
+        ``D_t``, the holdings' (excess) value change.
+    start_values : array (T,)
+        ``V_t-1``.
+    returns : array (T,)
+        ``R_t``, from ``value_changes`` and ``start_values``.
+    """
+    simple = value_changes / start_values
+    return np.divide(returns, simple, out=np.ones(len(simple)), where=simple != 0)
+
+
 def _cross_sums(
-    prices: np.ndarray, holdings: np.ndarray, m: np.ndarray, m_per_value: np.ndarray, rf: np.ndarray
+    prices: np.ndarray, holdings: np.ndarray, m: np.ndarray, start_values: np.ndarray, rf: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The sums of :func:`holdings_betas`, a block of periods at a time: ``sum_t m_t r_i,t``,
-    ``h_i sum_t (m_t / V_t-1) d_i,t`` and each period's excess value change ``sum_i h_i d_i,t``."""
+    ``sum_t m_t c_i,t`` and the holdings' return of each period."""
     history = holdings.ndim == 2
     n, width = len(prices) - 1, prices.shape[1]
     has_rf = bool(rf.any())
-    value_changes = np.empty(n)
+    portfolio_returns = np.empty(n)
     assets_cross, contributions_cross = np.zeros(width), np.zeros(width)
     buffer = np.empty((min(_BLOCK_ROWS, n), width))
     for first in range(0, n, _BLOCK_ROWS):
@@ -354,18 +382,21 @@ def _cross_sums(
         np.subtract(prices[first + 1 : periods.stop + 1], start, out=changes)
         if has_rf:
             changes = excess_changes(changes, start, rf[periods], out=changes)
+        h = holdings[periods] if history else holdings
+        value_changes = np.einsum("tn,tn->t", changes, h) if history else changes @ h
+        values = start_values[periods]
+        returns = portfolio_returns[periods] = period_returns(value_changes, values)
+        # m_t s_t / V_t-1: m_t / V_t-1 exactly for simple returns (s_t is 1.0)
+        m_per_value = m[periods] * contribution_scale(value_changes, values, returns) / values
         if history:
-            h = holdings[periods]
-            value_changes[periods] = np.einsum("tn,tn->t", changes, h)
-            contributions_cross += np.einsum("t,tn,tn->n", m_per_value[periods], changes, h)
+            contributions_cross += np.einsum("t,tn,tn->n", m_per_value, changes, h)
         else:
-            value_changes[periods] = changes @ holdings
-            contributions_cross += m_per_value[periods] @ changes
+            contributions_cross += m_per_value @ changes
         changes = period_returns(changes, start, out=changes)  # the returns, in place
         assets_cross += m[periods] @ changes
     if not history:
         contributions_cross *= holdings
-    return assets_cross, contributions_cross, value_changes
+    return assets_cross, contributions_cross, portfolio_returns
 
 
 def average_weights(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
@@ -1016,41 +1047,70 @@ def window_blocks(y: np.ndarray, market_returns: np.ndarray, window: int):
         sums[:, width:] = y[start:stop]
         _running_sums(sums)
         if before is None:  # the first block holds one window, if it is full
-            ends = slice(window - 1, window)
-            s_m = head[ends, 0]
-            squares = head[ends, 1] - s_m * s_m / window
-            load = squares  # about the window's own mean: nothing cancels, never redone
+            ends, squares, load, s_m = _first_window(head, window)
             shift = part_before = total = None  # no block before
         else:
-            ends = slice(0, len(mc))
-            centre_a, tail_a, sums_a = before
-            count_b = np.arange(1.0, len(mc) + 1)
-            count_a = window - count_b  # rows from the block before: 0 for the block's last window
-            a_m, a_mm = tail_a[1 : len(mc) + 1, 0], tail_a[1 : len(mc) + 1, 1]
-            mean_a, mean_b = a_m / np.maximum(count_a, 1), head[:, 0] / count_b
-            d_m = centre_a + mean_a - (centre + mean_b)
-            squares = (
-                (a_mm - a_m * mean_a) + (head[:, 1] - head[:, 0] * mean_b) + d_m * d_m * count_a * count_b / window
-            )
-            shift = centre_a - centre  # the block before's rows about this block's mean
-            s_m = a_m + count_a * shift + head[:, 0]
-            part_before, total = sums_a[: len(mc)], sums_a[-1]
-            # y's sums over the block before are its total less its running sums: each of
-            # its rows counts, also those before the window. Their market squares about
-            # this block's mean: sum (m - centre_a + shift)^2, whose middle term
-            # 2 shift sum (m - centre_a) is rounding (centre_a is that block's mean)
-            load = tail_a[0, 1] + window * shift * shift + head[:, 1]
+            ends, squares, load, s_m, shift = _joined_windows(before, centre, head, window)
+            part_before, total = before[2][: len(mc)], before[2][-1]
         first = start - window + 1 + ends.start
-        redone = []
-        for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():
-            rows = slice(first + j, first + j + window)
-            centred_m = centred(m[rows])
-            redone.append((j, centred_m @ y[rows] - centred_m.sum() * y[rows].mean(axis=0)))
-            squares[j] = centred_m @ centred_m
+        redone = _redone_windows(y, m, first, window, load, squares)
         if len(squares):
             k = slice(first, first + len(squares))
-            yield WindowBlock(k, squares, s_m / window, sums[ends], part_before, total, shift, tuple(redone))
+            yield WindowBlock(k, squares, s_m / window, sums[ends], part_before, total, shift, redone)
         before = (centre, tail, sums) if stop - start == window else None
+
+
+def _first_window(head: np.ndarray, window: int) -> tuple[slice, np.ndarray, np.ndarray, np.ndarray]:
+    """The first block's window (if it is full): which row ends it, its squared market
+    deviations, their load and its market sum (:func:`window_blocks`)."""
+    ends = slice(window - 1, window)
+    s_m = head[ends, 0]
+    squares = head[ends, 1] - s_m * s_m / window
+    return ends, squares, squares, s_m  # about the window's own mean: nothing cancels, never redone
+
+
+def _joined_windows(
+    before: tuple, centre: float, head: np.ndarray, window: int
+) -> tuple[slice, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The windows that end in a block after the first: the block before's end joined to
+    this block's start by Chan, Golub and LeVeque's pairwise formula (:func:`window_blocks`).
+
+    Returns which rows end them, their squared market deviations, the squares their sums
+    are made of (``load``), their market sums about this block's mean and ``shift``, the
+    block before's mean less this one's.
+    """
+    rows = len(head)
+    ends = slice(0, rows)
+    centre_a, tail_a, _ = before
+    count_b = np.arange(1.0, rows + 1)
+    count_a = window - count_b  # rows from the block before: 0 for the block's last window
+    a_m, a_mm = tail_a[1 : rows + 1, 0], tail_a[1 : rows + 1, 1]
+    mean_a, mean_b = a_m / np.maximum(count_a, 1), head[:, 0] / count_b
+    d_m = centre_a + mean_a - (centre + mean_b)
+    squares = (a_mm - a_m * mean_a) + (head[:, 1] - head[:, 0] * mean_b) + d_m * d_m * count_a * count_b / window
+    shift = centre_a - centre  # the block before's rows about this block's mean
+    s_m = a_m + count_a * shift + head[:, 0]
+    # y's sums over the block before are its total less its running sums: each of its
+    # rows counts, also those before the window. Their market squares about this block's
+    # mean: sum (m - centre_a + shift)^2, whose middle term 2 shift sum (m - centre_a) is
+    # rounding (centre_a is that block's mean)
+    load = tail_a[0, 1] + window * shift * shift + head[:, 1]
+    return ends, squares, load, s_m, shift
+
+
+def _redone_windows(
+    y: np.ndarray, m: np.ndarray, first: int, window: int, load: np.ndarray, squares: np.ndarray
+) -> tuple:
+    """The windows whose sums could cancel, computed again from their own rows: their
+    position and co-deviations (:attr:`WindowBlock.redone`); their ``squares`` replaced
+    in place."""
+    redone = []
+    for j in np.flatnonzero(load > _CANCELLATION_LIMIT * squares).tolist():
+        rows = slice(first + j, first + j + window)
+        centred_m = centred(m[rows])
+        redone.append((j, centred_m @ y[rows] - centred_m.sum() * y[rows].mean(axis=0)))
+        squares[j] = centred_m @ centred_m
+    return tuple(redone)
 
 
 def rolling_moments(y: np.ndarray, market_returns: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1068,26 +1128,6 @@ def flat_windows(market_returns: np.ndarray, window: int, squares: np.ndarray | 
     if squares is None:
         _, squares = rolling_moments(np.empty((len(market_returns), 0)), market_returns, window)
     return squares <= resolution(market_returns) ** 2 * window
-
-
-def rolling_betas(returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:
-    """OLS slopes of ``returns`` on ``market_returns`` over every window of ``window`` rows,
-    in O(T) (:func:`window_blocks`).
-
-    Parameters
-    ----------
-    returns : array (T,)
-    market_returns : array (T,)
-    window : int
-        Returns per window, 2 <= window <= T.
-
-    Returns
-    -------
-    array (T - window + 1,): row k is the window ending at row ``k + window - 1``.
-    """
-    codev, squares = rolling_moments(np.asarray(returns, dtype=float).reshape(-1, 1), market_returns, window)
-    with np.errstate(divide="ignore", invalid="ignore"):  # a flat window's squares are 0: no beta (flat_windows)
-        return codev[:, 0] / squares
 
 
 def rolling_asset_betas(asset_returns: np.ndarray, market_returns: np.ndarray, window: int) -> np.ndarray:

@@ -15,7 +15,11 @@ number, naming the argument and the cell (the function's name is put in front wh
 the user called it: :class:`xl_portbeta.errors.named`).
 
 What counts as a missing cell, in every runtime, is decided in one place:
-:func:`is_missing`.
+:func:`missing_kind`, the cell classifier (a blank cell, or an error cell). Every reader
+asks it (:func:`is_missing`, :func:`is_blank`, :func:`omitted`), and so do the fast
+paths for every cell that is not a plain number: they read floats and ints in bulk by the
+classifier's two rules for numbers (a float is missing when NaN, an int when it is a COM
+error code) and hand it every other cell.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ __all__ = [
     "read_dates",
     "read_accounts",
     "read_frequency",
+    "missing_kind",
+    "is_missing",
+    "is_blank",
     "omitted",
     "single_value",
     "whole_number",
@@ -172,21 +179,54 @@ def bad_cell(arg: str, cells_first_row: int, r: int, c: int | None, n_cols: int,
     return CellError(arg, cells_first_row + r, col, n_cols, what, name or None, r, n_rows, date)
 
 
-def is_missing(value: Any) -> bool:
-    """A blank or an error cell, in either runtime's encoding."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
+#: What :func:`missing_kind` says of a cell that holds no data.
+BLANK, ERROR = "blank", "error"
+
+
+def missing_kind(value: Any) -> str | None:
+    """The cell classifier: ``BLANK`` for an empty cell, ``ERROR`` for an error cell or a
+    value that is not a number (NaN, pandas' NA and NaT), None for a cell with a value.
+
+    The one place that decides what a missing cell is, in every runtime's encoding:
+    ``None`` (COM, xlwings Server, Pyodide 0.27), Pyodide's ``jsnull`` (xlwings Lite on
+    Pyodide >= 0.28), text of spaces only; COM's error codes (ints), Office.js' error
+    objects (``{"type": "Error", ...}``) and error texts ("#N/A"). A new kind of blank or
+    error cell is added here alone (tests/test_inputs.py adds one). Numbers are read in
+    bulk by its rules for them: a float is missing only when NaN, an int only when it is
+    one of :data:`COM_ERROR_CODES`.
+    """
+    if value is None:
+        return BLANK
+    if value is pd.NA or value is pd.NaT:
+        return ERROR
     if _JSNULL_TYPE is not None and isinstance(value, _JSNULL_TYPE):  # xlwings Lite's blank
-        return True
-    kind = type(value)
+        return BLANK
     if isinstance(value, str):  # numpy's str_ too
         text = value.strip()
-        return text == "" or text.upper() in EXCEL_ERROR_TEXTS
-    if kind is dict:
-        return value.get("type") == "Error"
+        if text == "":
+            return BLANK
+        return ERROR if text.upper() in EXCEL_ERROR_TEXTS else None
+    if type(value) is dict:
+        return ERROR if value.get("type") == "Error" else None
     if isinstance(value, (float, np.floating)):
-        return math.isnan(value)
-    return is_number(value) and isinstance(value, (int, np.integer)) and int(value) in COM_ERROR_CODES
+        return ERROR if math.isnan(value) else None
+    if is_number(value) and isinstance(value, (int, np.integer)) and int(value) in COM_ERROR_CODES:
+        return ERROR
+    return None
+
+
+def is_missing(value: Any) -> bool:
+    """A blank or an error cell (:func:`missing_kind`)."""
+    return missing_kind(value) is not None
+
+
+def is_blank(raw: Any) -> bool:
+    """An argument left out or pointing at one empty cell (:func:`missing_kind`); a range
+    is never blank, whatever its cells."""
+    return not isinstance(raw, _RANGE_TYPES) and missing_kind(raw) == BLANK
+
+
+_RANGE_TYPES = (list, tuple, np.ndarray, pd.Series, pd.DataFrame, pd.Index)
 
 
 def omitted(raw: Any, arg: str) -> bool:
@@ -195,13 +235,12 @@ def omitted(raw: Any, arg: str) -> bool:
     An error value (#N/A) is not "left out": a failed lookup must not silently turn
     into the default, so it is an error.
     """
-    if raw is None or isinstance(raw, (list, tuple, np.ndarray, pd.Series, pd.DataFrame, pd.Index)):
-        return raw is None
-    if isinstance(raw, str) and raw.strip() == "":
-        return True
-    if is_missing(raw):
+    if isinstance(raw, _RANGE_TYPES):
+        return False
+    kind = missing_kind(raw)
+    if kind == ERROR:
         raise PortbetaError(f"{arg} is an error value or NaN ({_show(raw)}): give a value, or leave {arg} out")
-    return False
+    return kind == BLANK
 
 
 def single_value(raw: Any, arg: str) -> Any:
@@ -379,7 +418,7 @@ def _data_type_message(value: dict, what: str) -> str:
 
 def _cell_to_float(value: Any) -> float | None:
     """The float of a number cell, NaN for a missing cell, None for anything else."""
-    if is_missing(value):  # blanks, error values of both runtimes (COM's are ints), NaN
+    if missing_kind(value) is not None:  # blanks, error values of both runtimes (COM's are ints), NaN
         return math.nan
     if is_number(value):
         try:
@@ -410,7 +449,7 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     # a cell holding a list is one more cell that is not a number.
     flat = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * n_cols)
     kind = infer_dtype(flat, skipna=True)
-    if kind not in _NUMERIC_KINDS:
+    if kind not in _NUMERIC_KINDS and is_missing(""):  # the classifier's blank text, found in C
         try:
             blanks = flat == ""
         except Exception:  # pandas' NA compares as NA, which has no truth value; others may raise
@@ -580,7 +619,7 @@ def serial_to_datetime(serial: float) -> dt.datetime:
 
 def _cell_to_date(value: Any) -> Any:
     """A datetime for a date cell, NaT for a missing cell, None for anything else."""
-    if is_missing(value):  # blanks, error values of both runtimes (COM's are ints), NaN, NaT
+    if missing_kind(value) is not None:  # blanks, error values of both runtimes (COM's are ints), NaN, NaT
         return pd.NaT
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None)

@@ -51,6 +51,7 @@ from .inputs import (
     _cell_to_float,
     _show,
     as_rows,
+    is_blank,
     omitted,
     read_dates,
     read_frequency,
@@ -290,7 +291,7 @@ def _read_shares(raw: Any, n_assets: int, names: tuple[str, ...] | None) -> tupl
     When both shares and prices name their assets, each count goes to the asset of its
     name (the columns may come in another order); names that differ are an error.
     """
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if is_blank(raw):
         raise PortbetaError("shares is missing: give one row of share counts, or one row per date")
     # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
     by_name = isinstance(raw, dict) and "type" not in raw

