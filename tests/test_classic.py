@@ -132,7 +132,7 @@ def test_optional_arguments_pointing_at_empty_cells(classic):
 
 
 def test_error_text_reaches_the_cell(classic):
-    assert classic["text"]["error"] == "PortbetaError"
+    assert classic["text"]["error"] == "ExcelError"  # udfs.ExcelError: a PortbetaError and an XlwingsError
     assert classic["text"]["message"].startswith("PORTBETA_REG: prices row 3, column 2 ('Bond B') holds text 'n/a'")
 
 
