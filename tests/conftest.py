@@ -14,9 +14,9 @@ if os.environ.get("XLWINGS_LICENSE_KEY"):
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
 import datetime as dt  # noqa: E402
-from fnmatch import fnmatch  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+from fnmatch import fnmatch  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -238,7 +238,7 @@ def test_the_error_is_an_xlwings_error_so_lite_shows_it():
         with pytest.raises(xlwings.XlwingsError, match=rf"^{name.upper()}: prices row 3, column 2") as caught:
             udf(**wanted)
         assert isinstance(caught.value, PortbetaError)
-    with pytest.raises(PortbetaError, match="^portfolio_beta: ") as caught:
+    with pytest.raises(PortbetaError, match=r"^portfolio_beta: ") as caught:
         portfolio_beta(np.asarray(PRICES[1:], dtype=object), [1, 2], MARKET[1:])
     assert not isinstance(caught.value, xlwings.XlwingsError)
 
