@@ -511,6 +511,8 @@ _PREIMPORT = (
     "random", "hashlib", "hmac", "base64", "binascii", "glob", "dataclasses",
     "decimal", "zoneinfo", "platform", "csv", "pickle", "calendar", "secrets",
     "tarfile", "gzip", "mmap",
+    # Python 3.10's asyncio leaves these to xlwings 0.37.0's import (3.11+ imports them earlier)
+    "queue", "concurrent.futures.thread",
     # optional third-party packages xlwings imports when present
     "numpy", "pandas", "polars", "matplotlib", "matplotlib.figure",
     "matplotlib.pyplot", "matplotlib.backends.backend_agg", "plotly.graph_objects", "PIL",

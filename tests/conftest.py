@@ -17,6 +17,7 @@ import contextlib  # noqa: E402
 import datetime as dt  # noqa: E402
 import io  # noqa: E402
 import subprocess  # noqa: E402
+from fnmatch import fnmatch  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -117,3 +118,15 @@ def random_market(rng: np.random.Generator, n_rows: int, n_assets: int, noise: f
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)
+
+
+#: Test files that need programs beyond Python (LibreOffice, Chromium, node and its Pyodide) or
+#: build the demo workbooks: marked ``integration``. .ci/run runs them on one Python and the rest,
+#: the unit tests (``-m "not integration"``), on every Python; a new file is a unit test unless listed.
+INTEGRATION_FILES = ("test_workbook*.py", "test_pyodide*.py", "test_report.py", "test_bench_smoke.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("pyodide") or any(fnmatch(item.path.name, f) for f in INTEGRATION_FILES):
+            item.add_marker(pytest.mark.integration)

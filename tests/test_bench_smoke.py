@@ -39,3 +39,22 @@ def test_bench_quick_runs_every_case_and_its_checks_agree():
     ]
     checks = next(line for line in run.stdout.splitlines() if line.startswith("Checks"))
     assert checks.count(": ok") >= 11 and "MISMATCH" not in checks
+
+
+def test_cold_start_quick_runs_every_cpython_row():
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "cold_start.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = [line.split(" | ")[0][2:] for line in run.stdout.splitlines() if line.startswith("| ") and " ms " in line]
+    assert [row.split(" vs ")[0].split(" (")[0] for row in rows] == [
+        "xlwings imported: import xl_portbeta.udfs + first PORTBETA_STATS",
+        "fresh process to first STATS",
+        "the same where matplotlib is not installed",
+        "xl-portbeta --help, whole process",
+        "xl-portbeta demo, whole process",
+    ]

@@ -433,7 +433,7 @@ def test_trailing_blank_rows_with_newest_first_dates_a_history_and_a_hole(rng):
     blank = np.full((3, 3), np.nan)
     padded = portfolio_beta(
         np.vstack([prices, blank]), np.vstack([holdings, blank]), np.r_[market, np.nan, np.nan, np.nan],
-        np.r_[dates, np.full(3, np.datetime64("NaT"), "datetime64[ns]")],
+        np.r_[dates, np.full(3, np.datetime64("NaT", "ns"))],
     )  # fmt: skip
     reg, wtd, _, _ = reference(prices[::-1][:, :2], holdings[::-1][:, :2], market[::-1])
     assert padded.reg == pytest.approx(reg, abs=TOL) and padded.wtd == pytest.approx(wtd, abs=TOL)
@@ -484,7 +484,7 @@ def test_a_rate_per_row_with_trailing_blank_rows_and_newest_first_dates(rng):
     dates = pd.bdate_range("2024-01-01", periods=30).to_numpy()[::-1].copy()
     annual = np.linspace(0.0, 0.09, 30)
     exact = portfolio_beta(prices[::-1], [10, 30], market[::-1], dates, rf=annual[::-1])
-    nat = np.full(2, np.datetime64("NaT"), "datetime64[ns]")
+    nat = np.full(2, np.datetime64("NaT", "ns"))
     padded = portfolio_beta(
         np.vstack([prices[::-1], np.full((2, 2), np.nan)]), [10, 30], np.r_[market[::-1], np.nan, np.nan],
         np.r_[dates, nat], rf=np.r_[annual[::-1], np.nan, np.nan],

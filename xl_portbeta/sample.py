@@ -635,8 +635,10 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
     missing = np.isnan(rows.prices) if rows.gaps.any() else None
     if missing is not None:
         values &= ~(missing & held).any(axis=1)
-    holdings = ~np.isnan(rows.holdings[:, held]).any(axis=1) if rows.holdings.ndim == 2 else True
-    rates = True
+    # arrays, never Python bools: `~True` is -2, not False (and deprecated from Python 3.12)
+    everywhere = np.ones_like(values)
+    holdings = ~np.isnan(rows.holdings[:, held]).any(axis=1) if rows.holdings.ndim == 2 else everywhere
+    rates = everywhere
     before_rf = values & holdings
     if rows.rf is not None and before_rf.any():
         # a row's rate applies to the period that starts on it: the last row's is never used

@@ -15,7 +15,7 @@ import inspect
 import xlwings as xw
 
 from . import api, sheet
-from .errors import named
+from .errors import PortbetaError, named
 
 # what ``from xl_portbeta.udfs import *`` (xlwings Lite's main.py) brings in
 __all__ = [
@@ -37,11 +37,16 @@ ARGUMENT_HELP = {
 }
 
 
+class ExcelError(PortbetaError, xw.XlwingsError):
+    """The add-in's error as the Excel functions raise it: an ``xlwings.XlwingsError``, whose
+    message xlwings Lite and Server show on the cell (other errors show a generic text)."""
+
+
 def ranges(func):
     """An Excel function's arguments and errors: every argument declared ``"raw"``
     (unconverted: inputs.py reads both runtimes' cells) with its Excel help, and every
     error named after the Excel function (the Python name upper-cased)."""
-    func = named(func.__name__.upper())(func)
+    func = named(func.__name__.upper(), raise_as=ExcelError)(func)
     for name in inspect.signature(func).parameters:
         func = xw.arg(name, "raw", doc=ARGUMENT_HELP[name])(func)
     return func
