@@ -122,7 +122,7 @@ class Sheet:
         r, c, fmt = row - 1, column - 1, self.book.format(spec)
         self.cells[(row, column)] = (value, spec)
         if isinstance(value, str) and value.startswith("="):
-            self.ws.write_formula(r, c, value, fmt, "")  # its value is saved later, by values.cache
+            self.ws.write_blank(r, c, None, fmt)  # values.cache writes the formula with its value
         elif isinstance(value, str):
             self.ws.write_string(r, c, value, fmt)
         elif isinstance(value, dt.datetime):

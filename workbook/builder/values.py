@@ -31,6 +31,9 @@ EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (1900 date system, after 1900
 FUNCTIONS = {name.upper() for name in udfs.__all__}
 
 
+PENDING = object()  # a cell being computed
+
+
 class Error(str):
     """An Excel error value, such as #N/A or #DIV/0!."""
 
@@ -79,6 +82,7 @@ class Evaluator:
         self.memo: dict[tuple[str, int, int], Any] = {}
         self.results: dict[tuple[str, int, int], list[list[Any]]] = {}
         self.spilled: dict[tuple[str, int, int], tuple[int, int]] = {}  # cell -> its array's anchor
+        self.columns: dict[tuple[str, int], tuple[int, list[Any]]] = {}  # (sheet, column) -> (first row, values)
         for title, sh in self.sheets.items():
             for (r0, c0), (_, (r1, c1), _) in sh.arrays.items():
                 for r in range(r0, r1 + 1):
@@ -88,7 +92,10 @@ class Evaluator:
     # --- cells ------------------------------------------------------------------------------
     def cell(self, title: str, r: int, c: int) -> Any:
         key = (title, r, c)
+        if self.memo.get(key, 0) is PENDING:
+            raise ValueError(f"{title}!{r},{c}: a circular reference")
         if key not in self.memo:
+            self.memo[key] = PENDING
             anchor = self.spilled.get(key)
             if anchor:
                 rows = self.array(title, *anchor)
@@ -122,6 +129,18 @@ class Evaluator:
 
     def values(self, ref: Range) -> list[list[Any]]:
         return [[self.cell(ref.sheet, r, c) for c in range(ref.c1, ref.c2 + 1)] for r in range(ref.r1, ref.r2 + 1)]
+
+    def flat(self, ref: Range) -> list[Any]:
+        """A range's values, row by row; a column's read once and sliced (the rolling windows)."""
+        if ref.c1 != ref.c2:
+            return cells(self.values(ref))
+        key = (ref.sheet, ref.c1)
+        if key not in self.columns or ref.r1 < self.columns[key][0]:
+            self.columns[key] = (ref.r1, [])  # from the first row asked for: cells above may read this column
+        first, column = self.columns[key]
+        for r in range(first + len(column), ref.r2 + 1):
+            column.append(self.cell(ref.sheet, r, ref.c1))
+        return column[ref.r1 - first : ref.r2 - first + 1]
 
     # --- formulas ---------------------------------------------------------------------------
     def formula(self, title: str, text: str) -> Any:
@@ -204,9 +223,9 @@ class Evaluator:
         if bare in FUNCTIONS:
             return addin(bare, [self.argument(a) for a in args])
         if name == "SLOPE":
-            return slope(*(cells(self.values(a)) for a in args))
+            return slope(*(self.flat(a) for a in args))
         if name == "SUMPRODUCT":
-            return sumproduct(*(cells(self.values(a)) for a in args))
+            return sumproduct(*(self.flat(a) for a in args))
         if name == "ISERROR":
             return isinstance(self.scalar(args[0]), Error)
         if name == "IF":
