@@ -964,3 +964,30 @@ def test_book_table_is_formatted_from_its_registry(committed_book, cells):
     for j, column in enumerate(BOOK_COLUMNS):
         for r in (min_row + 1, max_row):
             assert ws.cell(row=r, column=min_col + j).number_format == (column.number_format or "General"), column.key
+
+
+def test_saved_value_evaluator_follows_excel(builder):
+    """The builder's evaluator of the native formulas: Excel's SLOPE (statsmodels' OLS slope),
+    SUMPRODUCT (text and blanks count 0), errors that propagate, and a circular reference refused."""
+    from builder import values
+
+    sm = pytest.importorskip("statsmodels.api")
+    ys, xs = [0.01, -0.02, 0.03, 0.005, -0.01], [0.02, -0.01, 0.025, 0.0, -0.015]
+    want = sm.OLS(np.array(ys), sm.add_constant(np.array(xs))).fit().params[1]
+    assert values.slope(ys, xs) == pytest.approx(want, rel=1e-13)
+    assert values.slope(ys + ["text"], xs + [1.0]) == pytest.approx(want, rel=1e-13)  # a pair with text is left out
+    assert values.slope([1.0, values.Error("#N/A")], [1.0, 2.0]) == "#N/A"
+    assert values.slope([1.0, 2.0], [3.0, 3.0]) == "#DIV/0!"
+    assert values.sumproduct([2.0, "a", None], [3.0, 5.0, 7.0]) == 6.0
+    assert values.arithmetic("/", 1.0, 0.0) == "#DIV/0!" and isinstance(values.arithmetic("/", 1.0, 0.0), values.Error)
+    assert values.arithmetic("-", None, 2.0) == -2.0  # a blank cell is 0 in arithmetic
+
+    class Sheet:
+        title_text, arrays = "S", {}
+        cells = {(1, 1): ("=A2+1", {}), (2, 1): ("=A1*2", {}), (3, 1): ("=IF(ISERROR(A4),A4,A5/2)", {})}
+        cells |= {(4, 1): ("=A5/0", {}), (5, 1): (4, {})}
+
+    ev = values.Evaluator([Sheet], "classic")
+    with pytest.raises(ValueError, match="circular"):
+        ev.cell("S", 1, 1)
+    assert ev.cell("S", 3, 1) == "#DIV/0!"
