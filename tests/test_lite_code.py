@@ -1,4 +1,4 @@
-"""workbook/lite_code.py: the xlwings Lite main.py that carries the package.
+"""workbook/builder/lite_code.py: the xlwings Lite main.py that carries the package, and Lite's settings.
 
 The generated main.py must hold every module's exact source, and must serve every
 functions with their help where xl_portbeta is NOT installed: a fresh CPython run with
@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "workbook"))
 
-import lite_code  # noqa: E402
+from builder import lite_code  # noqa: E402
 from conftest import SIGNATURES  # noqa: E402
 
 officejs = pytest.mark.skipif(
@@ -53,8 +53,29 @@ def test_main_py_carries_every_module_but_the_command_lines_as_its_exact_source(
     )
 
 
-def test_requirements_are_on_pyodides_own_index():
-    assert lite_code.requirements_txt().split() == ["xlwings==0.37.8", "numpy", "pandas", "scipy"]
+def test_requirements_are_the_packages_own_ranges_on_pyodides_index():
+    """Version ranges, as Lite's docs advise (no exact pins), equal to pyproject.toml's; xlwings at
+    least 0.36.7 (empty cells arrive as jsnull on Pyodide >= 0.28 from that version on)."""
+    import re
+
+    lines = lite_code.requirements_txt().splitlines()
+    assert [re.match(r"[a-z]+", line).group() for line in lines] == ["xlwings", "numpy", "pandas", "scipy"]
+    block = re.search(r"^dependencies = \[(.*?)^\]", (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M | re.S)
+    declared = {d.replace(" ", "") for d in re.findall(r'"([^"]+)"', block.group(1))}
+    for line in lines:
+        assert "==" not in line and ">=" in line and "<" in line, line
+        assert line in declared, f"{line} is not pyproject.toml's range"
+    floor = tuple(int(x) for x in re.search(r"xlwings>=([\d.]+)", lines[0]).group(1).split("."))
+    assert floor + (0,) * (3 - len(floor)) >= (0, 36, 7)
+
+
+def test_requirements_follow_pyproject(tmp_path):
+    """A range changed in pyproject.toml is the range Lite installs."""
+    import re
+
+    text = re.sub(r'"numpy[<>=,.0-9 ]*"', '"numpy>=2.0.1,<3"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    assert "numpy>=2.0.1,<3" in lite_code.requirements(tmp_path / "pyproject.toml")
 
 
 def test_a_module_that_needs_a_left_out_one_is_refused(tmp_path):

@@ -4,6 +4,10 @@ one per xlwings runtime, from one layout), each checked four ways, plus what dif
 (a) LibreOffice Calc recalculates it headless and every native cross-check cell
     (SLOPE, SUMPRODUCT, returns columns, the valuation) agrees with the Python core to
     1e-9; the two-bond figures also agree with a hand derivation by statsmodels OLS.
+    The workbook is saved with its figures, as Excel saves a calculated workbook: every
+    formula's saved value equals LibreOffice's recalculation of it and the core's figure,
+    every add-in cell and spilled cell holds what the package computes on its ranges, and
+    nothing asks for a full recalculation on load.
 (b) Every add-in formula refers to the ranges that hold the data it names: the ranges
     are found independently (by the sheet's own "Date" header, tickers and "Shares
     held" label), their contents equal the bundled data, and the formula's arguments
@@ -17,8 +21,8 @@ one per xlwings runtime, from one layout), each checked four ways, plus what dif
 (g) The Book sheet: its accounts' holdings table (found by its own header), PORTBETA_BOOK
     on the Portfolio sheet's data and that table, and the first account in native formulas.
 
-How LibreOffice recalculates: the workbook, as written by openpyxl, holds formulas
-and NO cached values. The test copies it to a temporary directory and runs::
+How LibreOffice recalculates: the test copies the workbook to a temporary directory with
+its saved values removed (formulas only) and runs::
 
     soffice -env:UserInstallation=file:///<tmp>/lo-profile --headless \
         --convert-to xlsx:"Calc MS Excel 2007 XML" --outdir <tmp>/out <tmp>/xl_portbeta_<runtime>.xlsx
@@ -280,7 +284,10 @@ def libreoffice_convert(tmp_path_factory, workbook: Path, target: str, suffix: s
         )
     work = tmp_path_factory.mktemp("lo")
     source = work / workbook.name
-    shutil.copyfile(workbook, source)
+    if target.startswith("xlsx"):  # recalculated: LibreOffice's numbers can only be its own
+        without_saved_values(workbook, source)
+    else:
+        shutil.copyfile(workbook, source)
     profile = recalc_profile(work / f"profile-{uuid.uuid4().hex}")
     out = work / "out"
     command = [
@@ -301,6 +308,26 @@ def libreoffice_convert(tmp_path_factory, workbook: Path, target: str, suffix: s
         f"LibreOffice failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     )
     return result
+
+
+SAVED_VALUE = re.compile(rb"(<f[^>]*/>|<f[^>]*>[^<]*</f>)<v>[^<]*</v>")
+
+
+def without_saved_values(workbook: Path, target: Path) -> None:
+    """A copy of the workbook whose formulas have no saved values."""
+    with zipfile.ZipFile(workbook) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", info.filename):
+                data, n = SAVED_VALUE.subn(rb"\1", data)
+                assert b"<f" not in data or n, info.filename
+            dst.writestr(info, data)
+
+
+@pytest.fixture(scope="module")
+def saved(committed):
+    """The committed workbook's saved values (what a viewer shows without calculating)."""
+    return openpyxl.load_workbook(committed, data_only=True)
 
 
 @pytest.fixture(scope="module")
@@ -443,13 +470,39 @@ def udf_entries(cells: dict):
 # --- (a) LibreOffice recalculates the native cross-checks --------------------------------------
 
 
-def test_native_cells_have_no_cached_values(cells, committed):
-    """So whatever numbers LibreOffice hands back, it computed them itself."""
-    wb = openpyxl.load_workbook(committed, data_only=True)
-    for sheet, rec in cells["sheets"].items():
-        for key, ref in rec["native"].items():
-            values = [v for row in read_block(wb[sheet], ref) for v in row]
-            assert all(v is None for v in values), f"{sheet}!{ref} ({key}) has cached values"
+def test_no_full_recalculation_on_load(committed):
+    """Excel shows the saved figures (a calculated workbook has no fullCalcOnLoad)."""
+    with zipfile.ZipFile(committed) as z:
+        calc = re.search(rb"<calcPr[^>]*>", z.read("xl/workbook.xml")).group()
+    assert b"fullCalcOnLoad" not in calc, calc
+
+
+def test_native_cells_are_saved_with_the_core_figures(saved, cells, expected):
+    """Before any calculation, every native cross-check shows the Python core's figure."""
+    assert check_figures(saved, cells, expected) > 10_000
+
+
+def test_saved_values_are_libreoffices_recalculation(saved, recalculated, committed_book):
+    """Every formula that plain Excel computes (all but the add-in's and those that read them)
+    is saved with the value LibreOffice computes from the formulas alone."""
+    checked = 0
+    for ws in committed_book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str) or not cell.value.startswith("="):
+                    continue
+                got = recalculated[ws.title][cell.coordinate].value
+                if isinstance(got, str) and got.startswith(("#NAME", "#VALUE", "Err:")):
+                    continue  # reads an add-in cell: LibreOffice does not know the function
+                want = saved[ws.title][cell.coordinate].value
+                where = f"{ws.title}!{cell.coordinate} {cell.value}"
+                if isinstance(got, (int, float)) and not isinstance(got, bool):
+                    assert isinstance(want, (int, float)), f"{where}: saved {want!r}"
+                    assert want == pytest.approx(got, rel=1e-12, abs=1e-12), where
+                else:
+                    assert want == got, where
+                checked += 1
+    assert checked > 10_000
 
 
 def test_every_native_cell_has_a_check(cells, expected):
@@ -458,9 +511,14 @@ def test_every_native_cell_has_a_check(cells, expected):
 
 
 def test_libreoffice_recalculation_matches_python_core(recalculated, cells, expected):
+    assert check_figures(recalculated, cells, expected) > 10_000
+
+
+def check_figures(book, cells, expected) -> int:
+    """Every native cross-check cell of ``book`` holds the core's figure; returns how many."""
     checked = 0
     for sheet, figures in expected.items():
-        ws = recalculated[sheet]
+        ws = book[sheet]
         for key, want in figures.items():
             ref = cells["sheets"][sheet]["native"][key]
             block = read_block(ws, ref)
@@ -478,7 +536,7 @@ def test_libreoffice_recalculation_matches_python_core(recalculated, cells, expe
             rtol = 1e-12 if key in ("portfolio_value", "account_value") else 0.0
             np.testing.assert_allclose(got, want, rtol=rtol, atol=TOL if not rtol else 0, err_msg=where)
             checked += got.size
-    assert checked > 10_000
+    return checked
 
 
 def test_bonds_native_cells_match_hand_derivation(recalculated, cells):
@@ -653,21 +711,53 @@ def test_udfs_evaluated_on_their_ranges_give_the_core_figures(committed_book, ce
                 assert rows <= rr1 - rr0 + 1 and cols <= rc1 - rc0 + 1, f"{where}: {rows} x {cols} overflows"
 
 
-def test_spill_areas_are_empty(committed_book, cells):
-    """Nothing blocks a table's spill (Excel would show #SPILL!)."""
+def test_addin_cells_are_saved_with_the_packages_result(committed_book, saved, cells):
+    """Each add-in formula and the cells it spills into are saved with what xl_portbeta.udfs
+    computes from the cells its arguments name (as Excel saves a calculated spill)."""
+    checked = 0
+    for sheet, entry in udf_entries(cells):
+        kwargs = {k: read_block(*resolve(committed_book, sheet, ref)) for k, ref in entry["args"].items()}
+        kwargs.update(entry["literals"])
+        got = getattr(udfs, entry["function"].lower())(**kwargs)
+        table = got if isinstance(got, list) else [[got]]
+        block = read_block(saved[sheet], entry["spill"])
+        where = f"{sheet}!{entry['spill']} {entry['formula']}"
+        assert (len(block), len(block[0])) == (len(table), max(len(r) for r in table)), where
+        for i, row in enumerate(table):
+            for j, want in enumerate(row):
+                value = block[i][j]
+                if hasattr(want, "to_pydatetime"):
+                    want = want.to_pydatetime()
+                if isinstance(want, float):
+                    assert value == pytest.approx(want, rel=1e-15, abs=0), f"{where} [{i}][{j}]"
+                else:
+                    assert value == want, f"{where} [{i}][{j}]: {value!r} != {want!r}"
+                checked += 1
+    assert checked > 5_000
+
+
+def test_spill_areas_hold_values_and_nothing_blocks_them(committed_book, cells):
+    """A spilled cell holds a value, never a formula (Excel keeps the formula at the anchor
+    only); the room left around a table is empty (Excel would show #SPILL!)."""
     for sheet, entry in udf_entries(cells):
         ws = committed_book[sheet]
-        areas = [entry["spill"]]
+        anchor = (ws[entry["cell"]].row, ws[entry["cell"]].column)
+        assert isinstance(ws.cell(*anchor).value, ArrayFormula), f"{sheet}!{entry['cell']}"
+        c0, r0, c1, r1 = range_boundaries(entry["spill"])
+        spill = {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        for r, c in spill - {anchor}:
+            value = ws.cell(row=r, column=c).value
+            assert not (isinstance(value, str) and value.startswith("=")) and not isinstance(value, ArrayFormula), (
+                f"{sheet}!{get_column_letter(c)}{r} holds a formula in {entry['spill']}"
+            )
         reserved = cells["sheets"][sheet]["layout"].get("spill_reserved", {}).get(entry["what"])
         if reserved:
-            areas.append(reserved)
-        for area in areas:
-            min_col, min_row, max_col, max_row = range_boundaries(area)
+            min_col, min_row, max_col, max_row = range_boundaries(reserved)
             for r in range(min_row, max_row + 1):
                 for c in range(min_col, max_col + 1):
-                    if (r, c) != (ws[entry["cell"]].row, ws[entry["cell"]].column):
+                    if (r, c) not in spill:
                         assert ws.cell(row=r, column=c).value is None, (
-                            f"{sheet}!{get_column_letter(c)}{r} blocks {area}"
+                            f"{sheet}!{get_column_letter(c)}{r} blocks {reserved}"
                         )
 
 
@@ -874,3 +964,30 @@ def test_book_table_is_formatted_from_its_registry(committed_book, cells):
     for j, column in enumerate(BOOK_COLUMNS):
         for r in (min_row + 1, max_row):
             assert ws.cell(row=r, column=min_col + j).number_format == (column.number_format or "General"), column.key
+
+
+def test_saved_value_evaluator_follows_excel(builder):
+    """The builder's evaluator of the native formulas: Excel's SLOPE (statsmodels' OLS slope),
+    SUMPRODUCT (text and blanks count 0), errors that propagate, and a circular reference refused."""
+    from builder import values
+
+    sm = pytest.importorskip("statsmodels.api")
+    ys, xs = [0.01, -0.02, 0.03, 0.005, -0.01], [0.02, -0.01, 0.025, 0.0, -0.015]
+    want = sm.OLS(np.array(ys), sm.add_constant(np.array(xs))).fit().params[1]
+    assert values.slope(ys, xs) == pytest.approx(want, rel=1e-13)
+    assert values.slope(ys + ["text"], xs + [1.0]) == pytest.approx(want, rel=1e-13)  # a pair with text is left out
+    assert values.slope([1.0, values.Error("#N/A")], [1.0, 2.0]) == "#N/A"
+    assert values.slope([1.0, 2.0], [3.0, 3.0]) == "#DIV/0!"
+    assert values.sumproduct([2.0, "a", None], [3.0, 5.0, 7.0]) == 6.0
+    assert values.arithmetic("/", 1.0, 0.0) == "#DIV/0!" and isinstance(values.arithmetic("/", 1.0, 0.0), values.Error)
+    assert values.arithmetic("-", None, 2.0) == -2.0  # a blank cell is 0 in arithmetic
+
+    class Sheet:
+        title_text, arrays = "S", {}
+        cells = {(1, 1): ("=A2+1", {}), (2, 1): ("=A1*2", {}), (3, 1): ("=IF(ISERROR(A4),A4,A5/2)", {})}
+        cells |= {(4, 1): ("=A5/0", {}), (5, 1): (4, {})}
+
+    ev = values.Evaluator([Sheet], "classic")
+    with pytest.raises(ValueError, match="circular"):
+        ev.cell("S", 1, 1)
+    assert ev.cell("S", 3, 1) == "#DIV/0!"

@@ -1,7 +1,8 @@
 """What differs between the two demo workbooks, read from their zip parts (not through
 the builder): the Lite workbook stores every add-in formula as Excel stores an Office
-add-in's custom function, ``_xldudf_NAME(...)``, and carries xlwings Lite's main.py and
-requirements.txt (this version's, from workbook/lite_code.py) in its web-extension part;
+add-in's custom function, ``_xldudf_NAME(...)``, and carries xlwings Lite's settings (main.py,
+requirements.txt, pyodideVersion, addinVersion: this version's, from workbook/builder/lite_code.py)
+in its web-extension part, as the workbooks Lite itself saves carry them;
 the classic workbook has plain names and no such parts. And the spill areas follow
 xl_portbeta.sheet's registry when a row is added to it."""
 
@@ -40,7 +41,13 @@ NS = {
 }
 
 sys.path.insert(0, str(WORKBOOK_DIR))
-import lite_code  # noqa: E402
+from builder import lite_code  # noqa: E402
+from builder.build import REBUILD  # noqa: E402
+
+STALE = f"the Lite workbook carries another version's code or settings: run {REBUILD} and commit the result"
+#: The settings of the workbooks Lite 1.0 saves (public examples: amararun/xlwings-lite-apps-codes-docs),
+#: in the order Lite writes them; each value a JSON string.
+LITE_SETTINGS = ["main.py", "requirements.txt", "pyodideVersion", "addinVersion"]
 
 
 def formulas(path: Path) -> list[tuple[str, str, dict]]:
@@ -93,8 +100,7 @@ def test_lite_web_extension_carries_this_versions_code():
     ref = ext.find("we:reference", NS).attrib
     assert ref == {"id": "wa200008175", "version": "1.0.0.0", "store": "en-US", "storeType": "OMEX"}
     props = {p.get("name"): p.get("value") for p in ext.find("we:properties", NS)}
-    assert json.loads(props["main.py"]) == lite_code.main_py()
-    assert json.loads(props["requirements.txt"]) == lite_code.requirements_txt()
+    assert {k: json.loads(v) for k, v in props.items()} == lite_code.settings(), STALE
     ids = [e.text for e in ext.iter(f"{{{NS['we']}}}customFunctionIds")]
     assert sorted(ids) == sorted(f"_xldudf_{f}" for f in SIGNATURES)  # every function of the add-in
     assert ext.find(".//we:containsCustomFunctions", NS) is not None
@@ -159,3 +165,33 @@ def test_a_column_added_to_the_book_registry_is_spilled_and_formatted(tmp_path, 
     assert [ws.cell(row=r1, column=c).number_format for c in (c1 - 1, c1)] == ["0.000", "General"]
     holdings = record["workbooks"]["classic"]["sheets"]["Book"]["ranges"]["holdings"]
     assert range_boundaries(holdings)[0] == c1 + 2  # the holdings moved right, after a spacer: nothing blocks the spill
+
+
+def test_lite_settings_have_the_shape_of_a_workbook_lite_saved():
+    """The settings Lite writes, in its order, each a JSON string; the Pyodide Lite 1.0.0.103 requires
+    (314.x) and that add-in's version; requirements as ranges; main.py as one module of readable source."""
+    with zipfile.ZipFile(LITE) as z:
+        ext = ET.fromstring(z.read("xl/webextensions/webextension1.xml"))
+    props = [(p.get("name"), json.loads(p.get("value"))) for p in ext.find("we:properties", NS)]
+    assert [name for name, _ in props] == LITE_SETTINGS
+    settings = dict(props)
+    assert all(isinstance(v, str) for v in settings.values())
+    assert re.fullmatch(r"314\.\d+\.\d+", settings["pyodideVersion"]), settings["pyodideVersion"]
+    assert (
+        re.fullmatch(r"1\.0\.0\.\d+", settings["addinVersion"]) and int(settings["addinVersion"].split(".")[-1]) >= 103
+    )
+    requirements = settings["requirements.txt"].splitlines()
+    assert [re.match(r"[a-z]+", r).group() for r in requirements] == ["xlwings", "numpy", "pandas", "scipy"]
+    assert not [r for r in requirements if "==" in r], "exact pins: Lite's docs advise ranges"
+    main = settings["main.py"]
+    compile(main, "main.py", "exec")
+    assert main.count("\n") > 1000 and "\\n" not in main[:2000], "main.py is readable source"
+    size = len(main.encode("utf-8"))
+    # measured 2026-12: 200 KB (real Lite main.py values seen up to about 110 KB; no documented limit)
+    assert size < 256_000, f"main.py is {size} bytes"
+
+
+def test_staleness_message_names_the_rebuild_command():
+    assert REBUILD == "python workbook/build_workbook.py"
+    assert (ROOT / "workbook" / "build_workbook.py").is_file()
+    assert REBUILD in STALE

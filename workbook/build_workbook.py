@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # builder/ and lite_code.py
+sys.path.insert(0, str(HERE))  # the package builder/
 try:
     import xl_portbeta  # noqa: F401
 except ImportError:  # run from a checkout without the package installed

@@ -4,11 +4,14 @@
 Reproducible: fixed data, a fixed document time, and XlsxWriter's fixed zip entry times,
 so building twice gives the same files, byte for byte. The add-in's functions are written
 as dynamic-array formulas (XlsxWriter writes the ``cm`` cell-metadata flag and
-``xl/metadata.xml`` of Excel 365); formulas carry no cached results.
+``xl/metadata.xml`` of Excel 365). Every formula carries its value, computed by :mod:`.values`
+(the add-in's functions by the package itself), and the spilled cells theirs, as Excel saves a
+calculated workbook; no ``fullCalcOnLoad``: any viewer shows the figures.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -18,16 +21,17 @@ from typing import Any
 
 import xlsxwriter
 
-import lite_code
 from xl_portbeta import udfs
 
-from . import bonds, book as book_sheet, conf, lite_parts, portfolio, rolling, start, valuation
+from . import bonds, book as book_sheet, conf, lite_code, lite_parts, portfolio, rolling, start, valuation, values
 from .layout import Sheet
 from .runtime import RUNTIMES, Runtime
 
 HERE = Path(__file__).resolve().parent.parent  # workbook/
 CELLS = HERE / "cells.json"
 BUILT_BY = "workbook/build_workbook.py"
+#: The one command that rebuilds the generated files (the tests name it when they are stale).
+REBUILD = "python workbook/build_workbook.py"
 #: Document created/modified time: fixed, so builds are identical.
 FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
 
@@ -64,6 +68,8 @@ class Book:
         return self._formats[key]
 
     def close(self) -> bytes:
+        values.cache(self.sheets)  # every formula saved with its value, as Excel saves a calculated book
+        self.workbook.calc_on_load = False  # and no fullCalcOnLoad: the saved values are shown
         self.workbook.close()
         return self.buffer.getvalue()
 
@@ -87,14 +93,14 @@ def build_book(runtime: Runtime) -> tuple[bytes, dict[str, Any]]:
         "runtime": runtime.key,
         "function_prefix": runtime.prefix,
         "sheet_order": [sh.title_text for sh in book.sheets],
-        "sheets": {sh.title_text: vars(sh.record) for sh in book.sheets},
+        "sheets": {sh.title_text: dataclasses.asdict(sh.record) for sh in book.sheets},  # a copy: vars() lost it on 3.13.0
     }
     return data, record
 
 
 def lite_settings() -> dict[str, str]:
-    """main.py and requirements.txt, generated now from this version's package."""
-    return {"main.py": lite_code.main_py(), "requirements.txt": lite_code.requirements_txt()}
+    """Lite's settings (main.py, requirements.txt, versions), generated now from this version's package."""
+    return lite_code.settings()
 
 
 def with_lite_parts(data: bytes) -> bytes:

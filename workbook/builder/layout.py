@@ -105,6 +105,9 @@ class Sheet:
         self.record = SheetRecord()
         self.later: list[tuple[int, int, Any, dict]] = []  # titles and notes: they may overflow
         self.widths: dict[str, float] = {}  # columns whose numbers autofit would cut (a sheet's own win)
+        # what is written where, read again by values.cache to save each formula with its value:
+        self.cells: dict[tuple[int, int], tuple[Any, dict]] = {}  # (row, column) -> (value or formula, style)
+        self.arrays: dict[tuple[int, int], tuple[str, tuple[int, int], dict[tuple[int, int], dict]]] = {}
 
     def put(
         self, row: int, column: int, value: Any, fmt: str | None = None, style: dict | None = None, free: bool = False
@@ -117,8 +120,9 @@ class Sheet:
 
     def _write(self, row: int, column: int, value: Any, spec: dict) -> None:
         r, c, fmt = row - 1, column - 1, self.book.format(spec)
+        self.cells[(row, column)] = (value, spec)
         if isinstance(value, str) and value.startswith("="):
-            self.ws.write_formula(r, c, value, fmt, "")  # no cached result: Excel computes it
+            self.ws.write_blank(r, c, None, fmt)  # values.cache writes the formula with its value
         elif isinstance(value, str):
             self.ws.write_string(r, c, value, fmt)
         elif isinstance(value, dt.datetime):
@@ -161,11 +165,14 @@ class Sheet:
         formula = f"={self.book.runtime.call(function)}({text})"
         last_row, last_col = row + spill[0] - 1, column + spill[1] - 1
         ref = rng(row, column, last_row, last_col)
+        specs: dict[tuple[int, int], dict] = {}
+        self.arrays[(row, column)] = (formula, (last_row, last_col), specs)
         for i in range(spill[0]):
             for j in range(spill[1]):
                 number = fmt(i, j) if callable(fmt) else fmt
                 # A one-row result is coloured whole; a table only at its anchor cell.
                 spec = (UDF_FILL if spill[0] == 1 or (i, j) == (0, 0) else {}) | {"num_format": number or "General"}
+                specs[(i, j)] = spec
                 if (i, j) == (0, 0):
                     self.ws.write_dynamic_array_formula(
                         row - 1, column - 1, last_row - 1, last_col - 1, formula, self.book.format(spec), ""
