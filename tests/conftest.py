@@ -56,6 +56,16 @@ SIGNATURES = {
 }
 FIRST_OPTIONAL = "dates"
 
+#: The marks of a test module that runs the add-in in a real Pyodide through xlwings' Office.js code.
+PYODIDE_OFFICEJS = [
+    pytest.mark.pyodide,
+    pytest.mark.officejs,
+    pytest.mark.skipif(
+        os.environ.get("XLWINGS_ON_SERVER") != "true",
+        reason="xlwings' Office.js path needs XLWINGS_LICENSE_KEY (e.g. 'noncommercial', PolyForm Noncommercial)",
+    ),
+]
+
 
 def with_cell(rows, r, c, value):
     """A copy of a list-of-lists range with one cell replaced (r, c 0-based)."""

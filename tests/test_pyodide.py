@@ -39,19 +39,12 @@ sys.path.insert(0, str(ROOT / "workbook"))
 
 import fetch  # noqa: E402  (tests/pyodide/fetch.py)
 
-from conftest import SIGNATURES  # noqa: E402
+from conftest import PYODIDE_OFFICEJS, SIGNATURES  # noqa: E402
 
 FUNCTIONS = {name.lower() for name in SIGNATURES}
 TOLERANCE = 1e-12
 
-pytestmark = [
-    pytest.mark.pyodide,
-    pytest.mark.officejs,
-    pytest.mark.skipif(
-        os.environ.get("XLWINGS_ON_SERVER") != "true",
-        reason="xlwings' Office.js path needs XLWINGS_LICENSE_KEY (e.g. 'noncommercial', PolyForm Noncommercial)",
-    ),
-]
+pytestmark = PYODIDE_OFFICEJS
 
 
 def unavailable(reason: str):

@@ -30,17 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "pyodide"))
 
 import fetch  # noqa: E402  (tests/pyodide/fetch.py)
-from conftest import BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS  # noqa: E402
+from conftest import PYODIDE_OFFICEJS, BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS  # noqa: E402
 from references import reference  # noqa: E402
 
-pytestmark = [
-    pytest.mark.pyodide,
-    pytest.mark.officejs,
-    pytest.mark.skipif(
-        os.environ.get("XLWINGS_ON_SERVER") != "true",
-        reason="xlwings' Office.js path needs XLWINGS_LICENSE_KEY (e.g. 'noncommercial', PolyForm Noncommercial)",
-    ),
-]
+pytestmark = PYODIDE_OFFICEJS
 
 
 class JsNull:

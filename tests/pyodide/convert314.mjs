@@ -56,6 +56,9 @@ py.runPython(`
 import site, zipfile
 zipfile.ZipFile("/wheels/${path.basename(wheel)}").extractall(site.getsitepackages()[0])
 `);
+py.FS.mkdirTree("/harness");
+py.FS.mount(py.FS.filesystems.NODEFS, { root: here }, "/harness");  // harness.py, as run.mjs mounts it
+py.runPython("import sys; sys.path.insert(0, '/harness')");
 py.runPython(fs.readFileSync(path.join(here, "converters.py"), "utf8"));
 const result = py.globals.get("call_all")(cases);
 fs.writeFileSync(out, result);

@@ -21,6 +21,7 @@ import pyodide
 import pyodide.ffi
 import xlwings as xw
 import xlwings.server
+from harness import data_for, run  # the payload and the synchronous call of the 0.27 runner
 
 
 def describe(value):
@@ -57,16 +58,6 @@ def probes():
     return module
 
 
-def run(coro):
-    """One xlwings call run to its end here and now (a plain function never suspends)."""
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("the call suspended: it needs an event loop")
-
-
 def call_all(cases_js):
     """Every case ({name, func, arg}): the argument made a Python value as Lite does
     (``JsProxy.to_py()``; a JS null argument is None), then xlwings' custom-function call."""
@@ -75,10 +66,8 @@ def call_all(cases_js):
     for k in range(cases_js.length):
         case = cases_js[k]
         arg = case.arg.to_py() if isinstance(case.arg, pyodide.ffi.JsProxy) else case.arg
-        data = {"func_name": case.func, "args": [arg], "version": xlwings.__version__,
-                "client": "Office.js", "runtime": "1.4"}  # fmt: skip
         try:
-            (row,) = run(xlwings.server.custom_functions_call(data, module))
+            (row,) = run(xlwings.server.custom_functions_call(data_for(case.func, [arg]), module))
             results[case.name] = {"ok": json.loads(row[0])}
         except Exception as e:  # noqa: BLE001  (the message Excel would show)
             results[case.name] = {"error": type(e).__name__, "message": str(e)}
