@@ -14,8 +14,10 @@ if os.environ.get("XLWINGS_LICENSE_KEY"):
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
 import datetime as dt  # noqa: E402
+import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -38,20 +40,20 @@ BOND_DATES = [[dt.datetime(2024, 1, 1) + dt.timedelta(days=k)] for k in range(11
 NA_COM = -2146826246
 NA_OFFICEJS = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def documented_signatures() -> dict[str, list[str]]:
+    """The Excel functions and their arguments, in order, as README documents them for
+    users (``=PORTBETA_REG(prices, shares, market, [dates], ...)``): read from README, not
+    from xl_portbeta.arguments, so that a change there is seen."""
+    found = re.findall(r"^`=([A-Z_]+)\(([^)]*)\)`", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE)
+    return {name: [a.strip(" []") for a in args.split(",")] for name, args in found}
+
+
 #: The Excel functions and their arguments, in order: what xlwings lists for Excel and
-#: what VBA declares (arguments from "dates" on are optional). Written out here, not
-#: read from xl_portbeta.udfs, so that a change there is seen.
-SIGNATURES = {
-    "PORTBETA_REG": ["prices", "shares", "market", "dates", "frequency", "rf"],
-    "PORTBETA_WTD": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-    "BETA_GAP": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-    "ASSET_BETAS": ["prices", "market", "dates", "frequency", "rf"],
-    "PORTBETA_STATS": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-    "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-    "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates", "frequency", "rf"],
-    "PORTBETA_BOOK": ["prices", "holdings", "market", "dates", "frequency", "rf", "as_of"],
-    "ASSET_BETAS_ROLLING": ["prices", "market", "window", "dates", "frequency", "rf"],
-}
+#: what VBA declares (arguments from "dates" on are optional).
+SIGNATURES = documented_signatures()
 FIRST_OPTIONAL = "dates"
 
 

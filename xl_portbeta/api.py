@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import book as _book, core, sample as _sample, sheet
+from .arguments import API, declared
 from .errors import PortbetaError, named
 from .inputs import whole_number
 from .sample import MIN_RETURNS, Sample
@@ -189,15 +190,8 @@ def _range(values: np.ndarray) -> str:
 
 
 @_public
-def build_sample(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> Sample:
+@declared(API["build_sample"])
+def build_sample(**arguments: Any) -> Sample:
     """The validated, aligned sample of dates that every figure of a portfolio uses.
 
     Parameters
@@ -233,7 +227,7 @@ def build_sample(
     PortbetaError
         Any input that cannot give a right number; the message says what and where.
     """
-    return _sample.build_sample(prices, shares, market, dates, frequency, rf, as_of)
+    return _sample.build_sample(**arguments)
 
 
 def market_returns_of(sample: Sample) -> np.ndarray:
@@ -345,28 +339,16 @@ def beta_of(sample: Sample) -> PortfolioBeta:
 
 
 @_public
-def portfolio_beta(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> PortfolioBeta:
+@declared(API["portfolio_beta"])
+def portfolio_beta(**arguments: Any) -> PortfolioBeta:
     """Regression beta of the actual holdings and weighted-average beta, on one sample:
     ``beta_of(build_sample(...))`` (the arguments of :func:`build_sample`)."""
-    return beta_of(build_sample(prices, shares, market, dates, frequency, rf, as_of))
+    return beta_of(build_sample(**arguments))
 
 
 @_public
-def asset_betas(
-    prices: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-) -> tuple[np.ndarray, Sample]:
+@declared(API["asset_betas"])
+def asset_betas(**arguments: Any) -> tuple[np.ndarray, Sample]:
     """Each asset's OLS beta on the market, on the dates where every price is present.
 
     Parameters are those of :func:`build_sample`, without ``shares`` and ``as_of``.
@@ -376,7 +358,7 @@ def asset_betas(
     betas : array (N,)
     sample : Sample
     """
-    sample = _sample.build_sample(prices, None, market, dates, frequency, rf, None, portfolio=False)
+    sample = _sample.build_sample(shares=None, **arguments, portfolio=False)
     betas = np.asarray(core.betas(core.excess_returns(sample.prices, sample.rf), market_returns_of(sample)))
     betas.setflags(write=False)
     return betas, sample
@@ -459,17 +441,10 @@ def stats_of(result: PortfolioBeta) -> PortfolioStats:
 
 
 @_public
-def portfolio_stats(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> PortfolioStats:
+@declared(API["portfolio_stats"])
+def portfolio_stats(**arguments: Any) -> PortfolioStats:
     """Regression statistics of both betas on one sample (arguments of :func:`build_sample`)."""
-    return stats_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of))
+    return stats_of(portfolio_beta(**arguments))
 
 
 @dataclass(frozen=True)
@@ -543,17 +518,10 @@ def gap_detail_of(result: PortfolioBeta) -> GapDetail:
 
 
 @_public
-def gap_detail(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> GapDetail:
+@declared(API["gap_detail"])
+def gap_detail(**arguments: Any) -> GapDetail:
     """Split the gap by holding (arguments of :func:`build_sample`)."""
-    return gap_detail_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of))
+    return gap_detail_of(portfolio_beta(**arguments))
 
 
 # --------------------------------------------------------------------- rolling
@@ -637,19 +605,12 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
 
 
 @_public
-def rolling_portfolio_beta(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    window: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-) -> RollingBeta:
+@declared(API["rolling_portfolio_beta"])
+def rolling_portfolio_beta(window: Any, **arguments: Any) -> RollingBeta:
     """:func:`rolling_of` the sample of these arguments (those of :func:`build_sample`,
     and ``window``, a whole number of returns)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
-    return rolling_of(build_sample(prices, shares, market, dates, frequency, rf), window)
+    return rolling_of(build_sample(**arguments), window)
 
 
 @dataclass(frozen=True)
@@ -680,19 +641,13 @@ class RollingAssetBetas:
 
 
 @_public
-def rolling_asset_betas(
-    prices: Any,
-    market: Any,
-    window: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-) -> RollingAssetBetas:
+@declared(API["rolling_asset_betas"])
+def rolling_asset_betas(window: Any, **arguments: Any) -> RollingAssetBetas:
     """Each asset's OLS beta at every window end, in O(T x N), on the dates where every
     price is present (arguments of :func:`asset_betas`, and ``window`` as for
     :func:`rolling_of`)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
-    sample = _sample.build_sample(prices, None, market, dates, frequency, rf, None, portfolio=False)
+    sample = _sample.build_sample(shares=None, **arguments, portfolio=False)
     window = window_of(window, sample)
     market_returns = market_returns_of(sample)
     betas = core.rolling_asset_betas(core.excess_returns(sample.prices, sample.rf), market_returns, window)
@@ -736,15 +691,8 @@ class BookBetas(core.BookFigures):
 
 
 @_public
-def book_betas(
-    prices: Any,
-    holdings: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> BookBetas:
+@declared(API["book_betas"])
+def book_betas(**arguments: Any) -> BookBetas:
     """REG, WTD, GAP and the gap's standard error of every account of a book.
 
     Parameters
@@ -755,7 +703,7 @@ def book_betas(
         names the accounts.
     Other parameters are those of :func:`build_sample`.
     """
-    book = _book.build_book(prices, holdings, market, dates, frequency, rf, as_of)
+    book = _book.build_book(**arguments)
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
