@@ -17,40 +17,44 @@ import functools
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterator, TypeVar
+from functools import cached_property
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from . import book as _book, core, sample as _sample, sheet
+from . import book as _book
+from . import core, tables
+from . import sample as _sample
 from .arguments import API, declared
 from .errors import PortbetaError, named
 from .inputs import whole_number
 from .sample import MIN_RETURNS, Sample
 
 __all__ = [
-    "build_sample",
-    "PortfolioBeta",
-    "beta_of",
-    "portfolio_beta",
-    "asset_betas",
-    "ExcessReturns",
-    "excess_returns",
-    "PortfolioStats",
-    "stats_of",
-    "portfolio_stats",
-    "GapDetail",
-    "gap_detail_of",
-    "gap_detail",
-    "RollingAssetBetas",
-    "rolling_asset_betas",
     "BookBetas",
-    "book_betas",
+    "ExcessReturns",
+    "GapDetail",
+    "PortfolioBeta",
+    "PortfolioStats",
+    "RollingAssetBetas",
     "RollingBeta",
+    "asset_betas",
+    "beta_of",
+    "book_betas",
+    "build_sample",
+    "gap_detail",
+    "gap_detail_of",
+    "portfolio_beta",
+    "portfolio_stats",
+    "returns_of",
+    "rolling_asset_betas",
     "rolling_of",
     "rolling_portfolio_beta",
+    "stats_of",
 ]
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
@@ -262,11 +266,16 @@ class ExcessReturns:
 
 
 @_public
-def excess_returns(sample: Sample) -> ExcessReturns:
-    """Returns over the per-period risk-free rate, with the market checked for variance."""
+def returns_of(sample: Sample) -> ExcessReturns:
+    """A sample's returns over the per-period risk-free rate (assets, market, holdings),
+    with the market checked for variance. A :class:`PortfolioBeta` keeps its own
+    (:attr:`PortfolioBeta.returns`)."""
     market = market_returns_of(sample)
     assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.holdings, sample.rf)
     return ExcessReturns(assets, market, portfolio)
+
+
+excess_returns = returns_of  # the name before returns_of; core.excess_returns is the rule for one array
 
 
 # --------------------------------------------------------------------- REG, WTD, GAP
@@ -293,6 +302,14 @@ class PortfolioBeta(PerAsset):
         ``cov((w_i,t-1 - w_i) r_i,t, m_t) / var(m)``: sums to ``gap``.
     sample : Sample
         The dates kept and dropped, the aligned arrays, the frequency.
+    market_returns : array (K-1,)
+        The market's excess returns on the sample's dates.
+    portfolio_returns : array (K-1,)
+        The actual holdings' excess returns (REG's regressand).
+
+    The figures that follow from these are computed on first use and kept
+    (:attr:`stats`, :attr:`gap_detail`), or made from them on request
+    (:meth:`returns`, :meth:`rolling`).
     """
 
     reg: float
@@ -302,6 +319,8 @@ class PortfolioBeta(PerAsset):
     weights: np.ndarray
     gap_by_holding: np.ndarray
     sample: Sample
+    market_returns: np.ndarray = dataclasses.field(repr=False)
+    portfolio_returns: np.ndarray = dataclasses.field(repr=False)
 
     _per_asset: ClassVar[tuple[str, ...]] = ("asset_betas", "weights", "gap_by_holding")
 
@@ -322,6 +341,32 @@ class PortfolioBeta(PerAsset):
         """``asset_betas``, ``weights`` and ``gap_by_holding`` as columns, one row per asset."""
         return pd.DataFrame({f: self.to_series(f) for f in self._per_asset})
 
+    def returns(self) -> ExcessReturns:
+        """The sample's excess returns: the market's and the holdings' (those REG was
+        computed from), and every asset's, made on each call (a (K-1, N) array is not
+        kept: with 20,000 assets it would hold hundreds of MB per result)."""
+        with one_blas_thread():
+            assets = core.excess_returns(self.sample.prices, self.sample.rf)
+        return ExcessReturns(assets, self.market_returns, self.portfolio_returns)
+
+    @cached_property
+    def stats(self) -> PortfolioStats:
+        """PORTBETA_STATS' figures: the regression statistics of both betas and of the gap."""
+        with one_blas_thread():
+            return _stats(self)
+
+    @cached_property
+    def gap_detail(self) -> GapDetail:
+        """BETA_GAP_DETAIL's figures: the gap split by holding."""
+        with one_blas_thread():
+            return _gap_detail(self)
+
+    def rolling(self, window: Any) -> RollingBeta:
+        """REG, WTD and GAP over every window of ``window`` returns (:func:`rolling_of`),
+        from the returns kept here."""
+        with named("rolling"), one_blas_thread():
+            return _rolling(self.sample, window, self.returns)
+
 
 @_public
 def beta_of(sample: Sample) -> PortfolioBeta:
@@ -333,9 +378,10 @@ def beta_of(sample: Sample) -> PortfolioBeta:
     wtd = float(core.weighted_beta(sample.weights_as_of, betas))
     terms = core.gap_by_holding(parts.contribution_betas, betas, sample.weights_as_of)
     betas[sample.price_gaps] = np.nan  # assets never held, with holes: their beta is unknown
-    for a in (betas, terms):
+    portfolio = parts.portfolio_returns
+    for a in (betas, terms, market, portfolio):
         a.setflags(write=False)
-    return PortfolioBeta(reg, wtd, reg - wtd, betas, sample.weights_as_of, terms, sample)
+    return PortfolioBeta(reg, wtd, reg - wtd, betas, sample.weights_as_of, terms, sample, market, portfolio)
 
 
 @_public
@@ -396,6 +442,10 @@ class PortfolioStats:
         """The standard error of the gap (of the drift portfolio's beta)."""
         return self.gap_fit.beta_se
 
+    @property
+    def sample(self) -> Sample:
+        return self.result.sample
+
     def __repr__(self) -> str:
         gap = self.gap_fit
         return (
@@ -406,14 +456,14 @@ class PortfolioStats:
 
     def to_frame(self) -> pd.DataFrame:
         """PORTBETA_STATS as a DataFrame: one row per statistic, indexed by its key
-        (``sheet.STATS_ROWS``: "beta", "standard_error", ...), with the label, the
+        (``tables.STATS_ROWS``: "beta", "standard_error", ...), with the label, the
         actual holdings', current weights' and difference columns, and the note. Empty
         cells are NaN; the date rows hold dates."""
-        rows = sheet.stats_values(self)
+        rows = tables.stats_values(self)
         return pd.DataFrame(
             [[r.label, *(np.nan if v is None else v for v in values), note] for r, values, note in rows],
             index=pd.Index([r.key for r, _, _ in rows], name="statistic"),
-            columns=["label", *sheet.STATS_HEADER[1:]],
+            columns=["label", *tables.STATS_HEADER[1:]],
         )
 
 
@@ -427,9 +477,14 @@ def _check_result(result: Any) -> None:
 
 @_public
 def stats_of(result: PortfolioBeta) -> PortfolioStats:
-    """Regression statistics of both betas of a :class:`PortfolioBeta` already computed."""
+    """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
+    ``result.stats``, computed once."""
     _check_result(result)
-    returns = excess_returns(result.sample)
+    return result.stats
+
+
+def _stats(result: PortfolioBeta) -> PortfolioStats:
+    returns = result.returns()
     current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced to the as_of weights every period
     periods = result.sample.periods_per_year
     return PortfolioStats(
@@ -485,23 +540,33 @@ class GapDetail(PerAsset):
     def _sample(self) -> Sample:
         return self.result.sample
 
+    @property
+    def gap(self) -> float:
+        """BETA_GAP: the contributions' sum."""
+        return self.result.gap
+
     def __repr__(self) -> str:
         names = self.result.names
         return f"GapDetail(gap={self.result.gap:.4f}; largest contributions: {_biggest(self.contribution, names)})"
 
     def to_frame(self) -> pd.DataFrame:
         """BETA_GAP_DETAIL as a DataFrame: one row per asset (indexed by name), the
-        columns of ``sheet.DETAIL_COLUMNS`` by key ("shares", "weight", ...,
+        columns of ``tables.DETAIL_COLUMNS`` by key ("shares", "weight", ...,
         "contribution"); no total row (``frame.sum()`` gives it: the contributions sum
         to the gap)."""
         index = asset_index(self.result.sample)
-        return pd.DataFrame({c.key: np.array(c.values(self)) for c in sheet.DETAIL_COLUMNS[1:]}, index=index)
+        return pd.DataFrame({c.key: np.array(c.values(self)) for c in tables.DETAIL_COLUMNS[1:]}, index=index)
 
 
 @_public
 def gap_detail_of(result: PortfolioBeta) -> GapDetail:
-    """The gap of a :class:`PortfolioBeta` already computed, split by holding."""
+    """The gap of a :class:`PortfolioBeta` already computed, split by holding:
+    ``result.gap_detail``, computed once."""
     _check_result(result)
+    return result.gap_detail
+
+
+def _gap_detail(result: PortfolioBeta) -> GapDetail:
     sample = result.sample
     average = core.average_weights(sample.prices, sample.holdings)
     drift = core.drift_parts(average, result.weights, result.asset_betas)
@@ -588,8 +653,14 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
         Returns per window: at least 3, at most the number of returns in the sample
         (a whole number; 252.0 or a one-cell range are fine).
     """
+    return _rolling(sample, window, lambda: returns_of(sample))
+
+
+def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], ExcessReturns]) -> RollingBeta:
+    """:func:`rolling_of`, with the sample's returns from ``returns_of_sample`` once the
+    window is checked."""
     window = window_of(window, sample)
-    returns = excess_returns(sample)
+    returns = returns_of_sample()
     codev, squares = core.rolling_moments(returns.portfolio.reshape(-1, 1), returns.market, window)
     with np.errstate(divide="ignore", invalid="ignore"):  # flat windows' squares are 0: blanked below
         reg = codev[:, 0] / squares  # core.rolling_betas, with the squares kept for the flat windows

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import api, datasets, files, sheet
+from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
 
@@ -36,13 +36,13 @@ def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
 
 
 # Python format specs of the Excel number formats the tables' columns declare
-_SPECS = {sheet.SHARES: ",.0f", sheet.PCT: ".2%", sheet.BETA: ".4f"}
+_SPECS = {tables.SHARES: ",.0f", tables.PCT: ".2%", tables.BETA: ".4f"}
 
 
 def _dropped(sample: Any) -> str:
     """The sample line's dates dropped, with why when some were."""
     count = f"{len(sample.dropped)} dates dropped for missing data"
-    return f"{count} ({sheet.dropped_note(sample)})" if sample.dropped else count
+    return f"{count} ({tables.dropped_note(sample)})" if sample.dropped else count
 
 
 def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) -> str:
@@ -52,7 +52,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
     lines = [
         title,
         f"sample: {_fmt(sample.labels[0], 0)} to {_fmt(sample.labels[-1], 0)}, {sample.n_returns} "
-        f"{sample.frequency} returns ({sheet.periods_note(sample)}), {_dropped(sample)}; "
+        f"{sample.frequency} returns ({tables.periods_note(sample)}), {_dropped(sample)}; "
         f"weights as of {_fmt(sample.as_of, 0)}",
         "",
         f"  PORTBETA_REG  regression beta of the actual holdings   {result.reg:10.4f}",
@@ -68,7 +68,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
         lines.append(f"  {row[0]:<32}" + "".join(f"  {_fmt(v)}" for v in row[1:4]))
     lines += ["", "BETA_GAP_DETAIL"]
     table = sheet.detail_table(detail)
-    specs = [_SPECS[c.number_format] for c in sheet.DETAIL_COLUMNS[1:]]
+    specs = [_SPECS[c.number_format] for c in tables.DETAIL_COLUMNS[1:]]
     lines.append(f"  {table[0][0]:<10}" + "".join(f"{h:>17}" for h in table[0][1:]))
     for row in table[1:]:
         lines.append(f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs)))
@@ -86,7 +86,7 @@ def _jsonable(value: Any) -> Any:
 
 
 # the JSON keys of PORTBETA_STATS' figure columns: its headers in snake_case
-STATS_COLUMN_KEYS = tuple(h.replace(" ", "_") for h in sheet.STATS_HEADER[1:4])
+STATS_COLUMN_KEYS = tuple(h.replace(" ", "_") for h in tables.STATS_HEADER[1:4])
 
 
 def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
     result = stats.result
     sample = result.sample
     stat_rows = sheet.stats_table(stats)[1:]
-    columns = {c.key: c.values(detail) for c in sheet.DETAIL_COLUMNS[1:]}
+    columns = {c.key: c.values(detail) for c in tables.DETAIL_COLUMNS[1:]}
     return {
         "reg": result.reg,
         "wtd": result.wtd,
@@ -116,7 +116,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
         },
         "stats": {
             declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4])}
-            for declared, row in zip(sheet.STATS_ROWS, stat_rows)
+            for declared, row in zip(tables.STATS_ROWS, stat_rows)
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
