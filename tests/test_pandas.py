@@ -41,8 +41,8 @@ def test_every_public_result_has_a_short_repr_with_its_headline(demo):
         "RollingAssetBetas": api.rolling_asset_betas(prices, market, WINDOW),
         "ExcessReturns": api.returns_of(result.sample),
         "BookBetas": book,
-        "Book": book.book,
-        "BookGroup": book.book.groups[0],
+        "BookSample": book.sample,
+        "BookGroup": book.sample.groups[0],
     }
     for name, obj in objects.items():
         text = repr(obj)

@@ -351,11 +351,11 @@ def test_assets_without_a_name_are_named_by_their_column(rng):
 def test_the_samples_steps_hand_on_immutable_records(rng):
     from dataclasses import FrozenInstanceError
 
-    from xl_portbeta import sample as steps
+    from xl_portbeta import sample
 
     prices, market = random_market(rng, 20, 2)
-    args = steps.read_arguments(prices, [1, 2], market, None, None, None, True)
-    for record in (args, steps.align_rows(args), steps.build_sample(prices, [1, 2], market)):
+    args = sample.read_arguments(prices, [1, 2], market, None, None, None, True)
+    for record in (args, sample.align_rows(args), sample.build_sample(prices, [1, 2], market)):
         with pytest.raises(FrozenInstanceError):
             record.prices = None
 

@@ -663,7 +663,7 @@ def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], Excess
     returns = returns_of_sample()
     codev, squares = core.rolling_moments(returns.portfolio.reshape(-1, 1), returns.market, window)
     with np.errstate(divide="ignore", invalid="ignore"):  # flat windows' squares are 0: blanked below
-        reg = codev[:, 0] / squares  # core.rolling_betas, with the squares kept for the flat windows
+        reg = codev[:, 0] / squares  # the squares kept: they say which windows are flat
     # Weights at each window's end: the holdings on the date that closes its last return.
     end_holdings = sample.holdings[window:] if sample.has_history else sample.holdings
     wtd = core.rolling_weighted_beta(returns.assets, returns.market, sample.prices[window:], end_holdings, window)
@@ -742,17 +742,17 @@ class BookBetas(core.BookFigures):
         Returns in each account's sample (0 where it has none).
     notes : tuple of str
         Why an account's figures are empty ("" where they are not).
-    book : Book
+    sample : BookSample
         The accounts' share counts and samples.
     """
 
     accounts: tuple[str, ...]
     observations: np.ndarray
     notes: tuple[str, ...]
-    book: _book.Book
+    sample: _book.BookSample
 
     def __repr__(self) -> str:
-        return f"BookBetas({len(self.accounts)} accounts, {len(self.book.names)} assets)"
+        return f"BookBetas({len(self.accounts)} accounts, {len(self.sample.names)} assets)"
 
     def to_frame(self) -> Any:
         """The figures, observations and notes as a pandas DataFrame indexed by account."""
@@ -774,7 +774,7 @@ def book_betas(**arguments: Any) -> BookBetas:
         names the accounts.
     Other parameters are those of :func:`build_sample`.
     """
-    book = _book.build_book(**arguments)
+    book = _book.build_book_sample(**arguments)
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
@@ -800,4 +800,4 @@ def book_betas(**arguments: Any) -> BookBetas:
             notes[a] = note
     for a in figures.values():
         a.setflags(write=False)
-    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), book=book)
+    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)

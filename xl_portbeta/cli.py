@@ -150,7 +150,7 @@ def file_options(args: argparse.Namespace) -> files.Options:
     )  # fmt: skip
 
 
-def read_prices(args: argparse.Namespace) -> tuple[files.Prices, files.Options, Any]:
+def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, Any]:
     """The prices of ``args.prices`` (any layout), the options read, and --as-of."""
     options = file_options(args)
     prices = files.read_prices(args.prices, options)
@@ -163,7 +163,7 @@ def _title(prices: files.Prices) -> str:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    prices, options, as_of = read_prices(args)
+    prices, options, as_of = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
     stats, detail = analyze(
         prices.assets,
@@ -183,8 +183,8 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def run_book(args: argparse.Namespace) -> int:
-    prices, options, as_of = read_prices(args)
-    holdings = files.read_accounts(args.holdings, prices.names, options)
+    prices, options, as_of = read_inputs(args)
+    holdings = files.read_holdings_file(args.holdings, prices.names, options)
     with named("xl-portbeta book"):
         book = api.book_betas(prices.assets, holdings, prices.market, prices.dates, args.frequency, prices.rf, as_of)
     frame = book.to_frame()
@@ -237,7 +237,7 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
             raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
-        prices, options, as_of = read_prices(args)
+        prices, options, as_of = read_inputs(args)
         shares = files.read_shares(args.shares, prices, options)
         stats, detail = analyze(
             prices.assets, shares, prices.market, prices.dates, args.frequency, prices.rf, as_of, command=command

@@ -29,7 +29,7 @@ from .inputs import is_missing
 
 __all__ = [
     "InputError", "column_letter", "Table", "read_table", "NumberRule", "DateRule", "Options", "Prices",
-    "read_prices", "parse_dates", "parse_as_of", "read_shares", "read_accounts",
+    "read_prices", "parse_dates", "parse_as_of", "read_shares", "read_holdings_file",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -600,7 +600,7 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
         raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
 
 
-def read_accounts(path: str, assets: list[str], o: Options) -> pd.DataFrame:
+def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame:
     """Accounts x assets share counts from a long file (``account,ticker,shares``, tickers
     matched without regard to case) or a wide one (an account column, one column per
     asset); assets not listed are not held."""
