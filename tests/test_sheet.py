@@ -60,7 +60,7 @@ def test_a_row_added_to_the_declaration_shows_in_the_cells_the_cli_and_the_json(
     assert rows["twice the beta"][1] == pytest.approx(2 * result.reg, abs=1e-12)
     assert rows["twice the beta"][3] == pytest.approx(2 * result.gap, abs=1e-12)
     assert rows["twice the beta"][4] == "2 × beta"
-    stats, detail = cli.analyze(prices, shares, market, dates)
+    stats, detail = cli.analyze(prices=prices, shares=shares, market=market, dates=dates)
     assert "twice the beta" in cli.format_report(stats, detail, "title")
     assert cli.report_dict(stats, detail)["stats"]["twice_beta"]["actual_holdings"] == pytest.approx(2 * result.reg)
 

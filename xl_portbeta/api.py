@@ -781,23 +781,29 @@ def book_betas(**arguments: Any) -> BookBetas:
     figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        note, failed = group.note, group.accounts
-        market = core.excess_returns(group.market, group.rf) if not note else None
-        if not note and not core.market_varies(market):
-            note = "the market returns have no variance on the dates these holdings need"
-        elif not note:
-            every = len(group.accounts) == k  # one group of the whole book: its counts as they are
-            counts = book.holdings if every else book.holdings[group.accounts]
-            found = core.book_figures(group.prices, counts, market, group.rf, group.as_of_prices)
-            for name in names:
-                figures[name][group.accounts] = getattr(found, name)
-            observations[group.accounts[found.valid]] = len(market)
-            note, failed = (
-                "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive",
-                group.accounts[~found.valid],
-            )
+        note, failed = _group_figures(group, book, figures, observations)
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():
         a.setflags(write=False)
     return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
+
+
+def _group_figures(
+    group: _book.BookGroup, book: _book.BookSample, figures: dict[str, np.ndarray], observations: np.ndarray
+) -> tuple[str, np.ndarray]:
+    """One group's figures written into ``figures`` and ``observations``; the note of its
+    accounts left without figures, and which they are."""
+    if group.note or group.market is None or group.prices is None:
+        return group.note, group.accounts
+    market_returns = core.excess_returns(group.market, group.rf)
+    if not core.market_varies(market_returns):
+        return "the market returns have no variance on the dates these holdings need", group.accounts
+    every = len(group.accounts) == len(book.accounts)  # one group of the whole book: its counts as they are
+    counts = book.holdings if every else book.holdings[group.accounts]
+    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices)
+    for name, values in figures.items():
+        values[group.accounts] = getattr(found, name)
+    observations[group.accounts[found.valid]] = len(market_returns)
+    note = "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive"
+    return note, group.accounts[~found.valid]

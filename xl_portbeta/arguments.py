@@ -25,7 +25,7 @@ __all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "POR
 
 REQUIRED = inspect.Parameter.empty
 
-_Function = TypeVar("_Function", bound=Callable[..., Any])
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True)
@@ -118,16 +118,16 @@ def signature(names: tuple[str, ...], returns: Any = inspect.Signature.empty) ->
     return inspect.Signature(parameters, return_annotation=returns)
 
 
-def declared(names: tuple[str, ...]) -> Callable[[_Function], _Function]:
+def declared(names: tuple[str, ...]) -> Callable[[Callable[..., _Result]], Callable[..., _Result]]:
     """A function of ``**arguments`` called with the argument list ``names``: by position
     or by name, left-out arguments at their defaults. Its ``__signature__`` is the list's,
     so ``help()``, IDEs and xlwings show the declared arguments."""
 
-    def decorate(function: _Function) -> _Function:
+    def decorate(function: Callable[..., _Result]) -> Callable[..., _Result]:
         declared_signature = signature(names, inspect.signature(function).return_annotation)
 
         @functools.wraps(function)
-        def call(*args: Any, **kwargs: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> _Result:
             try:
                 bound = declared_signature.bind(*args, **kwargs)
             except TypeError as error:  # as Python says it, with the function's name
@@ -136,6 +136,6 @@ def declared(names: tuple[str, ...]) -> Callable[[_Function], _Function]:
             return function(**bound.arguments)
 
         call.__signature__ = declared_signature  # type: ignore[attr-defined]
-        return call  # type: ignore[return-value]
+        return call
 
     return decorate
