@@ -15,8 +15,9 @@ import numpy as np
 
 from .errors import PortbetaError
 
-# The declarations as workbook/builder reads them (``sheet.STATS_ROWS``, ``sheet.PCT``, ...)
-# until it imports xl_portbeta.tables.
+# The tables' declarations (xl_portbeta.tables). Those the cells do not use stay importable
+# from here for workbook/builder and its tests (``sheet.STATS_ROWS``, ``sheet.PCT``, ...)
+# until they import xl_portbeta.tables.
 from .tables import (  # noqa: F401
     BETA,
     BOOK_COLUMNS,
@@ -27,6 +28,9 @@ from .tables import (  # noqa: F401
     SHARES,
     STATS_HEADER,
     STATS_ROWS,
+    BookColumn,
+    DetailColumn,
+    StatRow,
     label,
     stats_values,
 )
