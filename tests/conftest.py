@@ -14,10 +14,8 @@ if os.environ.get("XLWINGS_LICENSE_KEY"):
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
 import datetime as dt  # noqa: E402
-import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -40,14 +38,19 @@ BOND_DATES = [[dt.datetime(2024, 1, 1) + dt.timedelta(days=k)] for k in range(11
 NA_COM = -2146826246
 NA_OFFICEJS = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def documented_signatures() -> dict[str, list[str]]:
     """The Excel functions and their arguments, in order, as README documents them for
     users (``=PORTBETA_REG(prices, shares, market, [dates], ...)``): read from README, not
     from xl_portbeta.arguments, so that a change there is seen."""
-    found = re.findall(r"^`=([A-Z_]+)\(([^)]*)\)`", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE)
+    import re
+    from pathlib import Path
+
+    found = re.findall(
+        r"^`=([A-Z_]+)\(([^)]*)\)`",
+        (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
     return {name: [a.strip(" []") for a in args.split(",")] for name, args in found}
 
 

@@ -663,7 +663,7 @@ def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], Excess
     returns = returns_of_sample()
     codev, squares = core.rolling_moments(returns.portfolio.reshape(-1, 1), returns.market, window)
     with np.errstate(divide="ignore", invalid="ignore"):  # flat windows' squares are 0: blanked below
-        reg = codev[:, 0] / squares  # the squares kept: they say which windows are flat
+        reg = codev[:, 0] / squares  # the squares are kept for the flat windows
     # Weights at each window's end: the holdings on the date that closes its last return.
     end_holdings = sample.holdings[window:] if sample.has_history else sample.holdings
     wtd = core.rolling_weighted_beta(returns.assets, returns.market, sample.prices[window:], end_holdings, window)
