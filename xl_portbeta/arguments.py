@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 __all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "PORTFOLIO", "REQUIRED", "ROLLING",
-           "Argument", "declared", "row_aligned", "signature"]  # fmt: skip
+           "Argument", "declared", "signature"]  # fmt: skip
 
 REQUIRED = inspect.Parameter.empty
 
@@ -103,11 +103,6 @@ API: dict[str, tuple[str, ...]] = {
     "rolling_asset_betas": ASSETS_ROLLING,
     "book_betas": BOOK,
 }
-
-
-def row_aligned() -> tuple[str, ...]:
-    """The arguments with one value (or row) per row of prices."""
-    return tuple(a.name for a in ARGUMENTS.values() if a.row_aligned)
 
 
 def signature(names: tuple[str, ...], returns: Any = inspect.Signature.empty) -> inspect.Signature:
