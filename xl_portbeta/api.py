@@ -389,7 +389,7 @@ def beta_of(sample: Sample) -> PortfolioBeta:
 def portfolio_beta(**arguments: Any) -> PortfolioBeta:
     """Regression beta of the actual holdings and weighted-average beta, on one sample:
     ``beta_of(build_sample(...))`` (the arguments of :func:`build_sample`)."""
-    return beta_of(build_sample(**arguments))
+    return beta_of(_sample.build_sample(**arguments))
 
 
 @_public
@@ -681,7 +681,7 @@ def rolling_portfolio_beta(window: Any, **arguments: Any) -> RollingBeta:
     """:func:`rolling_of` the sample of these arguments (those of :func:`build_sample`,
     and ``window``, a whole number of returns)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
-    return rolling_of(build_sample(**arguments), window)
+    return rolling_of(_sample.build_sample(**arguments), window)
 
 
 @dataclass(frozen=True)

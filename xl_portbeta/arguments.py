@@ -120,15 +120,25 @@ def declared(names: tuple[str, ...]) -> Callable[[Callable[..., _Result]], Calla
 
     def decorate(function: Callable[..., _Result]) -> Callable[..., _Result]:
         declared_signature = signature(names, inspect.signature(function).return_annotation)
+        defaults = {n: ARGUMENTS[n].default for n in names}
+        known = frozenset(names)
 
         @functools.wraps(function)
         def call(*args: Any, **kwargs: Any) -> _Result:
-            try:
-                bound = declared_signature.bind(*args, **kwargs)
-            except TypeError as error:  # as Python says it, with the function's name
+            # the common calls without Signature.bind, which costs more than a small call's figures
+            if (
+                len(args) <= len(names)
+                and known.issuperset(kwargs)
+                and known.isdisjoint(names[: len(args)] & kwargs.keys())
+            ):
+                arguments = {**defaults, **dict(zip(names, args)), **kwargs}
+                if not any(value is REQUIRED for value in arguments.values()):
+                    return function(**arguments)
+            try:  # a call Python would refuse: refused as Python says it, with the function's name
+                declared_signature.bind(*args, **kwargs)
+            except TypeError as error:
                 raise TypeError(f"{function.__name__}() {error}") from None
-            bound.apply_defaults()
-            return function(**bound.arguments)
+            raise AssertionError("unreachable: bind accepts only what the fast path takes")  # pragma: no cover
 
         call.__signature__ = declared_signature  # type: ignore[attr-defined]
         return call
