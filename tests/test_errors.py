@@ -224,9 +224,23 @@ def test_the_python_api_names_the_function_called(call, name):
 
 
 def test_the_error_is_an_xlwings_error_so_lite_shows_it():
+    """Every Excel function raises an xlwings.XlwingsError (its message shown on the cell),
+    also a PortbetaError; the error class itself needs no xlwings (the command line's)."""
+    import inspect
+
     import xlwings
 
-    assert issubclass(PortbetaError, xlwings.XlwingsError)
+    assert issubclass(udfs.ExcelError, xlwings.XlwingsError) and issubclass(udfs.ExcelError, PortbetaError)
+    arguments = dict(prices=with_cell(PRICES, 2, 1, "n/a"), shares=SHARES, holdings=SHARES, market=MARKET, window=3)
+    for name in udfs.__all__:
+        udf = getattr(udfs, name)
+        wanted = {k: arguments[k] for k in inspect.signature(udf).parameters if k in arguments}
+        with pytest.raises(xlwings.XlwingsError, match=rf"^{name.upper()}: prices row 3, column 2") as caught:
+            udf(**wanted)
+        assert isinstance(caught.value, PortbetaError)
+    with pytest.raises(PortbetaError, match=r"^portfolio_beta: ") as caught:
+        portfolio_beta(np.asarray(PRICES[1:], dtype=object), [1, 2], MARKET[1:])
+    assert not isinstance(caught.value, xlwings.XlwingsError)
 
 
 @pytest.mark.parametrize(

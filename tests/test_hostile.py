@@ -232,7 +232,7 @@ def check(officejs_call, runtime, prices, shares, market, dates):
         return
     try:
         reg, betas = call_both(officejs_call, runtime, prices, shares, market, dates)
-    except PortbetaError as error:  # an xlwings.XlwingsError
+    except PortbetaError as error:  # from a UDF: udfs.ExcelError, an xlwings.XlwingsError
         message = str(error)
         assert message.startswith("PORTBETA_REG: ") or message.startswith("ASSET_BETAS: "), message
         assert any(arg in message for arg in ARGUMENTS), message

@@ -18,7 +18,7 @@ import xlwings as xw
 
 from . import api, sheet
 from .arguments import ARGUMENTS, EXCEL, declared
-from .errors import named
+from .errors import PortbetaError, named
 
 # what ``from xl_portbeta.udfs import *`` (xlwings Lite's main.py) brings in
 __all__ = [  # noqa: RUF022  (the Excel functions in the order of arguments.EXCEL)
@@ -27,12 +27,18 @@ __all__ = [  # noqa: RUF022  (the Excel functions in the order of arguments.EXCE
 ]  # fmt: skip
 
 
+class ExcelError(PortbetaError, xw.XlwingsError):
+    """The add-in's error as the Excel functions raise it: an ``xlwings.XlwingsError``, whose
+    message xlwings Lite and Server show on the cell (other errors show a generic text)."""
+
+
 def excel(function: Callable[..., Any]) -> Callable[..., Any]:
     """An Excel function of ``**arguments``: the declared arguments (:data:`arguments.EXCEL`
     under the upper-cased name), each ``"raw"`` (unconverted: inputs.py reads both
-    runtimes' cells) with its Excel help, and every error named after the Excel function."""
+    runtimes' cells) with its Excel help, and every error named after the Excel function
+    and raised as an :class:`ExcelError`."""
     name = function.__name__.upper()
-    function = named(name)(declared(EXCEL[name])(function))
+    function = named(name, raise_as=ExcelError)(declared(EXCEL[name])(function))
     for argument in EXCEL[name]:
         function = xw.arg(argument, "raw", doc=ARGUMENTS[argument].help)(function)
     return function
