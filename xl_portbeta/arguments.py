@@ -131,7 +131,7 @@ def declared(names: tuple[str, ...]) -> Callable[[Callable[..., _Result]], Calla
                 and known.issuperset(kwargs)
                 and known.isdisjoint(names[: len(args)] & kwargs.keys())
             ):
-                arguments = {**defaults, **dict(zip(names, args)), **kwargs}
+                arguments = {**defaults, **dict(zip(names, args, strict=False)), **kwargs}
                 if not any(value is REQUIRED for value in arguments.values()):
                     return function(**arguments)
             try:  # a call Python would refuse: refused as Python says it, with the function's name
