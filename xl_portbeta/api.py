@@ -484,13 +484,15 @@ def stats_of(result: PortfolioBeta) -> PortfolioStats:
 
 
 def _stats(result: PortfolioBeta) -> PortfolioStats:
-    returns = result.returns()
-    current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced to the as_of weights every period
-    periods = result.sample.periods_per_year
+    """The statistics from the returns ``result`` kept, and those of the portfolio
+    rebalanced to the as_of weights every period (one pass over the prices, no T x N array)."""
+    sample, market, portfolio = result.sample, result.market_returns, result.portfolio_returns
+    current = core.rebalanced_returns(sample.prices, result.weights, sample.rf)
+    periods = sample.periods_per_year
     return PortfolioStats(
-        actual=core.beta_stats(returns.portfolio, returns.market, periods),
-        current=core.beta_stats(current, returns.market, periods),
-        gap_fit=core.line_fit(core.drift_returns(returns.portfolio, current), returns.market),
+        actual=core.beta_stats(portfolio, market, periods),
+        current=core.beta_stats(current, market, periods),
+        gap_fit=core.line_fit(core.drift_returns(portfolio, current), market),
         result=result,
     )
 

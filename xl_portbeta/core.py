@@ -63,6 +63,7 @@ __all__ = [
     "gap_by_holding",
     "drift_parts",
     "drift_returns",
+    "rebalanced_returns",
     "LineFit",
     "Annualized",
     "line_fit",
@@ -1159,3 +1160,38 @@ def rolling_weighted_beta(
         weighted[k], squares[k] = total, block.squares
     with np.errstate(divide="ignore", invalid="ignore"):  # a flat window's squares are 0: no beta (flat_windows)
         return weighted / (holdings_values(end_prices, end_holdings) * squares)
+
+
+def rebalanced_returns(prices: np.ndarray, weights: np.ndarray, rf: np.ndarray | float = 0.0) -> np.ndarray:
+    """Excess returns of a portfolio rebalanced to ``weights`` every period,
+    ``sum_i w_i (r_i,t - rf_t)``, a block of periods at a time: no T x N array.
+
+    The asset returns are those of :func:`excess_returns` (:func:`period_returns` of the
+    excess changes), each block weighted while it is in the CPU cache.
+
+    Parameters
+    ----------
+    prices : array (T, N)
+        Positive prices, no NaN.
+    weights : array (N,)
+    rf : float or array (T-1,)
+
+    Returns
+    -------
+    array (T-1,)
+    """
+    prices = np.asarray(prices, dtype=float)
+    n = len(prices) - 1
+    rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
+    has_rf = bool(rf.any())
+    out = np.empty(n)
+    buffer = np.empty((min(_BLOCK_ROWS, n), prices.shape[1]))
+    for first in range(0, n, _BLOCK_ROWS):
+        periods = slice(first, min(first + _BLOCK_ROWS, n))
+        start = prices[periods]
+        changes = buffer[: periods.stop - first]
+        np.subtract(prices[first + 1 : periods.stop + 1], start, out=changes)
+        if has_rf:
+            changes = excess_changes(changes, start, rf[periods], out=changes)
+        out[periods] = np.einsum("tn,n->t", period_returns(changes, start, out=changes), weights)
+    return out
