@@ -1164,10 +1164,8 @@ def rolling_weighted_beta(
 
 def rebalanced_returns(prices: np.ndarray, weights: np.ndarray, rf: np.ndarray | float = 0.0) -> np.ndarray:
     """Excess returns of a portfolio rebalanced to ``weights`` every period,
-    ``sum_i w_i (r_i,t - rf_t)``, a block of periods at a time: no T x N array.
-
-    The asset returns are those of :func:`excess_returns` (:func:`period_returns` of the
-    excess changes), each block weighted while it is in the CPU cache.
+    ``sum_i w_i (r_i,t - rf_t)``: :func:`excess_returns` a block of periods at a time, each
+    block weighted while it is in the CPU cache (no T x N array).
 
     Parameters
     ----------
@@ -1183,15 +1181,8 @@ def rebalanced_returns(prices: np.ndarray, weights: np.ndarray, rf: np.ndarray |
     prices = np.asarray(prices, dtype=float)
     n = len(prices) - 1
     rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
-    has_rf = bool(rf.any())
     out = np.empty(n)
-    buffer = np.empty((min(_BLOCK_ROWS, n), prices.shape[1]))
     for first in range(0, n, _BLOCK_ROWS):
-        periods = slice(first, min(first + _BLOCK_ROWS, n))
-        start = prices[periods]
-        changes = buffer[: periods.stop - first]
-        np.subtract(prices[first + 1 : periods.stop + 1], start, out=changes)
-        if has_rf:
-            changes = excess_changes(changes, start, rf[periods], out=changes)
-        out[periods] = np.einsum("tn,n->t", period_returns(changes, start, out=changes), weights)
+        stop = min(first + _BLOCK_ROWS, n)
+        out[first:stop] = np.einsum("tn,n->t", excess_returns(prices[first : stop + 1], rf[first:stop]), weights)
     return out
