@@ -40,20 +40,25 @@ BOND_DATES = [[dt.datetime(2024, 1, 1) + dt.timedelta(days=k)] for k in range(11
 NA_COM = -2146826246
 NA_OFFICEJS = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
 
+
+def documented_signatures() -> dict[str, list[str]]:
+    """The Excel functions and their arguments, in order, as README documents them for
+    users (``=PORTBETA_REG(prices, shares, market, [dates], ...)``): read from README, not
+    from xl_portbeta.arguments, so that a change there is seen."""
+    import re
+    from pathlib import Path
+
+    found = re.findall(
+        r"^`=([A-Z_]+)\(([^)]*)\)`",
+        (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
+    return {name: [a.strip(" []") for a in args.split(",")] for name, args in found}
+
+
 #: The Excel functions and their arguments, in order: what xlwings lists for Excel and
-#: what VBA declares (arguments from "dates" on are optional). Written out here, not
-#: read from xl_portbeta.udfs, so that a change there is seen.
-SIGNATURES = {
-    "PORTBETA_REG": ["prices", "shares", "market", "dates", "frequency", "rf"],
-    "PORTBETA_WTD": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-    "BETA_GAP": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-    "ASSET_BETAS": ["prices", "market", "dates", "frequency", "rf"],
-    "PORTBETA_STATS": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-    "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates", "frequency", "rf", "as_of"],
-    "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates", "frequency", "rf"],
-    "PORTBETA_BOOK": ["prices", "holdings", "market", "dates", "frequency", "rf", "as_of"],
-    "ASSET_BETAS_ROLLING": ["prices", "market", "window", "dates", "frequency", "rf"],
-}
+#: what VBA declares (arguments from "dates" on are optional).
+SIGNATURES = documented_signatures()
 FIRST_OPTIONAL = "dates"
 
 #: The marks of a test module that runs the add-in in a real Pyodide through xlwings' Office.js code.

@@ -405,3 +405,41 @@ def test_a_one_asset_portfolio_has_no_gap_in_any_row(rng):
     np.testing.assert_allclose(detail.drift, 0.0, atol=1e-13)
     np.testing.assert_array_equal(detail.weights, [0.0, 1.0, 0.0])
     np.testing.assert_allclose(detail.average_weights, [0.0, 1.0, 0.0], atol=1e-15)
+
+
+def test_a_result_keeps_its_statistics_and_detail_and_rolls_from_its_own_returns(rng):
+    """statsmodels-style: the figures of a PortfolioBeta are computed once and kept; the
+    returns it keeps are those of its sample, and its rolling figures are rolling_of's."""
+    prices, market = random_market(rng, 80, 4)
+    result = portfolio_beta(prices, [100, 50, 80, 20], market, rf=0.03)
+    assert api.stats_of(result) is result.stats is api.stats_of(result)
+    assert api.gap_detail_of(result) is result.gap_detail is api.gap_detail_of(result)
+    fresh = api.returns_of(result.sample)
+    np.testing.assert_allclose(result.market_returns, fresh.market, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(result.portfolio_returns, fresh.portfolio, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(result.returns().assets, fresh.assets)
+    mine, theirs = result.rolling(20), api.rolling_of(result.sample, 20)
+    for field in ("reg", "wtd", "gap"):
+        np.testing.assert_allclose(getattr(mine, field), getattr(theirs, field), rtol=0, atol=1e-14)
+    assert mine.labels == theirs.labels and mine.window == 20
+    with pytest.raises(PortbetaError, match=r"^rolling: window 2 must be between 3 and the 79 returns"):
+        result.rolling(2)
+
+
+def test_the_command_line_report_computes_the_statistics_and_the_detail_once(monkeypatch, tmp_path):
+    """``xl-portbeta report`` shows the figures in the terminal and in the HTML file: one
+    computation of each (the report reads them from the result the command made)."""
+    pytest.importorskip("matplotlib")
+    from xl_portbeta import cli
+
+    calls = {"stats": 0, "detail": 0, "returns": 0}
+    for name, key in (("_stats", "stats"), ("_gap_detail", "detail"), ("returns_of", "returns")):
+        original = getattr(api, name)
+
+        def counted(*args, _original=original, _key=key, **kwargs):
+            calls[_key] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(api, name, counted)
+    assert cli.main(["report", "--demo", "-o", str(tmp_path / "r.html"), "--json"]) == 0
+    assert calls == {"stats": 1, "detail": 1, "returns": 0}

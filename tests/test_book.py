@@ -57,7 +57,7 @@ def test_with_holes_an_account_keeps_the_dates_of_assets_it_does_not_hold(rng):
     # returns = kept dates - 1; each account drops the market's hole and those of its assets
     expected = [200 - 5 - 1, 200 - 2 - 1, 200 - 1 - 1, 200 - 4 - 1, 200 - 2 - 1]
     assert list(book.observations) == expected
-    assert len(book.book.groups) == 4  # by the held assets among those with holes
+    assert len(book.sample.groups) == 4  # by the held assets among those with holes
 
 
 def test_one_bad_account_does_not_blank_the_book(rng):

@@ -242,3 +242,27 @@ def test_a_blank_count_in_a_long_holdings_file_is_missing_not_zero(prices_csv, t
     holdings.write_text("account,ticker,shares\na,AAPL,100\n,KO,5\n")
     run = cli("book", str(path), "--holdings", str(holdings), "--market", "SP500")
     assert run.returncode == 2 and "row 3 has no account" in run.stderr
+
+
+def test_hong_kong_tickers_that_look_like_numbers_are_names(prices_csv, tmp_path, capsys):
+    """Found in review: ``--shares 0700=800,0005=7`` was refused as "a number stored as
+    text" (the counts were packed as an Excel range whose header row looked numeric). The
+    CLI hands the API the counts by name; a ``ticker,shares`` file too."""
+    from xl_portbeta import cli as command_line, files
+
+    _, frame = prices_csv
+    hk = frame[["AAPL", "KO", "SP500"]].rename(columns={"AAPL": "0700", "KO": "0005", "SP500": "HSI"})
+    path = tmp_path / "hk.csv"
+    hk.to_csv(path, date_format="%Y-%m-%d")
+    expected = api.portfolio_beta(hk[["0700", "0005"]].to_numpy(), [800, 7], hk["HSI"].to_numpy())
+    holdings = tmp_path / "hk_shares.csv"
+    holdings.write_text("ticker,shares\n0005,7\n0700,800\n")
+    for shares in ("0700=800,0005=7", str(holdings)):
+        assert command_line.main(["analyze", str(path), "--shares", shares, "--market", "HSI", "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["reg"] == pytest.approx(expected.reg, abs=1e-12)
+        assert out["wtd"] == pytest.approx(expected.wtd, abs=1e-12)
+        assert [(h["name"], h["shares"]) for h in out["holdings"]] == [("0700", 800), ("0005", 7)]
+    prices = files.read_prices([str(path)], files.Options(market="HSI"))
+    assert files.read_shares("0700=800", prices, files.Options()) == {"0700": 800.0, "0005": 0.0}
+    assert files.read_shares("800,7", prices, files.Options()) == [800.0, 7.0]

@@ -447,3 +447,17 @@ def test_the_markets_own_treynor_ratio_is_its_annual_return(rng):
     assert stats.fit.beta == pytest.approx(1.0, abs=1e-14)
     assert stats.treynor_ratio == pytest.approx(stats.annual_return, rel=1e-13)
     assert stats.treynor_ratio == pytest.approx(core.annualized_return(m, 252), rel=1e-12)
+
+
+def test_rebalanced_returns_are_the_weighted_excess_returns_block_by_block(rng):
+    """core.rebalanced_returns (PORTBETA_STATS' current weights) against the weighted sum of
+    excess_returns' columns, across block edges (256 periods) and with a per-period rf."""
+    for n_rows in (2, 257, 600):
+        prices, _ = random_market(rng, n_rows, 4)
+        weights = np.array([0.5, -0.2, 0.4, 0.3])
+        rf = rng.uniform(0, 0.0002, n_rows - 1)
+        for rate in (0.0, rf):
+            expected = (prices[1:] / prices[:-1] - 1 - np.reshape(rate, (-1, 1))) @ weights
+            found = core.rebalanced_returns(prices, weights, rate)
+            np.testing.assert_allclose(found, expected, rtol=0, atol=1e-15)
+            assert np.array_equal(found, np.einsum("tn,n->t", core.excess_returns(prices, rate), weights))

@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from xl_portbeta import PortbetaError, udfs
+from xl_portbeta.arguments import PORTFOLIO
 
 OFFICEJS = os.environ.get("XLWINGS_ON_SERVER") == "true"
 EXAMPLES = int(os.environ.get("XL_PORTBETA_HYPOTHESIS_EXAMPLES", "3000"))
-ARGUMENTS = ("prices", "shares", "market", "dates", "frequency", "rf", "as_of")
+ARGUMENTS = PORTFOLIO  # the portfolio functions' arguments, as declared
 
 NA_OBJECT = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
 MISSING = {

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xl_portbeta import PortbetaError, api, portfolio_beta, sheet, udfs
+from xl_portbeta import PortbetaError, api, portfolio_beta, sheet, tables, udfs
 from xl_portbeta.datasets import demo_portfolio
 
 from conftest import BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS, cli
@@ -39,10 +39,10 @@ def test_every_public_result_has_a_short_repr_with_its_headline(demo):
         "GapDetail": api.gap_detail_of(result),
         "RollingBeta": api.rolling_of(result.sample, WINDOW),
         "RollingAssetBetas": api.rolling_asset_betas(prices, market, WINDOW),
-        "ExcessReturns": api.excess_returns(result.sample),
+        "ExcessReturns": api.returns_of(result.sample),
         "BookBetas": book,
-        "Book": book.book,
-        "BookGroup": book.book.groups[0],
+        "BookSample": book.sample,
+        "BookGroup": book.sample.groups[0],
     }
     for name, obj in objects.items():
         text = repr(obj)
@@ -92,9 +92,9 @@ def test_per_asset_series_are_indexed_by_ticker_and_match_statsmodels(demo):
 def test_stats_frame_has_the_table_rows_by_key_and_statsmodels_figures(demo):
     prices, shares, market, result = demo
     frame = api.stats_of(result).to_frame()
-    assert list(frame.index) == [r.key for r in sheet.STATS_ROWS] and frame.index.name == "statistic"
+    assert list(frame.index) == [r.key for r in tables.STATS_ROWS] and frame.index.name == "statistic"
     assert list(frame.columns) == ["label", "actual holdings", "current weights", "difference", "note"]
-    assert list(frame["label"]) == [r.label for r in sheet.STATS_ROWS]
+    assert list(frame["label"]) == [r.label for r in tables.STATS_ROWS]
     fit = statsmodels_fit(value_returns(prices, shares), excess(market))
     assert frame.loc["beta", "actual holdings"] == pytest.approx(fit.params[1], abs=1e-10)
     assert frame.loc["standard_error", "actual holdings"] == pytest.approx(fit.bse[1], abs=1e-10)
@@ -109,7 +109,7 @@ def test_detail_frame_has_the_detail_columns_one_row_per_asset(demo):
     prices, shares, market, result = demo
     detail = api.gap_detail_of(result)
     frame = detail.to_frame()
-    assert list(frame.columns) == [c.key for c in sheet.DETAIL_COLUMNS[1:]]
+    assert list(frame.columns) == [c.key for c in tables.DETAIL_COLUMNS[1:]]
     assert list(frame.index) == list(prices.columns)
     assert frame.loc["KO", "shares"] == shares[list(prices.columns).index("KO")]
     assert frame.loc["KO", "beta"] == pytest.approx(

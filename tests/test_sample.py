@@ -351,11 +351,11 @@ def test_assets_without_a_name_are_named_by_their_column(rng):
 def test_the_samples_steps_hand_on_immutable_records(rng):
     from dataclasses import FrozenInstanceError
 
-    from xl_portbeta import sample as steps
+    from xl_portbeta import sample
 
     prices, market = random_market(rng, 20, 2)
-    args = steps.read_arguments(prices, [1, 2], market, None, None, None, True)
-    for record in (args, steps.align_rows(args), steps.build_sample(prices, [1, 2], market)):
+    args = sample.read_arguments(prices, [1, 2], market, None, None, None, True)
+    for record in (args, sample.align_rows(args), sample.build_sample(prices, [1, 2], market)):
         with pytest.raises(FrozenInstanceError):
             record.prices = None
 
@@ -727,3 +727,34 @@ def test_the_as_of_rows_gross_value_is_checked_also_when_resampling_drops_that_r
     market = 1000.0 + 7 * np.sin(np.arange(20))
     with pytest.raises(PortbetaError, match=r"too large to compute with"):
         portfolio_beta(prices, [1e8, -1e8], market, dates.to_numpy(), "weekly", as_of="2024-01-10")
+
+
+def test_a_new_row_aligned_argument_is_its_declaration_its_reader_and_its_rule(monkeypatch):
+    """Issue 19 (e): a second benchmark, made in this test as a change would make it: its
+    declaration (arguments.ARGUMENTS and an argument list), its reader and its rule
+    (sample.ROW_RULES). Its rows are aligned, turned around and dropped with the others'."""
+    import inspect
+
+    from xl_portbeta import arguments, sample
+    from xl_portbeta.inputs import read_vector
+
+    declared = arguments.Argument("benchmark", "A second benchmark's levels.", None, row_aligned=True)
+    monkeypatch.setitem(arguments.ARGUMENTS, "benchmark", declared)
+    rule = sample.RowRule(lambda raw, name: read_vector(raw, name, "a price level"), "missing benchmark")
+    monkeypatch.setitem(sample.ROW_RULES, "benchmark", rule)
+    build = arguments.declared(arguments.PORTFOLIO + ("benchmark",))(sample.build_sample)
+    assert list(inspect.signature(build).parameters)[-2:] == ["as_of", "benchmark"]
+
+    levels = [float(100 + k) for k in range(11)]
+    levels[4] = None  # a blank: the date of row 5 of prices is dropped for it
+    newest_first = [PRICES[0], *PRICES[:0:-1]]
+    found = build(newest_first, SHARES, MARKET[::-1], DATES[::-1], benchmark=[[v] for v in levels[::-1]])
+    assert found.dropped == (pd.Timestamp(DATES[4][0]),)
+    assert found.dropped_why == (("missing benchmark", 1),)
+    assert found.columns["benchmark"].tolist() == [v for v in levels if v is not None]  # oldest first
+    assert found.labels[0] == pd.Timestamp(DATES[0][0])
+    assert build(PRICES, SHARES, MARKET, DATES).columns == {}
+    with pytest.raises(PortbetaError, match="benchmark has 10 rows but prices has 11"):
+        build(PRICES, SHARES, MARKET, DATES, benchmark=[[100.0]] * 10)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'currency'"):
+        sample.build_sample(PRICES, SHARES, MARKET, currency=[[1.0]] * 11)

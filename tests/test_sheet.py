@@ -47,32 +47,32 @@ def test_a_regime_with_fewer_than_3_periods_is_an_empty_cell_with_a_note(rng):
 
 def test_a_row_added_to_the_declaration_shows_in_the_cells_the_cli_and_the_json(monkeypatch):
     """STATS_ROWS is the one place: a new row reaches every table that shows the statistics."""
-    from xl_portbeta import cli, sheet
+    from xl_portbeta import cli, tables
 
-    extra = sheet.StatRow("twice_beta", "twice the beta", lambda s, _: 2 * s.fit.beta, "2 × beta", "0.00")
-    monkeypatch.setattr(sheet, "STATS_ROWS", sheet.STATS_ROWS + (extra,))
+    extra = tables.StatRow("twice_beta", "twice the beta", lambda s, _: 2 * s.fit.beta, "2 × beta", "0.00")
+    monkeypatch.setattr(tables, "STATS_ROWS", tables.STATS_ROWS + (extra,))
     prices, shares, market = demo_portfolio()
     dates = prices.index.to_numpy()
     table = udfs.portbeta_stats(prices, shares, market, dates)
     rows = {r[0]: r for r in table}
     result = api.portfolio_beta(prices, shares, market, dates)
-    assert len(table) == len(sheet.STATS_ROWS) + 1
+    assert len(table) == len(tables.STATS_ROWS) + 1
     assert rows["twice the beta"][1] == pytest.approx(2 * result.reg, abs=1e-12)
     assert rows["twice the beta"][3] == pytest.approx(2 * result.gap, abs=1e-12)
     assert rows["twice the beta"][4] == "2 × beta"
-    stats, detail = cli.analyze(prices, shares, market, dates)
+    stats, detail = cli.analyze(prices=prices, shares=shares, market=market, dates=dates)
     assert "twice the beta" in cli.format_report(stats, detail, "title")
     assert cli.report_dict(stats, detail)["stats"]["twice_beta"]["actual_holdings"] == pytest.approx(2 * result.reg)
 
 
 def test_every_declared_row_is_in_the_table_once_with_its_number_format():
-    from xl_portbeta import sheet
+    from xl_portbeta import tables
 
-    keys = [r.key for r in sheet.STATS_ROWS]
-    labels = [r.label for r in sheet.STATS_ROWS]
+    keys = [r.key for r in tables.STATS_ROWS]
+    labels = [r.label for r in tables.STATS_ROWS]
     assert len(set(keys)) == len(keys) and len(set(labels)) == len(labels)
     assert all(key.isidentifier() and key == key.lower() for key in keys)  # snake_case
-    assert all(r.number_format for r in sheet.STATS_ROWS)
+    assert all(r.number_format for r in tables.STATS_ROWS)
     prices, shares, market = demo_portfolio()
     table = udfs.portbeta_stats(prices, shares, market, prices.index.to_numpy())
     assert [r[0] for r in table[1:]] == labels

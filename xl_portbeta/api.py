@@ -17,39 +17,44 @@ import functools
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterator, TypeVar
+from functools import cached_property
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from . import book as _book, core, sample as _sample, sheet
+from . import book as _book
+from . import core, tables
+from . import sample as _sample
+from .arguments import API, declared
 from .errors import PortbetaError, named
 from .inputs import whole_number
 from .sample import MIN_RETURNS, Sample
 
 __all__ = [
-    "build_sample",
-    "PortfolioBeta",
-    "beta_of",
-    "portfolio_beta",
-    "asset_betas",
-    "ExcessReturns",
-    "excess_returns",
-    "PortfolioStats",
-    "stats_of",
-    "portfolio_stats",
-    "GapDetail",
-    "gap_detail_of",
-    "gap_detail",
-    "RollingAssetBetas",
-    "rolling_asset_betas",
     "BookBetas",
-    "book_betas",
+    "ExcessReturns",
+    "GapDetail",
+    "PortfolioBeta",
+    "PortfolioStats",
+    "RollingAssetBetas",
     "RollingBeta",
+    "asset_betas",
+    "beta_of",
+    "book_betas",
+    "build_sample",
+    "gap_detail",
+    "gap_detail_of",
+    "portfolio_beta",
+    "portfolio_stats",
+    "returns_of",
+    "rolling_asset_betas",
     "rolling_of",
     "rolling_portfolio_beta",
+    "stats_of",
 ]
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
@@ -189,15 +194,8 @@ def _range(values: np.ndarray) -> str:
 
 
 @_public
-def build_sample(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> Sample:
+@declared(API["build_sample"])
+def build_sample(**arguments: Any) -> Sample:
     """The validated, aligned sample of dates that every figure of a portfolio uses.
 
     Parameters
@@ -233,7 +231,7 @@ def build_sample(
     PortbetaError
         Any input that cannot give a right number; the message says what and where.
     """
-    return _sample.build_sample(prices, shares, market, dates, frequency, rf, as_of)
+    return _sample.build_sample(**arguments)
 
 
 def market_returns_of(sample: Sample) -> np.ndarray:
@@ -268,11 +266,16 @@ class ExcessReturns:
 
 
 @_public
-def excess_returns(sample: Sample) -> ExcessReturns:
-    """Returns over the per-period risk-free rate, with the market checked for variance."""
+def returns_of(sample: Sample) -> ExcessReturns:
+    """A sample's returns over the per-period risk-free rate (assets, market, holdings),
+    with the market checked for variance. A :class:`PortfolioBeta` keeps its own
+    (:attr:`PortfolioBeta.returns`)."""
     market = market_returns_of(sample)
     assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.holdings, sample.rf)
     return ExcessReturns(assets, market, portfolio)
+
+
+excess_returns = returns_of  # the name before returns_of; core.excess_returns is the rule for one array
 
 
 # --------------------------------------------------------------------- REG, WTD, GAP
@@ -299,6 +302,14 @@ class PortfolioBeta(PerAsset):
         ``cov((w_i,t-1 - w_i) r_i,t, m_t) / var(m)``: sums to ``gap``.
     sample : Sample
         The dates kept and dropped, the aligned arrays, the frequency.
+    market_returns : array (K-1,)
+        The market's excess returns on the sample's dates.
+    portfolio_returns : array (K-1,)
+        The actual holdings' excess returns (REG's regressand).
+
+    The figures that follow from these are computed on first use and kept
+    (:attr:`stats`, :attr:`gap_detail`), or made from them on request
+    (:meth:`returns`, :meth:`rolling`).
     """
 
     reg: float
@@ -308,6 +319,8 @@ class PortfolioBeta(PerAsset):
     weights: np.ndarray
     gap_by_holding: np.ndarray
     sample: Sample
+    market_returns: np.ndarray = dataclasses.field(repr=False)
+    portfolio_returns: np.ndarray = dataclasses.field(repr=False)
 
     _per_asset: ClassVar[tuple[str, ...]] = ("asset_betas", "weights", "gap_by_holding")
 
@@ -328,6 +341,32 @@ class PortfolioBeta(PerAsset):
         """``asset_betas``, ``weights`` and ``gap_by_holding`` as columns, one row per asset."""
         return pd.DataFrame({f: self.to_series(f) for f in self._per_asset})
 
+    def returns(self) -> ExcessReturns:
+        """The sample's excess returns: the market's and the holdings' (those REG was
+        computed from), and every asset's, made on each call (a (K-1, N) array is not
+        kept: with 20,000 assets it would hold hundreds of MB per result)."""
+        with one_blas_thread():
+            assets = core.excess_returns(self.sample.prices, self.sample.rf)
+        return ExcessReturns(assets, self.market_returns, self.portfolio_returns)
+
+    @cached_property
+    def stats(self) -> PortfolioStats:
+        """PORTBETA_STATS' figures: the regression statistics of both betas and of the gap."""
+        with one_blas_thread():
+            return _stats(self)
+
+    @cached_property
+    def gap_detail(self) -> GapDetail:
+        """BETA_GAP_DETAIL's figures: the gap split by holding."""
+        with one_blas_thread():
+            return _gap_detail(self)
+
+    def rolling(self, window: Any) -> RollingBeta:
+        """REG, WTD and GAP over every window of ``window`` returns (:func:`rolling_of`),
+        from the returns kept here."""
+        with named("rolling"), one_blas_thread():
+            return _rolling(self.sample, window, self.returns)
+
 
 @_public
 def beta_of(sample: Sample) -> PortfolioBeta:
@@ -339,34 +378,23 @@ def beta_of(sample: Sample) -> PortfolioBeta:
     wtd = float(core.weighted_beta(sample.weights_as_of, betas))
     terms = core.gap_by_holding(parts.contribution_betas, betas, sample.weights_as_of)
     betas[sample.price_gaps] = np.nan  # assets never held, with holes: their beta is unknown
-    for a in (betas, terms):
+    portfolio = parts.portfolio_returns
+    for a in (betas, terms, market, portfolio):
         a.setflags(write=False)
-    return PortfolioBeta(reg, wtd, reg - wtd, betas, sample.weights_as_of, terms, sample)
+    return PortfolioBeta(reg, wtd, reg - wtd, betas, sample.weights_as_of, terms, sample, market, portfolio)
 
 
 @_public
-def portfolio_beta(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> PortfolioBeta:
+@declared(API["portfolio_beta"])
+def portfolio_beta(**arguments: Any) -> PortfolioBeta:
     """Regression beta of the actual holdings and weighted-average beta, on one sample:
     ``beta_of(build_sample(...))`` (the arguments of :func:`build_sample`)."""
-    return beta_of(build_sample(prices, shares, market, dates, frequency, rf, as_of))
+    return beta_of(_sample.build_sample(**arguments))
 
 
 @_public
-def asset_betas(
-    prices: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-) -> tuple[np.ndarray, Sample]:
+@declared(API["asset_betas"])
+def asset_betas(**arguments: Any) -> tuple[np.ndarray, Sample]:
     """Each asset's OLS beta on the market, on the dates where every price is present.
 
     Parameters are those of :func:`build_sample`, without ``shares`` and ``as_of``.
@@ -376,7 +404,7 @@ def asset_betas(
     betas : array (N,)
     sample : Sample
     """
-    sample = _sample.build_sample(prices, None, market, dates, frequency, rf, None, portfolio=False)
+    sample = _sample.build_sample(shares=None, **arguments, portfolio=False)
     betas = np.asarray(core.betas(core.excess_returns(sample.prices, sample.rf), market_returns_of(sample)))
     betas.setflags(write=False)
     return betas, sample
@@ -414,6 +442,10 @@ class PortfolioStats:
         """The standard error of the gap (of the drift portfolio's beta)."""
         return self.gap_fit.beta_se
 
+    @property
+    def sample(self) -> Sample:
+        return self.result.sample
+
     def __repr__(self) -> str:
         gap = self.gap_fit
         return (
@@ -424,14 +456,14 @@ class PortfolioStats:
 
     def to_frame(self) -> pd.DataFrame:
         """PORTBETA_STATS as a DataFrame: one row per statistic, indexed by its key
-        (``sheet.STATS_ROWS``: "beta", "standard_error", ...), with the label, the
+        (``tables.STATS_ROWS``: "beta", "standard_error", ...), with the label, the
         actual holdings', current weights' and difference columns, and the note. Empty
         cells are NaN; the date rows hold dates."""
-        rows = sheet.stats_values(self)
+        rows = tables.stats_values(self)
         return pd.DataFrame(
             [[r.label, *(np.nan if v is None else v for v in values), note] for r, values, note in rows],
             index=pd.Index([r.key for r, _, _ in rows], name="statistic"),
-            columns=["label", *sheet.STATS_HEADER[1:]],
+            columns=["label", *tables.STATS_HEADER[1:]],
         )
 
 
@@ -445,31 +477,31 @@ def _check_result(result: Any) -> None:
 
 @_public
 def stats_of(result: PortfolioBeta) -> PortfolioStats:
-    """Regression statistics of both betas of a :class:`PortfolioBeta` already computed."""
+    """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
+    ``result.stats``, computed once."""
     _check_result(result)
-    returns = excess_returns(result.sample)
-    current = np.einsum("tn,n->t", returns.assets, result.weights)  # rebalanced to the as_of weights every period
-    periods = result.sample.periods_per_year
+    return result.stats
+
+
+def _stats(result: PortfolioBeta) -> PortfolioStats:
+    """The statistics from the returns ``result`` kept, and those of the portfolio
+    rebalanced to the as_of weights every period (one pass over the prices, no T x N array)."""
+    sample, market, portfolio = result.sample, result.market_returns, result.portfolio_returns
+    current = core.rebalanced_returns(sample.prices, result.weights, sample.rf)
+    periods = sample.periods_per_year
     return PortfolioStats(
-        actual=core.beta_stats(returns.portfolio, returns.market, periods),
-        current=core.beta_stats(current, returns.market, periods),
-        gap_fit=core.line_fit(core.drift_returns(returns.portfolio, current), returns.market),
+        actual=core.beta_stats(portfolio, market, periods),
+        current=core.beta_stats(current, market, periods),
+        gap_fit=core.line_fit(core.drift_returns(portfolio, current), market),
         result=result,
     )
 
 
 @_public
-def portfolio_stats(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> PortfolioStats:
+@declared(API["portfolio_stats"])
+def portfolio_stats(**arguments: Any) -> PortfolioStats:
     """Regression statistics of both betas on one sample (arguments of :func:`build_sample`)."""
-    return stats_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of))
+    return stats_of(portfolio_beta(**arguments))
 
 
 @dataclass(frozen=True)
@@ -510,23 +542,33 @@ class GapDetail(PerAsset):
     def _sample(self) -> Sample:
         return self.result.sample
 
+    @property
+    def gap(self) -> float:
+        """BETA_GAP: the contributions' sum."""
+        return self.result.gap
+
     def __repr__(self) -> str:
         names = self.result.names
         return f"GapDetail(gap={self.result.gap:.4f}; largest contributions: {_biggest(self.contribution, names)})"
 
     def to_frame(self) -> pd.DataFrame:
         """BETA_GAP_DETAIL as a DataFrame: one row per asset (indexed by name), the
-        columns of ``sheet.DETAIL_COLUMNS`` by key ("shares", "weight", ...,
+        columns of ``tables.DETAIL_COLUMNS`` by key ("shares", "weight", ...,
         "contribution"); no total row (``frame.sum()`` gives it: the contributions sum
         to the gap)."""
         index = asset_index(self.result.sample)
-        return pd.DataFrame({c.key: np.array(c.values(self)) for c in sheet.DETAIL_COLUMNS[1:]}, index=index)
+        return pd.DataFrame({c.key: np.array(c.values(self)) for c in tables.DETAIL_COLUMNS[1:]}, index=index)
 
 
 @_public
 def gap_detail_of(result: PortfolioBeta) -> GapDetail:
-    """The gap of a :class:`PortfolioBeta` already computed, split by holding."""
+    """The gap of a :class:`PortfolioBeta` already computed, split by holding:
+    ``result.gap_detail``, computed once."""
     _check_result(result)
+    return result.gap_detail
+
+
+def _gap_detail(result: PortfolioBeta) -> GapDetail:
     sample = result.sample
     average = core.average_weights(sample.prices, sample.holdings)
     drift = core.drift_parts(average, result.weights, result.asset_betas)
@@ -543,17 +585,10 @@ def gap_detail_of(result: PortfolioBeta) -> GapDetail:
 
 
 @_public
-def gap_detail(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> GapDetail:
+@declared(API["gap_detail"])
+def gap_detail(**arguments: Any) -> GapDetail:
     """Split the gap by holding (arguments of :func:`build_sample`)."""
-    return gap_detail_of(portfolio_beta(prices, shares, market, dates, frequency, rf, as_of))
+    return gap_detail_of(portfolio_beta(**arguments))
 
 
 # --------------------------------------------------------------------- rolling
@@ -620,8 +655,14 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
         Returns per window: at least 3, at most the number of returns in the sample
         (a whole number; 252.0 or a one-cell range are fine).
     """
+    return _rolling(sample, window, lambda: returns_of(sample))
+
+
+def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], ExcessReturns]) -> RollingBeta:
+    """:func:`rolling_of`, with the sample's returns from ``returns_of_sample`` once the
+    window is checked."""
     window = window_of(window, sample)
-    returns = excess_returns(sample)
+    returns = returns_of_sample()
     codev, squares = core.rolling_moments(returns.portfolio.reshape(-1, 1), returns.market, window)
     with np.errstate(divide="ignore", invalid="ignore"):  # flat windows' squares are 0: blanked below
         reg = codev[:, 0] / squares  # the squares are kept for the flat windows
@@ -637,19 +678,12 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
 
 
 @_public
-def rolling_portfolio_beta(
-    prices: Any,
-    shares: Any,
-    market: Any,
-    window: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-) -> RollingBeta:
+@declared(API["rolling_portfolio_beta"])
+def rolling_portfolio_beta(window: Any, **arguments: Any) -> RollingBeta:
     """:func:`rolling_of` the sample of these arguments (those of :func:`build_sample`,
     and ``window``, a whole number of returns)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
-    return rolling_of(build_sample(prices, shares, market, dates, frequency, rf), window)
+    return rolling_of(_sample.build_sample(**arguments), window)
 
 
 @dataclass(frozen=True)
@@ -680,19 +714,13 @@ class RollingAssetBetas:
 
 
 @_public
-def rolling_asset_betas(
-    prices: Any,
-    market: Any,
-    window: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-) -> RollingAssetBetas:
+@declared(API["rolling_asset_betas"])
+def rolling_asset_betas(window: Any, **arguments: Any) -> RollingAssetBetas:
     """Each asset's OLS beta at every window end, in O(T x N), on the dates where every
     price is present (arguments of :func:`asset_betas`, and ``window`` as for
     :func:`rolling_of`)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
-    sample = _sample.build_sample(prices, None, market, dates, frequency, rf, None, portfolio=False)
+    sample = _sample.build_sample(shares=None, **arguments, portfolio=False)
     window = window_of(window, sample)
     market_returns = market_returns_of(sample)
     betas = core.rolling_asset_betas(core.excess_returns(sample.prices, sample.rf), market_returns, window)
@@ -716,17 +744,17 @@ class BookBetas(core.BookFigures):
         Returns in each account's sample (0 where it has none).
     notes : tuple of str
         Why an account's figures are empty ("" where they are not).
-    book : Book
+    sample : BookSample
         The accounts' share counts and samples.
     """
 
     accounts: tuple[str, ...]
     observations: np.ndarray
     notes: tuple[str, ...]
-    book: _book.Book
+    sample: _book.BookSample
 
     def __repr__(self) -> str:
-        return f"BookBetas({len(self.accounts)} accounts, {len(self.book.names)} assets)"
+        return f"BookBetas({len(self.accounts)} accounts, {len(self.sample.names)} assets)"
 
     def to_frame(self) -> Any:
         """The figures, observations and notes as a pandas DataFrame indexed by account."""
@@ -736,15 +764,8 @@ class BookBetas(core.BookFigures):
 
 
 @_public
-def book_betas(
-    prices: Any,
-    holdings: Any,
-    market: Any,
-    dates: Any = None,
-    frequency: str | None = None,
-    rf: Any = 0.0,
-    as_of: Any = None,
-) -> BookBetas:
+@declared(API["book_betas"])
+def book_betas(**arguments: Any) -> BookBetas:
     """REG, WTD, GAP and the gap's standard error of every account of a book.
 
     Parameters
@@ -755,30 +776,36 @@ def book_betas(
         names the accounts.
     Other parameters are those of :func:`build_sample`.
     """
-    book = _book.build_book(prices, holdings, market, dates, frequency, rf, as_of)
+    book = _book.build_book_sample(**arguments)
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
     figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        note, failed = group.note, group.accounts
-        market = core.excess_returns(group.market, group.rf) if not note else None
-        if not note and not core.market_varies(market):
-            note = "the market returns have no variance on the dates these holdings need"
-        elif not note:
-            every = len(group.accounts) == k  # one group of the whole book: its counts as they are
-            counts = book.holdings if every else book.holdings[group.accounts]
-            found = core.book_figures(group.prices, counts, market, group.rf, group.as_of_prices)
-            for name in names:
-                figures[name][group.accounts] = getattr(found, name)
-            observations[group.accounts[found.valid]] = len(market)
-            note, failed = (
-                "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive",
-                group.accounts[~found.valid],
-            )
+        note, failed = _group_figures(group, book, figures, observations)
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():
         a.setflags(write=False)
-    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), book=book)
+    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
+
+
+def _group_figures(
+    group: _book.BookGroup, book: _book.BookSample, figures: dict[str, np.ndarray], observations: np.ndarray
+) -> tuple[str, np.ndarray]:
+    """One group's figures written into ``figures`` and ``observations``; the note of its
+    accounts left without figures, and which they are."""
+    if group.note or group.market is None or group.prices is None:
+        return group.note, group.accounts
+    market_returns = core.excess_returns(group.market, group.rf)
+    if not core.market_varies(market_returns):
+        return "the market returns have no variance on the dates these holdings need", group.accounts
+    every = len(group.accounts) == len(book.accounts)  # one group of the whole book: its counts as they are
+    counts = book.holdings if every else book.holdings[group.accounts]
+    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices)
+    for name, values in figures.items():
+        values[group.accounts] = getattr(found, name)
+    observations[group.accounts[found.valid]] = len(market_returns)
+    note = "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive"
+    return note, group.accounts[~found.valid]

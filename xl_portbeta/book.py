@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from . import sample as steps
+from . import sample
 from .errors import PortbetaError
 from .inputs import is_blank, read_accounts
 
-__all__ = ["BookGroup", "Book", "build_book"]
+__all__ = ["BookGroup", "BookSample", "build_book_sample"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class BookGroup:
 
 
 @dataclass(frozen=True)
-class Book:
+class BookSample:
     """The book's accounts, their share counts and the groups of accounts by sample.
 
     Attributes
@@ -78,7 +78,7 @@ class Book:
 
     def __repr__(self) -> str:  # the counts and every group's prices would print in full
         groups = f"{len(self.groups)} group{'' if len(self.groups) == 1 else 's'} of accounts by sample"
-        return f"Book({len(self.accounts)} accounts, {len(self.names)} assets, {groups})"
+        return f"BookSample({len(self.accounts)} accounts, {len(self.names)} assets, {groups})"
 
 
 def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[str, ...], np.ndarray, int]:
@@ -87,7 +87,7 @@ def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[
     if is_blank(raw):
         raise PortbetaError("holdings is missing: give one row of share counts per account")
     accounts, cells = read_accounts(raw)
-    cells = steps.columns_by_name(cells, names if named else None, "holdings")
+    cells = sample.columns_by_name(cells, names if named else None, "holdings")
     n_assets = len(names)
     if cells.shape[1] != n_assets or not len(cells.values):
         raise PortbetaError(
@@ -114,18 +114,18 @@ def _account_notes(holdings: np.ndarray, first_column: int) -> list[str]:
     return notes
 
 
-def build_book(
+def build_book_sample(
     prices: Any, holdings: Any, market: Any, dates: Any = None, frequency: Any = None, rf: Any = None, as_of: Any = None
-) -> Book:
+) -> BookSample:
     """The sample steps of :mod:`xl_portbeta.sample` for a book: read, align, check and
     turn around once; complete rows, as_of and resampling per group of accounts."""
-    args = steps.read_arguments(prices, None, market, dates, frequency, rf, portfolio=False)
-    rows = steps.align_rows(args)
-    steps.check_values(rows, args)
-    names = steps.asset_names(args)
+    args = sample.read_arguments(prices, None, market, dates, frequency, rf, portfolio=False)
+    rows = sample.align_rows(args)
+    sample.check_values(rows, args)
+    names = sample.asset_names(args)
     accounts, counts, first_column = read_holdings(holdings, names, args.prices.header is not None)
-    rows = steps.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
-    steps.resolve_as_of(as_of, np.ones(len(rows.rows), dtype=bool), rows)  # a bad as_of is the book's error
+    rows = sample.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
+    sample.resolve_as_of(as_of, np.ones(len(rows.rows), dtype=bool), rows)  # a bad as_of is the book's error
     notes = _account_notes(counts, first_column)
     usable = np.array([not note for note in notes])
     # Accounts holding the same assets among those with a missing price need the same dates.
@@ -140,23 +140,23 @@ def build_book(
             held = np.zeros(len(names), dtype=bool)
             held[with_holes[key]] = True
             groups.append(_group(rows, args, held, positions[np.ravel(which) == g], as_of))
-    return Book(names, accounts, counts, tuple(notes), tuple(groups))
+    return BookSample(names, accounts, counts, tuple(notes), tuple(groups))
 
 
-def _group(rows: steps.Rows, args: steps.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
+def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
     """The sample of the accounts whose held assets with holes are ``held``."""
     try:
-        complete, missing, _ = steps.complete_rows(rows, held)
-        position = steps.resolve_as_of(as_of, complete, rows)
-        kept = steps.resample(complete, rows.dates, args.frequency)
-        if len(kept) - 1 < steps.MIN_RETURNS:
+        complete, missing, _ = sample.complete_rows(rows, held)
+        position = sample.resolve_as_of(as_of, complete, rows)
+        kept = sample.resample(complete, rows.dates, args.frequency)
+        if len(kept) - 1 < sample.MIN_RETURNS:
             raise PortbetaError(
-                f"only {max(len(kept) - 1, 0)} returns on the dates these holdings need: need at least {steps.MIN_RETURNS}"
+                f"only {max(len(kept) - 1, 0)} returns on the dates these holdings need: need at least {sample.MIN_RETURNS}"
             )
-        _, _, rf = steps.kept_rates(rows, args, kept)
+        _, _, rf = sample.kept_rates(rows, args, kept)
     except PortbetaError as error:  # these accounts' dates: their rows get the note
         return BookGroup(accounts, None, None, None, None, error.problem)
-    prices, _ = steps.kept_prices(rows, held, missing, kept)
+    prices, _ = sample.kept_prices(rows, held, missing, kept)
     return BookGroup(
         accounts=accounts,
         prices=prices,

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import api, datasets, files, sheet
+from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
 
@@ -36,13 +36,13 @@ def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
 
 
 # Python format specs of the Excel number formats the tables' columns declare
-_SPECS = {sheet.SHARES: ",.0f", sheet.PCT: ".2%", sheet.BETA: ".4f"}
+_SPECS = {tables.SHARES: ",.0f", tables.PCT: ".2%", tables.BETA: ".4f"}
 
 
 def _dropped(sample: Any) -> str:
     """The sample line's dates dropped, with why when some were."""
     count = f"{len(sample.dropped)} dates dropped for missing data"
-    return f"{count} ({sheet.dropped_note(sample)})" if sample.dropped else count
+    return f"{count} ({tables.dropped_note(sample)})" if sample.dropped else count
 
 
 def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) -> str:
@@ -52,7 +52,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
     lines = [
         title,
         f"sample: {_fmt(sample.labels[0], 0)} to {_fmt(sample.labels[-1], 0)}, {sample.n_returns} "
-        f"{sample.frequency} returns ({sheet.periods_note(sample)}), {_dropped(sample)}; "
+        f"{sample.frequency} returns ({tables.periods_note(sample)}), {_dropped(sample)}; "
         f"weights as of {_fmt(sample.as_of, 0)}",
         "",
         f"  PORTBETA_REG  regression beta of the actual holdings   {result.reg:10.4f}",
@@ -68,7 +68,7 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
         lines.append(f"  {row[0]:<32}" + "".join(f"  {_fmt(v)}" for v in row[1:4]))
     lines += ["", "BETA_GAP_DETAIL"]
     table = sheet.detail_table(detail)
-    specs = [_SPECS[c.number_format] for c in sheet.DETAIL_COLUMNS[1:]]
+    specs = [_SPECS[c.number_format] for c in tables.DETAIL_COLUMNS[1:]]
     lines.append(f"  {table[0][0]:<10}" + "".join(f"{h:>17}" for h in table[0][1:]))
     for row in table[1:]:
         lines.append(f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs)))
@@ -86,7 +86,7 @@ def _jsonable(value: Any) -> Any:
 
 
 # the JSON keys of PORTBETA_STATS' figure columns: its headers in snake_case
-STATS_COLUMN_KEYS = tuple(h.replace(" ", "_") for h in sheet.STATS_HEADER[1:4])
+STATS_COLUMN_KEYS = tuple(h.replace(" ", "_") for h in tables.STATS_HEADER[1:4])
 
 
 def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
     result = stats.result
     sample = result.sample
     stat_rows = sheet.stats_table(stats)[1:]
-    columns = {c.key: c.values(detail) for c in sheet.DETAIL_COLUMNS[1:]}
+    columns = {c.key: c.values(detail) for c in tables.DETAIL_COLUMNS[1:]}
     return {
         "reg": result.reg,
         "wtd": result.wtd,
@@ -116,7 +116,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
         },
         "stats": {
             declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4])}
-            for declared, row in zip(sheet.STATS_ROWS, stat_rows)
+            for declared, row in zip(tables.STATS_ROWS, stat_rows)
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
@@ -125,12 +125,12 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
     }
 
 
-def analyze(prices, shares, market, dates=None, frequency=None, rf=0.0, as_of=None, command="xl-portbeta"):
-    """The statistics and the per-holding split of one portfolio, from one computation;
-    errors named after ``command``."""
+def analyze(command: str = "xl-portbeta", **arguments: Any) -> tuple[api.PortfolioStats, api.GapDetail]:
+    """The statistics and the per-holding split of one portfolio (the arguments of
+    :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``."""
     with named(command):
-        result = api.portfolio_beta(prices, shares, market, dates, frequency, rf, as_of)
-        return api.stats_of(result), api.gap_detail_of(result)
+        result = api.portfolio_beta(**arguments)
+        return result.stats, result.gap_detail
 
 
 # --------------------------------------------------------------------------- files
@@ -150,31 +150,34 @@ def file_options(args: argparse.Namespace) -> files.Options:
     )  # fmt: skip
 
 
-def read_prices(args: argparse.Namespace) -> tuple[files.Prices, files.Options, Any]:
-    """The prices of ``args.prices`` (any layout), the options read, and --as-of."""
+def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, dict[str, Any]]:
+    """The prices of ``args.prices`` (any layout), the options read, and the API's
+    arguments but the shares: clean columns (names and floats), never Excel cells."""
     options = file_options(args)
     prices = files.read_prices(args.prices, options)
     as_of = None if args.as_of is None else files.parse_as_of(args.as_of, options.date_rule, prices.dates)
-    return prices, options, as_of
+    columns = dict(prices=prices.assets, market=prices.market, dates=prices.dates, frequency=args.frequency,
+                   rf=prices.rf, as_of=as_of)  # fmt: skip
+    return prices, options, columns
 
 
 def _title(prices: files.Prices) -> str:
     return f"{prices.source}: {len(prices.names)} assets vs. {prices.market.name}"
 
 
-def run_analyze(args: argparse.Namespace) -> int:
-    prices, options, as_of = read_prices(args)
-    shares = files.read_shares(args.shares, prices, options)
-    stats, detail = analyze(
-        prices.assets,
-        shares,
-        prices.market,
-        prices.dates,
-        args.frequency,
-        prices.rf,
-        as_of,
-        command="xl-portbeta analyze",
+def _demo_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """The bundled demo portfolio as the API's arguments, and its number of stocks."""
+    prices, shares, market = datasets.demo_portfolio(args.start, args.end)
+    arguments = dict(
+        prices=prices, shares=shares, market=market, dates=prices.index.to_numpy(), frequency=args.frequency
     )
+    return arguments, prices.shape[1]
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    prices, options, columns = read_inputs(args)
+    shares = files.read_shares(args.shares, prices, options)
+    stats, detail = analyze("xl-portbeta analyze", shares=shares, **columns)
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
     else:
@@ -183,10 +186,10 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def run_book(args: argparse.Namespace) -> int:
-    prices, options, as_of = read_prices(args)
-    holdings = files.read_accounts(args.holdings, prices.names, options)
+    prices, options, columns = read_inputs(args)
+    holdings = files.read_holdings_file(args.holdings, prices.names, options)
     with named("xl-portbeta book"):
-        book = api.book_betas(prices.assets, holdings, prices.market, prices.dates, args.frequency, prices.rf, as_of)
+        book = api.book_betas(holdings=holdings, **columns)
     frame = book.to_frame()
     if args.csv:
         frame.to_csv(args.csv)
@@ -202,13 +205,13 @@ def run_book(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    prices, shares, market = datasets.demo_portfolio(args.start, args.end)
-    stats, detail = analyze(prices, shares, market, prices.index.to_numpy(), args.frequency, command="xl-portbeta demo")
+    arguments, stocks = _demo_arguments(args)
+    stats, detail = analyze("xl-portbeta demo", **arguments)
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
         return 0
     title = (
-        f"Demo: equal-weighted portfolio of {prices.shape[1]} S&P 500 stocks "
+        f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks "
         "(whole shares, equal weights on the last date) vs. the S&P 500 index"
     )
     print(format_report(stats, detail, title))
@@ -223,26 +226,27 @@ def _number_option(text: str, option: str) -> float:
     return rate
 
 
+def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str]:
+    """The figures of ``xl-portbeta report`` (of the prices files, or of the demo) and its title."""
+    if args.demo:
+        if args.prices or args.shares is not None:
+            raise InputError("--demo takes no prices file and no --shares")
+        arguments, stocks = _demo_arguments(args)
+        title = f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
+        return (*analyze(command, **arguments), title)
+    if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
+        raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
+    prices, options, columns = read_inputs(args)
+    shares = files.read_shares(args.shares, prices, options)
+    return (*analyze(command, shares=shares, **columns), _title(prices))
+
+
 def run_report(args: argparse.Namespace) -> int:
     """One self-contained HTML report (xl_portbeta.report) of a prices file, or of the demo."""
     from .report import report as write_report  # pb.report, the function, shadows its module's name
 
     command = "xl-portbeta report"
-    if args.demo:
-        if args.prices or args.shares is not None:
-            raise InputError("--demo takes no prices file and no --shares")
-        prices, shares, market = datasets.demo_portfolio(args.start, args.end)
-        stats, detail = analyze(prices, shares, market, prices.index.to_numpy(), args.frequency, command=command)
-        title = f"Demo: equal-weighted portfolio of {prices.shape[1]} S&P 500 stocks vs. the S&P 500 index"
-    else:
-        if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
-            raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
-        prices, options, as_of = read_prices(args)
-        shares = files.read_shares(args.shares, prices, options)
-        stats, detail = analyze(
-            prices.assets, shares, prices.market, prices.dates, args.frequency, prices.rf, as_of, command=command
-        )
-        title = _title(prices)
+    stats, detail, title = _report_figures(args, command)
     rf = _number_option(args.rf_valuation, "--rf-valuation")
     premium = _number_option(args.premium, "--premium")
     try:

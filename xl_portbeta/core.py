@@ -67,6 +67,7 @@ __all__ = [
     "gap_by_holding",
     "drift_parts",
     "drift_returns",
+    "rebalanced_returns",
     "LineFit",
     "Annualized",
     "line_fit",
@@ -1201,3 +1202,29 @@ def rolling_weighted_beta(
         weighted[k], squares[k] = total, block.squares
     with np.errstate(divide="ignore", invalid="ignore"):  # a flat window's squares are 0: no beta (flat_windows)
         return weighted / (holdings_values(end_prices, end_holdings) * squares)
+
+
+def rebalanced_returns(prices: np.ndarray, weights: np.ndarray, rf: np.ndarray | float = 0.0) -> np.ndarray:
+    """Excess returns of a portfolio rebalanced to ``weights`` every period,
+    ``sum_i w_i (r_i,t - rf_t)``: :func:`excess_returns` a block of periods at a time, each
+    block weighted while it is in the CPU cache (no T x N array).
+
+    Parameters
+    ----------
+    prices : array (T, N)
+        Positive prices, no NaN.
+    weights : array (N,)
+    rf : float or array (T-1,)
+
+    Returns
+    -------
+    array (T-1,)
+    """
+    prices = np.asarray(prices, dtype=float)
+    n = len(prices) - 1
+    rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
+    out = np.empty(n)
+    for first in range(0, n, _BLOCK_ROWS):
+        stop = min(first + _BLOCK_ROWS, n)
+        out[first:stop] = np.einsum("tn,n->t", excess_returns(prices[first : stop + 1], rf[first:stop]), weights)
+    return out

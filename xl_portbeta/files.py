@@ -29,7 +29,7 @@ from .inputs import is_missing
 
 __all__ = [
     "InputError", "column_letter", "Table", "read_table", "NumberRule", "DateRule", "Options", "Prices",
-    "read_prices", "parse_dates", "parse_as_of", "read_shares", "read_accounts",
+    "read_prices", "parse_dates", "parse_as_of", "read_shares", "read_holdings_file",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -547,10 +547,12 @@ def _shares_rows(table: Table, tickers: Any, shares: Any, assets: list[str], rul
     return pd.DataFrame({"ticker": names, "shares": counts})
 
 
-def read_shares(text: str, prices: Prices, o: Options) -> Any:
-    """--shares: '100,50,20' in asset order, 'AAPL=100,MSFT=50' by name (others not held),
-    or a file: ``ticker,shares`` rows, or one column per asset with one row or one row
-    per date of the prices (checked by its dates)."""
+def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | list[float] | pd.DataFrame:
+    """--shares as the API takes shares, never as Excel cells: counts by asset name (a
+    dict, in the prices' names: 'AAPL=100,MSFT=50' or ``ticker,shares`` rows; others not
+    held), counts in asset order (a list of floats: '100,50,20'), or a holdings history
+    (a DataFrame, one column per asset and one row per date of the prices, checked by
+    its dates)."""
     assets = prices.names
     by_key = {_key(a): a for a in assets}
     if Path(text).suffix.lower() in SUFFIXES:
@@ -568,7 +570,7 @@ def read_shares(text: str, prices: Prices, o: Options) -> Any:
             if twice.any():
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
             held = dict(zip(rows["ticker"], rows["shares"]))
-            return [assets, [held.get(a, 0.0) for a in assets]]
+            return {a: float(held.get(a, 0.0)) for a in assets}
         columns = {_key(c): c for c in table.frame.columns}
         missing = [a for a in assets if _key(a) not in columns]
         if missing:
@@ -592,13 +594,13 @@ def read_shares(text: str, prices: Prices, o: Options) -> Any:
             if unknown:
                 raise InputError(f"--shares names {', '.join(sorted(unknown))}, not assets of {prices.source}")
             named = {by_key[_key(k)]: v for k, v in pairs}
-            return [assets, [named.get(a, 0.0) for a in assets]]
-        return [[float(p) for p in parts]]
+            return {a: named.get(a, 0.0) for a in assets}
+        return [float(p) for p in parts]
     except ValueError:
         raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
 
 
-def read_accounts(path: str, assets: list[str], o: Options) -> pd.DataFrame:
+def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame:
     """Accounts x assets share counts from a long file (``account,ticker,shares``, tickers
     matched without regard to case) or a wide one (an account column, one column per
     asset); assets not listed are not held."""

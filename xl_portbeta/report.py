@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from . import api, core, sheet
+from . import api, core, tables
 from .errors import PortbetaError, named
 
-__all__ = ["report", "default_window"]
+__all__ = ["default_window", "report"]
 
 PERPETUITY = 10.0  # dollars a year, forever: its value is PERPETUITY / K
 TOP_WEIGHTS = 8  # holdings drawn in the weights chart
@@ -292,7 +292,7 @@ def _sample_section(sample: Any) -> str:
 <h2>The sample</h2>
 <table class="facts">
 <tr><th>first / last date</th><td>{_date(sample.labels[0])} to {_date(sample.labels[-1])}</td></tr>
-<tr><th>frequency</th><td>{_esc(sample.frequency)}: {_esc(sheet.periods_note(sample))}</td></tr>
+<tr><th>frequency</th><td>{_esc(sample.frequency)}: {_esc(tables.periods_note(sample))}</td></tr>
 <tr><th>observations</th><td>{sample.n_returns} returns ({len(sample.labels)} dates)</td></tr>
 <tr><th>dates dropped for missing data</th><td>{dropped_text}</td></tr>
 <tr><th>weights as of</th><td>{_date(sample.as_of)}</td></tr>
@@ -402,7 +402,7 @@ def report(
     sample = result.sample
     if window is None:
         window = default_window(sample)
-    rolling = api.rolling_of(sample, window) if window is not None else None
+    rolling = result.rolling(window) if window is not None else None
     text = render(stats, detail, rolling, rf=rf, premium=premium, title=title)
     target = Path(path)
     target.write_text(text, encoding="utf-8")

@@ -33,13 +33,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import core
+from .arguments import ARGUMENTS
 from .errors import PortbetaError
 from .inputs import (
     CellError,
@@ -64,6 +66,29 @@ from .inputs import (
 __all__ = ["Sample", "build_sample", "MIN_RETURNS"]
 
 MIN_RETURNS = 3
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """How a row-aligned argument beyond prices, market, dates, shares and rf is read,
+    and its rule: a date where its value is missing is dropped, for ``reason``.
+
+    Attributes
+    ----------
+    read : callable (raw, name) -> Cells
+        Its reader, e.g. ``lambda raw, name: read_vector(raw, name, "a price level")``.
+    reason : str
+        Why a date is dropped where its value is missing (the statistics' note counts it).
+    """
+
+    read: Callable[[Any, str], Cells]
+    reason: str
+
+
+#: The readers and rules of the row-aligned arguments declared in
+#: :data:`arguments.ARGUMENTS` beyond the five read above. A new one (a second benchmark,
+#: a currency) is its declaration there, its entry here, and its figures.
+ROW_RULES: dict[str, RowRule] = {}
 
 
 @dataclass(frozen=True)
@@ -107,7 +132,9 @@ class Sample:
         and their column of ``prices`` is flat (1.0: returns 0, and no weight).
     dropped_why : tuple of (str, int)
         Why the dates in ``dropped`` were dropped: each reason of :data:`DROP_REASONS`
-        that dropped some, with how many.
+        (and of :data:`ROW_RULES`) that dropped some, with how many.
+    columns : dict of str to array (K,)
+        The row-aligned arguments of :data:`ROW_RULES` given, on the kept dates.
     """
 
     names: tuple[str, ...]
@@ -125,6 +152,7 @@ class Sample:
     shares_as_of: np.ndarray
     price_gaps: np.ndarray
     dropped_why: tuple = ()
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def has_history(self) -> bool:
@@ -179,6 +207,8 @@ class Arguments:
     rf_cells : Cells, or None
     portfolio : bool
         False for the assets alone (ASSET_BETAS): no shares, every asset needed.
+    columns : dict of str to Cells
+        The row-aligned arguments of :data:`ROW_RULES` given.
     """
 
     prices: Cells
@@ -191,19 +221,33 @@ class Arguments:
     rf_constant: float | None
     rf_cells: Cells | None
     portfolio: bool
+    columns: dict[str, Cells] = field(default_factory=dict)
 
 
 def read_arguments(
-    prices: Any, shares: Any, market: Any, dates: Any, frequency: Any, rf: Any, portfolio: bool
+    prices: Any, shares: Any, market: Any, dates: Any, frequency: Any, rf: Any, portfolio: bool, **columns: Any
 ) -> Arguments:
     """Step 1: every argument read, each range's header split off; a bad cell of a range
-    with a row per date is reported with its row's date."""
+    with a row per date is reported with its row's date. ``columns``: the row-aligned
+    arguments of :data:`ROW_RULES`, by name."""
     dates = None if omitted(dates, "dates") else dates
-    dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf}, dates)
+    dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf, **columns}, dates)
     try:
-        return _read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
+        args = _read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
+        return replace(args, columns=_read_columns(columns)) if columns else args
     except CellError as error:
         raise _dated(error, dates) from None
+
+
+def _read_columns(columns: dict[str, Any]) -> dict[str, Cells]:
+    """The row-aligned arguments of :data:`ROW_RULES` given, each read by its reader."""
+    read = {}
+    for name, raw in columns.items():
+        if name not in ROW_RULES or not ARGUMENTS[name].row_aligned:
+            raise TypeError(f"build_sample() got an unexpected keyword argument {name!r}")
+        if not omitted(raw, name):
+            read[name] = ROW_RULES[name].read(raw, name)
+    return read
 
 
 def _dated(error: CellError, dates: Any) -> CellError:
@@ -413,6 +457,7 @@ class Rows:
     rf: np.ndarray | None
     gaps: np.ndarray
     names: tuple[str, ...] | None = None  # the prices' header, for messages
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # of ROW_RULES' arguments: (T,), NaN where missing
 
     @property
     def labels(self) -> list[Any]:
@@ -428,6 +473,7 @@ def align_rows(args: Arguments) -> Rows:
         "dates": args.date_cells,
         "shares": args.shares if args.history else None,
         "rf": args.rf_cells,
+        **args.columns,
     }
     n_rows = _same_rows(ranges)
     if n_rows == 0:
@@ -444,6 +490,7 @@ def align_rows(args: Arguments) -> Rows:
         rf=args.rf_cells.values[:n_rows, 0] if args.rf_cells is not None else None,
         gaps=np.isnan(row_sums),
         names=args.prices.header,
+        columns={name: cells.values[:n_rows, 0] for name, cells in args.columns.items()},
     )
 
 
@@ -581,6 +628,8 @@ def oldest_first(rows: Rows, first_date_row: int | None) -> Rows:
         turned["holdings"] = rows.holdings[::-1]
     if rows.rf is not None:
         turned["rf"] = rows.rf[::-1]
+    if rows.columns:
+        turned["columns"] = {name: values[::-1] for name, values in rows.columns.items()}
     return replace(rows, **turned)
 
 
@@ -645,10 +694,15 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
         used = np.arange(len(before_rf)) < np.flatnonzero(before_rf)[-1]
         rates = ~(np.isnan(rows.rf) & used)
     complete = before_rf & rates
+    reasons, counts = list(DROP_REASONS), [(~values).sum(), (values & ~holdings).sum(), (before_rf & ~rates).sum()]
+    for name, column in rows.columns.items():  # ROW_RULES' arguments: a missing value drops its date
+        present = ~np.isnan(column)
+        reasons.append(ROW_RULES[name].reason)
+        counts.append((complete & ~present).sum())
+        complete = complete & present
     if not complete.any():
         raise PortbetaError(_nothing_complete(rows, held, missing))
-    counts = ((~values).sum(), (values & ~holdings).sum(), (before_rf & ~rates).sum())
-    why = tuple((reason, int(n)) for reason, n in zip(DROP_REASONS, counts) if n)
+    why = tuple((reason, int(n)) for reason, n in zip(reasons, counts) if n)
     return complete, missing, why
 
 
@@ -810,8 +864,10 @@ def assemble(
         shares_as_of=shares_as_of,
         price_gaps=price_gaps,
         dropped_why=why,
+        columns={name: np.ascontiguousarray(column[kept]) for name, column in rows.columns.items()},
     )
-    for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps):
+    for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps,
+                  *sample.columns.values()):  # fmt: skip
         array.setflags(write=False)
     return sample
 
@@ -896,13 +952,15 @@ def build_sample(
     as_of: Any = None,
     *,
     portfolio: bool = True,
+    **columns: Any,
 ) -> Sample:
     """Validate and align the raw arguments into one :class:`Sample` (steps 1 to 8).
 
     ``portfolio=False`` (ASSET_BETAS) ignores ``shares`` and ``as_of``: every asset's
-    price is needed and the weights are zeros.
+    price is needed and the weights are zeros. ``columns``: the row-aligned arguments
+    of :data:`ROW_RULES`, by name.
     """
-    args = read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
+    args = read_arguments(prices, shares, market, dates, frequency, rf, portfolio, **columns)
     rows = align_rows(args)
     held = check_values(rows, args)
     names = asset_names(args)

@@ -1,39 +1,55 @@
 """Results as cell values: never NaN (Office.js would show #NUM!), None for an empty cell.
 
-The tables' rows and columns are declared once here, in :data:`STATS_ROWS` and
-:data:`DETAIL_COLUMNS`: the Excel functions, the workbook's spill areas and number
-formats, the command line's tables and its JSON all iterate them.
+This module turns the API's results into the cells of the Excel functions and nothing
+else: the tables' rows and columns are declared in :mod:`xl_portbeta.tables` (below the
+API), and read from there here.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import core
 from .errors import PortbetaError
-from .sample import DROP_REASONS
 
-if TYPE_CHECKING:  # only for the annotations: api imports nothing from here
+# The tables' declarations (xl_portbeta.tables). Those the cells do not use stay importable
+# from here for workbook/builder and its tests (``sheet.STATS_ROWS``, ``sheet.PCT``, ...)
+# until they import xl_portbeta.tables.
+from .tables import (  # noqa: F401
+    BETA,
+    BOOK_COLUMNS,
+    COUNT,
+    DATE,
+    DETAIL_COLUMNS,
+    PCT,
+    SHARES,
+    STATS_HEADER,
+    STATS_ROWS,
+    BookColumn,
+    DetailColumn,
+    StatRow,
+    label,
+    stats_values,
+)
+
+if TYPE_CHECKING:  # annotations only; sheet is above the API (api imports nothing from here)
     from .api import BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
-    from .sample import Sample
 
 __all__ = [
-    "BETA", "PCT", "DATE", "SHARES", "COUNT",
-    "StatRow", "STATS_HEADER", "STATS_ROWS", "DetailColumn", "DETAIL_COLUMNS", "BookColumn", "BOOK_COLUMNS",
-    "number", "row", "cell", "label", "label_cells", "labelled_rows", "stats_values", "stats_table", "detail_table",
-    "rolling_table", "asset_rolling_table", "book_table",
+    "asset_rolling_table",
+    "book_table",
+    "cell",
+    "detail_table",
+    "label_cells",
+    "labelled_rows",
+    "number",
+    "rolling_table",
+    "row",
+    "stats_table",
 ]  # fmt: skip
-
-# Excel number formats of the figures.
-BETA = "0.0000"
-PCT = "0.00%"
-DATE = "yyyy-mm-dd"
-SHARES = "#,##0"
-COUNT = "0"
 
 
 def number(value: float) -> float:
@@ -58,159 +74,6 @@ def row(values: Iterable[float]) -> list[list[float]]:
     return [[number(v) for v in values]]
 
 
-def label(value: Any) -> Any:
-    """A sample label for a cell: a datetime (Excel shows a date) or a row number."""
-    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
-
-
-# --------------------------------------------------------------------- PORTBETA_STATS
-
-
-def subtract(stats: PortfolioStats, actual: Any, current: Any) -> Any:
-    """The difference column as actual holdings minus current weights."""
-    return actual - current if actual is not None and current is not None else None
-
-
-@dataclass(frozen=True)
-class StatRow:
-    """One row of PORTBETA_STATS.
-
-    Attributes
-    ----------
-    key : str
-        Its name for code (snake_case).
-    label : str
-        What the row's first cell says; the command line's tables and JSON use it too.
-    value : callable (BetaStats, Sample) -> value
-        The figure of one column (actual holdings or current weights).
-    note : str, or callable (PortfolioStats) -> str
-        The last cell: the convention.
-    number_format : str
-        How Excel shows the figures.
-    difference : callable (PortfolioStats, actual, current) -> value, or None
-        How the difference column is made; None leaves it empty.
-    """
-
-    key: str
-    label: str
-    value: Callable[[core.BetaStats, Sample], Any]
-    note: str | Callable[[PortfolioStats], str]
-    number_format: str = BETA
-    difference: Callable[[PortfolioStats, Any, Any], Any] | None = subtract
-
-
-def of_gap(figure: Callable[[core.LineFit], Any]) -> Callable[[PortfolioStats, Any, Any], Any]:
-    """The difference column as the gap's own figure: that of the drift portfolio's
-    regression (:attr:`PortfolioStats.gap_fit`), whose slope is the gap."""
-    return lambda stats, actual, current: figure(stats.gap_fit)
-
-
-_GAP_NOTE = "; difference: the gap's, from the drift portfolio Σ(w_t-1 - w_as_of) r regressed on m"
-
-
-def periods_note(sample: Sample) -> str:
-    """Where the periods per year come from, for the notes of annualized figures."""
-    return {
-        "given": f"{sample.periods_per_year} {sample.frequency} periods a year",
-        "dates": f"{sample.periods_per_year} {sample.frequency} periods a year, from the dates' spacing",
-        "assumed": f"{sample.periods_per_year} periods a year: daily rows assumed (no dates given)",
-    }[sample.frequency_source]
-
-
-def dropped_note(sample: Sample) -> str:
-    """Why the sample's dates were dropped, and how many for each reason (the statistics'
-    note, the command line's sample line and JSON)."""
-    if not sample.dropped_why:
-        return "blank or error cells"
-    parts = ", ".join(f"{n} for {reason}" for reason, n in sample.dropped_why)
-    history = any(reason == DROP_REASONS[1] for reason, _ in sample.dropped_why)
-    hint = "; a blank in a holdings history is missing data: enter 0 for an asset not held yet" if history else ""
-    return f"blank or error cells: {parts}{hint}"
-
-
-def _alpha_note(stats: PortfolioStats) -> str:
-    periods = stats.result.sample.periods_per_year
-    if min(stats.actual.fit.alpha, stats.current.fit.alpha) <= -1.0:
-        return f"empty where alpha per period is -100% or less: it compounds to no annual rate; {periods_note(stats.result.sample)}"
-    return f"(1 + alpha)^{periods} - 1; {periods_note(stats.result.sample)}"
-
-
-def _regime_note(side: str, key: str, usual: str) -> Callable[[PortfolioStats], str]:
-    def note(stats: PortfolioStats) -> str:
-        if math.isfinite(getattr(stats.actual, key)):
-            return usual
-        return f"empty: fewer than {core.MIN_REGIME_RETURNS} {side}-market periods (or no variance among them)"
-
-    return note
-
-
-STATS_HEADER = ("statistic", "actual holdings", "current weights", "difference", "note")
-
-STATS_ROWS: tuple[StatRow, ...] = (
-    StatRow("beta", "beta", lambda s, _: s.fit.beta,
-            "OLS slope with intercept; actual = PORTBETA_REG, current = PORTBETA_WTD"),
-    StatRow("standard_error", "standard error of beta", lambda s, _: s.fit.beta_se,
-            "sqrt(s² / Σ(m - mean m)²), s² = SSR / (n - 2)" + _GAP_NOTE, difference=of_gap(lambda f: f.beta_se)),
-    StatRow("t_statistic", "t statistic", lambda s, _: s.fit.t_stat, "beta / standard error" + _GAP_NOTE, "0.00",
-            difference=of_gap(lambda f: f.t_stat)),
-    StatRow("ci_low", "95% CI low", lambda s, _: s.fit.conf_int(0.05)[0],
-            "beta - t(0.975, n - 2) × standard error" + _GAP_NOTE, difference=of_gap(lambda f: f.conf_int(0.05)[0])),
-    StatRow("ci_high", "95% CI high", lambda s, _: s.fit.conf_int(0.05)[1],
-            "beta + t(0.975, n - 2) × standard error" + _GAP_NOTE, difference=of_gap(lambda f: f.conf_int(0.05)[1])),
-    StatRow("r_squared", "R²", lambda s, _: s.fit.r_squared, "share of variance explained by the market", PCT),
-    StatRow("alpha", "alpha per period", lambda s, _: s.fit.alpha,
-            lambda st: f"intercept, per {st.result.sample.frequency} period, over rf", "0.0000%"),
-    StatRow("alpha_annualized", "alpha annualized", lambda s, sample: s.fit.annualized(sample.periods_per_year).alpha,
-            lambda st: _alpha_note(st), PCT),
-    StatRow("residual_volatility_annualized", "residual volatility annualized",
-            lambda s, sample: s.fit.annualized(sample.periods_per_year).residual_std,
-            lambda st: f"s × sqrt({st.result.sample.periods_per_year}); {periods_note(st.result.sample)}", PCT),
-    StatRow("observations", "observations", lambda s, _: s.fit.n,
-            lambda st: f"{st.result.sample.frequency} returns", COUNT, difference=None),
-    StatRow("first_date", "first date used", lambda _, sample: label(sample.labels[0]),
-            "start of the first return", DATE, difference=None),
-    StatRow("last_date", "last date used", lambda _, sample: label(sample.labels[-1]),
-            "end of the last return", DATE, difference=None),
-    StatRow("dates_dropped", "dates dropped for missing data", lambda _, sample: len(sample.dropped),
-            lambda st: dropped_note(st.result.sample), COUNT, difference=None),
-    StatRow("weights_as_of", "weights as of", lambda _, sample: label(sample.as_of),
-            "the current weights' date", DATE, difference=None),
-    StatRow("up_beta", "up-market beta", lambda s, _: s.up_beta,
-            _regime_note("up", "up_beta", "periods with market excess return > 0")),
-    StatRow("down_beta", "down-market beta", lambda s, _: s.down_beta,
-            _regime_note("down", "down_beta", "periods with market excess return < 0")),
-    StatRow("timing_ratio", "timing ratio (up / down)", lambda s, _: s.timing_ratio,
-            "up-market beta / down-market beta", difference=None),
-    StatRow("downside_beta", "downside beta (Estrada)", lambda s, _: s.downside_beta,
-            "E[min(r - mean, 0) min(m - mean, 0)] / E[min(m - mean, 0)²]"),
-    StatRow("blume_beta", "Blume-adjusted beta", lambda s, _: s.fit.blume_beta, "0.67 × beta + 0.33"),
-    StatRow("up_capture", "up-market capture", lambda s, _: s.up_capture,
-            "annualized return over the market's, on its up periods (empyrical up_capture)", "0.00"),
-    StatRow("down_capture", "down-market capture", lambda s, _: s.down_capture,
-            "annualized return over the market's, on its down periods (empyrical down_capture)", "0.00"),
-    StatRow("treynor_ratio", "Treynor ratio", lambda s, _: s.treynor_ratio,
-            "annualized excess return / beta (PerformanceAnalytics TreynorRatio)", PCT),
-    StatRow("tracking_error", "tracking error annualized", lambda s, _: s.tracking_error,
-            lambda st: f"sd(r - m) × sqrt({st.result.sample.periods_per_year}) (PerformanceAnalytics TrackingError)", PCT),
-    StatRow("information_ratio", "information ratio", lambda s, _: s.information_ratio,
-            "(annualized return - the market's) / tracking error (PerformanceAnalytics InformationRatio)", "0.00"),
-    StatRow("correlation", "correlation with the market", lambda s, _: s.correlation,
-            "Pearson correlation of the returns with the market's", BETA),
-)  # fmt: skip
-
-
-def stats_values(stats: PortfolioStats) -> list[tuple[StatRow, tuple[Any, Any, Any], str]]:
-    """Each :class:`StatRow` with its figures (actual holdings, current weights,
-    difference; None where the row has no difference) and its note."""
-    sample = stats.result.sample
-    out = []
-    for r in STATS_ROWS:
-        actual, current = r.value(stats.actual, sample), r.value(stats.current, sample)
-        difference = r.difference(stats, actual, current) if r.difference is not None else None
-        out.append((r, (actual, current, difference), r.note(stats) if callable(r.note) else r.note))
-    return out
-
-
 def stats_table(stats: PortfolioStats) -> list[list[Any]]:
     """PORTBETA_STATS: a header, then one row per :class:`StatRow`: label, actual
     holdings, current weights, difference, note."""
@@ -218,51 +81,6 @@ def stats_table(stats: PortfolioStats) -> list[list[Any]]:
     for r, values, note in stats_values(stats):
         table.append([r.label, *(cell(v) for v in values), note])
     return table
-
-
-# --------------------------------------------------------------------- BETA_GAP_DETAIL
-
-
-@dataclass(frozen=True)
-class DetailColumn:
-    """One column of BETA_GAP_DETAIL.
-
-    Attributes
-    ----------
-    key : str
-        Its name for code and the command line's JSON (snake_case).
-    header : str
-    values : callable (GapDetail) -> array (N,), or None
-        One value per holding (None: the column of names).
-    total : callable (GapDetail) -> float, or None
-        The total row's cell; None leaves it empty.
-    number_format : str or None
-    """
-
-    key: str
-    header: str
-    values: Callable[[GapDetail], Any] | None
-    total: Callable[[GapDetail], float] | None
-    number_format: str | None
-
-
-def _summed(values: Callable[[GapDetail], Any]) -> Callable[[GapDetail], float]:
-    return lambda detail: float(values(detail).sum())
-
-
-DETAIL_COLUMNS: tuple[DetailColumn, ...] = (
-    DetailColumn("name", "holding", None, None, None),
-    DetailColumn("shares", "shares", lambda d: d.shares, None, SHARES),
-    DetailColumn("weight", "weight (as_of)", lambda d: d.weights, _summed(lambda d: d.weights), PCT),
-    DetailColumn(
-        "average_weight", "average weight", lambda d: d.average_weights, _summed(lambda d: d.average_weights), PCT
-    ),
-    DetailColumn("beta", "beta", lambda d: d.betas, None, BETA),
-    DetailColumn("drift", "drift part", lambda d: d.drift, _summed(lambda d: d.drift), BETA),
-    DetailColumn("interaction", "interaction part", lambda d: d.interaction, _summed(lambda d: d.interaction), BETA),
-    # the total is BETA_GAP itself: the contributions sum to it
-    DetailColumn("contribution", "contribution", lambda d: d.contribution, lambda d: float(d.result.gap), BETA),
-)
 
 
 def detail_table(detail: GapDetail) -> list[list[Any]]:
@@ -274,33 +92,6 @@ def detail_table(detail: GapDetail) -> list[list[Any]]:
         rows.append([name] + [cell(float(v[k])) for v in values])
     rows.append(["total"] + [cell(c.total(detail)) if c.total is not None else None for c in columns])
     return rows
-
-
-# --------------------------------------------------------------------- PORTBETA_BOOK
-
-
-@dataclass(frozen=True)
-class BookColumn:
-    """One column of PORTBETA_BOOK: its key (the BookBetas field, and the CLI's CSV and
-    JSON name), its header and its number format."""
-
-    key: str
-    header: str
-    number_format: str | None
-
-
-BOOK_COLUMNS: tuple[BookColumn, ...] = (
-    BookColumn("accounts", "account", None),
-    BookColumn("value", "market value (as_of)", "#,##0.00"),
-    BookColumn("reg", "REG", BETA),
-    BookColumn("wtd", "WTD", BETA),
-    BookColumn("gap", "GAP", BETA),
-    BookColumn("gap_se", "GAP standard error", BETA),
-    BookColumn("gap_t", "GAP t", "0.00"),
-    BookColumn("r_squared", "R² of REG", PCT),
-    BookColumn("observations", "observations", COUNT),
-    BookColumn("notes", "note", None),
-)
 
 
 def book_table(book: BookBetas) -> list[list[Any]]:

@@ -1,0 +1,146 @@
+"""The arguments, declared once: their names, order, defaults and Excel help.
+
+Each :class:`Argument` says what Excel shows for it and whether it is *row-aligned*
+(one value per row of prices: its rows are trimmed, turned around and dropped with the
+prices'). Each argument list is spelled here once, in order; the Excel functions
+(:mod:`xl_portbeta.udfs`), the API's one-call functions (:mod:`xl_portbeta.api`), the
+command line and the tests take theirs from :data:`EXCEL` and :data:`API`.
+
+A new argument is one :class:`Argument` here, its place in the lists below, and its
+reader and rule in :mod:`xl_portbeta.sample` (README, "Development").
+
+This module imports nothing of the package: every other module may use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "PORTFOLIO", "REQUIRED", "ROLLING",
+           "Argument", "declared", "signature"]  # fmt: skip
+
+REQUIRED = inspect.Parameter.empty
+
+_Result = TypeVar("_Result")
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of the Excel functions and the API.
+
+    Attributes
+    ----------
+    name : str
+        The Python and Excel name.
+    help : str
+        What Excel's function wizard and Office.js show for it.
+    default : object
+        Its value when left out; :data:`REQUIRED` when it must be given.
+    row_aligned : bool
+        One value (or row) per row of prices.
+    """
+
+    name: str
+    help: str
+    default: Any = REQUIRED
+    row_aligned: bool = False
+
+
+ARGUMENTS: dict[str, Argument] = {
+    a.name: a
+    for a in (
+        Argument("prices", "Asset prices, one row per date (oldest first), one column per asset; an optional first "
+                 "row of names.", row_aligned=True),
+        Argument("shares", "Share counts: one row of N numbers held throughout, or one row per date (a holdings "
+                 "history). Negative = short."),
+        Argument("holdings", "Share counts of many accounts: one row per account, in the column order of prices (or "
+                 "a header row of names); an optional first column of account names."),
+        Argument("market", "Benchmark price levels (e.g. the index), one column, same rows as prices.",
+                 row_aligned=True),
+        Argument("window", "Number of returns in each window, e.g. 252 for a year of daily returns."),
+        Argument("dates", "Optional. Dates of the rows (ascending or descending).", None, row_aligned=True),
+        Argument("frequency", 'Optional. "daily" (every row), "weekly" or "monthly" (last row of each calendar '
+                 "period; needs dates). Left out: the rows as given, periods per year from the dates.", None),
+        Argument("rf", "Optional. Annual risk-free rate (0.05 for 5%): one number, or one per row. A constant rate "
+                 "changes no beta.", 0.0, row_aligned=True),
+        Argument("as_of", "Optional. Date whose holdings set the weights (without dates: the row number). Default: "
+                 "the last row.", None),
+    )
+}  # fmt: skip
+
+# The argument lists, each once. Optional arguments come last, so that Excel can leave them out.
+PORTFOLIO = ("prices", "shares", "market", "dates", "frequency", "rf", "as_of")
+ASSETS = ("prices", "market", "dates", "frequency", "rf")
+ROLLING = ("prices", "shares", "market", "window", "dates", "frequency", "rf")
+ASSETS_ROLLING = ("prices", "market", "window", "dates", "frequency", "rf")
+BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of")
+
+#: Each Excel function's arguments, in Excel's order.
+EXCEL: dict[str, tuple[str, ...]] = {
+    "PORTBETA_REG": PORTFOLIO[:-1],  # REG does not depend on as_of
+    "PORTBETA_WTD": PORTFOLIO,
+    "BETA_GAP": PORTFOLIO,
+    "ASSET_BETAS": ASSETS,
+    "PORTBETA_STATS": PORTFOLIO,
+    "BETA_GAP_DETAIL": PORTFOLIO,
+    "PORTBETA_ROLLING": ROLLING,
+    "PORTBETA_BOOK": BOOK,
+    "ASSET_BETAS_ROLLING": ASSETS_ROLLING,
+}
+
+#: Each one-call function of the API's arguments.
+API: dict[str, tuple[str, ...]] = {
+    "build_sample": PORTFOLIO,
+    "portfolio_beta": PORTFOLIO,
+    "portfolio_stats": PORTFOLIO,
+    "gap_detail": PORTFOLIO,
+    "asset_betas": ASSETS,
+    "rolling_portfolio_beta": ROLLING,
+    "rolling_asset_betas": ASSETS_ROLLING,
+    "book_betas": BOOK,
+}
+
+
+def signature(names: tuple[str, ...], returns: Any = inspect.Signature.empty) -> inspect.Signature:
+    """The :class:`inspect.Signature` of an argument list: what ``help()``, IDEs and
+    xlwings read."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter(n, kind, default=ARGUMENTS[n].default) for n in names]
+    return inspect.Signature(parameters, return_annotation=returns)
+
+
+def declared(names: tuple[str, ...]) -> Callable[[Callable[..., _Result]], Callable[..., _Result]]:
+    """A function of ``**arguments`` called with the argument list ``names``: by position
+    or by name, left-out arguments at their defaults. Its ``__signature__`` is the list's,
+    so ``help()``, IDEs and xlwings show the declared arguments."""
+
+    def decorate(function: Callable[..., _Result]) -> Callable[..., _Result]:
+        declared_signature = signature(names, inspect.signature(function).return_annotation)
+        defaults = {n: ARGUMENTS[n].default for n in names}
+        known = frozenset(names)
+
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> _Result:
+            # the common calls without Signature.bind, which costs more than a small call's figures
+            if (
+                len(args) <= len(names)
+                and known.issuperset(kwargs)
+                and known.isdisjoint(names[: len(args)] & kwargs.keys())
+            ):
+                arguments = {**defaults, **dict(zip(names, args, strict=False)), **kwargs}
+                if not any(value is REQUIRED for value in arguments.values()):
+                    return function(**arguments)
+            try:  # a call Python would refuse: refused as Python says it, with the function's name
+                declared_signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise TypeError(f"{function.__name__}() {error}") from None
+            raise AssertionError("unreachable: bind accepts only what the fast path takes")  # pragma: no cover
+
+        call.__signature__ = declared_signature  # type: ignore[attr-defined]
+        return call
+
+    return decorate
