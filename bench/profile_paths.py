@@ -8,13 +8,12 @@ profiled over a few calls; the listing is sorted by own time (tottime).
 
 from __future__ import annotations
 
+import argparse
+import cProfile
+import pstats
+
 import run  # noqa: F401  (sets XLWINGS_ON_SERVER etc. before xlwings is imported)
-
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import pstats  # noqa: E402
-
-from run import FULL, QUICK, Runner, api, excel_payload, make_data, udfs  # noqa: E402
+from run import FULL, QUICK, Runner, api, excel_payload, make_data, udfs
 
 
 def profile(label: str, fn, calls: int, top: int) -> None:

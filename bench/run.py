@@ -62,9 +62,10 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 import timeit  # noqa: E402
 import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -72,6 +73,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
+import npconv_udfs  # noqa: E402  (bench/ is sys.path[0])
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import xlwings  # noqa: E402
@@ -80,8 +82,6 @@ import xlwings.server  # noqa: E402
 
 import xl_portbeta  # noqa: E402
 from xl_portbeta import api, udfs  # noqa: E402
-
-import npconv_udfs  # noqa: E402  (bench/ is sys.path[0])
 
 # --------------------------------------------------------------------------- sizes
 
@@ -206,7 +206,7 @@ def make_data(T: int, N: int, blank_fraction: float, seed: int = 20261122) -> Da
     shares[unheld] = 0
 
     blanks = np.zeros((T, N), dtype=bool)
-    n_blank = int(round(blank_fraction * T * N))
+    n_blank = round(blank_fraction * T * N)
     n_rows = max(1, n_blank // (3 * N))
     blank_rows = rng.choice(np.arange(1, T - 1), n_rows, replace=False)  # keep first/last rows
     blanks[blank_rows] = True
@@ -587,7 +587,7 @@ class Runner:
         self.notes.append("5: tracemalloc peak during the call minus traced memory before it (after a warm-up call).")
 
 
-def book_case(self: "Runner") -> None:
+def book_case(self: Runner) -> None:
     """6: a book of K accounts x N assets x T days, complete prices (issue 12)."""
     cfg = self.cfg
     d = make_data(cfg.T, cfg.N, 0.0, seed=12)

@@ -131,11 +131,11 @@ import textwrap
 import threading
 import time
 import types
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 __all__ = [
-    "ImportResult",
     "IMPORTED_UNDER_FAKE_WIN32",
     "MISSING",
     "VBA_RESERVED_WORDS",
@@ -147,6 +147,7 @@ __all__ = [
     "XL_NUM",
     "XL_REF",
     "XL_VALUE",
+    "ImportResult",
     "call_classic",
     "com_range",
     "import_functions",
@@ -300,7 +301,7 @@ class _StubModule(types.ModuleType):
 class _IID(str):
     """pywintypes.IID stand-in: a canonical (upper-case) GUID string."""
 
-    def __new__(cls, iid: Any, is_bytes: bool = False) -> "_IID":
+    def __new__(cls, iid: Any, is_bytes: bool = False) -> _IID:
         return super().__new__(cls, str(iid).upper())
 
 
@@ -551,10 +552,8 @@ def install_pywin32_stubs() -> types.ModuleType:
         raise RuntimeError(f"pywin32 modules already imported: {real}")
 
     for name in _PREIMPORT:
-        try:
+        with contextlib.suppress(Exception):  # an optional dependency missing or broken
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - optional dependency missing/broken
-            pass
 
     stubs = _build_stub_modules()
     sys.modules.update(stubs)
@@ -569,10 +568,10 @@ def install_pywin32_stubs() -> types.ModuleType:
         ctypes.oledll = _FakeDllLoader()
         ctypes.PyDLL = lambda name, *a, **k: _FakeDll(f"PyDLL({name})")
         sys.platform = "win32"
-        import xlwings  # noqa: F401 - the whole point
-        import xlwings._xlwindows  # noqa: F401
-        import xlwings.com_server  # noqa: F401
-        import xlwings.udfs  # noqa: F401
+        import xlwings
+        import xlwings._xlwindows
+        import xlwings.com_server
+        import xlwings.udfs
     finally:
         sys.platform = saved_platform
         ctypes.PyDLL = saved_pydll

@@ -13,14 +13,14 @@ import os
 if os.environ.get("XLWINGS_LICENSE_KEY"):
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import io  # noqa: E402
-import subprocess  # noqa: E402
-from fnmatch import fnmatch  # noqa: E402
+import contextlib
+import datetime as dt
+import io
+import subprocess
+from fnmatch import fnmatch
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 BONDS = {
     "bond_a": [100, 96, 102, 88, 96, 101, 120, 110, 105, 107, 106],

@@ -2,9 +2,6 @@
 
 import numpy as np
 import pytest
-
-from xl_portbeta import PortbetaError, api
-
 from accuracy_cases import (
     NORRIS_CERTIFIED,
     compound,
@@ -13,6 +10,8 @@ from accuracy_cases import (
     ill_conditioned_cases,
     norris_paths,
 )
+
+from xl_portbeta import PortbetaError, api
 
 
 def test_nist_norris_certified_values_to_at_least_9_digits():
@@ -29,7 +28,7 @@ def test_nist_norris_certified_values_to_at_least_9_digits():
 
 def test_norris_paths_are_a_faithful_transform():
     """The scale really is 1e-4 and the paths really compound the data (else the test is moot)."""
-    asset, market = norris_paths()
+    asset, _market = norris_paths()
     r = np.diff(asset) / asset[:-1] * 1e4
     assert r[:3] == pytest.approx([0.1, 338.8, 118.1], rel=1e-12)
 

@@ -6,12 +6,12 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BOND_MARKET as MARKET
+from conftest import random_market
+from references import exact_slope, excess, ols_slope, per_window_reference, reference, statsmodels_fit
 
 from xl_portbeta import PortbetaError, api, asset_betas, portfolio_beta, udfs
 from xl_portbeta.datasets import demo_portfolio
-
-from conftest import BOND_MARKET as MARKET, random_market
-from references import exact_slope, excess, ols_slope, per_window_reference, reference, statsmodels_fit
 
 TOL = 1e-10
 
@@ -226,7 +226,7 @@ def test_rolling_equals_per_window_ols_with_holes(rng):
     np.testing.assert_allclose(rolling.reg, reg, rtol=0, atol=1e-9)
     np.testing.assert_allclose(rolling.wtd, wtd, rtol=0, atol=1e-9)
     np.testing.assert_allclose(rolling.gap, reg - wtd, rtol=0, atol=1e-9)
-    assert [d for d in rolling.labels] == [dates[k] for k in keep[window:]]
+    assert list(rolling.labels) == [dates[k] for k in keep[window:]]
     table = udfs.portbeta_rolling(holed, shares, market, window, dates.to_numpy())
     assert table[0] == ["date", "REG", "WTD", "GAP"]
     assert len(table) == 1 + len(keep) - 1 - window + 1

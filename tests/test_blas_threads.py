@@ -8,11 +8,10 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import random_market
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from xl_portbeta import api, core
-
-from conftest import random_market
 
 
 def blas_threads() -> list[int]:

@@ -4,10 +4,9 @@ single-portfolio functions on that account's shares, with and without holes in p
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import random_market
 
 from xl_portbeta import PortbetaError, api, udfs
-
-from conftest import random_market
 
 TOL = 1e-12
 

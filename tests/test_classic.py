@@ -13,9 +13,9 @@ import re
 
 import numpy as np
 import pytest
-
 from classic_com import VBA_RESERVED_WORDS, run_classic_script
 from conftest import BONDS, FIRST_OPTIONAL, SIGNATURES
+
 from xl_portbeta import api
 
 ROOT = __file__.rsplit("/tests/", 1)[0]

@@ -4,11 +4,10 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import cli
 
 from xl_portbeta import api
 from xl_portbeta.datasets import demo_portfolio
-
-from conftest import cli
 
 
 def test_demo_json_matches_the_api():
@@ -66,7 +65,7 @@ def test_analyze_csv_by_name_with_rf_and_as_of(prices_csv):
 
 
 def test_analyze_xlsx_with_shares_in_column_order(prices_csv, tmp_path):
-    path, frame = prices_csv
+    _path, frame = prices_csv
     xlsx = tmp_path / "prices.xlsx"
     frame.reset_index().to_excel(xlsx, index=False)
     run = cli("analyze", str(xlsx), "--shares", "1,2,3,4,5", "--market", "SP500", "--json")
@@ -135,7 +134,7 @@ def test_unreadable_files(tmp_path, name, content, message):
 
 
 def test_text_in_an_xlsx_is_an_error_as_in_a_csv(prices_csv, tmp_path):
-    path, frame = prices_csv
+    _path, frame = prices_csv
     table = frame.reset_index().astype(object)
     table.loc[5, "KO"] = "n/a"
     xlsx = tmp_path / "text.xlsx"
@@ -248,7 +247,8 @@ def test_hong_kong_tickers_that_look_like_numbers_are_names(prices_csv, tmp_path
     """Found in review: ``--shares 0700=800,0005=7`` was refused as "a number stored as
     text" (the counts were packed as an Excel range whose header row looked numeric). The
     CLI hands the API the counts by name; a ``ticker,shares`` file too."""
-    from xl_portbeta import cli as command_line, files
+    from xl_portbeta import cli as command_line
+    from xl_portbeta import files
 
     _, frame = prices_csv
     hk = frame[["AAPL", "KO", "SP500"]].rename(columns={"AAPL": "0700", "KO": "0005", "SP500": "HSI"})

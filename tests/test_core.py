@@ -5,12 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import random_market
+from references import excess, ols_slope, statsmodels_fit
 
 from xl_portbeta import api, core
 from xl_portbeta import sample as sample_module
-
-from conftest import random_market
-from references import excess, ols_slope, statsmodels_fit
 
 TOL = 1e-10
 

@@ -5,10 +5,9 @@ import re
 
 import numpy as np
 import pytest
+from conftest import BOND_DATES, BOND_MARKET, BOND_PRICES, BOND_SHARES, with_cell
 
 from xl_portbeta import PortbetaError, api, portfolio_beta, udfs
-
-from conftest import BOND_DATES, BOND_MARKET, BOND_PRICES, BOND_SHARES, with_cell
 
 PRICES, MARKET, SHARES, DATES = BOND_PRICES, BOND_MARKET, BOND_SHARES, BOND_DATES
 

@@ -11,11 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import cli
 from openpyxl.utils import get_column_letter
 
 from xl_portbeta import files
-
-from conftest import cli
 
 DATA = Path(__file__).resolve().parent / "data"
 SHARES = {"AAPL": 100.0, "KO": 400.0, "XOM": 250.0}
@@ -391,7 +390,7 @@ def snake_keys(value):
 
 
 def test_json_keys_are_snake_case_and_percentages_fractions(wide):
-    code, out, err = run("book", "wide.csv", "--market", "SPX", "--holdings", "accounts.csv", "--json")
+    _code, out, _err = run("book", "wide.csv", "--market", "SPX", "--holdings", "accounts.csv", "--json")
     book = json.loads(out)
     for document in (wide, book):
         keys = set(snake_keys(document))

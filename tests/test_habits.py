@@ -30,3 +30,17 @@ def test_type_information_ships_with_the_package():
     assert (Path(xl_portbeta.__file__).parent / "py.typed").is_file()
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "py.typed" in package_data["xl_portbeta"]
+
+
+def test_no_function_is_longer_than_sixty_lines():
+    """A function a newcomer reads in one screen (decorators and docstring included)."""
+    import ast
+
+    long = []
+    for path in sorted((ROOT / "xl_portbeta").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                if node.end_lineno - first + 1 > 60:
+                    long.append(f"{path.name}:{node.name} ({node.end_lineno - first + 1} lines)")
+    assert not long, long

@@ -10,6 +10,7 @@ The oracle below decides "error or number, and which rows" from the documented r
 
 import asyncio
 import datetime as dt
+import itertools
 import math
 import os
 
@@ -100,7 +101,7 @@ def expected_sample(prices, market, dates):
             if is_missing(v) or isinstance(v, str) or type(v) is bool:
                 raise ErrorDue("bad date")
             days.append(v if isinstance(v, dt.datetime) else EPOCH + dt.timedelta(days=v))
-        steps = [b - a for a, b in zip(days, days[1:])]
+        steps = [b - a for a, b in itertools.pairwise(days)]
         if all(s > dt.timedelta(0) for s in steps):
             pass
         elif all(s < dt.timedelta(0) for s in steps):
@@ -234,7 +235,7 @@ def check(officejs_call, runtime, prices, shares, market, dates):
         reg, betas = call_both(officejs_call, runtime, prices, shares, market, dates)
     except PortbetaError as error:  # from a UDF: udfs.ExcelError, an xlwings.XlwingsError
         message = str(error)
-        assert message.startswith("PORTBETA_REG: ") or message.startswith("ASSET_BETAS: "), message
+        assert message.startswith(("PORTBETA_REG: ", "ASSET_BETAS: ")), message
         assert any(arg in message for arg in ARGUMENTS), message
         assert due is not None, f"error {message!r} where the oracle expects a number"
         event(f"error: {due}")

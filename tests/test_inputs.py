@@ -7,6 +7,23 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import (
+    BOND_DATES as DATES,
+)
+from conftest import (
+    BOND_MARKET as MARKET,
+)
+from conftest import (
+    BOND_PRICES as PRICES,
+)
+from conftest import (
+    BOND_SHARES as SHARES,
+)
+from conftest import (
+    BONDS,
+    NA_COM,
+    NA_OFFICEJS,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -14,17 +31,6 @@ from hypothesis.extra import numpy as hnp
 import xl_portbeta as pb
 from xl_portbeta import PortbetaError, api, udfs
 from xl_portbeta.inputs import _cells_one_by_one, read_numbers
-
-from conftest import (
-    BONDS,
-    BOND_DATES as DATES,
-    BOND_MARKET as MARKET,
-    BOND_PRICES as PRICES,
-    BOND_SHARES as SHARES,
-    NA_COM,
-    NA_OFFICEJS,
-)
-
 
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=False, width=64),

@@ -178,7 +178,7 @@ def test_main_py_serves_all_functions_where_the_package_is_not_installed(tmp_pat
             want = {
                 "ok": json.loads(json.dumps(loop.run_until_complete(xlwings.server.custom_functions_call(data, udfs))))
             }
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001
             want = {"error": type(e).__name__, "message": str(e)}
         assert got == want, func
     loop.close()

@@ -16,7 +16,6 @@ import os
 
 import numpy as np
 import pytest
-
 from conftest import BONDS, FIRST_OPTIONAL, SIGNATURES, random_market
 
 pytestmark = [
@@ -58,7 +57,7 @@ def server():
 
 def excel_range(values):
     """A value or list of rows as Excel's Office.js sends it before xlwings unwraps it."""
-    return [[v for v in row] for row in values]
+    return [list(row) for row in values]
 
 
 def column(values):

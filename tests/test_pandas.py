@@ -6,12 +6,11 @@ built by hand, never against the API's own arrays alone."""
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS, cli
+from references import excess, statsmodels_fit, value_returns
 
 from xl_portbeta import PortbetaError, api, portfolio_beta, sheet, tables, udfs
 from xl_portbeta.datasets import demo_portfolio
-
-from conftest import BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS, cli
-from references import excess, statsmodels_fit, value_returns
 
 WINDOW = 126
 

@@ -38,7 +38,6 @@ sys.path.insert(0, str(ROOT / "tests" / "pyodide"))
 sys.path.insert(0, str(ROOT / "workbook"))
 
 import fetch  # noqa: E402  (tests/pyodide/fetch.py)
-
 from conftest import PYODIDE_OFFICEJS, SIGNATURES  # noqa: E402
 
 FUNCTIONS = {name.lower() for name in SIGNATURES}
@@ -133,7 +132,7 @@ def cpython():
                 "client": "Office.js", "runtime": "1.4"}  # fmt: skip
         try:
             result = loop.run_until_complete(xlwings.server.custom_functions_call(data, udfs))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001
             return {"error": type(e).__name__, "message": str(e)}
         return json.loads(json.dumps({"ok": result}))  # the same JSON trip as Pyodide's results
 

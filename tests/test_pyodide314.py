@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "pyodide"))
 
 import fetch  # noqa: E402  (tests/pyodide/fetch.py)
-from conftest import PYODIDE_OFFICEJS, BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS  # noqa: E402
+from conftest import BOND_MARKET, BOND_PRICES, BOND_SHARES, NA_OFFICEJS, PYODIDE_OFFICEJS  # noqa: E402
 from references import reference  # noqa: E402
 
 pytestmark = PYODIDE_OFFICEJS

@@ -20,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import cli
 
 import xl_portbeta as pb
 from xl_portbeta import api
 from xl_portbeta.datasets import demo_portfolio
 from xl_portbeta.report import default_window
-
-from conftest import cli
 
 pytest.importorskip("matplotlib", reason='the report needs matplotlib: pip install ".[test]"')
 

@@ -6,21 +6,28 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-
-import xl_portbeta as pb
-from xl_portbeta import PortbetaError, portfolio_beta, udfs
-from xl_portbeta.datasets import load_sp500
-
+from conftest import (
+    BOND_DATES as DATES,
+)
+from conftest import (
+    BOND_MARKET as MARKET,
+)
+from conftest import (
+    BOND_PRICES as PRICES,
+)
+from conftest import (
+    BOND_SHARES as SHARES,
+)
 from conftest import (
     BONDS,
-    BOND_DATES as DATES,
-    BOND_MARKET as MARKET,
-    BOND_PRICES as PRICES,
-    BOND_SHARES as SHARES,
     random_market,
     with_cell,
 )
 from references import reference
+
+import xl_portbeta as pb
+from xl_portbeta import PortbetaError, portfolio_beta, udfs
+from xl_portbeta.datasets import load_sp500
 
 TOL = 1e-10
 
@@ -35,7 +42,7 @@ def test_real_data_with_holes_drops_dates_and_spans_returns():
     market.iloc[holes[3]] = np.nan
     result = portfolio_beta(prices, shares, market, prices.index.to_numpy())
     keep = np.setdiff1d(np.arange(len(prices)), holes)
-    reg, wtd, betas, _ = reference(prices.to_numpy()[keep], shares, market.to_numpy()[keep])
+    reg, wtd, _betas, _ = reference(prices.to_numpy()[keep], shares, market.to_numpy()[keep])
     assert result.reg == pytest.approx(reg, abs=TOL)
     assert result.wtd == pytest.approx(wtd, abs=TOL)
     assert [d.strftime("%Y-%m-%d") for d in result.sample.dropped] == [
@@ -458,6 +465,7 @@ def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explaine
     """Issue 14: blanks meaning "not held yet" halve a sample: the notes say how many
     dates were dropped and why, and suggest 0 for "not held" (a blank stays missing)."""
     from conftest import BOND_MARKET, BOND_PRICES
+
     from xl_portbeta import api, sheet
 
     history = [[25000.0, None if t < 4 else 65000.0] for t in range(11)]
@@ -467,7 +475,7 @@ def test_dates_dropped_for_blanks_in_a_holdings_history_are_counted_and_explaine
     sample = stats.result.sample
     assert sample.dropped_why == (("missing prices or market", 1), ("blanks in the holdings history", 4))
     assert len(sample.dropped) == 5
-    note = dict((row[0], row[4]) for row in sheet.stats_table(stats)[1:])["dates dropped for missing data"]
+    note = {row[0]: row[4] for row in sheet.stats_table(stats)[1:]}["dates dropped for missing data"]
     assert "1 for missing prices or market, 4 for blanks in the holdings history" in note
     assert "enter 0 for an asset not held" in note
     # 0 for "not held" keeps those dates
@@ -670,7 +678,7 @@ def test_messages_of_names_twice_unknown_names_and_no_complete_date():
     twice = pd.Series([1.0, 2.0, 3.0], index=["MSFT", "AAPL", "AAPL"])
     with pytest.raises(PortbetaError, match=r"shares names 'AAPL' twice"):  # not the first name, 'MSFT'
         portfolio_beta(prices, twice, market)
-    unknown = {n: 1.0 for n in ("A", "B", "C", "D", "E", "F")}
+    unknown = dict.fromkeys(("A", "B", "C", "D", "E", "F"), 1.0)
     with pytest.raises(PortbetaError, match=r"not have: 'A', 'B', 'C', 'D', 'E', \.\.\.; names are matched"):
         portfolio_beta(prices, unknown, market)  # five shown
     holes = prices.to_numpy().copy()

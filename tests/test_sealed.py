@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.stats  # noqa: F401  imported here: a library's import reads its environment, not the UDF
+from conftest import BONDS
 
 from xl_portbeta import udfs
-
-from conftest import BONDS
 
 PACKAGE = Path(udfs.__file__).parent
 
@@ -127,7 +126,7 @@ def test_the_blas_thread_limit_works_sealed(sealed, monkeypatch):
 def test_the_seal_really_blocks(sealed):
     """The fixture would catch a UDF that wrote, connected or read the environment."""
     with pytest.raises(Blocked):
-        open(PACKAGE / "should-not-exist.txt", "w")
+        open(PACKAGE / "should-not-exist.txt", "w")  # noqa: SIM115 - the open itself must be refused
     with pytest.raises(Blocked):
         socket.socket()
     with pytest.raises(Blocked):

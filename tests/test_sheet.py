@@ -7,11 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import random_market
 
 from xl_portbeta import api, udfs
 from xl_portbeta.datasets import demo_portfolio
-
-from conftest import random_market
 
 
 def test_stats_table_is_labelled_and_never_holds_nan():

@@ -7,10 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import SIGNATURES
 
 from xl_portbeta import udfs
-
-from conftest import SIGNATURES
 
 SOURCE = Path(udfs.__file__).read_text(encoding="utf-8")
 

@@ -46,7 +46,6 @@ import shutil
 import subprocess
 import sys
 import uuid
-import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -960,7 +959,7 @@ def test_book_table_is_formatted_from_its_registry(committed_book, cells):
 
     ws = committed_book["Book"]
     (entry,) = cells["sheets"]["Book"]["udfs"]
-    min_col, min_row, max_col, max_row = range_boundaries(entry["spill"])
+    min_col, min_row, _max_col, max_row = range_boundaries(entry["spill"])
     for j, column in enumerate(BOOK_COLUMNS):
         for r in (min_row + 1, max_row):
             assert ws.cell(row=r, column=min_col + j).number_format == (column.number_format or "General"), column.key
@@ -984,7 +983,11 @@ def test_saved_value_evaluator_follows_excel(builder):
 
     class Sheet:
         title_text, arrays = "S", {}
-        cells = {(1, 1): ("=A2+1", {}), (2, 1): ("=A1*2", {}), (3, 1): ("=IF(ISERROR(A4),A4,A5/2)", {})}
+        cells = {  # noqa: RUF012 - a stand-in sheet, read only
+            (1, 1): ("=A2+1", {}),
+            (2, 1): ("=A1*2", {}),
+            (3, 1): ("=IF(ISERROR(A4),A4,A5/2)", {}),
+        }
         cells |= {(4, 1): ("=A5/0", {}), (5, 1): (4, {})}
 
     ev = values.Evaluator([Sheet], "classic")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from test_workbook import WORKBOOKS, libreoffice_convert
 
 MAX_PAGES = 15

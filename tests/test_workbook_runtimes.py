@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 from openpyxl.utils import range_boundaries
 
 from xl_portbeta import sheet as registry

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
+import contextlib
 import os
 import random
 import re
@@ -35,9 +35,10 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ["xl_portbeta/core.py", "xl_portbeta/sample.py"]
@@ -159,7 +160,7 @@ def find_mutants(file: str, source: str) -> list[Mutant]:
             continue
         line = getattr(node, "lineno", 0)
 
-        def add(kind, description, arg=0):
+        def add(kind, description, arg=0, node=node, line=line, index=index):  # this node's, bound now
             if kind == "if_body":  # seen only by the tests that run the body
                 span = (node.body[0].lineno, node.body[-1].end_lineno)
             else:
@@ -287,7 +288,7 @@ def _line_recorder(work: Path, files: list[str]):
     names = {str(work / f): f for f in files}
 
     class LineRecorder:
-        lines: dict[str, list[tuple[str, int]]] = {}
+        lines: ClassVar[dict[str, list[tuple[str, int]]]] = {}
 
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_protocol(self, item, nextitem):
@@ -355,10 +356,8 @@ def _run_selection(work: Path, tests: list[str], timeout: float, record: list[st
             code = os.waitstatus_to_exitcode(status)
             return ("passed" if code == 0 else "failed"), time.monotonic() - start
         if time.monotonic() > deadline:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             os.waitpid(pid, 0)
             return "timeout", time.monotonic() - start
         time.sleep(0.05)
@@ -376,10 +375,8 @@ def _preload() -> None:
     import scipy.stats  # noqa: F401
 
     for optional in ("statsmodels.api", "hypothesis", "threadpoolctl", "xlwings"):
-        try:
+        with contextlib.suppress(ImportError):
             __import__(optional)
-        except ImportError:
-            pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -467,8 +464,8 @@ def _run_all(mutants, sources, works, tests_of, timeout, on_result):
             _progress(k, len(pending), results[-1], started)
             on_result(results)
         return results
-    from concurrent.futures import ThreadPoolExecutor
     import queue
+    from concurrent.futures import ThreadPoolExecutor
 
     free: queue.Queue = queue.Queue()
     for w in works:

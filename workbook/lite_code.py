@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the package workbook/builder
 
-from builder.lite_code import main_py, requirements_txt  # noqa: E402
+from builder.lite_code import main_py, requirements_txt
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -12,8 +12,8 @@ from .report import report
 from .sample import Sample
 
 __all__ = [
-    "PortfolioBeta",
     "PortbetaError",
+    "PortfolioBeta",
     "Sample",
     "asset_betas",
     "beta_of",

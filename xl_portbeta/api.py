@@ -89,7 +89,7 @@ def _blas_threads() -> Any:
     if _blas_controller is None:
         try:
             _blas_controller = _threadpool_controller()().select(user_api="blas")
-        except Exception:  # not installed, or it cannot inspect this platform
+        except Exception:  # noqa: BLE001 - not installed, or it cannot inspect this platform
             _blas_controller = False
     return _blas_controller if _blas_controller and _blas_controller.lib_controllers else None
 
@@ -122,7 +122,7 @@ def one_blas_thread() -> Iterator[None]:
         if _blas_users == 0:
             try:
                 _blas_limiter = controller.limit(limits=1)
-            except Exception:  # a library that refuses: run as it is
+            except Exception:  # noqa: BLE001 - a library that refuses: run as it is
                 _blas_limiter = None
         _blas_users += 1
     try:
@@ -557,7 +557,7 @@ class GapDetail(PerAsset):
         "contribution"); no total row (``frame.sum()`` gives it: the contributions sum
         to the gap)."""
         index = asset_index(self.result.sample)
-        return pd.DataFrame({c.key: np.array(c.values(self)) for c in tables.DETAIL_COLUMNS[1:]}, index=index)
+        return pd.DataFrame({c.key: np.array(c.of(self)) for c in tables.DETAIL_COLUMNS[1:]}, index=index)
 
 
 @_public
@@ -796,7 +796,7 @@ def _group_figures(
 ) -> tuple[str, np.ndarray]:
     """One group's figures written into ``figures`` and ``observations``; the note of its
     accounts left without figures, and which they are."""
-    if group.note or group.market is None or group.prices is None:
+    if group.note or group.market is None or group.prices is None or group.rf is None or group.as_of_prices is None:
         return group.note, group.accounts
     market_returns = core.excess_returns(group.market, group.rf)
     if not core.market_varies(market_returns):

@@ -68,10 +68,12 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
         lines.append(f"  {row[0]:<32}" + "".join(f"  {_fmt(v)}" for v in row[1:4]))
     lines += ["", "BETA_GAP_DETAIL"]
     table = sheet.detail_table(detail)
-    specs = [_SPECS[c.number_format] for c in tables.DETAIL_COLUMNS[1:]]
+    specs = [_SPECS[c.number_format or tables.BETA] for c in tables.DETAIL_COLUMNS[1:]]
     lines.append(f"  {table[0][0]:<10}" + "".join(f"{h:>17}" for h in table[0][1:]))
     for row in table[1:]:
-        lines.append(f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs)))
+        lines.append(
+            f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs, strict=True))
+        )
     return "\n".join(lines)
 
 
@@ -95,7 +97,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
     result = stats.result
     sample = result.sample
     stat_rows = sheet.stats_table(stats)[1:]
-    columns = {c.key: c.values(detail) for c in tables.DETAIL_COLUMNS[1:]}
+    columns = {c.key: c.of(detail) for c in tables.DETAIL_COLUMNS[1:]}
     return {
         "reg": result.reg,
         "wtd": result.wtd,
@@ -115,8 +117,8 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
             "as_of": _jsonable(sample.as_of),
         },
         "stats": {
-            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4])}
-            for declared, row in zip(tables.STATS_ROWS, stat_rows)
+            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4], strict=True)}
+            for declared, row in zip(tables.STATS_ROWS, stat_rows, strict=True)
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
@@ -196,7 +198,7 @@ def run_book(args: argparse.Namespace) -> int:
     if args.json:
         records = [
             {"account": a} | {k: _jsonable(v) for k, v in row.items()}
-            for a, row in zip(frame.index, frame.to_dict("records"))
+            for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
         ]
         print(json.dumps({"accounts": records}, indent=2))
     elif not args.csv:
@@ -309,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A portfolio's beta two ways: regression of the actual holdings vs. weighted average.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    frequency = dict(
+    frequency: dict[str, Any] = dict(
         default=None, choices=["daily", "weekly", "monthly"],
         help="returns frequency (default: the rows as given, periods per year from the dates' spacing)",
     )  # fmt: skip

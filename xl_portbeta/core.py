@@ -38,57 +38,58 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "PERIODS_PER_YEAR",
-    "MIN_REGIME_RETURNS",
     "BLUME_WEIGHT",
-    "period_returns",
-    "excess_changes",
-    "per_period_rate",
-    "excess_returns",
-    "market_values",
-    "holdings_values",
-    "weights_at",
-    "asset_and_holdings_returns",
+    "MIN_REGIME_RETURNS",
+    "PERIODS_PER_YEAR",
+    "Annualized",
+    "BetaStats",
+    "BookFigures",
     "HoldingsBetas",
-    "holdings_betas",
-    "contribution_scale",
+    "LineFit",
+    "LineFits",
+    "WindowBlock",
+    "annualized_return",
+    "asset_and_holdings_returns",
     "average_weights",
-    "centred",
-    "betas",
     "beta",
-    "resolution",
-    "market_varies",
-    "weighted_terms",
-    "weighted_beta",
-    "gap_by_holding",
+    "beta_stats",
+    "betas",
+    "book_figures",
+    "capture_ratio",
+    "centred",
+    "contribution_scale",
+    "downside_beta",
     "drift_parts",
     "drift_returns",
-    "rebalanced_returns",
-    "LineFit",
-    "Annualized",
-    "line_fit",
-    "LineFits",
-    "line_fits",
-    "regime_beta",
-    "downside_beta",
-    "annualized_return",
-    "capture_ratio",
-    "tracking_error",
-    "information_ratio",
-    "BetaStats",
-    "beta_stats",
-    "BookFigures",
-    "book_figures",
-    "WindowBlock",
-    "window_blocks",
-    "rolling_moments",
+    "excess_changes",
+    "excess_returns",
     "flat_windows",
+    "gap_by_holding",
+    "holdings_betas",
+    "holdings_values",
+    "information_ratio",
+    "line_fit",
+    "line_fits",
+    "market_values",
+    "market_varies",
+    "per_period_rate",
+    "period_returns",
+    "rebalanced_returns",
+    "regime_beta",
+    "resolution",
     "rolling_asset_betas",
+    "rolling_moments",
     "rolling_weighted_beta",
+    "tracking_error",
+    "weighted_beta",
+    "weighted_terms",
+    "weights_at",
+    "window_blocks",
 ]
 
 #: Return periods in a year, by frequency: for annual rates and annualized figures.
@@ -652,7 +653,8 @@ def line_fit(returns: np.ndarray, market_returns: np.ndarray) -> LineFit:
     LineFit
     """
     fits = line_fits(np.asarray(returns, dtype=float)[:, None], market_returns)
-    return LineFit(**{k: v if k == "n" else float(v[0]) for k, v in vars(fits).items()})
+    one: dict[str, Any] = {k: v if k == "n" else float(v[0]) for k, v in vars(fits).items()}
+    return LineFit(**one)
 
 
 @dataclass(frozen=True)
@@ -899,13 +901,13 @@ def book_figures(
     BookFigures
     """
     asset_returns = excess_returns(prices, rf)
-    asset_betas = betas(asset_returns, market_returns)
+    asset_betas = np.asarray(betas(asset_returns, market_returns))  # (N,): returns are 2-D here
     parts = [
         _book_block(prices, holdings[first : first + _BOOK_BLOCK], market_returns, rf, as_of_prices,
                     asset_returns, asset_betas)
         for first in range(0, len(holdings), _BOOK_BLOCK)
     ]  # fmt: skip
-    return BookFigures(*(np.concatenate(column) for column in zip(*parts)))
+    return BookFigures(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
 
 def _book_block(

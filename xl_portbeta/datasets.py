@@ -12,11 +12,11 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_sp500", "demo_portfolio"]
+__all__ = ["demo_portfolio", "load_sp500"]
 
 
 def _read(name: str) -> pd.DataFrame:
-    with resources.files("xl_portbeta").joinpath("data", name).open("rb") as f:
+    with resources.files("xl_portbeta").joinpath(f"data/{name}").open("rb") as f:
         return pd.read_csv(f, compression="gzip", index_col=0, parse_dates=True)
 
 

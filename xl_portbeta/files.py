@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,8 +29,19 @@ import pandas as pd
 from .inputs import is_missing
 
 __all__ = [
-    "InputError", "column_letter", "Table", "read_table", "NumberRule", "DateRule", "Options", "Prices",
-    "read_prices", "parse_dates", "parse_as_of", "read_shares", "read_holdings_file",
+    "DateRule",
+    "InputError",
+    "NumberRule",
+    "Options",
+    "Prices",
+    "Table",
+    "column_letter",
+    "parse_as_of",
+    "parse_dates",
+    "read_holdings_file",
+    "read_prices",
+    "read_shares",
+    "read_table",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -103,7 +115,7 @@ def read_table(path: str | Path) -> Table:
             frame = pd.read_excel(file, engine="openpyxl", dtype=object, keep_default_na=False, na_values=[""])
     except ImportError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)") from None
-    except Exception as error:  # any parser's complaint is a bad file, said in one line
+    except Exception as error:  # noqa: BLE001 - any parser's complaint is a bad file, said in one line
         first = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{path}: cannot be read as a table ({first})") from None
     return Table(str(path), frame)
@@ -175,7 +187,7 @@ def floats(
     values = np.full(len(text), math.nan)
     values[plain] = pd.to_numeric(text[plain]).to_numpy(dtype=float)  # the plain numbers, at once
     cells = column_cells.tolist()
-    for k in np.flatnonzero(~plain):  # the rest one by one: blanks, exported numbers, bad cells
+    for k in np.flatnonzero(~plain).tolist():  # the rest one by one: blanks, exported numbers, bad cells
         cell = cells[k]
         if is_missing(cell):
             values[k] = math.nan
@@ -385,11 +397,14 @@ def _read_wide(table: Table, o: Options) -> Prices:
         market_col = table.column(o.market, "--market")
     else:
         market_col = None
-    rf_col, rf = None, 0.0
+    rf_col = None
+    rf: float | np.ndarray = 0.0  # a rate, or a column of them
     if o.rf is not None:
-        rf = parse_rate(o.rf)
-        if rf is None:
+        rate = parse_rate(o.rf)
+        if rate is None:  # not a rate: a column's name
             rf_col = table.column(o.rf, "--rf")
+        else:
+            rf = rate
     taken = {date_col, market_col, rf_col} - {None}
     columns = [c for c in table.frame.columns if c not in taken]
     if not columns:
@@ -446,7 +461,7 @@ def _read_long(table: Table, ticker_col: Any, o: Options) -> Prices:
         raise InputError(f"{table.cell(ticker_col, int(np.flatnonzero(blank)[0]))} has no ticker")
     keys = tickers.astype(str).str.strip().str.lower().to_numpy()  # _key, at once
     spelling: dict[str, str] = {}
-    for key, ticker in zip(keys, tickers):  # each ticker as the file first writes it
+    for key, ticker in zip(keys, tickers, strict=True):  # each ticker as the file first writes it
         spelling.setdefault(key, str(ticker).strip())
     values = floats(table, price_col, o.numbers, lambda k: f"{spelling[keys[k]]}{_day(dates[k])}")
     frame = pd.DataFrame({"key": keys, "date": dates, "price": values})
@@ -512,9 +527,21 @@ def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str) ->
     )
 
 
+def _always(what: str) -> Callable[[int], str]:
+    """A cell's description that is the same on every row."""
+    return lambda k: what
+
+
+def _of_account(what: str, accounts: pd.Series) -> Callable[[int], str]:
+    """A cell's description that names the account of its row."""
+    return lambda k: f"{what} of account {accounts.iloc[k]}"
+
+
 def _read_market_file(o: Options) -> pd.Series:
     """--market-file: a Yahoo-style file (its price column as for per-ticker files), or a
     two-column file of dates and levels, or the column --market names."""
+    if o.market_file is None:
+        raise InputError("give --market-file FILE")  # its callers ask only when it is given
     table = read_table(o.market_file)
     date_col = _date_column(table, o.dates, required=True)
     others = [c for c in table.frame.columns if c != date_col]
@@ -569,7 +596,7 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
             twice = rows.duplicated("ticker")
             if twice.any():
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
-            held = dict(zip(rows["ticker"], rows["shares"]))
+            held = dict(zip(rows["ticker"], rows["shares"], strict=True))
             return {a: float(held.get(a, 0.0)) for a in assets}
         columns = {_key(c): c for c in table.frame.columns}
         missing = [a for a in assets if _key(a) not in columns]
@@ -583,9 +610,7 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
                 raise InputError(
                     f"{table.name}: its dates are not those of the prices: give one holdings row per prices row"
                 )
-        return pd.DataFrame(
-            {a: floats(table, columns[_key(a)], o.numbers, lambda k, a=a: f"{a} shares") for a in assets}
-        )
+        return pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, _always(f"{a} shares")) for a in assets})
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         if parts and all("=" in p for p in parts):
@@ -635,7 +660,7 @@ def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame
     if unknown:
         raise InputError(f"{table.name}: columns that are not assets of the prices: {', '.join(unknown[:5])}")
     wide = pd.DataFrame(
-        {a: floats(table, columns[_key(a)], o.numbers, lambda k, a=a: f"{a} shares of account {accounts.iloc[k]}")
+        {a: floats(table, columns[_key(a)], o.numbers, _of_account(f"{a} shares", accounts))
          if _key(a) in columns else np.zeros(len(accounts)) for a in assets}
     )  # fmt: skip
     wide.index = pd.Index(accounts.astype(str).str.strip(), name="account")

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,16 +38,16 @@ from pandas.api.types import infer_dtype
 from .errors import PortbetaError
 
 __all__ = [
-    "PortbetaError",
     "Cells",
-    "read_numbers",
-    "read_dates",
-    "read_accounts",
-    "read_frequency",
-    "missing_kind",
-    "is_missing",
+    "PortbetaError",
     "is_blank",
+    "is_missing",
+    "missing_kind",
     "omitted",
+    "read_accounts",
+    "read_dates",
+    "read_frequency",
+    "read_numbers",
     "single_value",
     "whole_number",
 ]
@@ -74,7 +75,7 @@ def _pyodide_jsnull_type() -> type | None:
     ``None``). Looked up once: outside Pyodide the import fails, and there is none.
     """
     try:
-        from pyodide.ffi import JsNull  # type: ignore[import-not-found]
+        from pyodide.ffi import JsNull
     except ImportError:
         return None
     return JsNull
@@ -116,7 +117,7 @@ def _show(value: Any) -> str:
     whose ``__str__`` raises, a list nested too deep to print)."""
     try:
         text = repr(value) if isinstance(value, str) else str(value)
-    except Exception:  # RecursionError included
+    except Exception:  # noqa: BLE001 - RecursionError included
         return f"a {type(value).__name__}"
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -329,7 +330,9 @@ def _is_header_row(rows: list[Sequence[Any]]) -> bool:
         return True  # a name of letters: a header
     below = rows[1] if len(rows) > 1 else [None] * len(row)
     close = [
-        is_number(b) and 0 < b and abs(int(v.strip()) - b) <= 0.5 * b for v, b in zip(row, below) if not is_missing(v)
+        is_number(b) and b > 0 and abs(int(v.strip()) - b) <= 0.5 * b
+        for v, b in zip(row, below, strict=True)
+        if not is_missing(v)
     ]
     return not all(close)
 
@@ -358,7 +361,8 @@ class Cells:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.values.shape  # type: ignore[return-value]
+        rows, columns = self.values.shape
+        return rows, columns
 
 
 def _split_header(raw: Any, arg: str) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
@@ -408,7 +412,7 @@ def _data_type_message(value: dict, what: str) -> str:
     kind = value.get("type")
     text = value.get("text") if isinstance(value.get("text"), str) else None
     if kind in ("LinkedEntity", "Entity"):
-        ident = value.get("id") if isinstance(value.get("id"), dict) else {}
+        ident: dict = value["id"] if isinstance(value.get("id"), dict) else {}
         domain = ident.get("domainId") or ("linked" if kind == "LinkedEntity" else "entity")
         shown = f" {_show(text)}" if text else ""
         field = "=A2.Price" if what in ("a price", "a price level") else "=A2.field"
@@ -452,7 +456,7 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     if kind not in _NUMERIC_KINDS and is_missing(""):  # the classifier's blank text, found in C
         try:
             blanks = flat == ""
-        except Exception:  # pandas' NA compares as NA, which has no truth value; others may raise
+        except Exception:  # noqa: BLE001 - pandas' NA compares as NA, which has no truth value; others may raise
             blanks = np.zeros(flat.size, dtype=bool)
         if blanks.any():
             flat[blanks] = None

@@ -206,9 +206,9 @@ counts drift with prices: the regression sees the weights along the way, WTD onl
 
 def _gap_table(detail: api.GapDetail) -> str:
     result = detail.result
-    order = np.argsort(-np.nan_to_num(np.abs(detail.contribution), nan=-1.0), kind="stable")
+    by_size = np.argsort(-np.nan_to_num(np.abs(detail.contribution), nan=-1.0), kind="stable")
     order = [
-        k for k in order if detail.weights[k] != 0 or detail.average_weights[k] != 0 or detail.contribution[k] != 0
+        k for k in by_size if detail.weights[k] != 0 or detail.average_weights[k] != 0 or detail.contribution[k] != 0
     ]
     rows = []
 

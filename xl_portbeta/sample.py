@@ -47,12 +47,12 @@ from .inputs import (
     CellError,
     Cells,
     _bad_cell_message,
-    bad_cell,
-    cell_at,
     _cell_to_date,
     _cell_to_float,
     _show,
     as_rows,
+    bad_cell,
+    cell_at,
     is_blank,
     omitted,
     read_dates,
@@ -63,7 +63,7 @@ from .inputs import (
     whole_number,
 )
 
-__all__ = ["Sample", "build_sample", "MIN_RETURNS"]
+__all__ = ["MIN_RETURNS", "Sample", "build_sample"]
 
 MIN_RETURNS = 3
 
@@ -371,7 +371,7 @@ def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.n
     items = list(raw.items())
     try:
         keys = [str(k) for k, _ in items]
-    except Exception:  # a key whose __str__ raises: no name to match
+    except Exception:  # noqa: BLE001 - a key whose __str__ raises: no name to match
         raise PortbetaError("shares has a name that cannot be read as text: give tickers as strings") from None
     if len(set(keys)) < len(keys):
         repeated = next(k for i, k in enumerate(keys) if k in keys[:i])
@@ -387,7 +387,7 @@ def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.n
             "names are matched exactly (case too), as a header row's, and assets left out are not held"
         )
     counts = np.zeros(len(names))
-    for key, (_, value) in zip(keys, items):
+    for key, (_, value) in zip(keys, items, strict=True):
         count = _cell_to_float(value)
         if count is None:
             raise PortbetaError(f"shares[{key!r}] {_bad_cell_message(value, 'a share count')}")
@@ -501,7 +501,7 @@ def _same_rows(ranges: dict[str, Cells | None]) -> int:
     lengths = {k: len(c.values) for k, c in present.items()}
     short = {k: n for k, n in lengths.items() if n < filled}
     if short:
-        longest = max(lengths, key=lengths.get)
+        longest = max(lengths, key=lambda k: lengths[k])
         name, n = next(iter(short.items()))
         header_note = "" if present[name].header is None else " after its header row"
         raise PortbetaError(
@@ -546,13 +546,13 @@ def check_values(rows: Rows, args: Arguments) -> np.ndarray:
             raise PortbetaError(hint)
         what = f"is {rows.market[r]:g}: market levels must be positive"
         raise bad_cell("market", args.market.first_row, r, None, 1, what, args.market.header, _date(rows, r))
-    if rows.rf is not None:
+    if rows.rf is not None and args.rf_cells is not None:  # a rate per row (the two go together)
         bad = np.abs(np.nan_to_num(rows.rf)) >= 1.0
         if bad.any():
             r = int(np.flatnonzero(bad)[0])
             raise bad_cell("rf", args.rf_cells.first_row, r, None, 1, _rate_problem(rows.rf[r]), args.rf_cells.header,
                            _date(rows, r))  # fmt: skip
-    elif abs(args.rf_constant) >= 1.0:
+    elif args.rf_constant is not None and abs(args.rf_constant) >= 1.0:
         raise PortbetaError(f"rf {_rate_problem(args.rf_constant)}")
     return _held(rows.holdings, args.portfolio)
 
@@ -616,7 +616,7 @@ def _default_names(n_assets: int) -> tuple[str, ...]:
 
 def oldest_first(rows: Rows, first_date_row: int | None) -> Rows:
     """Step 4: every date present and each once, in order; newest-first rows turned around."""
-    if rows.dates is None:
+    if rows.dates is None or first_date_row is None:  # the two go together
         return rows
     if np.isnat(rows.dates).any():
         k = int(np.flatnonzero(np.isnat(rows.dates))[0])
@@ -702,7 +702,7 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
         complete = complete & present
     if not complete.any():
         raise PortbetaError(_nothing_complete(rows, held, missing))
-    why = tuple((reason, int(n)) for reason, n in zip(reasons, counts) if n)
+    why = tuple((reason, int(n)) for reason, n in zip(reasons, counts, strict=True) if n)
     return complete, missing, why
 
 
@@ -731,6 +731,7 @@ def resample(complete: np.ndarray, dates: np.ndarray | None, frequency: str | No
     kept = np.flatnonzero(complete)
     if frequency in (None, "daily"):
         return kept
+    assert dates is not None  # read_frequency refuses weekly and monthly without dates
     periods = pd.DatetimeIndex(dates[kept]).to_period({"weekly": "W", "monthly": "M"}[frequency])
     last_of_period = np.append(periods[1:] != periods[:-1], True)
     return kept[np.flatnonzero(last_of_period)]
@@ -892,7 +893,7 @@ def kept_prices(
     all_rows = len(kept) == len(rows.prices)
     prices = rows.prices if all_rows and rows.prices.flags.c_contiguous else np.ascontiguousarray(rows.prices[kept])
     price_gaps = np.zeros(len(held), dtype=bool)
-    if rows.gaps[kept].any():
+    if missing is not None and rows.gaps[kept].any():  # missing is None where no row has a gap
         price_gaps[~held] = missing[kept][:, ~held].any(axis=0)
     if price_gaps.any():
         prices = prices.copy() if prices is rows.prices else prices

@@ -86,7 +86,7 @@ def stats_table(stats: PortfolioStats) -> list[list[Any]]:
 def detail_table(detail: GapDetail) -> list[list[Any]]:
     """BETA_GAP_DETAIL: one row per holding, then a total whose contribution is BETA_GAP."""
     columns = DETAIL_COLUMNS[1:]
-    values = [c.values(detail) for c in columns]
+    values = [c.of(detail) for c in columns]
     rows: list[list[Any]] = [[c.header for c in DETAIL_COLUMNS]]
     for k, name in enumerate(detail.result.names):
         rows.append([name] + [cell(float(v[k])) for v in values])
@@ -99,7 +99,7 @@ def book_table(book: BookBetas) -> list[list[Any]]:
     (an account with a note has empty figures)."""
     rows: list[list[Any]] = [[c.header for c in BOOK_COLUMNS]]
     figures = BOOK_COLUMNS[1:-1]
-    for k, (account, note) in enumerate(zip(book.accounts, book.notes)):
+    for k, (account, note) in enumerate(zip(book.accounts, book.notes, strict=True)):
         values = [None if note else cell(getattr(book, c.key)[k].item()) for c in figures]
         rows.append([account, *values, note or None])
     return rows
@@ -128,7 +128,7 @@ def labelled_rows(labels: Sequence[Any], figures: np.ndarray) -> list[list[Any]]
     in Office.js takes a shorter branch for numpy numbers (bench/NOTES.md)."""
     n = figures.shape[1]
     flat = list(figures.ravel())  # one pass over a 1-D array: its numpy floats
-    rows = [[end, *flat[k : k + n]] for end, k in zip(label_cells(labels), range(0, len(flat), n))]
+    rows = [[end, *flat[k : k + n]] for end, k in zip(label_cells(labels), range(0, len(flat), n), strict=True)]
     missing = ~np.isfinite(figures)
     if missing.any():
         for r, c in np.argwhere(missing).tolist():

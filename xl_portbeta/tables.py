@@ -262,6 +262,12 @@ class DetailColumn:
     total: Callable[[Detail], float] | None
     number_format: str | None
 
+    def of(self, detail: Detail) -> Any:
+        """This column's values for ``detail`` (the names' column has none: sheet writes the names)."""
+        if self.values is None:
+            raise TypeError(f"BETA_GAP_DETAIL's {self.key!r} column has no values of its own")
+        return self.values(detail)
+
 
 def _summed(values: Callable[[Detail], Any]) -> Callable[[Detail], float]:
     return lambda detail: float(values(detail).sum())

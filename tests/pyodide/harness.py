@@ -14,8 +14,8 @@ import time
 os.environ["XLWINGS_ON_SERVER"] = "true"
 os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
 
-import xlwings  # noqa: E402
-import xlwings.server  # noqa: E402
+import xlwings
+import xlwings.server
 
 
 def data_for(func_name, args):
@@ -45,7 +45,7 @@ def call(module, func_name, args_js):
     args = args_js.to_py()
     try:
         result = run(xlwings.server.custom_functions_call(data_for(func_name, args), module))
-    except Exception as e:  # the message Excel would show on the cell
+    except Exception as e:  # noqa: BLE001 - the message Excel would show on the cell
         return json.dumps({"error": type(e).__name__, "message": str(e)})
     return json.dumps({"ok": result})
 

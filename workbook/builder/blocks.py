@@ -5,7 +5,6 @@ mistake (SLOPE with its arguments swapped)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -69,7 +68,7 @@ def data_block(
     sh.put(d.shares_row, label_col, "Shares held", style=BOLD | RIGHT)
     for j, s in enumerate(shares):
         sh.input(d.shares_row, d.c0 + j, float(s) if not float(s).is_integer() else int(s), SHARES)
-    for c, text in zip(range(date_col, d.mcol + 1), ["Date", *names, market_name]):
+    for c, text in zip(range(date_col, d.mcol + 1), ["Date", *names, market_name], strict=True):
         sh.header(header_row, c, text)
     for i in range(n_rows):
         r = d.first + i

@@ -106,7 +106,7 @@ def build(book, portfolio: Sheet) -> Sheet:
     sh.header(H, hold, "Account")
     for j, name in enumerate(names):
         sh.header(H, hold + 1 + j, name)
-    for a, (name, row) in enumerate(zip(account_names, holdings)):
+    for a, (name, row) in enumerate(zip(account_names, holdings, strict=True)):
         sh.put(H + 1 + a, hold, name, style=BOLD)
         for j, shares in enumerate(row):
             sh.input(H + 1 + a, hold + 1 + j, int(shares), SHARES)

@@ -23,7 +23,8 @@ import xlsxwriter
 
 from xl_portbeta import udfs
 
-from . import bonds, book as book_sheet, conf, lite_code, lite_parts, portfolio, rolling, start, valuation, values
+from . import bonds, conf, lite_code, lite_parts, portfolio, rolling, start, valuation, values
+from . import book as book_sheet
 from .layout import Sheet
 from .runtime import RUNTIMES, Runtime
 
@@ -93,7 +94,9 @@ def build_book(runtime: Runtime) -> tuple[bytes, dict[str, Any]]:
         "runtime": runtime.key,
         "function_prefix": runtime.prefix,
         "sheet_order": [sh.title_text for sh in book.sheets],
-        "sheets": {sh.title_text: dataclasses.asdict(sh.record) for sh in book.sheets},  # a copy: vars() lost it on 3.13.0
+        "sheets": {
+            sh.title_text: dataclasses.asdict(sh.record) for sh in book.sheets
+        },  # a copy: vars() lost it on 3.13.0
     }
     return data, record
 

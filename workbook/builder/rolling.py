@@ -75,7 +75,7 @@ def build(book, shares: np.ndarray) -> Sheet:
 
 def native_windows(sh: Sheet, d, rets, first: int, n_windows: int) -> None:
     """REG over the same windows as a native SLOPE, row by row next to the spill."""
-    for c, text in zip((CATEGORIES, 6, 7), ("Window end", "REG, native", "REG: add-in - native")):
+    for c, text in zip((CATEGORIES, 6, 7), ("Window end", "REG, native", "REG: add-in - native"), strict=True):
         sh.header(H, c, text)
     for k in range(n_windows):
         r = first + k

@@ -40,7 +40,7 @@ def build(book, bonds: Sheet) -> Sheet:
         sh.native(r, 2, formula.format(c="B"), fmt)
         sh.native(r, 3, formula.format(c="C"), fmt)
         sh.native(r, 4, f"=B{r}-C{r}", fmt)
-        native.update(dict(zip(keys, (f"B{r}", f"C{r}", f"D{r}"))))
+        native.update(dict(zip(keys, (f"B{r}", f"C{r}", f"D{r}"), strict=True)))
     sh.put(12, 1, "Value difference, % of the WTD value")
     sh.native(12, 4, "=D11/C11", PCT)
     native["pv_diff_pct"] = "D12"

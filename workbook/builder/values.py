@@ -43,7 +43,7 @@ def addin(function: str, args: list[Any]) -> list[list[Any]]:
     a classic UDF receives (tuples of rows, None for a blank cell, datetimes for dates)."""
     try:
         result = getattr(udfs, function.lower())(*args)
-    except Exception:  # the add-in shows an error in the cell
+    except Exception:  # noqa: BLE001 - the add-in shows an error in the cell
         return [[Error("#VALUE!")]]
     return [list(row) for row in result] if isinstance(result, list) else [[result]]
 
@@ -271,7 +271,7 @@ def slope(ys: list[Any], xs: list[Any]) -> Any:
     if len(ys) != len(xs):
         return Error("#N/A")
     pairs = []
-    for y, x in zip(ys, xs):
+    for y, x in zip(ys, xs, strict=True):
         if type(y) is float and type(x) is float:  # a cell's number is a float here (Evaluator.cell)
             pairs.append((y, x))
         elif isinstance(y, Error) or isinstance(x, Error):
@@ -292,7 +292,9 @@ def sumproduct(*ranges: list[Any]) -> Any:
         for v in r:
             if isinstance(v, Error):
                 return v
-    return math.fsum(math.prod(float(v) if is_number(v) else 0.0 for v in values) for values in zip(*ranges))
+    return math.fsum(
+        math.prod(float(v) if is_number(v) else 0.0 for v in values) for values in zip(*ranges, strict=True)
+    )
 
 
 def saved(value: Any) -> Any:
