@@ -331,3 +331,52 @@ def test_rolling_tables_hand_the_return_converter_its_fast_cell_types(rng):
     assert sent[1][0] == serial(dt.date(2024, 1, 6))  # the first window's end, as a serial date
     assert officejs_write(tables["portbeta_rolling"], "yyyy-mm-dd")[1][0] == {
         "type": "FormattedNumber", "basicValue": serial(dt.date(2024, 1, 6)), "numberFormat": "yyyy-mm-dd"}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- issue 20: hostile cells
+
+
+def test_tickers_typed_as_numbers_are_a_header_of_prices_and_market(server):
+    """Tickers typed in Excel as numbers (600519; 858 for 000858, whose zeros Excel drops)
+    arrive as numbers in the header rows of prices and market: they are names, unlike every
+    price below them, never a first row of prices. A first row of whole-number prices like
+    the rows below stays data."""
+    named = server("portbeta_reg", BOND_PRICES, BOND_SHARES, BOND_MARKET)
+    prices = [[600519, 858]] + BOND_PRICES[1:]
+    market = [[399300]] + BOND_MARKET[1:]
+    assert server("portbeta_reg", prices, [BONDS["shares"]], market) == named
+    detail = server("beta_gap_detail", prices, [BONDS["shares"]], market)
+    assert [row[0] for row in detail[1:3]] == ["600519", "858"]
+    floats = [[600519.0, 858.0]] + BOND_PRICES[1:]  # as COM and some builds send them
+    assert server("portbeta_reg", floats, [BONDS["shares"]], [[399300.0]] + BOND_MARKET[1:]) == named
+    # no header: the whole-number prices of the first row (100, 98) are like the rows below
+    assert server("portbeta_reg", BOND_PRICES[1:], [BONDS["shares"]], BOND_MARKET[1:]) == named
+
+
+def test_whole_numbers_that_could_be_tickers_or_prices_are_an_error_that_says_what_to_do(server):
+    """600519 is unlike every price below it, 100 like the one below it: either a header
+    or a row of data would be a guess. The message names the cell and both fixes."""
+    prices = [[600519, 100]] + BOND_PRICES[1:]
+    with pytest.raises(Exception, match=r"^PORTBETA_REG: prices row 1 holds whole numbers \(600519 over 100.*"
+                       r"Type tickers as text \('600519\), or put a header row of names above the data"):  # fmt: skip
+        server("portbeta_reg", prices, [BONDS["shares"]], BOND_MARKET[1:])
+    with pytest.raises(Exception, match=r"^PORTBETA_REG: market row 1 holds whole numbers \(1 over 1000"):
+        # 1 (000001 typed as a number) is not like the level below it (1000), nor unlike every
+        # level of the column (1.2 is within 50% of it): unclear
+        server("portbeta_reg", BOND_PRICES, BOND_SHARES, [[1]] + [[1000]] + [[1.2]] + BOND_MARKET[3:])
+
+
+def test_tickers_spelling_nan_inf_or_infinity_are_names(server):
+    """Text "NAN", "INF", "Infinity" reads as a number in Python (float("inf")), never in
+    Excel: in a header row they are tickers, and in a data cell text, not a number."""
+    named = server("portbeta_reg", BOND_PRICES, BOND_SHARES, BOND_MARKET)
+    prices = [["NAN", "INF"]] + BOND_PRICES[1:]
+    market = [["Infinity"]] + BOND_MARKET[1:]
+    assert server("portbeta_reg", prices, [["NAN", "INF"], BONDS["shares"]], market) == named
+    assert [row[0] for row in server("beta_gap_detail", prices, [BONDS["shares"]], market)[1:3]] == ["NAN", "INF"]
+    holed = [list(row) for row in BOND_PRICES]
+    holed[3][1] = "inf"
+    with pytest.raises(
+        Exception, match=r"^PORTBETA_REG: prices row 4, column 2 \('Bond B'.*holds text 'inf', not a price"
+    ):
+        server("portbeta_reg", holed, BOND_SHARES, BOND_MARKET)

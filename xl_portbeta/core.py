@@ -611,7 +611,8 @@ class Annualized:
     ----------
     alpha : float
         ``(1 + alpha) ** P - 1``: the per-period alpha compounded over a year; NaN for a
-        per-period alpha of -100% or less, which compounds to no rate.
+        per-period alpha of -100% or less, which compounds to no rate, and for one that
+        compounds beyond float's range (1.8e308): no number to show.
     residual_std : float
         ``residual_std * sqrt(P)``.
     """
@@ -664,7 +665,12 @@ class LineFit:
     def annualized(self, periods_per_year: int) -> Annualized:
         """Alpha compounded and residual volatility scaled over ``periods_per_year``."""
         # a period's loss of 100% or more compounds to nothing meaningful: no annual alpha
-        compounded = (1.0 + self.alpha) ** periods_per_year - 1.0 if self.alpha > -1.0 else float("nan")
+        compounded = float("nan")
+        if self.alpha > -1.0:
+            try:
+                compounded = (1.0 + self.alpha) ** periods_per_year - 1.0
+            except OverflowError:  # e.g. +2,000% a day over 252 days: beyond float's range
+                pass
         return Annualized(
             alpha=compounded,
             residual_std=self.residual_std * math.sqrt(periods_per_year),
@@ -773,11 +779,14 @@ def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
 def annualized_return(returns: np.ndarray, periods_per_year: int) -> float:
     """Geometric annual return of ``returns`` (array_like), ``prod(1 + r)^(P / n) - 1``
     (PerformanceAnalytics' ``Return.annualized``, empyrical's ``annual_return``); NaN
-    without returns or when the value is wiped out (a return of -100% or less)."""
+    without returns, when the value is wiped out (a return of -100% or less) or when it
+    compounds beyond float's range."""
     returns = np.asarray(returns, dtype=float)
     if not len(returns) or (returns <= -1.0).any():
         return float("nan")
-    return float(np.expm1(np.log1p(returns).sum() * periods_per_year / len(returns)))
+    with np.errstate(over="ignore"):
+        annual = float(np.expm1(np.log1p(returns).sum() * periods_per_year / len(returns)))
+    return annual if math.isfinite(annual) else float("nan")
 
 
 def capture_ratio(

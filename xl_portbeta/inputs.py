@@ -260,11 +260,14 @@ def whole_number(raw: Any, arg: str, what: str) -> int:
 
 
 def _looks_numeric(text: str) -> bool:
+    """Text that reads as a finite number (``"101.5"``, ``"5%"``, ``"1,000"``). ``"NAN"``,
+    ``"INF"`` and ``"Infinity"`` are not: Excel has no such numbers, so they are names
+    (tickers), as Python's float() alone would not say."""
     try:
-        float(text.strip().strip("%$€£¥").replace(",", ""))
+        number = float(text.strip().strip("%$€£¥").replace(",", ""))
     except ValueError:
         return False
-    return True
+    return math.isfinite(number)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -309,7 +312,7 @@ def pandas_values(raw: Any) -> tuple[np.ndarray, tuple[str, ...] | None]:
     return raw.to_numpy().reshape(-1, 1), header
 
 
-def _is_header_row(rows: list[Sequence[Any]]) -> bool:
+def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_names: bool = False) -> bool:
     """Whether the first row is a header: its filled cells are all text, and none is a
     number written as text (``"101.5"``, ``"5%"``, ``"1,000"``): that is a data row
     stored as text, reported as such.
@@ -317,10 +320,17 @@ def _is_header_row(rows: list[Sequence[Any]]) -> bool:
     Codes of digits only (``"600519"``, ``"0700"``: Chinese, Hong Kong, Japanese tickers)
     are names, unless every one of them lies within 50% of the number below it: then the
     row reads as prices stored as text and is reported, never dropped as a header.
+
+    With ``numbers_may_be_names`` (prices and market, whose headers are tickers), such
+    codes typed as numbers are names too (:func:`_whole_numbers_are_names`).
     """
     row = rows[0]
     filled = [v for v in row if not is_missing(v)]
-    if not filled or not all(type(v) is str for v in filled):
+    if not filled:
+        return False
+    if numbers_may_be_names and any(_whole_positive(v) for v in filled):
+        return _whole_numbers_are_names(rows, arg)
+    if not all(type(v) is str for v in filled):
         return False
     texts = [v.strip() for v in filled]
     if any(_looks_numeric(t) and not t.isdigit() for t in texts):
@@ -332,6 +342,77 @@ def _is_header_row(rows: list[Sequence[Any]]) -> bool:
         is_number(b) and 0 < b and abs(int(v.strip()) - b) <= 0.5 * b for v, b in zip(row, below) if not is_missing(v)
     ]
     return not all(close)
+
+
+def _whole_positive(value: Any) -> bool:
+    """A positive whole number (600519 or 600519.0), as a ticker typed as a number is."""
+    return is_number(value) and 0 < value < 1e15 and float(value) == int(value)
+
+
+def _column_numbers(rows: list[Sequence[Any]], j: int) -> list[Any]:
+    """The positive numbers of column ``j`` below the first row."""
+    return [v for v in (row[j] for row in rows[1:]) if is_number(v) and not is_missing(v) and v > 0]
+
+
+def _whole_numbers_are_names(rows: list[Sequence[Any]], arg: str) -> bool:
+    """Whether a first row holding whole numbers is a header of tickers typed as numbers
+    (600519, or 858 for 000858: Excel drops the zeros).
+
+    - text that is a number with a point, a sign or a percent, or a cell that is neither
+      text nor a whole positive number: a data row (its bad cells are reported as such);
+    - a name of letters says nothing of the numbers beside it;
+    - each whole number (or code of digits) is *like* the data when it lies within 50%
+      of the first number below it, *unlike* when it lies more than 50% away from every
+      number below it in its column (600519 over prices near 1,700), else unclear.
+
+    Every one like the data: a first row of data (a name of letters in it is a bad
+    cell, reported); every one unlike: a header; any other mix is ambiguous: an error
+    that says how to make it plain. Without a number below any of them, the row is a
+    header if it holds a name of letters.
+    """
+    like, unlike, unclear, named = [], [], [], False
+    for j, v in enumerate(rows[0]):
+        if is_missing(v):
+            continue
+        if type(v) is str:
+            text = v.strip()
+            if not _looks_numeric(text):
+                named = True
+                continue
+            if not text.isdigit():
+                return False  # a number stored as text: a data row, reported
+            v = int(text)
+        elif not _whole_positive(v):
+            return False
+        below = _column_numbers(rows, j)
+        if not below:
+            continue
+        if abs(v - below[0]) <= 0.5 * below[0]:
+            like.append((v, below[0]))
+        elif all(abs(v - b) > 0.5 * b for b in below):
+            unlike.append((v, below[0]))
+        else:
+            unclear.append((v, below[0]))
+    if not (like or unlike or unclear):
+        return named
+    if not (unlike or unclear):
+        return False
+    if not (like or unclear):
+        return True
+    shown = [f"{int(v)} over {_show(b)}" for v, b in (unclear[:1] or unlike[:1] + like[:1])]
+    raise PortbetaError(
+        f"{arg} row 1 holds whole numbers ({', '.join(shown)}): tickers typed as numbers, or a first row of data? "
+        f"Type tickers as text ('{(unclear or unlike)[0][0]:.0f}), or put a header row of names above the data"
+    )
+
+
+def _header_name(value: Any) -> str:
+    """A header cell's name: its text, or a ticker typed as a number without a decimal point."""
+    if is_missing(value):
+        return ""
+    if _whole_positive(value):
+        return str(int(value))
+    return str(value).strip()
 
 
 @dataclass(frozen=True)
@@ -361,17 +442,22 @@ class Cells:
         return self.values.shape  # type: ignore[return-value]
 
 
-def _split_header(raw: Any, arg: str) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
+def _split_header(
+    raw: Any, arg: str, numbers_may_be_names: bool = False
+) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
     if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
         values, header = pandas_values(raw)
         return as_rows(values), header
     rows = as_rows(raw)
     if rows is None or (rows and len(set(map(len, rows))) > 1):
         raise PortbetaError(f"{arg} is not a rectangular range")
-    if rows and _is_header_row(rows):
-        header = tuple("" if is_missing(v) else str(v).strip() for v in rows[0])
-        return rows[1:], header
+    if rows and _is_header_row(rows, arg, numbers_may_be_names):
+        return rows[1:], tuple(map(_header_name, rows[0]))
     return rows, None
+
+
+#: What prices and market hold: their header cells are tickers, which may be typed as numbers.
+_TICKERED = ("a price", "a price level")
 
 
 def _bad_cell_message(value: Any, what: str) -> str:
@@ -382,7 +468,7 @@ def _bad_cell_message(value: Any, what: str) -> str:
     if isinstance(value, str):
         if _looks_numeric(value):
             return f"holds text {_show(value)}, a number stored as text: enter it as a number, not text"
-        hint = _LINKED_HINT if what in ("a price", "a price level") else ""
+        hint = _LINKED_HINT if what in _TICKERED else ""
         return f"holds text {_show(value)}, not {what}{hint}"
     if isinstance(value, dict):
         return _data_type_message(value, what)
@@ -526,7 +612,7 @@ def read_numbers(raw: Any, arg: str, what: str = "a number") -> Cells:
     elif isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
         header = None
     else:
-        raw, header = _split_header(raw, arg)
+        raw, header = _split_header(raw, arg, what in _TICKERED)
     first_row = 2 if header is not None else 1
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu" and raw.size and raw.ndim <= 2:
         return _checked_cells(_numeric_array_values(raw), header, first_row, arg)
