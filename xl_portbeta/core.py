@@ -665,12 +665,13 @@ class LineFit:
     def annualized(self, periods_per_year: int) -> Annualized:
         """Alpha compounded and residual volatility scaled over ``periods_per_year``."""
         # a period's loss of 100% or more compounds to nothing meaningful: no annual alpha
-        compounded = float("nan")
-        if self.alpha > -1.0:
+        if self.alpha <= -1.0:
+            compounded = float("nan")
+        else:
             try:
                 compounded = (1.0 + self.alpha) ** periods_per_year - 1.0
             except OverflowError:  # e.g. +2,000% a day over 252 days: beyond float's range
-                pass
+                compounded = float("nan")
         return Annualized(
             alpha=compounded,
             residual_std=self.residual_std * math.sqrt(periods_per_year),
