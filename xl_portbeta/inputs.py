@@ -27,8 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, Sequence
 
 import numpy as np
@@ -375,9 +376,10 @@ def _whole_positive(value: Any) -> bool:
     return is_number(value) and 0 < value < 1e15 and float(value) == int(value)
 
 
-def _column_numbers(rows: list[Sequence[Any]], j: int) -> list[Any]:
-    """The positive numbers of column ``j`` below the first row."""
-    return [v for v in (row[j] for row in rows[1:]) if is_number(v) and not is_missing(v) and v > 0]
+def _column_numbers(rows: list[Sequence[Any]], j: int) -> Iterator[Any]:
+    """The positive numbers of column ``j`` below the first row, top down (lazily: most
+    questions are answered by the first)."""
+    return (v for v in (row[j] for row in islice(rows, 1, None)) if is_number(v) and not is_missing(v) and v > 0)
 
 
 def _whole_numbers_are_names(rows: list[Sequence[Any]], arg: str) -> bool:
@@ -410,15 +412,16 @@ def _whole_numbers_are_names(rows: list[Sequence[Any]], arg: str) -> bool:
             v = int(text)
         elif not _whole_positive(v):
             return False
-        below = _column_numbers(rows, j)
-        if not below:
+        numbers = _column_numbers(rows, j)
+        first = next(numbers, None)
+        if first is None:
             continue
-        if abs(v - below[0]) <= 0.5 * below[0]:
-            like.append((v, below[0]))
-        elif all(abs(v - b) > 0.5 * b for b in below):
-            unlike.append((v, below[0]))
+        if abs(v - first) <= 0.5 * first:
+            like.append((v, first))
+        elif all(abs(v - b) > 0.5 * b for b in numbers):  # the whole column only when the first is unlike
+            unlike.append((v, first))
         else:
-            unclear.append((v, below[0]))
+            unclear.append((v, first))
     if not (like or unlike or unclear):
         return named
     if not (unlike or unclear):
