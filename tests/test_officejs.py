@@ -441,3 +441,26 @@ def test_an_alpha_that_compounds_beyond_float_range_is_an_empty_cell_not_an_over
     assert rows["alpha per period"][1] == pytest.approx(fit.params[0], rel=1e-10)
     assert rows["beta"][1] == pytest.approx(fit.params[1], rel=1e-9, abs=1e-9)
     assert rows["alpha annualized"][1:3] == ["", ""]  # Office.js: None is an empty cell
+
+
+def test_beta_gap_detail_rows_do_not_move_with_a_constant_rf(server, rng):
+    """BETA_GAP_DETAIL through Office.js: with trades (a holdings history) the weights
+    drift, and each holding's drift, interaction and contribution are computed on its own
+    return, so rf = 5% leaves every row as rf = 0 gives it (issue 20), and the total row's
+    contribution is still BETA_GAP."""
+    prices, market = random_market(rng, 80, 3)
+    holdings = np.tile([10.0, 20.0, 30.0], (80, 1))
+    holdings[30:, 0] = 40.0
+    holdings[55:, 2] = 5.0
+    args = ([["A", "B", "C"]] + prices.tolist(), [["A", "B", "C"]] + holdings.tolist(), column(["M"] + market.tolist()))
+    plain = server("beta_gap_detail", *args)
+    with_rf = server("beta_gap_detail", *args, None, None, 0.05)
+    assert plain[0] == with_rf[0] and [row[0] for row in plain] == [row[0] for row in with_rf]
+    header = plain[0]
+    for part in ("drift part", "interaction part", "contribution"):
+        k = header.index(part)
+        np.testing.assert_allclose([row[k] for row in with_rf[1:]], [row[k] for row in plain[1:]], rtol=0, atol=1e-13)
+    k = header.index("contribution")
+    gap = server("beta_gap", *args, None, None, 0.05)[0][0]
+    assert with_rf[-1][k] == pytest.approx(gap, abs=1e-14)
+    assert max(abs(row[header.index("drift part")]) for row in plain[1:-1]) > 1e-3  # the weights do drift
