@@ -363,7 +363,8 @@ def test_asset_betas_rolling_equal_one_ols_per_window_and_asset(rng):
 @pytest.mark.parametrize("kind", ["constant", "history"])
 def test_each_holdings_contribution_with_a_moving_rf_from_its_definition(rng, kind):
     """Mutation testing: contributions with rf != 0 could be wrong while their total,
-    the DETAIL total row, stayed the gap. Each holding against cov((w_t-1 - w) (r_t - rf_t), m) / var(m)."""
+    the DETAIL total row, stayed the gap. Each holding against cov((w_t-1 - w) r_t, m) / var(m), r_t its
+    own return (README; issue 20: not r_t - rf_t, which a constant rf moves), m the market's over rf."""
     prices, market = random_market(rng, 300, 4)  # more than one block of 256 periods
     holdings = np.array([10.0, 30.0, 5.0, 20.0])
     if kind == "history":
@@ -375,12 +376,15 @@ def test_each_holdings_contribution_with_a_moving_rf_from_its_definition(rng, ki
     detail = api.gap_detail(prices, holdings, market, rf=annual)
     values = np.broadcast_to(holdings, prices.shape) * prices
     w = values / values.sum(axis=1, keepdims=True)
-    r, m = excess(prices, rf[:, None]), excess(market, rf)
+    r, m = excess(prices), excess(market, rf)
     exact = [np.cov((w[:-1, i] - w[-1, i]) * r[:, i], m)[0, 1] / np.var(m, ddof=1) for i in range(4)]
     np.testing.assert_allclose(detail.contribution, exact, atol=1e-12)
     assert detail.contribution.sum() == pytest.approx(detail.result.gap, abs=1e-12)
     plain = api.gap_detail(prices, holdings, market)  # the rate matters, or this test could not fail
     assert np.abs(plain.contribution - detail.contribution).max() > 1e-6
+    over_rf = excess(prices, rf[:, None])  # and so does the definition: the parts on returns over rf differ
+    other = [np.cov((w[:-1, i] - w[-1, i]) * over_rf[:, i], m)[0, 1] / np.var(m, ddof=1) for i in range(4)]
+    assert np.abs(np.subtract(other, exact)).max() > 1e-6
 
 
 def test_a_holding_sold_before_as_of_contributes_its_contribution_beta(rng):

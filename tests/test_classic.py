@@ -64,6 +64,12 @@ rolling = call_classic(udfs, "portbeta_rolling", prices, shares, tuple(map(tuple
 out["rolling_cells"] = [[type(c).__name__ for c in row] for row in rolling[1:]]
 out["rolling_blanks"] = rolling[1]
 out["book"] = run("portbeta_book", prices, (("account", "Bond A", "Bond B"), ("a", 25000.0, 65000.0), ("b", 0.0, 0.0)), market, dates)
+# a currency-formatted range: COM hands its cells over as decimal.Decimal (Excel's Currency type)
+from decimal import Decimal
+money = tuple(tuple(Decimal(str(v)) if isinstance(v, float) else v for v in row) for row in prices)
+money_market = tuple(tuple(Decimal(str(v)) if isinstance(v, float) else v for v in row) for row in market)
+out["currency"] = run("portbeta_reg", money, shares, money_market)
+out["currency_shares"] = run("portbeta_wtd", prices, tuple(tuple(Decimal(str(v)) for v in row) for row in shares), market)
 print(json.dumps(out, default=str))
 """
 
@@ -162,3 +168,10 @@ def test_the_book_spills_through_the_classic_writer(classic):
     assert book[0][0] == "account" and book[1][0] == "a"
     assert book[1][2:5] == pytest.approx([expected.reg, expected.wtd, expected.gap], abs=1e-12)
     assert book[2][-1] == "holds nothing"
+
+
+def test_currency_formatted_cells_arrive_as_decimal_and_read_as_numbers(classic):
+    """Issue 20: COM hands a currency-formatted cell over as decimal.Decimal; its number
+    is the cell's number (prices, market levels and share counts alike)."""
+    assert classic["currency"] == {"value": bonds_result().reg}
+    assert classic["currency_shares"] == {"value": bonds_result().wtd}

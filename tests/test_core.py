@@ -4,6 +4,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import random_market
 from references import excess, ols_slope, statsmodels_fit
@@ -29,13 +30,15 @@ def test_one_pass_betas_equal_betas_of_explicit_contributions(rng, kind):
     start = np.broadcast_to(holdings, prices.shape)[:-1] * prices[:-1]
     weights = start / start.sum(axis=1, keepdims=True)
     r = prices[1:] / prices[:-1] - 1 - rf[:, None]
-    contributions = weights * r
+    own = weights * (prices[1:] / prices[:-1] - 1)  # each holding's contribution on its own return
     parts = core.holdings_betas(prices, holdings, m, rf)
     np.testing.assert_allclose(parts.asset_betas, [ols_slope(r[:, i], m) for i in range(7)], atol=1e-12)
-    np.testing.assert_allclose(
-        parts.contribution_betas, [ols_slope(contributions[:, i], m) for i in range(7)], atol=1e-12
-    )
-    np.testing.assert_allclose(parts.portfolio_returns, contributions.sum(axis=1), atol=1e-15)
+    np.testing.assert_allclose(parts.contribution_betas, [ols_slope(own[:, i], m) for i in range(7)], atol=1e-12)
+    np.testing.assert_allclose(parts.portfolio_returns, (weights * r).sum(axis=1), atol=1e-15)
+    if kind.endswith("rf"):
+        assert parts.rate_beta == pytest.approx(ols_slope(rf, m), abs=1e-12)
+    else:
+        assert parts.rate_beta == 0.0
 
 
 def test_up_down_downside_betas_from_their_definitions(rng):
@@ -96,7 +99,10 @@ def test_every_figure_follows_the_return_rule(monkeypatch, rng, kind):
     start_values = (h[:-1] * prices[:-1]).sum(axis=1)
     changes = h[:-1] * (prices[1:] - prices[:-1] - rf * prices[:-1])  # each holding's excess value change
     portfolio = np.log1p(changes.sum(axis=1) / start_values)  # the holdings' log excess return
+    # a holding's share of the value change, with the rate its weight earns added back
+    # (the split is on each holding's own return: issue 20)
     contributions = portfolio[:, None] * changes / changes.sum(axis=1, keepdims=True)
+    contributions += rf * h[:-1] * prices[:-1] / start_values[:, None]
     m, r = log_excess(market), np.column_stack([log_excess(prices[:, i]) for i in range(4)])
     betas = np.array([ols_slope(r[:, i], m) for i in range(4)])
     weights = h[-1] * prices[-1] / (h[-1] * prices[-1]).sum()
@@ -460,3 +466,60 @@ def test_rebalanced_returns_are_the_weighted_excess_returns_block_by_block(rng):
             found = core.rebalanced_returns(prices, weights, rate)
             np.testing.assert_allclose(found, expected, rtol=0, atol=1e-15)
             assert np.array_equal(found, np.einsum("tn,n->t", core.excess_returns(prices, rate), weights))
+
+
+def _gap_parts_by_hand(prices, holdings, market, rf_period, as_of=-1):
+    """BETA_GAP_DETAIL's parts from README's formulas, in pandas: each holding's own
+    return r_i,t, the market's excess return m_t,
+    contribution = cov((w_i,t-1 - w_i,as_of) r_i,t, m_t) / var(m),
+    drift = (average w_i - w_i,as_of) cov(r_i, m) / var(m), interaction the rest."""
+    prices = pd.DataFrame(prices, columns=list("ABCD"))
+    held = pd.DataFrame(np.broadcast_to(holdings, prices.shape), columns=prices.columns)
+    value = held * prices
+    weights = value.div(value.sum(axis=1), axis=0)
+    start_weights = weights.iloc[:-1].reset_index(drop=True)
+    r = prices.pct_change().iloc[1:].reset_index(drop=True)
+    rf = pd.Series(np.broadcast_to(rf_period, len(r)))
+    m = pd.Series(market).pct_change().iloc[1:].reset_index(drop=True) - rf
+    as_of_weights = weights.iloc[as_of]
+    var_m = m.var()
+    contribution = pd.Series({c: ((start_weights[c] - as_of_weights[c]) * r[c]).cov(m) / var_m for c in r})
+    own_betas = pd.Series({c: r[c].cov(m) / var_m for c in r})
+    drift = (start_weights.mean() - as_of_weights) * own_betas
+    reg = (r * start_weights).sum(axis=1).sub(rf).cov(m) / var_m
+    wtd = (as_of_weights * pd.Series({c: (r[c] - rf).cov(m) / var_m for c in r})).sum()
+    return contribution, drift, contribution - drift, reg - wtd
+
+
+@pytest.mark.parametrize("rf_kind", ["constant", "per row"])
+def test_a_constant_rf_moves_no_holdings_part_of_the_gap(rng, rf_kind):
+    """Issue 20: BETA_GAP_DETAIL's contribution, drift and interaction of each holding are
+    computed on its own return (README's formula), so a constant rf leaves each of them
+    unchanged (before, the drift weights times rf moved them), and they still sum to the
+    gap, against pandas' covariances of the hand-built series. A per-row rf moves the
+    parts as the market's excess returns move, and they still sum to the gap."""
+    prices, market = random_market(rng, 160, 4)
+    holdings = np.tile(rng.uniform(5, 40, 4), (160, 1))
+    holdings[60:, 0] *= 3  # trades: the weights drift apart from the as_of weights
+    holdings[110:, 2] = 0.0
+    holdings[130:, 3] *= 0.2
+    base = api.gap_detail(prices, holdings, market)
+    if rf_kind == "constant":
+        annual, rf_period = 0.05, (1.05) ** (1 / 252) - 1
+    else:
+        annual = rng.uniform(0.0, 0.08, 160)
+        rf_period = ((1 + annual) ** (1 / 252) - 1)[:-1]  # a row's rate applies to the period it starts
+    detail = api.gap_detail(prices, holdings, market, rf=annual.reshape(-1, 1) if rf_kind != "constant" else annual)
+    contribution, drift, interaction, gap = _gap_parts_by_hand(prices, holdings, market, rf_period)
+    np.testing.assert_allclose(detail.contribution, contribution, atol=1e-12)
+    np.testing.assert_allclose(detail.drift, drift, atol=1e-12)
+    np.testing.assert_allclose(detail.interaction, interaction, atol=1e-12)
+    assert detail.result.gap == pytest.approx(gap, abs=1e-12)
+    assert detail.contribution.sum() == pytest.approx(detail.result.gap, abs=1e-13)
+    assert (detail.drift + detail.interaction).sum() == pytest.approx(detail.result.gap, abs=1e-13)
+    if rf_kind == "constant":
+        for part in ("contribution", "drift", "interaction"):
+            np.testing.assert_allclose(getattr(detail, part), getattr(base, part), rtol=0, atol=1e-13)
+        moved = np.abs(contribution - _gap_parts_by_hand(prices, holdings, market, 0.0)[0]).max()
+        assert moved < 1e-13  # the reference agrees: nothing of it depends on a constant rf
+        assert np.abs(np.diff(holdings, axis=0)).sum() > 0  # ... though the weights drift

@@ -58,6 +58,37 @@ def is_header(row):
     return bool(filled) and all(isinstance(v, str) and not _numeric_text(v) for v in filled)
 
 
+def is_ticker_header(rows):
+    """README's rule for the first row of prices and market when it holds whole numbers
+    (tickers typed as numbers): each one like the first number below it (within 50%),
+    unlike every number below it (more than 50% away from each) or unclear; all like: data,
+    all unlike: a header, else an error. None when the row holds no whole number."""
+    whole = lambda v: is_number(v) and v > 0 and v == int(v)  # noqa: E731
+    filled = [(j, v) for j, v in enumerate(rows[0]) if not is_missing(v)]
+    if not any(whole(v) for _, v in filled):
+        return None
+    verdicts, named = set(), False
+    for j, v in filled:
+        if isinstance(v, str) and not _numeric_text(v):
+            named = True
+        elif not whole(v):
+            return False
+        else:
+            below = [r[j] for r in rows[1:] if is_number(r[j]) and r[j] > 0]
+            if below:
+                if abs(v - below[0]) <= below[0] / 2:
+                    verdicts.add("like")
+                elif all(abs(v - b) > b / 2 for b in below):
+                    verdicts.add("unlike")
+                else:
+                    verdicts.add("unclear")
+    if not verdicts:
+        return named
+    if verdicts in ({"like"}, {"unlike"}):
+        return verdicts == {"unlike"}
+    raise ErrorDue("whole numbers in a first row: tickers or data?")
+
+
 # The texts the generators below put in cells that are numbers stored as text: not a
 # header, a bad cell (README: "text (also numbers stored as text)"). Every other text
 # they draw ("abc", "asset 0", "index", "Date", "all", "2024-01-04") is plain text.
@@ -78,7 +109,10 @@ def expected_sample(prices, market, dates):
     if dates is not None:
         ranges["dates"] = dates
     for name in ranges:
-        if ranges[name] and is_header(ranges[name][0]):
+        if not ranges[name]:
+            continue
+        ticker_header = is_ticker_header(ranges[name]) if name != "dates" else None
+        if ticker_header if ticker_header is not None else is_header(ranges[name][0]):
             ranges[name] = ranges[name][1:]
     if not ranges["prices"]:
         raise ErrorDue("no rows")
@@ -257,5 +291,9 @@ def check(officejs_call, runtime, prices, shares, market, dates):
 # Regression examples kept from earlier runs:
 @example(("officejs", [["a"], [1.0], [2.0], [3.0], [4.0]], [1.0], [["m"], [500.0], [501.0], [503.0], [502.0]], None))
 @example(("com", [[1.0], [2.0], [3.0], [5.0], [8.0]], [1.0], [[500.0], [501.0], [503.0], [502.0], [None]], None))
+@example(("officejs", [[1.0], [3.0], [1.0], [1.0], [1.0], [1.0], [1.0], [1.0]], [1.0], [[500.0]] * 7 + [[501.0]], None))
+@example(
+    ("com", [[600519.0], [2.0], [3.0], [5.0], [8.0]], [1.0], [[399300.0], [501.0], [503.0], [502.0], [504.0]], None)
+)
 def test_messy_ranges_give_the_oracles_number_or_a_named_error(officejs_call, case):
     check(officejs_call, *case)

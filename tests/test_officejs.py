@@ -330,3 +330,136 @@ def test_rolling_tables_hand_the_return_converter_its_fast_cell_types(rng):
     assert sent[1][0] == serial(dt.date(2024, 1, 6))  # the first window's end, as a serial date
     assert officejs_write(tables["portbeta_rolling"], "yyyy-mm-dd")[1][0] == {
         "type": "FormattedNumber", "basicValue": serial(dt.date(2024, 1, 6)), "numberFormat": "yyyy-mm-dd"}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- issue 20: hostile cells
+
+
+def test_tickers_typed_as_numbers_are_a_header_of_prices_and_market(server):
+    """Tickers typed in Excel as numbers (600519; 858 for 000858, whose zeros Excel drops)
+    arrive as numbers in the header rows of prices and market: they are names, unlike every
+    price below them, never a first row of prices. A first row of whole-number prices like
+    the rows below stays data."""
+    named = server("portbeta_reg", BOND_PRICES, BOND_SHARES, BOND_MARKET)
+    prices = [[600519, 858]] + BOND_PRICES[1:]
+    market = [[399300]] + BOND_MARKET[1:]
+    assert server("portbeta_reg", prices, [BONDS["shares"]], market) == named
+    detail = server("beta_gap_detail", prices, [BONDS["shares"]], market)
+    assert [row[0] for row in detail[1:3]] == ["600519", "858"]
+    floats = [[600519.0, 858.0]] + BOND_PRICES[1:]  # as COM and some builds send them
+    assert server("portbeta_reg", floats, [BONDS["shares"]], [[399300.0]] + BOND_MARKET[1:]) == named
+    # no header: the whole-number prices of the first row (100, 98) are like the rows below
+    assert server("portbeta_reg", BOND_PRICES[1:], [BONDS["shares"]], BOND_MARKET[1:]) == named
+
+
+def test_whole_numbers_that_could_be_tickers_or_prices_are_an_error_that_says_what_to_do(server):
+    """600519 is unlike every price below it, 100 like the one below it: either a header
+    or a row of data would be a guess. The message names the cell and both fixes."""
+    prices = [[600519, 100]] + BOND_PRICES[1:]
+    with pytest.raises(Exception, match=r"^PORTBETA_REG: prices row 1 holds whole numbers \(600519 over 100.*"
+                       r"Type tickers as text \('600519\), or put a header row of names above the data"):  # fmt: skip
+        server("portbeta_reg", prices, [BONDS["shares"]], BOND_MARKET[1:])
+    with pytest.raises(Exception, match=r"^PORTBETA_REG: market row 1 holds whole numbers \(1 over 1000"):
+        # 1 (000001 typed as a number) is not like the level below it (1000), nor unlike every
+        # level of the column (1.2 is within 50% of it): unclear
+        server("portbeta_reg", BOND_PRICES, BOND_SHARES, [[1]] + [[1000]] + [[1.2]] + BOND_MARKET[3:])
+
+
+def test_tickers_spelling_nan_inf_or_infinity_are_names(server):
+    """Text "NAN", "INF", "Infinity" reads as a number in Python (float("inf")), never in
+    Excel: in a header row they are tickers, and in a data cell text, not a number."""
+    named = server("portbeta_reg", BOND_PRICES, BOND_SHARES, BOND_MARKET)
+    prices = [["NAN", "INF"]] + BOND_PRICES[1:]
+    market = [["Infinity"]] + BOND_MARKET[1:]
+    assert server("portbeta_reg", prices, [["NAN", "INF"], BONDS["shares"]], market) == named
+    assert [row[0] for row in server("beta_gap_detail", prices, [BONDS["shares"]], market)[1:3]] == ["NAN", "INF"]
+    holed = [list(row) for row in BOND_PRICES]
+    holed[3][1] = "inf"
+    with pytest.raises(
+        Exception, match=r"^PORTBETA_REG: prices row 4, column 2 \('Bond B'.*holds text 'inf', not a price"
+    ):
+        server("portbeta_reg", holed, BOND_SHARES, BOND_MARKET)
+
+
+def _business_day_serials(n, offset=0):
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=k) for k in range(int(n * 1.5))]
+    return [serial(d) - offset for d in days if d.weekday() < 5][:n]
+
+
+def test_dates_of_a_workbook_on_the_1904_date_system_are_refused_with_the_fix(server, rng):
+    """A workbook on the 1904 date system sends its date cells through Office.js as
+    serials 1,462 days lower (its day 0 is 1904-01-01, the 1900 system's 1462; xlwings
+    passes the number on, and nothing in the call says which system the workbook uses).
+    Read in the 1900 system, trading days Monday to Friday fall on Tuesday to Saturday:
+    weekly or monthly sampling would take the wrong days. Refused, with the fix, which
+    gives the 1900 system's numbers."""
+    prices, market = random_market(rng, 60, 2)
+    sheet_prices = [["A", "B"]] + prices.tolist()
+    sheet_market = column(["M"] + market.tolist())
+    dates_1900 = column(["Date"] + _business_day_serials(60))
+    dates_1904 = column(["Date"] + _business_day_serials(60, offset=1462))
+    expected = server("portbeta_reg", sheet_prices, [[10, 20]], sheet_market, dates_1900, "weekly")
+    with pytest.raises(
+        Exception, match=r"^PORTBETA_REG: dates fall on Tuesdays to Saturdays.*1904 date system.*\+1462"
+    ):
+        server("portbeta_reg", sheet_prices, [[10, 20]], sheet_market, dates_1904, "weekly")
+    fixed = column(["Date"] + [row[0] + 1462 for row in dates_1904[1:]])  # the advice: =A2:A61+1462
+    assert server("portbeta_reg", sheet_prices, [[10, 20]], sheet_market, fixed, "weekly") == expected
+    # without evidence in the weekdays (weekly dates on one day) nothing can tell: read as the 1900 system
+    weekly = column(["Date"] + [serial(dt.date(2024, 1, 6)) + 7 * k - 1462 for k in range(60)])
+    assert np.isfinite(server("portbeta_reg", sheet_prices, [[10, 20]], sheet_market, weekly)[0][0])
+
+
+def test_excels_fictitious_1900_02_29_is_refused_and_earlier_serials_read_as_excel_means(server):
+    """Excel's 1900 date system counts 1900 as a leap year: serial 60 is 1900-02-29, a day
+    that never was, and serials 1 to 59 are one day later than days since 1899-12-30."""
+    from xl_portbeta import api
+
+    dates = column(["Date"] + [50.0 + k for k in range(11)])  # 1900-02-19 to 1900-03-01, through serial 60
+    with pytest.raises(Exception, match=r"^PORTBETA_REG: dates row 12 holds 60.*1900-02-29: a day that never was"):
+        server("portbeta_reg", BOND_PRICES, BOND_SHARES, BOND_MARKET, dates)
+    early = [50.0 + k for k in range(10)] + [61.0]  # 60 left out: the 10 days to 1900-02-28, then 1900-03-01
+    stats = api.portfolio_stats(BOND_PRICES, BOND_SHARES, BOND_MARKET, column(["Date"] + early))
+    assert stats.result.sample.labels[0] == dt.datetime(1900, 2, 19)  # Excel's DATE(1900,2,19) is 50
+    assert stats.result.sample.labels[-1] == dt.datetime(1900, 3, 1)  # and DATE(1900,3,1) is 61
+    assert stats.result.sample.labels[-2] == dt.datetime(1900, 2, 28)  # 59
+
+
+def test_an_alpha_that_compounds_beyond_float_range_is_an_empty_cell_not_an_overflow(server, rng):
+    """PORTBETA_STATS annualizes alpha as (1 + alpha)^252 - 1: a holding gaining 2,000%
+    a day overflows Python's float power (OverflowError); the annualized figures beyond
+    float range are empty cells (#NUM! has no better meaning), the rest as usual."""
+    import statsmodels.api as sm
+
+    steps = 20.0 + rng.normal(0, 0.5, 40)
+    prices = np.cumprod(np.r_[1.0, steps])
+    market = 100 * np.cumprod(np.r_[1.0, 1 + rng.normal(0, 0.01, 40)])
+    table = server("portbeta_stats", column(["A"] + prices.tolist()), [[1]], column(["M"] + market.tolist()))
+    rows = {row[0]: row for row in table}
+    fit = sm.OLS(prices[1:] / prices[:-1] - 1, sm.add_constant(market[1:] / market[:-1] - 1)).fit()
+    assert rows["alpha per period"][1] == pytest.approx(fit.params[0], rel=1e-10)
+    assert rows["beta"][1] == pytest.approx(fit.params[1], rel=1e-9, abs=1e-9)
+    assert rows["alpha annualized"][1:3] == ["", ""]  # Office.js: None is an empty cell
+
+
+def test_beta_gap_detail_rows_do_not_move_with_a_constant_rf(server, rng):
+    """BETA_GAP_DETAIL through Office.js: with trades (a holdings history) the weights
+    drift, and each holding's drift, interaction and contribution are computed on its own
+    return, so rf = 5% leaves every row as rf = 0 gives it (issue 20), and the total row's
+    contribution is still BETA_GAP."""
+    prices, market = random_market(rng, 80, 3)
+    holdings = np.tile([10.0, 20.0, 30.0], (80, 1))
+    holdings[30:, 0] = 40.0
+    holdings[55:, 2] = 5.0
+    args = ([["A", "B", "C"]] + prices.tolist(), [["A", "B", "C"]] + holdings.tolist(), column(["M"] + market.tolist()))
+    plain = server("beta_gap_detail", *args)
+    with_rf = server("beta_gap_detail", *args, None, None, 0.05)
+    assert plain[0] == with_rf[0] and [row[0] for row in plain] == [row[0] for row in with_rf]
+    header = plain[0]
+    for part in ("drift part", "interaction part", "contribution"):
+        k = header.index(part)
+        np.testing.assert_allclose([row[k] for row in with_rf[1:]], [row[k] for row in plain[1:]], rtol=0, atol=1e-13)
+    k = header.index("contribution")
+    gap = server("beta_gap", *args, None, None, 0.05)[0][0]
+    assert with_rf[-1][k] == pytest.approx(gap, abs=1e-14)
+    assert max(abs(row[header.index("drift part")]) for row in plain[1:-1]) > 1e-3  # the weights do drift

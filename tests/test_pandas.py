@@ -254,3 +254,135 @@ def test_a_bad_price_that_is_no_return_keeps_its_cell_message(column):
     prices = np.column_stack([column, np.linspace(50, 60, n)])
     with pytest.raises(PortbetaError, match=r"prices row 3, column 1 is -?[0-9.]+: prices must be positive$"):
         portfolio_beta(prices, [1, 1], np.linspace(1000, 1100, n) + np.arange(n) % 3)
+
+
+# --------------------------------------------------------------------- issue 20: other frames, tiny numbers
+
+
+def _frames(rng):
+    from conftest import random_market
+
+    prices, market = random_market(rng, 60, 3)
+    dates = pd.date_range("2024-01-01", periods=60, freq="B")
+    frame = pd.DataFrame(prices, columns=["A", "B", "C"], index=dates)
+    return frame, pd.Series(market, index=dates, name="M"), pd.Series([10.0, 20.0, 30.0], index=["A", "B", "C"])
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64", "float64[pyarrow]", "int64[pyarrow]"])
+def test_pandas_extension_arrays_read_as_their_numbers_and_pd_na_as_missing(rng, dtype):
+    """Int64, Float64 (pandas' nullable types) and ArrowDtype columns give the numbers of
+    float64 columns, and a pd.NA (or Arrow null) is a missing price, as NaN is."""
+    if "pyarrow" in dtype:
+        pytest.importorskip("pyarrow")
+    frame, market, shares = _frames(rng)
+    if dtype.startswith(("Int", "int")):
+        frame = frame.round()  # whole prices, as an integer column holds them
+    plain = frame.astype(float)
+    plain.iloc[7, 1] = np.nan
+    typed = frame.astype(dtype)
+    typed.iloc[7, 1] = pd.NA
+    market_typed = market.astype("Float64" if "pyarrow" not in dtype else "float64[pyarrow]")
+    expected = portfolio_beta(plain, shares, market)
+    result = portfolio_beta(typed, shares.astype("Int64"), market_typed)
+    assert result.reg == expected.reg and result.wtd == expected.wtd
+    assert result.sample.dropped == (pd.Timestamp(frame.index[7]),)
+    # statsmodels on the rows kept, by hand
+    keep = np.arange(60) != 7
+    value = (plain.to_numpy()[keep] * [10.0, 20.0, 30.0]).sum(axis=1)
+    m = market.to_numpy()[keep]
+    assert result.reg == pytest.approx(statsmodels_fit(excess(value), excess(m)).params[1], abs=1e-12)
+
+
+class _FakePolarsType:
+    def __init__(self, numeric=True, temporal=False, text="Float64"):
+        self.numeric, self.temporal, self.text = numeric, temporal, text
+
+    def is_numeric(self):
+        return self.numeric
+
+    def is_temporal(self):
+        return self.temporal
+
+    def __str__(self):
+        return self.text
+
+
+class _FakePolarsSeries:
+    """What xl_portbeta uses of a polars Series: its module, name, dtype and to_numpy()."""
+
+    __module__ = "polars.series.series"
+
+    def __init__(self, name, values, dtype=None):
+        self.name, self.values, self.dtype = name, np.asarray(values), dtype or _FakePolarsType()
+
+    def to_numpy(self):
+        return self.values
+
+
+class _FakePolarsFrame:
+    __module__ = "polars.dataframe.frame"
+
+    def __init__(self, columns):
+        self.columns = [c.name for c in columns]
+        self._columns = columns
+
+    def get_columns(self):
+        return self._columns
+
+
+def _polars_frames(frame, market):
+    try:
+        import polars as pl
+    except ImportError:  # polars' API as far as xl_portbeta uses it (polars is no test dependency)
+        columns = [_FakePolarsSeries(c, frame[c].to_numpy()) for c in frame.columns]
+        dated = [_FakePolarsSeries("Date", frame.index.to_numpy(), _FakePolarsType(False, True, "Datetime"))]
+        return (_FakePolarsFrame(columns), _FakePolarsSeries("M", market.to_numpy()),
+                _FakePolarsFrame(dated + columns), _FakePolarsSeries("Date", frame.index.to_numpy()))  # fmt: skip
+    plain = pl.DataFrame({c: frame[c].to_numpy() for c in frame.columns})
+    dated = pl.DataFrame({"Date": frame.index.to_numpy(), **{c: frame[c].to_numpy() for c in frame.columns}})
+    return plain, pl.Series("M", market.to_numpy()), dated, pl.Series("Date", frame.index.to_numpy())
+
+
+def test_polars_frames_read_by_their_column_names_and_a_date_column_is_a_clear_error(rng):
+    """polars has no index: a frame of numbers reads by its column names (shares by name
+    meet them), a Series of dates is the dates argument, and a frame with a date column
+    is an error that says how to pass it, never polars' repr in a message."""
+    frame, market, shares = _frames(rng)
+    expected = portfolio_beta(frame, shares, market)
+    plain, polars_market, dated, polars_dates = _polars_frames(frame, market)
+    result = portfolio_beta(plain, shares, polars_market, polars_dates)
+    assert (result.reg, result.wtd) == (expected.reg, expected.wtd)
+    assert result.names == ("A", "B", "C") and result.sample.labels[0] == frame.index[0]
+    with pytest.raises(PortbetaError, match=r"prices is a polars DataFrame with a date column 'Date'.*"
+                       r"prices.to_pandas\(\).set_index\('Date'\)"):  # fmt: skip
+        portfolio_beta(dated, shares, polars_market)
+    with pytest.raises(PortbetaError) as caught:
+        portfolio_beta(dated, shares, market)
+    assert "shape:" not in str(caught.value)  # polars' repr
+
+
+@pytest.mark.parametrize("where", ["prices", "market", "shares"])
+def test_subnormal_magnitudes_are_refused_naming_the_cell(where):
+    """Floats below 2.2e-308 are subnormal: 1.234567890123e-318 is kept as 1.2346e-318, its
+    other digits lost before any computation (no rescaling could give them back). A
+    price, level or count there is refused, naming the cell; so are share counts times
+    prices that land there. Prices small but normal (1e-300) keep every figure."""
+    prices = [row[:] for row in BOND_PRICES]
+    market = [row[:] for row in BOND_MARKET]
+    shares = [row[:] for row in BOND_SHARES]
+    target = {"prices": (prices, 4, 1), "market": (market, 4, 0), "shares": (shares, 0, 1)}[where]
+    rows, r, c = target
+    rows[r][c] = 1.234567890123e-318
+    column = f", column {c + 1}" if where != "market" else ""
+    with pytest.raises(
+        PortbetaError, match=rf"^PORTBETA_REG: {where} row {r + 1}{column} .*holds 1.235e-318, too small"
+    ):
+        udfs.portbeta_reg(prices, shares, market)
+    tiny = [BOND_PRICES[0]] + [[v * 1e-300 for v in row] for row in BOND_PRICES[1:]]
+    assert udfs.portbeta_reg(tiny, BOND_SHARES, BOND_MARKET) == pytest.approx(
+        udfs.portbeta_reg(BOND_PRICES, BOND_SHARES, BOND_MARKET), rel=1e-13
+    )
+    tiny_shares = [[v * 1e-312 for v in BOND_SHARES[0]]]  # 2.5e-308 and 6.5e-308, x prices near 100: 1e-306
+    assert np.isfinite(udfs.portbeta_reg(BOND_PRICES, tiny_shares, BOND_MARKET))
+    with pytest.raises(PortbetaError, match=r"shares x prices are too small to compute with"):
+        udfs.portbeta_reg(tiny, tiny_shares, BOND_MARKET)

@@ -376,7 +376,7 @@ def beta_of(sample: Sample) -> PortfolioBeta:
     betas = parts.asset_betas
     reg = core.beta(parts.portfolio_returns, market)
     wtd = float(core.weighted_beta(sample.weights_as_of, betas))
-    terms = core.gap_by_holding(parts.contribution_betas, betas, sample.weights_as_of)
+    terms = core.gap_by_holding(parts.contribution_betas, betas, sample.weights_as_of, parts.rate_beta)
     betas[sample.price_gaps] = np.nan  # assets never held, with holes: their beta is unknown
     portfolio = parts.portfolio_returns
     for a in (betas, terms, market, portfolio):
@@ -571,7 +571,9 @@ def gap_detail_of(result: PortfolioBeta) -> GapDetail:
 def _gap_detail(result: PortfolioBeta) -> GapDetail:
     sample = result.sample
     average = core.average_weights(sample.prices, sample.holdings)
-    drift = core.drift_parts(average, result.weights, result.asset_betas)
+    drift = core.drift_parts(
+        average, result.weights, result.asset_betas, core.rate_beta(sample.rf, market_returns_of(sample))
+    )
     return GapDetail(
         shares=sample.shares_as_of,
         weights=result.weights,

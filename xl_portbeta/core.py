@@ -79,6 +79,7 @@ __all__ = [
     "market_varies",
     "per_period_rate",
     "period_returns",
+    "rate_beta",
     "rebalanced_returns",
     "regime_beta",
     "resolution",
@@ -279,15 +280,22 @@ class HoldingsBetas:
     asset_betas : array (N,)
         Each asset's beta.
     contribution_betas : array (N,)
-        The beta of each holding's contribution series ``w_i,t-1 (r_i,t - rf_t)``
-        (:func:`contribution_scale`): they sum to the holdings' regression beta.
+        The beta of each holding's contribution series on its own return, not over rf:
+        ``w_i,t-1 r_i,t`` (:func:`contribution_scale` of the excess value change, with
+        the rate its weight earns, ``w_i,t-1 rf_t``, added back). The weights vary, so
+        over rf a constant rate would move each of them; their sum it does not: they sum
+        to the holdings' regression beta plus ``rate_beta``.
     portfolio_returns : array (T-1,)
         The holdings' excess returns.
+    rate_beta : float
+        The beta of the per-period rate ``rf_t`` on the market: 0 for a constant rate.
+        An asset's beta on its own return is its beta over rf plus this.
     """
 
     asset_betas: np.ndarray
     contribution_betas: np.ndarray
     portfolio_returns: np.ndarray
+    rate_beta: float = 0.0
 
 
 _BLOCK_ROWS = 256  # periods per block: 256 x 500 floats is 1 MB, kept in the CPU cache
@@ -340,7 +348,24 @@ def holdings_betas(
         asset_betas=assets_cross / variance,
         contribution_betas=contributions_cross / variance,
         portfolio_returns=portfolio_returns,
+        rate_beta=rate_beta(rf, market_returns),
     )
+
+
+def rate_beta(rf: np.ndarray | float, market_returns: np.ndarray) -> float:
+    """The beta of the per-period risk-free rate on the market: exactly 0 for a constant
+    rate (a return's beta on its own is its beta over rf plus this).
+
+    Parameters
+    ----------
+    rf : float or array_like (T,)
+        Per-period rate of each period.
+    market_returns : array_like (T,)
+    """
+    rf = np.asarray(rf, dtype=float)
+    if rf.ndim == 0 or np.ptp(rf) == 0:
+        return 0.0
+    return beta(rf, market_returns)
 
 
 def contribution_scale(value_changes: np.ndarray, start_values: np.ndarray, returns: np.ndarray) -> np.ndarray:
@@ -370,7 +395,7 @@ def _cross_sums(
     prices: np.ndarray, holdings: np.ndarray, m: np.ndarray, start_values: np.ndarray, rf: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The sums of :func:`holdings_betas`, a block of periods at a time: ``sum_t m_t r_i,t``,
-    ``sum_t m_t c_i,t`` and the holdings' return of each period."""
+    ``sum_t m_t (c_i,t + w_i,t-1 rf_t)`` and the holdings' return of each period."""
     history = holdings.ndim == 2
     n, width = len(prices) - 1, prices.shape[1]
     has_rf = bool(rf.any())
@@ -394,6 +419,9 @@ def _cross_sums(
             contributions_cross += np.einsum("t,tn,tn->n", m_per_value, changes, h)
         else:
             contributions_cross += m_per_value @ changes
+        if has_rf:  # the rate each holding's weight earns, added back: h p_t-1 rf_t / V_t-1
+            m_rate = m[periods] * rf[periods] / values
+            contributions_cross += np.einsum("t,tn,tn->n", m_rate, start, h) if history else m_rate @ start
         changes = period_returns(changes, start, out=changes)  # the returns, in place
         assets_cross += m[periods] @ changes
     if not history:
@@ -493,32 +521,41 @@ def gap_by_holding(
     contribution_betas: np.ndarray,
     asset_betas: np.ndarray,
     weights_as_of: np.ndarray,
+    rate_beta: float = 0.0,
 ) -> np.ndarray:
     """Each holding's exact share of the gap between regression and weighted beta.
 
-    ``cov((w_i,t-1 - w_i,as_of) * r_i,t, m_t) / var(m)``
-    ``= beta(contribution_i) - w_i,as_of * beta_i``; by linearity of covariance the
-    terms sum to ``beta(sum_i contribution_i) - weights_as_of @ asset_betas``, the
-    regression beta of the holdings minus their weighted-average beta.
+    ``cov((w_i,t-1 - w_i,as_of) * r_i,t, m_t) / var(m)``, on each holding's own return
+    ``r_i,t`` (not over rf: the drift weights ``w_i,t-1 - w_i,as_of`` vary, so a
+    constant rate would move each term, though not their sum)
+    ``= beta(contribution_i) - w_i,as_of * (beta_i + rate_beta)``; by linearity of
+    covariance, and since both sets of weights sum to 1, the terms sum to the regression
+    beta of the holdings minus their weighted-average beta, both over rf.
 
     Parameters
     ----------
     contribution_betas : array (N,)
-        Betas of the contributions ``w_i,t-1 (r_i,t - rf_t)`` (see :func:`holdings_betas`).
+        Betas of the contributions ``w_i,t-1 r_i,t`` (see :func:`holdings_betas`).
     asset_betas : array (N,)
+        Betas over rf.
     weights_as_of : array (N,)
         The weights of the weighted-average beta.
+    rate_beta : float
+        :func:`rate_beta`: what turns a beta over rf into one on the own return.
 
     Returns
     -------
     array (N,)
     """
-    return contribution_betas - weighted_terms(weights_as_of, asset_betas)
+    return contribution_betas - weighted_terms(weights_as_of, asset_betas + rate_beta)
 
 
-def drift_parts(average_weights: np.ndarray, weights_as_of: np.ndarray, asset_betas: np.ndarray) -> np.ndarray:
+def drift_parts(
+    average_weights: np.ndarray, weights_as_of: np.ndarray, asset_betas: np.ndarray, rate_beta: float = 0.0
+) -> np.ndarray:
     """The part of each holding's gap made by its average weight differing from its
-    ``as_of`` weight: ``(average w_i - w_i,as_of) * beta_i`` (the rest is interaction).
+    ``as_of`` weight: ``(average w_i - w_i,as_of) * beta_i`` (the rest is interaction),
+    with ``beta_i`` on the holding's own return, as in :func:`gap_by_holding`.
 
     Parameters
     ----------
@@ -526,12 +563,15 @@ def drift_parts(average_weights: np.ndarray, weights_as_of: np.ndarray, asset_be
         :func:`average_weights`.
     weights_as_of : array (N,)
     asset_betas : array (N,)
+        Betas over rf.
+    rate_beta : float
+        :func:`rate_beta` (0 for a constant rate).
 
     Returns
     -------
     array (N,)
     """
-    return weighted_terms(average_weights - weights_as_of, asset_betas)
+    return weighted_terms(average_weights - weights_as_of, asset_betas + rate_beta)
 
 
 def drift_returns(holdings_returns: np.ndarray, current_returns: np.ndarray) -> np.ndarray:
@@ -573,7 +613,8 @@ class Annualized:
     ----------
     alpha : float
         ``(1 + alpha) ** P - 1``: the per-period alpha compounded over a year; NaN for a
-        per-period alpha of -100% or less, which compounds to no rate.
+        per-period alpha of -100% or less, which compounds to no rate, and for one that
+        compounds beyond float's range (1.8e308): no number to show.
     residual_std : float
         ``residual_std * sqrt(P)``.
     """
@@ -628,7 +669,13 @@ class LineFit:
     def annualized(self, periods_per_year: int) -> Annualized:
         """Alpha compounded and residual volatility scaled over ``periods_per_year``."""
         # a period's loss of 100% or more compounds to nothing meaningful: no annual alpha
-        compounded = (1.0 + self.alpha) ** periods_per_year - 1.0 if self.alpha > -1.0 else float("nan")
+        if self.alpha <= -1.0:
+            compounded = float("nan")
+        else:
+            try:
+                compounded = (1.0 + self.alpha) ** periods_per_year - 1.0
+            except OverflowError:  # e.g. +2,000% a day over 252 days: beyond float's range
+                compounded = float("nan")
         return Annualized(
             alpha=compounded,
             residual_std=self.residual_std * math.sqrt(periods_per_year),
@@ -738,11 +785,14 @@ def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
 def annualized_return(returns: np.ndarray, periods_per_year: int) -> float:
     """Geometric annual return of ``returns`` (array_like), ``prod(1 + r)^(P / n) - 1``
     (PerformanceAnalytics' ``Return.annualized``, empyrical's ``annual_return``); NaN
-    without returns or when the value is wiped out (a return of -100% or less)."""
+    without returns, when the value is wiped out (a return of -100% or less) or when it
+    compounds beyond float's range."""
     returns = np.asarray(returns, dtype=float)
     if not len(returns) or (returns <= -1.0).any():
         return float("nan")
-    return float(np.expm1(np.log1p(returns).sum() * periods_per_year / len(returns)))
+    with np.errstate(over="ignore"):
+        annual = float(np.expm1(np.log1p(returns).sum() * periods_per_year / len(returns)))
+    return annual if math.isfinite(annual) else float("nan")
 
 
 def capture_ratio(

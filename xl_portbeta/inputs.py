@@ -25,10 +25,11 @@ error code) and hand it every other cell.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -261,11 +262,14 @@ def whole_number(raw: Any, arg: str, what: str) -> int:
 
 
 def _looks_numeric(text: str) -> bool:
+    """Text that reads as a finite number (``"101.5"``, ``"5%"``, ``"1,000"``). ``"NAN"``,
+    ``"INF"`` and ``"Infinity"`` are not: Excel has no such numbers, so they are names
+    (tickers), as Python's float() alone would not say."""
     try:
-        float(text.strip().strip("%$€£¥").replace(",", ""))
+        number = float(text.strip().strip("%$€£¥").replace(",", ""))
     except ValueError:
         return False
-    return True
+    return math.isfinite(number)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -297,6 +301,31 @@ def as_rows(raw: Any) -> list[Sequence[Any]]:
     return [[raw]]
 
 
+def from_polars(raw: Any, arg: str) -> Any:
+    """A polars DataFrame or Series as the pandas object of the same names and values,
+    anything else as it is (polars is not imported: its objects are known by their module).
+
+    polars has no index: a frame's date or text column cannot be told from its data
+    columns, so it is an error that says how to pass it (as pandas' index, or as the
+    dates argument); a Series of dates is a column of dates, as the dates argument is.
+    """
+    if not type(raw).__module__.startswith("polars"):
+        return raw
+    if hasattr(raw, "get_columns"):  # a DataFrame
+        columns = raw.get_columns()
+        for column in columns:
+            if not column.dtype.is_numeric():
+                kind = "date" if column.dtype.is_temporal() else "non-numeric"
+                raise PortbetaError(
+                    f"{arg} is a polars DataFrame with a {kind} column {_show(column.name)} ({column.dtype}): polars has "
+                    f"no index, so pass {arg}.to_pandas().set_index({column.name!r}), or that column as its own argument"
+                )
+        return pd.DataFrame({column.name: column.to_numpy() for column in columns})
+    if hasattr(raw, "to_numpy") and hasattr(raw, "name"):  # a Series
+        return pd.Series(raw.to_numpy(), name=raw.name or None)
+    raise PortbetaError(f"{arg} is a polars {type(raw).__name__}: pass a DataFrame, a Series or their .to_pandas()")
+
+
 def pandas_values(raw: Any) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """A pandas object's values (2-D) and its labels as a header, if it has real ones.
 
@@ -310,7 +339,7 @@ def pandas_values(raw: Any) -> tuple[np.ndarray, tuple[str, ...] | None]:
     return raw.to_numpy().reshape(-1, 1), header
 
 
-def _is_header_row(rows: list[Sequence[Any]]) -> bool:
+def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_names: bool = False) -> bool:
     """Whether the first row is a header: its filled cells are all text, and none is a
     number written as text (``"101.5"``, ``"5%"``, ``"1,000"``): that is a data row
     stored as text, reported as such.
@@ -318,10 +347,17 @@ def _is_header_row(rows: list[Sequence[Any]]) -> bool:
     Codes of digits only (``"600519"``, ``"0700"``: Chinese, Hong Kong, Japanese tickers)
     are names, unless every one of them lies within 50% of the number below it: then the
     row reads as prices stored as text and is reported, never dropped as a header.
+
+    With ``numbers_may_be_names`` (prices and market, whose headers are tickers), such
+    codes typed as numbers are names too (:func:`_whole_numbers_are_names`).
     """
     row = rows[0]
     filled = [v for v in row if not is_missing(v)]
-    if not filled or not all(type(v) is str for v in filled):
+    if not filled:
+        return False
+    if numbers_may_be_names and any(_whole_positive(v) for v in filled):
+        return _whole_numbers_are_names(rows, arg)
+    if not all(type(v) is str for v in filled):
         return False
     texts = [v.strip() for v in filled]
     if any(_looks_numeric(t) and not t.isdigit() for t in texts):
@@ -335,6 +371,79 @@ def _is_header_row(rows: list[Sequence[Any]]) -> bool:
         if not is_missing(v)
     ]
     return not all(close)
+
+
+def _whole_positive(value: Any) -> bool:
+    """A positive whole number (600519 or 600519.0), as a ticker typed as a number is."""
+    return is_number(value) and 0 < value < 1e15 and float(value) == int(value)
+
+
+def _column_numbers(rows: list[Sequence[Any]], j: int) -> Iterator[Any]:
+    """The positive numbers of column ``j`` below the first row, top down (lazily: most
+    questions are answered by the first)."""
+    return (v for v in (row[j] for row in islice(rows, 1, None)) if is_number(v) and not is_missing(v) and v > 0)
+
+
+def _whole_numbers_are_names(rows: list[Sequence[Any]], arg: str) -> bool:
+    """Whether a first row holding whole numbers is a header of tickers typed as numbers
+    (600519, or 858 for 000858: Excel drops the zeros).
+
+    - text that is a number with a point, a sign or a percent, or a cell that is neither
+      text nor a whole positive number: a data row (its bad cells are reported as such);
+    - a name of letters says nothing of the numbers beside it;
+    - each whole number (or code of digits) is *like* the data when it lies within 50%
+      of the first number below it, *unlike* when it lies more than 50% away from every
+      number below it in its column (600519 over prices near 1,700), else unclear.
+
+    Every one like the data: a first row of data (a name of letters in it is a bad
+    cell, reported); every one unlike: a header; any other mix is ambiguous: an error
+    that says how to make it plain. Without a number below any of them, the row is a
+    header if it holds a name of letters.
+    """
+    like, unlike, unclear, named = [], [], [], False
+    for j, v in enumerate(rows[0]):
+        if is_missing(v):
+            continue
+        if type(v) is str:
+            text = v.strip()
+            if not _looks_numeric(text):
+                named = True
+                continue
+            if not text.isdigit():
+                return False  # a number stored as text: a data row, reported
+            v = int(text)
+        elif not _whole_positive(v):
+            return False
+        numbers = _column_numbers(rows, j)
+        first = next(numbers, None)
+        if first is None:
+            continue
+        if abs(v - first) <= 0.5 * first:
+            like.append((v, first))
+        elif all(abs(v - b) > 0.5 * b for b in numbers):  # the whole column only when the first is unlike
+            unlike.append((v, first))
+        else:
+            unclear.append((v, first))
+    if not (like or unlike or unclear):
+        return named
+    if not (unlike or unclear):
+        return False
+    if not (like or unclear):
+        return True
+    shown = [f"{int(v)} over {_show(b)}" for v, b in (unclear[:1] or unlike[:1] + like[:1])]
+    raise PortbetaError(
+        f"{arg} row 1 holds whole numbers ({', '.join(shown)}): tickers typed as numbers, or a first row of data? "
+        f"Type tickers as text ('{(unclear or unlike)[0][0]:.0f}), or put a header row of names above the data"
+    )
+
+
+def _header_name(value: Any) -> str:
+    """A header cell's name: its text, or a ticker typed as a number without a decimal point."""
+    if is_missing(value):
+        return ""
+    if _whole_positive(value):
+        return str(int(value))
+    return str(value).strip()
 
 
 @dataclass(frozen=True)
@@ -365,17 +474,22 @@ class Cells:
         return rows, columns
 
 
-def _split_header(raw: Any, arg: str) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
+def _split_header(
+    raw: Any, arg: str, numbers_may_be_names: bool = False
+) -> tuple[list[Sequence[Any]], tuple[str, ...] | None]:
     if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
         values, header = pandas_values(raw)
         return as_rows(values), header
     rows = as_rows(raw)
     if rows is None or (rows and len(set(map(len, rows))) > 1):
         raise PortbetaError(f"{arg} is not a rectangular range")
-    if rows and _is_header_row(rows):
-        header = tuple("" if is_missing(v) else str(v).strip() for v in rows[0])
-        return rows[1:], header
+    if rows and _is_header_row(rows, arg, numbers_may_be_names):
+        return rows[1:], tuple(map(_header_name, rows[0]))
     return rows, None
+
+
+#: What prices and market hold: their header cells are tickers, which may be typed as numbers.
+_TICKERED = ("a price", "a price level")
 
 
 def _bad_cell_message(value: Any, what: str) -> str:
@@ -386,7 +500,7 @@ def _bad_cell_message(value: Any, what: str) -> str:
     if isinstance(value, str):
         if _looks_numeric(value):
             return f"holds text {_show(value)}, a number stored as text: enter it as a number, not text"
-        hint = _LINKED_HINT if what in ("a price", "a price level") else ""
+        hint = _LINKED_HINT if what in _TICKERED else ""
         return f"holds text {_show(value)}, not {what}{hint}"
     if isinstance(value, dict):
         return _data_type_message(value, what)
@@ -421,10 +535,14 @@ def _data_type_message(value: dict, what: str) -> str:
 
 
 def _cell_to_float(value: Any) -> float | None:
-    """The float of a number cell, NaN for a missing cell, None for anything else."""
+    """The float of a number cell, NaN for a missing cell, None for anything else.
+
+    A currency-formatted cell reaches Python through COM as a ``decimal.Decimal``
+    (Excel's Currency type): a number like any other.
+    """
     if missing_kind(value) is not None:  # blanks, error values of both runtimes (COM's are ints), NaN
         return math.nan
-    if is_number(value):
+    if is_number(value) or isinstance(value, decimal.Decimal):
         try:
             number = float(value)
         except OverflowError:  # an int beyond float's range, e.g. 10**400
@@ -525,12 +643,13 @@ def read_numbers(raw: Any, arg: str, what: str = "a number") -> Cells:
     PortbetaError
         Text, a logical value, a date or an infinite value in a cell, naming the cell.
     """
+    raw = from_polars(raw, arg)
     if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
         raw, header = pandas_values(raw)  # its labels are its header: no guessing
     elif isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
         header = None
     else:
-        raw, header = _split_header(raw, arg)
+        raw, header = _split_header(raw, arg, what in _TICKERED)
     first_row = 2 if header is not None else 1
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu" and raw.size and raw.ndim <= 2:
         return _checked_cells(_numeric_array_values(raw), header, first_row, arg)
@@ -543,12 +662,29 @@ def read_numbers(raw: Any, arg: str, what: str = "a number") -> Cells:
     return _checked_cells(values, header, first_row, arg)
 
 
+#: The smallest magnitude a float holds with all its digits (2.2e-308); below it, down to
+#: 5e-324, floats are subnormal: 1.234567890123e-318 is kept as 1.2346e-318.
+SMALLEST_NORMAL = float(np.finfo(float).tiny)
+
+
 def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row: int, arg: str) -> Cells:
-    """:class:`Cells` of ``values``, after the check that no cell is infinite."""
+    """:class:`Cells` of ``values``, after the checks that no cell is infinite and none
+    is subnormal (its digits are lost already: no rescaling could give them back)."""
     row_sums, infinite = _row_sums_and_first_infinite(values)
     if infinite is not None:
         r, c = infinite
         raise bad_cell(arg, first_row, r, c, values.shape[1], "holds an infinite value", header, n_rows=len(values))
+    with np.errstate(invalid="ignore"):
+        small = np.abs(values) < SMALLEST_NORMAL  # zeros too, and NaN is never small
+    if small.any():
+        small &= values != 0
+        if small.any():
+            r, c = (int(i) for i in np.argwhere(small)[0])
+            what = (
+                f"holds {values[r, c]:.4g}, too small to keep its digits (floats keep every digit down to 2.2e-308): "
+                "enter it in a smaller unit (e.g. x 1e300), the whole range alike"
+            )
+            raise bad_cell(arg, first_row, r, c, values.shape[1], what, header, n_rows=len(values))
     return Cells(values, header, first_row, row_sums)
 
 
@@ -564,6 +700,7 @@ def read_accounts(raw: Any, arg: str = "holdings") -> tuple[tuple[str, ...] | No
         The counts (the names' column left out), NaN where a cell is missing; messages
         count columns as the user's range does.
     """
+    raw = from_polars(raw, arg)
     if isinstance(raw, pd.DataFrame):
         accounts = None if isinstance(raw.index, pd.RangeIndex) else tuple(str(i) for i in raw.index)
         return accounts, read_numbers(raw, arg, "a share count")
@@ -616,9 +753,17 @@ def _numeric_array_values(raw: np.ndarray) -> np.ndarray:
     return values
 
 
+#: Excel's 1900 date system counts 1900 as a leap year (as Lotus 1-2-3 did): serial 60 is
+#: 1900-02-29, a day that never was, and serials 1 to 59 (1900-01-01 to 1900-02-28) are a
+#: day later than days since EXCEL_EPOCH would say. From 61 (1900-03-01) on they agree.
+FAKE_LEAP_DAY = 60
+
+
 def serial_to_datetime(serial: float) -> dt.datetime:
-    """Excel's 1900 date system: serial 1 is 1900-01-01 (Excel's fake 1900-02-29 aside)."""
-    return EXCEL_EPOCH + dt.timedelta(days=serial)
+    """The date Excel's 1900 date system means by ``serial``: serial 1 is 1900-01-01,
+    61 is 1900-03-01 (60, Excel's 1900-02-29, has no date: :func:`_cell_to_date`)."""
+    early = serial < FAKE_LEAP_DAY  # before Excel's fake leap day: one day more
+    return EXCEL_EPOCH + dt.timedelta(days=serial + early)
 
 
 def _cell_to_date(value: Any) -> Any:
@@ -631,7 +776,7 @@ def _cell_to_date(value: Any) -> Any:
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, np.datetime64):
         return pd.Timestamp(value).to_pydatetime()
-    if is_number(value) and 1 <= value <= _LAST_EXCEL_SERIAL:
+    if is_number(value) and 1 <= value <= _LAST_EXCEL_SERIAL and not FAKE_LEAP_DAY <= value < FAKE_LEAP_DAY + 1:
         return serial_to_datetime(float(value))
     return None
 
@@ -645,11 +790,12 @@ def read_dates(raw: Any, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...
     header : tuple of str, or None
     first_row : int
     """
-    rows, header = _split_header(raw, arg)
+    rows, header = _split_header(from_polars(raw, arg), arg)
     first_row = 2 if header is not None else 1
     cells = _as_vector(rows, arg)
     serials = _whole_serial_dates(cells)
     if serials is not None:
+        _check_date_system(serials, arg)
         return serials, header, first_row
     out = []
     for k, value in enumerate(cells):
@@ -657,6 +803,11 @@ def read_dates(raw: Any, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...
         if date is None:
             if isinstance(value, str):
                 problem = f"holds text {_show(value)}, not a date: enter it as an Excel date"
+            elif is_number(value) and FAKE_LEAP_DAY <= value < FAKE_LEAP_DAY + 1:
+                problem = (
+                    f"holds {_show(value)}, Excel's 1900-02-29: a day that never was (Excel counts 1900 as a "
+                    "leap year): enter the real date"
+                )
             elif is_number(value):
                 problem = f"holds {_show(value)}, which is not an Excel date serial number"
             else:
@@ -669,7 +820,39 @@ def read_dates(raw: Any, arg: str = "dates") -> tuple[np.ndarray, tuple[str, ...
                 "date this add-in can compute with"
             )
         out.append(date)
-    return np.array(pd.to_datetime(pd.Series(out, dtype=object)), dtype="datetime64[ns]"), header, first_row
+    dates = np.array(pd.to_datetime(pd.Series(out, dtype=object)), dtype="datetime64[ns]")
+    if all(is_number(v) or is_missing(v) for v in cells):  # serial numbers, as Office.js sends dates
+        _check_date_system(dates, arg)
+    return dates, header, first_row
+
+
+#: The fewest serial-number dates whose weekdays may show a workbook on the 1904 date system.
+_WEEKDAY_EVIDENCE = 8
+
+
+def _check_date_system(dates: np.ndarray, arg: str) -> None:
+    """Refuse serial-number dates that show a workbook on Excel's 1904 date system.
+
+    Office.js sends a date cell as its serial number in the workbook's date system, and
+    a custom function is not told which (Excel's JavaScript API has
+    ``Workbook.use1904DateSystem``, but xlwings' call carries no such flag): the serials
+    are read in the 1900 system, Excel's default. A 1904 serial is 1,462 days lower, so
+    trading days Monday to Friday read as Tuesday to Saturday, four years earlier:
+    monthly sampling would take the wrong days (silent wrong numbers), and dates shown
+    or matched (as_of as text) would be four years off.
+    Dates on four weekdays or more, Saturdays among them, never a Sunday or a Monday,
+    are that; without such evidence (weekly or monthly dates) nothing can tell.
+    """
+    days = dates[~np.isnat(dates)].astype("datetime64[D]").astype("int64")
+    if len(days) < _WEEKDAY_EVIDENCE:
+        return
+    weekdays = set(np.unique((days + 3) % 7).tolist())  # 0 = Monday (1970-01-01 was a Thursday)
+    if 5 in weekdays and not weekdays & {0, 6} and len(weekdays) >= 4:
+        raise PortbetaError(
+            f"{arg} fall on Tuesdays to Saturdays, never on a Monday: the workbook looks to be on the 1904 date "
+            "system, whose dates are 1,462 days lower than the 1900 system this add-in reads: give the dates "
+            "as =A2:A100+1462 (your range), or check the weekdays of your dates"
+        )
 
 
 def _whole_serial_dates(cells: list[Any]) -> np.ndarray | None:
@@ -678,8 +861,8 @@ def _whole_serial_dates(cells: list[Any]) -> np.ndarray | None:
     if not cells or not set(map(type, cells)) <= _NUMBER_TYPES:
         return None
     serials = np.array(cells, dtype=float)
-    if not ((serials >= 1) & (serials <= _LAST_SERIAL) & (serials == np.floor(serials))).all():
-        return None  # COM error codes, times of day, out of range: cell by cell
+    if not ((serials > FAKE_LEAP_DAY) & (serials <= _LAST_SERIAL) & (serials == np.floor(serials))).all():
+        return None  # COM error codes, times of day, 1900's first two months, out of range: cell by cell
     return (np.datetime64(EXCEL_EPOCH.date(), "D") + serials.astype("int64")).astype("datetime64[ns]")
 
 

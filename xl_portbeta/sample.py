@@ -44,6 +44,7 @@ from . import core
 from .arguments import ARGUMENTS
 from .errors import PortbetaError
 from .inputs import (
+    SMALLEST_NORMAL,
     CellError,
     Cells,
     _bad_cell_message,
@@ -925,6 +926,8 @@ def _weights_as_of(
             "shares x prices are too large to compute with (beyond 1e308): use prices or share counts "
             "in larger units (e.g. thousands)"
         )
+    if (gross < SMALLEST_NORMAL).any():  # subnormal values: their digits, and the weights', are lost
+        raise PortbetaError("shares x prices are too small to compute with (below 2.2e-308): use smaller units")
     if (values <= 0).any():
         k = int(np.flatnonzero(values <= 0)[0])
         raise PortbetaError(
