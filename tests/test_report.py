@@ -20,15 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import cli
 
 import xl_portbeta as pb
 from xl_portbeta import api
 from xl_portbeta.datasets import demo_portfolio
-from xl_portbeta.report import default_window
-
-report_module = __import__("xl_portbeta.report", fromlist=["Inputs"])
-
-from conftest import cli
+from xl_portbeta.report import Inputs, default_window
 
 pytest.importorskip("matplotlib", reason='the report needs matplotlib: pip install ".[test]"')
 
@@ -262,7 +259,7 @@ def test_the_assumptions_block_holds_the_values_passed_in(tmp_path):
     rf = np.linspace(0.01, 0.04, len(dates))
     rf[[dates.get_loc("2021-06-11"), dates.get_loc("2022-02-04")]] = np.nan  # two Fridays: dropped
     result = pb.portfolio_beta(prices, history, market, dates.to_numpy(), "weekly", rf.reshape(-1, 1), "2022-11-25")
-    inputs = report_module.Inputs(
+    inputs = Inputs(
         prices="'Adj Close' of 19 files; 'Close' of MSFT.csv", benchmark="SPY (spy.csv)", rf="column RF of rates.csv"
     )
     page = pb.report(result, tmp_path / "a.html", inputs=inputs).read_text()

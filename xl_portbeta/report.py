@@ -118,9 +118,10 @@ def _holdings_words(sample: Any) -> str:
     )
 
 
-def assumptions(result: Any, inputs: Inputs = Inputs()) -> list[tuple[str, str]]:
+def assumptions(result: Any, inputs: Inputs | None = None) -> list[tuple[str, str]]:
     """What the figures of ``result`` (a :class:`api.PortfolioBeta`) stand on, as
     (what, assumed) pairs of plain text: the report's block and the command line's."""
+    inputs = inputs or Inputs()
     sample = result.sample
     dropped = len(sample.dropped)
     why = f" ({tables.dropped_note(sample)})" if dropped else ""
@@ -552,9 +553,10 @@ portfolio's (actual minus as_of weights) slope on the market.</td></tr>
 </table>"""
 
 
-def default_title(result: api.PortfolioBeta, inputs: Inputs = Inputs()) -> str:
+def default_title(result: api.PortfolioBeta, inputs: Inputs | None = None) -> str:
     """ "Portfolio of 10 holdings vs. SP500": the portfolio, not a file."""
     held = int(result.sample.held.sum())
+    inputs = inputs or Inputs()
     benchmark = inputs.benchmark.split(" (")[0] if inputs.benchmark else "the market"
     kind = "Traded portfolio" if holdings_changes(result.sample) else "Portfolio"
     return f"{kind} of {held} holding{'' if held == 1 else 's'} vs. {benchmark}: beta two ways"
@@ -603,11 +605,12 @@ def render(
     rf: float = 0.02,
     premium: float = 0.08,
     title: str | None = None,
-    inputs: Inputs = Inputs(),
+    inputs: Inputs | None = None,
 ) -> str:
     """The report's HTML, from figures already computed."""
     result = stats.result
     sample = result.sample
+    inputs = inputs or Inputs()
     title = title or default_title(result, inputs)
     held = int(sample.held.sum())
     changes = holdings_changes(sample)
@@ -654,7 +657,7 @@ def report(
     rf: float = 0.02,
     premium: float = 0.08,
     title: str | None = None,
-    inputs: Inputs = Inputs(),
+    inputs: Inputs | None = None,
 ) -> Path:
     """Write the client report of ``result`` (a :class:`api.PortfolioBeta`) to ``path``
     as one self-contained HTML file, printable on A4 or Letter; returns the path.
