@@ -234,10 +234,18 @@ def weight_paths(sample: Any) -> np.ndarray:
 
 
 def _top_holdings(detail: api.GapDetail, count: int) -> np.ndarray:
-    """The ``count`` largest holdings by |weight as_of|, ties by the larger drift."""
+    """The ``count`` largest holdings by |weight as_of|, ties by the larger drift; with
+    short positions, half of them the largest shorts (so that both sides are drawn)."""
     drift = np.nan_to_num(np.abs(detail.average_weights - detail.weights))
     order = np.lexsort((-drift, -np.abs(detail.weights)))
-    return np.array([k for k in order if detail.weights[k] != 0 or detail.average_weights[k] != 0][:count], dtype=int)
+    order = [k for k in order if detail.weights[k] != 0 or detail.average_weights[k] != 0]
+    shorts = [k for k in order if detail.weights[k] < 0]
+    longs = [k for k in order if detail.weights[k] >= 0]
+    if not shorts or not longs:
+        return np.array(order[:count], dtype=int)
+    n_short = min(len(shorts), count // 2)
+    chosen = set(longs[: count - n_short] + shorts[:n_short])
+    return np.array([k for k in order if k in chosen], dtype=int)
 
 
 def _as_of_line(ax: Any, sample: Any) -> None:
@@ -424,32 +432,45 @@ def _holdings_table(detail: api.GapDetail) -> str:
         note = ""
     size = np.abs(values) if values is not None else np.abs(np.asarray(detail.weights))
     held.sort(key=lambda k: -size[k])
+    longs, short_side = [k for k in held if shares[k] > 0], [k for k in held if shares[k] < 0]
+    n_short = min(len(short_side), HOLDINGS_ROWS // 2) if longs else len(short_side)
+    listed = longs[: HOLDINGS_ROWS - n_short] + short_side[:n_short]  # longs, then shorts: both sides shown
+    rest = [k for k in held if k not in set(listed)]
     rows = []
-    for k in held[:HOLDINGS_ROWS]:
+    for k in listed:
         price = _num(prices[k], ",.2f") if prices is not None else "&mdash;"
         value = _dollars(values[k]) if values is not None else "&mdash;"
         rows.append(
             f"<tr><th>{_esc(sample.names[k])}</th><td>{_num(shares[k], ',.0f')}</td><td>{price}</td>"
             f"<td>{value}</td><td>{_num(detail.weights[k], '.2%')}</td></tr>"
         )
-    rest = held[HOLDINGS_ROWS:]
-    if rest:
-        r = np.array(rest)
-        value = _dollars(float(values[r].sum())) if values is not None else "&mdash;"
-        rows.append(
-            f"<tr><th>{len(rest)} other holdings</th><td></td><td></td><td>{value}</td>"
-            f"<td>{_num(detail.weights[r].sum(), '.2%')}</td></tr>"
-        )
-    total = _dollars(float(values.sum())) if values is not None else "&mdash;"
+    weights = np.asarray(detail.weights)
+    for side, in_side in (("long", lambda k: shares[k] > 0), ("short", lambda k: shares[k] < 0)):
+        others = [k for k in rest if in_side(k)]
+        if others:
+            r = np.array(others)
+            value = _dollars(float(values[r].sum())) if values is not None else "&mdash;"
+            rows.append(
+                f"<tr><th>{len(others)} other {side} holding{'' if len(others) == 1 else 's'}</th><td></td><td></td>"
+                f"<td>{value}</td><td>{_num(weights[r].sum(), '.2%')}</td></tr>"
+            )
     shorts = int((shares < 0).sum())
+    if shorts and values is not None:  # the two sides, then the net
+        for side, mask in (("long", shares > 0), ("short", shares < 0)):
+            rows.append(
+                f'<tr class="total"><th>{side} ({int(mask.sum())})</th><td></td><td></td>'
+                f"<td>{_dollars(float(values[mask].sum()))}</td><td>{_num(weights[mask].sum(), '.2%')}</td></tr>"
+            )
+    total = _dollars(float(values.sum())) if values is not None else "&mdash;"
     short_words = f"; {shorts} short (negative shares and values)" if shorts else ""
     rows.append(
         f'<tr class="total"><th>net value</th><td></td><td></td><td>{total}</td>'
-        f"<td>{_num(np.sum(detail.weights), '.2%')}</td></tr>"
+        f"<td>{_num(np.sum(weights), '.2%')}</td></tr>"
     )
     return f"""
 <h2>Holdings at as_of ({_date(sample.as_of)})</h2>
-<p class="caption">{len(held)} holdings with shares at as_of, the largest market values first{short_words}{note}
+<p class="caption">{len(held)} holdings with shares at as_of, the largest market values first (longs, then
+shorts){short_words}{note}
 (every holding's weight is in the next table).
 Market value = shares &times; price; weight = market value / net value.</p>
 <table class="holdings">
