@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import os
+import re
 import sys
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import numpy as np
 
@@ -31,7 +31,12 @@ def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
     if value is None:
         return " " * width
     if isinstance(value, float):
-        return f"{value:{width}{spec}}" if math.isfinite(value) else f"{'':{width}}"
+        if not math.isfinite(value):
+            return f"{'':{width}}"
+        text = f"{value:{spec}}"
+        if text.startswith("-") and not any(c in "123456789" for c in text):
+            text = text[1:]  # -0.0000: a value that rounds to zero has no sign
+        return text.rjust(width)
     if hasattr(value, "strftime"):
         return f"{value:%Y-%m-%d}".rjust(width)
     return str(value).rjust(width)
@@ -47,16 +52,25 @@ def _dropped(sample: Any) -> str:
     return f"{count} ({tables.dropped_note(sample)})" if sample.dropped else count
 
 
-def _assumed_lines(result: api.PortfolioBeta, inputs: Inputs) -> list[str]:
+def _assumed_lines(result: api.PortfolioBeta, inputs: Inputs | None) -> list[str]:
     """The figures' assumptions (report.assumptions), one per line, long ones wrapped."""
+    return _wrapped(assumptions(result, inputs))
+
+
+def _wrapped(pairs: list[tuple[str, str]]) -> list[str]:
     import textwrap
 
     lines = ["assumed:"]
-    for what, assumed in assumptions(result, inputs):
+    for what, assumed in pairs:
         wrapped = textwrap.wrap(assumed, 96) or [""]
         lines.append(f"  {what:<17} {wrapped[0]}")
         lines += [f"  {'':<17} {more}" for more in wrapped[1:]]
     return lines
+
+
+def _snake(what: str) -> str:
+    """An assumption's label as a JSON key: "risk-free rate" -> "risk_free_rate"."""
+    return re.sub(r"[ -]", "_", what)
 
 
 def _shown(detail: api.GapDetail) -> list[int]:
@@ -99,7 +113,9 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str, 
     specs = [_SPECS[c.number_format] for c in tables.DETAIL_COLUMNS[1:]]
     lines.append(f"  {table[0][0]:<10}" + "".join(f"{h:>17}" for h in table[0][1:]))
     for row in [table[1 + k] for k in shown] + table[1 + len(detail.shares) :]:
-        lines.append(f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs)))
+        lines.append(
+            f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs, strict=True))
+        )
     return "\n".join(lines)
 
 
@@ -143,10 +159,10 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
             "as_of": _jsonable(sample.as_of),
         },
         # what the figures assume, in words: the report's and the text output's block
-        "assumptions": {re.sub(r"[ -]", "_", what): assumed for what, assumed in assumptions(result, inputs)},
+        "assumptions": {_snake(what): assumed for what, assumed in assumptions(result, inputs)},
         "stats": {
-            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4])}
-            for declared, row in zip(tables.STATS_ROWS, stat_rows)
+            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4], strict=True)}
+            for declared, row in zip(tables.STATS_ROWS, stat_rows, strict=True)
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
@@ -257,13 +273,11 @@ def _book_sample(book: api.BookBetas, prices: files.Prices) -> dict[str, Any]:
     if not groups:
         return {}
     main = max(groups, key=lambda g: len(g.accounts))
-    periods = tables.periods_note(
-        argparse.Namespace(
-            periods_per_year=core_periods(main.frequency),
-            frequency=main.frequency,
-            frequency_source=main.frequency_source,
-        )
+    # periods_note reads only these three of a Sample
+    shape = argparse.Namespace(
+        periods_per_year=core_periods(main.frequency), frequency=main.frequency, frequency_source=main.frequency_source
     )
+    periods = tables.periods_note(cast(Any, shape))
     if prices.rf_column:
         rf = f"one per date, from {prices.rf_column}: a date missing its rate leaves every account's sample"
     elif prices.rf:
@@ -280,16 +294,16 @@ def _book_sample(book: api.BookBetas, prices: files.Prices) -> dict[str, Any]:
         "as_of": _jsonable(main.as_of),
         # accounts with figures on another group's dates (a price hole of an asset they hold)
         "accounts_on_other_dates": sum(len(g.accounts) for g in groups if g is not main),
-        "assumptions": {
-            "periods_per_year": periods,
-            "risk_free_rate": rf,
-            "holdings": "fixed share counts per account, held on every date of its sample",
-            "prices": prices.price_columns or "as given",
-            "benchmark": prices.benchmark or "as given",
-            "sample": "each account's own: a date is dropped only where the market, the rate or a price of an "
-            "asset that account holds is missing",
-        },
-    }
+        "assumptions": [
+            ("sample", "each account's own: a date is dropped only where the market, the rate or a price of an "
+             "asset that account holds is missing"),
+            ("periods per year", periods),
+            ("risk-free rate", rf),
+            ("holdings", "fixed share counts per account, held on every date of its sample"),
+            ("prices", prices.price_columns or "as given"),
+            ("benchmark", prices.benchmark or "as given"),
+        ],
+    }  # fmt: skip
 
 
 def core_periods(frequency: str) -> int:
@@ -310,7 +324,7 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
             f"weights as of {about['as_of']}"
             + (f"; {other} account{'' if other == 1 else 's'} on other dates (see observations)" if other else "")
         )
-        lines += ["", "assumed:"] + [f"  {k.replace('_', ' '):<17} {v}" for k, v in about["assumptions"].items()]
+        lines += ["", *_wrapped(about["assumptions"])]
     table = sheet.book_table(book)
     dates = _book_dates(book)
     differ = any(d[0] is not None and (_jsonable(d[0]), _jsonable(d[1])) != (about.get("first"), about.get("last"))
@@ -319,14 +333,15 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
     specs = {tables.BETA: ".4f", tables.PCT: ".2%", "0.00": ".2f", "#,##0.00": ",.2f", tables.COUNT: ".0f"}
     width = max(12, *(len(str(a)) for a in book.accounts))
     header = table[0]
-    head = f"  {header[0]:<{width}}" + "".join(f"{h:>20}" for h in header[1:-1])
+    widths = [max(len(h), 10) + 2 for h in header[1:-1]]
+    head = f"  {header[0]:<{width}}" + "".join(f"{h:>{w}}" for h, w in zip(header[1:-1], widths, strict=True))
     if differ:
         head += f"{'first':>12}{'last':>12}"
     lines += ["", head + "  " + header[-1]]
     for k, row in enumerate(table[1:]):
         cells = [
-            f"{'':>20}" if v is None else f"{_fmt(float(v), 20, specs.get(f, '.4f'))}"
-            for v, f in zip(row[1:-1], formats[1:], strict=True)
+            " " * w if v is None else _fmt(float(v), w, specs.get(f or "", ".4f"))
+            for v, f, w in zip(row[1:-1], formats[1:], widths, strict=True)
         ]
         text = f"  {row[0]:<{width}}" + "".join(cells)
         if differ:
@@ -354,9 +369,10 @@ def run_book(args: argparse.Namespace) -> int:
     if args.json:
         records = [
             {"account": a} | {k: _jsonable(v) for k, v in row.items()}
-            for a, row in zip(frame.index, frame.to_dict("records"))
+            for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
         ]
-        print(json.dumps({"title": title, "sample": about, "accounts": records}, indent=2))
+        sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
+        print(json.dumps({"title": title, "sample": sample, "accounts": records}, indent=2))
     elif not args.csv:
         print(format_book(book, about, title))
     return 0

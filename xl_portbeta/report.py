@@ -275,22 +275,17 @@ def resampled_rows(labels: Any) -> tuple[np.ndarray, str]:
     """Rows a reader can tell apart on a page-wide chart: the last date of each month
     (over two years of dates) or week (over half a year), else every row; and the
     period's name."""
-    if len(labels) < 2 or not hasattr(labels[0], "to_period"):
+    if len(labels) < 2 or not hasattr(labels[0], "isocalendar"):
         return np.arange(len(labels)), "date"
-    index = _pandas_index(labels)
-    days = (index[-1] - index[0]).days
-    freq, name = ("M", "month") if days > 730 else ("W", "week") if days > 180 else (None, "date")
-    if freq is None:
-        return np.arange(len(labels)), name
-    periods = index.to_period(freq)
-    last = np.flatnonzero(np.append(periods[1:] != periods[:-1], True))
-    return last, name
-
-
-def _pandas_index(labels: Any) -> Any:
-    import pandas as pd  # the API's dependency already; only the charts of dates need it here
-
-    return pd.DatetimeIndex(list(labels))
+    days = (labels[-1] - labels[0]).days
+    if days > 730:
+        keys, name = [(d.year, d.month) for d in labels], "month"
+    elif days > 180:
+        keys, name = [tuple(d.isocalendar())[:2] for d in labels], "week"
+    else:
+        return np.arange(len(labels)), "date"
+    last = [k for k in range(len(keys)) if k == len(keys) - 1 or keys[k + 1] != keys[k]]
+    return np.array(last, dtype=int), name
 
 
 def traded_top(sample: Any, count: int) -> np.ndarray:
@@ -482,9 +477,9 @@ Market value = shares &times; price; weight = market value / net value.</p>
 
 def _gap_table(detail: api.GapDetail) -> str:
     result = detail.result
-    order = np.argsort(-np.nan_to_num(np.abs(detail.contribution), nan=-1.0), kind="stable")
+    ranked = np.argsort(-np.nan_to_num(np.abs(detail.contribution), nan=-1.0), kind="stable")
     order = [
-        k for k in order if detail.weights[k] != 0 or detail.average_weights[k] != 0 or detail.contribution[k] != 0
+        k for k in ranked if detail.weights[k] != 0 or detail.average_weights[k] != 0 or detail.contribution[k] != 0
     ]
     rows = []
 
