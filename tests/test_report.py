@@ -9,6 +9,7 @@ it and sets ``XL_PORTBETA_REQUIRE_CHROMIUM=1``, which turns those skips into fai
 from __future__ import annotations
 
 import html
+import importlib
 import json
 import os
 import re
@@ -26,6 +27,8 @@ import xl_portbeta as pb
 from xl_portbeta import api
 from xl_portbeta.datasets import demo_portfolio
 from xl_portbeta.report import Inputs, default_window
+
+report_module = importlib.import_module("xl_portbeta.report")  # pb.report, the function, shadows its name
 
 pytest.importorskip("matplotlib", reason='the report needs matplotlib: pip install ".[test]"')
 
@@ -292,3 +295,31 @@ def test_a_constant_rate_and_fixed_shares_are_stated(tmp_path):
     assert assumed["holdings"].startswith(f"fixed share counts of {held} assets")
     no_rf = pb.portfolio_beta(prices, shares, market, prices.index.to_numpy())
     assert _assumed(pb.report(no_rf, tmp_path / "n.html").read_text())["risk-free rate"].startswith("none (0%)")
+
+
+def test_a_traded_portfolio_is_described_as_one(tmp_path):
+    """A holdings history trading most days: its weights stacked on month ends (not a line
+    per date), its changes counted, and the title and rolling caption say it trades."""
+    prices, shares, market = demo_portfolio("2020-01-01", "2022-12-31")
+    rng = np.random.default_rng(7)
+    history = np.tile(np.asarray(shares, dtype=float), (len(prices), 1))
+    trades = np.flatnonzero(rng.random(len(prices)) < 0.6)[1:]
+    for t in trades:
+        history[t:, rng.integers(0, history.shape[1])] += 5.0
+    history[:, :3] *= -0.3  # three short positions
+    result = pb.portfolio_beta(prices, history, market, prices.index.to_numpy())
+    changes = report_module.holdings_changes(result.sample)
+    assert [prices.index.get_loc(d) for d in changes] == sorted(set(trades.tolist()))
+    rows, period = report_module.resampled_rows(result.sample.labels)
+    assert period == "month" and len(rows) == 36
+    month_ends = prices.groupby(prices.index.to_period("M")).tail(1).index
+    assert [result.sample.labels[k] for k in rows] == list(month_ends)
+    page = pb.report(result, tmp_path / "t.html").read_text()
+    text = text_of(page)
+    assert text.startswith(f"Traded portfolio of {int(result.sample.held.sum())} holdings")
+    assert "on the last date of each month (36 points)" in text and "stacked below 0" in text
+    assert f"The holdings change on {len(changes)} of the sample's {len(prices)} dates" in text
+    assert "each window's WTD uses the shares held on its last date" in text
+    assert _assumed(page)["holdings"].startswith(f"a holdings history: the shares change on {len(changes)} of the")
+    weekly, name = report_module.resampled_rows(result.sample.labels[-200:])
+    assert name == "week" and len(weekly) < 50
