@@ -270,6 +270,7 @@ def test_the_assumptions_block_holds_the_values_passed_in(tmp_path):
     sample = result.sample
     assert assumed["sample"].startswith(f"{sample.labels[0]:%Y-%m-%d} to {sample.labels[-1]:%Y-%m-%d}: ")
     assert f"{sample.n_returns} weekly returns" in assumed["sample"]
+    assert assumed["sample"].endswith("; 2021-06-11, 2022-02-04)")  # the dates dropped, named
     assert assumed["periods per year"] == "52 weekly periods a year"
     assert "from column RF of rates.csv" in assumed["risk-free rate"]
     assert "2 dates dropped for a missing rate" in assumed["risk-free rate"]

@@ -124,7 +124,8 @@ def assumptions(result: Any, inputs: Inputs | None = None) -> list[tuple[str, st
     inputs = inputs or Inputs()
     sample = result.sample
     dropped = len(sample.dropped)
-    why = f" ({tables.dropped_note(sample)})" if dropped else ""
+    first = ", ".join(_day(d) for d in sample.dropped[:5]) + (", ..." if dropped > 5 else "")
+    why = f" ({tables.dropped_note(sample)}; {'the first: ' if dropped > 5 else ''}{first})" if dropped else ""
     return [
         (
             "sample",
