@@ -332,7 +332,7 @@ def test_book_prints_a_table_like_analyze_and_its_files_carry_the_dates(prices_c
     header = next(line for line in lines if line.lstrip().startswith("account"))
     assert header.split()[-3:] == ["first", "last", "note"]
     rows = {
-        line.split()[0]: line for line in lines if line.startswith("  ") and line.split()[0] in "a b c empty".split()
+        line.split()[0]: line for line in lines if line.startswith("  ") and line.split()[0] in ("a", "b", "c", "empty")
     }
     assert f"{frame.index[20]:%Y-%m-%d}" in rows["b"] and last in rows["b"]  # its own dates
     assert first not in rows["a"]  # the sample line's dates are not repeated
