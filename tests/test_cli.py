@@ -346,3 +346,16 @@ def test_book_prints_a_table_like_analyze_and_its_files_carry_the_dates(prices_c
     assert data["sample"]["assumptions"]["risk_free_rate"] == "1.00% a year on every date"
     written = pd.read_csv(out_csv, index_col="account")
     assert written.loc["b", "first"] == f"{frame.index[20]:%Y-%m-%d}" and written.loc["a", "last"] == last
+
+
+def test_a_book_without_figures_says_so(prices_csv, tmp_path):
+    path, _ = prices_csv
+    holdings = tmp_path / "accounts.csv"
+    holdings.write_text("account,ticker,shares\nz,AAPL,0\n")
+    run = cli("book", str(path), "--market", "SP500", "--holdings", str(holdings))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[:2] == [
+        "Book of 1 account vs. SP500",
+        "sample: none, no account has figures (see the notes)",
+    ]
+    assert "nan" not in run.stdout.lower() and run.stdout.rstrip().endswith("holds nothing")

@@ -325,6 +325,8 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
             + (f"; {other} account{'' if other == 1 else 's'} on other dates (see observations)" if other else "")
         )
         lines += ["", *_wrapped(about["assumptions"])]
+    else:
+        lines.append("sample: none, no account has figures (see the notes)")
     table = sheet.book_table(book)
     dates = _book_dates(book)
     differ = any(d[0] is not None and (_jsonable(d[0]), _jsonable(d[1])) != (about.get("first"), about.get("last"))
@@ -359,7 +361,8 @@ def run_book(args: argparse.Namespace) -> int:
     with named("xl-portbeta book"):
         book = api.book_betas(holdings=holdings, **columns)
     about = _book_sample(book, prices)
-    title = args.title or f"Book of {len(book.accounts)} accounts vs. {prices.market.name}"
+    n = len(book.accounts)
+    title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {prices.market.name}"
     frame = book.to_frame()
     dates = _book_dates(book)
     frame["first"] = [_jsonable(d[0]) for d in dates]
