@@ -266,3 +266,96 @@ def test_hong_kong_tickers_that_look_like_numbers_are_names(prices_csv, tmp_path
     prices = files.read_prices([str(path)], files.Options(market="HSI"))
     assert files.read_shares("0700=800", prices, files.Options()) == {"0700": 800.0, "0005": 0.0}
     assert files.read_shares("800,7", prices, files.Options()) == [800.0, 7.0]
+
+
+# --------------------------------------------------------------------- what the text says it assumed (issue 24)
+
+
+def test_analyze_states_its_assumptions_title_and_held_assets_only(prices_csv):
+    path, _ = prices_csv
+    common = [str(path), "--market", "SP500", "--shares", "AAPL=100,KO=300,MSFT=50", "--rf", "2%"]
+    run = cli("analyze", *common)
+    assert run.returncode == 0, run.stderr
+    text = run.stdout
+    assert text.splitlines()[0] == "Portfolio of 3 holdings vs. SP500: beta two ways"  # not the file's name
+    block = text[text.index("assumed:") : text.index("PORTBETA_STATS")]
+    assert "risk-free rate    2.00% a year on every date" in block
+    assert "periods per year  252 daily periods a year, from the dates' spacing" in block
+    assert "holdings          fixed share counts of 3 assets" in block
+    assert "benchmark         SP500 (column of prices.csv)" in block
+    assert "prices            prices.csv: one column per asset" in block
+    detail = text[text.index("BETA_GAP_DETAIL") :]
+    assert "(2 assets not held on the sample's dates left out)" in detail
+    assert "JPM" not in detail and "XOM" not in detail and "AAPL" in detail and "KO" in detail
+    titled = cli("analyze", *common, "--title", "Client X, growth sleeve")
+    assert titled.stdout.splitlines()[0] == "Client X, growth sleeve"
+    out = json.loads(cli("analyze", *common, "--json").stdout)
+    assert out["title"] == "Portfolio of 3 holdings vs. SP500: beta two ways"
+    assert out["assumptions"]["risk_free_rate"].startswith("2.00% a year on every date")
+    assert out["assumptions"]["benchmark"] == "SP500 (column of prices.csv)"
+    assert out["assumptions"]["as_of"].startswith(out["sample"]["as_of"])
+
+
+def test_analyze_states_a_rate_column_and_the_dates_it_dropped(prices_csv, tmp_path):
+    _, frame = prices_csv
+    rates = frame.assign(RF=0.03)
+    rates.iloc[[10, 40, 41], rates.columns.get_loc("RF")] = float("nan")
+    path = tmp_path / "rates.csv"
+    rates.to_csv(path, date_format="%Y-%m-%d")
+    out = json.loads(
+        cli("analyze", str(path), "--market", "SP500", "--shares", "AAPL=1", "--rf", "RF", "--json").stdout
+    )
+    said = out["assumptions"]["risk_free_rate"]
+    assert said.startswith("one per date, from column RF of rates.csv: 3.00% on every date")
+    assert "3 dates dropped for a missing rate" in said and out["sample"]["dropped_why"] == {"missing_rf": 3}
+
+
+def test_book_prints_a_table_like_analyze_and_its_files_carry_the_dates(prices_csv, tmp_path):
+    _, frame = prices_csv
+    late = frame.copy()
+    late.iloc[:20, late.columns.get_loc("KO")] = float("nan")  # KO's prices start 20 rows late
+    path = tmp_path / "late.csv"
+    late.to_csv(path, date_format="%Y-%m-%d")
+    holdings = tmp_path / "accounts.csv"
+    holdings.write_text("account,ticker,shares\na,AAPL,10\nb,KO,30\nc,XOM,5\nempty,JPM,0\n")
+    common = [str(path), "--market", "SP500", "--holdings", str(holdings), "--rf", "1%"]
+    run = cli("book", *common)
+    assert run.returncode == 0, run.stderr
+    text = run.stdout
+    assert "nan" not in text.lower()
+    lines = text.splitlines()
+    assert lines[0] == "Book of 4 accounts vs. SP500"
+    first, last = f"{frame.index[0]:%Y-%m-%d}", f"{frame.index[-1]:%Y-%m-%d}"
+    assert lines[1].startswith(f"sample: {first} to {last}, {len(frame) - 1} daily returns; weights as of {last}")
+    assert "1 account on other dates" in lines[1]
+    assert "risk-free rate    1.00% a year on every date" in text
+    header = next(line for line in lines if line.lstrip().startswith("account"))
+    assert header.split()[-3:] == ["first", "last", "note"]
+    rows = {
+        line.split()[0]: line for line in lines if line.startswith("  ") and line.split()[0] in ("a", "b", "c", "empty")
+    }
+    assert f"{frame.index[20]:%Y-%m-%d}" in rows["b"] and last in rows["b"]  # its own dates
+    assert first not in rows["a"]  # the sample line's dates are not repeated
+    assert rows["empty"].split()[1:] == ["holds", "nothing"]  # blanks, then the note
+    out_csv = tmp_path / "book.csv"
+    data = json.loads(cli("book", *common, "--json", "--csv", str(out_csv)).stdout)
+    accounts = {r["account"]: r for r in data["accounts"]}
+    assert (accounts["b"]["first"], accounts["b"]["last"]) == (f"{frame.index[20]:%Y-%m-%d}", last)
+    assert (accounts["a"]["first"], accounts["empty"]["first"]) == (first, None)
+    assert data["sample"]["first"] == first and data["sample"]["returns"] == len(frame) - 1
+    assert data["sample"]["assumptions"]["risk_free_rate"] == "1.00% a year on every date"
+    written = pd.read_csv(out_csv, index_col="account")
+    assert written.loc["b", "first"] == f"{frame.index[20]:%Y-%m-%d}" and written.loc["a", "last"] == last
+
+
+def test_a_book_without_figures_says_so(prices_csv, tmp_path):
+    path, _ = prices_csv
+    holdings = tmp_path / "accounts.csv"
+    holdings.write_text("account,ticker,shares\nz,AAPL,0\n")
+    run = cli("book", str(path), "--market", "SP500", "--holdings", str(holdings))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[:2] == [
+        "Book of 1 account vs. SP500",
+        "sample: none, no account has figures (see the notes)",
+    ]
+    assert "nan" not in run.stdout.lower() and run.stdout.rstrip().endswith("holds nothing")

@@ -433,3 +433,33 @@ def test_readmes_example_commands_run_on_the_test_files():
         code, out, err = run(*command.split())
         assert code == 0 and err == "", (command, err)
         assert ("fund A" if command.startswith("book") else "PORTBETA_REG") in out, command
+
+
+@pytest.mark.parametrize(
+    "layout, prices, benchmark",
+    [
+        ("wide", "wide.csv: one column per asset (its header the asset's name)", "SPX (column of wide.csv)"),
+        ("wide, market in its own file", "wide.csv: one column per asset (its header the asset's name)",
+         "spx (spx.csv, column 'SPX')"),
+        ("long, market a ticker", "long.csv: column 'price'", "SPX (a ticker of long.csv)"),
+        ("long, market in a Yahoo file", "long.csv: column 'price'", "SPX (SPX.csv, column 'Adj Close')"),
+        ("Yahoo folder", "'Adj Close' of 3 files", "SPX (SPX.csv, column 'Adj Close')"),
+        ("Yahoo files, market one of them", "'Adj Close' of 4 files", "SPX (a ticker of 4 files)"),
+    ],
+)  # fmt: skip
+def test_each_layout_says_which_columns_it_read(layout, prices, benchmark):
+    """What the assumptions block states: the price column of each file, the benchmark's source."""
+    said = figures(*LAYOUTS[layout], "--shares", SHARES_OPTION)["assumptions"]
+    assert (said["prices"], said["benchmark"]) == (prices, benchmark)
+
+
+def test_a_per_ticker_file_read_at_another_column_is_named(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for path in (DATA / "yahoo").iterdir():
+        text = path.read_text()
+        if path.stem == "KO":  # no Adj Close: its Close is read
+            text = text.replace("Adj Close", "Adjusted")
+        (folder / path.name).write_text(text)
+    said = figures(str(folder), "--market-file", str(DATA / "market" / "SPX.csv"), "--shares", SHARES_OPTION)
+    assert said["assumptions"]["prices"] == "'Adj Close' of 2 files; 'Close' of KO.csv"

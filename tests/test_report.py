@@ -9,6 +9,7 @@ it and sets ``XL_PORTBETA_REQUIRE_CHROMIUM=1``, which turns those skips into fai
 from __future__ import annotations
 
 import html
+import importlib
 import json
 import os
 import re
@@ -25,7 +26,9 @@ from conftest import cli
 import xl_portbeta as pb
 from xl_portbeta import api
 from xl_portbeta.datasets import demo_portfolio
-from xl_portbeta.report import default_window
+from xl_portbeta.report import Inputs, default_window
+
+report_module = importlib.import_module("xl_portbeta.report")  # pb.report, the function, shadows its name
 
 pytest.importorskip("matplotlib", reason='the report needs matplotlib: pip install ".[test]"')
 
@@ -72,7 +75,7 @@ def test_the_report_holds_the_figures_of_demo_json(demo):
         assert re.search(rf"(^|\s){re.escape(holding['name'])}\s", text), holding["name"]
     sample = figures["sample"]
     assert f"{sample['first']} to {sample['last']}" in text
-    assert f"{sample['returns']} returns" in text and "from the dates' spacing" in text
+    assert f"{sample['returns']} {sample['frequency']} returns" in text and "from the dates' spacing" in text
     assert "Use REG for what the portfolio did" in text and "Use WTD looking forward" in text
 
 
@@ -233,3 +236,91 @@ def test_the_report_leaves_the_callers_matplotlib_alone(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["svg", "0"]  # (xlwings itself imports pyplot)
+
+
+# --------------------------------------------------------------------- what the figures assume
+
+
+def _assumed(page: str) -> dict[str, str]:
+    block = page[page.index("<h2>What the figures assume</h2>") :]
+    block = block[: block.index("</table>")]
+    return {
+        html.unescape(k): " ".join(html.unescape(v).split())
+        for k, v in re.findall(r"<tr><th>([^<]+)</th><td>(.*?)</td></tr>", block, flags=re.S)
+    }
+
+
+def test_the_assumptions_block_holds_the_values_passed_in(tmp_path):
+    """A per-date rf with two blanks, weekly returns, an as_of before the end, a holdings
+    history with three changes, the files' columns and the benchmark: each stated."""
+    prices, shares, market = demo_portfolio("2021-01-01", "2022-12-31")
+    dates = prices.index
+    history = np.tile(np.asarray(shares, dtype=float), (len(dates), 1))
+    changed = [dates.get_loc(d) for d in ("2021-03-05", "2021-09-10", "2022-04-08")]  # Fridays: weekly dates
+    for k, row in enumerate(changed):
+        history[row:, k] += 10.0
+    rf = np.linspace(0.01, 0.04, len(dates))
+    rf[[dates.get_loc("2021-06-11"), dates.get_loc("2022-02-04")]] = np.nan  # two Fridays: dropped
+    result = pb.portfolio_beta(prices, history, market, dates.to_numpy(), "weekly", rf.reshape(-1, 1), "2022-11-25")
+    inputs = Inputs(
+        prices="'Adj Close' of 19 files; 'Close' of MSFT.csv", benchmark="SPY (spy.csv)", rf="column RF of rates.csv"
+    )
+    page = pb.report(result, tmp_path / "a.html", inputs=inputs).read_text()
+    assumed = _assumed(page)
+    sample = result.sample
+    assert assumed["sample"].startswith(f"{sample.labels[0]:%Y-%m-%d} to {sample.labels[-1]:%Y-%m-%d}: ")
+    assert f"{sample.n_returns} weekly returns" in assumed["sample"]
+    assert assumed["sample"].endswith("; 2021-06-11, 2022-02-04)")  # the dates dropped, named
+    assert assumed["periods per year"] == "52 weekly periods a year"
+    assert "from column RF of rates.csv" in assumed["risk-free rate"]
+    assert "2 dates dropped for a missing rate" in assumed["risk-free rate"]
+    kept_rates = rf[[dates.get_loc(d) for d in sample.labels[:-1]]]
+    assert f"{np.nanmin(kept_rates):.2%} to {np.nanmax(kept_rates):.2%} a year" in assumed["risk-free rate"]
+    assert assumed["as_of"].startswith("2022-11-25")
+    assert "the shares change on 3 of the" in assumed["holdings"]
+    assert "first 2021-03-05, last 2022-04-08" in assumed["holdings"]
+    assert assumed["prices"] == inputs.prices and assumed["benchmark"] == inputs.benchmark
+    # the valuation's rate is its own, and the betas' rate is named beside it
+    text = text_of(page)
+    assert "This section's own rates: rf 2.00%" in text and "the betas' risk-free rate is another input" in text
+    assert "each window's WTD uses the shares held on its last date" in text
+
+
+def test_a_constant_rate_and_fixed_shares_are_stated(tmp_path):
+    prices, shares, market = demo_portfolio()
+    result = pb.portfolio_beta(prices, shares, market, prices.index.to_numpy(), rf=0.05)
+    assumed = _assumed(pb.report(result, tmp_path / "c.html").read_text())
+    assert assumed["risk-free rate"].startswith("5.00% a year on every date, ")
+    assert f"{(1.05) ** (1 / 252) - 1:.4%} a period" in assumed["risk-free rate"]
+    held = int(np.count_nonzero(shares))
+    assert assumed["holdings"].startswith(f"fixed share counts of {held} assets")
+    no_rf = pb.portfolio_beta(prices, shares, market, prices.index.to_numpy())
+    assert _assumed(pb.report(no_rf, tmp_path / "n.html").read_text())["risk-free rate"].startswith("none (0%)")
+
+
+def test_a_traded_portfolio_is_described_as_one(tmp_path):
+    """A holdings history trading most days: its weights stacked on month ends (not a line
+    per date), its changes counted, and the title and rolling caption say it trades."""
+    prices, shares, market = demo_portfolio("2020-01-01", "2022-12-31")
+    rng = np.random.default_rng(7)
+    history = np.tile(np.asarray(shares, dtype=float), (len(prices), 1))
+    trades = np.flatnonzero(rng.random(len(prices)) < 0.6)[1:]
+    for t in trades:
+        history[t:, rng.integers(0, history.shape[1])] += 5.0
+    history[:, :3] *= -0.3  # three short positions
+    result = pb.portfolio_beta(prices, history, market, prices.index.to_numpy())
+    changes = report_module.holdings_changes(result.sample)
+    assert [prices.index.get_loc(d) for d in changes] == sorted(set(trades.tolist()))
+    rows, period = report_module.resampled_rows(result.sample.labels)
+    assert period == "month" and len(rows) == 36
+    month_ends = prices.groupby(prices.index.to_period("M")).tail(1).index
+    assert [result.sample.labels[k] for k in rows] == list(month_ends)
+    page = pb.report(result, tmp_path / "t.html").read_text()
+    text = text_of(page)
+    assert text.startswith(f"Traded portfolio of {int(result.sample.held.sum())} holdings")
+    assert "on the last date of each month (36 points)" in text and "stacked below 0" in text
+    assert f"The holdings change on {len(changes)} of the sample's {len(prices)} dates" in text
+    assert "each window's WTD uses the shares held on its last date" in text
+    assert _assumed(page)["holdings"].startswith(f"a holdings history: the shares change on {len(changes)} of the")
+    weekly, name = report_module.resampled_rows(result.sample.labels[-200:])
+    assert name == "week" and len(weekly) < 50

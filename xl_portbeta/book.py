@@ -39,6 +39,12 @@ class BookGroup:
         Prices on the weights' date, 0 where an asset no account holds has none.
     note : str
         Why the group has no figures ("" when it has).
+    labels : tuple
+        The kept dates (or rows), oldest first; empty when the group has no usable sample.
+    as_of : date or int
+        The date (or row) whose prices weigh the holdings (None without a sample).
+    frequency, frequency_source : str
+        The return period and where it comes from, as :class:`sample.Sample`'s.
     """
 
     accounts: np.ndarray
@@ -47,6 +53,10 @@ class BookGroup:
     rf: np.ndarray | None
     as_of_prices: np.ndarray | None
     note: str
+    labels: tuple = ()
+    as_of: Any = None
+    frequency: str = ""
+    frequency_source: str = ""
 
     def __repr__(self) -> str:
         dates = "no sample" if self.market is None else f"{len(self.market)} dates"
@@ -153,10 +163,11 @@ def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts
             raise PortbetaError(
                 f"only {max(len(kept) - 1, 0)} returns on the dates these holdings need: need at least {sample.MIN_RETURNS}"
             )
-        _, _, rf = sample.kept_rates(rows, args, kept)
+        frequency, source, rf = sample.kept_rates(rows, args, kept)
     except PortbetaError as error:  # these accounts' dates: their rows get the note
         return BookGroup(accounts, None, None, None, None, error.problem)
     prices, _ = sample.kept_prices(rows, held, missing, kept)
+    labels = rows.labels
     return BookGroup(
         accounts=accounts,
         prices=prices,
@@ -164,4 +175,8 @@ def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts
         rf=rf,
         as_of_prices=np.where(np.isnan(rows.prices[position]), 0.0, rows.prices[position]),
         note="",
+        labels=tuple(labels[k] for k in kept.tolist()),
+        as_of=labels[position],
+        frequency=frequency,
+        frequency_source=source,
     )

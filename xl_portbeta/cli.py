@@ -10,14 +10,16 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import numpy as np
 
 from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
+from .report import Inputs, assumptions, default_title
 
 __all__ = ["main"]
 
@@ -29,7 +31,12 @@ def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
     if value is None:
         return " " * width
     if isinstance(value, float):
-        return f"{value:{width}{spec}}" if math.isfinite(value) else f"{'':{width}}"
+        if not math.isfinite(value):
+            return f"{'':{width}}"
+        text = f"{value:{spec}}"
+        if text.startswith("-") and not any(c in "123456789" for c in text):
+            text = text[1:]  # -0.0000: a value that rounds to zero has no sign
+        return text.rjust(width)
     if hasattr(value, "strftime"):
         return f"{value:%Y-%m-%d}".rjust(width)
     return str(value).rjust(width)
@@ -45,8 +52,39 @@ def _dropped(sample: Any) -> str:
     return f"{count} ({tables.dropped_note(sample)})" if sample.dropped else count
 
 
-def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) -> str:
-    """REG, WTD, GAP, the statistics table and the per-holding attribution, for a terminal."""
+def _assumed_lines(result: api.PortfolioBeta, inputs: Inputs | None) -> list[str]:
+    """The figures' assumptions (report.assumptions), one per line, long ones wrapped."""
+    return _wrapped(assumptions(result, inputs))
+
+
+def _wrapped(pairs: list[tuple[str, str]]) -> list[str]:
+    import textwrap
+
+    lines = ["assumed:"]
+    for what, assumed in pairs:
+        wrapped = textwrap.wrap(assumed, 96) or [""]
+        lines.append(f"  {what:<17} {wrapped[0]}")
+        lines += [f"  {'':<17} {more}" for more in wrapped[1:]]
+    return lines
+
+
+def _snake(what: str) -> str:
+    """An assumption's label as a JSON key: "risk-free rate" -> "risk_free_rate"."""
+    return re.sub(r"[ -]", "_", what)
+
+
+def _shown(detail: api.GapDetail) -> list[int]:
+    """The holdings of the detail table: those with shares at as_of or a weight on some
+    date (an asset never held on the sample's dates adds nothing)."""
+    return [
+        k
+        for k in range(len(detail.shares))
+        if detail.shares[k] != 0 or detail.average_weights[k] != 0 or detail.contribution[k] != 0
+    ]
+
+
+def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str, inputs: Inputs | None = None) -> str:
+    """REG, WTD, GAP, what they assume, the statistics table and the per-holding attribution, for a terminal."""
     result = stats.result
     sample = result.sample
     lines = [
@@ -60,17 +98,21 @@ def format_report(stats: api.PortfolioStats, detail: api.GapDetail, title: str) 
         f"  BETA_GAP      REG - WTD (weight drift)                 {result.gap:10.4f}",
         f"                the gap's standard error {_fmt(stats.gap_se, 0)}, t {_fmt(stats.gap_fit.t_stat, 0, '.2f')}",
         "",
+        *_assumed_lines(result, inputs),
+        "",
         "PORTBETA_STATS",
     ]
     table = sheet.stats_table(stats)
     lines.append(f"  {table[0][0]:<32}" + "".join(f"{h:>16}" for h in table[0][1:4]))
     for row in table[1:]:
         lines.append(f"  {row[0]:<32}" + "".join(f"  {_fmt(v)}" for v in row[1:4]))
-    lines += ["", "BETA_GAP_DETAIL"]
+    shown = _shown(detail)
+    left = len(detail.shares) - len(shown)
+    lines += ["", "BETA_GAP_DETAIL" + (f" ({left} assets not held on the sample's dates left out)" if left else "")]
     table = sheet.detail_table(detail)
     specs = [_SPECS[c.number_format or tables.BETA] for c in tables.DETAIL_COLUMNS[1:]]
     lines.append(f"  {table[0][0]:<10}" + "".join(f"{h:>17}" for h in table[0][1:]))
-    for row in table[1:]:
+    for row in [table[1 + k] for k in shown] + table[1 + len(detail.shares) :]:
         lines.append(
             f"  {row[0]:<10}" + "".join(f"   {_fmt(v, 14, spec)}" for v, spec in zip(row[1:], specs, strict=True))
         )
@@ -91,7 +133,7 @@ def _jsonable(value: Any) -> Any:
 STATS_COLUMN_KEYS = tuple(h.replace(" ", "_") for h in tables.STATS_HEADER[1:4])
 
 
-def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, Any]:
+def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs | None = None) -> dict[str, Any]:
     """The same figures for scripts (``--json``): snake_case keys, numbers as the workbook's
     cells hold them (percentages as fractions: 0.0523 is 5.23%), dates as ISO text."""
     result = stats.result
@@ -116,6 +158,8 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
             "dropped_why": {reason.replace(" ", "_"): n for reason, n in sample.dropped_why},
             "as_of": _jsonable(sample.as_of),
         },
+        # what the figures assume, in words: the report's and the text output's block
+        "assumptions": {_snake(what): assumed for what, assumed in assumptions(result, inputs)},
         "stats": {
             declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4], strict=True)}
             for declared, row in zip(tables.STATS_ROWS, stat_rows, strict=True)
@@ -163,8 +207,16 @@ def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, 
     return prices, options, columns
 
 
-def _title(prices: files.Prices) -> str:
-    return f"{prices.source}: {len(prices.names)} assets vs. {prices.market.name}"
+def inputs_of(prices: files.Prices) -> Inputs:
+    """What the files say they were read from, for the assumptions block."""
+    return Inputs(prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column)
+
+
+#: The demo's inputs: the bundled data (xl_portbeta.datasets)
+DEMO_INPUTS = Inputs(
+    prices="the bundled adjusted closes of 20 S&P 500 stocks (xl_portbeta.datasets)",
+    benchmark="the S&P 500 index's price level (bundled)",
+)
 
 
 def _demo_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
@@ -176,15 +228,131 @@ def _demo_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     return arguments, prices.shape[1]
 
 
+def _print_result(args: argparse.Namespace, stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs,
+                  title: str) -> None:  # fmt: skip
+    if args.json:
+        print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
+    else:
+        print(format_report(stats, detail, title, inputs))
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
     stats, detail = analyze("xl-portbeta analyze", shares=shares, **columns)
-    if args.json:
-        print(json.dumps(report_dict(stats, detail), indent=2))
-    else:
-        print(format_report(stats, detail, _title(prices)))
+    inputs = inputs_of(prices)
+    _print_result(args, stats, detail, inputs, args.title or default_title(stats.result, inputs))
     return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    arguments, stocks = _demo_arguments(args)
+    stats, detail = analyze("xl-portbeta demo", **arguments)
+    title = args.title or (
+        f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks "
+        "(whole shares, equal weights on the last date) vs. the S&P 500 index"
+    )
+    _print_result(args, stats, detail, DEMO_INPUTS, title)
+    return 0
+
+
+def _book_dates(book: api.BookBetas) -> list[tuple[Any, Any, Any]]:
+    """Per account: its sample's first and last dates and its as_of (None without figures)."""
+    dates: list[tuple[Any, Any, Any]] = [(None, None, None)] * len(book.accounts)
+    for group in book.sample.groups:
+        if group.labels:
+            for a in group.accounts.tolist():
+                if not book.notes[a]:
+                    dates[a] = (group.labels[0], group.labels[-1], group.as_of)
+    return dates
+
+
+def _book_sample(book: api.BookBetas, prices: files.Prices) -> dict[str, Any]:
+    """The sample most accounts stand on (the largest group with figures), and what it assumes."""
+    groups = [g for g in book.sample.groups if g.labels]
+    if not groups:
+        return {}
+    main = max(groups, key=lambda g: len(g.accounts))
+    # periods_note reads only these three of a Sample
+    shape = argparse.Namespace(
+        periods_per_year=core_periods(main.frequency), frequency=main.frequency, frequency_source=main.frequency_source
+    )
+    periods = tables.periods_note(cast(Any, shape))
+    if prices.rf_column:
+        rf = f"one per date, from {prices.rf_column}: a date missing its rate leaves every account's sample"
+    elif prices.rf:
+        rf = f"{float(prices.rf):.2%} a year on every date"
+    else:
+        rf = "none (0%): the betas are of plain returns, not of excess returns"
+    return {
+        "first": _jsonable(main.labels[0]),
+        "last": _jsonable(main.labels[-1]),
+        "returns": len(main.labels) - 1,
+        "frequency": main.frequency,
+        "periods_per_year": core_periods(main.frequency),
+        "periods_per_year_from": main.frequency_source,
+        "as_of": _jsonable(main.as_of),
+        # accounts with figures on another group's dates (a price hole of an asset they hold)
+        "accounts_on_other_dates": sum(len(g.accounts) for g in groups if g is not main),
+        "assumptions": [
+            ("sample", "each account's own: a date is dropped only where the market, the rate or a price of an "
+             "asset that account holds is missing"),
+            ("periods per year", periods),
+            ("risk-free rate", rf),
+            ("holdings", "fixed share counts per account, held on every date of its sample"),
+            ("prices", prices.price_columns or "as given"),
+            ("benchmark", prices.benchmark or "as given"),
+        ],
+    }  # fmt: skip
+
+
+def core_periods(frequency: str) -> int:
+    from .core import PERIODS_PER_YEAR
+
+    return PERIODS_PER_YEAR[frequency]
+
+
+def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
+    """The book's table for a terminal, as analyze's: a sample line, what it assumes,
+    blanks (not NaN) where an account has no figures, and each account's dates where
+    they are not the sample line's."""
+    lines = [title]
+    if about:
+        other = about["accounts_on_other_dates"]
+        lines.append(
+            f"sample: {about['first']} to {about['last']}, {about['returns']} {about['frequency']} returns; "
+            f"weights as of {about['as_of']}"
+            + (f"; {other} account{'' if other == 1 else 's'} on other dates (see observations)" if other else "")
+        )
+        lines += ["", *_wrapped(about["assumptions"])]
+    else:
+        lines.append("sample: none, no account has figures (see the notes)")
+    table = sheet.book_table(book)
+    dates = _book_dates(book)
+    differ = any(d[0] is not None and (_jsonable(d[0]), _jsonable(d[1])) != (about.get("first"), about.get("last"))
+                 for d in dates)  # fmt: skip
+    formats = [None] + [c.number_format for c in tables.BOOK_COLUMNS[1:-1]]
+    specs = {tables.BETA: ".4f", tables.PCT: ".2%", "0.00": ".2f", "#,##0.00": ",.2f", tables.COUNT: ".0f"}
+    width = max(12, *(len(str(a)) for a in book.accounts))
+    header = table[0]
+    widths = [max(len(h), 10) + 2 for h in header[1:-1]]
+    head = f"  {header[0]:<{width}}" + "".join(f"{h:>{w}}" for h, w in zip(header[1:-1], widths, strict=True))
+    if differ:
+        head += f"{'first':>12}{'last':>12}"
+    lines += ["", head + "  " + header[-1]]
+    for k, row in enumerate(table[1:]):
+        cells = [
+            " " * w if v is None else _fmt(float(v), w, specs.get(f or "", ".4f"))
+            for v, f, w in zip(row[1:-1], formats[1:], widths, strict=True)
+        ]
+        text = f"  {row[0]:<{width}}" + "".join(cells)
+        if differ:
+            first, last, _ = dates[k]
+            same = (_jsonable(first), _jsonable(last)) == (about.get("first"), about.get("last"))
+            text += "" if first is None or same else f"{_fmt(first, 12)}{_fmt(last, 12)}"
+            text += f"{'':24}" if first is None or same else ""
+        lines.append(text + (f"  {row[-1]}" if row[-1] else ""))
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def run_book(args: argparse.Namespace) -> int:
@@ -192,7 +360,13 @@ def run_book(args: argparse.Namespace) -> int:
     holdings = files.read_holdings_file(args.holdings, prices.names, options)
     with named("xl-portbeta book"):
         book = api.book_betas(holdings=holdings, **columns)
+    about = _book_sample(book, prices)
+    n = len(book.accounts)
+    title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {prices.market.name}"
     frame = book.to_frame()
+    dates = _book_dates(book)
+    frame["first"] = [_jsonable(d[0]) for d in dates]
+    frame["last"] = [_jsonable(d[1]) for d in dates]
     if args.csv:
         frame.to_csv(args.csv)
     if args.json:
@@ -200,23 +374,10 @@ def run_book(args: argparse.Namespace) -> int:
             {"account": a} | {k: _jsonable(v) for k, v in row.items()}
             for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
         ]
-        print(json.dumps({"accounts": records}, indent=2))
+        sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
+        print(json.dumps({"title": title, "sample": sample, "accounts": records}, indent=2))
     elif not args.csv:
-        print(frame.to_string(float_format=lambda v: f"{v:.4f}"))
-    return 0
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    arguments, stocks = _demo_arguments(args)
-    stats, detail = analyze("xl-portbeta demo", **arguments)
-    if args.json:
-        print(json.dumps(report_dict(stats, detail), indent=2))
-        return 0
-    title = (
-        f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks "
-        "(whole shares, equal weights on the last date) vs. the S&P 500 index"
-    )
-    print(format_report(stats, detail, title))
+        print(format_book(book, about, title))
     return 0
 
 
@@ -228,19 +389,22 @@ def _number_option(text: str, option: str) -> float:
     return rate
 
 
-def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str]:
-    """The figures of ``xl-portbeta report`` (of the prices files, or of the demo) and its title."""
+def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str, Inputs]:
+    """The figures of ``xl-portbeta report`` (of the prices files, or of the demo), its
+    title and what the inputs were read from."""
     if args.demo:
         if args.prices or args.shares is not None:
             raise InputError("--demo takes no prices file and no --shares")
         arguments, stocks = _demo_arguments(args)
-        title = f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
-        return (*analyze(command, **arguments), title)
+        title = args.title or f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
+        return (*analyze(command, **arguments), title, DEMO_INPUTS)
     if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
         raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
-    return (*analyze(command, shares=shares, **columns), _title(prices))
+    stats, detail = analyze(command, shares=shares, **columns)
+    inputs = inputs_of(prices)
+    return stats, detail, args.title or default_title(stats.result, inputs), inputs
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -248,16 +412,18 @@ def run_report(args: argparse.Namespace) -> int:
     from .report import report as write_report  # pb.report, the function, shadows its module's name
 
     command = "xl-portbeta report"
-    stats, detail, title = _report_figures(args, command)
+    stats, detail, title, inputs = _report_figures(args, command)
     rf = _number_option(args.rf_valuation, "--rf-valuation")
     premium = _number_option(args.premium, "--premium")
     try:
         with named(command):
-            path = write_report(stats.result, args.output, window=args.window, rf=rf, premium=premium, title=title)
+            path = write_report(
+                stats.result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs
+            )
     except OSError as error:
         raise InputError(f"{args.output}: cannot be written ({error.strerror or error})") from None
     if args.json:
-        print(json.dumps(report_dict(stats, detail), indent=2))
+        print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
     else:
         print(f"wrote {path}")
     return 0
@@ -296,6 +462,9 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     )
     command.add_argument("--dayfirst", action="store_true", help="text dates are day first (31/01/2000)")
     command.add_argument("--json", action="store_true", help="print JSON for scripts")
+    command.add_argument(
+        "--title", help="the heading (default: the portfolio in words, e.g. 'Portfolio of 10 holdings vs. SP500')"
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -320,6 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--end", default="2022-12-31", help="last date (default 2022-12-31)")
     demo.add_argument("--frequency", **frequency)
     demo.add_argument("--json", action="store_true", help="print JSON for scripts")
+    demo.add_argument("--title", help="the heading (default: the demo portfolio in words)")
     demo.set_defaults(run=run_demo)
 
     an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")

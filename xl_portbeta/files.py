@@ -331,6 +331,10 @@ class Prices:
     market: pd.Series  # named
     dates: np.ndarray | None  # None: a wide file without dates (rows as given)
     rf: Any  # a rate, or an array of per-row rates
+    # what was read, in words, for the assumptions a report states
+    price_columns: str = ""  # which column of which file holds the prices
+    benchmark: str = ""  # the benchmark and where it came from
+    rf_column: str = ""  # where per-row rates came from ("" for a rate given as such)
 
     @property
     def names(self) -> list[str]:
@@ -388,6 +392,33 @@ def _select(names: list[str], o: Options, source: str) -> list[str]:
     return [by_key[_key(a)] for a in o.assets]
 
 
+def _wide_rf(table: Table, o: Options) -> tuple[Any, float]:
+    """--rf on a wide file: (None, the rate) for a rate, (its column, 0) for a column's name."""
+    if o.rf is None:
+        return None, 0.0
+    rate = parse_rate(o.rf)
+    if rate is None:  # not a rate: a column's name
+        return table.column(o.rf, "--rf"), 0.0
+    return None, rate
+
+
+def _wide_text_hint(table: Table, o: Options, date_col: Any, column: Any, asset: bool) -> Callable[[str], str]:
+    """What a text cell in a wide file's column may mean: the dates, or a column of text that is no asset."""
+
+    def said(text: str) -> str:
+        if date_col is None and _looks_like_date(text):
+            return ": if this column holds the dates, name it with --dates"
+        cells = table.frame[column]
+        numbers = any(not is_missing(c) and (not isinstance(c, str) or o.numbers.parse(c) is not None) for c in cells)
+        return (
+            ""
+            if o.assets or numbers or not asset
+            else ": if this column is not an asset, name the assets with --assets"
+        )
+
+    return said
+
+
 def _read_wide(table: Table, o: Options) -> Prices:
     date_col = _date_column(table, o.dates, required=o.market_file is not None)
     dates = parse_dates(table, date_col, o.date_rule) if date_col is not None else None
@@ -397,14 +428,9 @@ def _read_wide(table: Table, o: Options) -> Prices:
         market_col = table.column(o.market, "--market")
     else:
         market_col = None
-    rf_col = None
-    rf: float | np.ndarray = 0.0  # a rate, or a column of them
-    if o.rf is not None:
-        rate = parse_rate(o.rf)
-        if rate is None:  # not a rate: a column's name
-            rf_col = table.column(o.rf, "--rf")
-        else:
-            rf = rate
+    market_words = ""
+    rf_col, rate = _wide_rf(table, o)
+    rf: float | np.ndarray = rate  # a rate, or a column of them
     taken = {date_col, market_col, rf_col} - {None}
     columns = [c for c in table.frame.columns if c not in taken]
     if not columns:
@@ -416,22 +442,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
         return lambda k: f"{str(column).strip()}{_day(dates[k]) if dates is not None else ''}"
 
     def hint(column: Any, asset: bool = True) -> Callable[[str], str]:
-        """A text cell in a wide file: maybe the dates, or a column of text that is no asset."""
-
-        def said(text: str) -> str:
-            if date_col is None and _looks_like_date(text):
-                return ": if this column holds the dates, name it with --dates"
-            cells = table.frame[column]
-            numbers = any(
-                not is_missing(c) and (not isinstance(c, str) or o.numbers.parse(c) is not None) for c in cells
-            )
-            return (
-                ""
-                if o.assets or numbers or not asset
-                else ": if this column is not an asset, name the assets with --assets"
-            )
-
-        return said
+        return _wide_text_hint(table, o, date_col, column, asset)
 
     assets = pd.DataFrame({n: floats(table, by_name[n], o.numbers, at(by_name[n]), hint(by_name[n])) for n in used})
     if market_col is not None:
@@ -443,11 +454,17 @@ def _read_wide(table: Table, o: Options) -> Prices:
         if dates is None:
             raise InputError(f"{table.name}: --market-file needs the prices' dates")
         _no_blank_dates(table, date_col, dates)
-        market = _read_market_file(o).reindex(pd.DatetimeIndex(dates))
+        market, market_words = _read_market_file(o)
+        market = market.reindex(pd.DatetimeIndex(dates))
         market.index = assets.index
     if rf_col is not None:
         rf = floats(table, rf_col, o.numbers, at(rf_col))
-    return Prices(table.name, assets, market, dates, rf)
+    return Prices(
+        table.name, assets, market, dates, rf,
+        price_columns=f"{table.name}: one column per asset (its header the asset's name)",
+        benchmark=f"{market.name} (column of {table.name})" if market_col is not None else market_words,
+        rf_column="" if rf_col is None else f"column {str(rf_col).strip()} of {table.name}",
+    )  # fmt: skip
 
 
 def _read_long(table: Table, ticker_col: Any, o: Options) -> Prices:
@@ -473,7 +490,9 @@ def _read_long(table: Table, ticker_col: Any, o: Options) -> Prices:
         spelling[key]: pd.Series(group["price"].to_numpy(), index=pd.DatetimeIndex(group["date"]), name=spelling[key])
         for key, group in frame.groupby("key", sort=False)
     }
-    return _joined(series, o, table.name, f"tickers of {table.name}")
+    return _joined(
+        series, o, table.name, f"tickers of {table.name}", f"{table.name}: column {str(price_col).strip()!r}"
+    )
 
 
 def _price_column(table: Table, o: Options) -> Any:
@@ -493,27 +512,41 @@ def _price_column(table: Table, o: Options) -> Any:
 
 def _read_per_ticker(paths: list[Path], o: Options, source: str) -> Prices:
     series: dict[str, pd.Series] = {}
+    read: dict[str, list[str]] = {}  # the column read: the files it was read from
     for path in paths:
         table = read_table(path)
         name = path.stem.strip()
         if _key(name) in map(_key, series):
             raise InputError(f"{path}: a second file for {name}")
-        series[name] = _dated_series(table, _price_column(table, o), name, o)
-    return _joined(series, o, source, f"files of {source}")
+        column = _price_column(table, o)
+        series[name] = _dated_series(table, column, name, o)
+        read.setdefault(str(column).strip(), []).append(path.name)
+    return _joined(series, o, source, f"files of {source}", _columns_read(read))
 
 
-def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str) -> Prices:
+def _columns_read(read: dict[str, list[str]]) -> str:
+    """'Adj Close' of 9 files, 'Close' of MSFT.csv: the column read from each file, most files first."""
+    parts = sorted(read.items(), key=lambda item: -len(item[1]))
+
+    def files(names: list[str]) -> str:
+        return names[0] if len(names) == 1 else f"{len(names)} files"
+
+    return "; ".join(f"{column!r} of {files(names)}" for column, names in parts)
+
+
+def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str, columns: str) -> Prices:
     """The assets' prices aligned by date (an outer join: a date one lacks is a missing
     price, never a zero or a carried-forward one) and the market on the same dates."""
     names = list(series)
     if o.market_file is not None:
-        market = _read_market_file(o)
+        market, benchmark = _read_market_file(o)
     elif o.market is not None:
         key = next((n for n in names if _key(n) == _key(o.market)), None)
         if key is None:
             raise InputError(f"--market {o.market!r} is none of the {what} ({', '.join(names)}): or give --market-file")
         market = series[key]
         names.remove(key)
+        benchmark = f"{market.name} (a ticker of {source})"
     else:
         raise InputError(f"{source}: give --market TICKER (one of the {what}) or --market-file")
     used = _select(names, o, source)
@@ -523,8 +556,9 @@ def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str) ->
     assets.columns = used
     market = market.reindex(assets.index)
     return Prices(
-        source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), _rf_rate(o)
-    )
+        source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), _rf_rate(o),
+        price_columns=columns, benchmark=benchmark,
+    )  # fmt: skip
 
 
 def _always(what: str) -> Callable[[int], str]:
@@ -537,7 +571,7 @@ def _of_account(what: str, accounts: pd.Series) -> Callable[[int], str]:
     return lambda k: f"{what} of account {accounts.iloc[k]}"
 
 
-def _read_market_file(o: Options) -> pd.Series:
+def _read_market_file(o: Options) -> tuple[pd.Series, str]:
     """--market-file: a Yahoo-style file (its price column as for per-ticker files), or a
     two-column file of dates and levels, or the column --market names."""
     if o.market_file is None:
@@ -552,7 +586,7 @@ def _read_market_file(o: Options) -> pd.Series:
     else:
         column = _price_column(table, o)
     name = o.market or Path(o.market_file).stem
-    return _dated_series(table, column, name, o)
+    return _dated_series(table, column, name, o), f"{name} ({table.name}, column {str(column).strip()!r})"
 
 
 # --------------------------------------------------------------------------- holdings
