@@ -443,3 +443,90 @@ def test_the_command_line_report_computes_the_statistics_and_the_detail_once(mon
         monkeypatch.setattr(api, name, counted)
     assert cli.main(["report", "--demo", "-o", str(tmp_path / "r.html"), "--json"]) == 0
     assert calls == {"stats": 1, "detail": 1, "returns": 0}
+
+
+def dimson_reference(y, m, lags=1):
+    """statsmodels OLS of y_t on m_t-lags .. m_t+lags (lagged columns built with pandas'
+    shift), over the rows that have every neighbour: the sum of the market slopes."""
+    frame = pd.DataFrame({f"m{k:+d}": pd.Series(m).shift(-k) for k in range(-lags, lags + 1)})
+    frame["y"] = y
+    frame = frame.dropna()
+    fit = statsmodels_fit(frame["y"].to_numpy(), frame.drop(columns="y").to_numpy())
+    return float(fit.params[1:].sum())
+
+
+def scholes_williams_reference(y, m):
+    """Three statsmodels OLS of y_t on m_t-1, m_t and m_t+1 over t = 1 .. n-2, and the
+    sample autocorrelation of m by pandas."""
+    m = pd.Series(m)
+    inner = slice(1, len(m) - 1)
+    slopes = [statsmodels_fit(np.asarray(y)[inner], m.shift(-k).to_numpy()[inner]).params[1] for k in (-1, 0, 1)]
+    rho = m.corr(m.shift(1))
+    return sum(slopes) / (1 + 2 * rho)
+
+
+def vasicek_reference(betas, errors):
+    """Vasicek's formula written out, a term at a time."""
+    mean = sum(betas) / len(betas)
+    variance = sum((b - mean) ** 2 for b in betas) / (len(betas) - 1)
+    return [(variance * b + e * e * mean) / (variance + e * e) for b, e in zip(betas, errors)]
+
+
+def thin_trading(rng, n, k):
+    """Assets that react partly a period late (stale prices): a beta that Dimson and
+    Scholes-Williams recover and plain OLS does not."""
+    m = rng.normal(0.0004, 0.01, n + 1)
+    r = 0.6 * m[1:, None] + 0.5 * m[:-1, None] + rng.normal(0, 0.008, (n, k))
+    prices = 50 * np.cumprod(1 + r, axis=0)
+    market = 1000 * np.cumprod(1 + m[1:])
+    return np.vstack([np.full(k, 50.0), prices]), np.concatenate([[1000.0], market])
+
+
+@pytest.mark.parametrize("rf", [0.0, 0.05])
+def test_thin_trading_and_vasicek_rows_match_statsmodels_and_the_formula(rng, rf):
+    prices, market = thin_trading(rng, 300, 5)
+    shares = rng.uniform(1, 40, 5)
+    stats = api.portfolio_stats(prices, shares, market, rf=rf, as_of=200)
+    rf_period = (1 + rf) ** (1 / 252) - 1
+    m = excess(market, rf_period)
+    actual = excess((prices * shares).sum(axis=1), rf_period)
+    w = prices[199] * shares / (prices[199] * shares).sum()
+    current = excess(prices, rf_period) @ w
+    for column, y in ((stats.actual, actual), (stats.current, current)):
+        assert column.dimson_beta == pytest.approx(dimson_reference(y, m), abs=TOL)
+        assert column.scholes_williams_beta == pytest.approx(scholes_williams_reference(y, m), abs=TOL)
+    # stale prices: OLS misses the lagged half of the beta of 1.1, the corrections find it
+    assert stats.actual.fit.beta < 0.8 and abs(stats.actual.dimson_beta - 1.1) < 0.15
+    fits = [statsmodels_fit(excess(prices[:, i], rf_period), m) for i in range(5)]
+    shrunk = vasicek_reference([f.params[1] for f in fits], [f.bse[1] for f in fits])
+    assert stats.current.vasicek_beta == pytest.approx(float(np.dot(w, shrunk)), abs=TOL)
+    assert np.isnan(stats.actual.vasicek_beta)
+    table = {row[0]: row for row in udfs.portbeta_stats(prices, shares, market, None, None, rf, 200)}
+    assert table["Vasicek-adjusted beta"][1:4] == [None, pytest.approx(stats.current.vasicek_beta, abs=1e-15), None]
+    assert "no cross-section" in table["Vasicek-adjusted beta"][4]
+    assert table["Dimson beta (1 lag, 1 lead)"][1] == pytest.approx(stats.actual.dimson_beta, abs=1e-15)
+    assert table["Scholes-Williams beta"][3] == pytest.approx(
+        stats.actual.scholes_williams_beta - stats.current.scholes_williams_beta, abs=1e-15
+    )
+
+
+@pytest.mark.parametrize("lags", [1, 2, 3])
+def test_dimson_beta_with_more_lags_matches_statsmodels(rng, lags):
+    from xl_portbeta import core
+
+    y, m = rng.normal(size=(80, 3)), rng.normal(size=80)
+    np.testing.assert_allclose(
+        core.dimson_beta(y, m, lags), [dimson_reference(y[:, i], m, lags) for i in range(3)], rtol=0, atol=1e-12
+    )
+    assert core.dimson_beta(y[:, 0], m, lags) == pytest.approx(dimson_reference(y[:, 0], m, lags), abs=1e-12)
+    assert np.isnan(core.dimson_beta(y[: 4 * lags + 2, 0], m[: 4 * lags + 2], lags))  # no residual degree of freedom
+
+
+def test_vasicek_betas_leave_unknown_betas_out_of_the_prior():
+    from xl_portbeta import core
+
+    betas, errors = [0.8, np.nan, 1.4, 1.1], [0.1, 0.2, 0.3, 0.05]
+    expected = vasicek_reference([0.8, 1.4, 1.1], [0.1, 0.3, 0.05])
+    np.testing.assert_allclose(core.vasicek_betas(betas, errors), [expected[0], np.nan, *expected[1:]], atol=1e-15)
+    assert np.isnan(core.vasicek_betas([1.2], [0.1])).all()  # one beta: no prior variance
+    assert core.blume_beta(1.5, 0.5) == pytest.approx(1.25, abs=1e-15)

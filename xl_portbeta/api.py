@@ -489,12 +489,23 @@ def _stats(result: PortfolioBeta) -> PortfolioStats:
     sample, market, portfolio = result.sample, result.market_returns, result.portfolio_returns
     current = core.rebalanced_returns(sample.prices, result.weights, sample.rf)
     periods = sample.periods_per_year
+    current_stats = core.beta_stats(current, market, periods)
+    vasicek = float(core.weighted_beta(result.weights, _vasicek_betas(result)))
     return PortfolioStats(
         actual=core.beta_stats(portfolio, market, periods),
-        current=core.beta_stats(current, market, periods),
+        current=dataclasses.replace(current_stats, vasicek_beta=vasicek),
         gap_fit=core.line_fit(core.drift_returns(portfolio, current), market),
         result=result,
     )
+
+
+def _vasicek_betas(result: PortfolioBeta) -> np.ndarray:
+    """Each asset's Vasicek beta on the sample of ``result``: its OLS beta shrunk toward
+    the cross-section of every asset in the prices range with a known beta."""
+    sample = result.sample
+    fits = core.line_fits(core.excess_returns(sample.prices, sample.rf), result.market_returns)
+    errors = np.where(sample.price_gaps, np.nan, fits.beta_se)
+    return core.vasicek_betas(result.asset_betas, errors)
 
 
 @_public

@@ -79,6 +79,10 @@ __all__ = [
     "capture_ratio",
     "tracking_error",
     "information_ratio",
+    "blume_beta",
+    "dimson_beta",
+    "scholes_williams_beta",
+    "vasicek_betas",
     "BetaStats",
     "beta_stats",
     "BookFigures",
@@ -635,8 +639,8 @@ class LineFit:
 
     @property
     def blume_beta(self) -> float:
-        """Blume's adjusted beta, ``0.67 * beta + 0.33``."""
-        return BLUME_WEIGHT * self.beta + (1.0 - BLUME_WEIGHT)
+        """Blume's adjusted beta, ``0.67 * beta + 0.33`` (:func:`blume_beta`)."""
+        return float(blume_beta(self.beta))
 
 
 def line_fit(returns: np.ndarray, market_returns: np.ndarray) -> LineFit:
@@ -768,6 +772,115 @@ def information_ratio(returns: np.ndarray, market_returns: np.ndarray, periods_p
     return premium / error if error > 0 else float("nan")
 
 
+# --------------------------------------------------------------------- adjusted and thin-trading betas
+
+
+def blume_beta(beta: np.ndarray | float, weight: float = BLUME_WEIGHT) -> np.ndarray | float:
+    """Blume's (1971) adjusted beta, ``weight * beta + (1 - weight)``: pulled toward 1
+    (Bloomberg's adjusted beta with the default weight, 0.67)."""
+    return weight * beta + (1.0 - weight)
+
+
+def _neighbours(market_returns: np.ndarray, lags: int) -> np.ndarray:
+    """The market returns ``m_{t+k}`` for ``k = -lags .. lags`` of the returns ``r_t`` that
+    have every neighbour (``t = lags .. n - 1 - lags``): columns in the order of ``k``."""
+    m = np.asarray(market_returns, dtype=float)
+    n = len(m)
+    return np.column_stack([m[lags + k : n - lags + k] for k in range(-lags, lags + 1)])
+
+
+def dimson_beta(returns: np.ndarray, market_returns: np.ndarray, lags: int = 1) -> np.ndarray | float:
+    """Dimson's (1979) beta for thin trading: the sum of the slopes of one OLS, with
+    intercept, of ``r_t`` on ``m_{t-lags} .. m_t .. m_{t+lags}``, over the returns that have
+    every neighbour (the first and last ``lags`` returns are regressands of none).
+
+    Parameters
+    ----------
+    returns : array (T,) or (T, N)
+    market_returns : array (T,)
+    lags : int, default 1
+        Lags and leads of the market (as many of each).
+
+    Returns
+    -------
+    float or array (N,): NaN where the regression has no residual degree of freedom or
+    its market columns are collinear.
+    """
+    y = np.asarray(returns, dtype=float)
+    if lags < 1:
+        raise ValueError(f"lags must be a whole number >= 1, not {lags}")
+    rows = len(y) - 2 * lags
+    if rows <= 2 * lags + 2:  # intercept and 2 lags + 1 slopes, and one residual degree of freedom
+        return np.full(y.shape[1:], np.nan) if y.ndim == 2 else float("nan")
+    x = centred(_neighbours(market_returns, lags))  # centred: the intercept's part is the means'
+    yc = centred(y[lags : len(y) - lags])
+    slopes, _, rank, _ = np.linalg.lstsq(x, yc, rcond=None)
+    total = slopes.sum(axis=0)
+    if rank < x.shape[1]:
+        total = np.full_like(total, np.nan)
+    return float(total) if y.ndim == 1 else total
+
+
+def scholes_williams_beta(returns: np.ndarray, market_returns: np.ndarray) -> np.ndarray | float:
+    """Scholes and Williams' (1977) beta for non-synchronous trading:
+    ``(b_-1 + b_0 + b_+1) / (1 + 2 rho)``, ``b_k`` the OLS slope, with intercept, of ``r_t``
+    on ``m_{t+k}`` over the returns that have both neighbours, ``rho`` the Pearson
+    correlation of ``m_t`` with ``m_{t-1}`` over all adjacent pairs of the sample.
+
+    Parameters
+    ----------
+    returns : array (T,) or (T, N)
+    market_returns : array (T,)
+
+    Returns
+    -------
+    float or array (N,): NaN with fewer than 4 returns, or where a shifted market does
+    not vary or ``1 + 2 rho`` is 0.
+    """
+    y = np.asarray(returns, dtype=float)
+    m = np.asarray(market_returns, dtype=float)
+    if len(m) < 4:
+        return np.full(y.shape[1:], np.nan) if y.ndim == 2 else float("nan")
+    inner = y[1:-1]
+    neighbours = _neighbours(m, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = sum(betas(inner, neighbours[:, k]) for k in range(3))
+        rho = np.corrcoef(m[1:], m[:-1])[0, 1]
+        out = total / (1.0 + 2.0 * rho) if 1.0 + 2.0 * rho != 0 else total * np.nan
+    return float(out) if y.ndim == 1 else np.asarray(out)
+
+
+def vasicek_betas(asset_betas: np.ndarray, standard_errors: np.ndarray) -> np.ndarray:
+    """Vasicek's (1973) Bayesian betas: each asset's OLS beta shrunk toward the mean of the
+    cross-section, by the precision of its own estimate.
+
+    ``b~_i = s² / (s² + se_i²) b_i + se_i² / (s² + se_i²) b̄``, with ``b̄`` and ``s²`` the
+    mean and sample variance (n - 1) of the betas given (the prior); NaN betas (unknown)
+    take no part in the prior and stay NaN.
+
+    Parameters
+    ----------
+    asset_betas : array (N,)
+    standard_errors : array (N,)
+        Each beta's OLS standard error.
+
+    Returns
+    -------
+    array (N,): NaN everywhere with fewer than two known betas (no prior variance).
+    """
+    b = np.asarray(asset_betas, dtype=float)
+    se2 = np.asarray(standard_errors, dtype=float) ** 2
+    known = np.isfinite(b) & np.isfinite(se2)
+    if known.sum() < 2:
+        return np.full(b.shape, np.nan)
+    prior_mean, prior_var = b[known].mean(), b[known].var(ddof=1)
+    total = prior_var + se2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # an exact beta (se 0) among identical betas (s² 0) is its own estimate
+        shrunk = np.where(total > 0, (prior_var * b + se2 * prior_mean) / total, b)
+    return np.where(known, shrunk, np.nan)
+
+
 @dataclass(frozen=True)
 class BetaStats:
     """Regression statistics of one excess-return series on the market's.
@@ -790,6 +903,12 @@ class BetaStats:
         :func:`tracking_error`, :func:`information_ratio` against the market.
     correlation : float
         Pearson correlation with the market's returns.
+    dimson_beta, scholes_williams_beta : float
+        :func:`dimson_beta` (one lag and one lead) and :func:`scholes_williams_beta`:
+        betas for thin trading.
+    vasicek_beta : float
+        ``sum_i w_i b~_i`` of :func:`vasicek_betas` for a portfolio of fixed weights; NaN
+        where it has none (a single return series has no cross-section for a prior).
     """
 
     fit: LineFit
@@ -802,6 +921,9 @@ class BetaStats:
     tracking_error: float
     information_ratio: float
     correlation: float
+    dimson_beta: float = math.nan
+    scholes_williams_beta: float = math.nan
+    vasicek_beta: float = math.nan
 
     def __repr__(self) -> str:  # the fields' full digits run to 470 characters
         f = self.fit
@@ -835,6 +957,8 @@ def beta_stats(returns: np.ndarray, market_returns: np.ndarray, periods_per_year
         tracking_error=tracking_error(returns, market_returns, periods_per_year),
         information_ratio=information_ratio(returns, market_returns, periods_per_year),
         correlation=float(np.corrcoef(returns, market_returns)[0, 1]),
+        dimson_beta=float(dimson_beta(returns, market_returns)),
+        scholes_williams_beta=float(scholes_williams_beta(returns, market_returns)),
     )
 
 

@@ -210,6 +210,15 @@ STATS_ROWS: tuple[StatRow, ...] = (
     StatRow("downside_beta", "downside beta (Estrada)", lambda s, _: s.downside_beta,
             "E[min(r - mean, 0) min(m - mean, 0)] / E[min(m - mean, 0)²]"),
     StatRow("blume_beta", "Blume-adjusted beta", lambda s, _: s.fit.blume_beta, "0.67 × beta + 0.33"),
+    StatRow("vasicek_beta", "Vasicek-adjusted beta", lambda s, _: s.vasicek_beta,
+            "current weights: Σ w_i b~_i, b~_i = (s² b_i + se_i² b̄) / (s² + se_i²), b̄ and s² the mean and variance "
+            "(n - 1) of all assets' betas; actual holdings: empty (one portfolio has no cross-section for a prior)",
+            difference=None),
+    StatRow("dimson_beta", "Dimson beta (1 lag, 1 lead)", lambda s, _: s.dimson_beta,
+            "sum of the slopes of one OLS of r_t on m_t-1, m_t, m_t+1, over the returns with both neighbours"),
+    StatRow("scholes_williams_beta", "Scholes-Williams beta", lambda s, _: s.scholes_williams_beta,
+            "(b_-1 + b_0 + b_+1) / (1 + 2 ρ): b_k the slope of r_t on m_t+k over the returns with both neighbours, "
+            "ρ the correlation of m_t with m_t-1"),
     StatRow("up_capture", "up-market capture", lambda s, _: s.up_capture,
             "annualized return over the market's, on its up periods (empyrical up_capture)", "0.00"),
     StatRow("down_capture", "down-market capture", lambda s, _: s.down_capture,
