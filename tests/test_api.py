@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xl_portbeta import PortbetaError, api, asset_betas, portfolio_beta, udfs
+from xl_portbeta import PortbetaError, api, asset_betas, portfolio_beta, sheet, udfs
 from xl_portbeta.datasets import demo_portfolio
 
 from conftest import BOND_MARKET as MARKET, random_market
@@ -530,3 +530,65 @@ def test_vasicek_betas_leave_unknown_betas_out_of_the_prior():
     np.testing.assert_allclose(core.vasicek_betas(betas, errors), [expected[0], np.nan, *expected[1:]], atol=1e-15)
     assert np.isnan(core.vasicek_betas([1.2], [0.1])).all()  # one beta: no prior variance
     assert core.blume_beta(1.5, 0.5) == pytest.approx(1.25, abs=1e-15)
+
+
+@pytest.mark.parametrize("rf", [0.0, 0.04])
+def test_asset_stats_match_statsmodels_and_the_formulas_by_hand(rng, rf):
+    prices, market = thin_trading(rng, 260, 4)
+    stats = api.asset_stats(prices, market, rf=rf)
+    rf_period = (1 + rf) ** (1 / 252) - 1
+    m = excess(market, rf_period)
+    fits = [statsmodels_fit(excess(prices[:, i], rf_period), m) for i in range(4)]
+    np.testing.assert_allclose(stats.beta, [f.params[1] for f in fits], rtol=0, atol=TOL)
+    np.testing.assert_allclose(stats.beta_se, [f.bse[1] for f in fits], rtol=0, atol=TOL)
+    np.testing.assert_allclose(stats.t_stat, [f.tvalues[1] for f in fits], rtol=1e-9)
+    np.testing.assert_allclose(stats.r_squared, [f.rsquared for f in fits], rtol=0, atol=TOL)
+    np.testing.assert_allclose(stats.alpha, [f.params[0] for f in fits], rtol=0, atol=TOL)
+    np.testing.assert_allclose(stats.blume_beta, [0.67 * f.params[1] + 0.33 for f in fits], rtol=0, atol=TOL)
+    shrunk = vasicek_reference([f.params[1] for f in fits], [f.bse[1] for f in fits])
+    np.testing.assert_allclose(stats.vasicek_beta, shrunk, rtol=0, atol=TOL)
+    for i in range(4):
+        y = excess(prices[:, i], rf_period)
+        assert stats.dimson_beta[i] == pytest.approx(dimson_reference(y, m), abs=TOL)
+        assert stats.scholes_williams_beta[i] == pytest.approx(scholes_williams_reference(y, m), abs=TOL)
+        assert stats.up_beta[i] == pytest.approx(statsmodels_fit(y[m > 0], m[m > 0]).params[1], abs=TOL)
+        assert stats.down_beta[i] == pytest.approx(statsmodels_fit(y[m < 0], m[m < 0]).params[1], abs=TOL)
+    table = udfs.asset_stats(prices, market, None, None, rf)
+    assert table[0] == ["statistic", "asset 1", "asset 2", "asset 3", "asset 4", "note"]
+    assert [r[0] for r in table[1:]] == [
+        "beta", "standard error of beta", "t statistic", "R²", "alpha per period", "Blume-adjusted beta",
+        "Vasicek-adjusted beta", "Dimson beta (1 lag, 1 lead)", "Scholes-Williams beta", "up-market beta",
+        "down-market beta",
+    ]  # fmt: skip
+    rows = {r[0]: r for r in table}
+    assert rows["Vasicek-adjusted beta"][1:5] == pytest.approx(shrunk, abs=TOL)
+    assert rows["beta"][1:5] == pytest.approx(list(asset_betas(prices, market, rf=rf)[0]), abs=1e-15)
+    assert stats.to_frame().loc["asset 2", "dimson_beta"] == stats.dimson_beta[1]
+
+
+def test_asset_stats_options_lags_and_blume_weight(rng):
+    prices, market = thin_trading(rng, 200, 3)
+    stats = api.asset_stats_of(api.build_sample(prices, [1, 1, 1], market), blume_weight=0.5, lags=2)
+    m = excess(market)
+    for i in range(3):
+        assert stats.dimson_beta[i] == pytest.approx(dimson_reference(excess(prices[:, i]), m, 2), abs=TOL)
+    np.testing.assert_allclose(stats.blume_beta, 0.5 * stats.beta + 0.5, rtol=0, atol=1e-15)
+    rows = {r[0]: r for r in sheet.asset_stats_table(stats)}
+    assert rows["Dimson beta (2 lags, 2 leads)"][1:4] == pytest.approx(list(stats.dimson_beta), abs=1e-15)
+    assert rows["Blume-adjusted beta"][-1] == "0.5 × beta + 0.5"
+    for bad, message in ((0, "lags 0 must be at least 1"), (1.5, "lags 1.5 is not a whole number")):
+        with pytest.raises(PortbetaError, match=f"^asset_stats_of: {message}"):
+            api.asset_stats_of(stats.sample, lags=bad)
+    with pytest.raises(PortbetaError, match="^asset_stats_of: blume_weight 'x' is not a finite number"):
+        api.asset_stats_of(stats.sample, blume_weight="x")
+
+
+def test_asset_stats_of_a_portfolio_sample_leaves_an_unheld_asset_with_holes_empty(rng):
+    prices, market = thin_trading(rng, 120, 4)
+    prices[40, 3] = np.nan  # never held, with a hole: its beta is unknown on the portfolio's dates
+    stats = api.asset_stats_of(api.build_sample(prices, [3, 2, 1, 0], market))
+    assert np.isnan(stats.beta[3]) and np.isnan(stats.vasicek_beta[3]) and np.isnan(stats.dimson_beta[3])
+    m = excess(market)
+    fits = [statsmodels_fit(excess(prices[:, i]), m) for i in range(3)]
+    expected = vasicek_reference([f.params[1] for f in fits], [f.bse[1] for f in fits])
+    np.testing.assert_allclose(stats.vasicek_beta[:3], expected, rtol=0, atol=TOL)

@@ -74,6 +74,7 @@ __all__ = [
     "LineFits",
     "line_fits",
     "regime_beta",
+    "regime_betas",
     "downside_beta",
     "annualized_return",
     "capture_ratio",
@@ -83,6 +84,8 @@ __all__ = [
     "dimson_beta",
     "scholes_williams_beta",
     "vasicek_betas",
+    "AssetFigures",
+    "asset_figures",
     "BetaStats",
     "beta_stats",
     "BookFigures",
@@ -721,10 +724,15 @@ def regime_beta(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.n
     NaN when the regime has fewer than ``MIN_REGIME_RETURNS`` periods or its market
     returns do not vary.
     """
+    return float(regime_betas(np.asarray(returns, dtype=float).ravel(), market_returns, in_regime))
+
+
+def regime_betas(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray) -> np.ndarray | float:
+    """:func:`regime_beta` of each column of ``returns`` (T,) or (T, N)."""
     market = market_returns[in_regime]
     if len(market) < MIN_REGIME_RETURNS or np.ptp(market) == 0:
-        return float("nan")
-    return beta(returns[in_regime], market)
+        return np.full(np.shape(returns)[1:], np.nan) if np.ndim(returns) == 2 else float("nan")
+    return betas(np.asarray(returns, dtype=float)[in_regime], market)
 
 
 def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
@@ -879,6 +887,67 @@ def vasicek_betas(asset_betas: np.ndarray, standard_errors: np.ndarray) -> np.nd
         # an exact beta (se 0) among identical betas (s² 0) is its own estimate
         shrunk = np.where(total > 0, (prior_var * b + se2 * prior_mean) / total, b)
     return np.where(known, shrunk, np.nan)
+
+
+@dataclass(frozen=True)
+class AssetFigures:
+    """Each asset's beta and the checks of it (ASSET_STATS): arrays (N,) in the column
+    order of the returns.
+
+    Attributes
+    ----------
+    beta, beta_se, t_stat, r_squared, alpha : OLS with intercept (:func:`line_fits`);
+        alpha per period
+    blume_beta : :func:`blume_beta` of beta, with ``blume_weight``
+    vasicek_beta : :func:`vasicek_betas`, the prior from these assets' betas
+    dimson_beta : :func:`dimson_beta` with ``lags`` lags and leads
+    scholes_williams_beta : :func:`scholes_williams_beta`
+    up_beta, down_beta : :func:`regime_betas` on market excess returns > 0 (< 0)
+    n : int, the number of returns
+    blume_weight : float
+    lags : int
+    """
+
+    beta: np.ndarray
+    beta_se: np.ndarray
+    t_stat: np.ndarray
+    r_squared: np.ndarray
+    alpha: np.ndarray
+    blume_beta: np.ndarray
+    vasicek_beta: np.ndarray
+    dimson_beta: np.ndarray
+    scholes_williams_beta: np.ndarray
+    up_beta: np.ndarray
+    down_beta: np.ndarray
+    n: int
+    blume_weight: float = BLUME_WEIGHT
+    lags: int = 1
+
+
+def asset_figures(
+    returns: np.ndarray, market_returns: np.ndarray, blume_weight: float = BLUME_WEIGHT, lags: int = 1
+) -> AssetFigures:
+    """:class:`AssetFigures` of each column of ``returns`` (T, N) on ``market_returns`` (T,)
+    (excess returns; the market varies)."""
+    y = np.asarray(returns, dtype=float)
+    m = np.asarray(market_returns, dtype=float)
+    fits = line_fits(y, m)
+    return AssetFigures(
+        beta=fits.beta,
+        beta_se=fits.beta_se,
+        t_stat=fits.t_stat,
+        r_squared=fits.r_squared,
+        alpha=fits.alpha,
+        blume_beta=np.asarray(blume_beta(fits.beta, blume_weight)),
+        vasicek_beta=vasicek_betas(fits.beta, fits.beta_se),
+        dimson_beta=np.asarray(dimson_beta(y, m, lags)),
+        scholes_williams_beta=np.asarray(scholes_williams_beta(y, m)),
+        up_beta=np.asarray(regime_betas(y, m, m > 0)),
+        down_beta=np.asarray(regime_betas(y, m, m < 0)),
+        n=fits.n,
+        blume_weight=blume_weight,
+        lags=lags,
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from . import core
 from .sample import DROP_REASONS, Sample
 
 __all__ = [
+    "ASSET_STATS_ROWS",
     "BETA",
     "BOOK_COLUMNS",
     "COUNT",
@@ -33,9 +34,11 @@ __all__ = [
     "SHARES",
     "STATS_HEADER",
     "STATS_ROWS",
+    "AssetStatRow",
     "BookColumn",
     "DetailColumn",
     "StatRow",
+    "asset_stats_header",
     "dropped_note",
     "label",
     "periods_note",
@@ -244,6 +247,74 @@ def stats_values(stats: Statistics) -> list[tuple[StatRow, tuple[Any, Any, Any],
         difference = r.difference(stats, actual, current) if r.difference is not None else None
         out.append((r, (actual, current, difference), r.note(stats) if callable(r.note) else r.note))
     return out
+
+
+# --------------------------------------------------------------------- ASSET_STATS
+
+
+class AssetStatistics(Protocol):
+    """What the rows read of :class:`api.AssetStats`: the arrays (N,) of
+    :class:`core.AssetFigures`, the options and the sample."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def blume_weight(self) -> float: ...
+    @property
+    def lags(self) -> int: ...
+    @property
+    def sample(self) -> Sample: ...
+
+
+@dataclass(frozen=True)
+class AssetStatRow:
+    """One row of ASSET_STATS: the key of its array (N,) on :class:`core.AssetFigures`, the
+    label of its first cell, the note of its last (the convention) and its number format."""
+
+    key: str
+    label: str | Callable[[AssetStatistics], str]
+    note: str | Callable[[AssetStatistics], str]
+    number_format: str = BETA
+
+    def label_of(self, stats: AssetStatistics) -> str:
+        return self.label(stats) if callable(self.label) else self.label
+
+    def note_of(self, stats: AssetStatistics) -> str:
+        return self.note(stats) if callable(self.note) else self.note
+
+
+def _lags_label(stats: AssetStatistics) -> str:
+    lags = stats.lags
+    return f"Dimson beta ({lags} lag{'s' * (lags > 1)}, {lags} lead{'s' * (lags > 1)})"
+
+
+ASSET_STATS_ROWS: tuple[AssetStatRow, ...] = (
+    AssetStatRow("beta", "beta", lambda st: f"OLS slope with intercept, over {st.n} returns (= ASSET_BETAS)"),
+    AssetStatRow("beta_se", "standard error of beta", "sqrt(s² / Σ(m - mean m)²), s² = SSR / (n - 2)"),
+    AssetStatRow("t_stat", "t statistic", "beta / standard error", "0.00"),
+    AssetStatRow("r_squared", "R²", "share of variance explained by the market", PCT),
+    AssetStatRow("alpha", "alpha per period", lambda st: f"intercept, per {st.sample.frequency} period, over rf",
+                 "0.0000%"),
+    AssetStatRow("blume_beta", "Blume-adjusted beta",
+                 lambda st: f"{st.blume_weight:g} × beta + {1 - st.blume_weight:g}"),
+    AssetStatRow("vasicek_beta", "Vasicek-adjusted beta",
+                 "(s² b + se² b̄) / (s² + se²), b̄ and s² the mean and variance (n - 1) of these assets' betas"),
+    AssetStatRow("dimson_beta", _lags_label,
+                 "sum of the slopes of one OLS of r_t on the market's lags, m_t and leads, over the returns that "
+                 "have them all"),
+    AssetStatRow("scholes_williams_beta", "Scholes-Williams beta",
+                 "(b_-1 + b_0 + b_+1) / (1 + 2 ρ): b_k the slope of r_t on m_t+k over the returns with both "
+                 "neighbours, ρ the correlation of m_t with m_t-1"),
+    AssetStatRow("up_beta", "up-market beta",
+                 f"periods with market excess return > 0; empty with fewer than {core.MIN_REGIME_RETURNS}"),
+    AssetStatRow("down_beta", "down-market beta",
+                 f"periods with market excess return < 0; empty with fewer than {core.MIN_REGIME_RETURNS}"),
+)  # fmt: skip
+
+
+def asset_stats_header(stats: AssetStatistics) -> list[str]:
+    """ASSET_STATS' header: "statistic", the assets' names, "note"."""
+    return ["statistic", *stats.sample.names, "note"]
 
 
 # --------------------------------------------------------------------- BETA_GAP_DETAIL
