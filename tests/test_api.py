@@ -504,7 +504,7 @@ def test_thin_trading_and_vasicek_rows_match_statsmodels_and_the_formula(rng, rf
     table = {row[0]: row for row in udfs.portbeta_stats(prices, shares, market, None, None, rf, 200)}
     assert table["Vasicek-adjusted beta"][1:4] == [None, pytest.approx(stats.current.vasicek_beta, abs=1e-15), None]
     assert "no cross-section" in table["Vasicek-adjusted beta"][4]
-    assert table["Dimson beta (1 lag, 1 lead)"][1] == pytest.approx(stats.actual.dimson_beta, abs=1e-15)
+    assert table["Dimson beta"][1] == pytest.approx(stats.actual.dimson_beta, abs=1e-15)
     assert table["Scholes-Williams beta"][3] == pytest.approx(
         stats.actual.scholes_williams_beta - stats.current.scholes_williams_beta, abs=1e-15
     )
@@ -557,7 +557,7 @@ def test_asset_stats_match_statsmodels_and_the_formulas_by_hand(rng, rf):
     assert table[0] == ["statistic", "asset 1", "asset 2", "asset 3", "asset 4", "note"]
     assert [r[0] for r in table[1:]] == [
         "beta", "standard error of beta", "t statistic", "R²", "alpha per period", "Blume-adjusted beta",
-        "Vasicek-adjusted beta", "Dimson beta (1 lag, 1 lead)", "Scholes-Williams beta", "up-market beta",
+        "Vasicek-adjusted beta", "Dimson beta", "Scholes-Williams beta", "up-market beta",
         "down-market beta",
     ]  # fmt: skip
     rows = {r[0]: r for r in table}
@@ -574,8 +574,9 @@ def test_asset_stats_options_lags_and_blume_weight(rng):
         assert stats.dimson_beta[i] == pytest.approx(dimson_reference(excess(prices[:, i]), m, 2), abs=TOL)
     np.testing.assert_allclose(stats.blume_beta, 0.5 * stats.beta + 0.5, rtol=0, atol=1e-15)
     rows = {r[0]: r for r in sheet.asset_stats_table(stats)}
-    assert rows["Dimson beta (2 lags, 2 leads)"][1:4] == pytest.approx(list(stats.dimson_beta), abs=1e-15)
-    assert rows["Blume-adjusted beta"][-1] == "0.5 × beta + 0.5"
+    assert rows["Dimson beta"][1:4] == pytest.approx(list(stats.dimson_beta), abs=1e-15)
+    assert rows["Blume-adjusted beta"][-1].startswith("0.5 × beta + 0.5")
+    assert "m_t-2 .. m_t .. m_t+2" in rows["Dimson beta"][-1]
     for bad, message in ((0, "lags 0 must be at least 1"), (1.5, "lags 1.5 is not a whole number")):
         with pytest.raises(PortbetaError, match=f"^asset_stats_of: {message}"):
             api.asset_stats_of(stats.sample, lags=bad)
@@ -592,3 +593,23 @@ def test_asset_stats_of_a_portfolio_sample_leaves_an_unheld_asset_with_holes_emp
     fits = [statsmodels_fit(excess(prices[:, i]), m) for i in range(3)]
     expected = vasicek_reference([f.params[1] for f in fits], [f.bse[1] for f in fits])
     np.testing.assert_allclose(stats.vasicek_beta[:3], expected, rtol=0, atol=TOL)
+
+
+def test_stats_of_with_other_options_recomputes_blume_and_dimson_and_keeps_the_cached_default(rng):
+    prices, market = thin_trading(rng, 200, 4)
+    shares = rng.uniform(1, 40, 4)
+    result = api.portfolio_beta(prices, shares, market)
+    assert api.stats_of(result) is result.stats  # the defaults: the kept statistics
+    other = api.stats_of(result, blume_weight=0.5, lags=2)
+    assert other is not result.stats and api.stats_of(result) is result.stats
+    m = excess(market)
+    actual = excess((prices * shares).sum(axis=1))
+    assert other.actual.dimson_beta == pytest.approx(dimson_reference(actual, m, 2), abs=TOL)
+    assert other.actual.blume_beta == pytest.approx(0.5 * statsmodels_fit(actual, m).params[1] + 0.5, abs=TOL)
+    assert other.current.vasicek_beta == pytest.approx(result.stats.current.vasicek_beta, abs=1e-15)
+    frame = other.to_frame()
+    assert frame.loc["dimson_beta", "actual holdings"] == other.actual.dimson_beta
+    assert frame.loc["blume_beta", "note"].startswith("0.5 × beta + 0.5")
+    assert "m_t-2 .. m_t .. m_t+2" in frame.loc["dimson_beta", "note"]
+    with pytest.raises(PortbetaError, match="^stats_of: lags 0 must be at least 1"):
+        api.stats_of(result, lags=0)

@@ -560,23 +560,36 @@ def _check_result(result: Any) -> None:
 
 
 @_public
-def stats_of(result: PortfolioBeta) -> PortfolioStats:
+def stats_of(result: PortfolioBeta, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1) -> PortfolioStats:
     """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
-    ``result.stats``, computed once."""
+    ``result.stats``, computed once; with other options, computed anew.
+
+    Parameters
+    ----------
+    result : PortfolioBeta
+    blume_weight : float, default 0.67
+        Blume's adjusted beta is ``blume_weight * beta + (1 - blume_weight)``.
+    lags : int, default 1
+        Lags and leads of the market in Dimson's regression.
+    """
     _check_result(result)
-    return result.stats
+    weight, lags = _blume_weight(blume_weight), _lags(lags)
+    if weight == core.BLUME_WEIGHT and lags == 1:
+        return result.stats
+    with one_blas_thread():
+        return _stats(result, weight, lags)
 
 
-def _stats(result: PortfolioBeta) -> PortfolioStats:
+def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags: int = 1) -> PortfolioStats:
     """The statistics from the returns ``result`` kept, and those of the portfolio
     rebalanced to the as_of weights every period (one pass over the prices, no T x N array)."""
     sample, market, portfolio = result.sample, result.market_returns, result.portfolio_returns
     current = core.rebalanced_returns(sample.prices, result.weights, sample.rf)
     periods = sample.periods_per_year
-    current_stats = core.beta_stats(current, market, periods)
+    current_stats = core.beta_stats(current, market, periods, blume_weight, lags)
     vasicek = float(core.weighted_beta(result.weights, _vasicek_betas(result)))
     return PortfolioStats(
-        actual=core.beta_stats(portfolio, market, periods),
+        actual=core.beta_stats(portfolio, market, periods, blume_weight, lags),
         current=dataclasses.replace(current_stats, vasicek_beta=vasicek),
         gap_fit=core.line_fit(core.drift_returns(portfolio, current), market),
         result=result,

@@ -978,6 +978,10 @@ class BetaStats:
     vasicek_beta : float
         ``sum_i w_i b~_i`` of :func:`vasicek_betas` for a portfolio of fixed weights; NaN
         where it has none (a single return series has no cross-section for a prior).
+    blume_weight : float
+        The weight of :attr:`blume_beta`.
+    lags : int
+        The lags and leads of :attr:`dimson_beta`.
     """
 
     fit: LineFit
@@ -993,6 +997,8 @@ class BetaStats:
     dimson_beta: float = math.nan
     scholes_williams_beta: float = math.nan
     vasicek_beta: float = math.nan
+    blume_weight: float = BLUME_WEIGHT
+    lags: int = 1
 
     def __repr__(self) -> str:  # the fields' full digits run to 470 characters
         f = self.fit
@@ -1000,6 +1006,11 @@ class BetaStats:
             f"BetaStats(beta={f.beta:.4f}, beta_se={f.beta_se:.4f}, r_squared={f.r_squared:.4f}, alpha={f.alpha:.4g}, "
             f"up_beta={self.up_beta:.4f}, down_beta={self.down_beta:.4f}, n={f.n})"
         )
+
+    @property
+    def blume_beta(self) -> float:
+        """:func:`blume_beta` of the fit's beta, with :attr:`blume_weight`."""
+        return float(blume_beta(self.fit.beta, self.blume_weight))
 
     @property
     def timing_ratio(self) -> float:
@@ -1012,8 +1023,15 @@ class BetaStats:
         return self.annual_return / self.fit.beta if self.fit.beta != 0 else float("nan")
 
 
-def beta_stats(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> BetaStats:
-    """Every statistic of :class:`BetaStats` for one excess-return series."""
+def beta_stats(
+    returns: np.ndarray,
+    market_returns: np.ndarray,
+    periods_per_year: int,
+    blume_weight: float = BLUME_WEIGHT,
+    lags: int = 1,
+) -> BetaStats:
+    """Every statistic of :class:`BetaStats` for one excess-return series (Blume's weight
+    and Dimson's lags as given)."""
     up, down = market_returns > 0, market_returns < 0
     return BetaStats(
         fit=line_fit(returns, market_returns),
@@ -1026,8 +1044,10 @@ def beta_stats(returns: np.ndarray, market_returns: np.ndarray, periods_per_year
         tracking_error=tracking_error(returns, market_returns, periods_per_year),
         information_ratio=information_ratio(returns, market_returns, periods_per_year),
         correlation=float(np.corrcoef(returns, market_returns)[0, 1]),
-        dimson_beta=float(dimson_beta(returns, market_returns)),
+        dimson_beta=float(dimson_beta(returns, market_returns, lags)),
         scholes_williams_beta=float(scholes_williams_beta(returns, market_returns)),
+        blume_weight=blume_weight,
+        lags=lags,
     )
 
 

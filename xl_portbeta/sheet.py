@@ -92,7 +92,7 @@ def asset_stats_table(stats: AssetStats) -> list[list[Any]]:
     table: list[list[Any]] = [asset_stats_header(stats)]
     for r in ASSET_STATS_ROWS:
         values = getattr(stats, r.key).tolist()
-        table.append([r.label_of(stats), *(cell(v) for v in values), r.note_of(stats)])
+        table.append([r.label, *(cell(v) for v in values), r.note_of(stats)])
     return table
 
 

@@ -173,6 +173,26 @@ def _regime_note(side: str, key: str, usual: str) -> Callable[[Statistics], str]
     return note
 
 
+class Options(Protocol):
+    """The options a table's figures were made with (:class:`core.BetaStats`, :class:`api.AssetStats`)."""
+
+    @property
+    def blume_weight(self) -> float: ...
+    @property
+    def lags(self) -> int: ...
+
+
+def _blume_note(options: Options) -> str:
+    return f"{options.blume_weight:g} × beta + {1 - options.blume_weight:g} (Blume; Bloomberg's adjusted beta: 0.67)"
+
+
+def _dimson_note(options: Options) -> str:
+    if options.lags == 1:
+        return "sum of the slopes of one OLS of r_t on m_t-1, m_t, m_t+1, over the returns with both neighbours"
+    k = options.lags
+    return f"sum of the slopes of one OLS of r_t on m_t-{k} .. m_t .. m_t+{k}, over the returns with all {2 * k} neighbours"
+
+
 STATS_HEADER = ("statistic", "actual holdings", "current weights", "difference", "note")
 
 STATS_ROWS: tuple[StatRow, ...] = (
@@ -212,13 +232,12 @@ STATS_ROWS: tuple[StatRow, ...] = (
             "up-market beta / down-market beta", difference=None),
     StatRow("downside_beta", "downside beta (Estrada)", lambda s, _: s.downside_beta,
             "E[min(r - mean, 0) min(m - mean, 0)] / E[min(m - mean, 0)²]"),
-    StatRow("blume_beta", "Blume-adjusted beta", lambda s, _: s.fit.blume_beta, "0.67 × beta + 0.33"),
+    StatRow("blume_beta", "Blume-adjusted beta", lambda s, _: s.blume_beta, lambda st: _blume_note(st.actual)),
     StatRow("vasicek_beta", "Vasicek-adjusted beta", lambda s, _: s.vasicek_beta,
             "current weights: Σ w_i b~_i, b~_i = (s² b_i + se_i² b̄) / (s² + se_i²), b̄ and s² the mean and variance "
             "(n - 1) of all assets' betas; actual holdings: empty (one portfolio has no cross-section for a prior)",
             difference=None),
-    StatRow("dimson_beta", "Dimson beta (1 lag, 1 lead)", lambda s, _: s.dimson_beta,
-            "sum of the slopes of one OLS of r_t on m_t-1, m_t, m_t+1, over the returns with both neighbours"),
+    StatRow("dimson_beta", "Dimson beta", lambda s, _: s.dimson_beta, lambda st: _dimson_note(st.actual)),
     StatRow("scholes_williams_beta", "Scholes-Williams beta", lambda s, _: s.scholes_williams_beta,
             "(b_-1 + b_0 + b_+1) / (1 + 2 ρ): b_k the slope of r_t on m_t+k over the returns with both neighbours, "
             "ρ the correlation of m_t with m_t-1"),
@@ -272,20 +291,12 @@ class AssetStatRow:
     label of its first cell, the note of its last (the convention) and its number format."""
 
     key: str
-    label: str | Callable[[AssetStatistics], str]
+    label: str
     note: str | Callable[[AssetStatistics], str]
     number_format: str = BETA
 
-    def label_of(self, stats: AssetStatistics) -> str:
-        return self.label(stats) if callable(self.label) else self.label
-
     def note_of(self, stats: AssetStatistics) -> str:
         return self.note(stats) if callable(self.note) else self.note
-
-
-def _lags_label(stats: AssetStatistics) -> str:
-    lags = stats.lags
-    return f"Dimson beta ({lags} lag{'s' * (lags > 1)}, {lags} lead{'s' * (lags > 1)})"
 
 
 ASSET_STATS_ROWS: tuple[AssetStatRow, ...] = (
@@ -295,13 +306,10 @@ ASSET_STATS_ROWS: tuple[AssetStatRow, ...] = (
     AssetStatRow("r_squared", "R²", "share of variance explained by the market", PCT),
     AssetStatRow("alpha", "alpha per period", lambda st: f"intercept, per {st.sample.frequency} period, over rf",
                  "0.0000%"),
-    AssetStatRow("blume_beta", "Blume-adjusted beta",
-                 lambda st: f"{st.blume_weight:g} × beta + {1 - st.blume_weight:g}"),
+    AssetStatRow("blume_beta", "Blume-adjusted beta", _blume_note),
     AssetStatRow("vasicek_beta", "Vasicek-adjusted beta",
                  "(s² b + se² b̄) / (s² + se²), b̄ and s² the mean and variance (n - 1) of these assets' betas"),
-    AssetStatRow("dimson_beta", _lags_label,
-                 "sum of the slopes of one OLS of r_t on the market's lags, m_t and leads, over the returns that "
-                 "have them all"),
+    AssetStatRow("dimson_beta", "Dimson beta", _dimson_note),
     AssetStatRow("scholes_williams_beta", "Scholes-Williams beta",
                  "(b_-1 + b_0 + b_+1) / (1 + 2 ρ): b_k the slope of r_t on m_t+k over the returns with both "
                  "neighbours, ρ the correlation of m_t with m_t-1"),
