@@ -30,7 +30,7 @@ from conftest import SIGNATURES  # noqa: E402
 
 # the functions the workbook's cells call
 FUNCTIONS = {"PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS", "PORTBETA_STATS", "BETA_GAP_DETAIL",
-             "PORTBETA_ROLLING", "PORTBETA_BOOK"}  # fmt: skip
+             "PORTBETA_ROLLING", "PORTBETA_BOOK", "ASSET_STATS"}  # fmt: skip
 NS = {
     "we": "http://schemas.microsoft.com/office/webextensions/webextension/2010/11",
     "wetp": "http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11",
