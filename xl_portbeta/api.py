@@ -600,9 +600,8 @@ def _vasicek_betas(result: PortfolioBeta) -> np.ndarray:
     """Each asset's Vasicek beta on the sample of ``result``: its OLS beta shrunk toward
     the cross-section of every asset in the prices range with a known beta."""
     sample = result.sample
-    fits = core.line_fits(core.excess_returns(sample.prices, sample.rf), result.market_returns)
-    errors = np.where(sample.price_gaps, np.nan, fits.beta_se)
-    return core.vasicek_betas(result.asset_betas, errors)
+    errors = core.beta_standard_errors(sample.prices, result.market_returns, result.asset_betas, sample.rf)
+    return core.vasicek_betas(result.asset_betas, errors)  # NaN betas (price gaps): NaN errors, out of the prior
 
 
 @_public

@@ -84,6 +84,7 @@ __all__ = [
     "dimson_beta",
     "scholes_williams_beta",
     "vasicek_betas",
+    "beta_standard_errors",
     "AssetFigures",
     "asset_figures",
     "BetaStats",
@@ -887,6 +888,48 @@ def vasicek_betas(asset_betas: np.ndarray, standard_errors: np.ndarray) -> np.nd
         # an exact beta (se 0) among identical betas (s² 0) is its own estimate
         shrunk = np.where(total > 0, (prior_var * b + se2 * prior_mean) / total, b)
     return np.where(known, shrunk, np.nan)
+
+
+def beta_standard_errors(
+    prices: np.ndarray, market_returns: np.ndarray, asset_betas: np.ndarray, rf: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Each asset's OLS standard error of beta, ``sqrt(SSR_i / (n - 2) / sum (m - mean m)^2)``,
+    from its prices a block of periods at a time (no T x N array).
+
+    Two passes over the prices: the means of the excess returns, then the residuals
+    ``(r_i,t - mean r_i) - b_i (m_t - mean m)`` written out (no ``SST - b^2 Sxx``
+    cancellation for a near-perfect fit).
+
+    Parameters
+    ----------
+    prices : array (T, N)
+        Positive prices, no NaN.
+    market_returns : array (T-1,)
+        The market's excess returns; must vary.
+    asset_betas : array (N,)
+        Each asset's OLS beta on them (NaN gives NaN).
+    rf : float or array (T-1,)
+        Per-period rate.
+
+    Returns
+    -------
+    array (N,)
+    """
+    prices = np.asarray(prices, dtype=float)
+    n = len(prices) - 1
+    rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
+    m = centred(market_returns)
+    blocks = [(first, min(first + _BLOCK_ROWS, n)) for first in range(0, n, _BLOCK_ROWS)]
+    sums = np.zeros(prices.shape[1])
+    for first, stop in blocks:
+        sums += excess_returns(prices[first : stop + 1], rf[first:stop]).sum(axis=0)
+    means = sums / n
+    ssr = np.zeros(prices.shape[1])
+    for first, stop in blocks:
+        residuals = excess_returns(prices[first : stop + 1], rf[first:stop]) - means
+        residuals -= np.outer(m[first:stop], asset_betas)
+        ssr += np.einsum("tn,tn->n", residuals, residuals)
+    return np.sqrt(ssr / (n - 2) / (m @ m))
 
 
 @dataclass(frozen=True)
