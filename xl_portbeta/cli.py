@@ -125,12 +125,32 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail) -> dict[str, A
     }
 
 
-def analyze(command: str = "xl-portbeta", **arguments: Any) -> tuple[api.PortfolioStats, api.GapDetail]:
+def analyze(
+    command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any
+) -> tuple[api.PortfolioStats, api.GapDetail]:
     """The statistics and the per-holding split of one portfolio (the arguments of
-    :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``."""
+    :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``.
+    ``options``: those of :func:`api.stats_of` (``blume_weight``, ``lags``)."""
     with named(command):
         result = api.portfolio_beta(**arguments)
-        return result.stats, result.gap_detail
+        return api.stats_of(result, **(options or {})), result.gap_detail
+
+
+def stats_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--blume-weight`` and ``--lags``, for :func:`api.stats_of`."""
+    return {"blume_weight": args.blume_weight, "lags": args.lags}
+
+
+def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--blume-weight",
+        type=float,
+        default=0.67,
+        help="Blume's adjusted beta: WEIGHT x beta + 1 - WEIGHT (default 0.67, Bloomberg's)",
+    )
+    command.add_argument(
+        "--lags", type=int, default=1, help="lags and leads of the market in Dimson's beta (default 1)"
+    )
 
 
 # --------------------------------------------------------------------------- files
@@ -177,7 +197,7 @@ def _demo_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
 def run_analyze(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
-    stats, detail = analyze("xl-portbeta analyze", shares=shares, **columns)
+    stats, detail = analyze("xl-portbeta analyze", stats_options(args), shares=shares, **columns)
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
     else:
@@ -206,7 +226,7 @@ def run_book(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     arguments, stocks = _demo_arguments(args)
-    stats, detail = analyze("xl-portbeta demo", **arguments)
+    stats, detail = analyze("xl-portbeta demo", stats_options(args), **arguments)
     if args.json:
         print(json.dumps(report_dict(stats, detail), indent=2))
         return 0
@@ -318,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--end", default="2022-12-31", help="last date (default 2022-12-31)")
     demo.add_argument("--frequency", **frequency)
     demo.add_argument("--json", action="store_true", help="print JSON for scripts")
+    _stats_option_arguments(demo)
     demo.set_defaults(run=run_demo)
 
     an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")
@@ -327,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset",
     )
+    _stats_option_arguments(an)
     an.set_defaults(run=run_analyze)
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
