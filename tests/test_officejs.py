@@ -332,6 +332,32 @@ def test_rolling_tables_hand_the_return_converter_its_fast_cell_types(rng):
         "type": "FormattedNumber", "basicValue": serial(dt.date(2024, 1, 6)), "numberFormat": "yyyy-mm-dd"}  # fmt: skip
 
 
+def test_asset_stats_through_officejs(server):
+    from xl_portbeta import api
+
+    table = server("asset_stats", BOND_PRICES, BOND_MARKET, BOND_DATES)
+    assert table[0] == ["statistic", "Bond A", "Bond B", "note"]
+    rows = {r[0]: r for r in table}
+    expected = api.asset_stats(np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]), BONDS["market"])
+    assert rows["beta"][1:3] == pytest.approx(list(expected.beta), abs=1e-15)
+    assert rows["Vasicek-adjusted beta"][1:3] == pytest.approx(list(expected.vasicek_beta), abs=1e-15)
+    assert rows["Dimson beta"][1:3] == pytest.approx(list(expected.dimson_beta), abs=1e-15)
+    assert rows["Scholes-Williams beta"][1:3] == pytest.approx(list(expected.scholes_williams_beta), abs=1e-15)
+    assert no_error_cells(table)
+    # a blank price drops its date for every asset, as ASSET_BETAS does
+    holed = [list(r) for r in BOND_PRICES]
+    holed[4][1] = None
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]).astype(float)
+    keep = np.arange(len(prices)) != 3
+    again = {r[0]: r for r in server("asset_stats", holed, BOND_MARKET, BOND_DATES)}
+    assert again["beta"][1:3] == pytest.approx(
+        list(api.asset_stats(prices[keep], np.array(BONDS["market"])[keep]).beta), abs=1e-15
+    )
+    # one asset: Vasicek has no cross-section, an empty cell ("" in Office.js), not #NUM!
+    single = {r[0]: r for r in server("asset_stats", [r[:1] for r in BOND_PRICES], BOND_MARKET)}
+    assert single["Vasicek-adjusted beta"][1] == ""
+
+
 # --------------------------------------------------------------------------- issue 20: hostile cells
 
 

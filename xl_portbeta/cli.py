@@ -171,12 +171,32 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
     }
 
 
-def analyze(command: str = "xl-portbeta", **arguments: Any) -> tuple[api.PortfolioStats, api.GapDetail]:
+def analyze(
+    command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any
+) -> tuple[api.PortfolioStats, api.GapDetail]:
     """The statistics and the per-holding split of one portfolio (the arguments of
-    :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``."""
+    :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``.
+    ``options``: those of :func:`api.stats_of` (``blume_weight``, ``lags``)."""
     with named(command):
         result = api.portfolio_beta(**arguments)
-        return result.stats, result.gap_detail
+        return api.stats_of(result, **(options or {})), result.gap_detail
+
+
+def stats_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--blume-weight`` and ``--lags``, for :func:`api.stats_of`."""
+    return {"blume_weight": args.blume_weight, "lags": args.lags}
+
+
+def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--blume-weight",
+        type=float,
+        default=0.67,
+        help="Blume's adjusted beta: WEIGHT x beta + 1 - WEIGHT (default 0.67, Bloomberg's)",
+    )
+    command.add_argument(
+        "--lags", type=int, default=1, help="lags and leads of the market in Dimson's beta (default 1)"
+    )
 
 
 # --------------------------------------------------------------------------- files
@@ -239,7 +259,7 @@ def _print_result(args: argparse.Namespace, stats: api.PortfolioStats, detail: a
 def run_analyze(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
-    stats, detail = analyze("xl-portbeta analyze", shares=shares, **columns)
+    stats, detail = analyze("xl-portbeta analyze", stats_options(args), shares=shares, **columns)
     inputs = inputs_of(prices)
     _print_result(args, stats, detail, inputs, args.title or default_title(stats.result, inputs))
     return 0
@@ -247,7 +267,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     arguments, stocks = _demo_arguments(args)
-    stats, detail = analyze("xl-portbeta demo", **arguments)
+    stats, detail = analyze("xl-portbeta demo", stats_options(args), **arguments)
     title = args.title or (
         f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks "
         "(whole shares, equal weights on the last date) vs. the S&P 500 index"
@@ -490,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--frequency", **frequency)
     demo.add_argument("--json", action="store_true", help="print JSON for scripts")
     demo.add_argument("--title", help="the heading (default: the demo portfolio in words)")
+    _stats_option_arguments(demo)
     demo.set_defaults(run=run_demo)
 
     an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")
@@ -499,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset",
     )
+    _stats_option_arguments(an)
     an.set_defaults(run=run_analyze)
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
