@@ -186,6 +186,17 @@ def test_shares_by_name_errors_name_the_ticker(demo, shares, message):
     assert str(error.value).startswith("portfolio_beta: " + message)
 
 
+@pytest.mark.parametrize("shares", [{"AAPL": 1.0, "MSFT": 2.0}, pd.Series({"AAPL": 1.0, "MSFT": 2.0})])
+def test_counts_by_name_against_a_column_name_twice_are_refused_with_the_name(demo, shares):
+    """A count by name would go to one of the two AAPL columns (issue 20): refused, naming it."""
+    prices, _, market, _ = demo
+    twice = prices[["AAPL", "MSFT", "KO"]].set_axis(["AAPL", "MSFT", "AAPL"], axis=1)
+    with pytest.raises(PortbetaError, match="and prices names 'AAPL' twice: name each column once"):
+        portfolio_beta(twice, shares, market)
+    # the same counts in column order are a number: the names matter only when matching by name
+    assert np.isfinite(portfolio_beta(twice, [1.0, 2.0, 0.0], market).reg)
+
+
 class _Unprintable:
     def __str__(self):
         raise RuntimeError("no text")

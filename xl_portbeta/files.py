@@ -385,11 +385,24 @@ def _select(names: list[str], o: Options, source: str) -> list[str]:
     """The assets --assets names (without regard to case), in its order; all without it."""
     if not o.assets:
         return names
+    _once(o.assets, "--assets names")
     by_key = {_key(n): n for n in names}
     unknown = [a for a in o.assets if _key(a) not in by_key]
     if unknown:
         raise InputError(f"--assets names {', '.join(unknown)}, not assets of {source} (assets: {', '.join(names)})")
     return [by_key[_key(a)] for a in o.assets]
+
+
+def _once(names: Any, what: str) -> None:
+    """Each name once, without regard to case: a name twice would hold (or count) an asset
+    twice, or give its count to one of two columns. ``what`` says where ("--assets names")."""
+    first: dict[str, str] = {}
+    for name in names:
+        shown = str(name).strip()
+        if _key(name) in first:
+            same = first[_key(name)]
+            raise InputError(f"{what} {same if same == shown else f'{same} and {shown}'} twice: give each name once")
+        first[_key(name)] = shown
 
 
 def _wide_rf(table: Table, o: Options) -> tuple[Any, float]:
@@ -433,6 +446,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
     rf: float | np.ndarray = rate  # a rate, or a column of them
     taken = {date_col, market_col, rf_col} - {None}
     columns = [c for c in table.frame.columns if c not in taken]
+    _once(columns, f"{table.name}: its header names")
     if not columns:
         raise InputError(f"{table.name}: no asset columns besides the market and dates")
     by_name = {str(c).strip(): c for c in columns}
@@ -632,6 +646,7 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
             held = dict(zip(rows["ticker"], rows["shares"], strict=True))
             return {a: float(held.get(a, 0.0)) for a in assets}
+        _once(table.frame.columns, f"{table.name}: its header names")
         columns = {_key(c): c for c in table.frame.columns}
         missing = [a for a in assets if _key(a) not in columns]
         if missing:
@@ -649,6 +664,7 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
     try:
         if parts and all("=" in p for p in parts):
             pairs = [(k.strip(), float(v)) for k, v in (p.split("=", 1) for p in parts)]
+            _once([k for k, _ in pairs], "--shares names")
             unknown = [k for k, _ in pairs if _key(k) not in by_key]
             if unknown:
                 raise InputError(f"--shares names {', '.join(sorted(unknown))}, not assets of {prices.source}")
@@ -688,6 +704,7 @@ def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame
         listed = listed.reindex(index=order, columns=assets)
         # an asset not listed is not held (0); a listed count left blank stays missing (a note)
         return wide.where(listed.notna(), 0.0)
+    _once([c for c in table.frame.columns if c != account], f"{table.name}: its header names")
     columns = {_key(c): c for c in table.frame.columns if c != account}
     by_key = {_key(a): a for a in assets}
     unknown = sorted(str(columns[k]) for k in set(columns) - set(by_key))

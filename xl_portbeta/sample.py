@@ -369,6 +369,11 @@ def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.n
             f"shares is {kind}: prices need a name for every column to match it (a header row, or a "
             "DataFrame's columns); or give the counts in the column order of prices"
         )
+    if len(set(names)) < len(names):  # a count by name would go to one of the two columns
+        repeated = next(name for k, name in enumerate(names) if name in names[:k])
+        raise PortbetaError(
+            f"shares is {kind}, and prices names {repeated!r} twice: name each column once to match counts by name"
+        )
     items = list(raw.items())
     try:
         keys = [str(k) for k, _ in items]

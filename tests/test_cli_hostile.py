@@ -1,0 +1,51 @@
+"""Issue 20 through the command line (in this process: conftest.cli): names twice, rates typed as
+percents, options a file would ignore, outputs that are inputs, formula text in CSV, terminal
+escapes in names, oversized workbooks. Each bad input is one line on stderr and exit code 2."""
+
+from pathlib import Path
+
+import pytest
+from conftest import cli
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def error(*args, command="analyze", cwd=DATA):
+    done = cli(command, *args, cwd=cwd)
+    assert done.returncode == 2 and done.stdout == "", (done.returncode, done.stdout, done.stderr)
+    assert done.stderr.count("\n") == 1, done.stderr
+    return done.stderr.strip()
+
+
+# --------------------------------------------------------------------- names twice
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["wide.csv", "--market", "SPX", "--assets", "AAPL,KO,aapl", "--shares", "1,2,3"],
+         "--assets names AAPL and aapl twice"),
+        (["long.csv", "--market", "SPX", "--assets", "KO,AAPL,KO", "--shares", "1,2,3"], "--assets names KO twice"),
+        (["yahoo", "--market-file", "market/SPX.csv", "--assets", "XOM, xom", "--shares", "1,2"],
+         "--assets names XOM and xom twice"),
+        (["wide.csv", "--market", "SPX", "--shares", "AAPL=100,KO=5,aapl=200"], "--shares names AAPL and aapl twice"),
+        (["wide.csv", "--market", "SPX", "--shares", "KO=5,KO=6"], "--shares names KO twice"),
+    ],
+)  # fmt: skip
+def test_a_name_twice_in_an_option_is_refused_with_the_name(args, message):
+    assert error(*args) == f"xl-portbeta analyze: {message}: give each name once"
+
+
+def test_a_name_twice_in_a_files_header_is_refused_with_the_name(tmp_path):
+    (tmp_path / "prices.csv").write_text("Date,AAPL,aapl,SPX\n2024-01-31,1,2,3\n2024-02-29,2,3,4\n2024-03-29,3,3,5\n")
+    assert error("prices.csv", "--market", "SPX", "--shares", "aapl=1", cwd=tmp_path) == (
+        "xl-portbeta analyze: prices.csv: its header names AAPL and aapl twice: give each name once"
+    )
+    (tmp_path / "shares.csv").write_text("AAPL,KO,Ko,XOM\n1,2,3,4\n")
+    assert error("wide.csv", "--market", "SPX", "--shares", tmp_path / "shares.csv").endswith(
+        "shares.csv: its header names KO and Ko twice: give each name once"
+    )
+    (tmp_path / "book.csv").write_text("account,AAPL,xom,XOM\nfund A,1,2,3\n")
+    assert error("wide.csv", "--market", "SPX", "--holdings", tmp_path / "book.csv", command="book").endswith(
+        "book.csv: its header names xom and XOM twice: give each name once"
+    )
