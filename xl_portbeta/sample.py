@@ -342,10 +342,10 @@ def _unmasked(value: Any) -> Any:
     if not isinstance(value, np.ma.MaskedArray):
         return value
     if value.dtype.kind in "biuf":
-        return value.astype(float).filled(np.nan)
+        return np.ma.filled(value.astype(float), np.nan)
     if value.dtype.kind == "M":
         return value.filled(np.datetime64("NaT"))
-    return value.astype(object).filled(None)
+    return np.ma.filled(value.astype(object), None)
 
 
 def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
