@@ -458,6 +458,9 @@ def test_masked_arrays_honour_their_mask(monthly):
     expected = portfolio_beta(blank, [1.0, 2.0], np.where(np.arange(36) == 9, np.nan, market.to_numpy()),
                               prices.index.to_numpy())  # fmt: skip
     assert masked.reg == expected.reg and masked.wtd == expected.wtd
+    cells = np.vstack([["A", "B"], under.astype(object)])  # a header row: text and numbers, as from a sheet
+    with_header = np.ma.masked_array(cells, np.vstack([[False, False], mask]))
+    assert portfolio_beta(with_header, [1.0, 2.0], levels, prices.index.to_numpy()).reg == expected.reg
     dates = np.ma.masked_array(prices.index.to_numpy(), mask=np.arange(36) == 20)
     with pytest.raises(PortbetaError, match="dates row 21 is empty or an error"):  # as a blank date cell
         portfolio_beta(prices.to_numpy(), [1.0, 2.0], market.to_numpy(), dates)

@@ -345,7 +345,9 @@ def _unmasked(value: Any) -> Any:
         return np.ma.filled(value.astype(float), np.nan)
     if value.dtype.kind == "M":
         return value.filled(np.datetime64("NaT"))
-    return np.ma.filled(value.astype(object), None)
+    cells = np.array(value.data, dtype=object)  # text: a masked cell is a blank (filled() would write '?')
+    cells[np.ma.getmaskarray(value)] = None
+    return cells
 
 
 def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
