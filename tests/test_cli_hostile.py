@@ -49,3 +49,23 @@ def test_a_name_twice_in_a_files_header_is_refused_with_the_name(tmp_path):
     assert error("wide.csv", "--market", "SPX", "--holdings", tmp_path / "book.csv", command="book").endswith(
         "book.csv: its header names xom and XOM twice: give each name once"
     )
+
+
+# --------------------------------------------------------------------- rates typed as percents
+
+
+@pytest.mark.parametrize(
+    "option,value,shown",
+    [("--rf-valuation", "5", "5, 500%"), ("--premium", "8", "8, 800%"), ("--premium", "-1", "-1, -100%")],
+)
+def test_the_reports_rates_typed_as_percents_are_refused_as_rf_is(tmp_path, option, value, shown):
+    """5 for 5% would be a 500% rate (issue 20): refused by --rf's rule, before any file is written."""
+    out = tmp_path / "report.html"
+    assert error("wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", out, option, value, command="report") == (
+        f"xl-portbeta report: {option} is {shown} a year: enter annual rates as decimals (5% or 0.05)"
+    )
+    assert not out.exists()
+    rf = error("wide.csv", "--market", "SPX", "--shares", "1,2,3", "--rf", "5")
+    assert rf == "xl-portbeta analyze: rf is 5, 500% a year: enter annual rates as decimals (5% or 0.05)"
+    done = cli("report", "wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", out, option, "5%", cwd=DATA)
+    assert done.returncode == 0 and "5.00%" in out.read_text(encoding="utf-8"), done.stderr

@@ -20,6 +20,7 @@ from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
 from .report import Inputs, assumptions, default_title
+from .sample import annual_rate
 
 __all__ = ["main"]
 
@@ -386,7 +387,8 @@ def _number_option(text: str, option: str) -> float:
     rate = files.parse_rate(text)
     if rate is None:
         raise InputError(f"{option} {text!r}: give a rate such as 0.02 or 2%")
-    return rate
+    with named("xl-portbeta report"):
+        return annual_rate(rate, option)  # rf's rule: 5 is 500%, a percent typed as a number
 
 
 def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str, Inputs]:
@@ -412,9 +414,9 @@ def run_report(args: argparse.Namespace) -> int:
     from .report import report as write_report  # pb.report, the function, shadows its module's name
 
     command = "xl-portbeta report"
-    stats, detail, title, inputs = _report_figures(args, command)
-    rf = _number_option(args.rf_valuation, "--rf-valuation")
+    rf = _number_option(args.rf_valuation, "--rf-valuation")  # the options first: no figures for nothing
     premium = _number_option(args.premium, "--premium")
+    stats, detail, title, inputs = _report_figures(args, command)
     try:
         with named(command):
             path = write_report(

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import api, core, tables
+from .sample import annual_rate
 from .errors import PortbetaError, named
 
 __all__ = ["Inputs", "assumptions", "default_title", "default_window", "holdings_changes", "report"]
@@ -686,7 +687,7 @@ def report(
     were read (:class:`Inputs`), stated with what the figures assume.
     """
     stats, detail = api.stats_of(result), api.gap_detail_of(result)
-    rf, premium = _number(rf, "rf"), _number(premium, "premium")
+    rf, premium = annual_rate(_number(rf, "rf"), "rf"), annual_rate(_number(premium, "premium"), "premium")
     sample = result.sample
     if window is None:
         window = default_window(sample)

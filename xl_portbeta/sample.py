@@ -629,6 +629,14 @@ def _rate_problem(rate: float) -> str:
     return f"is {rate:g}, {rate * 100:g}% a year: enter annual rates as decimals (5% or 0.05)"
 
 
+def annual_rate(rate: float, what: str) -> float:
+    """``rate`` as an annual rate, by rf's rule: 100% a year or more is a percent typed as a
+    number (5 for 5%), refused. ``what`` names it ("premium", "--rf-valuation")."""
+    if abs(rate) >= 1.0:
+        raise PortbetaError(f"{what} {_rate_problem(rate)}")
+    return rate
+
+
 def _held(holdings: np.ndarray, portfolio: bool) -> np.ndarray:
     if not portfolio:
         return np.ones(len(holdings), dtype=bool)
