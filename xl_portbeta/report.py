@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from . import api, core, tables
-from .sample import annual_rate
 from .errors import PortbetaError, named
+from .sample import annual_rate
 
 __all__ = ["Inputs", "assumptions", "default_title", "default_window", "holdings_changes", "report"]
 
