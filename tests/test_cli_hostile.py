@@ -2,6 +2,7 @@
 percents, options a file would ignore, outputs that are inputs, formula text in CSV, terminal
 escapes in names, oversized workbooks. Each bad input is one line on stderr and exit code 2."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,30 @@ def test_the_reports_rates_typed_as_percents_are_refused_as_rf_is(tmp_path, opti
     assert rf == "xl-portbeta analyze: rf is 5, 500% a year: enter annual rates as decimals (5% or 0.05)"
     done = cli("report", "wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", out, option, "5%", cwd=DATA)
     assert done.returncode == 0 and "5.00%" in out.read_text(encoding="utf-8"), done.stderr
+
+
+# --------------------------------------------------------------------- options a file would ignore
+
+
+@pytest.mark.parametrize("dates", [["--start", "2020-01-01"], ["--end", "2020-06-30"]])
+def test_the_reports_start_and_end_with_a_file_are_refused_not_ignored(tmp_path, dates):
+    """The report of a file covered the whole file and exited 0 (issue 20): refused, nothing written."""
+    out = tmp_path / "report.html"
+    message = error("wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", out, *dates, command="report")
+    assert message.startswith("xl-portbeta report: --start and --end choose the demo's dates")
+    assert not out.exists()
+    done = cli("report", "--demo", "-o", out, "--start", "2020-01-01", "--end", "2020-06-30", "--json")
+    assert done.returncode == 0, done.stderr
+    sample = json.loads(done.stdout)["sample"]  # with --demo, they choose its dates
+    assert (sample["first"], sample["last"]) == ("2020-01-02", "2020-06-30")
+
+
+@pytest.mark.parametrize(
+    "dates,message",
+    [
+        (["--start", "June"], "--start 'June' is not a date: give an ISO date (2022-06-30)"),
+        (["--start", "2022-06-01", "--end", "2022-01-01"], "no demo data from 2022-06-01 to 2022-01-01"),
+    ],
+)
+def test_the_demos_dates_are_checked(dates, message):
+    assert error(*dates, command="demo").startswith(f"xl-portbeta demo: {message}")

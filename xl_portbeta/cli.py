@@ -213,6 +213,10 @@ def inputs_of(prices: files.Prices) -> Inputs:
     return Inputs(prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column)
 
 
+#: The demo's dates by default (report's --start and --end are None unless given, so that a
+#: prices file can refuse them)
+DEMO_START, DEMO_END = "2022-01-01", "2022-12-31"
+
 #: The demo's inputs: the bundled data (xl_portbeta.datasets)
 DEMO_INPUTS = Inputs(
     prices="the bundled adjusted closes of 20 S&P 500 stocks (xl_portbeta.datasets)",
@@ -220,9 +224,24 @@ DEMO_INPUTS = Inputs(
 )
 
 
+def _iso_date(text: str | None, option: str) -> str | None:
+    """An option's ISO date (2022-06-30), checked: the demo's data are sliced by it."""
+    if text is not None and pd_timestamp(text) is None:
+        raise InputError(f"{option} {text!r} is not a date: give an ISO date (2022-06-30)")
+    return text
+
+
+def pd_timestamp(text: str) -> Any:
+    import pandas as pd
+
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    return None if pd.isna(parsed) else parsed
+
+
 def _demo_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     """The bundled demo portfolio as the API's arguments, and its number of stocks."""
-    prices, shares, market = datasets.demo_portfolio(args.start, args.end)
+    start, end = (_iso_date(text, option) for text, option in ((args.start, "--start"), (args.end, "--end")))
+    prices, shares, market = datasets.demo_portfolio(start or DEMO_START, end or DEMO_END)
     arguments = dict(
         prices=prices, shares=shares, market=market, dates=prices.index.to_numpy(), frequency=args.frequency
     )
@@ -402,6 +421,11 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.Portfol
         return (*analyze(command, **arguments), title, DEMO_INPUTS)
     if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
         raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
+    if args.start is not None or args.end is not None:  # never a report of the whole file said to be of some dates
+        raise InputError(
+            "--start and --end choose the demo's dates: a prices file's report covers its rows, so give a file "
+            "of the dates wanted"
+        )
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
     stats, detail = analyze(command, shares=shares, **columns)
@@ -514,8 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--shares", help="as for analyze")
     rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
-    rp.add_argument("--start", default="2022-01-01", help="with --demo: first date (default 2022-01-01)")
-    rp.add_argument("--end", default="2022-12-31", help="with --demo: last date (default 2022-12-31)")
+    rp.add_argument("--start", help="with --demo only: first date (default 2022-01-01)")
+    rp.add_argument("--end", help="with --demo only: last date (default 2022-12-31)")
     rp.add_argument(
         "--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)"
     )
