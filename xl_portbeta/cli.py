@@ -375,6 +375,27 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+#: What a spreadsheet reads as a formula at the start of a cell (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell a spreadsheet opens as text: one starting like a formula gets a single quote
+    in front (OWASP's advice), so that ``=HYPERLINK(...)`` as an account's name is not run."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_safe(frame: Any) -> Any:
+    """``frame`` with every text cell, index label and header neutralised by :func:`csv_text`."""
+    safe = frame.copy()
+    safe.index = safe.index.map(csv_text).rename(csv_text(safe.index.name))
+    safe.columns = [csv_text(c) for c in safe.columns]
+    for column in safe.columns:
+        if safe[column].dtype == object:
+            safe[column] = safe[column].map(csv_text)
+    return safe
+
+
 def run_book(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     holdings = files.read_holdings_file(args.holdings, prices.names, options)
@@ -388,7 +409,7 @@ def run_book(args: argparse.Namespace) -> int:
     frame["first"] = [_jsonable(d[0]) for d in dates]
     frame["last"] = [_jsonable(d[1]) for d in dates]
     if args.csv:
-        frame.to_csv(args.csv)
+        _csv_safe(frame).to_csv(args.csv)
     if args.json:
         records = [
             {"account": a} | {k: _jsonable(v) for k, v in row.items()}
