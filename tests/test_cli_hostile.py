@@ -3,6 +3,7 @@ percents, options a file would ignore, outputs that are inputs, formula text in 
 escapes in names, oversized workbooks. Each bad input is one line on stderr and exit code 2."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -119,3 +120,28 @@ def test_book_csv_neutralises_formulas_in_names(tmp_path):
         str(cell).startswith(("=", "+", "-", "@")) for cell in written.to_numpy().ravel() if isinstance(cell, str)
     )
     assert written["reg"].dtype == float and written["value"].dtype == float  # figures stay numbers
+
+
+@pytest.mark.parametrize(
+    "command,args,output",
+    [
+        ("book", ["wide.csv", "--market", "SPX", "--holdings", "accounts.csv", "--csv"], "accounts.csv"),
+        ("book", ["wide.csv", "--market", "SPX", "--holdings", "accounts.csv", "--csv"], "./sub/../wide.csv"),
+        ("report", ["wide.csv", "--market", "SPX", "--shares", "holdings.csv", "-o"], "holdings.csv"),
+        ("report", ["wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o"], "wide.csv"),
+        ("report", ["yahoo", "--market-file", "market/SPX.csv", "--shares", "1,2,3", "-o"], "yahoo/KO.csv"),
+        ("report", ["yahoo", "--market-file", "market/SPX.csv", "--shares", "1,2,3", "-o"], "market/SPX.csv"),
+    ],
+)
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path, command, args, output):
+    """book --csv holdings.csv and report -o prices.csv overwrote the input (issue 20)."""
+    for name in ("wide.csv", "accounts.csv", "holdings.csv", "yahoo", "market"):
+        copy = shutil.copytree if (DATA / name).is_dir() else shutil.copy
+        copy(DATA / name, tmp_path / name)
+    (tmp_path / "sub").mkdir()
+    before = (tmp_path / output).read_bytes()
+    message = error(*args, output, command=command, cwd=tmp_path)
+    option = "--csv" if command == "book" else "-o"
+    assert message.startswith(f"xl-portbeta {command}: {option} {output} is one of the inputs")
+    assert message.endswith("write to another file")
+    assert (tmp_path / output).read_bytes() == before

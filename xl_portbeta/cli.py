@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any, NoReturn, cast
 
 import numpy as np
@@ -396,7 +397,29 @@ def _csv_safe(frame: Any) -> Any:
     return safe
 
 
+def _input_paths(args: argparse.Namespace) -> list[Path]:
+    """Every file the command reads: the prices (a folder's files too), the market file, a
+    shares file, the holdings."""
+    paths = [Path(p) for p in getattr(args, "prices", None) or []]
+    paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
+    paths += [Path(p) for p in (getattr(args, "market_file", None), getattr(args, "holdings", None)) if p]
+    shares = getattr(args, "shares", None)
+    if shares and Path(shares).suffix.lower() in files.SUFFIXES:
+        paths.append(Path(shares))
+    return paths
+
+
+def _not_an_input(args: argparse.Namespace, output: str | None, option: str) -> None:
+    """An output that is one of the inputs would overwrite the data it came from: refused."""
+    if output is None or not Path(output).exists():
+        return
+    for path in _input_paths(args):
+        if path.exists() and os.path.samefile(path, output):
+            raise InputError(f"{option} {output} is one of the inputs ({path}): write to another file")
+
+
 def run_book(args: argparse.Namespace) -> int:
+    _not_an_input(args, args.csv, "--csv")
     prices, options, columns = read_inputs(args)
     holdings = files.read_holdings_file(args.holdings, prices.names, options)
     with named("xl-portbeta book"):
@@ -459,6 +482,7 @@ def run_report(args: argparse.Namespace) -> int:
     from .report import report as write_report  # pb.report, the function, shadows its module's name
 
     command = "xl-portbeta report"
+    _not_an_input(args, args.output, "-o")
     rf = _number_option(args.rf_valuation, "--rf-valuation")  # the options first: no figures for nothing
     premium = _number_option(args.premium, "--premium")
     stats, detail, title, inputs = _report_figures(args, command)
