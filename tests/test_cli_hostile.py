@@ -3,7 +3,9 @@ percents, options a file would ignore, outputs that are inputs, formula text in 
 escapes in names, oversized workbooks. Each bad input is one line on stderr and exit code 2."""
 
 import json
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -145,3 +147,27 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path, comm
     assert message.startswith(f"xl-portbeta {command}: {option} {output} is one of the inputs")
     assert message.endswith("write to another file")
     assert (tmp_path / output).read_bytes() == before
+
+
+# --------------------------------------------------------------------- workbooks that unpack to much more
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_unread(tmp_path):
+    """A few hundred KB that unpack to hundreds of MB were read whole (issue 20): the parts'
+    sizes are read from the zip's directory and the file refused before any is unpacked."""
+    pd.read_csv(DATA / "wide.csv").to_excel(tmp_path / "plain.xlsx", index=False)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as plain, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in plain.infolist():
+            part = plain.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":  # valid XML: a comment of 40 MB of spaces
+                part = part.replace(b"<sheetData>", b"<!--" + b" " * (40 * 2**20) + b"-->" + b"<sheetData>", 1)
+            out.writestr(info.filename, part)
+    assert bomb.stat().st_size < 2**20
+    message = error(bomb, "--market", "SPX", "--shares", "1,2,3")
+    assert re.match(
+        rf"xl-portbeta analyze: {re.escape(str(bomb))}: unpacks to 40 MB from \d+ KB on disk, more than", message
+    )
+    assert message.endswith("save the prices alone, or as .csv")
+    done = cli("analyze", tmp_path / "plain.xlsx", "--market", "SPX", "--shares", "1,2,3")
+    assert done.returncode == 0, done.stderr

@@ -108,6 +108,8 @@ def read_table(path: str | Path) -> Table:
     suffix = file.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"{path}: use a .csv or .xlsx file")
+    if suffix != ".csv":
+        _bounded_workbook(file)
     try:
         if suffix == ".csv":
             frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
@@ -119,6 +121,34 @@ def read_table(path: str | Path) -> Table:
         first = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{path}: cannot be read as a table ({first})") from None
     return Table(str(path), frame)
+
+
+#: The most a workbook may unpack to, and how much more than its size on disk it may unpack to
+#: beyond 16 MB: a few hundred KB that unpack to hundreds of MB (a "zip bomb") would be read whole
+MAX_UNPACKED, MAX_RATIO = 512 * 2**20, 200
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB" if n >= 2**20 else f"{n / 2**10:,.0f} KB"
+
+
+def _bounded_workbook(file: Path) -> None:
+    """Refuse an .xlsx whose parts unpack to more than :data:`MAX_UNPACKED`, or to more than
+    :data:`MAX_RATIO` times its size (beyond 16 MB), before any of it is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(file) as book:
+            unpacked = sum(max(info.file_size, 0) for info in book.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: the reader says what it is
+    size = max(file.stat().st_size, 1)
+    if unpacked > MAX_UNPACKED or (unpacked > 16 * 2**20 and unpacked > MAX_RATIO * size):
+        raise InputError(
+            f"{file}: unpacks to {_size(unpacked)} from {_size(size)} on disk, more than "
+            f"xl-portbeta reads ({MAX_UNPACKED // 2**20} MB, or {MAX_RATIO} times the file): save the prices alone, "
+            "or as .csv"
+        )
 
 
 # --------------------------------------------------------------------------- numbers
