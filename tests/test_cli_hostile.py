@@ -171,3 +171,30 @@ def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_unread(tmp
     assert message.endswith("save the prices alone, or as .csv")
     done = cli("analyze", tmp_path / "plain.xlsx", "--market", "SPX", "--shares", "1,2,3")
     assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------- terminal escapes in names
+
+ESCAPE = "\x1b[2J\x1b]0;owned\x07"  # clear the screen, set the window's title
+SHOWN = "\\x1b[2J\\x1b]0;owned\\x07"
+
+
+def test_control_characters_in_names_are_printed_as_escapes(tmp_path):
+    """A name from a file was printed raw, so a terminal ran its escapes (issue 20)."""
+    wide = (DATA / "wide.csv").read_text().replace("AAPL", f"AA{ESCAPE}PL").replace("KO", "K\u202eO")
+    (tmp_path / "wide.csv").write_text(wide)
+    (tmp_path / "accounts.csv").write_text(f"account,ticker,shares\nfund{ESCAPE},XOM,5\n")
+    runs = [
+        cli("analyze", "wide.csv", "--market", "SPX", "--shares", "1,2,3", cwd=tmp_path),
+        cli("book", "wide.csv", "--market", "SPX", "--holdings", "accounts.csv", cwd=tmp_path),
+        cli("analyze", "wide.csv", "--market", "SPX", "--shares", "1,2,3", "--json", cwd=tmp_path),
+        cli(
+            "analyze", "wide.csv", "--market", "SPX", "--assets", f"x{ESCAPE},X{ESCAPE}", "--shares", "1", cwd=tmp_path
+        ),
+    ]
+    for done in runs:
+        assert not any(c in done.stdout + done.stderr for c in "\x1b\x07\u202e"), done
+    assert f"AA{SHOWN}PL" in runs[0].stdout and "K\\u202eO" in runs[0].stdout
+    assert f"fund{SHOWN}" in runs[1].stdout
+    assert json.loads(runs[2].stdout)["holdings"][0]["name"] == f"AA{ESCAPE}PL"  # JSON keeps the name, escaped
+    assert runs[3].stderr == f"xl-portbeta analyze: --assets names x{SHOWN} and X{SHOWN} twice: give each name once\n"

@@ -29,6 +29,16 @@ __all__ = ["main"]
 # --------------------------------------------------------------------------- report
 
 
+# A terminal acts on control characters (ESC starts a command) and bidirectional overrides
+# reorder what it shows: in a name from a file they are written as escapes, never raw.
+_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal: each control character (but the line break) as its escape, \\x1b."""
+    return _CONTROLS.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
     if value is None:
         return " " * width
@@ -254,7 +264,7 @@ def _print_result(args: argparse.Namespace, stats: api.PortfolioStats, detail: a
     if args.json:
         print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
     else:
-        print(format_report(stats, detail, title, inputs))
+        print(printable(format_report(stats, detail, title, inputs)))
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -441,7 +451,7 @@ def run_book(args: argparse.Namespace) -> int:
         sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
         print(json.dumps({"title": title, "sample": sample, "accounts": records}, indent=2))
     elif not args.csv:
-        print(format_book(book, about, title))
+        print(printable(format_book(book, about, title)))
     return 0
 
 
@@ -496,7 +506,7 @@ def run_report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
     else:
-        print(f"wrote {path}")
+        print(printable(f"wrote {path}"))
     return 0
 
 
@@ -603,7 +613,8 @@ def main(argv: list[str] | None = None) -> int:
     except (PortbetaError, InputError) as error:
         # a PortbetaError is named after the command already (named(...)); a file's error is not
         named_already = isinstance(error, PortbetaError) and error.function is not None
-        print(str(error) if named_already else f"xl-portbeta {args.command}: {error}", file=sys.stderr)
+        message = str(error) if named_already else f"xl-portbeta {args.command}: {error}"
+        print(printable(message), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader left (xl-portbeta demo | head -1): as Python's docs advise, point stdout
