@@ -198,3 +198,52 @@ def test_control_characters_in_names_are_printed_as_escapes(tmp_path):
     assert f"fund{SHOWN}" in runs[1].stdout
     assert json.loads(runs[2].stdout)["holdings"][0]["name"] == f"AA{ESCAPE}PL"  # JSON keeps the name, escaped
     assert runs[3].stderr == f"xl-portbeta analyze: --assets names x{SHOWN} and X{SHOWN} twice: give each name once\n"
+
+
+# --------------------------------------------------------------------- foreign exceptions, each one line
+
+
+def _dated_file(path, dates, column="AAPL"):
+    levels = ["100", "101", "99", "102", "104", "103"]
+    market = ["10", "10.2", "9.9", "10.1", "10.5", "10.4"]
+    rows = "".join(f"{d},{p},{m}\n" for d, p, m in zip(dates, levels, market))
+    path.write_text(f"Date,{column},SPX\n{rows}")
+
+
+def test_dates_with_utc_offsets_are_the_local_dates_across_dst_and_beside_naive_files(tmp_path):
+    """yfinance writes 2024-02-01 00:00:00-05:00: a ValueError of pandas (issue 20); read as the
+    exchange's local date, so offsets across a DST change and a naive file's dates agree."""
+    days = ["2024-02-29", "2024-03-08", "2024-03-15", "2024-03-22", "2024-03-29", "2024-04-05"]
+    _dated_file(tmp_path / "naive.csv", days)
+    offsets = [f"{d} 00:00:00{'-05:00' if d < '2024-03-10' else '-04:00'}" for d in days]
+    _dated_file(tmp_path / "yahoo.csv", offsets)
+    _dated_file(tmp_path / "mixed.csv", offsets[:3] + days[3:])
+    (tmp_path / "market.csv").write_text("Date,Close\n" + "".join(f"{d},{10 + k}\n" for k, d in enumerate(offsets)))
+    figures = {}
+    for name in ("naive.csv", "yahoo.csv", "mixed.csv"):
+        done = cli("analyze", name, "--market", "SPX", "--shares", "1", "--json", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        figures[name] = json.loads(done.stdout)
+        assert figures[name]["sample"]["first"] == "2024-02-29" and figures[name]["sample"]["returns"] == 5
+    assert figures["naive.csv"]["reg"] == figures["yahoo.csv"]["reg"] == figures["mixed.csv"]["reg"]
+    done = cli("analyze", "naive.csv", "--market-file", "market.csv", "--shares", "1,0", "--json", cwd=tmp_path)
+    assert done.returncode == 0 and json.loads(done.stdout)["sample"]["dropped"] == [], done.stderr
+
+
+def test_full_width_digits_are_a_named_cell_not_a_foreign_exception(tmp_path):
+    _dated_file(
+        tmp_path / "p.csv", ["2024-01-31", "2024-02-29", "2024-03-29", "2024-04-30", "2024-05-31", "2024-06-28"]
+    )
+    text = (tmp_path / "p.csv").read_text().replace("2024-03-29,99,", "2024-03-29,９９,")
+    (tmp_path / "p.csv").write_text(text)
+    assert error("p.csv", "--market", "SPX", "--shares", "1", cwd=tmp_path) == (
+        "xl-portbeta analyze: AAPL on 2024-03-29 (p.csv row 4, column B) holds text '９９': a number in digits "
+        "that are not ASCII (full-width?): retype it with 0-9"
+    )
+
+
+@pytest.mark.parametrize("target", ["missing/dir/book.csv", "."])
+def test_an_unwritable_csv_path_is_one_line(tmp_path, target):
+    message = error("wide.csv", "--market", "SPX", "--holdings", "accounts.csv", "--csv", tmp_path / target,
+                    command="book")  # fmt: skip
+    assert message.startswith(f"xl-portbeta book: --csv {tmp_path / target}: cannot be written (")

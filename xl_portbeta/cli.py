@@ -442,7 +442,10 @@ def run_book(args: argparse.Namespace) -> int:
     frame["first"] = [_jsonable(d[0]) for d in dates]
     frame["last"] = [_jsonable(d[1]) for d in dates]
     if args.csv:
-        _csv_safe(frame).to_csv(args.csv)
+        try:
+            _csv_safe(frame).to_csv(args.csv)
+        except OSError as error:
+            raise InputError(f"--csv {args.csv}: cannot be written ({error.strerror or error})") from None
     if args.json:
         records = [
             {"account": a} | {k: _jsonable(v) for k, v in row.items()}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +154,7 @@ def _bounded_workbook(file: Path) -> None:
 
 # --------------------------------------------------------------------------- numbers
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # ASCII digits: float() takes others
 _CURRENCY = re.compile(r"[\s\u00a0\u202f$€£¥]")
 
 
@@ -187,6 +188,8 @@ class NumberRule:
 
 def _number_hint(text: str) -> str:
     """The options that read an exported number such as $1,234.5, if ``text`` is one."""
+    if not text.isascii() and _NUMBER.fullmatch(unicodedata.normalize("NFKC", text).strip()):
+        return ": a number in digits that are not ASCII (full-width?): retype it with 0-9"
     plain = _CURRENCY.sub("", text.strip())
     if plain != text.strip() and re.fullmatch(r"[+-]?[\d.,]*\d", plain):
         return ": a number with a currency sign? give --thousands , (for 1,234.5) or --thousands . --decimal , (for 1.234,5)"
@@ -239,6 +242,12 @@ def floats(
 # --------------------------------------------------------------------------- dates
 
 
+#: A time's UTC offset, as yfinance writes it (2024-02-01 00:00:00-05:00): the date is the
+#: exchange's local one, so the offset is dropped (offsets differ across a DST change and
+#: naive dates from other files must match)
+_UTC_OFFSET = r"^(.*[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)\s*(?:[+-][0-9]{2}:?[0-9]{2}|Z|UTC)$"
+
+
 @dataclass(frozen=True)
 class DateRule:
     """How text dates are read: ISO (2024-06-28) always; others only as the user says."""
@@ -249,6 +258,7 @@ class DateRule:
     def parse(self, text: pd.Series) -> pd.Series:
         """The dates of ``text``, NaT where a value does not read by this rule: ISO first
         (it reads one way only), then the user's rule for the values that are not ISO."""
+        text = text.str.replace(_UTC_OFFSET, r"\1", regex=True)  # the local date, as the file writes it
         iso = pd.to_datetime(text, errors="coerce", format="ISO8601")
         rest = iso.isna() & text.notna()
         if not rest.any() or not (self.date_format or self.dayfirst):
