@@ -247,3 +247,73 @@ def test_an_unwritable_csv_path_is_one_line(tmp_path, target):
     message = error("wide.csv", "--market", "SPX", "--holdings", "accounts.csv", "--csv", tmp_path / target,
                     command="book")  # fmt: skip
     assert message.startswith(f"xl-portbeta book: --csv {tmp_path / target}: cannot be written (")
+
+
+# --------------------------------------------------------------------- a corpus of bad files
+
+_DATES = "2024-01-31,1,2\n2024-02-29,2,3\n2024-03-29,3,4\n2024-04-30,4,6\n"
+
+#: Files no command can read, each bad its own way: one line on stderr and exit 2 in every role
+BAD_FILES = {
+    "empty.csv": b"",
+    "binary.csv": bytes(range(256)) * 4,
+    "not_a_zip.xlsx": b"this is not a workbook",
+    "truncated.xlsx": b"PK\x03\x04" + b"\x00" * 40,
+    "header_only.csv": b"Date,AAPL,SPX\n",
+    "one_row.csv": b"Date,AAPL,SPX\n2024-01-31,1,2\n",
+    "html.csv": b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+    "latin1.csv": "Date,Soci\xe9t\xe9,SPX\n".encode("latin-1") + _DATES.encode(),
+    "utf16.csv": ("Date,AAPL,SPX\n" + _DATES).encode("utf-16"),
+    "full_width.csv": ("Date,AAPL,SPX\n" + _DATES.replace(",3,4", ",３,4")).encode(),
+    "nul.csv": b"Date,AAPL,SPX\n2024-01-31,1\x00,2\n",
+    "ragged.csv": b"Date,AAPL,SPX\n2024-01-31,1,2,3,4\n2024-02-29\n",
+    "dates_twice.csv": ("Date,AAPL,SPX\n" + _DATES.replace("2024-02-29", "2024-01-31")).encode(),
+    "zeros.csv": b"Date,AAPL,SPX\n" + b"".join(b"2024-0%d-28,0,0\n" % m for m in range(1, 6)),
+    "year_9999.csv": ("Date,AAPL,SPX\n" + _DATES.replace("2024-01-31", "9999-01-31")).encode(),
+    "semicolons.csv": b"Date;AAPL;SPX\n2024-01-31;1;2\n2024-02-29;2;3\n",
+    "not_iso.csv": ("Date,AAPL,SPX\n" + _DATES.replace("2024-01-31", "31/01/2024")).encode(),
+    "escape.csv": ("Date,AA\x1b[2JPL,SPX\n" + _DATES.replace(",3,4", ",x,4")).encode(),
+}
+
+
+def _roles(bad):
+    """Each subcommand with ``bad`` in each place a file goes."""
+    wide, shares, book = ["wide.csv", "--market", "SPX"], ["--shares", "1,2,3"], ["--holdings", "accounts.csv"]
+    return [
+        ["analyze", bad, "--market", "SPX", "--shares", "1"],
+        ["analyze", *wide, "--shares", bad],
+        ["analyze", "wide.csv", "--market-file", bad, *shares],
+        ["analyze", "yahoo", "--market-file", bad, *shares],
+        ["book", bad, "--market", "SPX", *book],
+        ["book", *wide, "--holdings", bad],
+        ["report", bad, "--market", "SPX", "--shares", "1", "-o", "out.html"],
+        ["report", *wide, "--shares", bad, "-o", "out.html"],
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_every_command_over_a_bad_file_says_one_line_and_exits_2(tmp_path, name):
+    """The command line never prints a traceback: every subcommand, the file in every role."""
+    for data in ("wide.csv", "accounts.csv", "yahoo"):
+        (shutil.copytree if (DATA / data).is_dir() else shutil.copy)(DATA / data, tmp_path / data)
+    (tmp_path / name).write_bytes(BAD_FILES[name])
+    for args in _roles(name):
+        done = cli(*args, cwd=tmp_path)
+        where = (args, done.stderr)
+        assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, where
+        assert done.stderr.startswith(f"xl-portbeta {args[0]}: ") and "Traceback" not in done.stderr, where
+        assert "\x1b" not in done.stderr, where
+    assert not (tmp_path / "out.html").exists()
+
+
+def test_every_command_over_a_bad_folder_says_one_line_and_exits_2(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "bad").mkdir()
+    for name, data in BAD_FILES.items():
+        (tmp_path / "bad" / name).write_bytes(data)
+    for folder in ("empty", "bad"):
+        for args in (["analyze", folder, "--market", "SPX", "--shares", "1"],
+                     ["book", folder, "--market", "SPX", "--holdings", DATA / "accounts.csv"],
+                     ["report", folder, "--market", "SPX", "--shares", "1", "-o", "out.html"]):  # fmt: skip
+            done = cli(*args, cwd=tmp_path)
+            assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done
