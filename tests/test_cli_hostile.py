@@ -317,3 +317,13 @@ def test_every_command_over_a_bad_folder_says_one_line_and_exits_2(tmp_path):
                      ["report", folder, "--market", "SPX", "--shares", "1", "-o", "out.html"]):  # fmt: skip
             done = cli(*args, cwd=tmp_path)
             assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done
+
+
+@pytest.mark.parametrize(
+    "layout", ["account,ticker,shares\n1001,AAPL,5\n1002,KO,3\n", "account,AAPL,KO\n1001,5,0\n1002,0,3\n"]
+)
+def test_book_with_account_ids_that_are_numbers(tmp_path, layout):
+    (tmp_path / "accounts.csv").write_text(layout)
+    done = cli("book", DATA / "wide.csv", "--market", "SPX", "--holdings", tmp_path / "accounts.csv", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [a["account"] for a in json.loads(done.stdout)["accounts"]] == ["1001", "1002"]
