@@ -327,3 +327,14 @@ def test_book_with_account_ids_that_are_numbers(tmp_path, layout):
     done = cli("book", DATA / "wide.csv", "--market", "SPX", "--holdings", tmp_path / "accounts.csv", "--json")
     assert done.returncode == 0, done.stderr
     assert [a["account"] for a in json.loads(done.stdout)["accounts"]] == ["1001", "1002"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_name_written_twice_in_a_header_is_refused_though_pandas_renames_it(tmp_path, suffix):
+    """pandas reads a second AAPL as AAPL.1: a column no one named, held as another asset."""
+    frame = pd.DataFrame([["2024-01-31", 1, 2, 3], ["2024-02-29", 2, 3, 4]], columns=["Date", "AAPL", "AAPL", "SPX"])
+    path = tmp_path / f"prices{suffix}"
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_excel(path, index=False)
+    assert error(path, "--market", "SPX", "--shares", "1,2") == (
+        f"xl-portbeta analyze: prices{suffix}: its header names AAPL twice: give each name once"
+    )

@@ -121,7 +121,22 @@ def read_table(path: str | Path) -> Table:
     except Exception as error:  # noqa: BLE001 - any parser's complaint is a bad file, said in one line
         first = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{path}: cannot be read as a table ({first})") from None
+    _once(_header(file, frame), f"{file.name}: its header names")
     return Table(str(path), frame)
+
+
+def _header(file: Path, frame: pd.DataFrame) -> list[Any]:
+    """The header row as the file writes it: pandas renames a second AAPL to AAPL.1, so a file
+    with such a name is read again for its first row (only then: the usual file is read once)."""
+    names = {str(c) for c in frame.columns}
+    renamed = [c for c in map(str, frame.columns) if re.fullmatch(r"(.*)\.[0-9]+", c) and c.rsplit(".", 1)[0] in names]
+    if not renamed:
+        return list(frame.columns)
+    if file.suffix.lower() == ".csv":
+        first = pd.read_csv(file, header=None, nrows=1, dtype=str, keep_default_na=False)
+    else:
+        first = pd.read_excel(file, engine="openpyxl", header=None, nrows=1, dtype=object)
+    return [c for c in first.iloc[0].tolist() if not is_missing(c)]
 
 
 #: The most a workbook may unpack to, and how much more than its size on disk it may unpack to
@@ -486,7 +501,6 @@ def _read_wide(table: Table, o: Options) -> Prices:
     rf: float | np.ndarray = rate  # a rate, or a column of them
     taken = {date_col, market_col, rf_col} - {None}
     columns = [c for c in table.frame.columns if c not in taken]
-    _once(columns, f"{table.name}: its header names")
     if not columns:
         raise InputError(f"{table.name}: no asset columns besides the market and dates")
     by_name = {str(c).strip(): c for c in columns}
@@ -686,7 +700,6 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
             held = dict(zip(rows["ticker"], rows["shares"], strict=True))
             return {a: float(held.get(a, 0.0)) for a in assets}
-        _once(table.frame.columns, f"{table.name}: its header names")
         columns = {_key(c): c for c in table.frame.columns}
         missing = [a for a in assets if _key(a) not in columns]
         if missing:
@@ -744,7 +757,6 @@ def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame
         listed = listed.reindex(index=order, columns=assets)
         # an asset not listed is not held (0); a listed count left blank stays missing (a note)
         return wide.where(listed.notna(), 0.0)
-    _once([c for c in table.frame.columns if c != account], f"{table.name}: its header names")
     columns = {_key(c): c for c in table.frame.columns if c != account}
     by_key = {_key(a): a for a in assets}
     unknown = sorted(str(columns[k]) for k in set(columns) - set(by_key))
