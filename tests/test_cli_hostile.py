@@ -2,6 +2,7 @@
 percents, options a file would ignore, outputs that are inputs, formula text in CSV, terminal
 escapes in names, oversized workbooks. Each bad input is one line on stderr and exit code 2."""
 
+import importlib
 import json
 import re
 import shutil
@@ -338,3 +339,28 @@ def test_a_name_written_twice_in_a_header_is_refused_though_pandas_renames_it(tm
     assert error(path, "--market", "SPX", "--shares", "1,2") == (
         f"xl-portbeta analyze: prices{suffix}: its header names AAPL twice: give each name once"
     )
+
+
+# --------------------------------------------------------------------- names on the report's charts
+
+
+def test_report_charts_show_names_with_dollars_and_underscores_verbatim(tmp_path, monkeypatch):
+    """A $ in a ticker was read as mathematics by matplotlib ($\\foo$ stopped the report with a
+    ParseFatalException), and a name starting with _ was left out of the legend (issue 20)."""
+    report = importlib.import_module("xl_portbeta.report")  # xl_portbeta.report is the function
+
+    legends, drawn = [], report._png
+
+    def png(fig):
+        for ax in fig.axes:
+            if ax.get_legend() is not None:
+                legends.append([t.get_text() for t in ax.get_legend().get_texts()])
+        return drawn(fig)  # drawn as the report draws it: mathtext would raise here
+
+    monkeypatch.setattr(report, "_png", png)
+    wide = (DATA / "wide.csv").read_text().replace("AAPL", "$\\foo$", 1).replace("KO", "_KO", 1)
+    (tmp_path / "wide.csv").write_text(wide.replace("XOM", "X$O$M", 1))
+    done = cli("report", "wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", "r.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    weights = next(texts for texts in legends if any("KO" in t for t in texts))
+    assert sorted(t.strip() for t in weights) == sorted(["\\$\\foo\\$", "_KO", "X\\$O\\$M"])
