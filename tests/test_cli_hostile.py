@@ -364,3 +364,45 @@ def test_report_charts_show_names_with_dollars_and_underscores_verbatim(tmp_path
     assert done.returncode == 0, done.stderr
     weights = next(texts for texts in legends if any("KO" in t for t in texts))
     assert sorted(t.strip() for t in weights) == sorted(["\\$\\foo\\$", "_KO", "X\\$O\\$M"])
+
+
+# --------------------------------------------------------------------- formulas without saved values
+
+
+def _with_sheet(source, target, edit):
+    """``source`` with its first sheet's XML edited by ``edit`` (bytes -> bytes)."""
+    with zipfile.ZipFile(source) as book, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in book.infolist():
+            part = book.read(info.filename)
+            out.writestr(info.filename, edit(part) if info.filename == "xl/worksheets/sheet1.xml" else part)
+
+
+def test_formulas_without_saved_values_are_said_not_dropped_as_blanks(tmp_path):
+    """openpyxl and pandas write formulas without values: read as blanks, their dates were
+    dropped without a word (issue 20). Saved values, and a formula's saved empty text, read."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Date", "AAPL", "KO", "SPX"])
+    for k in range(6):
+        sheet.append([f"2024-0{k + 1}-28", 100 + k * (-1) ** k, f"=B{k + 2}*2", 10 + k])
+    book.save(tmp_path / "unsaved.xlsx")
+    assert error("unsaved.xlsx", "--market", "SPX", "--shares", "1,2", cwd=tmp_path) == (
+        "xl-portbeta analyze: unsaved.xlsx: cell C2 holds a formula with no saved value (the file was written by a "
+        "program that does not calculate): open and save it in Excel or LibreOffice, or export it as .csv"
+    )
+    values = iter(str(2 * (100 + k * (-1) ** k)).encode() for k in range(6))
+    _with_sheet(tmp_path / "unsaved.xlsx", tmp_path / "saved.xlsx",
+                lambda xml: re.sub(rb"<v ?/>", lambda _: b"<v>" + next(values) + b"</v>", xml))  # fmt: skip
+    saved = cli("analyze", "saved.xlsx", "--market", "SPX", "--shares", "0,1", "--json", cwd=tmp_path)
+    assert saved.returncode == 0, saved.stderr
+    assert [h["shares"] for h in json.loads(saved.stdout)["holdings"]] == [0, 1]
+    assert json.loads(saved.stdout)["sample"]["returns"] == 5
+    # =IF(..., "") saved as empty text is a blank cell, as Excel shows it
+    rest = iter([b"7", b"9", b"8", b"11", b"10"])
+    _with_sheet(tmp_path / "unsaved.xlsx", tmp_path / "empty_text.xlsx",
+                lambda xml: re.sub(rb"<v ?/>", lambda _: b"<v>" + next(rest) + b"</v>",
+                                   xml.replace(b'<c r="C2"><f>B2*2</f><v />', b'<c r="C2" t="str"><f>B2*2</f><v></v>')))  # fmt: skip
+    blank = cli("analyze", "empty_text.xlsx", "--market", "SPX", "--shares", "0,1", "--json", cwd=tmp_path)
+    assert blank.returncode == 0 and json.loads(blank.stdout)["sample"]["dropped"] == ["2024-01-28"], blank.stderr

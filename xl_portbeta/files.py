@@ -122,7 +122,64 @@ def read_table(path: str | Path) -> Table:
         first = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{path}: cannot be read as a table ({first})") from None
     _once(_header(file, frame), f"{file.name}: its header names")
+    if suffix != ".csv" and frame.isna().to_numpy().any():  # a blank may be a formula never calculated
+        _formulas_have_values(file)
     return Table(str(path), frame)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _first_sheet_part(book: Any) -> str:
+    """The zip part of a workbook's first sheet, the one pandas reads."""
+    from xml.etree import ElementTree
+
+    rels = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    first = ElementTree.fromstring(book.read("xl/workbook.xml")).find(f"{_MAIN}sheets/{_MAIN}sheet")
+    links = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target", "") for r in links if first is not None and r.get("Id") == first.get(rels))
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _has_formulas(book: Any, part: str) -> bool:
+    """Whether a sheet's XML holds a formula element, read in chunks (no parse)."""
+    with book.open(part) as sheet:
+        tail = b""
+        while chunk := sheet.read(2**20):
+            text = tail + chunk
+            if b"<f>" in text or b"<f " in text:
+                return True
+            tail = text[-2:]
+    return False
+
+
+def _formulas_have_values(file: Path) -> None:
+    """Refuse a workbook whose first sheet has a formula without a saved value (written by a
+    program that does not calculate, as openpyxl): read as a blank, its date would be dropped."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(file) as book:
+            part = _first_sheet_part(book)
+            if not _has_formulas(book, part):  # the usual export: no formula, no XML to parse
+                return
+            with book.open(part) as sheet:
+                for _, cell in ElementTree.iterparse(sheet):
+                    if cell.tag != f"{_MAIN}c":
+                        continue
+                    value = cell.find(f"{_MAIN}v")
+                    # an empty text result is saved as t="str" with an empty value; a number never is empty
+                    unsaved = value is None or (not value.text and cell.get("t") != "str")
+                    if cell.find(f"{_MAIN}f") is not None and unsaved:
+                        raise InputError(
+                            f"{file.name}: cell {cell.get('r')} holds a formula with no saved value (the file was "
+                            "written by a program that does not calculate): open and save it in Excel or "
+                            "LibreOffice, or export it as .csv"
+                        )
+                    cell.clear()
+    except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
+        return  # a workbook laid out otherwise: its blanks are blanks
 
 
 def _header(file: Path, frame: pd.DataFrame) -> list[Any]:
