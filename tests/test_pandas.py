@@ -437,6 +437,19 @@ def test_dates_of_any_kind_are_matched_as_dates(monthly, relabel):
         portfolio_beta(prices.set_axis(index), [1.0, 2.0], market.set_axis(late))
 
 
+@pytest.mark.parametrize(
+    "relabel",
+    [lambda i: i.to_period("M"), lambda i: pd.Index(i.strftime("%Y-%m-%d")), lambda i: pd.Series(i.to_period("M"))],
+    ids=["PeriodIndex", "Index of ISO text", "Series of periods"],
+)
+def test_dates_passed_as_periods_or_iso_text_are_dates(monthly, relabel):
+    prices, market = monthly
+    dated = portfolio_beta(prices.to_numpy(), [1.0, 2.0], market.to_numpy(), relabel(prices.index))
+    expected = portfolio_beta(prices.to_numpy(), [1.0, 2.0], market.to_numpy(), prices.index)
+    assert (dated.sample.frequency, dated.sample.frequency_source) == ("monthly", "dates")
+    assert dated.reg == expected.reg and dated.sample.labels[-1].month == 12
+
+
 def test_an_index_of_text_partly_dates_is_refused(monthly):
     prices, market = monthly
     index = pd.Index([*prices.index[:-1].strftime("%Y-%m-%d"), "31/12/2023"])

@@ -296,6 +296,14 @@ def _pandas_dates(prices: Any, others: dict[str, Any], dates: Any) -> Any:
     alignment by date, and a positional match of other dates would be a wrong number.
     Dates of any kind count as dates (a DatetimeIndex, a PeriodIndex, dates as ISO text or
     ``datetime.date``): matched as dates, or refused."""
+    if isinstance(dates, (pd.Index, pd.Series)) and not isinstance(dates, pd.DatetimeIndex):
+        # passed as dates: periods and ISO text are dates, as in an index
+        values = pd.Index(dates.array if isinstance(dates, pd.Series) else dates)
+        try:
+            as_dates = _index_dates(pd.Series(np.zeros(len(values)), index=values), "dates")
+        except PortbetaError:  # partly dates (a header cell above them): read as cells are
+            as_dates = None
+        dates = dates if as_dates is None else as_dates
     index = _index_dates(prices, "prices")
     if index is None:
         return dates
