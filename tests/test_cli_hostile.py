@@ -406,3 +406,12 @@ def test_formulas_without_saved_values_are_said_not_dropped_as_blanks(tmp_path):
                                    xml.replace(b'<c r="C2"><f>B2*2</f><v />', b'<c r="C2" t="str"><f>B2*2</f><v></v>')))  # fmt: skip
     blank = cli("analyze", "empty_text.xlsx", "--market", "SPX", "--shares", "0,1", "--json", cwd=tmp_path)
     assert blank.returncode == 0 and json.loads(blank.stdout)["sample"]["dropped"] == ["2024-01-28"], blank.stderr
+
+
+@pytest.mark.parametrize("name,byte", [("latin1.csv", "e9"), ("utf16.csv", "ff")])
+def test_text_that_is_not_utf8_says_how_to_save_it(tmp_path, name, byte):
+    (tmp_path / name).write_bytes(BAD_FILES[name])
+    assert error(name, "--market", "SPX", "--shares", "1", cwd=tmp_path) == (
+        f"xl-portbeta analyze: {name}: not UTF-8 text (it holds byte 0x{byte}): save it as 'CSV UTF-8' "
+        "(Excel's Save As) or as .xlsx"
+    )

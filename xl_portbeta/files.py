@@ -118,6 +118,11 @@ def read_table(path: str | Path) -> Table:
             frame = pd.read_excel(file, engine="openpyxl", dtype=object, keep_default_na=False, na_values=[""])
     except ImportError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)") from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not UTF-8 text (it holds byte 0x{error.object[error.start]:02x}): save it as "
+            "'CSV UTF-8' (Excel's Save As) or as .xlsx"
+        ) from None
     except Exception as error:  # noqa: BLE001 - any parser's complaint is a bad file, said in one line
         first = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{path}: cannot be read as a table ({first})") from None
