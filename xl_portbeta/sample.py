@@ -232,8 +232,8 @@ def read_arguments(
     """Step 1: every argument read, each range's header split off; a bad cell of a range
     with a row per date is reported with its row's date. ``columns``: the row-aligned
     arguments of :data:`ROW_RULES`, by name."""
-    prices, shares, market, dates, rf = map(_unmasked, (prices, shares, market, dates, rf))
-    columns = {name: _unmasked(value) for name, value in columns.items()}
+    prices, shares, market, dates, rf = map(unmasked, (prices, shares, market, dates, rf))
+    columns = {name: unmasked(value) for name, value in columns.items()}
     dates = None if omitted(dates, "dates") else dates
     dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf, **columns}, dates)
     try:
@@ -344,7 +344,7 @@ def _index_dates(value: Any, arg: str) -> pd.DatetimeIndex | None:
     return pd.DatetimeIndex(parsed)
 
 
-def _unmasked(value: Any) -> Any:
+def unmasked(value: Any) -> Any:
     """A masked numpy array with its masked cells missing (NaN, NaT), as a blank cell is:
     numpy's own conversion would hand over the values under the mask."""
     if not isinstance(value, np.ma.MaskedArray):
