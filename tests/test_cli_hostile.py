@@ -374,7 +374,9 @@ def _with_sheet(source, target, edit):
     with zipfile.ZipFile(source) as book, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for info in book.infolist():
             part = book.read(info.filename)
-            out.writestr(info.filename, edit(part) if info.filename == "xl/worksheets/sheet1.xml" else part)
+            if info.filename == "xl/worksheets/sheet1.xml":  # an empty value as openpyxl writes it without lxml
+                part = edit(part.replace(b"<v></v>", b"<v />").replace(b"<v/>", b"<v />"))
+            out.writestr(info.filename, part)
 
 
 def test_formulas_without_saved_values_are_said_not_dropped_as_blanks(tmp_path):
