@@ -28,6 +28,8 @@ def imported(module: str) -> set[str]:
             found |= {node.module} if node.module else {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("xl_portbeta"):
             found.add(node.module.partition(".")[2] or "__init__")
+        elif isinstance(node, ast.Import):  # import xl_portbeta.api (as ...)
+            found |= {a.name.partition(".")[2] or "__init__" for a in node.names if a.name.startswith("xl_portbeta")}
     return found
 
 

@@ -79,7 +79,7 @@ def test_every_declared_row_is_in_the_table_once_with_its_number_format():
 
 def test_label_cells_are_pandas_own_datetimes_of_the_sample_dates(rng):
     """The dates a rolling table starts its rows with, made all at once, are what
-    pandas' Timestamp.to_pydatetime gives one by one (sheet.label): before 1970 too,
+    pandas' Timestamp.to_pydatetime gives one by one (tables.label): before 1970 too,
     with fractions of a day, and with nanoseconds cut to microseconds."""
     import warnings
 

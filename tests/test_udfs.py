@@ -48,3 +48,12 @@ def test_lite_import_star_brings_every_function():
 def test_all_lists_exactly_the_functions_xlwings_registered():
     registered = {name for name, value in vars(udfs).items() if hasattr(value, "__xlfunc__")}
     assert set(udfs.__all__) == registered
+
+
+def test_every_declared_argument_list_has_its_excel_function():
+    """arguments.EXCEL lists the Excel functions' arguments: none without a function in udfs."""
+    from xl_portbeta.arguments import EXCEL
+
+    assert set(EXCEL) == {name.upper() for name in udfs.__all__}
+    for name, params in EXCEL.items():
+        assert tuple(inspect.signature(getattr(udfs, name.lower())).parameters) == params, name

@@ -919,7 +919,7 @@ def test_book_cross_check_is_the_first_accounts_row_of_the_table(committed_book,
     """The key figures' add-in column shows the first account's REG, WTD and GAP from the
     spilled table (found by the table's declared headers), the difference column subtracts
     the native figure, and the native WTD uses the Portfolio sheet's native SLOPEs."""
-    from xl_portbeta.sheet import BOOK_COLUMNS
+    from xl_portbeta.tables import BOOK_COLUMNS
 
     ws, rec = committed_book["Book"], cells["sheets"]["Book"]
     (entry,) = rec["udfs"]
@@ -956,7 +956,7 @@ def test_book_cross_check_is_the_first_accounts_row_of_the_table(committed_book,
 
 
 def test_book_table_is_formatted_from_its_registry(committed_book, cells):
-    from xl_portbeta.sheet import BOOK_COLUMNS
+    from xl_portbeta.tables import BOOK_COLUMNS
 
     ws = committed_book["Book"]
     (entry,) = cells["sheets"]["Book"]["udfs"]

@@ -4,7 +4,7 @@ add-in's custom function, ``_xldudf_NAME(...)``, and carries xlwings Lite's sett
 requirements.txt, pyodideVersion, addinVersion: this version's, from workbook/builder/lite_code.py)
 in its web-extension part, as the workbooks Lite itself saves carry them;
 the classic workbook has plain names and no such parts. And the spill areas follow
-xl_portbeta.sheet's registry when a row is added to it."""
+xl_portbeta.tables when a row is added to it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils import range_boundaries
 
-from xl_portbeta import sheet as registry
+from xl_portbeta import tables
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK_DIR = ROOT / "workbook"
@@ -120,11 +120,11 @@ def test_a_row_added_to_the_stats_registry_is_spilled_and_formatted(tmp_path, mo
     sys.path.insert(0, str(WORKBOOK_DIR))
     import builder
 
-    beta = next(r for r in registry.STATS_ROWS if r.key == "beta")
-    n_rows = len(registry.STATS_ROWS)
+    beta = next(r for r in tables.STATS_ROWS if r.key == "beta")
+    n_rows = len(tables.STATS_ROWS)
     extra = dataclasses.replace(beta, key="beta_again", label="beta, again", number_format="0.000")
     before = builder.build(tmp_path, None, runtimes=(builder.CLASSIC,))
-    monkeypatch.setattr(registry, "STATS_ROWS", registry.STATS_ROWS + (extra,))
+    monkeypatch.setattr(tables, "STATS_ROWS", tables.STATS_ROWS + (extra,))
     after_dir = tmp_path / "after"
     after_dir.mkdir()
     after = builder.build(after_dir, None, runtimes=(builder.CLASSIC,))
@@ -140,12 +140,12 @@ def test_a_row_added_to_the_stats_registry_is_spilled_and_formatted(tmp_path, mo
     c0, r0, c1, r1 = stats(before)
     assert stats(after) == (c0, r0, c1, r1 + 1)
     assert r1 - r0 + 1 == n_rows + 1  # a header and every row
-    assert len(registry.STATS_ROWS) == n_rows + 1
+    assert len(tables.STATS_ROWS) == n_rows + 1
     ws = openpyxl.load_workbook(after_dir / builder.CLASSIC.workbook)["Portfolio"]
     cell = ws.cell(row=r0, column=c0).value
     assert cell.ref == f"{ws.cell(row=r0, column=c0).coordinate}:{ws.cell(row=r1 + 1, column=c1).coordinate}"
     assert [ws.cell(row=r1 + 1, column=c).number_format for c in (c0 + 1, c0 + 2, c0 + 3)] == ["0.000"] * 3
-    assert ws.cell(row=r1, column=c0 + 1).number_format == registry.STATS_ROWS[-2].number_format
+    assert ws.cell(row=r1, column=c0 + 1).number_format == tables.STATS_ROWS[-2].number_format
 
 
 def test_a_column_added_to_the_book_registry_is_spilled_and_formatted(tmp_path, monkeypatch):
@@ -153,12 +153,12 @@ def test_a_column_added_to_the_book_registry_is_spilled_and_formatted(tmp_path, 
     sys.path.insert(0, str(WORKBOOK_DIR))
     import builder
 
-    extra = registry.BookColumn("reg_again", "REG, again", "0.000")
-    monkeypatch.setattr(registry, "BOOK_COLUMNS", registry.BOOK_COLUMNS[:-1] + (extra, registry.BOOK_COLUMNS[-1]))
+    extra = tables.BookColumn("reg_again", "REG, again", "0.000")
+    monkeypatch.setattr(tables, "BOOK_COLUMNS", tables.BOOK_COLUMNS[:-1] + (extra, tables.BOOK_COLUMNS[-1]))
     record = builder.build(tmp_path, None, runtimes=(builder.CLASSIC,))
     (entry,) = record["workbooks"]["classic"]["sheets"]["Book"]["udfs"]
     c0, r0, c1, r1 = range_boundaries(entry["spill"])
-    assert c1 - c0 + 1 == len(registry.BOOK_COLUMNS)
+    assert c1 - c0 + 1 == len(tables.BOOK_COLUMNS)
     ws = openpyxl.load_workbook(tmp_path / builder.CLASSIC.workbook)["Book"]
     assert ws.cell(row=r0, column=c0).value.ref == entry["spill"]
     assert [ws.cell(row=r1, column=c).number_format for c in (c1 - 1, c1)] == ["0.000", "General"]

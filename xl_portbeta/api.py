@@ -170,6 +170,11 @@ class PerAsset:
             raise PortbetaError(f"to_series: field {field!r} is not one of {', '.join(self._per_asset)}")
         return pd.Series(np.array(getattr(self, field)), index=asset_index(self._sample()), name=field)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The per-asset arrays as columns (``asset_betas``, ``weights``, ... by field name), one
+        row per asset, indexed by name."""
+        return pd.DataFrame({f: self.to_series(f) for f in self._per_asset})
+
 
 def asset_index(sample: Sample) -> pd.Index:
     return pd.Index(sample.names, name="asset")
@@ -340,10 +345,6 @@ class PortfolioBeta(PerAsset):
             f"{int(self.sample.held.sum())} holdings, {self.sample.span()})"
         )
 
-    def to_frame(self) -> pd.DataFrame:
-        """``asset_betas``, ``weights`` and ``gap_by_holding`` as columns, one row per asset."""
-        return pd.DataFrame({f: self.to_series(f) for f in self._per_asset})
-
     def returns(self) -> ExcessReturns:
         """The sample's excess returns: the market's and the holdings' (those REG was
         computed from), and every asset's, made on each call (a (K-1, N) array is not
@@ -438,10 +439,6 @@ class AssetStats(core.AssetFigures, PerAsset):
             f"AssetStats({len(self.sample.names)} assets, {self.n} returns; beta {_range(self.beta)}, "
             f"Vasicek {_range(self.vasicek_beta)}, Dimson {_range(self.dimson_beta)})"
         )
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per asset (indexed by name), one column per figure (``beta``, ``beta_se``, ...)."""
-        return pd.DataFrame({f: self.to_series(f) for f in self._per_asset})
 
 
 def _blume_weight(raw: Any) -> float:
@@ -679,7 +676,7 @@ def _gap_detail(result: PortfolioBeta) -> GapDetail:
     sample = result.sample
     average = core.average_weights(sample.prices, sample.holdings)
     drift = core.drift_parts(
-        average, result.weights, result.asset_betas, core.rate_beta(sample.rf, market_returns_of(sample))
+        average, result.weights, result.asset_betas, core.rate_beta(sample.rf, result.market_returns)
     )
     return GapDetail(
         shares=sample.shares_as_of,
@@ -906,7 +903,7 @@ def _group_figures(
     """One group's figures written into ``figures`` and ``observations``; the note of its
     accounts left without figures, and which they are."""
     if group.note or group.market is None or group.prices is None or group.rf is None or group.as_of_prices is None:
-        return group.note, group.accounts
+        return group.note or "no sample for these holdings", group.accounts  # never a silent blank row
     market_returns = core.excess_returns(group.market, group.rf)
     if not core.market_varies(market_returns):
         return "the market returns have no variance on the dates these holdings need", group.accounts

@@ -128,11 +128,7 @@ def declared(names: tuple[str, ...]) -> Callable[[Callable[..., _Result]], Calla
         @functools.wraps(function)
         def call(*args: Any, **kwargs: Any) -> _Result:
             # the common calls without Signature.bind, which costs more than a small call's figures
-            if (
-                len(args) <= len(names)
-                and known.issuperset(kwargs)
-                and known.isdisjoint(names[: len(args)] & kwargs.keys())
-            ):
+            if len(args) <= len(names) and known.issuperset(kwargs) and kwargs.keys().isdisjoint(names[: len(args)]):
                 arguments = {**defaults, **dict(zip(names, args, strict=False)), **kwargs}
                 if not any(value is REQUIRED for value in arguments.values()):
                     return function(**arguments)

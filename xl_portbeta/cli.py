@@ -55,7 +55,10 @@ def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
 
 
 # Python format specs of the Excel number formats the tables' columns declare
-_SPECS = {tables.SHARES: ",.0f", tables.PCT: ".2%", tables.BETA: ".4f"}
+_SPECS = {
+    tables.SHARES: ",.0f", tables.PCT: ".2%", tables.BETA: ".4f", tables.COUNT: ".0f",
+    "0.00": ".2f", "#,##0.00": ",.2f",
+}  # fmt: skip
 
 
 def _dropped(sample: Any) -> str:
@@ -383,7 +386,6 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
     differ = any(d[0] is not None and (_jsonable(d[0]), _jsonable(d[1])) != (about.get("first"), about.get("last"))
                  for d in dates)  # fmt: skip
     formats = [None] + [c.number_format for c in tables.BOOK_COLUMNS[1:-1]]
-    specs = {tables.BETA: ".4f", tables.PCT: ".2%", "0.00": ".2f", "#,##0.00": ",.2f", tables.COUNT: ".0f"}
     width = max(12, *(len(str(a)) for a in book.accounts))
     header = table[0]
     widths = [max(len(h), 10) + 2 for h in header[1:-1]]
@@ -393,7 +395,7 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
     lines += ["", head + "  " + header[-1]]
     for k, row in enumerate(table[1:]):
         cells = [
-            " " * w if v is None else _fmt(float(v), w, specs.get(f or "", ".4f"))
+            " " * w if v is None else _fmt(float(v), w, _SPECS.get(f or "", ".4f"))
             for v, f, w in zip(row[1:-1], formats[1:], widths, strict=True)
         ]
         text = f"  {row[0]:<{width}}" + "".join(cells)

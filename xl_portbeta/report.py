@@ -272,6 +272,11 @@ def _weights_chart(detail: api.GapDetail) -> str:
     x = _x(sample.labels)
     for i, k in enumerate(_top_holdings(detail, TOP_WEIGHTS)):
         ax.plot(x, paths[:, k] * 100, color=COLORS[i % len(COLORS)], linewidth=1.1, label=chart_label(sample.names[k]))
+    return _weights_chart_png(fig, ax, sample)
+
+
+def _weights_chart_png(fig: Any, ax: Any, sample: Any) -> str:
+    """A weights chart finished (as_of marked, axis, legend beside it) as a PNG."""
     _as_of_line(ax, sample)
     ax.set_ylabel("weight, %", fontsize=8)
     _style(ax)
@@ -327,12 +332,7 @@ def _traded_weights_chart(detail: api.GapDetail) -> str:
     if any(s.any() for s in shorts):
         ax.stackplot(x, *shorts, colors=colors, linewidth=0, alpha=0.6)
         ax.axhline(0, color="#333333", linewidth=0.6)
-    _as_of_line(ax, sample)
-    ax.set_ylabel("weight, %", fontsize=8)
-    _style(ax)
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.autofmt_xdate()
-    return _png(fig)
+    return _weights_chart_png(fig, ax, sample)
 
 
 # --------------------------------------------------------------------- sections

@@ -13,29 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import tables  # the tables' rows and columns, read at call time (one place to change them)
 from .errors import PortbetaError
-
-# The tables' declarations (xl_portbeta.tables). Those the cells do not use stay importable
-# from here for workbook/builder and its tests (``sheet.STATS_ROWS``, ``sheet.PCT``, ...)
-# until they import xl_portbeta.tables.
-from .tables import (  # noqa: F401
-    ASSET_STATS_ROWS,
-    BETA,
-    BOOK_COLUMNS,
-    COUNT,
-    DATE,
-    DETAIL_COLUMNS,
-    PCT,
-    SHARES,
-    STATS_HEADER,
-    STATS_ROWS,
-    BookColumn,
-    DetailColumn,
-    StatRow,
-    asset_stats_header,
-    label,
-    stats_values,
-)
 
 if TYPE_CHECKING:  # annotations only; sheet is above the API (api imports nothing from here)
     from .api import AssetStats, BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
@@ -78,10 +57,10 @@ def row(values: Iterable[float]) -> list[list[float]]:
 
 
 def stats_table(stats: PortfolioStats) -> list[list[Any]]:
-    """PORTBETA_STATS: a header, then one row per :class:`StatRow`: label, actual
+    """PORTBETA_STATS: a header, then one row per :class:`tables.StatRow`: label, actual
     holdings, current weights, difference, note."""
-    table: list[list[Any]] = [list(STATS_HEADER)]
-    for r, values, note in stats_values(stats):
+    table: list[list[Any]] = [list(tables.STATS_HEADER)]
+    for r, values, note in tables.stats_values(stats):
         table.append([r.label, *(cell(v) for v in values), note])
     return table
 
@@ -89,8 +68,8 @@ def stats_table(stats: PortfolioStats) -> list[list[Any]]:
 def asset_stats_table(stats: AssetStats) -> list[list[Any]]:
     """ASSET_STATS: a header of the assets' names, then one row per
     :class:`tables.AssetStatRow`: its label, each asset's figure, the note."""
-    table: list[list[Any]] = [asset_stats_header(stats)]
-    for r in ASSET_STATS_ROWS:
+    table: list[list[Any]] = [tables.asset_stats_header(stats)]
+    for r in tables.ASSET_STATS_ROWS:
         values = getattr(stats, r.key).tolist()
         table.append([r.label, *(cell(v) for v in values), r.note_of(stats)])
     return table
@@ -98,9 +77,9 @@ def asset_stats_table(stats: AssetStats) -> list[list[Any]]:
 
 def detail_table(detail: GapDetail) -> list[list[Any]]:
     """BETA_GAP_DETAIL: one row per holding, then a total whose contribution is BETA_GAP."""
-    columns = DETAIL_COLUMNS[1:]
+    columns = tables.DETAIL_COLUMNS[1:]
     values = [c.of(detail) for c in columns]
-    rows: list[list[Any]] = [[c.header for c in DETAIL_COLUMNS]]
+    rows: list[list[Any]] = [[c.header for c in tables.DETAIL_COLUMNS]]
     for k, name in enumerate(detail.result.names):
         rows.append([name] + [cell(float(v[k])) for v in values])
     rows.append(["total"] + [cell(c.total(detail)) if c.total is not None else None for c in columns])
@@ -110,8 +89,8 @@ def detail_table(detail: GapDetail) -> list[list[Any]]:
 def book_table(book: BookBetas) -> list[list[Any]]:
     """PORTBETA_BOOK: a header, then one row per account: its name, its figures, a note
     (an account with a note has empty figures)."""
-    rows: list[list[Any]] = [[c.header for c in BOOK_COLUMNS]]
-    figures = BOOK_COLUMNS[1:-1]
+    rows: list[list[Any]] = [[c.header for c in tables.BOOK_COLUMNS]]
+    figures = tables.BOOK_COLUMNS[1:-1]
     for k, (account, note) in enumerate(zip(book.accounts, book.notes, strict=True)):
         values = [None if note else cell(getattr(book, c.key)[k].item()) for c in figures]
         rows.append([account, *values, note or None])
@@ -122,7 +101,7 @@ def book_table(book: BookBetas) -> list[list[Any]]:
 
 
 def label_cells(labels: Sequence[Any]) -> list[Any]:
-    """:func:`label` of every sample label (all dates, or all row numbers).
+    """:func:`tables.label` of every sample label (all dates, or all row numbers).
 
     The dates (naive, as the sample keeps them) become datetimes all at once through
     datetime64[us], in C: much faster in Pyodide than ``to_pydatetime`` one by one

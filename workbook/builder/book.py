@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xl_portbeta import datasets
-from xl_portbeta import sheet as registry
+from xl_portbeta import datasets, tables
 
 from .blocks import key_figures
 from .layout import BOLD, DATE, MONEY, NOTE, PCT, RIGHT, SHARES, Print, Sheet, a1, col, first_cell, on, rng
@@ -45,7 +44,7 @@ BETA_ROW, WEIGHT_ROW = H - 2, H - 1  # above the holdings: each stock's beta, th
 def hold_col() -> int:
     """The holdings' account names (their share counts to the right): after the table, read
     at build time, and a narrow spacer column."""
-    return len(registry.BOOK_COLUMNS) + 2
+    return len(tables.BOOK_COLUMNS) + 2
 
 
 def tilt(account: int, stock: int) -> float:
@@ -75,7 +74,7 @@ def accounts(names: list[str], last_prices: np.ndarray) -> tuple[list[str], np.n
 
 def table_format(i: int, j: int) -> str | None:
     """Each column's declared format, below the header."""
-    return registry.BOOK_COLUMNS[j].number_format if i >= 1 else None
+    return tables.BOOK_COLUMNS[j].number_format if i >= 1 else None
 
 
 def build(book, portfolio: Sheet) -> Sheet:
@@ -131,13 +130,13 @@ def build(book, portfolio: Sheet) -> Sheet:
         sh.record.ranges,
         order,
         "book",
-        spill=(k + 1, len(registry.BOOK_COLUMNS)),
+        spill=(k + 1, len(tables.BOOK_COLUMNS)),
         fmt=table_format,
     )
 
     first = cross_check(sh, portfolio, names, account_names[0], prices, last_date)
     sh.record.layout.update({
-        "accounts": account_names, "holdings_header_row": H, "columns": [c.key for c in registry.BOOK_COLUMNS],
+        "accounts": account_names, "holdings_header_row": H, "columns": [c.key for c in tables.BOOK_COLUMNS],
         "checked_account": account_names[0], "checked_row": first,
     })  # fmt: skip
     widths = {
@@ -157,7 +156,7 @@ def build(book, portfolio: Sheet) -> Sheet:
     sh.finish(
         widths=widths | {col(hold + 1 + j): 8 for j in range(n)},
         freeze=f"A{H + 1}",
-        printing=Print((1, 1, H + k, len(registry.BOOK_COLUMNS))),
+        printing=Print((1, 1, H + k, len(tables.BOOK_COLUMNS))),
     )
     return sh
 
@@ -232,4 +231,4 @@ def cross_check(sh: Sheet, portfolio: Sheet, names: list[str], account: str, pri
 
 def _book_column(key: str) -> int:
     """The 0-based column of PORTBETA_BOOK's table that holds ``key``."""
-    return [c.key for c in registry.BOOK_COLUMNS].index(key)
+    return [c.key for c in tables.BOOK_COLUMNS].index(key)

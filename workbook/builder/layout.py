@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
-from xl_portbeta.sheet import BETA, DATE, PCT, SHARES  # noqa: F401  (the figures' formats)
+from xl_portbeta.tables import BETA, DATE, PCT, SHARES  # noqa: F401  (the figures' formats)
 
 if TYPE_CHECKING:
     from .build import Book
 
-# --- number formats (the figures' own come from xl_portbeta.sheet) ------------------------
+# --- number formats (the figures' own come from xl_portbeta.tables) ------------------------
 PRICE = "#,##0.00"
 LEVEL = "#,##0.00"
 MONEY = "$#,##0.00"

@@ -1,12 +1,11 @@
 """The Portfolio sheet: 20 S&P 500 stocks in 2022, every function, the PORTBETA_STATS and
-BETA_GAP_DETAIL tables (sized and formatted from xl_portbeta.sheet's registry)."""
+BETA_GAP_DETAIL tables (sized and formatted from xl_portbeta.tables)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from xl_portbeta import datasets
-from xl_portbeta import sheet as registry
+from xl_portbeta import datasets, tables
 
 from .blocks import ARGS, data_block, key_figures, per_asset_rows, returns_block
 from .layout import BOLD, Print, Sheet, col, rng
@@ -21,23 +20,23 @@ STATS_ROW = 11  # PORTBETA_STATS' anchor, below the key figures
 def stats_shape() -> tuple[tuple[int, int], tuple[int, int]]:
     """PORTBETA_STATS' size (a header and one row per declared row) and the empty room
     left around it so that a somewhat larger table still spills; read at build time."""
-    shape = (len(registry.STATS_ROWS) + 1, len(registry.STATS_HEADER))
+    shape = (len(tables.STATS_ROWS) + 1, len(tables.STATS_HEADER))
     return shape, (shape[0] + 6, shape[1] + 4)
 
 
 def detail_shape(n: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """BETA_GAP_DETAIL's size for n holdings (a header, n rows, the total) and its room."""
-    shape = (n + 2, len(registry.DETAIL_COLUMNS))
+    shape = (n + 2, len(tables.DETAIL_COLUMNS))
     return shape, (shape[0] + 4, shape[1] + 2)
 
 
 def stats_format(i: int, j: int) -> str | None:
     """Each row's declared format in the actual, current and difference columns."""
-    return registry.STATS_ROWS[i - 1].number_format if i >= 1 and j in (1, 2, 3) else None
+    return tables.STATS_ROWS[i - 1].number_format if i >= 1 and j in (1, 2, 3) else None
 
 
 def detail_format(i: int, j: int) -> str | None:
-    return registry.DETAIL_COLUMNS[j].number_format if i >= 1 else None
+    return tables.DETAIL_COLUMNS[j].number_format if i >= 1 else None
 
 
 def build(book) -> tuple[Sheet, np.ndarray]:
@@ -76,7 +75,7 @@ def build(book) -> tuple[Sheet, np.ndarray]:
         f"WTD: weighted average, weights on {last_date}",
         "SUMPRODUCT(weights, SLOPEs) in the rows above the prices",
     )
-    last_row = tables(sh, n)
+    last_row = stats_and_detail_tables(sh, n)
     sh.finish(
         widths={"A": 44, col(DATE_COL - 1): 44, col(d.mcol + 1): 3} | {col(c): 13 for c in range(2, 10)},
         freeze=f"A{H + 1}",
@@ -85,7 +84,7 @@ def build(book) -> tuple[Sheet, np.ndarray]:
     return sh, shares
 
 
-def tables(sh: Sheet, n: int) -> int:
+def stats_and_detail_tables(sh: Sheet, n: int) -> int:
     """The two tables, stacked below the key figures, with room to spill; returns the last
     row of the room left for them."""
     (stats, stats_room), (detail, detail_room) = stats_shape(), detail_shape(n)
