@@ -22,7 +22,7 @@ def test_demo_json_matches_the_api():
     assert out["stats"]["beta"]["current_weights"] == pytest.approx(expected.wtd, abs=1e-12)
     assert out["sample"] == {
         "first": "2022-01-03", "last": "2022-12-28", "returns": 248,
-        "frequency": "daily", "dropped": [], "dropped_why": {}, "as_of": "2022-12-28",
+        "frequency": "daily", "dropped": [], "dropped_why": {}, "rf_carried": 0, "as_of": "2022-12-28",
         "periods_per_year": 252, "periods_per_year_from": "dates",
     }  # fmt: skip
 

@@ -49,7 +49,7 @@ _SPECS = {tables.SHARES: ",.0f", tables.PCT: ".2%", tables.BETA: ".4f"}
 def _dropped(sample: Any) -> str:
     """The sample line's dates dropped, with why when some were."""
     count = f"{len(sample.dropped)} dates dropped for missing data"
-    return f"{count} ({tables.dropped_note(sample)})" if sample.dropped else count
+    return f"{count} ({tables.dropped_note(sample)})" if sample.dropped or sample.rf_carried else count
 
 
 def _assumed_lines(result: api.PortfolioBeta, inputs: Inputs | None) -> list[str]:
@@ -156,6 +156,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
             "dropped": [_jsonable(d) for d in sample.dropped],
             # reasons keyed in snake_case, as every other key ("blanks_in_the_holdings_history")
             "dropped_why": {reason.replace(" ", "_"): n for reason, n in sample.dropped_why},
+            "rf_carried": sample.rf_carried,  # periods whose rate a blank carried forward from an earlier date
             "as_of": _jsonable(sample.as_of),
         },
         # what the figures assume, in words: the report's and the text output's block
