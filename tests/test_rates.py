@@ -7,6 +7,7 @@ Every figure is checked against a hand-built pandas ``ffill`` of the rates and s
 OLS on hand-built returns (tests/references.py), oldest first and newest first."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -218,3 +219,22 @@ def test_cli_rf_file_needs_the_prices_dates(tmp_path):
     path.write_text("A,M\n1,2\n2,3\n3,4\n4,5\n5,6\n")
     run = cli("analyze", str(path), "--market", "M", "--shares", "A=1", "--rf", str(rates))
     assert run.returncode == 2 and "a file of dated rates needs the prices' dates" in run.stderr
+
+
+def test_readme_rates_file_example():
+    """README's --rf FILE example (tests/data/rates.csv, quarterly, for monthly prices)."""
+    data = Path(__file__).parent / "data"
+    run = cli("analyze", data / "wide.csv", "--market", "SPX", "--shares", data / "holdings.csv", "--json",
+              "--rf", data / "rates.csv")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    wide = pd.read_csv(data / "wide.csv", index_col="Date", parse_dates=True)
+    quotes = pd.read_csv(data / "rates.csv", index_col="date", parse_dates=True)["rate"]
+    annual = quotes.reindex(wide.index, method="ffill").to_numpy()
+    rf_period = (1 + annual[:-1]) ** (1 / 12) - 1
+    # KO is not held: its blank price (2020-06-30) drops no date and weighs nothing
+    reg, wtd, _, _ = reference(
+        wide[["AAPL", "XOM"]].to_numpy(), [100, 250], wide["SPX"].to_numpy(), rf_period=rf_period
+    )
+    assert out["reg"] == pytest.approx(reg, abs=1e-12) and out["wtd"] == pytest.approx(wtd, abs=1e-12)
+    assert out["sample"]["dropped"] == [] and out["sample"]["periods_per_year"] == 12
