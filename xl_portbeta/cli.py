@@ -49,7 +49,7 @@ _SPECS = {tables.SHARES: ",.0f", tables.PCT: ".2%", tables.BETA: ".4f"}
 def _dropped(sample: Any) -> str:
     """The sample line's dates dropped, with why when some were."""
     count = f"{len(sample.dropped)} dates dropped for missing data"
-    return f"{count} ({tables.dropped_note(sample)})" if sample.dropped or sample.rf_carried else count
+    return f"{count} ({tables.dropped_note(sample)})" if sample.dropped else count
 
 
 def _assumed_lines(result: api.PortfolioBeta, inputs: Inputs | None) -> list[str]:

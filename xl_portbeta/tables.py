@@ -162,7 +162,7 @@ def carried_note(sample: Sample) -> str:
     if not n:
         return ""
     return (
-        f"; rf carried forward on {n} of the {sample.n_returns} periods (a blank rate repeats the last rate before it)"
+        f"; rf carried forward on {n} of the {sample.n_returns} periods: a blank rate repeats the last rate before it"
     )
 
 
