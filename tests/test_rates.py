@@ -238,3 +238,25 @@ def test_readme_rates_file_example():
     )
     assert out["reg"] == pytest.approx(reg, abs=1e-12) and out["wtd"] == pytest.approx(wtd, abs=1e-12)
     assert out["sample"]["dropped"] == [] and out["sample"]["periods_per_year"] == 12
+
+
+def test_a_book_carries_rates_as_each_account_alone_would(data):
+    """PORTBETA_BOOK's accounts on the same carried rates as the hand-built reference, newest first."""
+    from xl_portbeta import api
+
+    prices, market, dates = data
+    cells = rate_cells()
+    holdings = np.array([SHARES, [0.0, 7.0, 3.0], [4.0, 0.0, 9.0]])
+    book = api.book_betas(
+        prices=prices[::-1],
+        holdings=holdings,
+        market=market[::-1],
+        dates=dates[::-1].to_numpy(),
+        rf=as_cells(cells)[::-1],
+    )
+    annual = carried(cells)
+    kept = np.flatnonzero(~np.isnan(annual))
+    rf_period = (1 + annual[kept[:-1]]) ** (1 / 252) - 1
+    for k, shares in enumerate(holdings):
+        reg, wtd, _, _ = reference(prices[kept], shares, market[kept], rf_period=rf_period)
+        assert book.reg[k] == pytest.approx(reg, abs=1e-12) and book.wtd[k] == pytest.approx(wtd, abs=1e-12)
