@@ -260,3 +260,24 @@ def test_a_book_carries_rates_as_each_account_alone_would(data):
     for k, shares in enumerate(holdings):
         reg, wtd, _, _ = reference(prices[kept], shares, market[kept], rf_period=rf_period)
         assert book.reg[k] == pytest.approx(reg, abs=1e-12) and book.wtd[k] == pytest.approx(wtd, abs=1e-12)
+
+
+def test_none_in_a_pandas_object_is_missing_too_and_a_constant_rate_carries_nothing(data):
+    prices, market, dates = data
+    cells = rate_cells()
+    as_objects = pd.Series([np.nan if c == ERROR else c for c in cells], index=dates, dtype=object)  # None kept
+    result = portfolio_beta(prices=prices, shares=SHARES, market=market, dates=dates, frequency="daily", rf=as_objects)
+    assert result.sample.rf_carried == 0 and list(result.sample.labels) == list(dates[[3, 21, 41, 50, T - 1]])
+    constant = portfolio_beta(prices=prices, shares=SHARES, market=market, dates=dates, rf=0.02)
+    assert constant.sample.rf_carried == 0 and not constant.sample.dropped
+
+
+def test_a_rates_range_selected_taller_than_the_data(data):
+    """Trailing rows blank in every range are ignored: the rates' blanks there carry nothing."""
+    prices, market, dates = data
+    cells = rate_cells()
+    reg, _, dropped, n_carried = expected(prices, market, cells)
+    taller = [["RF"], *as_cells(cells), [None], [None]]
+    result = portfolio_beta(prices=prices, shares=SHARES, market=market, dates=dates, rf=taller)
+    assert result.reg == pytest.approx(reg, abs=1e-12)
+    assert (len(result.sample.dropped), result.sample.rf_carried) == (dropped, n_carried)
