@@ -281,3 +281,25 @@ def test_a_rates_range_selected_taller_than_the_data(data):
     result = portfolio_beta(prices=prices, shares=SHARES, market=market, dates=dates, rf=taller)
     assert result.reg == pytest.approx(reg, abs=1e-12)
     assert (len(result.sample.dropped), result.sample.rf_carried) == (dropped, n_carried)
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_python_rates_indexed_by_their_own_dates(data, newest_first):
+    """From Python, a Series of rates on its own dates (monthly quotes for daily prices)
+    is taken as --rf FILE is: each prices date the last rate on or before it."""
+    prices, market, dates = data
+    quotes = pd.Series(
+        [0.05, 0.045, np.nan, 0.03], index=pd.to_datetime(["2024-01-03", "2024-02-03", "2024-02-17", "2024-03-01"])
+    )
+    frame = pd.DataFrame(prices, index=dates, columns=["A", "B", "C"])
+    levels = pd.Series(market, index=dates)
+    if newest_first:
+        frame, levels, quotes = frame.iloc[::-1], levels.iloc[::-1], quotes.iloc[::-1]
+    result = portfolio_beta(prices=frame, shares=SHARES, market=levels, rf=quotes)
+    annual = quotes.sort_index().reindex(dates, method="ffill").to_numpy()  # by hand: NaN quotes stay NaN
+    kept = np.flatnonzero(~np.isnan(annual))
+    rf_period = (1 + annual[kept[:-1]]) ** (1 / 252) - 1
+    reg, wtd, _, _ = reference(prices[kept], SHARES, market[kept], rf_period=rf_period)
+    assert result.reg == pytest.approx(reg, abs=1e-12) and result.wtd == pytest.approx(wtd, abs=1e-12)
+    assert result.sample.dropped_why == (("missing rf", T - len(kept)),)
+    assert result.sample.rf_carried == len(kept) - 1 - 3  # every period but those starting on a new quote's date

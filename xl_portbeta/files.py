@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .inputs import is_blank, is_missing
+from .sample import rates_on_dates
 
 __all__ = [
     "DateRule",
@@ -417,23 +418,11 @@ def rates_file(path: str, o: Options, dates: np.ndarray | None) -> tuple[list[li
         k = int(twice[0])
         raise InputError(f"{table.cell(date_col, k)}: rf{_day(quoted[k])} is there twice")
     kept = order[~(np.isnan(values[order]) & ~errors[order])]  # a blank quote says nothing: the one before holds
-    return _rates_on(np.asarray(dates), quoted[kept], values[kept]), _rates_words(table, quoted[kept], dates)
+    return rates_on_dates(np.asarray(dates), quoted[kept], values[kept]), _rates_words(table, quoted[kept], dates)
 
 
 def _empty(cell: Any) -> bool:
     return (isinstance(cell, float) and math.isnan(cell)) or is_blank(cell)
-
-
-def _rates_on(dates: np.ndarray, quoted: np.ndarray, values: np.ndarray) -> list[list[Any]]:
-    """Each date's rate cell: the last quote on or before it where it is new since the
-    date before (NaN for an error), else a blank (None) that carries it."""
-    order = np.argsort(dates, kind="stable")  # in time, whatever the rows' order
-    last = np.searchsorted(quoted.astype("datetime64[ns]"), dates[order].astype("datetime64[ns]"), side="right") - 1
-    new = (last >= 0) & np.append(True, last[1:] != last[:-1])
-    cells: list[list[Any]] = [[None] for _ in range(len(dates))]
-    for position, quote in zip(order[new].tolist(), last[new].tolist(), strict=True):
-        cells[position] = [float(values[quote])]
-    return cells
 
 
 def _rates_words(table: Table, quoted: np.ndarray, dates: Any) -> str:

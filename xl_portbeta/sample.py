@@ -242,6 +242,7 @@ def read_arguments(
     with a row per date is reported with its row's date. ``columns``: the row-aligned
     arguments of :data:`ROW_RULES`, by name."""
     dates = None if omitted(dates, "dates") else dates
+    rf = _dated_rates(rf, prices, dates)
     dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf, **columns}, dates)
     try:
         args = _read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
@@ -339,6 +340,41 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
             raise PortbetaError("rf is an error value: give a rate, or leave rf out")
         return value, None
     return None, cells
+
+
+def _dated_rates(rf: Any, prices: Any, dates: Any) -> Any:
+    """``rf`` as a pandas Series indexed by its own dates (rates quoted when they change,
+    e.g. monthly), as one rate cell per date of the prices (:func:`rates_on_dates`);
+    anything else as it is. The dates are the prices' index, or ``dates`` as datetimes."""
+    if not isinstance(rf, pd.Series) or not isinstance(rf.index, pd.DatetimeIndex):
+        return rf
+    index = prices.index if isinstance(prices, (pd.DataFrame, pd.Series)) and dates is None else dates
+    if not isinstance(index, (pd.DatetimeIndex, pd.Series, np.ndarray)) or not pd.api.types.is_datetime64_any_dtype(
+        index
+    ):
+        return rf
+    days = np.asarray(pd.DatetimeIndex(index), dtype="datetime64[ns]")
+    if len(days) == len(rf) and (days == np.asarray(rf.index, dtype="datetime64[ns]")).all():
+        return rf  # a rate per date: as it is
+    if not rf.index.is_unique:
+        raise PortbetaError(f"rf is dated {rf.index[rf.index.duplicated()][0]:%Y-%m-%d} twice: give each rate once")
+    quotes = rf.sort_index()
+    return rates_on_dates(days, np.asarray(quotes.index, dtype="datetime64[ns]"), quotes.to_numpy(dtype=float))
+
+
+def rates_on_dates(dates: np.ndarray, quoted: np.ndarray, rates: np.ndarray) -> list[list[Any]]:
+    """Rates quoted on their own dates as one ``rf`` cell per date of ``dates`` (any
+    order): each date takes the last rate quoted on or before it. The first date after
+    a new quote holds it (NaN for a quote that is missing data), the dates after it are
+    blank cells that carry it (:func:`carry_rates` counts them), and the dates before
+    the first quote are blanks too, dropped as missing a rate. ``quoted``: ascending."""
+    order = np.argsort(dates, kind="stable")  # in time, whatever the rows' order
+    last = np.searchsorted(quoted.astype("datetime64[ns]"), dates[order].astype("datetime64[ns]"), side="right") - 1
+    new = (last >= 0) & np.append(True, last[1:] != last[:-1])
+    cells: list[list[Any]] = [[None] for _ in range(len(dates))]
+    for position, quote in zip(order[new].tolist(), last[new].tolist(), strict=True):
+        cells[position] = [float(rates[quote])]
+    return cells
 
 
 def _rf_blanks(raw: Any, cells: Cells) -> np.ndarray:
