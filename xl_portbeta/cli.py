@@ -456,7 +456,11 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     )
     command.add_argument("--decimal", help="the decimal sign of numbers written as text, e.g. , (default: .)")
     command.add_argument("--frequency", **frequency)
-    command.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name (wide file)")
+    command.add_argument(
+        "--rf",
+        help="annual risk-free rate (0.02 or 2%%), a column name (wide file; a blank carries the rate before "
+        "it) or a file of date,rate rows (each date takes the last rate on or before it)",
+    )
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
     command.add_argument(
         "--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)"

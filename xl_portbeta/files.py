@@ -6,7 +6,8 @@ Layouts (README, "Command line"):
 - long: ``date,ticker,price`` rows; a file is long when it has a ticker column;
 - one file per ticker, as Yahoo Finance and brokers export them (a folder, or two or more
   files): the ticker is the file's stem, one price column is read;
-- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book).
+- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book);
+- rates on their own dates (``--rf FILE``): ``date,rate`` rows at any frequency.
 
 Every used cell is converted to a float here, so the API never receives text from a
 file, and a bad cell is named as the analyst sees it: the asset, the date, the file row
