@@ -303,3 +303,20 @@ def test_python_rates_indexed_by_their_own_dates(data, newest_first):
     assert result.reg == pytest.approx(reg, abs=1e-12) and result.wtd == pytest.approx(wtd, abs=1e-12)
     assert result.sample.dropped_why == (("missing rf", T - len(kept)),)
     assert result.sample.rf_carried == len(kept) - 1 - 3  # every period but those starting on a new quote's date
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("when,rate\n2024-01-01,0.01\n", "rates.csv: no column named 'date' for --rf (columns: when, rate)"),
+        ("date,a,b\n2024-01-01,0.1,0.2\n", "rates.csv: give date,rate rows (a column named 'rate' or 'rf'"),
+        ("date,rate\n2024-01-01,0.01\n2024-01-01,0.02\n", "rates.csv row 3, column A: rf on 2024-01-01 is there twice"),
+        ("date,rate\n2024-01-01,abc\n", "rf on 2024-01-01 (rates.csv row 2, column B) holds text 'abc'"),
+    ],
+)
+def test_cli_rf_file_errors_name_the_file_and_cell(data, tmp_path, text, said):
+    prices, market, dates = data
+    path = prices_file(tmp_path / "prices.csv", prices, market, dates)
+    (tmp_path / "rates.csv").write_text(text)
+    run = cli("analyze", str(path), "--market", "M", "--shares", "1,1,1", "--rf", str(tmp_path / "rates.csv"))
+    assert run.returncode == 2 and said in run.stderr

@@ -402,11 +402,13 @@ def rates_file(path: str, o: Options, dates: np.ndarray | None) -> tuple[list[li
     if dates is None:
         raise InputError(f"--rf {path}: a file of dated rates needs the prices' dates")
     table = read_table(path)
-    date_col = table.find("date") if table.find("date") is not None else _date_column(table, o.dates, True)
+    date_col = table.find("date") if table.find("date") is not None else table.find(o.dates or "date")
+    columns = ", ".join(map(str, table.frame.columns))
+    if date_col is None:
+        raise InputError(f"{table.name}: no column named 'date' for --rf (columns: {columns}): give date,rate rows")
     others = [c for c in table.frame.columns if c != date_col]
     column = next((table.find(n) for n in ("rate", "rf") if table.find(n) is not None), None)
     if column is None and len(others) != 1:
-        columns = ", ".join(map(str, table.frame.columns))
         raise InputError(f"{table.name}: give date,rate rows (a column named 'rate' or 'rf'; columns: {columns})")
     column = others[0] if column is None else column
     quoted = parse_dates(table, date_col, o.date_rule)
