@@ -1,6 +1,7 @@
 """The Python API (xl_portbeta.api): REG, WTD, GAP, asset betas, the statistics, the gap's
 split and rolling windows against independent references, and its identities."""
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -10,7 +11,7 @@ from conftest import BOND_MARKET as MARKET
 from conftest import random_market
 from references import exact_slope, excess, ols_slope, per_window_reference, reference, statsmodels_fit
 
-from xl_portbeta import PortbetaError, api, asset_betas, portfolio_beta, udfs
+from xl_portbeta import PortbetaError, api, asset_betas, portfolio_beta, sheet, udfs
 from xl_portbeta.datasets import demo_portfolio
 
 TOL = 1e-10
@@ -447,3 +448,173 @@ def test_the_command_line_report_computes_the_statistics_and_the_detail_once(mon
         monkeypatch.setattr(api, name, counted)
     assert cli.main(["report", "--demo", "-o", str(tmp_path / "r.html"), "--json"]) == 0
     assert calls == {"stats": 1, "detail": 1, "returns": 0}
+
+
+def dimson_reference(y, m, lags=1):
+    """statsmodels OLS of y_t on m_t-lags .. m_t+lags (lagged columns built with pandas'
+    shift), over the rows that have every neighbour: the sum of the market slopes."""
+    frame = pd.DataFrame({f"m{k:+d}": pd.Series(m).shift(-k) for k in range(-lags, lags + 1)})
+    frame["y"] = y
+    frame = frame.dropna()
+    fit = statsmodels_fit(frame["y"].to_numpy(), frame.drop(columns="y").to_numpy())
+    return float(fit.params[1:].sum())
+
+
+def scholes_williams_reference(y, m):
+    """Three statsmodels OLS of y_t on m_t-1, m_t and m_t+1 over t = 1 .. n-2, and the
+    sample autocorrelation of m by pandas."""
+    m = pd.Series(m)
+    inner = slice(1, len(m) - 1)
+    slopes = [statsmodels_fit(np.asarray(y)[inner], m.shift(-k).to_numpy()[inner]).params[1] for k in (-1, 0, 1)]
+    rho = m.corr(m.shift(1))
+    return sum(slopes) / (1 + 2 * rho)
+
+
+def vasicek_reference(betas, errors):
+    """Vasicek's formula written out, a term at a time."""
+    mean = sum(betas) / len(betas)
+    variance = sum((b - mean) ** 2 for b in betas) / (len(betas) - 1)
+    return [(variance * b + e * e * mean) / (variance + e * e) for b, e in zip(betas, errors)]
+
+
+def thin_trading(rng, n, k):
+    """Assets that react partly a period late (stale prices): a beta that Dimson and
+    Scholes-Williams recover and plain OLS does not."""
+    m = rng.normal(0.0004, 0.01, n + 1)
+    r = 0.6 * m[1:, None] + 0.5 * m[:-1, None] + rng.normal(0, 0.008, (n, k))
+    prices = 50 * np.cumprod(1 + r, axis=0)
+    market = 1000 * np.cumprod(1 + m[1:])
+    return np.vstack([np.full(k, 50.0), prices]), np.concatenate([[1000.0], market])
+
+
+@pytest.mark.parametrize("rf", [0.0, 0.05])
+def test_thin_trading_and_vasicek_rows_match_statsmodels_and_the_formula(rng, rf):
+    prices, market = thin_trading(rng, 300, 5)
+    shares = rng.uniform(1, 40, 5)
+    stats = api.portfolio_stats(prices, shares, market, rf=rf, as_of=200)
+    rf_period = (1 + rf) ** (1 / 252) - 1
+    m = excess(market, rf_period)
+    actual = excess((prices * shares).sum(axis=1), rf_period)
+    w = prices[199] * shares / (prices[199] * shares).sum()
+    current = excess(prices, rf_period) @ w
+    for column, y in ((stats.actual, actual), (stats.current, current)):
+        assert column.dimson_beta == pytest.approx(dimson_reference(y, m), abs=TOL)
+        assert column.scholes_williams_beta == pytest.approx(scholes_williams_reference(y, m), abs=TOL)
+    # stale prices: OLS misses the lagged half of the beta of 1.1, the corrections find it
+    assert stats.actual.fit.beta < 0.8 and abs(stats.actual.dimson_beta - 1.1) < 0.15
+    fits = [statsmodels_fit(excess(prices[:, i], rf_period), m) for i in range(5)]
+    shrunk = vasicek_reference([f.params[1] for f in fits], [f.bse[1] for f in fits])
+    assert stats.current.vasicek_beta == pytest.approx(float(np.dot(w, shrunk)), abs=TOL)
+    assert np.isnan(stats.actual.vasicek_beta)
+    table = {row[0]: row for row in udfs.portbeta_stats(prices, shares, market, None, None, rf, 200)}
+    assert table["Vasicek-adjusted beta"][1:4] == [None, pytest.approx(stats.current.vasicek_beta, abs=1e-15), None]
+    assert "no cross-section" in table["Vasicek-adjusted beta"][4]
+    assert table["Dimson beta"][1] == pytest.approx(stats.actual.dimson_beta, abs=1e-15)
+    assert table["Scholes-Williams beta"][3] == pytest.approx(
+        stats.actual.scholes_williams_beta - stats.current.scholes_williams_beta, abs=1e-15
+    )
+
+
+@pytest.mark.parametrize("lags", [1, 2, 3])
+def test_dimson_beta_with_more_lags_matches_statsmodels(rng, lags):
+    from xl_portbeta import core
+
+    y, m = rng.normal(size=(80, 3)), rng.normal(size=80)
+    np.testing.assert_allclose(
+        core.dimson_beta(y, m, lags), [dimson_reference(y[:, i], m, lags) for i in range(3)], rtol=0, atol=1e-12
+    )
+    assert core.dimson_beta(y[:, 0], m, lags) == pytest.approx(dimson_reference(y[:, 0], m, lags), abs=1e-12)
+    assert np.isnan(core.dimson_beta(y[: 4 * lags + 2, 0], m[: 4 * lags + 2], lags))  # no residual degree of freedom
+
+
+def test_vasicek_betas_leave_unknown_betas_out_of_the_prior():
+    from xl_portbeta import core
+
+    betas, errors = [0.8, np.nan, 1.4, 1.1], [0.1, 0.2, 0.3, 0.05]
+    expected = vasicek_reference([0.8, 1.4, 1.1], [0.1, 0.3, 0.05])
+    np.testing.assert_allclose(core.vasicek_betas(betas, errors), [expected[0], np.nan, *expected[1:]], atol=1e-15)
+    assert np.isnan(core.vasicek_betas([1.2], [0.1])).all()  # one beta: no prior variance
+    assert core.blume_beta(1.5, 0.5) == pytest.approx(1.25, abs=1e-15)
+
+
+@pytest.mark.parametrize("rf", [0.0, 0.04])
+def test_asset_stats_match_statsmodels_and_the_formulas_by_hand(rng, rf):
+    prices, market = thin_trading(rng, 260, 4)
+    stats = api.asset_stats(prices, market, rf=rf)
+    rf_period = (1 + rf) ** (1 / 252) - 1
+    m = excess(market, rf_period)
+    fits = [statsmodels_fit(excess(prices[:, i], rf_period), m) for i in range(4)]
+    np.testing.assert_allclose(stats.beta, [f.params[1] for f in fits], rtol=0, atol=TOL)
+    np.testing.assert_allclose(stats.beta_se, [f.bse[1] for f in fits], rtol=0, atol=TOL)
+    np.testing.assert_allclose(stats.t_stat, [f.tvalues[1] for f in fits], rtol=1e-9)
+    np.testing.assert_allclose(stats.r_squared, [f.rsquared for f in fits], rtol=0, atol=TOL)
+    np.testing.assert_allclose(stats.alpha, [f.params[0] for f in fits], rtol=0, atol=TOL)
+    np.testing.assert_allclose(stats.blume_beta, [0.67 * f.params[1] + 0.33 for f in fits], rtol=0, atol=TOL)
+    shrunk = vasicek_reference([f.params[1] for f in fits], [f.bse[1] for f in fits])
+    np.testing.assert_allclose(stats.vasicek_beta, shrunk, rtol=0, atol=TOL)
+    for i in range(4):
+        y = excess(prices[:, i], rf_period)
+        assert stats.dimson_beta[i] == pytest.approx(dimson_reference(y, m), abs=TOL)
+        assert stats.scholes_williams_beta[i] == pytest.approx(scholes_williams_reference(y, m), abs=TOL)
+        assert stats.up_beta[i] == pytest.approx(statsmodels_fit(y[m > 0], m[m > 0]).params[1], abs=TOL)
+        assert stats.down_beta[i] == pytest.approx(statsmodels_fit(y[m < 0], m[m < 0]).params[1], abs=TOL)
+    table = udfs.asset_stats(prices, market, None, None, rf)
+    assert table[0] == ["statistic", "asset 1", "asset 2", "asset 3", "asset 4", "note"]
+    assert [r[0] for r in table[1:]] == [
+        "beta", "standard error of beta", "t statistic", "R²", "alpha per period", "Blume-adjusted beta",
+        "Vasicek-adjusted beta", "Dimson beta", "Scholes-Williams beta", "up-market beta",
+        "down-market beta",
+    ]  # fmt: skip
+    rows = {r[0]: r for r in table}
+    assert rows["Vasicek-adjusted beta"][1:5] == pytest.approx(shrunk, abs=TOL)
+    assert rows["beta"][1:5] == pytest.approx(list(asset_betas(prices, market, rf=rf)[0]), abs=1e-15)
+    assert stats.to_frame().loc["asset 2", "dimson_beta"] == stats.dimson_beta[1]
+
+
+def test_asset_stats_options_lags_and_blume_weight(rng):
+    prices, market = thin_trading(rng, 200, 3)
+    stats = api.asset_stats_of(api.build_sample(prices, [1, 1, 1], market), blume_weight=0.5, lags=2)
+    m = excess(market)
+    for i in range(3):
+        assert stats.dimson_beta[i] == pytest.approx(dimson_reference(excess(prices[:, i]), m, 2), abs=TOL)
+    np.testing.assert_allclose(stats.blume_beta, 0.5 * stats.beta + 0.5, rtol=0, atol=1e-15)
+    rows = {r[0]: r for r in sheet.asset_stats_table(stats)}
+    assert rows["Dimson beta"][1:4] == pytest.approx(list(stats.dimson_beta), abs=1e-15)
+    assert rows["Blume-adjusted beta"][-1].startswith("0.5 × beta + 0.5")
+    assert "m_t-2 .. m_t .. m_t+2" in rows["Dimson beta"][-1]
+    for bad, message in ((0, "lags 0 must be at least 1"), (1.5, "lags 1.5 is not a whole number")):
+        with pytest.raises(PortbetaError, match=rf"^asset_stats_of: {re.escape(message)}"):
+            api.asset_stats_of(stats.sample, lags=bad)
+    with pytest.raises(PortbetaError, match=r"^asset_stats_of: blume_weight 'x' is not a finite number"):
+        api.asset_stats_of(stats.sample, blume_weight="x")
+
+
+def test_asset_stats_of_a_portfolio_sample_leaves_an_unheld_asset_with_holes_empty(rng):
+    prices, market = thin_trading(rng, 120, 4)
+    prices[40, 3] = np.nan  # never held, with a hole: its beta is unknown on the portfolio's dates
+    stats = api.asset_stats_of(api.build_sample(prices, [3, 2, 1, 0], market))
+    assert np.isnan(stats.beta[3]) and np.isnan(stats.vasicek_beta[3]) and np.isnan(stats.dimson_beta[3])
+    m = excess(market)
+    fits = [statsmodels_fit(excess(prices[:, i]), m) for i in range(3)]
+    expected = vasicek_reference([f.params[1] for f in fits], [f.bse[1] for f in fits])
+    np.testing.assert_allclose(stats.vasicek_beta[:3], expected, rtol=0, atol=TOL)
+
+
+def test_stats_of_with_other_options_recomputes_blume_and_dimson_and_keeps_the_cached_default(rng):
+    prices, market = thin_trading(rng, 200, 4)
+    shares = rng.uniform(1, 40, 4)
+    result = api.portfolio_beta(prices, shares, market)
+    assert api.stats_of(result) is result.stats  # the defaults: the kept statistics
+    other = api.stats_of(result, blume_weight=0.5, lags=2)
+    assert other is not result.stats and api.stats_of(result) is result.stats
+    m = excess(market)
+    actual = excess((prices * shares).sum(axis=1))
+    assert other.actual.dimson_beta == pytest.approx(dimson_reference(actual, m, 2), abs=TOL)
+    assert other.actual.blume_beta == pytest.approx(0.5 * statsmodels_fit(actual, m).params[1] + 0.5, abs=TOL)
+    assert other.current.vasicek_beta == pytest.approx(result.stats.current.vasicek_beta, abs=1e-15)
+    frame = other.to_frame()
+    assert frame.loc["dimson_beta", "actual holdings"] == other.actual.dimson_beta
+    assert frame.loc["blume_beta", "note"].startswith("0.5 × beta + 0.5")
+    assert "m_t-2 .. m_t .. m_t+2" in frame.loc["dimson_beta", "note"]
+    with pytest.raises(PortbetaError, match=r"^stats_of: lags 0 must be at least 1"):
+        api.stats_of(result, lags=0)

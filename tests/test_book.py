@@ -149,3 +149,17 @@ def test_an_account_worth_exactly_0_on_a_date_has_a_note_and_no_figures(rng):
     assert book.notes[0] == "" and book.notes[1].startswith("shares and prices give a net value <= 0")
     assert np.isnan(book.reg[1]) and np.isnan(book.wtd[1]) and not book.valid[1]
     check_rows(book, prices, np.array([[1.0, 1.0]]), market)
+
+
+def test_a_masked_count_is_missing_not_the_value_under_the_mask():
+    """Masked numpy arrays honour their mask in a book too (issue 20)."""
+    from xl_portbeta.datasets import demo_portfolio
+
+    prices, shares, market = demo_portfolio()
+    counts = np.vstack([shares, shares / 2])
+    masked = np.ma.masked_array(counts.copy(), np.zeros(counts.shape, dtype=bool))
+    masked.data[1, 0], masked.mask[1, 0] = 1e9, True
+    book = api.book_betas(prices, masked, market)
+    assert book.notes[1] == "share count in column 1 is empty or an error: enter 0 for an asset not held"
+    assert book.reg[0] == pytest.approx(api.book_betas(prices, counts, market).reg[0], abs=TOL)
+    assert np.isnan(book.reg[1])

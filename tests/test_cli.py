@@ -268,6 +268,20 @@ def test_hong_kong_tickers_that_look_like_numbers_are_names(prices_csv, tmp_path
     assert files.read_shares("800,7", prices, files.Options()) == [800.0, 7.0]
 
 
+def test_lags_and_blume_weight_options_reach_the_statistics():
+    run = cli("demo", "--json", "--lags", "2", "--blume-weight", "0.5")
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    prices, shares, market = demo_portfolio()
+    result = api.portfolio_beta(prices, shares, market, prices.index.to_numpy())
+    stats = api.stats_of(result, blume_weight=0.5, lags=2)
+    assert out["stats"]["dimson_beta"]["actual_holdings"] == pytest.approx(stats.actual.dimson_beta, abs=1e-15)
+    assert out["stats"]["blume_beta"]["current_weights"] == pytest.approx(0.5 * result.wtd + 0.5, abs=1e-12)
+    assert out["stats"]["dimson_beta"]["actual_holdings"] != pytest.approx(result.stats.actual.dimson_beta, abs=1e-6)
+    bad = cli("demo", "--lags", "0")
+    assert bad.returncode == 2 and bad.stderr.strip() == "xl-portbeta demo: lags 0 must be at least 1"
+
+
 # --------------------------------------------------------------------- what the text says it assumed (issue 24)
 
 

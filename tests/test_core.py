@@ -468,6 +468,22 @@ def test_rebalanced_returns_are_the_weighted_excess_returns_block_by_block(rng):
             assert np.array_equal(found, np.einsum("tn,n->t", core.excess_returns(prices, rate), weights))
 
 
+def test_beta_standard_errors_a_block_at_a_time_equal_statsmodels(rng):
+    """Over more periods than a block (two passes of blocks), with a moving rf and a
+    near-perfect fit whose SSR would cancel in SST - b² Sxx."""
+    m = rng.normal(0.0004, 0.01, 700)
+    r = np.column_stack([1.2 * m + rng.normal(0, 0.01, 700), 0.8 * m + rng.normal(0, 1e-9, 700)])
+    prices = np.vstack([[10.0, 20.0], [10.0, 20.0] * np.cumprod(1 + r, axis=0)])
+    market = np.concatenate([[100.0], 100 * np.cumprod(1 + m)])
+    rf = rng.uniform(0, 1e-4, 700)
+    returns, market_returns = core.excess_returns(prices, rf), core.excess_returns(market, rf)
+    betas = core.betas(returns, market_returns)
+    got = core.beta_standard_errors(prices, market_returns, betas, rf)
+    expected = [statsmodels_fit(returns[:, i], market_returns).bse[1] for i in range(2)]
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=0)
+    assert np.isnan(core.beta_standard_errors(prices, market_returns, np.array([np.nan, 0.8]), rf)[0])
+
+
 def _gap_parts_by_hand(prices, holdings, market, rf_period, as_of=-1):
     """BETA_GAP_DETAIL's parts from README's formulas, in pandas: each holding's own
     return r_i,t, the market's excess return m_t,

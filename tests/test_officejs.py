@@ -332,6 +332,32 @@ def test_rolling_tables_hand_the_return_converter_its_fast_cell_types(rng):
         "type": "FormattedNumber", "basicValue": serial(dt.date(2024, 1, 6)), "numberFormat": "yyyy-mm-dd"}  # fmt: skip
 
 
+def test_asset_stats_through_officejs(server):
+    from xl_portbeta import api
+
+    table = server("asset_stats", BOND_PRICES, BOND_MARKET, BOND_DATES)
+    assert table[0] == ["statistic", "Bond A", "Bond B", "note"]
+    rows = {r[0]: r for r in table}
+    expected = api.asset_stats(np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]), BONDS["market"])
+    assert rows["beta"][1:3] == pytest.approx(list(expected.beta), abs=1e-15)
+    assert rows["Vasicek-adjusted beta"][1:3] == pytest.approx(list(expected.vasicek_beta), abs=1e-15)
+    assert rows["Dimson beta"][1:3] == pytest.approx(list(expected.dimson_beta), abs=1e-15)
+    assert rows["Scholes-Williams beta"][1:3] == pytest.approx(list(expected.scholes_williams_beta), abs=1e-15)
+    assert no_error_cells(table)
+    # a blank price drops its date for every asset, as ASSET_BETAS does
+    holed = [list(r) for r in BOND_PRICES]
+    holed[4][1] = None
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]).astype(float)
+    keep = np.arange(len(prices)) != 3
+    again = {r[0]: r for r in server("asset_stats", holed, BOND_MARKET, BOND_DATES)}
+    assert again["beta"][1:3] == pytest.approx(
+        list(api.asset_stats(prices[keep], np.array(BONDS["market"])[keep]).beta), abs=1e-15
+    )
+    # one asset: Vasicek has no cross-section, an empty cell ("" in Office.js), not #NUM!
+    single = {r[0]: r for r in server("asset_stats", [r[:1] for r in BOND_PRICES], BOND_MARKET)}
+    assert single["Vasicek-adjusted beta"][1] == ""
+
+
 # --------------------------------------------------------------------------- issue 20: hostile cells
 
 
@@ -463,6 +489,30 @@ def test_beta_gap_detail_rows_do_not_move_with_a_constant_rf(server, rng):
     gap = server("beta_gap", *args, None, None, 0.05)[0][0]
     assert with_rf[-1][k] == pytest.approx(gap, abs=1e-14)
     assert max(abs(row[header.index("drift part")]) for row in plain[1:-1]) > 1e-3  # the weights do drift
+
+
+@pytest.mark.parametrize("ids", [[1001.0, 1002.0], ["1001", "1002"]], ids=["numbers", "text"])
+def test_book_with_account_ids_that_are_numbers(server, ids):
+    """Account ids typed as numbers (or numeric text) under a header row are the accounts' names:
+    the add-in's advice went in a circle (issue 20: 'without names' for numbers, 'a number stored
+    as text' for text)."""
+    from xl_portbeta import api
+
+    holdings = [["account", "Bond B", "Bond A"], [ids[0], 65000, 25000], [ids[1], 10, 0]]
+    table = server("portbeta_book", BOND_PRICES, holdings, BOND_MARKET, BOND_DATES)
+    assert [r[0] for r in table[1:]] == ["1001", "1002"]
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]]).astype(float)
+    expected = api.portfolio_beta(prices, [25000, 65000], BONDS["market"])
+    assert table[1][2:5] == pytest.approx([expected.reg, expected.wtd, expected.gap], abs=1e-12)
+    no_header = [r[:] for r in holdings[1:]]
+    if isinstance(ids[0], str):  # typed as text, they are names without a header too
+        assert [r[0] for r in server("portbeta_book", BOND_PRICES, no_header, BOND_MARKET, BOND_DATES)[1:]] == [
+            "1001",
+            "1002",
+        ]
+    else:  # numbers without a header may be a count too many: the advice says how to name them
+        with pytest.raises(Exception, match=r"account ids that are numbers \(1001\) need a header row above them"):
+            server("portbeta_book", BOND_PRICES, no_header, BOND_MARKET, BOND_DATES)
 
 
 def test_blank_rates_carry_forward_in_time_and_error_cells_stay_missing(server):

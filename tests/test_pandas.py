@@ -186,6 +186,17 @@ def test_shares_by_name_errors_name_the_ticker(demo, shares, message):
     assert str(error.value).startswith("portfolio_beta: " + message)
 
 
+@pytest.mark.parametrize("shares", [{"AAPL": 1.0, "MSFT": 2.0}, pd.Series({"AAPL": 1.0, "MSFT": 2.0})])
+def test_counts_by_name_against_a_column_name_twice_are_refused_with_the_name(demo, shares):
+    """A count by name would go to one of the two AAPL columns (issue 20): refused, naming it."""
+    prices, _, market, _ = demo
+    twice = prices[["AAPL", "MSFT", "KO"]].set_axis(["AAPL", "MSFT", "AAPL"], axis=1)
+    with pytest.raises(PortbetaError, match="and prices names 'AAPL' twice: name each column once"):
+        portfolio_beta(twice, shares, market)
+    # the same counts in column order are a number: the names matter only when matching by name
+    assert np.isfinite(portfolio_beta(twice, [1.0, 2.0, 0.0], market).reg)
+
+
 class _Unprintable:
     def __str__(self):
         raise RuntimeError("no text")
@@ -386,3 +397,84 @@ def test_subnormal_magnitudes_are_refused_naming_the_cell(where):
     assert np.isfinite(udfs.portbeta_reg(BOND_PRICES, tiny_shares, BOND_MARKET))
     with pytest.raises(PortbetaError, match=r"shares x prices are too small to compute with"):
         udfs.portbeta_reg(tiny, tiny_shares, BOND_MARKET)
+
+
+# --------------------------------------------------------------------- dates that are not a DatetimeIndex
+
+
+@pytest.fixture(scope="module")
+def monthly():
+    """Three years of month-end prices of two assets and the market, indexed by a DatetimeIndex."""
+    rng = np.random.default_rng(20)
+    index = pd.date_range("2021-01-31", periods=36, freq="ME")
+    prices = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.05, (36, 2)), 0)), index, ["A", "B"])
+    market = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.04, 36))), index)
+    return prices, market
+
+
+@pytest.mark.parametrize(
+    "relabel",
+    [
+        lambda index: index.to_period("M"),
+        lambda index: pd.Index(index.strftime("%Y-%m-%d")),
+        lambda index: pd.Index([d.date() for d in index], dtype=object),
+    ],
+    ids=["PeriodIndex", "ISO text", "datetime.date"],
+)
+def test_dates_of_any_kind_are_matched_as_dates(monthly, relabel):
+    """A PeriodIndex or dates as text are dates (issue 20): their spacing sets the periods per year
+    (not 'daily' assumed), and a market a month off is refused, not matched by position."""
+    prices, market = monthly
+    index = relabel(prices.index)
+    result = portfolio_beta(prices.set_axis(index), [1.0, 2.0], market.set_axis(index))
+    assert (result.sample.frequency, result.sample.frequency_source) == ("monthly", "dates")
+    value = prices.to_numpy() @ np.array([1.0, 2.0])
+    levels = market.to_numpy()
+    reference = statsmodels_fit(value[1:] / value[:-1] - 1, levels[1:] / levels[:-1] - 1).params[1]
+    assert result.reg == pytest.approx(reference, abs=1e-12)
+    late = relabel(prices.index.shift(1, freq="ME"))
+    with pytest.raises(PortbetaError, match="market is indexed by other dates than prices"):
+        portfolio_beta(prices.set_axis(index), [1.0, 2.0], market.set_axis(late))
+
+
+@pytest.mark.parametrize(
+    "relabel",
+    [lambda i: i.to_period("M"), lambda i: pd.Index(i.strftime("%Y-%m-%d")), lambda i: pd.Series(i.to_period("M"))],
+    ids=["PeriodIndex", "Index of ISO text", "Series of periods"],
+)
+def test_dates_passed_as_periods_or_iso_text_are_dates(monthly, relabel):
+    prices, market = monthly
+    dated = portfolio_beta(prices.to_numpy(), [1.0, 2.0], market.to_numpy(), relabel(prices.index))
+    expected = portfolio_beta(prices.to_numpy(), [1.0, 2.0], market.to_numpy(), prices.index)
+    assert (dated.sample.frequency, dated.sample.frequency_source) == ("monthly", "dates")
+    assert dated.reg == expected.reg and dated.sample.labels[-1].month == 12
+
+
+def test_an_index_of_text_partly_dates_is_refused(monthly):
+    prices, market = monthly
+    index = pd.Index([*prices.index[:-1].strftime("%Y-%m-%d"), "31/12/2023"])
+    with pytest.raises(PortbetaError, match="prices is indexed by dates and '31/12/2023', which is not an ISO date"):
+        portfolio_beta(prices.set_axis(index), [1.0, 2.0], market.set_axis(index))
+
+
+def test_masked_arrays_honour_their_mask(monthly):
+    """A masked cell is missing data, as a blank: never the value under the mask."""
+    prices, market = monthly
+    under = prices.to_numpy().copy()
+    under[5, 0] = 1e6  # what numpy's plain conversion would hand over
+    mask = np.zeros(under.shape, dtype=bool)
+    mask[5, 0] = True
+    blank = prices.to_numpy().copy()
+    blank[5, 0] = np.nan
+    levels = np.ma.masked_array(market.to_numpy() * 1, mask=np.arange(36) == 9)
+    masked = portfolio_beta(np.ma.masked_array(under, mask), [1.0, 2.0], levels, prices.index.to_numpy())
+    expected = portfolio_beta(blank, [1.0, 2.0], np.where(np.arange(36) == 9, np.nan, market.to_numpy()),
+                              prices.index.to_numpy())  # fmt: skip
+    assert masked.reg == expected.reg and masked.wtd == expected.wtd
+    cells = np.vstack([["A", "B"], under.astype(object)])  # a header row: text and numbers, as from a sheet
+    with_header = np.ma.masked_array(cells, np.vstack([[False, False], mask]))
+    assert portfolio_beta(with_header, [1.0, 2.0], levels, prices.index.to_numpy()).reg == expected.reg
+    dates = np.ma.masked_array(prices.index.to_numpy(), mask=np.arange(36) == 20)
+    with pytest.raises(PortbetaError, match="dates row 21 is empty or an error"):  # as a blank date cell
+        portfolio_beta(prices.to_numpy(), [1.0, 2.0], market.to_numpy(), dates)
+    assert masked.sample.n_returns == expected.sample.n_returns == 33

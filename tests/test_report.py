@@ -324,3 +324,14 @@ def test_a_traded_portfolio_is_described_as_one(tmp_path):
     assert _assumed(page)["holdings"].startswith(f"a holdings history: the shares change on {len(changes)} of the")
     weekly, name = report_module.resampled_rows(result.sample.labels[-200:])
     assert name == "week" and len(weekly) < 50
+
+
+@pytest.mark.parametrize("rates,message", [(dict(rf=2.0), "rf is 2, 200%"), (dict(premium=8), "premium is 8, 800%")])
+def test_the_reports_rates_typed_as_percents_are_refused(tmp_path, rates, message):
+    """rf's rule for the valuation's rates (issue 20): 8 for 8% is refused, not read as 800%."""
+    prices, shares, market = demo_portfolio()
+    result = api.portfolio_beta(prices, shares, market)
+    with pytest.raises(pb.PortbetaError) as error:
+        pb.report(result, tmp_path / "r.html", **rates)
+    assert str(error.value) == f"report: {message} a year: enter annual rates as decimals (5% or 0.05)"
+    assert not (tmp_path / "r.html").exists()

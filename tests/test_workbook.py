@@ -90,6 +90,7 @@ SIGNATURES = {
     "BETA_GAP_DETAIL": ["prices", "shares", "market", "dates"],
     "PORTBETA_ROLLING": ["prices", "shares", "market", "window", "dates"],
     "PORTBETA_BOOK": ["prices", "holdings", "market", "dates"],
+    "ASSET_STATS": ["prices", "market", "dates"],
 }
 ROW_ALIGNED = ("prices", "market", "dates")
 

@@ -29,7 +29,7 @@ from conftest import SIGNATURES  # noqa: E402
 
 # the functions the workbook's cells call
 FUNCTIONS = {"PORTBETA_REG", "PORTBETA_WTD", "BETA_GAP", "ASSET_BETAS", "PORTBETA_STATS", "BETA_GAP_DETAIL",
-             "PORTBETA_ROLLING", "PORTBETA_BOOK"}  # fmt: skip
+             "PORTBETA_ROLLING", "PORTBETA_BOOK", "ASSET_STATS"}  # fmt: skip
 NS = {
     "we": "http://schemas.microsoft.com/office/webextensions/webextension/2010/11",
     "wetp": "http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11",
@@ -186,8 +186,10 @@ def test_lite_settings_have_the_shape_of_a_workbook_lite_saved():
     compile(main, "main.py", "exec")
     assert main.count("\n") > 1000 and "\\n" not in main[:2000], "main.py is readable source"
     size = len(main.encode("utf-8"))
-    # measured 2026-12: 200 KB (real Lite main.py values seen up to about 110 KB; no documented limit)
-    assert size < 256_000, f"main.py is {size} bytes"
+    # A guard against runaway growth, not Lite's limit (none is documented; real Lite main.py values
+    # seen: up to about 110 KB). Measured 2026-12-04: 265 KB, with issue 22's statistics and issue
+    # 24's report. The way down is the package on PyPI, installed by requirements.txt (README).
+    assert size < 320_000, f"main.py is {size} bytes"
 
 
 def test_staleness_message_names_the_rebuild_command():

@@ -35,6 +35,7 @@ from .inputs import whole_number
 from .sample import MIN_RETURNS, Sample
 
 __all__ = [
+    "AssetStats",
     "BookBetas",
     "ExcessReturns",
     "GapDetail",
@@ -43,6 +44,8 @@ __all__ = [
     "RollingAssetBetas",
     "RollingBeta",
     "asset_betas",
+    "asset_stats",
+    "asset_stats_of",
     "beta_of",
     "book_betas",
     "build_sample",
@@ -413,6 +416,87 @@ def asset_betas(**arguments: Any) -> tuple[np.ndarray, Sample]:
     return betas, sample
 
 
+@dataclass(frozen=True)
+class AssetStats(core.AssetFigures, PerAsset):
+    """ASSET_STATS' figures: each asset's beta and the checks of it, the fields of
+    :class:`core.AssetFigures` (arrays (N,) in the column order of prices), on the sample:
+
+    Attributes
+    ----------
+    sample : Sample
+        The dates where every price is present (as :func:`asset_betas`).
+    """
+
+    sample: Sample = dataclasses.field(kw_only=True)
+
+    _per_asset: ClassVar[tuple[str, ...]] = tuple(
+        f.name for f in dataclasses.fields(core.AssetFigures) if f.name not in ("n", "blume_weight", "lags")
+    )
+
+    def _sample(self) -> Sample:
+        return self.sample
+
+    def __repr__(self) -> str:
+        return (
+            f"AssetStats({len(self.sample.names)} assets, {self.n} returns; beta {_range(self.beta)}, "
+            f"Vasicek {_range(self.vasicek_beta)}, Dimson {_range(self.dimson_beta)})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per asset (indexed by name), one column per figure (``beta``, ``beta_se``, ...)."""
+        return pd.DataFrame({f: self.to_series(f) for f in self._per_asset})
+
+
+def _blume_weight(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, np.number)) or not np.isfinite(raw):
+        raise PortbetaError(f"blume_weight {raw!r} is not a finite number (Bloomberg's is 0.67)")
+    return float(raw)
+
+
+def _lags(raw: Any) -> int:
+    lags = whole_number(raw, "lags", " of market lags and leads")
+    if lags < 1:
+        raise PortbetaError(f"lags {lags} must be at least 1")
+    return lags
+
+
+@_public
+def asset_stats_of(sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1) -> AssetStats:
+    """Each asset's beta, its standard error, t, R², alpha, Blume, Vasicek, Dimson,
+    Scholes-Williams, up- and down-market betas, on a sample.
+
+    Parameters
+    ----------
+    sample : Sample
+        From :func:`build_sample` (an asset never held whose prices have holes there has
+        empty figures, and takes no part in the Vasicek prior).
+    blume_weight : float, default 0.67
+        Blume's adjusted beta is ``blume_weight * beta + (1 - blume_weight)``.
+    lags : int, default 1
+        Lags and leads of the market in Dimson's regression.
+    """
+    weight, lags = _blume_weight(blume_weight), _lags(lags)
+    market = market_returns_of(sample)
+    figures = core.asset_figures(core.excess_returns(sample.prices, sample.rf), market, weight, lags)
+    values = {f.name: getattr(figures, f.name) for f in dataclasses.fields(figures)}
+    gaps = sample.price_gaps
+    if gaps.any():  # assets never held, with holes: unknown figures, out of the Vasicek prior
+        for name in AssetStats._per_asset:
+            values[name][gaps] = np.nan
+        values["vasicek_beta"] = core.vasicek_betas(values["beta"], values["beta_se"])
+    for name in AssetStats._per_asset:
+        values[name].setflags(write=False)
+    return AssetStats(**values, sample=sample)
+
+
+@_public
+@declared(API["asset_stats"])
+def asset_stats(**arguments: Any) -> AssetStats:
+    """:func:`asset_stats_of` on the dates where every price is present (the arguments of
+    :func:`asset_betas`; its options at their defaults)."""
+    return asset_stats_of(_sample.build_sample(shares=None, **arguments, portfolio=False))
+
+
 # --------------------------------------------------------------------- statistics
 
 
@@ -479,25 +563,48 @@ def _check_result(result: Any) -> None:
 
 
 @_public
-def stats_of(result: PortfolioBeta) -> PortfolioStats:
+def stats_of(result: PortfolioBeta, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1) -> PortfolioStats:
     """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
-    ``result.stats``, computed once."""
+    ``result.stats``, computed once; with other options, computed anew.
+
+    Parameters
+    ----------
+    result : PortfolioBeta
+    blume_weight : float, default 0.67
+        Blume's adjusted beta is ``blume_weight * beta + (1 - blume_weight)``.
+    lags : int, default 1
+        Lags and leads of the market in Dimson's regression.
+    """
     _check_result(result)
-    return result.stats
+    weight, lags = _blume_weight(blume_weight), _lags(lags)
+    if weight == core.BLUME_WEIGHT and lags == 1:
+        return result.stats
+    with one_blas_thread():
+        return _stats(result, weight, lags)
 
 
-def _stats(result: PortfolioBeta) -> PortfolioStats:
+def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags: int = 1) -> PortfolioStats:
     """The statistics from the returns ``result`` kept, and those of the portfolio
     rebalanced to the as_of weights every period (one pass over the prices, no T x N array)."""
     sample, market, portfolio = result.sample, result.market_returns, result.portfolio_returns
     current = core.rebalanced_returns(sample.prices, result.weights, sample.rf)
     periods = sample.periods_per_year
+    current_stats = core.beta_stats(current, market, periods, blume_weight, lags)
+    vasicek = float(core.weighted_beta(result.weights, _vasicek_betas(result)))
     return PortfolioStats(
-        actual=core.beta_stats(portfolio, market, periods),
-        current=core.beta_stats(current, market, periods),
+        actual=core.beta_stats(portfolio, market, periods, blume_weight, lags),
+        current=dataclasses.replace(current_stats, vasicek_beta=vasicek),
         gap_fit=core.line_fit(core.drift_returns(portfolio, current), market),
         result=result,
     )
+
+
+def _vasicek_betas(result: PortfolioBeta) -> np.ndarray:
+    """Each asset's Vasicek beta on the sample of ``result``: its OLS beta shrunk toward
+    the cross-section of every asset in the prices range with a known beta."""
+    sample = result.sample
+    errors = core.beta_standard_errors(sample.prices, result.market_returns, result.asset_betas, sample.rf)
+    return core.vasicek_betas(result.asset_betas, errors)  # NaN betas (price gaps): NaN errors, out of the prior
 
 
 @_public

@@ -90,6 +90,7 @@ EXCEL: dict[str, tuple[str, ...]] = {
     "PORTBETA_ROLLING": ROLLING,
     "PORTBETA_BOOK": BOOK,
     "ASSET_BETAS_ROLLING": ASSETS_ROLLING,
+    "ASSET_STATS": ASSETS,
 }
 
 #: Each one-call function of the API's arguments.
@@ -99,6 +100,7 @@ API: dict[str, tuple[str, ...]] = {
     "portfolio_stats": PORTFOLIO,
     "gap_detail": PORTFOLIO,
     "asset_betas": ASSETS,
+    "asset_stats": ASSETS,
     "rolling_portfolio_beta": ROLLING,
     "rolling_asset_betas": ASSETS_ROLLING,
     "book_betas": BOOK,

@@ -96,13 +96,16 @@ def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[
     have names) and the range's column of the first count (2 after a column of names)."""
     if is_blank(raw):
         raise PortbetaError("holdings is missing: give one row of share counts per account")
-    accounts, cells = read_accounts(raw)
+    accounts, cells = read_accounts(raw, n_assets=len(names))
     cells = sample.columns_by_name(cells, names if named else None, "holdings")
     n_assets = len(names)
     if cells.shape[1] != n_assets or not len(cells.values):
+        ids = (cells.shape[1] == n_assets + 1) * (
+            "; account ids that are numbers (1001) need a header row above them: 'account' and the assets' names"
+        )
         raise PortbetaError(
             f"holdings is {cells.shape[0]} x {cells.shape[1]} (without names): give one row per account "
-            f"with {n_assets} share counts, in the column order of prices"
+            f"with {n_assets} share counts, in the column order of prices{ids}"
         )
     if accounts is None:
         return tuple(f"account {k + 1}" for k in range(len(cells.values))), cells.values, 1
@@ -133,6 +136,7 @@ def build_book_sample(
     rows = sample.align_rows(args)
     sample.check_values(rows, args)
     names = sample.asset_names(args)
+    holdings = sample.unmasked(holdings)  # a masked count is missing, as the other arguments' cells
     accounts, counts, first_column = read_holdings(holdings, names, args.prices.header is not None)
     rows = sample.carry_rates(
         sample.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any, NoReturn, cast
 
 import numpy as np
@@ -20,11 +21,22 @@ from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
 from .report import Inputs, assumptions, default_title
+from .sample import annual_rate
 
 __all__ = ["main"]
 
 
 # --------------------------------------------------------------------------- report
+
+
+# A terminal acts on control characters (ESC starts a command) and bidirectional overrides
+# reorder what it shows: in a name from a file they are written as escapes, never raw.
+_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal: each control character (but the line break) as its escape, \\x1b."""
+    return _CONTROLS.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _fmt(value: Any, width: int = 14, spec: str = ".4f") -> str:
@@ -172,12 +184,32 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
     }
 
 
-def analyze(command: str = "xl-portbeta", **arguments: Any) -> tuple[api.PortfolioStats, api.GapDetail]:
+def analyze(
+    command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any
+) -> tuple[api.PortfolioStats, api.GapDetail]:
     """The statistics and the per-holding split of one portfolio (the arguments of
-    :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``."""
+    :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``.
+    ``options``: those of :func:`api.stats_of` (``blume_weight``, ``lags``)."""
     with named(command):
         result = api.portfolio_beta(**arguments)
-        return result.stats, result.gap_detail
+        return api.stats_of(result, **(options or {})), result.gap_detail
+
+
+def stats_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--blume-weight`` and ``--lags``, for :func:`api.stats_of`."""
+    return {"blume_weight": args.blume_weight, "lags": args.lags}
+
+
+def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--blume-weight",
+        type=float,
+        default=0.67,
+        help="Blume's adjusted beta: WEIGHT x beta + 1 - WEIGHT (default 0.67, Bloomberg's)",
+    )
+    command.add_argument(
+        "--lags", type=int, default=1, help="lags and leads of the market in Dimson's beta (default 1)"
+    )
 
 
 # --------------------------------------------------------------------------- files
@@ -213,6 +245,10 @@ def inputs_of(prices: files.Prices) -> Inputs:
     return Inputs(prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column)
 
 
+#: The demo's dates by default (report's --start and --end are None unless given, so that a
+#: prices file can refuse them)
+DEMO_START, DEMO_END = "2022-01-01", "2022-12-31"
+
 #: The demo's inputs: the bundled data (xl_portbeta.datasets)
 DEMO_INPUTS = Inputs(
     prices="the bundled adjusted closes of 20 S&P 500 stocks (xl_portbeta.datasets)",
@@ -220,9 +256,24 @@ DEMO_INPUTS = Inputs(
 )
 
 
+def _iso_date(text: str | None, option: str) -> str | None:
+    """An option's ISO date (2022-06-30), checked: the demo's data are sliced by it."""
+    if text is not None and pd_timestamp(text) is None:
+        raise InputError(f"{option} {text!r} is not a date: give an ISO date (2022-06-30)")
+    return text
+
+
+def pd_timestamp(text: str) -> Any:
+    import pandas as pd
+
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    return None if pd.isna(parsed) else parsed
+
+
 def _demo_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     """The bundled demo portfolio as the API's arguments, and its number of stocks."""
-    prices, shares, market = datasets.demo_portfolio(args.start, args.end)
+    start, end = (_iso_date(text, option) for text, option in ((args.start, "--start"), (args.end, "--end")))
+    prices, shares, market = datasets.demo_portfolio(start or DEMO_START, end or DEMO_END)
     arguments = dict(
         prices=prices, shares=shares, market=market, dates=prices.index.to_numpy(), frequency=args.frequency
     )
@@ -234,13 +285,13 @@ def _print_result(args: argparse.Namespace, stats: api.PortfolioStats, detail: a
     if args.json:
         print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
     else:
-        print(format_report(stats, detail, title, inputs))
+        print(printable(format_report(stats, detail, title, inputs)))
 
 
 def run_analyze(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
-    stats, detail = analyze("xl-portbeta analyze", shares=shares, **columns)
+    stats, detail = analyze("xl-portbeta analyze", stats_options(args), shares=shares, **columns)
     inputs = inputs_of(prices)
     _print_result(args, stats, detail, inputs, args.title or default_title(stats.result, inputs))
     return 0
@@ -248,7 +299,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     arguments, stocks = _demo_arguments(args)
-    stats, detail = analyze("xl-portbeta demo", **arguments)
+    stats, detail = analyze("xl-portbeta demo", stats_options(args), **arguments)
     title = args.title or (
         f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks "
         "(whole shares, equal weights on the last date) vs. the S&P 500 index"
@@ -356,7 +407,50 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+#: What a spreadsheet reads as a formula at the start of a cell (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell a spreadsheet opens as text: one starting like a formula gets a single quote
+    in front (OWASP's advice), so that ``=HYPERLINK(...)`` as an account's name is not run."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_safe(frame: Any) -> Any:
+    """``frame`` with every text cell, index label and header neutralised by :func:`csv_text`."""
+    safe = frame.copy()
+    safe.index = safe.index.map(csv_text).rename(csv_text(safe.index.name))
+    safe.columns = [csv_text(c) for c in safe.columns]
+    for column in safe.columns:
+        if safe[column].dtype == object:
+            safe[column] = safe[column].map(csv_text)
+    return safe
+
+
+def _input_paths(args: argparse.Namespace) -> list[Path]:
+    """Every file the command reads: the prices (a folder's files too), the market file, a
+    shares file, the holdings."""
+    paths = [Path(p) for p in getattr(args, "prices", None) or []]
+    paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
+    paths += [Path(p) for p in (getattr(args, "market_file", None), getattr(args, "holdings", None)) if p]
+    shares = getattr(args, "shares", None)
+    if shares and Path(shares).suffix.lower() in files.SUFFIXES:
+        paths.append(Path(shares))
+    return paths
+
+
+def _not_an_input(args: argparse.Namespace, output: str | None, option: str) -> None:
+    """An output that is one of the inputs would overwrite the data it came from: refused."""
+    if output is None or not Path(output).exists():
+        return
+    for path in _input_paths(args):
+        if path.exists() and os.path.samefile(path, output):
+            raise InputError(f"{option} {output} is one of the inputs ({path}): write to another file")
+
+
 def run_book(args: argparse.Namespace) -> int:
+    _not_an_input(args, args.csv, "--csv")
     prices, options, columns = read_inputs(args)
     holdings = files.read_holdings_file(args.holdings, prices.names, options)
     with named("xl-portbeta book"):
@@ -369,7 +463,10 @@ def run_book(args: argparse.Namespace) -> int:
     frame["first"] = [_jsonable(d[0]) for d in dates]
     frame["last"] = [_jsonable(d[1]) for d in dates]
     if args.csv:
-        frame.to_csv(args.csv)
+        try:
+            _csv_safe(frame).to_csv(args.csv)
+        except OSError as error:
+            raise InputError(f"--csv {args.csv}: cannot be written ({error.strerror or error})") from None
     if args.json:
         records = [
             {"account": a} | {k: _jsonable(v) for k, v in row.items()}
@@ -378,7 +475,7 @@ def run_book(args: argparse.Namespace) -> int:
         sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
         print(json.dumps({"title": title, "sample": sample, "accounts": records}, indent=2))
     elif not args.csv:
-        print(format_book(book, about, title))
+        print(printable(format_book(book, about, title)))
     return 0
 
 
@@ -387,7 +484,8 @@ def _number_option(text: str, option: str) -> float:
     rate = files.parse_rate(text)
     if rate is None:
         raise InputError(f"{option} {text!r}: give a rate such as 0.02 or 2%")
-    return rate
+    with named("xl-portbeta report"):
+        return annual_rate(rate, option)  # rf's rule: 5 is 500%, a percent typed as a number
 
 
 def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str, Inputs]:
@@ -401,6 +499,11 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.Portfol
         return (*analyze(command, **arguments), title, DEMO_INPUTS)
     if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
         raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
+    if args.start is not None or args.end is not None:  # never a report of the whole file said to be of some dates
+        raise InputError(
+            "--start and --end choose the demo's dates: a prices file's report covers its rows, so give a file "
+            "of the dates wanted"
+        )
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
     stats, detail = analyze(command, shares=shares, **columns)
@@ -413,9 +516,10 @@ def run_report(args: argparse.Namespace) -> int:
     from .report import report as write_report  # pb.report, the function, shadows its module's name
 
     command = "xl-portbeta report"
-    stats, detail, title, inputs = _report_figures(args, command)
-    rf = _number_option(args.rf_valuation, "--rf-valuation")
+    _not_an_input(args, args.output, "-o")
+    rf = _number_option(args.rf_valuation, "--rf-valuation")  # the options first: no figures for nothing
     premium = _number_option(args.premium, "--premium")
+    stats, detail, title, inputs = _report_figures(args, command)
     try:
         with named(command):
             path = write_report(
@@ -426,7 +530,7 @@ def run_report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
     else:
-        print(f"wrote {path}")
+        print(printable(f"wrote {path}"))
     return 0
 
 
@@ -495,6 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--frequency", **frequency)
     demo.add_argument("--json", action="store_true", help="print JSON for scripts")
     demo.add_argument("--title", help="the heading (default: the demo portfolio in words)")
+    _stats_option_arguments(demo)
     demo.set_defaults(run=run_demo)
 
     an = commands.add_parser("analyze", help="a prices file (.csv or .xlsx): one column per asset, the market, dates")
@@ -504,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset",
     )
+    _stats_option_arguments(an)
     an.set_defaults(run=run_analyze)
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
@@ -517,8 +623,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--shares", help="as for analyze")
     rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
-    rp.add_argument("--start", default="2022-01-01", help="with --demo: first date (default 2022-01-01)")
-    rp.add_argument("--end", default="2022-12-31", help="with --demo: last date (default 2022-12-31)")
+    rp.add_argument("--start", help="with --demo only: first date (default 2022-01-01)")
+    rp.add_argument("--end", help="with --demo only: last date (default 2022-12-31)")
     rp.add_argument(
         "--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)"
     )
@@ -537,7 +643,8 @@ def main(argv: list[str] | None = None) -> int:
     except (PortbetaError, InputError) as error:
         # a PortbetaError is named after the command already (named(...)); a file's error is not
         named_already = isinstance(error, PortbetaError) and error.function is not None
-        print(str(error) if named_already else f"xl-portbeta {args.command}: {error}", file=sys.stderr)
+        message = str(error) if named_already else f"xl-portbeta {args.command}: {error}"
+        print(printable(message), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader left (xl-portbeta demo | head -1): as Python's docs advise, point stdout

@@ -47,6 +47,7 @@ __all__ = [
     "MIN_REGIME_RETURNS",
     "PERIODS_PER_YEAR",
     "Annualized",
+    "AssetFigures",
     "BetaStats",
     "BookFigures",
     "HoldingsBetas",
@@ -55,14 +56,18 @@ __all__ = [
     "WindowBlock",
     "annualized_return",
     "asset_and_holdings_returns",
+    "asset_figures",
     "average_weights",
     "beta",
+    "beta_standard_errors",
     "beta_stats",
     "betas",
+    "blume_beta",
     "book_figures",
     "capture_ratio",
     "centred",
     "contribution_scale",
+    "dimson_beta",
     "downside_beta",
     "drift_parts",
     "drift_returns",
@@ -82,11 +87,14 @@ __all__ = [
     "rate_beta",
     "rebalanced_returns",
     "regime_beta",
+    "regime_betas",
     "resolution",
     "rolling_asset_betas",
     "rolling_moments",
     "rolling_weighted_beta",
+    "scholes_williams_beta",
     "tracking_error",
+    "vasicek_betas",
     "weighted_beta",
     "weighted_terms",
     "weights_at",
@@ -683,8 +691,8 @@ class LineFit:
 
     @property
     def blume_beta(self) -> float:
-        """Blume's adjusted beta, ``0.67 * beta + 0.33``."""
-        return BLUME_WEIGHT * self.beta + (1.0 - BLUME_WEIGHT)
+        """Blume's adjusted beta, ``0.67 * beta + 0.33`` (:func:`blume_beta`)."""
+        return float(blume_beta(self.beta))
 
 
 def line_fit(returns: np.ndarray, market_returns: np.ndarray) -> LineFit:
@@ -766,10 +774,15 @@ def regime_beta(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.n
     NaN when the regime has fewer than ``MIN_REGIME_RETURNS`` periods or its market
     returns do not vary.
     """
+    return float(regime_betas(np.asarray(returns, dtype=float).ravel(), market_returns, in_regime))
+
+
+def regime_betas(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray) -> np.ndarray | float:
+    """:func:`regime_beta` of each column of ``returns`` (T,) or (T, N)."""
     market = market_returns[in_regime]
     if len(market) < MIN_REGIME_RETURNS or np.ptp(market) == 0:
-        return float("nan")
-    return beta(returns[in_regime], market)
+        return np.full(np.shape(returns)[1:], np.nan) if np.ndim(returns) == 2 else float("nan")
+    return betas(np.asarray(returns, dtype=float)[in_regime], market)
 
 
 def downside_beta(returns: np.ndarray, market_returns: np.ndarray) -> float:
@@ -820,6 +833,218 @@ def information_ratio(returns: np.ndarray, market_returns: np.ndarray, periods_p
     return premium / error if error > 0 else float("nan")
 
 
+# --------------------------------------------------------------------- adjusted and thin-trading betas
+
+
+def blume_beta(beta: np.ndarray | float, weight: float = BLUME_WEIGHT) -> np.ndarray | float:
+    """Blume's (1971) adjusted beta, ``weight * beta + (1 - weight)``: pulled toward 1
+    (Bloomberg's adjusted beta with the default weight, 0.67)."""
+    return weight * beta + (1.0 - weight)
+
+
+def _neighbours(market_returns: np.ndarray, lags: int) -> np.ndarray:
+    """The market returns ``m_{t+k}`` for ``k = -lags .. lags`` of the returns ``r_t`` that
+    have every neighbour (``t = lags .. n - 1 - lags``): columns in the order of ``k``."""
+    m = np.asarray(market_returns, dtype=float)
+    n = len(m)
+    return np.column_stack([m[lags + k : n - lags + k] for k in range(-lags, lags + 1)])
+
+
+def dimson_beta(returns: np.ndarray, market_returns: np.ndarray, lags: int = 1) -> np.ndarray | float:
+    """Dimson's (1979) beta for thin trading: the sum of the slopes of one OLS, with
+    intercept, of ``r_t`` on ``m_{t-lags} .. m_t .. m_{t+lags}``, over the returns that have
+    every neighbour (the first and last ``lags`` returns are regressands of none).
+
+    Parameters
+    ----------
+    returns : array (T,) or (T, N)
+    market_returns : array (T,)
+    lags : int, default 1
+        Lags and leads of the market (as many of each).
+
+    Returns
+    -------
+    float or array (N,): NaN where the regression has no residual degree of freedom or
+    its market columns are collinear.
+    """
+    y = np.asarray(returns, dtype=float)
+    if lags < 1:
+        raise ValueError(f"lags must be a whole number >= 1, not {lags}")
+    rows = len(y) - 2 * lags
+    if rows <= 2 * lags + 2:  # intercept and 2 lags + 1 slopes, and one residual degree of freedom
+        return np.full(y.shape[1:], np.nan) if y.ndim == 2 else float("nan")
+    x = centred(_neighbours(market_returns, lags))  # centred: the intercept's part is the means'
+    yc = centred(y[lags : len(y) - lags])
+    slopes, _, rank, _ = np.linalg.lstsq(x, yc, rcond=None)
+    total = slopes.sum(axis=0)
+    if rank < x.shape[1]:
+        total = np.full_like(total, np.nan)
+    return float(total) if y.ndim == 1 else total
+
+
+def scholes_williams_beta(returns: np.ndarray, market_returns: np.ndarray) -> np.ndarray | float:
+    """Scholes and Williams' (1977) beta for non-synchronous trading:
+    ``(b_-1 + b_0 + b_+1) / (1 + 2 rho)``, ``b_k`` the OLS slope, with intercept, of ``r_t``
+    on ``m_{t+k}`` over the returns that have both neighbours, ``rho`` the Pearson
+    correlation of ``m_t`` with ``m_{t-1}`` over all adjacent pairs of the sample.
+
+    Parameters
+    ----------
+    returns : array (T,) or (T, N)
+    market_returns : array (T,)
+
+    Returns
+    -------
+    float or array (N,): NaN with fewer than 4 returns, or where a shifted market does
+    not vary or ``1 + 2 rho`` is 0.
+    """
+    y = np.asarray(returns, dtype=float)
+    m = np.asarray(market_returns, dtype=float)
+    if len(m) < 4:
+        return np.full(y.shape[1:], np.nan) if y.ndim == 2 else float("nan")
+    inner = y[1:-1]
+    neighbours = _neighbours(m, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = sum(betas(inner, neighbours[:, k]) for k in range(3))
+        rho = np.corrcoef(m[1:], m[:-1])[0, 1]
+        out = total / (1.0 + 2.0 * rho) if 1.0 + 2.0 * rho != 0 else total * np.nan
+    return float(out) if y.ndim == 1 else np.asarray(out)
+
+
+def vasicek_betas(asset_betas: np.ndarray, standard_errors: np.ndarray) -> np.ndarray:
+    """Vasicek's (1973) Bayesian betas: each asset's OLS beta shrunk toward the mean of the
+    cross-section, by the precision of its own estimate.
+
+    ``b~_i = s² / (s² + se_i²) b_i + se_i² / (s² + se_i²) b̄``, with ``b̄`` and ``s²`` the
+    mean and sample variance (n - 1) of the betas given (the prior); NaN betas (unknown)
+    take no part in the prior and stay NaN.
+
+    Parameters
+    ----------
+    asset_betas : array (N,)
+    standard_errors : array (N,)
+        Each beta's OLS standard error.
+
+    Returns
+    -------
+    array (N,): NaN everywhere with fewer than two known betas (no prior variance).
+    """
+    b = np.asarray(asset_betas, dtype=float)
+    se2 = np.asarray(standard_errors, dtype=float) ** 2
+    known = np.isfinite(b) & np.isfinite(se2)
+    if known.sum() < 2:
+        return np.full(b.shape, np.nan)
+    prior_mean, prior_var = b[known].mean(), b[known].var(ddof=1)
+    total = prior_var + se2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # an exact beta (se 0) among identical betas (s² 0) is its own estimate
+        shrunk = np.where(total > 0, (prior_var * b + se2 * prior_mean) / total, b)
+    return np.where(known, shrunk, np.nan)
+
+
+def beta_standard_errors(
+    prices: np.ndarray, market_returns: np.ndarray, asset_betas: np.ndarray, rf: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Each asset's OLS standard error of beta, ``sqrt(SSR_i / (n - 2) / sum (m - mean m)^2)``,
+    from its prices a block of periods at a time (no T x N array).
+
+    Two passes over the prices: the means of the excess returns, then the residuals
+    ``(r_i,t - mean r_i) - b_i (m_t - mean m)`` written out (no ``SST - b^2 Sxx``
+    cancellation for a near-perfect fit).
+
+    Parameters
+    ----------
+    prices : array (T, N)
+        Positive prices, no NaN.
+    market_returns : array (T-1,)
+        The market's excess returns; must vary.
+    asset_betas : array (N,)
+        Each asset's OLS beta on them (NaN gives NaN).
+    rf : float or array (T-1,)
+        Per-period rate.
+
+    Returns
+    -------
+    array (N,)
+    """
+    prices = np.asarray(prices, dtype=float)
+    n = len(prices) - 1
+    rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
+    m = centred(market_returns)
+    blocks = [(first, min(first + _BLOCK_ROWS, n)) for first in range(0, n, _BLOCK_ROWS)]
+    sums = np.zeros(prices.shape[1])
+    for first, stop in blocks:
+        sums += excess_returns(prices[first : stop + 1], rf[first:stop]).sum(axis=0)
+    means = sums / n
+    ssr = np.zeros(prices.shape[1])
+    for first, stop in blocks:
+        residuals = excess_returns(prices[first : stop + 1], rf[first:stop]) - means
+        residuals -= np.outer(m[first:stop], asset_betas)
+        ssr += np.einsum("tn,tn->n", residuals, residuals)
+    return np.sqrt(ssr / (n - 2) / (m @ m))
+
+
+@dataclass(frozen=True)
+class AssetFigures:
+    """Each asset's beta and the checks of it (ASSET_STATS): arrays (N,) in the column
+    order of the returns.
+
+    Attributes
+    ----------
+    beta, beta_se, t_stat, r_squared, alpha : OLS with intercept (:func:`line_fits`);
+        alpha per period
+    blume_beta : :func:`blume_beta` of beta, with ``blume_weight``
+    vasicek_beta : :func:`vasicek_betas`, the prior from these assets' betas
+    dimson_beta : :func:`dimson_beta` with ``lags`` lags and leads
+    scholes_williams_beta : :func:`scholes_williams_beta`
+    up_beta, down_beta : :func:`regime_betas` on market excess returns > 0 (< 0)
+    n : int, the number of returns
+    blume_weight : float
+    lags : int
+    """
+
+    beta: np.ndarray
+    beta_se: np.ndarray
+    t_stat: np.ndarray
+    r_squared: np.ndarray
+    alpha: np.ndarray
+    blume_beta: np.ndarray
+    vasicek_beta: np.ndarray
+    dimson_beta: np.ndarray
+    scholes_williams_beta: np.ndarray
+    up_beta: np.ndarray
+    down_beta: np.ndarray
+    n: int
+    blume_weight: float = BLUME_WEIGHT
+    lags: int = 1
+
+
+def asset_figures(
+    returns: np.ndarray, market_returns: np.ndarray, blume_weight: float = BLUME_WEIGHT, lags: int = 1
+) -> AssetFigures:
+    """:class:`AssetFigures` of each column of ``returns`` (T, N) on ``market_returns`` (T,)
+    (excess returns; the market varies)."""
+    y = np.asarray(returns, dtype=float)
+    m = np.asarray(market_returns, dtype=float)
+    fits = line_fits(y, m)
+    return AssetFigures(
+        beta=fits.beta,
+        beta_se=fits.beta_se,
+        t_stat=fits.t_stat,
+        r_squared=fits.r_squared,
+        alpha=fits.alpha,
+        blume_beta=np.asarray(blume_beta(fits.beta, blume_weight)),
+        vasicek_beta=vasicek_betas(fits.beta, fits.beta_se),
+        dimson_beta=np.asarray(dimson_beta(y, m, lags)),
+        scholes_williams_beta=np.asarray(scholes_williams_beta(y, m)),
+        up_beta=np.asarray(regime_betas(y, m, m > 0)),
+        down_beta=np.asarray(regime_betas(y, m, m < 0)),
+        n=fits.n,
+        blume_weight=blume_weight,
+        lags=lags,
+    )
+
+
 @dataclass(frozen=True)
 class BetaStats:
     """Regression statistics of one excess-return series on the market's.
@@ -842,6 +1067,16 @@ class BetaStats:
         :func:`tracking_error`, :func:`information_ratio` against the market.
     correlation : float
         Pearson correlation with the market's returns.
+    dimson_beta, scholes_williams_beta : float
+        :func:`dimson_beta` (one lag and one lead) and :func:`scholes_williams_beta`:
+        betas for thin trading.
+    vasicek_beta : float
+        ``sum_i w_i b~_i`` of :func:`vasicek_betas` for a portfolio of fixed weights; NaN
+        where it has none (a single return series has no cross-section for a prior).
+    blume_weight : float
+        The weight of :attr:`blume_beta`.
+    lags : int
+        The lags and leads of :attr:`dimson_beta`.
     """
 
     fit: LineFit
@@ -854,6 +1089,11 @@ class BetaStats:
     tracking_error: float
     information_ratio: float
     correlation: float
+    dimson_beta: float = math.nan
+    scholes_williams_beta: float = math.nan
+    vasicek_beta: float = math.nan
+    blume_weight: float = BLUME_WEIGHT
+    lags: int = 1
 
     def __repr__(self) -> str:  # the fields' full digits run to 470 characters
         f = self.fit
@@ -861,6 +1101,11 @@ class BetaStats:
             f"BetaStats(beta={f.beta:.4f}, beta_se={f.beta_se:.4f}, r_squared={f.r_squared:.4f}, alpha={f.alpha:.4g}, "
             f"up_beta={self.up_beta:.4f}, down_beta={self.down_beta:.4f}, n={f.n})"
         )
+
+    @property
+    def blume_beta(self) -> float:
+        """:func:`blume_beta` of the fit's beta, with :attr:`blume_weight`."""
+        return float(blume_beta(self.fit.beta, self.blume_weight))
 
     @property
     def timing_ratio(self) -> float:
@@ -873,8 +1118,15 @@ class BetaStats:
         return self.annual_return / self.fit.beta if self.fit.beta != 0 else float("nan")
 
 
-def beta_stats(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> BetaStats:
-    """Every statistic of :class:`BetaStats` for one excess-return series."""
+def beta_stats(
+    returns: np.ndarray,
+    market_returns: np.ndarray,
+    periods_per_year: int,
+    blume_weight: float = BLUME_WEIGHT,
+    lags: int = 1,
+) -> BetaStats:
+    """Every statistic of :class:`BetaStats` for one excess-return series (Blume's weight
+    and Dimson's lags as given)."""
     up, down = market_returns > 0, market_returns < 0
     return BetaStats(
         fit=line_fit(returns, market_returns),
@@ -887,6 +1139,10 @@ def beta_stats(returns: np.ndarray, market_returns: np.ndarray, periods_per_year
         tracking_error=tracking_error(returns, market_returns, periods_per_year),
         information_ratio=information_ratio(returns, market_returns, periods_per_year),
         correlation=float(np.corrcoef(returns, market_returns)[0, 1]),
+        dimson_beta=float(dimson_beta(returns, market_returns, lags)),
+        scholes_williams_beta=float(scholes_williams_beta(returns, market_returns)),
+        blume_weight=blume_weight,
+        lags=lags,
     )
 
 

@@ -12,6 +12,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from .errors import PortbetaError
+
 __all__ = ["demo_portfolio", "load_sp500"]
 
 
@@ -49,6 +51,11 @@ def demo_portfolio(
     """
     prices, index = load_sp500()
     window = slice(start, end)
+    every = prices.index
     prices, index = prices.loc[window], index.loc[window]
+    if prices.empty:
+        raise PortbetaError(
+            f"no demo data from {start} to {end}: the bundled prices run from {every[0]:%Y-%m-%d} to {every[-1]:%Y-%m-%d}"
+        )
     shares = np.floor(capital / prices.shape[1] / prices.iloc[-1].to_numpy())
     return prices, shares, index

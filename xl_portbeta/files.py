@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,8 @@ def read_table(path: str | Path) -> Table:
     suffix = file.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"{path}: use a .csv or .xlsx file")
+    if suffix != ".csv":
+        _bounded_workbook(file)
     try:
         if suffix == ".csv":
             frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
@@ -117,15 +120,120 @@ def read_table(path: str | Path) -> Table:
             frame = pd.read_excel(file, engine="openpyxl", dtype=object, keep_default_na=False, na_values=[""])
     except ImportError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)") from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not UTF-8 text (it holds byte 0x{error.object[error.start]:02x}): save it as "
+            "'CSV UTF-8' (Excel's Save As) or as .xlsx"
+        ) from None
     except Exception as error:  # noqa: BLE001 - any parser's complaint is a bad file, said in one line
         first = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{path}: cannot be read as a table ({first})") from None
+    _once(_header(file, frame), f"{file.name}: its header names")
+    if suffix != ".csv" and frame.isna().to_numpy().any():  # a blank may be a formula never calculated
+        _formulas_have_values(file)
     return Table(str(path), frame)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _first_sheet_part(book: Any) -> str:
+    """The zip part of a workbook's first sheet, the one pandas reads."""
+    from xml.etree import ElementTree
+
+    rels = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    first = ElementTree.fromstring(book.read("xl/workbook.xml")).find(f"{_MAIN}sheets/{_MAIN}sheet")
+    links = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target", "") for r in links if first is not None and r.get("Id") == first.get(rels))
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _has_formulas(book: Any, part: str) -> bool:
+    """Whether a sheet's XML holds a formula element, read in chunks (no parse)."""
+    with book.open(part) as sheet:
+        tail = b""
+        while chunk := sheet.read(2**20):
+            text = tail + chunk
+            if b"<f>" in text or b"<f " in text:
+                return True
+            tail = text[-2:]
+    return False
+
+
+def _formulas_have_values(file: Path) -> None:
+    """Refuse a workbook whose first sheet has a formula without a saved value (written by a
+    program that does not calculate, as openpyxl): read as a blank, its date would be dropped."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(file) as book:
+            part = _first_sheet_part(book)
+            if not _has_formulas(book, part):  # the usual export: no formula, no XML to parse
+                return
+            with book.open(part) as sheet:
+                for _, cell in ElementTree.iterparse(sheet):
+                    if cell.tag != f"{_MAIN}c":
+                        continue
+                    value = cell.find(f"{_MAIN}v")
+                    # an empty text result is saved as t="str" with an empty value; a number never is empty
+                    unsaved = value is None or (not value.text and cell.get("t") != "str")
+                    if cell.find(f"{_MAIN}f") is not None and unsaved:
+                        raise InputError(
+                            f"{file.name}: cell {cell.get('r')} holds a formula with no saved value (the file was "
+                            "written by a program that does not calculate): open and save it in Excel or "
+                            "LibreOffice, or export it as .csv"
+                        )
+                    cell.clear()
+    except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
+        return  # a workbook laid out otherwise: its blanks are blanks
+
+
+def _header(file: Path, frame: pd.DataFrame) -> list[Any]:
+    """The header row as the file writes it: pandas renames a second AAPL to AAPL.1, so a file
+    with such a name is read again for its first row (only then: the usual file is read once)."""
+    names = {str(c) for c in frame.columns}
+    renamed = [c for c in map(str, frame.columns) if re.fullmatch(r"(.*)\.[0-9]+", c) and c.rsplit(".", 1)[0] in names]
+    if not renamed:
+        return list(frame.columns)
+    if file.suffix.lower() == ".csv":
+        first = pd.read_csv(file, header=None, nrows=1, dtype=str, keep_default_na=False)
+    else:
+        first = pd.read_excel(file, engine="openpyxl", header=None, nrows=1, dtype=object)
+    return [c for c in first.iloc[0].tolist() if not is_missing(c)]
+
+
+#: The most a workbook may unpack to, and how much more than its size on disk it may unpack to
+#: beyond 16 MB: a few hundred KB that unpack to hundreds of MB (a "zip bomb") would be read whole
+MAX_UNPACKED, MAX_RATIO = 512 * 2**20, 200
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB" if n >= 2**20 else f"{n / 2**10:,.0f} KB"
+
+
+def _bounded_workbook(file: Path) -> None:
+    """Refuse an .xlsx whose parts unpack to more than :data:`MAX_UNPACKED`, or to more than
+    :data:`MAX_RATIO` times its size (beyond 16 MB), before any of it is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(file) as book:
+            unpacked = sum(max(info.file_size, 0) for info in book.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: the reader says what it is
+    size = max(file.stat().st_size, 1)
+    if unpacked > MAX_UNPACKED or (unpacked > 16 * 2**20 and unpacked > MAX_RATIO * size):
+        raise InputError(
+            f"{file}: unpacks to {_size(unpacked)} from {_size(size)} on disk, more than "
+            f"xl-portbeta reads ({MAX_UNPACKED // 2**20} MB, or {MAX_RATIO} times the file): save the prices alone, "
+            "or as .csv"
+        )
 
 
 # --------------------------------------------------------------------------- numbers
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # ASCII digits: float() takes others
 _CURRENCY = re.compile(r"[\s\u00a0\u202f$€£¥]")
 
 
@@ -159,6 +267,8 @@ class NumberRule:
 
 def _number_hint(text: str) -> str:
     """The options that read an exported number such as $1,234.5, if ``text`` is one."""
+    if not text.isascii() and _NUMBER.fullmatch(unicodedata.normalize("NFKC", text).strip()):
+        return ": a number in digits that are not ASCII (full-width?): retype it with 0-9"
     plain = _CURRENCY.sub("", text.strip())
     if plain != text.strip() and re.fullmatch(r"[+-]?[\d.,]*\d", plain):
         return ": a number with a currency sign? give --thousands , (for 1,234.5) or --thousands . --decimal , (for 1.234,5)"
@@ -211,6 +321,12 @@ def floats(
 # --------------------------------------------------------------------------- dates
 
 
+#: A time's UTC offset, as yfinance writes it (2024-02-01 00:00:00-05:00): the date is the
+#: exchange's local one, so the offset is dropped (offsets differ across a DST change and
+#: naive dates from other files must match)
+_UTC_OFFSET = r"^(.*[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)\s*(?:[+-][0-9]{2}:?[0-9]{2}|Z|UTC)$"
+
+
 @dataclass(frozen=True)
 class DateRule:
     """How text dates are read: ISO (2024-06-28) always; others only as the user says."""
@@ -221,6 +337,7 @@ class DateRule:
     def parse(self, text: pd.Series) -> pd.Series:
         """The dates of ``text``, NaT where a value does not read by this rule: ISO first
         (it reads one way only), then the user's rule for the values that are not ISO."""
+        text = text.str.replace(_UTC_OFFSET, r"\1", regex=True)  # the local date, as the file writes it
         iso = pd.to_datetime(text, errors="coerce", format="ISO8601")
         rest = iso.isna() & text.notna()
         if not rest.any() or not (self.date_format or self.dayfirst):
@@ -442,11 +559,24 @@ def _select(names: list[str], o: Options, source: str) -> list[str]:
     """The assets --assets names (without regard to case), in its order; all without it."""
     if not o.assets:
         return names
+    _once(o.assets, "--assets names")
     by_key = {_key(n): n for n in names}
     unknown = [a for a in o.assets if _key(a) not in by_key]
     if unknown:
         raise InputError(f"--assets names {', '.join(unknown)}, not assets of {source} (assets: {', '.join(names)})")
     return [by_key[_key(a)] for a in o.assets]
+
+
+def _once(names: Any, what: str) -> None:
+    """Each name once, without regard to case: a name twice would hold (or count) an asset
+    twice, or give its count to one of two columns. ``what`` says where ("--assets names")."""
+    first: dict[str, str] = {}
+    for name in names:
+        shown = str(name).strip()
+        if _key(name) in first:
+            same = first[_key(name)]
+            raise InputError(f"{what} {same if same == shown else f'{same} and {shown}'} twice: give each name once")
+        first[_key(name)] = shown
 
 
 def _rate_cells(table: Table, column: Any, values: np.ndarray) -> list[list[Any]]:
@@ -717,6 +847,7 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
     try:
         if parts and all("=" in p for p in parts):
             pairs = [(k.strip(), float(v)) for k, v in (p.split("=", 1) for p in parts)]
+            _once([k for k, _ in pairs], "--shares names")
             unknown = [k for k, _ in pairs if _key(k) not in by_key]
             if unknown:
                 raise InputError(f"--shares names {', '.join(sorted(unknown))}, not assets of {prices.source}")

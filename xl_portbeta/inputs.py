@@ -688,9 +688,11 @@ def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row
     return Cells(values, header, first_row, row_sums)
 
 
-def read_accounts(raw: Any, arg: str = "holdings") -> tuple[tuple[str, ...] | None, Cells]:
+def read_accounts(raw: Any, arg: str = "holdings", n_assets: int | None = None) -> tuple[tuple[str, ...] | None, Cells]:
     """A table of share counts, one row per account, with an optional header row of asset
-    names and an optional first column of account names (text).
+    names and an optional first column of account names: text, or ids that are whole
+    numbers (1001; as numbers, under a header row), when the table has one column more
+    than the ``n_assets`` counts.
 
     Returns
     -------
@@ -710,9 +712,13 @@ def read_accounts(raw: Any, arg: str = "holdings") -> tuple[tuple[str, ...] | No
     while rows and all(is_missing(v) for v in rows[-1]):  # a range selected taller than the book
         rows = rows[:-1]
     named = bool(rows) and len(rows[0]) > 1 and all(_is_account_name(r[0]) for r in rows)
-    if not named:
+    # ids that are numbers only under a header row, or typed as text: without either, a row of
+    # n_assets + 1 numbers may as well be a count too many
+    ids = n_assets is not None and bool(rows) and len(rows[0]) == n_assets + 1
+    ids = ids and (header is not None or all(isinstance(r[0], str) for r in rows))
+    if not named and not (ids and all(_account_id(r[0]) is not None for r in rows)):
         return None, read_numbers(([list(header)] if header else []) + [list(r) for r in rows], arg, "a share count")
-    accounts = tuple(str(r[0]).strip() for r in rows)
+    accounts = tuple(str(r[0]).strip() if named else str(_account_id(r[0])) for r in rows)
     # the names' cells read as blanks, so that a bad count's column is the range's own
     blanked = [[None, *r[1:]] for r in rows]
     cells = read_numbers(([list(header)] if header else []) + blanked, arg, "a share count")
@@ -721,6 +727,18 @@ def read_accounts(raw: Any, arg: str = "holdings") -> tuple[tuple[str, ...] | No
 
 def _is_account_name(value: Any) -> bool:
     return isinstance(value, str) and not is_missing(value) and not _looks_numeric(value)
+
+
+def _account_id(value: Any) -> str | None:
+    """An account's id that is a whole number (1001, 1001.0 or the text '1001'), as text; None
+    for any other cell."""
+    if isinstance(value, str):
+        text = value.strip()
+        return text if text.isascii() and text.isdigit() else None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        number = float(value)
+        return str(int(number)) if math.isfinite(number) and number.is_integer() and number >= 0 else None
+    return None
 
 
 def _cells_one_by_one(

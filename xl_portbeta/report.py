@@ -20,6 +20,7 @@ import numpy as np
 
 from . import api, core, tables
 from .errors import PortbetaError, named
+from .sample import annual_rate
 
 __all__ = ["Inputs", "assumptions", "default_title", "default_window", "holdings_changes", "report"]
 
@@ -258,6 +259,13 @@ def _as_of_line(ax: Any, sample: Any) -> None:
     ax.annotate("as_of", (as_of, 1.0), xycoords=("data", "axes fraction"), fontsize=7, ha="right", va="top")
 
 
+def chart_label(name: str) -> str:
+    """A name as a chart's legend shows it, verbatim: matplotlib reads text between two ``$``
+    as mathematics (``$\\foo$`` stops the report) and leaves out labels starting with ``_``."""
+    label = name.replace("$", r"\$")
+    return " " + label if label.startswith("_") else label
+
+
 def _weights_chart(detail: api.GapDetail) -> str:
     sample = detail.result.sample
     if sample.has_history:
@@ -266,7 +274,7 @@ def _weights_chart(detail: api.GapDetail) -> str:
     fig, ax = _figure(7.2, 2.4)
     x = _x(sample.labels)
     for i, k in enumerate(_top_holdings(detail, TOP_WEIGHTS)):
-        ax.plot(x, paths[:, k] * 100, color=COLORS[i % len(COLORS)], linewidth=1.1, label=sample.names[k])
+        ax.plot(x, paths[:, k] * 100, color=COLORS[i % len(COLORS)], linewidth=1.1, label=chart_label(sample.names[k]))
     _as_of_line(ax, sample)
     ax.set_ylabel("weight, %", fontsize=8)
     _style(ax)
@@ -314,7 +322,7 @@ def _traded_weights_chart(detail: api.GapDetail) -> str:
     if len(rest):
         longs[-1] = np.clip(paths[:, rest], 0, None).sum(axis=1)
         shorts[-1] = np.clip(paths[:, rest], None, 0).sum(axis=1)
-    labels = [sample.names[k] for k in top] + ([f"{len(rest)} others"] if len(rest) else [])
+    labels = [chart_label(sample.names[k]) for k in top] + ([f"{len(rest)} others"] if len(rest) else [])
     colors = [COLORS[i % len(COLORS)] for i in range(len(top))] + ["#c7c7c7"] * bool(len(rest))
     fig, ax = _figure(7.2, 2.4)
     x = _x([sample.labels[k] for k in rows])
@@ -689,7 +697,7 @@ def report(
     were read (:class:`Inputs`), stated with what the figures assume.
     """
     stats, detail = api.stats_of(result), api.gap_detail_of(result)
-    rf, premium = _number(rf, "rf"), _number(premium, "premium")
+    rf, premium = annual_rate(_number(rf, "rf"), "rf"), annual_rate(_number(premium, "premium"), "premium")
     sample = result.sample
     if window is None:
         window = default_window(sample)

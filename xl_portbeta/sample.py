@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -241,6 +242,8 @@ def read_arguments(
     """Step 1: every argument read, each range's header split off; a bad cell of a range
     with a row per date is reported with its row's date. ``columns``: the row-aligned
     arguments of :data:`ROW_RULES`, by name."""
+    prices, shares, market, dates, rf = map(unmasked, (prices, shares, market, dates, rf))
+    columns = {name: unmasked(value) for name, value in columns.items()}
     dates = None if omitted(dates, "dates") else dates
     rf = _dated_rates(rf, prices, dates)
     dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf, **columns}, dates)
@@ -302,21 +305,69 @@ def _read_arguments(
 def _pandas_dates(prices: Any, others: dict[str, Any], dates: Any) -> Any:
     """Prices indexed by date give the dates (unless dates are passed), and every other
     pandas argument indexed by date must have the same dates: pandas users expect
-    alignment by date, and a positional match of other dates would be a wrong number."""
-    index = getattr(prices, "index", None)
-    if not isinstance(prices, (pd.DataFrame, pd.Series)) or not isinstance(index, pd.DatetimeIndex):
+    alignment by date, and a positional match of other dates would be a wrong number.
+    Dates of any kind count as dates (a DatetimeIndex, a PeriodIndex, dates as ISO text or
+    ``datetime.date``): matched as dates, or refused."""
+    if isinstance(dates, (pd.Index, pd.Series)) and not isinstance(dates, pd.DatetimeIndex):
+        # passed as dates: periods and ISO text are dates, as in an index
+        values = pd.Index(dates.array if isinstance(dates, pd.Series) else dates)
+        try:
+            as_dates = _index_dates(pd.Series(np.zeros(len(values)), index=values), "dates")
+        except PortbetaError:  # partly dates (a header cell above them): read as cells are
+            as_dates = None
+        dates = dates if as_dates is None else as_dates
+    index = _index_dates(prices, "prices")
+    if index is None:
         return dates
     for arg, value in others.items():
-        other = getattr(value, "index", None)
-        if (
-            isinstance(value, (pd.DataFrame, pd.Series))
-            and isinstance(other, pd.DatetimeIndex)
-            and not other.equals(index)
-        ):
+        other = _index_dates(value, arg)
+        if other is not None and not other.equals(index):
             raise PortbetaError(
                 f"{arg} is indexed by other dates than prices: align them first, e.g. {arg}.reindex(prices.index)"
             )
     return index if dates is None else dates
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]|$)")  # 2024-06-28, with a time or not
+
+
+def _index_dates(value: Any, arg: str) -> pd.DatetimeIndex | None:
+    """The dates a pandas argument is indexed by (periods by their start), or None for an
+    index of no dates (positions, names); an index of text partly dates is refused."""
+    if not isinstance(value, (pd.DataFrame, pd.Series)):
+        return None
+    index = value.index
+    if isinstance(index, pd.DatetimeIndex):
+        return index
+    if isinstance(index, pd.PeriodIndex):
+        return index.to_timestamp()
+    if index.dtype.kind not in "OUS" and not isinstance(index.dtype, pd.StringDtype):
+        return None  # positions or numbers: rows as given
+    looks = [isinstance(v, dt.date) or (isinstance(v, str) and _ISO_DATE.match(v) is not None) for v in index]
+    if not any(looks):
+        return None  # names, not dates
+    parsed = pd.to_datetime(pd.Series(index, dtype=object).astype(str), errors="coerce", format="ISO8601")
+    if not all(looks) or parsed.isna().any():
+        bad = index[int(np.flatnonzero(~np.array(looks) | parsed.isna().to_numpy())[0])]
+        raise PortbetaError(
+            f"{arg} is indexed by dates and {bad!r}, which is not an ISO date (2024-06-28): index it by dates "
+            f"({arg}.index = pd.to_datetime(...)) or by positions"
+        )
+    return pd.DatetimeIndex(parsed)
+
+
+def unmasked(value: Any) -> Any:
+    """A masked numpy array with its masked cells missing (NaN, NaT), as a blank cell is:
+    numpy's own conversion would hand over the values under the mask."""
+    if not isinstance(value, np.ma.MaskedArray):
+        return value
+    if value.dtype.kind in "biuf":
+        return np.ma.filled(value.astype(float), np.nan)
+    if value.dtype.kind == "M":
+        return value.filled(np.datetime64("NaT"))
+    cells = np.array(value.data, dtype=object)  # text: a masked cell is a blank (filled() would write '?')
+    cells[np.ma.getmaskarray(value)] = None
+    return cells
 
 
 def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
@@ -432,6 +483,11 @@ def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.n
         raise PortbetaError(
             f"shares is {kind}: prices need a name for every column to match it (a header row, or a "
             "DataFrame's columns); or give the counts in the column order of prices"
+        )
+    if len(set(names)) < len(names):  # a count by name would go to one of the two columns
+        repeated = next(name for k, name in enumerate(names) if name in names[:k])
+        raise PortbetaError(
+            f"shares is {kind}, and prices names {repeated!r} twice: name each column once to match counts by name"
         )
     items = list(raw.items())
     try:
@@ -648,6 +704,14 @@ def _date(rows: Rows, r: int) -> Any:
 
 def _rate_problem(rate: float) -> str:
     return f"is {rate:g}, {rate * 100:g}% a year: enter annual rates as decimals (5% or 0.05)"
+
+
+def annual_rate(rate: float, what: str) -> float:
+    """``rate`` as an annual rate, by rf's rule: 100% a year or more is a percent typed as a
+    number (5 for 5%), refused. ``what`` names it ("premium", "--rf-valuation")."""
+    if abs(rate) >= 1.0:
+        raise PortbetaError(f"{what} {_rate_problem(rate)}")
+    return rate
 
 
 def _held(holdings: np.ndarray, portfolio: bool) -> np.ndarray:

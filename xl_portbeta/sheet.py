@@ -19,6 +19,7 @@ from .errors import PortbetaError
 # from here for workbook/builder and its tests (``sheet.STATS_ROWS``, ``sheet.PCT``, ...)
 # until they import xl_portbeta.tables.
 from .tables import (  # noqa: F401
+    ASSET_STATS_ROWS,
     BETA,
     BOOK_COLUMNS,
     COUNT,
@@ -31,15 +32,17 @@ from .tables import (  # noqa: F401
     BookColumn,
     DetailColumn,
     StatRow,
+    asset_stats_header,
     label,
     stats_values,
 )
 
 if TYPE_CHECKING:  # annotations only; sheet is above the API (api imports nothing from here)
-    from .api import BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
+    from .api import AssetStats, BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
 
 __all__ = [
     "asset_rolling_table",
+    "asset_stats_table",
     "book_table",
     "cell",
     "detail_table",
@@ -80,6 +83,16 @@ def stats_table(stats: PortfolioStats) -> list[list[Any]]:
     table: list[list[Any]] = [list(STATS_HEADER)]
     for r, values, note in stats_values(stats):
         table.append([r.label, *(cell(v) for v in values), note])
+    return table
+
+
+def asset_stats_table(stats: AssetStats) -> list[list[Any]]:
+    """ASSET_STATS: a header of the assets' names, then one row per
+    :class:`tables.AssetStatRow`: its label, each asset's figure, the note."""
+    table: list[list[Any]] = [asset_stats_header(stats)]
+    for r in ASSET_STATS_ROWS:
+        values = getattr(stats, r.key).tolist()
+        table.append([r.label, *(cell(v) for v in values), r.note_of(stats)])
     return table
 
 

@@ -24,6 +24,7 @@ from . import core
 from .sample import DROP_REASONS, Sample
 
 __all__ = [
+    "ASSET_STATS_ROWS",
     "BETA",
     "BOOK_COLUMNS",
     "COUNT",
@@ -33,9 +34,11 @@ __all__ = [
     "SHARES",
     "STATS_HEADER",
     "STATS_ROWS",
+    "AssetStatRow",
     "BookColumn",
     "DetailColumn",
     "StatRow",
+    "asset_stats_header",
     "carried_note",
     "dropped_note",
     "label",
@@ -182,6 +185,26 @@ def _regime_note(side: str, key: str, usual: str) -> Callable[[Statistics], str]
     return note
 
 
+class Options(Protocol):
+    """The options a table's figures were made with (:class:`core.BetaStats`, :class:`api.AssetStats`)."""
+
+    @property
+    def blume_weight(self) -> float: ...
+    @property
+    def lags(self) -> int: ...
+
+
+def _blume_note(options: Options) -> str:
+    return f"{options.blume_weight:g} × beta + {1 - options.blume_weight:g} (Blume; Bloomberg's adjusted beta: 0.67)"
+
+
+def _dimson_note(options: Options) -> str:
+    if options.lags == 1:
+        return "sum of the slopes of one OLS of r_t on m_t-1, m_t, m_t+1, over the returns with both neighbours"
+    k = options.lags
+    return f"sum of the slopes of one OLS of r_t on m_t-{k} .. m_t .. m_t+{k}, over the returns with all {2 * k} neighbours"
+
+
 STATS_HEADER = ("statistic", "actual holdings", "current weights", "difference", "note")
 
 STATS_ROWS: tuple[StatRow, ...] = (
@@ -221,7 +244,15 @@ STATS_ROWS: tuple[StatRow, ...] = (
             "up-market beta / down-market beta", difference=None),
     StatRow("downside_beta", "downside beta (Estrada)", lambda s, _: s.downside_beta,
             "E[min(r - mean, 0) min(m - mean, 0)] / E[min(m - mean, 0)²]"),
-    StatRow("blume_beta", "Blume-adjusted beta", lambda s, _: s.fit.blume_beta, "0.67 × beta + 0.33"),
+    StatRow("blume_beta", "Blume-adjusted beta", lambda s, _: s.blume_beta, lambda st: _blume_note(st.actual)),
+    StatRow("vasicek_beta", "Vasicek-adjusted beta", lambda s, _: s.vasicek_beta,
+            "current weights: Σ w_i b~_i, b~_i = (s² b_i + se_i² b̄) / (s² + se_i²), b̄ and s² the mean and variance "
+            "(n - 1) of all assets' betas; actual holdings: empty (one portfolio has no cross-section for a prior)",
+            difference=None),
+    StatRow("dimson_beta", "Dimson beta", lambda s, _: s.dimson_beta, lambda st: _dimson_note(st.actual)),
+    StatRow("scholes_williams_beta", "Scholes-Williams beta", lambda s, _: s.scholes_williams_beta,
+            "(b_-1 + b_0 + b_+1) / (1 + 2 ρ): b_k the slope of r_t on m_t+k over the returns with both neighbours, "
+            "ρ the correlation of m_t with m_t-1"),
     StatRow("up_capture", "up-market capture", lambda s, _: s.up_capture,
             "annualized return over the market's, on its up periods (empyrical up_capture)", "0.00"),
     StatRow("down_capture", "down-market capture", lambda s, _: s.down_capture,
@@ -247,6 +278,63 @@ def stats_values(stats: Statistics) -> list[tuple[StatRow, tuple[Any, Any, Any],
         difference = r.difference(stats, actual, current) if r.difference is not None else None
         out.append((r, (actual, current, difference), r.note(stats) if callable(r.note) else r.note))
     return out
+
+
+# --------------------------------------------------------------------- ASSET_STATS
+
+
+class AssetStatistics(Protocol):
+    """What the rows read of :class:`api.AssetStats`: the arrays (N,) of
+    :class:`core.AssetFigures`, the options and the sample."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def blume_weight(self) -> float: ...
+    @property
+    def lags(self) -> int: ...
+    @property
+    def sample(self) -> Sample: ...
+
+
+@dataclass(frozen=True)
+class AssetStatRow:
+    """One row of ASSET_STATS: the key of its array (N,) on :class:`core.AssetFigures`, the
+    label of its first cell, the note of its last (the convention) and its number format."""
+
+    key: str
+    label: str
+    note: str | Callable[[AssetStatistics], str]
+    number_format: str = BETA
+
+    def note_of(self, stats: AssetStatistics) -> str:
+        return self.note(stats) if callable(self.note) else self.note
+
+
+ASSET_STATS_ROWS: tuple[AssetStatRow, ...] = (
+    AssetStatRow("beta", "beta", lambda st: f"OLS slope with intercept, over {st.n} returns (= ASSET_BETAS)"),
+    AssetStatRow("beta_se", "standard error of beta", "sqrt(s² / Σ(m - mean m)²), s² = SSR / (n - 2)"),
+    AssetStatRow("t_stat", "t statistic", "beta / standard error", "0.00"),
+    AssetStatRow("r_squared", "R²", "share of variance explained by the market", PCT),
+    AssetStatRow("alpha", "alpha per period", lambda st: f"intercept, per {st.sample.frequency} period, over rf",
+                 "0.0000%"),
+    AssetStatRow("blume_beta", "Blume-adjusted beta", _blume_note),
+    AssetStatRow("vasicek_beta", "Vasicek-adjusted beta",
+                 "(s² b + se² b̄) / (s² + se²), b̄ and s² the mean and variance (n - 1) of these assets' betas"),
+    AssetStatRow("dimson_beta", "Dimson beta", _dimson_note),
+    AssetStatRow("scholes_williams_beta", "Scholes-Williams beta",
+                 "(b_-1 + b_0 + b_+1) / (1 + 2 ρ): b_k the slope of r_t on m_t+k over the returns with both "
+                 "neighbours, ρ the correlation of m_t with m_t-1"),
+    AssetStatRow("up_beta", "up-market beta",
+                 f"periods with market excess return > 0; empty with fewer than {core.MIN_REGIME_RETURNS}"),
+    AssetStatRow("down_beta", "down-market beta",
+                 f"periods with market excess return < 0; empty with fewer than {core.MIN_REGIME_RETURNS}"),
+)  # fmt: skip
+
+
+def asset_stats_header(stats: AssetStatistics) -> list[str]:
+    """ASSET_STATS' header: "statistic", the assets' names, "note"."""
+    return ["statistic", *stats.sample.names, "note"]
 
 
 # --------------------------------------------------------------------- BETA_GAP_DETAIL

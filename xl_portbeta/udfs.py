@@ -24,6 +24,7 @@ from .errors import PortbetaError, named
 __all__ = [  # noqa: RUF022  (the Excel functions in the order of arguments.EXCEL)
     "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
     "portbeta_stats", "beta_gap_detail", "portbeta_rolling", "portbeta_book", "asset_betas_rolling",
+    "asset_stats",
 ]  # fmt: skip
 
 
@@ -105,3 +106,10 @@ def portbeta_book(**arguments):
 def asset_betas_rolling(**arguments):
     """One row per window end: date, then each asset's OLS beta over that window (spills)."""
     return sheet.asset_rolling_table(api.rolling_asset_betas(**arguments))
+
+
+@xw.func
+@excel
+def asset_stats(**arguments):
+    """Labelled table, one column per asset: beta, its standard error, t, R², alpha, Blume, Vasicek, Dimson, Scholes-Williams, up- and down-market betas (spills)."""
+    return sheet.asset_stats_table(api.asset_stats(**arguments))

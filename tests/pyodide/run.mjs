@@ -129,6 +129,8 @@ function testCases() {
   add("random monthly book, rf, as_of", "portbeta_book", RP, accounts, RM, RD, [["monthly"]], [[0.02]], asOf);
   add("random asset betas rolling", "asset_betas_rolling", RP, RM, [[60]], RD);
   add("bonds asset betas rolling, weekly, rf", "asset_betas_rolling", P, MK, [[3]], D, null, [[0.02]]);
+  add("random asset stats", "asset_stats", RP, RM, RD);
+  add("bonds asset stats, rf", "asset_stats", P, MK, D, null, [[0.02]]);
   return cases;
 }
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .blocks import common_mistake, data_block, key_figures, per_asset_rows, returns_block
-from .layout import NOTE, Print, Sheet, rng
+from xl_portbeta import tables
+
+from .blocks import ASSET_ARGS, common_mistake, data_block, key_figures, per_asset_rows, returns_block
+from .layout import BOLD, NOTE, Print, Sheet, rng
 
 NAMES = ("Bond A", "Bond B")
 PRICES = (
@@ -19,6 +21,7 @@ DATES = tuple(d.to_pydatetime() for d in pd.bdate_range("2024-01-02", periods=11
 
 L = 12  # the results' first column: label, add-in, native, difference, formula text
 P = 10  # the per-bond rows' header
+S = P + 8  # ASSET_STATS' anchor, below the per-bond rows
 
 
 def build(book) -> Sheet:
@@ -69,5 +72,23 @@ def build(book) -> Sheet:
         "WTD: weighted average of the bonds' betas",
         "SUMPRODUCT(weights on the last date, each bond's SLOPE)",
     )
-    sh.finish(widths={"E": 3, "K": 3, "P": 50}, freeze="A5", printing=Print((1, 1, P + 5, L + 4)))
+    last_row = asset_stats(sh, n)
+    sh.finish(widths={"E": 3, "K": 3, "P": 50}, freeze="A5", printing=Print((1, 1, last_row, L + 4)))
     return sh
+
+
+def asset_stats(sh: Sheet, n: int) -> int:
+    """ASSET_STATS below the per-bond rows (sized and formatted from xl_portbeta.tables),
+    with room to spill; returns its last row."""
+    shape = (len(tables.ASSET_STATS_ROWS) + 1, n + 2)  # a header, one row per statistic; label, assets, note
+    room = (shape[0] + 4, shape[1] + 1)
+    sh.put(S - 1, L, "ASSET_STATS(prices, market, dates): each bond's beta, adjusted and for thin trading",
+           style=BOLD, free=True)  # fmt: skip
+
+    def fmt(i: int, j: int) -> str | None:
+        return tables.ASSET_STATS_ROWS[i - 1].number_format if i >= 1 and 1 <= j <= n else None
+
+    args = {k: sh.record.ranges[k] for k in ASSET_ARGS}
+    sh.udf(S, L, "ASSET_STATS", args, ASSET_ARGS, "asset_stats", spill=shape, fmt=fmt)
+    sh.record.layout["spill_reserved"] = {"asset_stats": rng(S, L, S + room[0] - 1, L + room[1] - 1)}
+    return S + shape[0] - 1

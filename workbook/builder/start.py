@@ -20,7 +20,9 @@ ABOUT = [
              "ASSET_BETAS(prices, market, [dates]) gives each holding's own beta."),
     ("text", "Tables (they spill): PORTBETA_STATS (both betas and their statistics), BETA_GAP_DETAIL (each "
              "holding's part of the gap), PORTBETA_ROLLING(prices, shares, market, window, ...) and "
-             "PORTBETA_BOOK(prices, holdings, market, ...), one row per account of a book."),
+             "PORTBETA_BOOK(prices, holdings, market, ...), one row per account of a book; ASSET_STATS(prices, "
+             "market, [dates]): each holding's beta checked (its standard error, Blume, Vasicek, Dimson and "
+             "Scholes-Williams betas), on the Bonds sheet."),
     ("head", "Which one to use"),
     ("text", "Funds and reported risk (what the portfolio really did): REG, from the actual holdings."),
     ("text", "Comparing with an index fund, or looking forward from today's weights: WTD, from the current weights."),
