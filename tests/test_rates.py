@@ -320,3 +320,15 @@ def test_cli_rf_file_errors_name_the_file_and_cell(data, tmp_path, text, said):
     (tmp_path / "rates.csv").write_text(text)
     run = cli("analyze", str(path), "--market", "M", "--shares", "1,1,1", "--rf", str(tmp_path / "rates.csv"))
     assert run.returncode == 2 and said in run.stderr
+
+
+def test_python_rates_indexed_by_months(data):
+    """Monthly rates indexed by periods (a PeriodIndex: each month from its first day)."""
+    prices, market, dates = data
+    quotes = pd.Series([0.05, 0.04, 0.03], index=pd.period_range("2024-01", periods=3, freq="M"))
+    frame = pd.DataFrame(prices, index=dates, columns=["A", "B", "C"])
+    result = portfolio_beta(prices=frame, shares=SHARES, market=pd.Series(market, index=dates), rf=quotes)
+    annual = pd.Series(quotes.to_numpy(), index=quotes.index.to_timestamp()).reindex(dates, method="ffill").to_numpy()
+    reg, wtd, _, _ = reference(prices, SHARES, market, rf_period=(1 + annual[:-1]) ** (1 / 252) - 1)
+    assert result.reg == pytest.approx(reg, abs=1e-12) and result.wtd == pytest.approx(wtd, abs=1e-12)
+    assert not result.sample.dropped and result.sample.rf_carried == T - 1 - 3

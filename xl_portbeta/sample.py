@@ -395,22 +395,24 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
 
 def _dated_rates(rf: Any, prices: Any, dates: Any) -> Any:
     """``rf`` as a pandas Series indexed by its own dates (rates quoted when they change,
-    e.g. monthly), as one rate cell per date of the prices (:func:`rates_on_dates`);
-    anything else as it is. The dates are the prices' index, or ``dates`` as datetimes."""
-    if not isinstance(rf, pd.Series) or not isinstance(rf.index, pd.DatetimeIndex):
+    e.g. monthly; periods by their start), as one rate cell per date of the prices
+    (:func:`rates_on_dates`); anything else as it is. The dates are the prices' index, or
+    ``dates`` as datetimes."""
+    quoted = _index_dates(rf, "rf") if isinstance(rf, pd.Series) else None
+    if quoted is None:
         return rf
-    index = prices.index if isinstance(prices, (pd.DataFrame, pd.Series)) and dates is None else dates
+    index = _index_dates(prices, "prices") if dates is None else dates
     if not isinstance(index, (pd.DatetimeIndex, pd.Series, np.ndarray)) or not pd.api.types.is_datetime64_any_dtype(
         index
     ):
         return rf
     days = np.asarray(pd.DatetimeIndex(index), dtype="datetime64[ns]")
-    if len(days) == len(rf) and (days == np.asarray(rf.index, dtype="datetime64[ns]")).all():
+    if len(days) == len(quoted) and (days == np.asarray(quoted, dtype="datetime64[ns]")).all():
         return rf  # a rate per date: as it is
-    if not rf.index.is_unique:
-        raise PortbetaError(f"rf is dated {rf.index[rf.index.duplicated()][0]:%Y-%m-%d} twice: give each rate once")
-    quotes = rf.sort_index()
-    return rates_on_dates(days, np.asarray(quotes.index, dtype="datetime64[ns]"), quotes.to_numpy(dtype=float))
+    if not quoted.is_unique:
+        raise PortbetaError(f"rf is dated {quoted[quoted.duplicated()][0]:%Y-%m-%d} twice: give each rate once")
+    quotes = pd.Series(read_vector(rf.to_numpy(), "rf", "a rate").values[:, 0], index=quoted).sort_index()
+    return rates_on_dates(days, np.asarray(quotes.index, dtype="datetime64[ns]"), quotes.to_numpy())
 
 
 def rates_on_dates(dates: np.ndarray, quoted: np.ndarray, rates: np.ndarray) -> list[list[Any]]:
