@@ -22,7 +22,7 @@ def test_demo_json_matches_the_api():
     assert out["stats"]["beta"]["current_weights"] == pytest.approx(expected.wtd, abs=1e-12)
     assert out["sample"] == {
         "first": "2022-01-03", "last": "2022-12-28", "returns": 248,
-        "frequency": "daily", "dropped": [], "dropped_why": {}, "as_of": "2022-12-28",
+        "frequency": "daily", "dropped": [], "dropped_why": {}, "rf_carried": 0, "as_of": "2022-12-28",
         "periods_per_year": 252, "periods_per_year_from": "dates",
     }  # fmt: skip
 
@@ -312,8 +312,9 @@ def test_analyze_states_its_assumptions_title_and_held_assets_only(prices_csv):
 
 def test_analyze_states_a_rate_column_and_the_dates_it_dropped(prices_csv, tmp_path):
     _, frame = prices_csv
-    rates = frame.assign(RF=0.03)
-    rates.iloc[[10, 40, 41], rates.columns.get_loc("RF")] = float("nan")
+    rates = frame.assign(RF="0.03")
+    rates.iloc[[10, 40, 41], rates.columns.get_loc("RF")] = "#N/A"  # error cells: missing data
+    rates.iloc[[60, 61], rates.columns.get_loc("RF")] = ""  # blanks: the rate before them carried forward
     path = tmp_path / "rates.csv"
     rates.to_csv(path, date_format="%Y-%m-%d")
     out = json.loads(
@@ -322,6 +323,7 @@ def test_analyze_states_a_rate_column_and_the_dates_it_dropped(prices_csv, tmp_p
     said = out["assumptions"]["risk_free_rate"]
     assert said.startswith("one per date, from column RF of rates.csv: 3.00% on every date")
     assert "3 dates dropped for a missing rate" in said and out["sample"]["dropped_why"] == {"missing_rf": 3}
+    assert "; 2 of the 248 periods carry a rate forward" in said and out["sample"]["rf_carried"] == 2
 
 
 def test_book_prints_a_table_like_analyze_and_its_files_carry_the_dates(prices_csv, tmp_path):

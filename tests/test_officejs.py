@@ -513,3 +513,29 @@ def test_book_with_account_ids_that_are_numbers(server, ids):
     else:  # numbers without a header may be a count too many: the advice says how to name them
         with pytest.raises(Exception, match=r"account ids that are numbers \(1001\) need a header row above them"):
             server("portbeta_book", BOND_PRICES, no_header, BOND_MARKET, BOND_DATES)
+
+
+def test_blank_rates_carry_forward_in_time_and_error_cells_stay_missing(server):
+    """Issue 21, item 3, as Excel sends it: blanks ("" and None) after a rate carry it
+    forward, #N/A is missing data; the rows newest first, so carrying follows the dates."""
+    from test_rates import ERROR, SHARES, T, expected, rate_cells
+
+    prices, market = random_market(np.random.default_rng(21), T, 3)
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=k) for k in range(T)]  # every day: daily by spacing
+    cells = rate_cells()
+    reg, wtd, dropped, _ = expected(prices, market, cells, periods_per_year=252)
+    sent = [NA if c == ERROR else ("" if k % 2 else None) if c is None else c for k, c in enumerate(cells)]
+    newest = slice(None, None, -1)
+    args = (
+        [["A", "B", "C"]] + prices[newest].tolist(),
+        [["A", "B", "C"], SHARES],
+        column(["M"] + market[newest].tolist()),
+        column(["Date"] + [serial(d) for d in days[newest]]),
+        None,
+        column(["RF"] + sent[newest]),
+    )
+    assert server("portbeta_reg", *args) == [[pytest.approx(reg, abs=1e-12)]]
+    assert server("portbeta_wtd", *args) == [[pytest.approx(wtd, abs=1e-12)]]
+    notes = {row[0]: row[-1] for row in server("portbeta_stats", *args)}
+    note = notes["dates dropped for missing data"]
+    assert f"{dropped} for missing rf" in note and "rf carried forward on 41 of the 45 periods" in note

@@ -226,7 +226,10 @@ def build_sample(**arguments: Any) -> Sample:
     rf : float or (T,), default 0
         Annual risk-free rate (0.05 for 5%), one number or one per row; turned into a
         per-period rate ``(1 + rf) ** (1 / P) - 1`` with P the periods per year, and
-        subtracted from every return. A constant rate changes no beta, only alpha.
+        subtracted from every return. A constant rate changes no beta, only alpha. Per
+        row, a rate holds until the next: a blank cell (None) carries the last rate
+        forward in time; an error cell and NaN are missing data. A Series indexed by its
+        own dates gives each date the last rate on or before it.
     as_of : date, or row number without dates, optional
         Whose holdings set the weights. Default: the last row with complete data.
 

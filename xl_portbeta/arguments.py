@@ -65,8 +65,8 @@ ARGUMENTS: dict[str, Argument] = {
         Argument("dates", "Optional. Dates of the rows (ascending or descending).", None, row_aligned=True),
         Argument("frequency", 'Optional. "daily" (every row), "weekly" or "monthly" (last row of each calendar '
                  "period; needs dates). Left out: the rows as given, periods per year from the dates.", None),
-        Argument("rf", "Optional. Annual risk-free rate (0.05 for 5%): one number, or one per row. A constant rate "
-                 "changes no beta.", 0.0, row_aligned=True),
+        Argument("rf", "Optional. Annual risk-free rate (0.05 for 5%): one number, or one per row (a blank carries "
+                 "the last rate forward). A constant rate changes no beta.", 0.0, row_aligned=True),
         Argument("as_of", "Optional. Date whose holdings set the weights (without dates: the row number). Default: "
                  "the last row.", None),
     )

@@ -138,7 +138,9 @@ def build_book_sample(
     names = sample.asset_names(args)
     holdings = sample.unmasked(holdings)  # a masked count is missing, as the other arguments' cells
     accounts, counts, first_column = read_holdings(holdings, names, args.prices.header is not None)
-    rows = sample.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
+    rows = sample.carry_rates(
+        sample.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
+    )
     sample.resolve_as_of(as_of, np.ones(len(rows.rows), dtype=bool), rows)  # a bad as_of is the book's error
     notes = _account_notes(counts, first_column)
     usable = np.array([not note for note in notes])

@@ -171,6 +171,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
             "dropped": [_jsonable(d) for d in sample.dropped],
             # reasons keyed in snake_case, as every other key ("blanks_in_the_holdings_history")
             "dropped_why": {reason.replace(" ", "_"): n for reason, n in sample.dropped_why},
+            "rf_carried": sample.rf_carried,  # periods whose rate a blank carried forward from an earlier date
             "as_of": _jsonable(sample.as_of),
         },
         # what the figures assume, in words: the report's and the text output's block
@@ -561,7 +562,11 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     )
     command.add_argument("--decimal", help="the decimal sign of numbers written as text, e.g. , (default: .)")
     command.add_argument("--frequency", **frequency)
-    command.add_argument("--rf", help="annual risk-free rate (0.02 or 2%%) or a column name (wide file)")
+    command.add_argument(
+        "--rf",
+        help="annual risk-free rate (0.02 or 2%%), a column name (wide file; a blank carries the rate before "
+        "it) or a file of date,rate rows (each date takes the last rate on or before it)",
+    )
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
     command.add_argument(
         "--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)"

@@ -6,7 +6,8 @@ Layouts (README, "Command line"):
 - long: ``date,ticker,price`` rows; a file is long when it has a ticker column;
 - one file per ticker, as Yahoo Finance and brokers export them (a folder, or two or more
   files): the ticker is the file's stem, one price column is read;
-- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book).
+- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book);
+- rates on their own dates (``--rf FILE``): ``date,rate`` rows at any frequency.
 
 Every used cell is converted to a float here, so the API never receives text from a
 file, and a bad cell is named as the analyst sees it: the asset, the date, the file row
@@ -27,7 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .inputs import is_missing
+from .inputs import is_blank, is_missing
+from .sample import rates_on_dates
 
 __all__ = [
     "DateRule",
@@ -493,9 +495,64 @@ def _rf_rate(o: Options) -> float:
     rate = parse_rate(o.rf)
     if rate is None:
         raise InputError(
-            f"--rf {o.rf!r}: a column of rates is read from a wide prices file only; give a rate (0.02 or 2%)"
+            f"--rf {o.rf!r}: a column of rates is read from a wide prices file only; give a rate (0.02 or 2%) "
+            "or a file of date,rate rows"
         )
     return rate
+
+
+def _is_rates_file(o: Options) -> bool:
+    """--rf names a file (date,rate rows) rather than a rate or a column."""
+    return o.rf is not None and Path(o.rf).suffix.lower() in SUFFIXES
+
+
+def rates_file(path: str, o: Options, dates: np.ndarray | None) -> tuple[list[list[Any]], str]:
+    """--rf FILE: ``date,rate`` rows at any frequency, as one rate cell per prices date,
+    and where they came from in words.
+
+    Each prices date takes the last rate dated on or before it: the first prices date
+    after a new rate gets it, the dates after that are blank cells (the sample carries
+    the rate forward and counts them), and the dates before the first rate are blanks
+    too, so the sample drops them as missing a rate. A rate cell that is an error (#N/A)
+    is missing data on the dates it would cover, as in a column of the prices file.
+    """
+    if dates is None:
+        raise InputError(f"--rf {path}: a file of dated rates needs the prices' dates")
+    table = read_table(path)
+    date_col = table.find("date") if table.find("date") is not None else table.find(o.dates or "date")
+    columns = ", ".join(map(str, table.frame.columns))
+    if date_col is None:
+        raise InputError(f"{table.name}: no column named 'date' for --rf (columns: {columns}): give date,rate rows")
+    others = [c for c in table.frame.columns if c != date_col]
+    column = next((table.find(n) for n in ("rate", "rf") if table.find(n) is not None), None)
+    if column is None and len(others) != 1:
+        raise InputError(f"{table.name}: give date,rate rows (a column named 'rate' or 'rf'; columns: {columns})")
+    column = others[0] if column is None else column
+    quoted = parse_dates(table, date_col, o.date_rule)
+    _no_blank_dates(table, date_col, quoted)
+    values = floats(table, column, o.numbers, lambda k: f"rf{_day(quoted[k])}")
+    errors = np.isnan(values) & ~table.frame[column].map(_empty).to_numpy(dtype=bool)
+    order = np.argsort(quoted, kind="stable")
+    twice = order[1:][quoted[order][1:] == quoted[order][:-1]]
+    if len(twice):
+        k = int(twice[0])
+        raise InputError(f"{table.cell(date_col, k)}: rf{_day(quoted[k])} is there twice")
+    kept = order[~(np.isnan(values[order]) & ~errors[order])]  # a blank quote says nothing: the one before holds
+    return rates_on_dates(np.asarray(dates), quoted[kept], values[kept]), _rates_words(table, quoted[kept], dates)
+
+
+def _empty(cell: Any) -> bool:
+    return (isinstance(cell, float) and math.isnan(cell)) or is_blank(cell)
+
+
+def _rates_words(table: Table, quoted: np.ndarray, dates: Any) -> str:
+    """Where the rates came from, and the prices dates before the first rate (dropped)."""
+    if not len(quoted):
+        return f"{table.name}: no rates"
+    first = quoted.min()
+    before = int((np.asarray(dates) < first).sum())
+    dropped = f"; {before} prices date{'' if before == 1 else 's'} before its first rate dropped" if before else ""
+    return f"{table.name}: {len(quoted)} dated rates from {pd.Timestamp(first):%Y-%m-%d}, each held until the next{dropped}"
 
 
 def _select(names: list[str], o: Options, source: str) -> list[str]:
@@ -522,9 +579,16 @@ def _once(names: Any, what: str) -> None:
         first[_key(name)] = shown
 
 
+def _rate_cells(table: Table, column: Any, values: np.ndarray) -> list[list[Any]]:
+    """A column of rates as cells: a blank stays blank (None: it carries the rate before
+    it forward), an error cell (#N/A) is NaN (missing data)."""
+    empty = table.frame[column].map(_empty).to_numpy(dtype=bool)
+    return [[None] if blank else [value] for blank, value in zip(empty.tolist(), values.tolist(), strict=True)]
+
+
 def _wide_rf(table: Table, o: Options) -> tuple[Any, float]:
     """--rf on a wide file: (None, the rate) for a rate, (its column, 0) for a column's name."""
-    if o.rf is None:
+    if o.rf is None or _is_rates_file(o):
         return None, 0.0
     rate = parse_rate(o.rf)
     if rate is None:  # not a rate: a column's name
@@ -560,7 +624,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
         market_col = None
     market_words = ""
     rf_col, rate = _wide_rf(table, o)
-    rf: float | np.ndarray = rate  # a rate, or a column of them
+    rf: float | np.ndarray | list = rate  # a rate, or a column of them
     taken = {date_col, market_col, rf_col} - {None}
     columns = [c for c in table.frame.columns if c not in taken]
     if not columns:
@@ -587,13 +651,16 @@ def _read_wide(table: Table, o: Options) -> Prices:
         market, market_words = _read_market_file(o)
         market = market.reindex(pd.DatetimeIndex(dates))
         market.index = assets.index
+    rf_words = "" if rf_col is None else f"column {str(rf_col).strip()} of {table.name}"
     if rf_col is not None:
-        rf = floats(table, rf_col, o.numbers, at(rf_col))
+        rf = _rate_cells(table, rf_col, floats(table, rf_col, o.numbers, at(rf_col)))
+    elif _is_rates_file(o):
+        rf, rf_words = rates_file(str(o.rf), o, dates)
     return Prices(
         table.name, assets, market, dates, rf,
         price_columns=f"{table.name}: one column per asset (its header the asset's name)",
         benchmark=f"{market.name} (column of {table.name})" if market_col is not None else market_words,
-        rf_column="" if rf_col is None else f"column {str(rf_col).strip()} of {table.name}",
+        rf_column=rf_words,
     )  # fmt: skip
 
 
@@ -685,9 +752,10 @@ def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str, co
     assets = pd.concat([series[n] for n in used], axis=1, join="outer", sort=True)
     assets.columns = used
     market = market.reindex(assets.index)
+    rf, rf_words = rates_file(str(o.rf), o, assets.index.to_numpy()) if _is_rates_file(o) else (_rf_rate(o), "")
     return Prices(
-        source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), _rf_rate(o),
-        price_columns=columns, benchmark=benchmark,
+        source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), rf,
+        price_columns=columns, benchmark=benchmark, rf_column=rf_words,
     )  # fmt: skip
 
 

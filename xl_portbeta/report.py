@@ -89,14 +89,17 @@ def _rf_words(sample: Any, inputs: Inputs) -> str:
         f"{low:.2%} on every date" if high - low < 5e-7 else f"{low:.2%} to {high:.2%} a year, mean {annual.mean():.2%}"
     )
     missing = (
-        f"{dropped} date{'' if dropped == 1 else 's'} dropped for a missing rate"
+        f"{dropped} date{'' if dropped == 1 else 's'} dropped for a missing rate (an error cell, or a blank before "
+        "the first rate)"
         if dropped
         else "no date missing a rate"
     )
+    carried = sample.rf_carried
     source = f", from {inputs.rf}" if inputs.rf else ""
     return (
         f"one per date{source}: {spread}; each period earns the annual rate of its first date, compounded "
-        f"over {periods} periods a year; {missing} (a blank rate is never carried forward)"
+        f"over {periods} periods a year; {missing}; {carried} of the {sample.n_returns} periods carry a rate "
+        "forward (a blank rate repeats the last rate before it)"
     )
 
 

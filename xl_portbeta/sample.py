@@ -12,9 +12,11 @@
    column with a price <= 0 that looks like returns is told to give price levels.
 4. **turn around** (:func:`oldest_first`): ``dates``, if given, must be strictly
    ascending or strictly descending; descending rows are turned around.
-5. **complete rows** (:func:`complete_rows`): a date is dropped where the market or any
-   held asset's price is missing (blank or an error cell), or where a holdings-history
-   row or a per-row ``rf`` is missing. The next return then spans from the last kept
+5. **complete rows** (:func:`complete_rows`): a per-row ``rf`` left blank after a rate
+   carries that rate forward in time (:func:`carry_rates`: rates are quoted when they
+   change); then a date is dropped where the market or any held asset's price is missing
+   (blank or an error cell), or where a holdings-history row or a per-row ``rf`` is
+   missing (an error cell, or a blank before the first rate). The next return then spans from the last kept
    date: no fake zero returns. How many dates each reason drops is kept
    (``Sample.dropped_why``) for the statistics' notes.
 6. **resample** (:func:`resample`): with ``frequency`` weekly or monthly, the last kept
@@ -138,6 +140,9 @@ class Sample:
         (and of :data:`ROW_RULES`) that dropped some, with how many.
     columns : dict of str to array (K,)
         The row-aligned arguments of :data:`ROW_RULES` given, on the kept dates.
+    rf_carried : int
+        The return periods whose rate is carried forward from an earlier date: their
+        first date's ``rf`` cell is blank (:func:`carry_rates`).
     """
 
     names: tuple[str, ...]
@@ -156,6 +161,7 @@ class Sample:
     price_gaps: np.ndarray
     dropped_why: tuple = ()
     columns: dict[str, np.ndarray] = field(default_factory=dict)
+    rf_carried: int = 0
 
     @property
     def has_history(self) -> bool:
@@ -208,6 +214,9 @@ class Arguments:
     rf_constant : float, or None
         One annual rate; None when ``rf_cells`` holds one per row.
     rf_cells : Cells, or None
+    rf_blank : array of bool, or None
+        With ``rf_cells``: the rows whose rate cell is blank (they carry the rate above
+        forward); an error cell is missing data, not a blank.
     portfolio : bool
         False for the assets alone (ASSET_BETAS): no shares, every asset needed.
     columns : dict of str to Cells
@@ -225,6 +234,7 @@ class Arguments:
     rf_cells: Cells | None
     portfolio: bool
     columns: dict[str, Cells] = field(default_factory=dict)
+    rf_blank: np.ndarray | None = None
 
 
 def read_arguments(
@@ -236,6 +246,7 @@ def read_arguments(
     prices, shares, market, dates, rf = map(unmasked, (prices, shares, market, dates, rf))
     columns = {name: unmasked(value) for name, value in columns.items()}
     dates = None if omitted(dates, "dates") else dates
+    rf = _dated_rates(rf, prices, dates)
     dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf, **columns}, dates)
     try:
         args = _read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
@@ -281,13 +292,14 @@ def _read_arguments(
         date_cells = Cells(np.where(np.isnat(date_values), np.nan, 0.0).reshape(-1, 1), date_header, date_first)
     frequency = read_frequency(frequency, dates is not None)
     rf_constant, rf_cells = _read_rf(rf)
+    rf_blank = _rf_blanks(rf, rf_cells) if rf_cells is not None else None
     if portfolio:
         share_cells, history = _read_shares(shares, n_assets, price_cells.header)
     else:
         share_cells, history = Cells(np.ones((1, n_assets)), None, 1), False
     return Arguments(
         price_cells, market_cells, share_cells, history, date_values, date_cells, frequency, rf_constant, rf_cells,
-        portfolio,
+        portfolio, rf_blank=rf_blank,
     )  # fmt: skip
 
 
@@ -380,6 +392,60 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
             raise PortbetaError("rf is an error value: give a rate, or leave rf out")
         return value, None
     return None, cells
+
+
+def _dated_rates(rf: Any, prices: Any, dates: Any) -> Any:
+    """``rf`` as a pandas Series indexed by its own dates (rates quoted when they change,
+    e.g. monthly; periods by their start), as one rate cell per date of the prices
+    (:func:`rates_on_dates`); anything else as it is. The dates are the prices' index, or
+    ``dates`` as datetimes."""
+    quoted = _index_dates(rf, "rf") if isinstance(rf, pd.Series) else None
+    if quoted is None:
+        return rf
+    index = _index_dates(prices, "prices") if dates is None else dates
+    if not isinstance(index, (pd.DatetimeIndex, pd.Series, np.ndarray)) or not pd.api.types.is_datetime64_any_dtype(
+        index
+    ):
+        return rf
+    days = np.asarray(pd.DatetimeIndex(index), dtype="datetime64[ns]")
+    if len(days) == len(quoted) and (days == np.asarray(quoted, dtype="datetime64[ns]")).all():
+        return rf  # a rate per date: as it is
+    if not quoted.is_unique:
+        raise PortbetaError(f"rf is dated {quoted[quoted.duplicated()][0]:%Y-%m-%d} twice: give each rate once")
+    quotes = pd.Series(read_vector(rf.to_numpy(), "rf", "a rate").values[:, 0], index=quoted).sort_index()
+    return rates_on_dates(days, np.asarray(quotes.index, dtype="datetime64[ns]"), quotes.to_numpy())
+
+
+def rates_on_dates(dates: np.ndarray, quoted: np.ndarray, rates: np.ndarray) -> list[list[Any]]:
+    """Rates quoted on their own dates as one ``rf`` cell per date of ``dates`` (any
+    order): each date takes the last rate quoted on or before it. The first date after
+    a new quote holds it (NaN for a quote that is missing data), the dates after it are
+    blank cells that carry it (:func:`carry_rates` counts them), and the dates before
+    the first quote are blanks too, dropped as missing a rate. ``quoted``: ascending."""
+    order = np.argsort(dates, kind="stable")  # in time, whatever the rows' order
+    last = np.searchsorted(quoted.astype("datetime64[ns]"), dates[order].astype("datetime64[ns]"), side="right") - 1
+    new = (last >= 0) & np.append(True, last[1:] != last[:-1])
+    cells: list[list[Any]] = [[None] for _ in range(len(dates))]
+    for position, quote in zip(order[new].tolist(), last[new].tolist(), strict=True):
+        cells[position] = [float(rates[quote])]
+    return cells
+
+
+def _rf_blanks(raw: Any, cells: Cells) -> np.ndarray:
+    """Which of the rates' rows are blank cells (:func:`inputs.is_blank`), not error
+    cells: only a blank carries the rate above it forward. NaN in a numeric array or a
+    pandas object is not a number, as the classifier says: missing data, never carried."""
+    missing = np.isnan(cells.values[:, 0])
+    if not missing.any() or isinstance(raw, np.ndarray | pd.Series | pd.DataFrame | pd.Index):
+        return np.zeros(len(missing), dtype=bool)
+    rows = as_rows(raw)
+    flat = [cell for row in rows[cells.first_row - 1 :] for cell in row] if rows else []
+    if len(flat) != len(missing):  # a shape the reader took otherwise: nothing is carried
+        return np.zeros(len(missing), dtype=bool)
+    blank = np.zeros(len(missing), dtype=bool)
+    for k in np.flatnonzero(missing).tolist():
+        blank[k] = is_blank(flat[k])
+    return blank
 
 
 def _read_shares(raw: Any, n_assets: int, names: tuple[str, ...] | None) -> tuple[Cells, bool]:
@@ -503,6 +569,9 @@ class Rows:
     dates : array (T,) of datetime64, or None
     rf : array (T,), or None
         Annual rates per row, when given per row.
+    rf_blank : array (T,) of bool, or None
+        With ``rf``: the rows whose rate cell is blank; after :func:`carry_rates`, those
+        that took the rate of an earlier date.
     gaps : array (T,) of bool
         Rows with a missing price.
     """
@@ -516,6 +585,7 @@ class Rows:
     gaps: np.ndarray
     names: tuple[str, ...] | None = None  # the prices' header, for messages
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # of ROW_RULES' arguments: (T,), NaN where missing
+    rf_blank: np.ndarray | None = None
 
     @property
     def labels(self) -> list[Any]:
@@ -549,6 +619,7 @@ def align_rows(args: Arguments) -> Rows:
         gaps=np.isnan(row_sums),
         names=args.prices.header,
         columns={name: cells.values[:n_rows, 0] for name, cells in args.columns.items()},
+        rf_blank=args.rf_blank[:n_rows] if args.rf_blank is not None else None,
     )
 
 
@@ -694,6 +765,8 @@ def oldest_first(rows: Rows, first_date_row: int | None) -> Rows:
         turned["holdings"] = rows.holdings[::-1]
     if rows.rf is not None:
         turned["rf"] = rows.rf[::-1]
+    if rows.rf_blank is not None:
+        turned["rf_blank"] = rows.rf_blank[::-1]
     if rows.columns:
         turned["columns"] = {name: values[::-1] for name, values in rows.columns.items()}
     return replace(rows, **turned)
@@ -731,6 +804,22 @@ def _day(value: Any) -> str:
 #: Why a date is dropped, in the order they are counted: a date missing several values
 #: counts once, for the first.
 DROP_REASONS = ("missing prices or market", "blanks in the holdings history", "missing rf")
+
+
+def carry_rates(rows: Rows) -> Rows:
+    """Step 5's first part: a blank ``rf`` cell repeats the cell before it in time (rates
+    are quoted when they change), so a rate holds until the next rate is given. Only
+    blanks carry: an error cell (#N/A) is missing data, its date is dropped, and the blanks
+    after it repeat it (a quote that failed says nothing of its dates), as do blanks
+    before the first rate. Runs on the rows oldest first, whatever order they came in.
+    ``rf_blank`` then marks the rows that took an earlier date's rate."""
+    if rows.rf is None or rows.rf_blank is None or not rows.rf_blank.any():
+        return rows
+    given = ~rows.rf_blank
+    # each row's source: the last row at or before it whose cell is not blank (-1: none)
+    source = np.maximum.accumulate(np.where(given, np.arange(len(given)), -1))
+    rf = np.where(source >= 0, rows.rf[np.maximum(source, 0)], np.nan)
+    return replace(rows, rf=rf, rf_blank=rows.rf_blank & ~np.isnan(rf))
 
 
 def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, tuple]:
@@ -932,6 +1021,7 @@ def assemble(
         price_gaps=price_gaps,
         dropped_why=why,
         columns={name: np.ascontiguousarray(column[kept]) for name, column in rows.columns.items()},
+        rf_carried=int(rows.rf_blank[kept[:-1]].sum()) if rows.rf_blank is not None else 0,
     )
     for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps,
                   *sample.columns.values()):  # fmt: skip
@@ -1034,6 +1124,7 @@ def build_sample(
     held = check_values(rows, args)
     names = asset_names(args)
     rows = oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
+    rows = carry_rates(rows)
     complete, missing, why = complete_rows(rows, held)
     position = resolve_as_of(as_of, complete, rows) if portfolio else int(np.flatnonzero(complete)[-1])
     kept = resample(complete, rows.dates, args.frequency)

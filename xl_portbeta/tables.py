@@ -39,6 +39,7 @@ __all__ = [
     "DetailColumn",
     "StatRow",
     "asset_stats_header",
+    "carried_note",
     "dropped_note",
     "label",
     "periods_note",
@@ -150,11 +151,22 @@ def dropped_note(sample: Sample) -> str:
     """Why the sample's dates were dropped, and how many for each reason (the statistics'
     note, the command line's sample line and JSON)."""
     if not sample.dropped_why:
-        return "blank or error cells"
+        return "blank or error cells" + carried_note(sample)
     parts = ", ".join(f"{n} for {reason}" for reason, n in sample.dropped_why)
     history = any(reason == DROP_REASONS[1] for reason, _ in sample.dropped_why)
     hint = "; a blank in a holdings history is missing data: enter 0 for an asset not held yet" if history else ""
-    return f"blank or error cells: {parts}{hint}"
+    return f"blank or error cells: {parts}{hint}{carried_note(sample)}"
+
+
+def carried_note(sample: Sample) -> str:
+    """How many periods take a rate carried forward from an earlier date (a blank ``rf``
+    cell after a rate), for the dropped dates' note; empty when none does."""
+    n = sample.rf_carried
+    if not n:
+        return ""
+    return (
+        f"; rf carried forward on {n} of the {sample.n_returns} periods: a blank rate repeats the last rate before it"
+    )
 
 
 def _alpha_note(stats: Statistics) -> str:
