@@ -365,7 +365,7 @@ def unmasked(value: Any) -> Any:
     if value.dtype.kind in "biuf":
         return np.ma.filled(value.astype(float), np.nan)
     if value.dtype.kind == "M":
-        return value.filled(np.datetime64("NaT"))
+        return value.filled(np.datetime64("NaT", np.datetime_data(value.dtype)[0]))  # NaT in the array's unit
     cells = np.array(value.data, dtype=object)  # text: a masked cell is a blank (filled() would write '?')
     cells[np.ma.getmaskarray(value)] = None
     return cells
