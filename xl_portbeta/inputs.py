@@ -560,9 +560,10 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     number nor missing (then :func:`_cells_one_by_one` finds it and names it).
 
     pandas' ``infer_dtype`` checks the types in C, faster than a Python pass over the
-    cells (bench/NOTES.md). When some cells are not numbers, only those are looked at one by one:
-    Office.js blanks ("") found by one comparison in C, then any others (error values,
-    text) by their type. Logical values are never numbers here (TRUE is not 1).
+    cells (bench/NOTES.md). When some cells are not numbers, only those are handed to the
+    classifier: first the cells that are the one empty-text object (Office.js' blanks),
+    found by identity, then any others (error values, text) by their type. Logical
+    values are never numbers here (TRUE is not 1).
     """
     n_cols = len(rows[0])
     if n_cols == 0 or len(set(map(len, rows))) != 1:
@@ -571,14 +572,8 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     # a cell holding a list is one more cell that is not a number.
     flat = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * n_cols)
     kind = infer_dtype(flat, skipna=True)
-    if kind not in _NUMERIC_KINDS and is_missing(""):  # the classifier's blank text, found in C
-        try:
-            blanks = flat == ""
-        except Exception:  # noqa: BLE001 - pandas' NA compares as NA, which has no truth value; others may raise
-            blanks = np.zeros(flat.size, dtype=bool)
-        if blanks.any():
-            flat[blanks] = None
-            kind = infer_dtype(flat, skipna=True)
+    if kind not in _NUMERIC_KINDS and _same_cells_as_nan(flat, ""):
+        kind = infer_dtype(flat, skipna=True)
     if kind not in _NUMERIC_KINDS and not _other_cells_as_nan(flat):
         return None
     try:
@@ -590,11 +585,36 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     return values
 
 
+def _identities(cells: np.ndarray) -> np.ndarray:
+    """Each object's identity (``id``) in a flat, contiguous object array, read in C from the array's
+    own memory (its pointers; PEP 3118 exports them): no Python call per cell."""
+    return np.frombuffer(cells.data, dtype=np.intp)
+
+
+def _same_cells_as_nan(flat: np.ndarray, cell: Any) -> bool:
+    """None, in place, for the cells that are the very object ``cell`` if the classifier
+    says it is missing; whether any were. Office.js' empty cells are all CPython's one
+    empty string: found by identity in one comparison in C (bench/NOTES.md); an empty
+    text that is another object is left to :func:`_other_cells_as_nan`."""
+    if not is_missing(cell):
+        return False
+    same = _identities(flat) == id(cell)
+    if not same.any():
+        return False
+    flat[same] = None
+    return True
+
+
 def _other_cells_as_nan(flat: np.ndarray) -> bool:
     """NaN, in place, for the cells that are not numbers if all of them are missing
-    (blanks, error values); False if one is not (text, a logical value, a date)."""
-    numbers = np.fromiter(map(_NUMBER_TYPES.__contains__, map(type, flat)), dtype=bool, count=flat.size)
-    others = np.flatnonzero(~numbers)
+    (blanks, error values); False if one is not (text, a logical value, a date).
+
+    The cells' types are listed in C (``map``), and the cells that are not floats or
+    ints found by the types' identities; only those are asked of the classifier.
+    """
+    types = np.fromiter(map(type, flat.tolist()), dtype=object, count=flat.size)
+    ids = _identities(types)
+    others = np.flatnonzero((ids != id(float)) & (ids != id(int)))
     converted = [_cell_to_float(v) for v in flat[others].tolist()]
     if None in converted:
         return False
@@ -674,6 +694,8 @@ def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row
     if infinite is not None:
         r, c = infinite
         raise bad_cell(arg, first_row, r, c, values.shape[1], "holds an infinite value", header, n_rows=len(values))
+    if values.size and np.fmin.reduce(values, axis=None) >= SMALLEST_NORMAL:  # (NaN skipped) prices: one pass
+        return Cells(values, header, first_row, row_sums)
     with np.errstate(invalid="ignore"):
         small = np.abs(values) < SMALLEST_NORMAL  # zeros too, and NaN is never small
     if small.any():
