@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -261,10 +262,16 @@ def whole_number(raw: Any, arg: str, what: str) -> int:
     return int(value)
 
 
+#: The letters no finite number's text holds: float() reads "1e5", and "inf" and "nan" are not finite.
+_NON_NUMBER_LETTERS = frozenset(string.ascii_letters) - {"e", "E"}
+
+
 def _looks_numeric(text: str) -> bool:
     """Text that reads as a finite number (``"101.5"``, ``"5%"``, ``"1,000"``). ``"NAN"``,
     ``"INF"`` and ``"Infinity"`` are not: Excel has no such numbers, so they are names
     (tickers), as Python's float() alone would not say."""
+    if not _NON_NUMBER_LETTERS.isdisjoint(text):  # a name (no exception raised for it)
+        return False
     try:
         number = float(text.strip().strip("%$€£¥").replace(",", ""))
     except ValueError:
@@ -355,9 +362,10 @@ def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_name
     filled = [v for v in row if not is_missing(v)]
     if not filled:
         return False
-    if numbers_may_be_names and any(_whole_positive(v) for v in filled):
+    all_text = all(type(v) is str for v in filled)
+    if numbers_may_be_names and not all_text and any(_whole_positive(v) for v in filled):
         return _whole_numbers_are_names(rows, arg)
-    if not all(type(v) is str for v in filled):
+    if not all_text:
         return False
     texts = [v.strip() for v in filled]
     if any(_looks_numeric(t) and not t.isdigit() for t in texts):
@@ -439,6 +447,8 @@ def _whole_numbers_are_names(rows: list[Sequence[Any]], arg: str) -> bool:
 
 def _header_name(value: Any) -> str:
     """A header cell's name: its text, or a ticker typed as a number without a decimal point."""
+    if type(value) is str:  # the common case, asked once
+        return "" if is_missing(value) else value.strip()
     if is_missing(value):
         return ""
     if _whole_positive(value):
