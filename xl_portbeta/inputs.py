@@ -359,6 +359,8 @@ def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_name
     codes typed as numbers are names too (:func:`_whole_numbers_are_names`).
     """
     row = rows[0]
+    if not numbers_may_be_names and str not in set(map(type, row)):
+        return False  # no text: no header, whatever the classifier says of each cell (a row of counts)
     filled = [v for v in row if not is_missing(v)]
     if not filled:
         return False
