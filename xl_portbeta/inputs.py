@@ -605,9 +605,10 @@ def _identities(cells: np.ndarray) -> np.ndarray:
 
 def _same_cells_as_nan(flat: np.ndarray, cell: Any) -> bool:
     """None, in place, for the cells that are the very object ``cell`` if the classifier
-    says it is missing; whether any were. Office.js' empty cells are all CPython's one
-    empty string: found by identity in one comparison in C (bench/NOTES.md); an empty
-    text that is another object is left to :func:`_other_cells_as_nan`."""
+    says it is missing; whether any were. The empty cells Office.js sends as ``""`` are
+    CPython's one empty string (json gives no other): found by identity in one
+    comparison in C (bench/NOTES.md); an empty text that is another object is left to
+    :func:`_other_cells_as_nan`, as right and slower."""
     if not is_missing(cell):
         return False
     same = _identities(flat) == id(cell)
