@@ -85,6 +85,22 @@ def _pyodide_jsnull_type() -> type | None:
 
 _JSNULL_TYPE = _pyodide_jsnull_type()
 
+
+def _pyodide_jsnull() -> tuple[Any, ...]:
+    """Pyodide's ``jsnull`` itself (one object, as None is), in a tuple; empty outside
+    Pyodide >= 0.28 (or where ``pyodide.ffi`` does not name it)."""
+    try:
+        from pyodide.ffi import jsnull  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return ()
+    return (jsnull,)
+
+
+#: The objects that are a runtime's blank cells, each one object for every blank (Office.js'
+#: empty text, CPython's one empty string; xlwings Lite's ``jsnull``): the fast paths find
+#: them by identity, and the classifier still says whether each is missing.
+_BLANK_OBJECTS: tuple[Any, ...] = ("", *_pyodide_jsnull())
+
 # Error values as text, as some Office.js runtimes and pasted data deliver them.
 EXCEL_ERROR_TEXTS = frozenset(
     {
@@ -573,9 +589,9 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
 
     pandas' ``infer_dtype`` checks the types in C, faster than a Python pass over the
     cells (bench/NOTES.md). When some cells are not numbers, only those are handed to the
-    classifier: first the cells that are the one empty-text object (Office.js' blanks),
-    found by identity, then any others (error values, text) by their type. Logical
-    values are never numbers here (TRUE is not 1).
+    classifier: first the cells that are a runtime's one blank object (Office.js' ``""``,
+    Lite's ``jsnull``: :data:`_BLANK_OBJECTS`), found by identity, then any others (error
+    values, text) by their type. Logical values are never numbers here (TRUE is not 1).
     """
     n_cols = len(rows[0])
     if n_cols == 0 or len(set(map(len, rows))) != 1:
@@ -584,8 +600,10 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     # a cell holding a list is one more cell that is not a number.
     flat = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * n_cols)
     kind = infer_dtype(flat, skipna=True)
-    if kind not in _NUMERIC_KINDS and _same_cells_as_nan(flat, ""):
-        kind = infer_dtype(flat, skipna=True)
+    if kind not in _NUMERIC_KINDS:
+        found = [_same_cells_as_nan(flat, blank) for blank in _BLANK_OBJECTS]  # each one, not only the first
+        if any(found):
+            kind = infer_dtype(flat, skipna=True)
     if kind not in _NUMERIC_KINDS and not _other_cells_as_nan(flat):
         return None
     try:
