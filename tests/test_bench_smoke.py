@@ -26,6 +26,8 @@ def test_bench_quick_runs_every_case_and_its_checks_agree():
         "2b",
         "2c",
         "2d",
+        "2e",
+        "2f",
         "3",
         "4a",
         "4b",

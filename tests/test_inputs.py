@@ -485,3 +485,31 @@ def test_the_classifier_says_what_the_fast_paths_take_as_missing():
     assert missing_kind(True) is None and missing_kind(0) is None and missing_kind("n/a") is None
     assert missing_kind(NA_OFFICEJS) == ERROR and missing_kind("#n/a") == ERROR
     assert is_blank(None) and is_blank(" ") and not is_blank([[None]]) and not is_blank(NA_OFFICEJS)
+
+
+def test_empty_text_found_by_identity_and_other_empty_texts_by_type():
+    """Office.js' blanks ("") are found as the one empty-string object; an empty text that
+    is another object (numpy's str_) still reads as a blank, on the type path."""
+    from xl_portbeta.inputs import _identities, _plain_numbers
+
+    cells = np.array([1.5, "", None, np.str_("")], dtype=object)
+    assert _identities(cells).tolist() == [id(v) for v in cells]
+    values = _plain_numbers([[1.5, "", 2.0], [np.str_(""), 3.0, {"type": "Error", "errorType": "NotAvailable"}]])
+    np.testing.assert_array_equal(values, [[1.5, np.nan, 2.0], [np.nan, 3.0, np.nan]])
+
+
+def _looked_numeric_before(text):
+    """inputs._looks_numeric as it was before its shortcut for names (issue 23)."""
+    try:
+        number = float(text.strip().strip("%$€£¥").replace(",", ""))
+    except ValueError:
+        return False
+    return math.isfinite(number)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet="0123456789.,eE+-_%$ infINFaAnNty", max_size=12)))
+def test_looks_numeric_shortcut_for_names_changes_no_answer(text):
+    from xl_portbeta.inputs import _looks_numeric
+
+    assert _looks_numeric(text) == _looked_numeric_before(text)

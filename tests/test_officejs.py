@@ -539,3 +539,24 @@ def test_blank_rates_carry_forward_in_time_and_error_cells_stay_missing(server):
     notes = {row[0]: row[-1] for row in server("portbeta_stats", *args)}
     note = notes["dates dropped for missing data"]
     assert f"{dropped} for missing rf" in note and "rf carried forward on 41 of the 45 periods" in note
+
+
+def test_xlwings_lite_jsnull_blanks_found_by_identity(monkeypatch):
+    """Lite's blanks (one ``jsnull`` object) are found as that object, like Office.js' "",
+    without the per-cell type pass; the classifier still decides that they are blanks."""
+    from xl_portbeta import inputs
+
+    jsnull = FakeJsNull()
+    monkeypatch.setattr(inputs, "_JSNULL_TYPE", FakeJsNull)
+    monkeypatch.setattr(inputs, "_BLANK_OBJECTS", ("", jsnull))
+    rows = [[1.5, jsnull, 2.0], [jsnull, 3.0, ""], [4.0, 5.0, 6.0]]
+    expected = inputs._cells_one_by_one(rows, "prices", "a price", 1)
+
+    def no_type_pass(flat):
+        raise AssertionError("the type pass ran")
+
+    monkeypatch.setattr(inputs, "_other_cells_as_nan", no_type_pass)
+    np.testing.assert_array_equal(inputs._plain_numbers(rows), expected)
+    monkeypatch.setattr(inputs, "_JSNULL_TYPE", None)  # the classifier no longer calls it a blank
+    with pytest.raises(AssertionError, match="type pass"):
+        inputs._plain_numbers(rows)

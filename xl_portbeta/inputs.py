@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -83,6 +84,22 @@ def _pyodide_jsnull_type() -> type | None:
 
 
 _JSNULL_TYPE = _pyodide_jsnull_type()
+
+
+def _pyodide_jsnull() -> tuple[Any, ...]:
+    """Pyodide's ``jsnull`` itself (one object, as None is), in a tuple; empty outside
+    Pyodide >= 0.28 (or where ``pyodide.ffi`` does not name it)."""
+    try:
+        from pyodide.ffi import jsnull  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return ()
+    return (jsnull,)
+
+
+#: The objects that are a runtime's blank cells, each one object for every blank (Office.js'
+#: empty text, CPython's one empty string; xlwings Lite's ``jsnull``): the fast paths find
+#: them by identity, and the classifier still says whether each is missing.
+_BLANK_OBJECTS: tuple[Any, ...] = ("", *_pyodide_jsnull())
 
 # Error values as text, as some Office.js runtimes and pasted data deliver them.
 EXCEL_ERROR_TEXTS = frozenset(
@@ -261,10 +278,16 @@ def whole_number(raw: Any, arg: str, what: str) -> int:
     return int(value)
 
 
+#: The letters no finite number's text holds: float() reads "1e5", and "inf" and "nan" are not finite.
+_NON_NUMBER_LETTERS = frozenset(string.ascii_letters) - {"e", "E"}
+
+
 def _looks_numeric(text: str) -> bool:
     """Text that reads as a finite number (``"101.5"``, ``"5%"``, ``"1,000"``). ``"NAN"``,
     ``"INF"`` and ``"Infinity"`` are not: Excel has no such numbers, so they are names
     (tickers), as Python's float() alone would not say."""
+    if not _NON_NUMBER_LETTERS.isdisjoint(text):  # a name (no exception raised for it)
+        return False
     try:
         number = float(text.strip().strip("%$€£¥").replace(",", ""))
     except ValueError:
@@ -352,12 +375,15 @@ def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_name
     codes typed as numbers are names too (:func:`_whole_numbers_are_names`).
     """
     row = rows[0]
+    if not numbers_may_be_names and str not in set(map(type, row)):
+        return False  # no text: no header, whatever the classifier says of each cell (a row of counts)
     filled = [v for v in row if not is_missing(v)]
     if not filled:
         return False
-    if numbers_may_be_names and any(_whole_positive(v) for v in filled):
+    all_text = all(type(v) is str for v in filled)
+    if numbers_may_be_names and not all_text and any(_whole_positive(v) for v in filled):
         return _whole_numbers_are_names(rows, arg)
-    if not all(type(v) is str for v in filled):
+    if not all_text:
         return False
     texts = [v.strip() for v in filled]
     if any(_looks_numeric(t) and not t.isdigit() for t in texts):
@@ -439,6 +465,8 @@ def _whole_numbers_are_names(rows: list[Sequence[Any]], arg: str) -> bool:
 
 def _header_name(value: Any) -> str:
     """A header cell's name: its text, or a ticker typed as a number without a decimal point."""
+    if type(value) is str:  # the common case, asked once
+        return "" if is_missing(value) else value.strip()
     if is_missing(value):
         return ""
     if _whole_positive(value):
@@ -560,9 +588,10 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     number nor missing (then :func:`_cells_one_by_one` finds it and names it).
 
     pandas' ``infer_dtype`` checks the types in C, faster than a Python pass over the
-    cells (bench/NOTES.md). When some cells are not numbers, only those are looked at one by one:
-    Office.js blanks ("") found by one comparison in C, then any others (error values,
-    text) by their type. Logical values are never numbers here (TRUE is not 1).
+    cells (bench/NOTES.md). When some cells are not numbers, only those are handed to the
+    classifier: first the cells that are a runtime's one blank object (Office.js' ``""``,
+    Lite's ``jsnull``: :data:`_BLANK_OBJECTS`), found by identity, then any others (error
+    values, text) by their type. Logical values are never numbers here (TRUE is not 1).
     """
     n_cols = len(rows[0])
     if n_cols == 0 or len(set(map(len, rows))) != 1:
@@ -571,13 +600,9 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     # a cell holding a list is one more cell that is not a number.
     flat = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * n_cols)
     kind = infer_dtype(flat, skipna=True)
-    if kind not in _NUMERIC_KINDS and is_missing(""):  # the classifier's blank text, found in C
-        try:
-            blanks = flat == ""
-        except Exception:  # noqa: BLE001 - pandas' NA compares as NA, which has no truth value; others may raise
-            blanks = np.zeros(flat.size, dtype=bool)
-        if blanks.any():
-            flat[blanks] = None
+    if kind not in _NUMERIC_KINDS:
+        found = [_same_cells_as_nan(flat, blank) for blank in _BLANK_OBJECTS]  # each one, not only the first
+        if any(found):
             kind = infer_dtype(flat, skipna=True)
     if kind not in _NUMERIC_KINDS and not _other_cells_as_nan(flat):
         return None
@@ -590,11 +615,37 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
     return values
 
 
+def _identities(cells: np.ndarray) -> np.ndarray:
+    """Each object's identity (``id``) in a flat, contiguous object array, read in C from the array's
+    own memory (its pointers; PEP 3118 exports them): no Python call per cell."""
+    return np.frombuffer(cells.data, dtype=np.intp)
+
+
+def _same_cells_as_nan(flat: np.ndarray, cell: Any) -> bool:
+    """None, in place, for the cells that are the very object ``cell`` if the classifier
+    says it is missing; whether any were. The empty cells Office.js sends as ``""`` are
+    CPython's one empty string (json gives no other): found by identity in one
+    comparison in C (bench/NOTES.md); an empty text that is another object is left to
+    :func:`_other_cells_as_nan`, as right and slower."""
+    if not is_missing(cell):
+        return False
+    same = _identities(flat) == id(cell)
+    if not same.any():
+        return False
+    flat[same] = None
+    return True
+
+
 def _other_cells_as_nan(flat: np.ndarray) -> bool:
     """NaN, in place, for the cells that are not numbers if all of them are missing
-    (blanks, error values); False if one is not (text, a logical value, a date)."""
-    numbers = np.fromiter(map(_NUMBER_TYPES.__contains__, map(type, flat)), dtype=bool, count=flat.size)
-    others = np.flatnonzero(~numbers)
+    (blanks, error values); False if one is not (text, a logical value, a date).
+
+    The cells' types are listed in C (``map``), and the cells that are not floats or
+    ints found by the types' identities; only those are asked of the classifier.
+    """
+    types = np.fromiter(map(type, flat.tolist()), dtype=object, count=flat.size)
+    ids = _identities(types)
+    others = np.flatnonzero((ids != id(float)) & (ids != id(int)))
     converted = [_cell_to_float(v) for v in flat[others].tolist()]
     if None in converted:
         return False
@@ -674,6 +725,8 @@ def _checked_cells(values: np.ndarray, header: tuple[str, ...] | None, first_row
     if infinite is not None:
         r, c = infinite
         raise bad_cell(arg, first_row, r, c, values.shape[1], "holds an infinite value", header, n_rows=len(values))
+    if values.size and np.fmin.reduce(values, axis=None) >= SMALLEST_NORMAL:  # (NaN skipped) prices: one pass
+        return Cells(values, header, first_row, row_sums)
     with np.errstate(invalid="ignore"):
         small = np.abs(values) < SMALLEST_NORMAL  # zeros too, and NaN is never small
     if small.any():

@@ -365,7 +365,8 @@ def unmasked(value: Any) -> Any:
     if value.dtype.kind in "biuf":
         return np.ma.filled(value.astype(float), np.nan)
     if value.dtype.kind == "M":
-        return value.filled(np.datetime64("NaT", np.datetime_data(value.dtype)[0]))  # NaT in the array's unit
+        nat: Any = np.array("NaT", dtype=value.dtype)[()]  # NaT in the array's own unit (not numpy's generic one)
+        return value.filled(nat)
     cells = np.array(value.data, dtype=object)  # text: a masked cell is a blank (filled() would write '?')
     cells[np.ma.getmaskarray(value)] = None
     return cells
