@@ -417,3 +417,18 @@ def test_text_that_is_not_utf8_says_how_to_save_it(tmp_path, name, byte):
         f"xl-portbeta analyze: {name}: not UTF-8 text (it holds byte 0x{byte}): save it as 'CSV UTF-8' "
         "(Excel's Save As) or as .xlsx"
     )
+
+
+@pytest.mark.parametrize(
+    "options,named",
+    [
+        (["--rf", "5%"], "--rf"),
+        (["--as-of", "2022-06-30", "--dayfirst"], "--as-of, --dayfirst"),
+        (["--assets", "AAPL"], "--assets"),
+    ],
+)
+def test_report_demo_refuses_the_options_of_a_prices_file(tmp_path, options, named):
+    """`report --demo --rf 5%` wrote a report that said "risk-free rate: none" and exited 0."""
+    done = cli("report", "--demo", *options, "-o", tmp_path / "r.html")
+    assert done.returncode == 2 and done.stdout == "" and not (tmp_path / "r.html").exists()
+    assert done.stderr == f"xl-portbeta report: --demo takes no {named}: they describe a prices file\n"

@@ -490,12 +490,20 @@ def _number_option(text: str, option: str) -> float:
         return annual_rate(rate, option)  # rf's rule: 5 is 500%, a percent typed as a number
 
 
+#: The options that describe a prices file (and its rates and as_of): the demo has its own.
+_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "price_column", "assets", "thousands", "decimal",
+              "rf", "as_of", "date_format", "dayfirst")  # fmt: skip
+
+
 def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str, Inputs]:
     """The figures of ``xl-portbeta report`` (of the prices files, or of the demo), its
     title and what the inputs were read from."""
     if args.demo:
         if args.prices or args.shares is not None:
             raise InputError("--demo takes no prices file and no --shares")
+        given = [f"--{o.replace('_', '-')}" for o in _FILE_ONLY if getattr(args, o, None) not in (None, False)]
+        if given:  # never a demo report that silently ignored an option (--rf 5% read as none)
+            raise InputError(f"--demo takes no {', '.join(given)}: they describe a prices file")
         arguments, stocks = _demo_arguments(args)
         title = args.title or f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
         return (*analyze(command, **arguments), title, DEMO_INPUTS)
