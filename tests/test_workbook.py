@@ -728,8 +728,8 @@ def test_addin_cells_are_saved_with_the_packages_result(committed_book, saved, c
                 value = block[i][j]
                 if hasattr(want, "to_pydatetime"):
                     want = want.to_pydatetime()
-                if isinstance(want, float):
-                    assert value == pytest.approx(want, rel=1e-15, abs=0), f"{where} [{i}][{j}]"
+                if isinstance(want, float):  # to 1e-12: the file may be built with another numpy's LAPACK
+                    assert value == pytest.approx(want, rel=1e-12, abs=1e-13), f"{where} [{i}][{j}]"
                 else:
                     assert value == want, f"{where} [{i}][{j}]: {value!r} != {want!r}"
                 checked += 1
@@ -863,11 +863,24 @@ def test_committed_workbook_is_a_fresh_build(fresh_build, all_cells, committed):
         diff = {
             k
             for k in set(fresh[name]["cells"]) | set(committed[name]["cells"])
-            if fresh[name]["cells"].get(k) != committed[name]["cells"].get(k)
+            if not same_cell(fresh[name]["cells"].get(k), committed[name]["cells"].get(k))
         }
         assert not diff, f"{name}: committed workbook differs from a fresh build at {sorted(diff)[:10]}"
-        assert fresh[name] == committed[name], name
-    assert fresh == committed, "run python workbook/build_workbook.py and commit the result"
+        assert {k: v for k, v in fresh[name].items() if k != "cells"} == {
+            k: v for k, v in committed[name].items() if k != "cells"
+        }, name
+    assert fresh["properties"] == committed["properties"], "run python workbook/build_workbook.py and commit the result"
+
+
+def same_cell(a, b) -> bool:
+    """Two snapshot cells alike: saved figures to 1e-12 (another numpy or LAPACK build rounds the
+    last bits of a least-squares fit otherwise: Python 3.13 with numpy 2.5), all else exactly."""
+    if a is None or b is None or len(a) != len(b):
+        return a == b
+    (va, *rest_a), (vb, *rest_b) = a, b
+    if isinstance(va, float) and isinstance(vb, float):
+        return va == pytest.approx(vb, rel=1e-12, abs=1e-13) and rest_a == rest_b
+    return a == b
 
 
 def test_spilled_tables_show_dates_as_dates_and_shares_as_whole_numbers(cells, committed_book):
