@@ -147,16 +147,21 @@ def check_fit(stats, fit, periods):
     assert stats.fit.blume_beta == pytest.approx(0.67 * fit.params[1] + 0.33, abs=TOL)
 
 
+def by_hand(prices, shares, market, rf, as_of_row):
+    """The per-period rf; the daily excess returns of the market, of the actual holdings and of
+    the portfolio rebalanced to the as_of weights every period; those weights: in numpy."""
+    rf_period = (1 + rf) ** (1 / 252) - 1
+    w = prices[as_of_row] * shares / (prices[as_of_row] * shares).sum()
+    actual = excess((prices * shares).sum(axis=1), rf_period)
+    return rf_period, excess(market, rf_period), actual, excess(prices, rf_period) @ w, w
+
+
 @pytest.mark.parametrize("rf", [0.0, 0.04])
 def test_stats_of_both_columns_match_statsmodels(rng, rf):
     prices, market = random_market(rng, 250, 6)
     shares = rng.uniform(1, 40, 6)
     stats = api.portfolio_stats(prices, shares, market, rf=rf, as_of=120)
-    rf_period = (1 + rf) ** (1 / 252) - 1
-    m = excess(market, rf_period)
-    actual = excess((prices * shares).sum(axis=1), rf_period)
-    w = prices[119] * shares / (prices[119] * shares).sum()
-    current = (excess(prices, rf_period)) @ w  # rebalanced to the as_of weights every period
+    _, m, actual, current, _ = by_hand(prices, shares, market, rf, as_of_row=119)
     check_fit(stats.actual, statsmodels_fit(actual, m), 252)
     check_fit(stats.current, statsmodels_fit(current, m), 252)
     assert stats.current.fit.beta == pytest.approx(stats.result.wtd, abs=1e-12)
@@ -492,11 +497,7 @@ def test_thin_trading_and_vasicek_rows_match_statsmodels_and_the_formula(rng, rf
     prices, market = thin_trading(rng, 300, 5)
     shares = rng.uniform(1, 40, 5)
     stats = api.portfolio_stats(prices, shares, market, rf=rf, as_of=200)
-    rf_period = (1 + rf) ** (1 / 252) - 1
-    m = excess(market, rf_period)
-    actual = excess((prices * shares).sum(axis=1), rf_period)
-    w = prices[199] * shares / (prices[199] * shares).sum()
-    current = excess(prices, rf_period) @ w
+    rf_period, m, actual, current, w = by_hand(prices, shares, market, rf, as_of_row=199)
     for column, y in ((stats.actual, actual), (stats.current, current)):
         assert column.dimson_beta == pytest.approx(dimson_reference(y, m), abs=TOL)
         assert column.scholes_williams_beta == pytest.approx(scholes_williams_reference(y, m), abs=TOL)

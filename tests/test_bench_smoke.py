@@ -7,15 +7,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_bench_quick_runs_every_case_and_its_checks_agree():
+def quick(script: str) -> subprocess.CompletedProcess:
+    """A bench/ script's --quick run, which must end well."""
     run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
+        [sys.executable, str(ROOT / "bench" / script), "--quick"], capture_output=True, text=True, timeout=300, cwd=ROOT
     )
     assert run.returncode == 0, run.stderr
+    return run
+
+
+def test_bench_quick_runs_every_case_and_its_checks_agree():
+    run = quick("run.py")
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert [row.split()[1] for row in rows] == [
         "1a",
@@ -44,14 +46,7 @@ def test_bench_quick_runs_every_case_and_its_checks_agree():
 
 
 def test_cold_start_quick_runs_every_cpython_row():
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "cold_start.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    assert run.returncode == 0, run.stderr
+    run = quick("cold_start.py")
     rows = [line.split(" | ")[0][2:] for line in run.stdout.splitlines() if line.startswith("| ") and " ms " in line]
     assert [row.split(" vs ")[0].split(" (")[0] for row in rows] == [
         "xlwings imported: import xl_portbeta.udfs + first PORTBETA_STATS",
