@@ -393,7 +393,7 @@ def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_name
     below = rows[1] if len(rows) > 1 else [None] * len(row)
     close = [
         is_number(b) and b > 0 and abs(int(v.strip()) - b) <= 0.5 * b
-        for v, b in zip(row, below, strict=True)
+        for v, b in zip(row, below, strict=True)  # one width: _split_header refuses ragged rows first
         if not is_missing(v)
     ]
     return not all(close)
