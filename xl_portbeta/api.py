@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import os
 import sys
 import threading
@@ -872,27 +873,59 @@ class BookBetas(core.BookFigures):
         return pd.DataFrame(data, index=pd.Index(self.accounts, name="account"))
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _book_threads(threads: Any) -> int:
+    """``threads`` of :func:`book_betas` as a count: None is every usable core."""
+    if threads is None:
+        return usable_cores()
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
+        raise PortbetaError(f"threads is {threads!r}: give a whole number of threads, 1 or more (None: every core)")
+    return int(threads)
+
+
+def _arguments(**arguments: Any) -> dict[str, Any]:
+    return arguments
+
+
+_arguments.__name__ = "book_betas"  # a call Python would refuse is refused in book_betas' name
+_book_arguments = declared(API["book_betas"])(_arguments)
+
+
 @_public
-@declared(API["book_betas"])
-def book_betas(**arguments: Any) -> BookBetas:
+def book_betas(*args: Any, threads: int | None = None, **kwargs: Any) -> BookBetas:
     """REG, WTD, GAP and the gap's standard error of every account of a book.
 
     Parameters
     ----------
-    holdings : K rows x N columns of share counts, one row per account
-        In the column order of ``prices``, or matched by name with a header row of asset
-        names; an optional first column of account names (text); a DataFrame's index
-        names the accounts.
+    holdings : share counts, one row per account
+        K rows x N columns, in the column order of ``prices`` or matched by name with a
+        header row of asset names, an optional first column of account names (text), a
+        DataFrame's index naming the accounts; or a ``scipy.sparse`` matrix (K, N); or a
+        DataFrame of long rows with the columns ``account, ticker, shares`` (one row per
+        position; tickers are the prices' names; accounts in order of first appearance).
+        Sparse and long holdings stay sparse: no K x N array is made.
+    threads : int or None, keyword only
+        Blocks of accounts computed at once, each on its own thread and one BLAS thread.
+        None (the default): every usable core. The Excel function passes 1, so that a
+        recalculation leaves Excel's other work its cores.
     Other parameters are those of :func:`build_sample`.
     """
-    book = _book.build_book_sample(**arguments)
+    count = _book_threads(threads)
+    book = _book.build_book_sample(**_book_arguments(*args, **kwargs))
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
     figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        note, failed = _group_figures(group, book, figures, observations)
+        note, failed = _group_figures(group, book, figures, observations, count)
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():
@@ -900,8 +933,21 @@ def book_betas(**arguments: Any) -> BookBetas:
     return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
 
 
+book_betas.__signature__ = _book_arguments.__signature__.replace(  # type: ignore[attr-defined]
+    parameters=[
+        *_book_arguments.__signature__.parameters.values(),  # type: ignore[attr-defined]
+        inspect.Parameter("threads", inspect.Parameter.KEYWORD_ONLY, default=None),
+    ],
+    return_annotation=BookBetas,
+)
+
+
 def _group_figures(
-    group: _book.BookGroup, book: _book.BookSample, figures: dict[str, np.ndarray], observations: np.ndarray
+    group: _book.BookGroup,
+    book: _book.BookSample,
+    figures: dict[str, np.ndarray],
+    observations: np.ndarray,
+    threads: int = 1,
 ) -> tuple[str, np.ndarray]:
     """One group's figures written into ``figures`` and ``observations``; the note of its
     accounts left without figures, and which they are."""
@@ -912,7 +958,7 @@ def _group_figures(
         return "the market returns have no variance on the dates these holdings need", group.accounts
     every = len(group.accounts) == len(book.accounts)  # one group of the whole book: its counts as they are
     counts = book.holdings if every else book.holdings[group.accounts]
-    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices)
+    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices, threads)
     for name, values in figures.items():
         values[group.accounts] = getattr(found, name)
     observations[group.accounts[found.valid]] = len(market_returns)

@@ -456,7 +456,7 @@ def run_book(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     holdings = files.read_holdings_file(args.holdings, prices.names, options)
     with named("xl-portbeta book"):
-        book = api.book_betas(holdings=holdings, **columns)
+        book = api.book_betas(holdings=holdings, **columns, threads=args.threads)
     about = _book_sample(book, prices)
     n = len(book.accounts)
     title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {prices.market.name}"
@@ -624,7 +624,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
     _prices_file_options(bk, frequency)
-    bk.add_argument("--holdings", required=True, help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide")
+    bk.add_argument(
+        "--holdings", required=True,
+        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide; long also .parquet (with pyarrow)",
+    )  # fmt: skip
+    bk.add_argument(
+        "--threads", type=int, default=None, metavar="N",
+        help="blocks of accounts computed at once (default: every usable core)",
+    )  # fmt: skip
     bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
     bk.set_defaults(run=run_book)
 

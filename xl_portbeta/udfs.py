@@ -98,7 +98,7 @@ def portbeta_rolling(**arguments):
 @excel
 def portbeta_book(**arguments):
     """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations (spills)."""
-    return sheet.book_table(api.book_betas(**arguments))
+    return sheet.book_table(api.book_betas(**arguments, threads=1))  # one thread: Excel's recalculation has the others
 
 
 @xw.func
