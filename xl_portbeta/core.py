@@ -1271,8 +1271,9 @@ def _book_block(
     with np.errstate(over="ignore"):
         values = (holdings @ assets.prices_t).T if sparse else assets.prices @ holdings.T  # (T, K)
         value_as_of = holdings @ as_of_prices
-    # positive on every date, and within float range (beyond it, figures would be 0 or NaN)
-    valid = (values > 0).all(axis=0) & (value_as_of > 0) & np.isfinite(values).all(axis=0) & np.isfinite(value_as_of)
+    # positive on every date, and within float range (beyond it, figures would be 0 or NaN): two
+    # reductions, no (T, K) temporaries (a NaN makes the least value NaN, so not > 0)
+    valid = (values.min(axis=0) > 0) & np.isfinite(values.max(axis=0)) & (value_as_of > 0) & np.isfinite(value_as_of)
     out = [value_as_of] + [np.full(holdings.shape[0], np.nan) for _ in range(6)] + [valid]
     if valid.any():
         if not valid.all():
