@@ -33,6 +33,30 @@ class ExcelError(PortbetaError, xw.XlwingsError):
     message xlwings Lite and Server show on the cell (other errors show a generic text)."""
 
 
+class WholeTable(xw.conversion.Converter):
+    """The rolling tables' return converter. In an Office.js runtime (xlwings Lite, Server:
+    the options carry its ``runtime``) the cells are made at once (:func:`sheet.officejs_cells`)
+    and handed on raw, instead of through xlwings' converter called once per cell (most of
+    a rolling call's time in Pyodide: bench/NOTES.md); Excel receives the same values.
+    Elsewhere (classic COM) xlwings' own conversion runs, as for every other function."""
+
+    @classmethod
+    def writer(cls, options: Any) -> Any:
+        from xlwings.conversion.standard import RawValueAccessor, ValueAccessor
+
+        base = RawValueAccessor if "runtime" in options else ValueAccessor
+        return base.writer(options).prepend_stage(cls.ToValueStage(cls.write_value, options))
+
+    @staticmethod
+    def write_value(table: Any, options: Any) -> Any:
+        if "runtime" not in options or not isinstance(table, sheet.LabelledTable):
+            return table
+        prepare = xw.engines["officejs"].impl.prepare_xl_data_element
+        return sheet.officejs_cells(
+            table, options.get("date_format"), options["runtime"], lambda value: prepare(value, options)
+        )
+
+
 def excel(function: Callable[..., Any]) -> Callable[..., Any]:
     """An Excel function of ``**arguments``: the declared arguments (:data:`arguments.EXCEL`
     under the upper-cased name), each ``"raw"`` (unconverted: inputs.py reads both
@@ -88,6 +112,7 @@ def beta_gap_detail(**arguments):
 
 
 @xw.func
+@xw.ret(WholeTable)
 @excel
 def portbeta_rolling(**arguments):
     """One row per window end: date, REG, WTD (weights at that window's end) and GAP (spills)."""
@@ -102,6 +127,7 @@ def portbeta_book(**arguments):
 
 
 @xw.func
+@xw.ret(WholeTable)
 @excel
 def asset_betas_rolling(**arguments):
     """One row per window end: date, then each asset's OLS beta over that window (spills)."""
