@@ -49,9 +49,11 @@ class WholeTable(xw.conversion.Converter):
 
     @staticmethod
     def write_value(table: Any, options: Any) -> Any:
-        if "runtime" not in options or not isinstance(table, sheet.LabelledTable):
+        if "runtime" not in options:
             return table
         prepare = xw.engines["officejs"].impl.prepare_xl_data_element
+        if not isinstance(table, sheet.LabelledTable):  # any other table: xlwings' cells, one by one
+            return [[prepare(value, options) for value in row] for row in table]
         return sheet.officejs_cells(
             table, options.get("date_format"), options["runtime"], lambda value: prepare(value, options)
         )
