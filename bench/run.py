@@ -755,8 +755,9 @@ def sparse_book(self: Runner, K: int, N: int, T: int, held: int, label: str, rep
 
     size = f"K={K:,} accounts x {held} of N={N:,} securities x T={T:,} days"
     matrix = 8 * T * K
-    whole, blocks = timed(floor, reps), timed(lambda: on_threads(floor_block, firsts, 1), reps)
-    base, how = min((whole, "whole"), (blocks, "in blocks"), key=lambda f: f[0].median)
+    blocks = timed(lambda: on_threads(floor_block, firsts, 1), reps)
+    whole = timed(floor, reps) if matrix <= 2**31 else None  # the whole K x T result must fit in memory
+    base, how = min((whole or blocks, "whole"), (blocks, "in blocks"), key=lambda f: f[0].median)
     ours = timed(lambda: api.book_betas(P, H, m, threads=1), reps)
     self.rows.append(at_most(f"{label}a api.book_betas, sparse (CSR) holdings, {size}, one thread, vs one sparse "
                              f"H @ P.T plus one pass over its K x T result ({how}: the faster)", ours.median,
@@ -791,7 +792,8 @@ def sparse_book(self: Runner, K: int, N: int, T: int, held: int, label: str, rep
     self.notes.append(
         f"{label}: each account holds {held} securities drawn at random, 1-4,999 shares each; the floor is "
         "`H @ P.T` (scipy.sparse CSR times P.T made contiguous once, outside the timing) and "
-        f"`V[:, 1:] / V[:, :-1]`, the faster of the whole product ({ms(whole.median)}) and blocks of "
+        f"`V[:, 1:] / V[:, :-1]`, the faster of the whole product "
+        f"({ms(whole.median) if whole else 'not timed: its K x T result would not fit in memory'}) and blocks of "
         f"{core._BOOK_BLOCK} accounts one after another ({ms(blocks.median)}). On every core the floor is its "
         "blocks mapped over the same threads (scipy's sparse product has no threads of its own)."
     )
