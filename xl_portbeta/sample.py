@@ -90,8 +90,8 @@ class RowRule:
 
 
 #: The readers and rules of the row-aligned arguments declared in
-#: :data:`arguments.ARGUMENTS` beyond the five read above. A new one (a second benchmark,
-#: a currency) is its declaration there, its entry here, and its figures. Empty on purpose
+#: :data:`arguments.ARGUMENTS` beyond the five read above. A new one (a currency; several
+#: benchmarks are market's columns instead) is its declaration there, its entry here, and its figures. Empty on purpose
 #: until such an argument ships; tests/test_sample.py fills it with a second benchmark.
 ROW_RULES: dict[str, RowRule] = {}
 
