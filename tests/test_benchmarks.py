@@ -260,3 +260,23 @@ def test_the_pandas_market_of_a_dated_frame(book):
     shifted = market.set_axis(market.index + dt.timedelta(days=1))
     with pytest.raises(PortbetaError, match="market is indexed by other dates than prices"):
         api.portfolio_beta(prices=prices, shares=SHARES, market=shifted)
+
+
+def test_newest_first_rows_a_holdings_history_and_rates_per_row(book):
+    """The benchmarks turn around with the other ranges, and a history and per-row rates
+    meet each benchmark as they meet one."""
+    prices, market = book
+    history = np.tile(SHARES, (60, 1))
+    history[30:, 1] = 5.0  # a trade
+    rf = np.linspace(0.01, 0.04, 60)
+    arguments = dict(prices=prices.to_numpy(), shares=history, dates=list(prices.index), rf=rf)
+    by = api.portfolio_stats(**arguments, market=market)
+    flipped = {k: v[::-1] for k, v in arguments.items()}
+    turned = api.portfolio_stats(**flipped, market=[list(NAMES), *market.to_numpy()[::-1].tolist()])
+    for name in NAMES:
+        alone = api.portfolio_stats(**arguments, market=market[name].to_numpy())
+        for stats in (by[name], turned[name]):
+            assert stats.result.reg == pytest.approx(alone.result.reg, abs=1e-12, rel=0)
+            assert stats.result.wtd == pytest.approx(alone.result.wtd, abs=1e-12, rel=0)
+            assert stats.gap_se == pytest.approx(alone.gap_se, abs=1e-12, rel=0)
+            assert stats.current.vasicek_beta == pytest.approx(alone.current.vasicek_beta, abs=1e-12, rel=0)
