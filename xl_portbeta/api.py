@@ -354,9 +354,12 @@ class ExcessReturns:
 def returns_of(sample: Sample) -> ExcessReturns | ByBenchmark[ExcessReturns]:
     """A sample's returns over the per-period risk-free rate (assets, market, holdings),
     with the market checked for variance. A :class:`PortfolioBeta` keeps its own
-    (:attr:`PortfolioBeta.returns`)."""
-    if sample.markets is not None:
-        return _each_benchmark(sample, returns_of)
+    (:attr:`PortfolioBeta.returns`); with several benchmarks, of each."""
+    return _each_benchmark(sample, _returns) if sample.markets is not None else _returns(sample)
+
+
+def _returns(sample: Sample) -> ExcessReturns:
+    """:func:`returns_of` a single-benchmark sample."""
     market = market_returns_of(sample)
     assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.holdings, sample.rf)
     return ExcessReturns(assets, market, portfolio)
@@ -858,7 +861,7 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta | ByBenchmark[Rolling
     """
     if sample.markets is not None:
         return _each_benchmark(sample, lambda s: rolling_of(s, window))
-    return _rolling(sample, window, lambda: returns_of(sample))  # type: ignore[arg-type,return-value]
+    return _rolling(sample, window, lambda: _returns(sample))
 
 
 def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], ExcessReturns]) -> RollingBeta:
