@@ -62,8 +62,13 @@ def test_a_header_row_names_the_benchmarks_and_one_column_stays_as_it_was(book):
         (lambda m: [["SPX", "", "EEM"], *m.to_numpy().tolist()], "market's header has a blank name (column 2)"),
         (lambda m: m.assign(EEM=-m["EEM"].pct_change().fillna(0.01)), "market column 3 ('EEM') looks like returns"),
         (lambda m: m.assign(EEM=np.nan), "market column 3 has no level on any date"),
+        (lambda m: m.assign(SPX=np.nan), "market column 1 has no level on any date"),
+        (
+            lambda m: m.assign(SPX=m["SPX"].where(np.arange(60) % 2 == 0), EEM=m["EEM"].where(np.arange(60) % 2 == 1)),
+            "the benchmarks leave no date where every one has a level",
+        ),
     ],
-    ids=["no header", "a name twice", "a blank name", "returns", "an empty benchmark"],
+    ids=["no header", "a name twice", "a blank name", "returns", "an empty benchmark", "an empty primary", "no date"],
 )
 def test_bad_benchmarks_are_named(book, market, message):
     prices, levels = book

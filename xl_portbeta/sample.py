@@ -91,8 +91,9 @@ class RowRule:
 
 #: The readers and rules of the row-aligned arguments declared in
 #: :data:`arguments.ARGUMENTS` beyond the five read above. A new one (a currency; several
-#: benchmarks are market's columns instead) is its declaration there, its entry here, and its figures. Empty on purpose
-#: until such an argument ships; tests/test_sample.py fills it with a second benchmark.
+#: benchmarks are market's columns instead) is its declaration there, its entry here, and
+#: its figures. Empty on purpose until such an argument ships; tests/test_sample.py fills
+#: it with a second benchmark, as an example of the mechanism.
 ROW_RULES: dict[str, RowRule] = {}
 
 
@@ -920,7 +921,7 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
 
 def _nothing_complete(rows: Rows, held: np.ndarray, missing: np.ndarray | None) -> str:
     """Why no date is complete, naming the column that makes it so where one does."""
-    if np.isnan(rows.market).all():
+    if rows.markets is None and np.isnan(rows.market).all():
         return "market has no level on any date: no date is complete"
     if rows.markets is not None and np.isnan(rows.markets).any(axis=1).all():
         empty = np.flatnonzero(np.isnan(rows.markets).all(axis=0))
