@@ -7,6 +7,7 @@ Exit codes: 0 done, 2 bad input (a one-line error on stderr).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -204,7 +205,7 @@ def each_benchmark(stats: Any, detail: Any, inputs: Inputs) -> list[tuple[str, A
         return [("", stats, detail, inputs)]
     words = inputs_benchmarks(inputs, stats.benchmarks)
     return [
-        (name, s, d, Inputs(inputs.prices, w, inputs.rf))
+        (name, s, d, dataclasses.replace(inputs, benchmark=w, benchmarks=()))
         for name, s, d, w in zip(stats.benchmarks, stats.results, detail.results, words, strict=True)
     ]
 
@@ -218,7 +219,7 @@ def title_of(stats: Any, inputs: Inputs) -> str:
     """The default title: of the portfolio, vs. every benchmark."""
     if not isinstance(stats, api.ByBenchmark):
         return default_title(stats.result, inputs)
-    return default_title(stats.primary.result, Inputs(inputs.prices, ", ".join(stats.benchmarks), inputs.rf))
+    return default_title(stats.primary.result, dataclasses.replace(inputs, benchmark=", ".join(stats.benchmarks)))
 
 
 def _heading(name: str, k: int) -> str:
@@ -274,7 +275,9 @@ def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, 
 
 def inputs_of(prices: files.Prices) -> Inputs:
     """What the files say they were read from, for the assumptions block."""
-    return Inputs(prices.price_columns, prices.benchmark, prices.rf_column, prices.benchmarks)
+    return Inputs(
+        prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column, benchmarks=prices.benchmarks
+    )
 
 
 #: The demo's dates by default (report's --start and --end are None unless given, so that a
