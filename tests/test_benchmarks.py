@@ -225,7 +225,11 @@ def test_analyze_with_several_benchmarks_gives_each_ones_json(files):
                 for s, row in alone["stats"].items() for c, v in row.items() if isinstance(v, float)
             )  # fmt: skip
             assert each["sample"] == alone["sample"]
-        assert several["benchmarks"][k]["assumptions"]["benchmark"] == f"{name} (column of wide.csv)"
+        role = "the primary" if k == 0 else "one"
+        assert several["benchmarks"][k]["assumptions"]["benchmark"] == (
+            f"{name} (column of wide.csv); {role} of 3 benchmarks (SPX, ACWI, EEM), on the dates where every one "
+            "has a level"
+        )
     text = cli("analyze", wide, "--market", "SPX,ACWI", "--shares", shares).stdout
     assert "benchmark SPX (primary)" in text and "\nbenchmark ACWI\n" in text
     assert text.count("PORTBETA_REG  regression beta") == 2
@@ -250,6 +254,13 @@ def test_book_with_several_benchmarks(files, tmp_path):
         alone = run_json("book", wide, "--market", name, "--holdings", accounts, "--assets", "A,B,C,D")
         assert "benchmarks" not in alone
         got = several["benchmarks"][k]
+        said = got["sample"]["assumptions"].pop("benchmark")
+        role = "the primary" if k == 0 else "one"
+        assert (
+            said
+            == f"{name} (column of wide.csv); {role} of 2 benchmarks (SPX, EEM), on the dates where every one has a level"
+        )
+        alone["sample"]["assumptions"].pop("benchmark")
         assert got["sample"] == alone["sample"]
         for mine, theirs in zip(got["accounts"], alone["accounts"], strict=True):
             for key in ("reg", "wtd", "gap", "gap_se"):

@@ -21,7 +21,7 @@ import numpy as np
 from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
-from .report import Inputs, assumptions, default_title
+from .report import Inputs, assumptions, benchmark_inputs, default_title
 from .sample import annual_rate
 
 __all__ = ["main"]
@@ -203,16 +203,11 @@ def each_benchmark(stats: Any, detail: Any, inputs: Inputs) -> list[tuple[str, A
     words); one benchmark: one entry named ""."""
     if not isinstance(stats, api.ByBenchmark):
         return [("", stats, detail, inputs)]
-    words = inputs_benchmarks(inputs, stats.benchmarks)
+    names = stats.benchmarks
     return [
-        (name, s, d, dataclasses.replace(inputs, benchmark=w, benchmarks=()))
-        for name, s, d, w in zip(stats.benchmarks, stats.results, detail.results, words, strict=True)
+        (name, s, d, benchmark_inputs(inputs, names, k))
+        for k, (name, s, d) in enumerate(zip(names, stats.results, detail.results, strict=True))
     ]
-
-
-def inputs_benchmarks(inputs: Inputs, names: tuple[str, ...]) -> tuple[str, ...]:
-    """Each benchmark's words: the files' (``Inputs.benchmarks``), else its name."""
-    return inputs.benchmarks if len(inputs.benchmarks) == len(names) else names
 
 
 def title_of(stats: Any, inputs: Inputs) -> str:
@@ -512,7 +507,9 @@ def run_book(args: argparse.Namespace) -> int:
     n = len(books[0][1].accounts)
     versus = ", ".join(name for name, _ in books) if several else prices.market.name
     title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {versus}"
-    words = inputs_benchmarks(inputs_of(prices), tuple(name for name, _ in books)) if several else (prices.benchmark,)
+    names = tuple(name for name, _ in books)
+    inputs = inputs_of(prices)
+    words = [benchmark_inputs(inputs, names, k).benchmark for k in range(len(names))] if several else [inputs.benchmark]
     abouts = [_book_sample(book, prices, w) for (_, book), w in zip(books, words, strict=True)]
     frames = [_book_frame(book) for _, book in books]
     if args.csv:

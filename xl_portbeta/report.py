@@ -12,7 +12,7 @@ import base64
 import html
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,15 @@ class Inputs:
     benchmark: str = ""
     rf: str = ""
     benchmarks: tuple[str, ...] = ()
+
+
+def benchmark_inputs(inputs: Inputs, names: tuple[str, ...], k: int) -> Inputs:
+    """The inputs of benchmark ``k`` of several (``names``): its own words (the files'
+    ``Inputs.benchmarks``, else its name), and the sample they share."""
+    words = inputs.benchmarks[k] if len(inputs.benchmarks) == len(names) else names[k]
+    role = "the primary" if k == 0 else "one"
+    shared = f"{role} of {len(names)} benchmarks ({', '.join(names)}), on the dates where every one has a level"
+    return replace(inputs, benchmark=f"{words}; {shared}", benchmarks=())
 
 
 def _day(value: Any) -> str:
@@ -724,6 +733,7 @@ def report(
     benchmarks = None
     if isinstance(result, api.ByBenchmark):
         benchmarks = api.ByBenchmark(result.benchmarks, tuple(r.stats for r in result.results))
+        inputs = benchmark_inputs(inputs or Inputs(), result.benchmarks, 0)
         result = result.primary
     stats, detail = api.stats_of(result), api.gap_detail_of(result)
     assert isinstance(stats, api.PortfolioStats) and isinstance(detail, api.GapDetail)  # one benchmark's, for mypy
