@@ -48,28 +48,28 @@ def excel(function: Callable[..., Any]) -> Callable[..., Any]:
 @xw.func
 @excel
 def portbeta_reg(**arguments):
-    """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's."""
+    """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's (a row of one per benchmark when market has several)."""
     return sheet.figure(api.portfolio_beta(**arguments), "reg")
 
 
 @xw.func
 @excel
 def portbeta_wtd(**arguments):
-    """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta."""
+    """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta (a row of one per benchmark when market has several)."""
     return sheet.figure(api.portfolio_beta(**arguments), "wtd")
 
 
 @xw.func
 @excel
 def beta_gap(**arguments):
-    """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift."""
+    """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift (a row of one per benchmark when market has several)."""
     return sheet.figure(api.portfolio_beta(**arguments), "gap")
 
 
 @xw.func
 @excel
 def asset_betas(**arguments):
-    """Each asset's OLS beta on the market, as one row in the column order of prices (spills)."""
+    """Each asset's OLS beta on the market, as one row in the column order of prices; one row per benchmark when market has several (spills)."""
     return sheet.betas_rows(api.asset_betas(**arguments)[0])
 
 
