@@ -78,6 +78,7 @@ __all__ = [
     "holdings_betas",
     "holdings_values",
     "information_ratio",
+    "is_sparse",
     "line_fit",
     "line_fits",
     "market_values",
