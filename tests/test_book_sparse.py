@@ -202,3 +202,15 @@ def test_cli_book_reads_long_rows_sparse_and_takes_threads(tmp_path, rng):
     long_rows(holdings, names, rng).to_parquet(tmp_path / "book.parquet")
     parquet = cli(*common, "--holdings", str(tmp_path / "book.parquet"))
     assert json.loads(parquet.stdout)["accounts"] == json.loads(one.stdout)["accounts"]
+
+
+def test_a_sparse_book_against_several_benchmarks_is_each_dense_book(rng):
+    prices, market = random_market(rng, 120, 8)
+    _, other = random_market(rng, 120, 1)
+    holdings = platform_book(rng, 20, 8, held=3)
+    markets = pd.DataFrame({"SPX": market, "AGG": other})
+    dense = api.book_betas(prices, holdings, markets, threads=1)
+    book = api.book_betas(prices, sparse.csr_array(holdings), markets)
+    assert book.benchmarks == dense.benchmarks == ("SPX", "AGG")
+    for name in ("SPX", "AGG"):
+        assert_same_figures(book[name], dense[name])
