@@ -654,9 +654,9 @@ def book_case(self: Runner) -> None:
         values = P @ H.T
         return values[1:] / values[:-1]
 
-    def floor_block(first: int) -> np.ndarray:
+    def floor_block(first: int) -> None:  # the block's result dropped, as ours drops its (T, block) arrays
         values = P @ H[first : first + core._BOOK_BLOCK].T
-        return values[1:] / values[:-1]
+        values[1:] / values[:-1]
 
     whole = timed(floor, cfg, warmup=1)
     blocks = timed(lambda: on_threads(floor_block, range(0, len(H), core._BOOK_BLOCK), 1), cfg)
@@ -696,9 +696,9 @@ def book_threads(self: Runner, P: np.ndarray, H: np.ndarray, m: np.ndarray, one_
     cfg, n = self.cfg, api.usable_cores()
     firsts = range(0, len(H), core._BOOK_BLOCK)
 
-    def floor_block(first: int) -> np.ndarray:
+    def floor_block(first: int) -> None:  # the block's result dropped, as ours drops its (T, block) arrays
         values = P @ H[first : first + core._BOOK_BLOCK].T
-        return values[1:] / values[:-1]
+        values[1:] / values[:-1]
 
     def floor_blas():
         with threadpool_limits(n, user_api="blas"):
@@ -745,9 +745,9 @@ def sparse_book(self: Runner, K: int, N: int, T: int, held: int, label: str, rep
     PT = np.ascontiguousarray(P.T)  # the floor's operand as scipy multiplies fastest, made once, not timed
     firsts = range(0, K, core._BOOK_BLOCK)
 
-    def floor_block(first: int) -> np.ndarray:
+    def floor_block(first: int) -> None:  # the block's result dropped, as ours drops its (block, T) arrays
         values = H[first : first + core._BOOK_BLOCK] @ PT  # (accounts, T)
-        return values[:, 1:] / values[:, :-1]
+        values[:, 1:] / values[:, :-1]
 
     def floor():
         values = H @ PT
