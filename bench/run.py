@@ -757,7 +757,7 @@ def sparse_book(self: Runner, K: int, N: int, T: int, held: int, label: str, rep
     matrix = 8 * T * K
     blocks = timed(lambda: on_threads(floor_block, firsts, 1), reps)
     whole = timed(floor, reps) if matrix <= 2**31 else None  # the whole K x T result must fit in memory
-    base, how = min((whole or blocks, "whole"), (blocks, "in blocks"), key=lambda f: f[0].median)
+    base, how = min([(blocks, "in blocks")] + ([(whole, "whole")] if whole else []), key=lambda f: f[0].median)
     ours = timed(lambda: api.book_betas(P, H, m, threads=1), reps)
     self.rows.append(at_most(f"{label}a api.book_betas, sparse (CSR) holdings, {size}, one thread, vs one sparse "
                              f"H @ P.T plus one pass over its K x T result ({how}: the faster)", ours.median,
