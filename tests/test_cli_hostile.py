@@ -174,6 +174,22 @@ def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_unread(tmp
     assert done.returncode == 0, done.stderr
 
 
+def test_a_small_workbook_that_unpacks_far_beyond_its_size_is_read(tmp_path):
+    """The ratio limit applies beyond 16 MB only: a workbook of a few KB that unpacks to
+    4 MB (a ratio above 1,000, as any sheet of repeated cells) is no bomb."""
+    pd.read_csv(DATA / "wide.csv").to_excel(tmp_path / "plain.xlsx", index=False)
+    padded = tmp_path / "padded.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as plain, zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in plain.infolist():
+            part = plain.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(b"<sheetData>", b"<!--" + b" " * (4 * 2**20) + b"-->" + b"<sheetData>", 1)
+            out.writestr(info.filename, part)
+    assert 4 * 2**20 > 200 * padded.stat().st_size  # beyond the ratio, under 16 MB
+    done = cli("analyze", padded, "--market", "SPX", "--shares", "1,2,3")
+    assert done.returncode == 0, done.stderr
+
+
 # --------------------------------------------------------------------- terminal escapes in names
 
 ESCAPE = "\x1b[2J\x1b]0;owned\x07"  # clear the screen, set the window's title
@@ -432,3 +448,20 @@ def test_report_demo_refuses_the_options_of_a_prices_file(tmp_path, options, nam
     done = cli("report", "--demo", *options, "-o", tmp_path / "r.html")
     assert done.returncode == 2 and done.stdout == "" and not (tmp_path / "r.html").exists()
     assert done.stderr == f"xl-portbeta report: --demo takes no {named}: they describe a prices file\n"
+
+
+def test_a_bad_count_in_a_shares_file_by_column_is_named_by_its_asset(tmp_path):
+    """A shares file with one column per asset: the cell is named by its asset and place."""
+    (tmp_path / "shares.csv").write_text("AAPL,KO,XOM\n10,abc,5\n")
+    message = error(DATA / "wide.csv", "--market", "SPX", "--shares", "shares.csv", cwd=tmp_path)
+    assert message == "xl-portbeta analyze: KO shares (shares.csv row 2, column B) holds text 'abc'"
+
+
+def test_a_one_row_shares_file_with_a_date_is_held_throughout(tmp_path):
+    """One row of counts by asset, dated: the counts held on every date (a history needs
+    one row per prices date; one row is no history)."""
+    (tmp_path / "shares.csv").write_text("date,AAPL,KO,XOM\n2021-06-30,10,20,5\n")
+    dated = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "shares.csv", "--json", cwd=tmp_path)
+    plain = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "AAPL=10,KO=20,XOM=5", "--json")
+    assert dated.returncode == 0, dated.stderr
+    assert json.loads(dated.stdout)["reg"] == json.loads(plain.stdout)["reg"]

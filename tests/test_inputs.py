@@ -513,3 +513,27 @@ def test_looks_numeric_shortcut_for_names_changes_no_answer(text):
     from xl_portbeta.inputs import _looks_numeric
 
     assert _looks_numeric(text) == _looked_numeric_before(text)
+
+
+def test_dates_in_one_row_are_read_and_a_block_of_dates_is_refused():
+    """A one-row range of dates reads as a column; two columns of dates are no column."""
+    from xl_portbeta import inputs
+
+    dates, header, first_row = inputs.read_dates([[45292.0, 45293.0, 45294.0]])
+    assert dates.astype("datetime64[D]").tolist() == [dt.date(2024, 1, d) for d in (1, 2, 3)]
+    assert (header, first_row) == (None, 1)
+    with pytest.raises(PortbetaError, match=r"^dates must be one column, got 2 rows x 2 columns$"):
+        inputs.read_dates([[45292.0, 45293.0], [45294.0, 45295.0]])
+
+
+def test_weekdays_without_a_saturday_are_not_the_1904_date_system():
+    """Tuesdays to Fridays only (a market shut on Mondays): no Saturday, so no sign of the
+    1904 system; with Saturdays (Tuesday to Saturday) the same count is refused."""
+    from xl_portbeta import inputs
+
+    tuesday = 45293  # 2024-01-02
+    tue_to_fri = [[float(tuesday + 7 * week + day)] for week in range(4) for day in range(4)]
+    assert len(inputs.read_dates(tue_to_fri)[0]) == 16
+    tue_to_sat = [[float(tuesday + 7 * week + day)] for week in range(4) for day in range(5)]
+    with pytest.raises(PortbetaError, match="1904 date system"):
+        inputs.read_dates(tue_to_sat)
