@@ -537,3 +537,33 @@ def test_weekdays_without_a_saturday_are_not_the_1904_date_system():
     tue_to_sat = [[float(tuesday + 7 * week + day)] for week in range(4) for day in range(5)]
     with pytest.raises(PortbetaError, match="1904 date system"):
         inputs.read_dates(tue_to_sat)
+
+
+def test_a_first_row_of_whole_numbers_that_is_neither_data_nor_tickers_shows_one_of_each():
+    """The message shows the first unclear column, else the first unlike and the first like."""
+    from xl_portbeta import inputs
+
+    mixed = [[600519, 600036, 100, 102], [1700.0, 35.0, 101.0, 99.0], [1710.0, 36.0, 102.0, 98.0]]
+    with pytest.raises(PortbetaError) as caught:
+        inputs.read_numbers(mixed, "prices", "a price")
+    assert str(caught.value).startswith(
+        "prices row 1 holds whole numbers (600519 over 1700.0, 100 over 101.0): tickers typed as numbers, "
+        "or a first row of data? Type tickers as text ('600519)"
+    )
+    unclear = [[600519, 100, 102], [1700.0, 300.0, 99.0], [1710.0, 101.0, 98.0]]  # 100: far from 300, near 101
+    with pytest.raises(PortbetaError, match=r"^prices row 1 holds whole numbers \(100 over 300\.0\): .*\('100\)"):
+        inputs.read_numbers(unclear, "prices", "a price")
+
+
+def test_an_integer_array_holding_a_com_error_code_reads_it_as_missing_as_its_list_does():
+    """COM's #N/A is the int -2146826246: missing in an int array as in a list of cells; a
+    float of the same value is a number on both paths."""
+    from xl_portbeta import inputs
+
+    code = -2146826246
+    as_ints = inputs.read_numbers(np.array([[1], [2], [code]]), "market")
+    np.testing.assert_array_equal(as_ints.values, inputs.read_numbers([[1], [2], [code]], "market").values)
+    assert np.isnan(as_ints.values[2, 0])
+    as_floats = inputs.read_numbers(np.array([[1.0], [2.0], [float(code)]]), "market")
+    assert as_floats.values[2, 0] == float(code)
+    assert inputs.read_numbers([[1.0], [2.0], [float(code)]], "market").values[2, 0] == float(code)
