@@ -567,3 +567,24 @@ def test_an_integer_array_holding_a_com_error_code_reads_it_as_missing_as_its_li
     as_floats = inputs.read_numbers(np.array([[1.0], [2.0], [float(code)]]), "market")
     assert as_floats.values[2, 0] == float(code)
     assert inputs.read_numbers([[1.0], [2.0], [float(code)]], "market").values[2, 0] == float(code)
+
+
+def test_account_ids_are_whole_numbers_from_0_and_a_negative_one_is_a_count():
+    """Ids under a header row: 0 is an id as 1001 is; -1 is no id, so the row of three
+    numbers is counts, one too many for two assets."""
+    from xl_portbeta import inputs
+
+    accounts, cells = inputs.read_accounts([["account", "A", "B"], [0, 5, 1], [1001, 2, 3]], "holdings", 2)
+    assert accounts == ("0", "1001")
+    assert cells.values.tolist() == [[5.0, 1.0], [2.0, 3.0]] and cells.header == ("A", "B")
+    accounts, cells = inputs.read_accounts([["account", "A", "B"], [-1, 5, 1], [1001, 2, 3]], "holdings", 2)
+    assert accounts is None and cells.values.shape == (2, 3)
+
+
+def test_a_header_of_names_and_a_ticker_typed_as_a_number_is_a_header():
+    """'AAPL' and 600519 (a ticker Excel turned into a number) over prices: a header row."""
+    from xl_portbeta import inputs
+
+    cells = inputs.read_numbers([["AAPL", 600519], [150.0, 1700.0], [151.0, 1710.0]], "prices", "a price")
+    assert cells.header == ("AAPL", "600519") and cells.first_row == 2
+    assert cells.values.tolist() == [[150.0, 1700.0], [151.0, 1710.0]]
