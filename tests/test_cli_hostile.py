@@ -465,3 +465,17 @@ def test_a_one_row_shares_file_with_a_date_is_held_throughout(tmp_path):
     plain = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "AAPL=10,KO=20,XOM=5", "--json")
     assert dated.returncode == 0, dated.stderr
     assert json.loads(dated.stdout)["reg"] == json.loads(plain.stdout)["reg"]
+
+
+def test_a_rates_file_with_a_blank_date_is_refused_with_its_cell(tmp_path):
+    """A rate without a date holds from no date on: refused, naming the cell."""
+    (tmp_path / "rates.csv").write_text("date,rate\n2019-01-31,0.02\n,0.03\n2020-06-30,0.01\n")
+    message = error(DATA / "wide.csv", "--market", "SPX", "--shares", "1,2,3", "--rf", "rates.csv", cwd=tmp_path)
+    assert message == "xl-portbeta analyze: rates.csv row 3, column A has no date"
+
+
+def test_a_book_with_a_ticker_column_and_no_shares_column_is_read_as_wide_and_refused(tmp_path):
+    """account,ticker without shares is no long file: its ticker column is no asset."""
+    (tmp_path / "book.csv").write_text("account,ticker\nA1,AAPL\n")
+    message = error("wide.csv", "--market", "SPX", "--holdings", tmp_path / "book.csv", command="book")
+    assert message == "xl-portbeta book: book.csv: columns that are not assets of the prices: ticker"

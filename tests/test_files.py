@@ -463,3 +463,15 @@ def test_a_per_ticker_file_read_at_another_column_is_named(tmp_path):
         (folder / path.name).write_text(text)
     said = figures(str(folder), "--market-file", str(DATA / "market" / "SPX.csv"), "--shares", SHARES_OPTION)
     assert said["assumptions"]["prices"] == "'Adj Close' of 2 files; 'Close' of KO.csv"
+
+
+def test_a_market_file_is_matched_to_the_prices_by_date_not_by_row(tmp_path):
+    """A market file newest first, with a date the prices lack: each price row gets the
+    market's level on its own date."""
+    spx = pd.read_csv(DATA / "spx.csv")
+    extra = pd.DataFrame({"Date": ["2018-12-31"], "SPX": [2506.85]})
+    pd.concat([extra, spx]).iloc[::-1].to_csv(tmp_path / "spx_reversed.csv", index=False)
+    shares = ("--assets", "AAPL,KO,XOM", "--shares", "1,2,3")
+    same = figures("wide.csv", "--market-file", "spx.csv", *shares)
+    reversed_ = figures("wide.csv", "--market-file", str(tmp_path / "spx_reversed.csv"), *shares)
+    assert (reversed_["reg"], reversed_["wtd"]) == (same["reg"], same["wtd"])
