@@ -479,3 +479,14 @@ def test_a_book_with_a_ticker_column_and_no_shares_column_is_read_as_wide_and_re
     (tmp_path / "book.csv").write_text("account,ticker\nA1,AAPL\n")
     message = error("wide.csv", "--market", "SPX", "--holdings", tmp_path / "book.csv", command="book")
     assert message == "xl-portbeta book: book.csv: columns that are not assets of the prices: ticker"
+
+
+def test_a_prices_file_with_a_blank_date_and_a_market_file_is_refused_with_its_cell(tmp_path):
+    """The market file is matched by date: a prices row without one matches nothing."""
+    rows = (DATA / "wide.csv").read_text().splitlines()
+    rows[3] = "," + rows[3].split(",", 1)[1]
+    (tmp_path / "wide.csv").write_text("\n".join(rows) + "\n")
+    message = error(
+        "wide.csv", "--market-file", DATA / "spx.csv", "--assets", "AAPL,KO,XOM", "--shares", "1,2,3", cwd=tmp_path
+    )
+    assert message == "xl-portbeta analyze: wide.csv row 4, column A has no date"

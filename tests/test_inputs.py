@@ -227,14 +227,18 @@ def test_whole_serial_dates_fast_path_equals_the_cell_by_cell_path(serials):
     assert inputs._whole_serial_dates(cells + [-2146826246]) is None  # #N/A through COM
 
 
-@pytest.mark.parametrize("late", [132_320.0, 200_000.0, dt.datetime(2300, 1, 1)])
+@pytest.mark.parametrize(
+    "late", [132_320.0, 200_000.0, 2_958_465.0, dt.datetime(2300, 1, 1)]
+)  # 9999-12-31: Excel's last
 def test_a_date_after_2262_is_refused_not_wrapped_around(late):
     """Regression (issue 14): serials above about 132,000 wrapped around in datetime64[ns]
     (weekly betas changed, dates showed as 1726)."""
     from xl_portbeta import inputs
 
     cells = [[45000.0], [45001.0], [late]]
-    with pytest.raises(PortbetaError, match=r"^dates row 3 is 2\d{3}-\d\d-\d\d, after 2262-04-10, the last date"):
+    with pytest.raises(
+        PortbetaError, match=r"^dates row 3 is (2\d{3}|9999)-\d\d-\d\d, after 2262-04-10, the last date"
+    ):
         inputs.read_dates(cells)
     assert inputs.read_dates([[45000.0], [132_319.0]])[0][-1] == np.datetime64("2262-04-10")
 
