@@ -592,3 +592,12 @@ def test_a_header_of_names_and_a_ticker_typed_as_a_number_is_a_header():
     cells = inputs.read_numbers([["AAPL", 600519], [150.0, 1700.0], [151.0, 1710.0]], "prices", "a price")
     assert cells.header == ("AAPL", "600519") and cells.first_row == 2
     assert cells.values.tolist() == [[150.0, 1700.0], [151.0, 1710.0]]
+
+
+def test_a_range_of_only_digit_tickers_is_a_header_without_data():
+    """'600519' and '000001' typed as text with no row below: a header, no prices (what
+    follows says there are too few returns), never an IndexError."""
+    from xl_portbeta import inputs
+
+    cells = inputs.read_numbers([["600519", "000001"]], "prices", "a price")
+    assert cells.header == ("600519", "000001") and cells.values.shape == (0, 2)
