@@ -475,3 +475,9 @@ def test_a_market_file_is_matched_to_the_prices_by_date_not_by_row(tmp_path):
     same = figures("wide.csv", "--market-file", "spx.csv", *shares)
     reversed_ = figures("wide.csv", "--market-file", str(tmp_path / "spx_reversed.csv"), *shares)
     assert (reversed_["reg"], reversed_["wtd"]) == (same["reg"], same["wtd"])
+
+
+def test_sizes_in_messages_are_in_mb_from_1_mb():
+    from xl_portbeta import files
+
+    assert [files._size(n) for n in (2**20 - 1, 2**20, 3 * 2**19)] == ["1,024 KB", "1 MB", "2 MB"]

@@ -601,3 +601,11 @@ def test_a_range_of_only_digit_tickers_is_a_header_without_data():
 
     cells = inputs.read_numbers([["600519", "000001"]], "prices", "a price")
     assert cells.header == ("600519", "000001") and cells.values.shape == (0, 2)
+
+
+def test_a_book_of_one_asset_keeps_its_account_names():
+    """Two columns, names and one asset's counts: the names are accounts, not a bad count."""
+    from xl_portbeta import inputs
+
+    accounts, cells = inputs.read_accounts([["acct1", 5], ["acct2", 3]], "holdings", 1)
+    assert accounts == ("acct1", "acct2") and cells.values.tolist() == [[5.0], [3.0]]
