@@ -481,3 +481,11 @@ def test_sizes_in_messages_are_in_mb_from_1_mb():
     from xl_portbeta import files
 
     assert [files._size(n) for n in (2**20 - 1, 2**20, 3 * 2**19)] == ["1,024 KB", "1 MB", "2 MB"]
+
+
+def test_thousands_groups_are_of_three_after_a_first_of_one_to_three():
+    from xl_portbeta import files
+
+    rule = files.NumberRule(thousands=",")
+    assert rule.parse("1,234,567") == 1234567.0 and rule.parse("-12,345.5") == -12345.5
+    assert [rule.parse(t) for t in ("1234,567", "12,34", ",123")] == [None, None, None]

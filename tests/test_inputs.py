@@ -609,3 +609,24 @@ def test_a_book_of_one_asset_keeps_its_account_names():
 
     accounts, cells = inputs.read_accounts([["acct1", 5], ["acct2", 3]], "holdings", 1)
     assert accounts == ("acct1", "acct2") and cells.values.tolist() == [[5.0], [3.0]]
+
+
+def test_digits_typed_as_text_over_close_prices_are_numbers_stored_as_text():
+    """'100' and '102' over 101 and 99 (one row of data): a first row of prices stored as
+    text, reported as such; not a header of tickers."""
+    from xl_portbeta import inputs
+
+    with pytest.raises(PortbetaError, match=r"^prices row 1, column 1 holds text '100', a number stored as text"):
+        inputs.read_numbers([["100", "102"], [101.0, 99.0]], "prices", "a price")
+
+
+def test_a_named_pandas_series_of_dates_has_its_name_as_header():
+    """Its name is row 1, as a header cell: a bad date is in row 3, the second value."""
+    from xl_portbeta import inputs
+
+    named = pd.Series([dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 3)], name="Date")
+    _, header, first_row = inputs.read_dates(named)
+    assert (header, first_row) == (("Date",), 2)
+    bad = pd.Series([dt.datetime(2024, 1, 2), "abc"], name="Date", dtype=object)
+    with pytest.raises(PortbetaError, match=r"^dates row 3 holds text 'abc'"):
+        inputs.read_dates(bad)
