@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import random_market
 
-from xl_portbeta import PortbetaError, api, udfs
+from xl_portbeta import PortbetaError, api, tables, udfs
 
 TOL = 1e-12
 

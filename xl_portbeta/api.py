@@ -1025,7 +1025,7 @@ def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup) -> str:
         if held
         else "it holds none of the assets whose missing prices leave out dates for most accounts"
     )
-    return f"other dates than most accounts': {words(group)} (most: {words(main)}): {why}"
+    return f"its own dates: {words(group)}; most accounts': {words(main)}; {why}"
 
 
 def _group_figures(

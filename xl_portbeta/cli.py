@@ -502,7 +502,7 @@ def run_book(args: argparse.Namespace) -> int:
     title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {prices.market.name}"
     frame = book.to_frame()
     for key in _BOOK_DATES[:3]:  # ISO dates (or row numbers), as the JSON's
-        frame[key] = [_jsonable(tables.label(d)) if d is not None else None for d in frame[key]]
+        frame[key] = [_jsonable(d) for d in getattr(book, key)]
     if args.csv:
         try:
             _csv_safe(frame).to_csv(args.csv)
