@@ -346,7 +346,21 @@ def test_book_prints_a_table_like_analyze_and_its_files_carry_the_dates(prices_c
     assert "1 account on other dates" in lines[1]
     assert "risk-free rate    1.00% a year on every date" in text
     header = next(line for line in lines if line.lstrip().startswith("account"))
-    assert header.split()[-13:] == "first date used last date used weights as of periods per year note".split()
+    assert header.split()[-13:] == [
+        "first",
+        "date",
+        "used",
+        "last",
+        "date",
+        "used",
+        "weights",
+        "as",
+        "of",
+        "periods",
+        "per",
+        "year",
+        "note",
+    ]
     rows = {
         line.split()[0]: line for line in lines if line.startswith("  ") and line.split()[0] in ("a", "b", "c", "empty")
     }
