@@ -163,7 +163,12 @@ def build_book_sample(
 
 
 def _group(
-    rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any, names: tuple
+    rows: sample.Rows,
+    args: sample.Arguments,
+    held: np.ndarray,
+    accounts: np.ndarray,
+    as_of: Any,
+    names: tuple[str, ...],
 ) -> BookGroup:
     """The sample of the accounts whose held assets with holes are ``held``."""
     try:
