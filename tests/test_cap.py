@@ -189,9 +189,9 @@ def test_each_accounts_sample_is_its_single_portfolio_sample(rng):
     # most accounts (2 and 5, no asset with holes) stand on every date; the others say why theirs differ
     assert book.first_date[0] == dates[30] and book.first_date[1] == dates[0]
     assert [bool(n) for n in book.sample_notes] == [True, False, True, True, False]
-    assert (
-        "it holds asset 1, whose prices are missing on some dates (a late listing starts later)" in book.sample_notes[0]
-    )
+    late = "it holds asset 1, whose prices are missing on some dates (a late listing: its sample starts later)"
+    assert late in book.sample_notes[0]
+    assert book.sample_notes[2].endswith("it holds asset 4, whose prices are missing on some dates")  # a gap, not late
     assert f"its own dates: {dates[30]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}, 119 returns" in book.sample_notes[0]
     assert "it holds asset 1, asset 4" in book.sample_notes[3]
     table = udfs.portbeta_book(prices, holdings, market, dates.to_numpy(), None, None, dates[120])
@@ -274,3 +274,21 @@ def test_cli_book_lists_the_breaches_the_method_decides(tmp_path, rng):
     assert one["stats"]["p_above_cap"]["current_weights"] == pytest.approx(book.wtd_p_above_cap[7], rel=1e-9)
     assert one["stats"]["cap_verdict"]["actual_holdings"] == book.reg_cap_verdict[7]
     assert "beta_cap" not in json.loads(cli("book", *common[:-2], "--json").stdout)
+
+
+def test_with_several_benchmarks_the_cap_applies_to_each(rng):
+    prices, holdings, market = book_case(rng)
+    second = market * np.concatenate([[1.0], np.cumprod(1 + rng.normal(0, 0.003, len(market) - 1))])
+    markets = pd.DataFrame({"SPX": market, "ACWI": second})
+    by = api.book_betas(prices, holdings, markets, cap=1.0)
+    stats = api.portfolio_stats(prices, holdings[0], markets, cap=1.0)
+    for name, alone_market in (("SPX", market), ("ACWI", second)):
+        alone = api.book_betas(prices, holdings, alone_market, cap=1.0)
+        np.testing.assert_allclose(by[name].reg_p_above_cap, alone.reg_p_above_cap, rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(by[name].wtd_p_above_cap, alone.wtd_p_above_cap, rtol=1e-9, atol=1e-15)
+        assert by[name].cap_breach == alone.cap_breach
+        single = api.portfolio_stats(prices, holdings[0], alone_market, cap=1.0)
+        assert stats[name].actual.p_above_cap == pytest.approx(single.actual.p_above_cap, rel=1e-9)
+    table = udfs.portbeta_book(prices, holdings, markets, None, None, None, None, 1.0)
+    assert [row[1] for row in table if row[0] == "benchmark"] == ["SPX", "ACWI"]
+    assert table[1] == [c.header for c in tables.book_columns(True)]

@@ -1134,9 +1134,10 @@ def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup) -> str:
         )
 
     held = group.holes_held
+    later = group.labels[0] > main.labels[0]
     why = (
         f"it holds {', '.join(held[:3])}{' and others' if len(held) > 3 else ''}, whose prices are missing on some "
-        "dates (a late listing starts later)"
+        f"dates{' (a late listing: its sample starts later)' if later else ''}"
         if held
         else "it holds none of the assets whose missing prices leave out dates for most accounts"
     )
