@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import math
 import os
 import sys
 import threading
@@ -32,7 +33,7 @@ from . import core, tables
 from . import sample as _sample
 from .arguments import API, declared
 from .errors import PortbetaError, named
-from .inputs import whole_number
+from .inputs import read_cap, whole_number
 from .sample import MIN_RETURNS, Sample
 
 __all__ = [
@@ -620,6 +621,11 @@ class PortfolioStats:
         return self.gap_fit.beta_se
 
     @property
+    def cap(self) -> float | None:
+        """The beta cap of the rows "p-value above the cap" and "verdict at 95%" (None: no cap)."""
+        return self.actual.cap
+
+    @property
     def sample(self) -> Sample:
         return self.result.sample
 
@@ -654,7 +660,10 @@ def _check_result(result: Any) -> None:
 
 @_public
 def stats_of(
-    result: PortfolioBeta | ByBenchmark[PortfolioBeta], blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1
+    result: PortfolioBeta | ByBenchmark[PortfolioBeta],
+    blume_weight: Any = core.BLUME_WEIGHT,
+    lags: Any = 1,
+    cap: Any = None,
 ) -> PortfolioStats | ByBenchmark[PortfolioStats]:
     """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
     ``result.stats``, computed once; with other options, computed anew.
@@ -666,15 +675,23 @@ def stats_of(
         Blume's adjusted beta is ``blume_weight * beta + (1 - blume_weight)``.
     lags : int, default 1
         Lags and leads of the market in Dimson's regression.
+    cap : float, optional
+        A beta cap: each beta's one-sided p-value above it, ``P(T > (beta - cap) / se)``
+        with n - 2 degrees of freedom, and its verdict at 95% (:func:`core.p_above_cap`).
     """
     if isinstance(result, ByBenchmark):
-        return _each_result(result, lambda r: stats_of(r, blume_weight, lags))
+        return _each_result(result, lambda r: stats_of(r, blume_weight, lags, cap))
     _check_result(result)
-    weight, lags = _blume_weight(blume_weight), _lags(lags)
+    weight, lags, cap = _blume_weight(blume_weight), _lags(lags), read_cap(cap)
     if weight == core.BLUME_WEIGHT and lags == 1:
-        return result.stats
-    with one_blas_thread():
-        return _stats(result, weight, lags)
+        stats = result.stats
+    else:
+        with one_blas_thread():
+            stats = _stats(result, weight, lags)
+    if cap is None:
+        return stats
+    actual, current = (dataclasses.replace(s, cap=cap) for s in (stats.actual, stats.current))
+    return dataclasses.replace(stats, actual=actual, current=current)
 
 
 def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags: int = 1) -> PortfolioStats:
@@ -703,9 +720,11 @@ def _vasicek_betas(result: PortfolioBeta) -> np.ndarray:
 
 @_public
 @declared(API["portfolio_stats"])
-def portfolio_stats(**arguments: Any) -> PortfolioStats | ByBenchmark[PortfolioStats]:
-    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`)."""
-    return stats_of(portfolio_beta(**arguments))
+def portfolio_stats(cap: Any = None, **arguments: Any) -> PortfolioStats | ByBenchmark[PortfolioStats]:
+    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`,
+    and ``cap``, a beta cap, as :func:`stats_of`'s)."""
+    cap = read_cap(cap)  # a bad cap is reported before the data
+    return stats_of(portfolio_beta(**arguments), cap=cap)
 
 
 @dataclass(frozen=True)
@@ -962,26 +981,79 @@ class BookBetas(core.BookFigures):
         Why an account's figures are empty ("" where they are not).
     sample : BookSample
         The accounts' share counts and samples.
+    first_date, last_date, as_of : tuple
+        Each account's first and last date (or row) used and the date of its weights
+        (None where it has no figures).
+    periods_per_year : array of int
+        Each account's return periods a year (0 where it has no figures).
+    sample_notes : tuple of str
+        For an account with figures on other dates than most accounts' (it holds an asset
+        whose prices are missing on some dates: a late IPO starts later): which dates, and
+        why; "" elsewhere.
+    cap : float or None
+        The beta cap of ``reg_p_above_cap`` and ``wtd_p_above_cap`` (None: none given).
     """
 
     accounts: tuple[str, ...]
     observations: np.ndarray
     notes: tuple[str, ...]
     sample: _book.BookSample
+    first_date: tuple
+    last_date: tuple
+    as_of: tuple
+    periods_per_year: np.ndarray
+    sample_notes: tuple[str, ...]
+    cap: float | None = None
 
     def __repr__(self) -> str:
         return f"BookBetas({len(self.accounts)} accounts, {len(self.sample.names)} assets)"
 
+    @property
+    def table_notes(self) -> tuple[str, ...]:
+        """The table's note column: why an account has no figures, else its sample's note."""
+        return tuple(n or d for n, d in zip(self.notes, self.sample_notes, strict=True))
+
+    @property
+    def reg_cap_verdict(self) -> tuple[str | None, ...]:
+        """:func:`core.cap_verdict` of each account's REG (None without a cap or figures)."""
+        return tuple(core.cap_verdict(p) for p in self.reg_p_above_cap.tolist())
+
+    @property
+    def wtd_cap_verdict(self) -> tuple[str | None, ...]:
+        """:func:`core.cap_verdict` of each account's WTD (None without a cap or figures)."""
+        return tuple(core.cap_verdict(p) for p in self.wtd_p_above_cap.tolist())
+
+    @property
+    def cap_breach(self) -> tuple[str | None, ...]:
+        """Which beta is above the cap, per account: "REG and WTD", "REG only", "WTD only"
+        or "neither" (the estimates, as an IPS reads its cap; the verdicts say whether
+        estimation noise could explain it); None without a cap or figures."""
+        if self.cap is None:
+            return (None,) * len(self.accounts)
+        words = {(True, True): "REG and WTD", (True, False): "REG only", (False, True): "WTD only"}
+        return tuple(
+            None if not math.isfinite(r + w) else words.get((r > self.cap, w > self.cap), "neither")
+            for r, w in zip(self.reg.tolist(), self.wtd.tolist(), strict=True)
+        )
+
+    def breached_by(self, method: str) -> tuple[str, ...]:
+        """The accounts whose beta is above the cap under ``method`` ("REG" or "WTD") only:
+        those for which the method decides the breach."""
+        if method not in ("REG", "WTD"):
+            raise PortbetaError(f'breached_by: method {method!r} is not "REG" or "WTD"')
+        return tuple(a for a, b in zip(self.accounts, self.cap_breach, strict=True) if b == f"{method} only")
+
     def to_frame(self) -> Any:
-        """The figures, observations and notes as a pandas DataFrame indexed by account."""
-        columns = [f.name for f in dataclasses.fields(core.BookFigures) if f.name != "valid"]
-        data = {c: getattr(self, c) for c in columns + ["observations", "notes"]}
+        """The table's columns (``tables.book_columns``, by key) as a pandas DataFrame
+        indexed by account: the figures, observations, each account's sample, with a cap
+        its p-values, verdicts and breach, and the note column."""
+        data = {c.key: c.of(self) for c in tables.book_columns(self.cap is not None)[1:]}
         return pd.DataFrame(data, index=pd.Index(self.accounts, name="account"))
 
 
 @_public
 @declared(API["book_betas"])
-def book_betas(**arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
+def book_betas(cap: Any = None, **arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
     """REG, WTD, GAP and the gap's standard error of every account of a book.
 
     Parameters
@@ -990,32 +1062,94 @@ def book_betas(**arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
         In the column order of ``prices``, or matched by name with a header row of asset
         names; an optional first column of account names (text); a DataFrame's index
         names the accounts.
+    cap : float, optional
+        A beta cap: each account's p-values of REG and WTD above it, their verdicts at
+        95% and which beta breaches it (:attr:`BookBetas.cap_breach`).
     Other parameters are those of :func:`build_sample`; several benchmarks give a
     :class:`ByBenchmark` of books, every account on the dates where all have a level.
     """
+    cap = read_cap(cap)  # a bad cap is reported before the data
     book = _book.build_book_sample(**arguments)
     if book.benchmarks:
-        return ByBenchmark(book.benchmarks, tuple(_book_figures(b) for b in book.by_benchmark()))
-    return _book_figures(book)
+        return ByBenchmark(book.benchmarks, tuple(_book_figures(b, cap) for b in book.by_benchmark()))
+    return _book_figures(book, cap)
 
 
-def _book_figures(book: _book.BookSample) -> BookBetas:
+def _book_figures(book: _book.BookSample, cap: float | None) -> BookBetas:
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
     figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        note, failed = _group_figures(group, book, figures, observations)
+        note, failed = _group_figures(group, book, figures, observations, cap)
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():
         a.setflags(write=False)
-    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
+    first, last, as_of, periods, sample_notes = _account_samples(book, notes)
+    return BookBetas(
+        **figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book,
+        first_date=first, last_date=last, as_of=as_of, periods_per_year=periods, sample_notes=sample_notes, cap=cap,
+    )  # fmt: skip
+
+
+def _day(value: Any) -> str:
+    return f"{value:%Y-%m-%d}" if hasattr(value, "strftime") else f"row {value}"
+
+
+def _account_samples(
+    book: _book.BookSample, notes: list[str]
+) -> tuple[tuple, tuple, tuple, np.ndarray, tuple[str, ...]]:
+    """Each account's first and last date, as_of and periods a year (None and 0 without
+    figures), and the note of those whose dates are not most accounts'."""
+    k = len(book.accounts)
+    first, last, as_of, notes_of = [None] * k, [None] * k, [None] * k, [""] * k
+    periods = np.zeros(k, dtype=int)
+    shown = [(g, [a for a in g.accounts.tolist() if not notes[a]]) for g in book.groups if g.labels]
+    shown = [(g, accounts) for g, accounts in shown if accounts]
+    if not shown:
+        return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
+    main, _ = max(shown, key=lambda pair: len(pair[1]))  # the sample most accounts stand on
+
+    def span(g: _book.BookGroup) -> tuple[Any, ...]:
+        return g.labels[0], g.labels[-1], g.as_of, len(g.labels), g.frequency
+
+    for group, accounts in shown:
+        differs = span(group) != span(main)
+        for a in accounts:
+            first[a], last[a], as_of[a] = group.labels[0], group.labels[-1], group.as_of
+            periods[a] = core.PERIODS_PER_YEAR[group.frequency]
+            notes_of[a] = _other_dates_note(group, main) if differs else ""
+    periods.setflags(write=False)
+    return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
+
+
+def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup) -> str:
+    """Why an account's dates are not most accounts': the assets with missing prices it holds."""
+
+    def words(g: _book.BookGroup) -> str:
+        return (
+            f"{_day(g.labels[0])} to {_day(g.labels[-1])}, {len(g.labels) - 1} returns, weights as of {_day(g.as_of)}"
+        )
+
+    held = group.holes_held
+    later = group.labels[0] > main.labels[0]
+    why = (
+        f"it holds {', '.join(held[:3])}{' and others' if len(held) > 3 else ''}, whose prices are missing on some "
+        f"dates{' (a late listing: its sample starts later)' if later else ''}"
+        if held
+        else "it holds none of the assets whose missing prices leave out dates for most accounts"
+    )
+    return f"its own dates: {words(group)}; most accounts': {words(main)}; {why}"
 
 
 def _group_figures(
-    group: _book.BookGroup, book: _book.BookSample, figures: dict[str, np.ndarray], observations: np.ndarray
+    group: _book.BookGroup,
+    book: _book.BookSample,
+    figures: dict[str, np.ndarray],
+    observations: np.ndarray,
+    cap: float | None,
 ) -> tuple[str, np.ndarray]:
     """One group's figures written into ``figures`` and ``observations``; the note of its
     accounts left without figures, and which they are."""
@@ -1026,7 +1160,7 @@ def _group_figures(
         return "the market returns have no variance on the dates these holdings need", group.accounts
     every = len(group.accounts) == len(book.accounts)  # one group of the whole book: its counts as they are
     counts = book.holdings if every else book.holdings[group.accounts]
-    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices)
+    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices, cap)
     for name, values in figures.items():
         values[group.accounts] = getattr(found, name)
     observations[group.accounts[found.valid]] = len(market_returns)

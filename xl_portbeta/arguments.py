@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "PORTFOLIO", "REQUIRED", "ROLLING",
+__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "PORTFOLIO", "REQUIRED", "ROLLING", "STATS",
            "Argument", "declared", "signature"]  # fmt: skip
 
 REQUIRED = inspect.Parameter.empty
@@ -70,6 +70,8 @@ ARGUMENTS: dict[str, Argument] = {
                  "the last rate forward). A constant rate changes no beta.", 0.0, row_aligned=True),
         Argument("as_of", "Optional. Date whose holdings set the weights (without dates: the row number). Default: "
                  "the last row.", None),
+        Argument("cap", "Optional. A beta cap, e.g. 1.2 (an Investment Policy Statement's): adds each beta's "
+                 "one-sided p-value of exceeding it and a verdict at 95% (above, below, within noise).", None),
     )
 }  # fmt: skip
 
@@ -78,7 +80,8 @@ PORTFOLIO = ("prices", "shares", "market", "dates", "frequency", "rf", "as_of")
 ASSETS = ("prices", "market", "dates", "frequency", "rf")
 ROLLING = ("prices", "shares", "market", "window", "dates", "frequency", "rf")
 ASSETS_ROLLING = ("prices", "market", "window", "dates", "frequency", "rf")
-BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of")
+BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of", "cap")
+STATS = (*PORTFOLIO, "cap")  # PORTBETA_STATS: a portfolio's arguments and a beta cap
 
 #: Each Excel function's arguments, in Excel's order.
 EXCEL: dict[str, tuple[str, ...]] = {
@@ -86,7 +89,7 @@ EXCEL: dict[str, tuple[str, ...]] = {
     "PORTBETA_WTD": PORTFOLIO,
     "BETA_GAP": PORTFOLIO,
     "ASSET_BETAS": ASSETS,
-    "PORTBETA_STATS": PORTFOLIO,
+    "PORTBETA_STATS": STATS,
     "BETA_GAP_DETAIL": PORTFOLIO,
     "PORTBETA_ROLLING": ROLLING,
     "PORTBETA_BOOK": BOOK,
@@ -98,7 +101,7 @@ EXCEL: dict[str, tuple[str, ...]] = {
 API: dict[str, tuple[str, ...]] = {
     "build_sample": PORTFOLIO,
     "portfolio_beta": PORTFOLIO,
-    "portfolio_stats": PORTFOLIO,
+    "portfolio_stats": STATS,
     "gap_detail": PORTFOLIO,
     "asset_betas": ASSETS,
     "asset_stats": ASSETS,
