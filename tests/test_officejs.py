@@ -560,3 +560,21 @@ def test_xlwings_lite_jsnull_blanks_found_by_identity(monkeypatch):
     monkeypatch.setattr(inputs, "_JSNULL_TYPE", None)  # the classifier no longer calls it a blank
     with pytest.raises(AssertionError, match="type pass"):
         inputs._plain_numbers(rows)
+
+
+def test_a_shares_header_naming_some_columns_holds_the_others_at_zero_through_officejs(server):
+    """Issue 21 item 5: prices of three bonds, shares naming two of them (in another order):
+    the third held at 0, as the hand-built value series of the two says; a misspelt name is an error."""
+    from references import reference
+
+    third = [100.0 + k for k in range(11)]
+    prices = [["Bond A", "Bond B", "Bond C"]] + [[a, b, c] for a, b, c in
+                                                 zip(BONDS["bond_a"], BONDS["bond_b"], third)]  # fmt: skip
+    reg, wtd, _, _ = reference(
+        np.column_stack([BONDS["bond_a"], BONDS["bond_b"], third]), [*BONDS["shares"], 0.0], BONDS["market"]
+    )
+    shares = [["Bond B", "Bond A"], [BONDS["shares"][1], BONDS["shares"][0]]]
+    assert server("portbeta_reg", prices, shares, BOND_MARKET) == [[pytest.approx(reg, abs=1e-12)]]
+    assert server("portbeta_wtd", prices, shares, BOND_MARKET) == [[pytest.approx(wtd, abs=1e-12)]]
+    with pytest.raises(Exception, match=r"shares has names that prices does not have \(Bond D\)"):
+        server("portbeta_reg", prices, [["Bond B", "Bond D"], [1, 2]], BOND_MARKET)
