@@ -2,12 +2,13 @@
 prices' columns (the others held at 0), a broker's positions export read by naming its two
 columns, the column each per-ticker file was read at, and --start/--end on a prices file."""
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import NA_COM, random_market
+from conftest import NA_COM, cli, random_market
 from references import ols_slope, reference, value_returns
 
 from xl_portbeta import api, udfs
@@ -79,3 +80,95 @@ def test_a_title_over_a_column_of_counts_is_read_by_position(rng):
     header = [["A", "B", "C"]] + prices.tolist()
     by_position = udfs.portbeta_reg(header, [[1, 2, 3]], market.tolist())
     assert udfs.portbeta_reg(header, [["shares"], [1], [2], [3]], market.tolist()) == by_position
+
+
+# --------------------------------------------------------------------- --start and --end on a prices file
+
+SHARES = {"AAPL": 100.0, "KO": 400.0, "XOM": 250.0}
+SHARES_OPTION = "AAPL=100,KO=400,XOM=250"
+
+
+def run_json(command, *args, cwd=DATA):
+    done = cli(command, *args, "--json", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def window_by_hand(start, end):
+    """wide.csv's rows from start to end (both included), the dates with a missing price dropped,
+    and REG, WTD of statsmodels on the value series built from them."""
+    frame = pd.read_csv(DATA / "wide.csv", parse_dates=["Date"]).set_index("Date")
+    frame = frame.loc[start:end].dropna()
+    reg, wtd, _, _ = reference(frame[list(SHARES)].to_numpy(), list(SHARES.values()), frame["SPX"].to_numpy())
+    return frame, reg, wtd
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        ["wide.csv", "--market", "SPX"],
+        ["long.csv", "--market", "SPX"],
+        ["yahoo", "--market-file", "market/SPX.csv"],
+    ],
+)
+def test_start_and_end_choose_a_files_dates_in_every_layout(layout):
+    frame, reg, wtd = window_by_hand("2019-06-30", "2020-12-31")
+    said = run_json("analyze", *layout, "--shares", SHARES_OPTION, "--start", "2019-06-30", "--end", "2020-12-31")
+    assert (said["reg"], said["wtd"]) == (pytest.approx(reg, abs=1e-12), pytest.approx(wtd, abs=1e-12))
+    assert (said["sample"]["first"], said["sample"]["last"]) == ("2019-07-31", "2020-12-31")
+    assert said["sample"]["returns"] == len(frame) - 1
+
+
+def test_start_and_end_in_book_and_report(tmp_path):
+    _, reg, _ = window_by_hand("2020-01-01", "2021-06-30")
+    (tmp_path / "accounts.csv").write_text("account,ticker,shares\nfund A,AAPL,100\nfund A,KO,400\nfund A,XOM,250\n")
+    book = run_json("book", DATA / "wide.csv", "--market", "SPX", "--holdings", tmp_path / "accounts.csv",
+                    "--start", "2020-01-01", "--end", "2021-06-30")  # fmt: skip
+    assert book["accounts"][0]["reg"] == pytest.approx(reg, abs=1e-12)
+    assert (book["accounts"][0]["first"], book["accounts"][0]["last"]) == ("2020-01-31", "2021-06-30")
+    out = tmp_path / "report.html"
+    report = run_json("report", "wide.csv", "--market", "SPX", "--shares", SHARES_OPTION, "-o", out,
+                      "--start", "2020-01-01", "--end", "2021-06-30")  # fmt: skip
+    assert report["reg"] == pytest.approx(reg, abs=1e-12) and out.exists()
+    assert "2020-01-31" in out.read_text(encoding="utf-8")
+
+
+def test_a_rate_given_before_the_window_is_carried_into_it(tmp_path):
+    """A wide file's rf column quoted when it changes: the window's first date, blank, keeps the
+    rate given before the window (a rate holds until the next), as the whole file's run does."""
+    frame = pd.read_csv(DATA / "wide.csv")
+    rates = [0.03 if k == 0 else (0.01 if k == 20 else None) for k in range(len(frame))]
+    frame.assign(RF=rates).to_csv(tmp_path / "rf.csv", index=False)
+    args = ("rf.csv", "--market", "SPX", "--rf", "RF", "--shares", SHARES_OPTION)
+    window = run_json("analyze", *args, "--start", "2019-06-01", "--end", "2020-06-01", cwd=tmp_path)
+    frame.assign(RF=[0.03] * len(frame)).to_csv(tmp_path / "flat.csv", index=False)
+    flat = run_json("analyze", "flat.csv", *args[1:], "--start", "2019-06-01", "--end", "2020-06-01", cwd=tmp_path)
+    assert window["sample"]["dropped"] == [] and window["stats"]["alpha"] == flat["stats"]["alpha"]
+    # with a file of dated rates, the rates before the window count no dates dropped
+    said = run_json("analyze", "wide.csv", "--market", "SPX", "--rf", "rates.csv", "--shares", SHARES_OPTION,
+                    "--start", "2020-02-01")  # fmt: skip
+    assert said["assumptions"]["risk_free_rate"].count("dropped") == 0
+    assert said["sample"]["first"] == "2020-02-28"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--start", "2030-01-01"], "no prices dates on or after 2030-01-01: wide.csv has 2019-01-31 to 2021-12-31"),
+        (["--start", "2021-01-01", "--end", "2020-01-01"], "no prices dates from 2021-01-01 to 2020-01-01"),
+        (["--end", "31/12/2020"], "--end '31/12/2020' is not a date by the file's rule"),
+    ],
+)
+def test_an_empty_window_or_a_bad_date_is_refused(args, message):
+    done = cli("analyze", "wide.csv", "--market", "SPX", "--shares", SHARES_OPTION, *args, cwd=DATA)
+    assert done.returncode == 2 and done.stderr.startswith(f"xl-portbeta analyze: {message}"), done.stderr
+
+
+def test_a_window_needs_the_files_dates(tmp_path):
+    pd.read_csv(DATA / "wide.csv").drop(columns="Date").to_csv(tmp_path / "rows.csv", index=False)
+    done = cli("analyze", "rows.csv", "--market", "SPX", "--shares", "1,2,3", "--start", "2020-01-01", cwd=tmp_path)
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == "xl-portbeta analyze: --start and --end need the prices' dates: rows.csv has none (name them with --dates)\n"
+    )

@@ -225,10 +225,12 @@ def file_options(args: argparse.Namespace) -> files.Options:
         raise InputError(
             f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)"
         )
+    rule = files.DateRule(args.date_format, args.dayfirst)
     return files.Options(
         market=args.market, market_file=args.market_file, dates=args.dates, ticker_column=args.ticker_column,
-        price_column=args.price_column, assets=assets, rf=args.rf,
-        date_rule=files.DateRule(args.date_format, args.dayfirst), numbers=files.NumberRule(args.thousands, args.decimal),
+        price_column=args.price_column, assets=assets, rf=args.rf, date_rule=rule,
+        numbers=files.NumberRule(args.thousands, args.decimal),
+        start=files.parse_day(args.start, rule, "--start"), end=files.parse_day(args.end, rule, "--end"),
     )  # fmt: skip
 
 
@@ -509,11 +511,6 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.Portfol
         return (*analyze(command, **arguments), title, DEMO_INPUTS)
     if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
         raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
-    if args.start is not None or args.end is not None:  # never a report of the whole file said to be of some dates
-        raise InputError(
-            "--start and --end choose the demo's dates: a prices file's report covers its rows, so give a file "
-            "of the dates wanted"
-        )
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
     stats, detail = analyze(command, shares=shares, **columns)
@@ -576,6 +573,9 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
         "it) or a file of date,rate rows (each date takes the last rate on or before it)",
     )
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    demo = " (with --demo: default 2022-01-01 and 2022-12-31)" if not required else ""
+    command.add_argument("--start", help=f"the first date used (inclusive; default: the file's first){demo}")
+    command.add_argument("--end", help="the last date used (inclusive; default: the file's last)")
     command.add_argument(
         "--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)"
     )
@@ -633,8 +633,6 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--shares", help="as for analyze")
     rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
-    rp.add_argument("--start", help="with --demo only: first date (default 2022-01-01)")
-    rp.add_argument("--end", help="with --demo only: last date (default 2022-12-31)")
     rp.add_argument(
         "--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)"
     )

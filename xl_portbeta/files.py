@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -385,6 +385,16 @@ def parse_as_of(text: str, rule: DateRule, dates: np.ndarray | None) -> Any:
     return parsed.to_pydatetime()
 
 
+def parse_day(text: str | None, rule: DateRule, option: str) -> Any:
+    """--start or --end by the file's date rule (ISO without one): a Timestamp, or None."""
+    if text is None:
+        return None
+    parsed = rule.parse(pd.Series([text], dtype="string")).iloc[0]
+    if pd.isna(parsed):
+        raise InputError(f"{option} {text!r} is not a date by the file's rule: ISO (2024-06-28), or {_DATE_OPTIONS}")
+    return pd.Timestamp(parsed)
+
+
 def _date_column(table: Table, option: str | None, required: bool) -> Any:
     """--dates, else a column named 'date'; a file that must have dates and has no such
     column gets the option that names it."""
@@ -439,6 +449,24 @@ class Options:
     rf: str | None = None  # a rate (0.02, 2%) or a column of a wide file
     date_rule: DateRule = DateRule()
     numbers: NumberRule = NumberRule()
+    start: Any = None  # --start, a Timestamp: the first date used (inclusive)
+    end: Any = None  # --end, a Timestamp: the last date used (inclusive, the whole day)
+
+    def window_words(self) -> str:
+        """--start and --end in words: "from 2021-01-01 to 2021-06-30", "on or after 2021-01-01"."""
+        if self.start is not None and self.end is not None:
+            return f"from {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+        return f"on or after {self.start:%Y-%m-%d}" if self.start is not None else f"on or before {self.end:%Y-%m-%d}"
+
+    def within(self, dates: Any) -> np.ndarray:
+        """Which of ``dates`` lie in --start..--end, both days included."""
+        days = pd.DatetimeIndex(dates).normalize()
+        inside = np.ones(len(days), dtype=bool)
+        if self.start is not None:
+            inside &= days >= self.start.normalize()
+        if self.end is not None:
+            inside &= days <= self.end.normalize()
+        return inside
 
 
 @dataclass(frozen=True)
@@ -468,16 +496,52 @@ def read_prices(paths: list[str], o: Options) -> Prices:
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
         if not files:
             raise InputError(f"{paths[0]}: a folder with no .csv or .xlsx files")
-        return _read_per_ticker(files, o, str(folder))
+        return windowed(_read_per_ticker(files, o, str(folder)), o)
     if len(paths) > 1:
-        return _read_per_ticker([Path(p) for p in paths], o, f"{len(paths)} files")
+        return windowed(_read_per_ticker([Path(p) for p in paths], o, f"{len(paths)} files"), o)
     table = read_table(paths[0])
     ticker = table.find(o.ticker_column or "ticker")
     if ticker is None and o.ticker_column:
         table.column(o.ticker_column, "--ticker-column")  # raises, listing the columns
-    if ticker is not None:
-        return _read_long(table, ticker, o)
-    return _read_wide(table, o)
+    return windowed(_read_long(table, ticker, o) if ticker is not None else _read_wide(table, o), o)
+
+
+def windowed(prices: Prices, o: Options) -> Prices:
+    """The prices on the dates from --start to --end (both included): every column, the
+    market and the rates; a rate carried into the window from a date before it stays
+    carried (a rate holds until the next)."""
+    if o.start is None and o.end is None:
+        return prices
+    if prices.dates is None:
+        raise InputError(f"--start and --end need the prices' dates: {prices.source} has none (name them with --dates)")
+    inside = o.within(prices.dates)
+    if not inside.any():
+        first, last = (pd.Timestamp(d) for d in (np.min(prices.dates), np.max(prices.dates)))
+        raise InputError(f"no prices dates {o.window_words()}: {prices.source} has {first:%Y-%m-%d} to {last:%Y-%m-%d}")
+    rows = np.flatnonzero(inside)
+    rf = prices.rf
+    if isinstance(rf, np.ndarray):
+        rf = rf[rows]
+    elif isinstance(rf, list):
+        rf = _rates_carried_in(rf, np.asarray(prices.dates), inside)
+    return replace(
+        prices, assets=prices.assets.iloc[rows].reset_index(drop=True),
+        market=prices.market.iloc[rows].reset_index(drop=True), dates=np.asarray(prices.dates)[rows], rf=rf,
+    )  # fmt: skip
+
+
+def _rates_carried_in(cells: list[list[Any]], dates: np.ndarray, inside: np.ndarray) -> list[list[Any]]:
+    """The rate cells of the window: its first date in time, if blank, takes the last rate
+    given before it (an error cell's NaN stays missing); blanks before any rate stay blank."""
+    kept = [list(cells[k]) for k in np.flatnonzero(inside).tolist()]
+    order = np.argsort(dates, kind="stable")
+    position = {k: n for n, k in enumerate(np.flatnonzero(inside).tolist())}
+    first = next(k for k in order.tolist() if inside[k])
+    if cells[first][0] is None:
+        earlier = [k for k in order.tolist() if dates[k] < dates[first] and cells[k][0] is not None]
+        if earlier:
+            kept[position[first]] = [cells[earlier[-1]][0]]
+    return kept
 
 
 def parse_rate(text: str) -> float | None:
@@ -538,7 +602,8 @@ def rates_file(path: str, o: Options, dates: np.ndarray | None) -> tuple[list[li
         k = int(twice[0])
         raise InputError(f"{table.cell(date_col, k)}: rf{_day(quoted[k])} is there twice")
     kept = order[~(np.isnan(values[order]) & ~errors[order])]  # a blank quote says nothing: the one before holds
-    return rates_on_dates(np.asarray(dates), quoted[kept], values[kept]), _rates_words(table, quoted[kept], dates)
+    words = _rates_words(table, quoted[kept], np.asarray(dates)[o.within(dates)])  # the dates used
+    return rates_on_dates(np.asarray(dates), quoted[kept], values[kept]), words
 
 
 def _empty(cell: Any) -> bool:
