@@ -172,3 +172,87 @@ def test_a_window_needs_the_files_dates(tmp_path):
         done.stderr
         == "xl-portbeta analyze: --start and --end need the prices' dates: rows.csv has none (name them with --dates)\n"
     )
+
+
+# --------------------------------------------------------------------- a broker's positions export
+
+
+def test_a_brokers_positions_export_is_read_by_naming_its_two_columns():
+    """positions.csv as a broker exports it (Symbol, Description, Quantity, Price, Market Value with
+    thousands separators that are never read): the same figures as the counts by hand."""
+    _, reg, wtd = window_by_hand(None, None)
+    for layout in (["wide.csv", "--market", "SPX"], ["long.csv", "--market", "SPX"]):
+        said = run_json("analyze", *layout, "--shares", "positions.csv", "--ticker-column", "Symbol",
+                        "--shares-column", "Quantity")  # fmt: skip
+        assert (said["reg"], said["wtd"]) == (pytest.approx(reg, abs=1e-12), pytest.approx(wtd, abs=1e-12))
+        assert {h["name"]: h["shares"] for h in said["holdings"]} == SHARES
+
+
+def test_a_book_of_broker_exports_names_its_columns_too(tmp_path):
+    _, reg, _ = window_by_hand(None, None)
+    (tmp_path / "book.csv").write_text(
+        "Account,Symbol,Description,Quantity\nfund A,AAPL,APPLE INC,100\nfund A,KO,COCA-COLA,400\n"
+        "fund A,XOM,EXXON,250\nfund B,KO,COCA-COLA,10\n"
+    )
+    book = run_json("book", "wide.csv", "--market", "SPX", "--holdings", tmp_path / "book.csv",
+                    "--ticker-column", "Symbol", "--shares-column", "Quantity")  # fmt: skip
+    assert book["accounts"][0]["reg"] == pytest.approx(reg, abs=1e-12)
+    frame = pd.read_csv(DATA / "wide.csv").dropna()
+    ko = reference(frame[["KO"]].to_numpy(), [10.0], frame["SPX"].to_numpy())[0]
+    assert book["accounts"][1]["reg"] == pytest.approx(ko, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "rows, args, message",
+    [
+        ("AAPL,x,100\nCash & Sweep,x,5\n", [], "positions.csv: tickers that are not assets of the prices: Cash & Sweep"),
+        ("APPL,x,100\n", [], "positions.csv: tickers that are not assets of the prices: APPL"),
+        ("AAPL,x,\n", [], "AAPL shares (positions.csv row 2, column C) is empty or an error"),
+        ("AAPL,x,100\n", ["--shares-column", "Qty"], "positions.csv: no column 'Qty' for --shares-column (columns: "
+                                                     "Symbol, Description, Quantity)"),
+    ],
+)  # fmt: skip
+def test_a_brokers_export_never_holds_a_row_it_cannot_match(tmp_path, rows, args, message):
+    """A row that is no asset (a cash line, a misspelt symbol) or a blank quantity stops the run with
+    its name: never an asset silently not held."""
+    (tmp_path / "positions.csv").write_text("Symbol,Description,Quantity\n" + rows)
+    options = args or ["--shares-column", "Quantity"]
+    done = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "positions.csv", "--ticker-column",
+               "Symbol", *options, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.startswith(f"xl-portbeta analyze: {message}"), done.stderr
+
+
+def test_the_shares_column_names_a_files_column_only():
+    done = cli("analyze", "wide.csv", "--market", "SPX", "--shares", "1,2,3", "--shares-column", "Quantity", cwd=DATA)
+    assert (
+        done.stderr
+        == "xl-portbeta analyze: --shares-column Quantity names a column of a --shares file: '1,2,3' is none\n"
+    )
+    # without --shares-column, --ticker-column names the prices' column, as before: a typo is an error
+    done = cli("analyze", "long.csv", "--market", "SPX", "--shares", "1,2,3", "--ticker-column", "Tickr", cwd=DATA)
+    assert done.stderr.startswith("xl-portbeta analyze: long.csv: no column 'Tickr' for --ticker-column")
+
+
+# --------------------------------------------------------------------- the column each file was read at
+
+
+def test_the_json_and_the_text_say_which_column_each_file_used(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for path in (DATA / "yahoo").iterdir():
+        text = path.read_text()
+        if path.stem in ("KO", "XOM"):  # no Adj Close: their Close is read
+            text = text.replace("Adj Close", "Adjusted")
+        (folder / path.name).write_text(text)
+    args = (folder, "--market-file", DATA / "market" / "SPX.csv", "--shares", SHARES_OPTION)
+    said = run_json("analyze", *args)
+    assert said["price_columns"] == {"AAPL": "Adj Close", "KO": "Close", "XOM": "Close"}
+    assert said["assumptions"]["prices"] == "'Close' of 2 files; 'Adj Close' of AAPL.csv"
+    assert "'Close' of 2 files; 'Adj Close' of AAPL.csv" in cli("analyze", *args).stdout
+    book = run_json("book", *args[:3], "--holdings", DATA / "accounts.csv")
+    assert book["price_columns"] == said["price_columns"]
+    out = tmp_path / "report.html"
+    assert run_json("report", *args, "-o", out)["price_columns"] == said["price_columns"]
+    assert run_json("analyze", "long.csv", "--market", "SPX", "--shares", SHARES_OPTION)["price_columns"] == {
+        "AAPL": "price", "KO": "price", "XOM": "price"
+    }  # fmt: skip

@@ -155,36 +155,41 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
     sample = result.sample
     stat_rows = sheet.stats_table(stats)[1:]
     columns = {c.key: c.of(detail) for c in tables.DETAIL_COLUMNS[1:]}
-    return {
-        "reg": result.reg,
-        "wtd": result.wtd,
-        "gap": result.gap,
-        "gap_standard_error": _jsonable(stats.gap_fit.beta_se),
-        "gap_t": _jsonable(stats.gap_fit.t_stat),
-        "sample": {
-            "first": _jsonable(sample.labels[0]),
-            "last": _jsonable(sample.labels[-1]),
-            "returns": sample.n_returns,
-            "frequency": sample.frequency,
-            "periods_per_year": sample.periods_per_year,
-            "periods_per_year_from": sample.frequency_source,
-            "dropped": [_jsonable(d) for d in sample.dropped],
-            # reasons keyed in snake_case, as every other key ("blanks_in_the_holdings_history")
-            "dropped_why": {reason.replace(" ", "_"): n for reason, n in sample.dropped_why},
-            "rf_carried": sample.rf_carried,  # periods whose rate a blank carried forward from an earlier date
-            "as_of": _jsonable(sample.as_of),
-        },
-        # what the figures assume, in words: the report's and the text output's block
-        "assumptions": {_snake(what): assumed for what, assumed in assumptions(result, inputs)},
-        "stats": {
-            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4], strict=True)}
-            for declared, row in zip(tables.STATS_ROWS, stat_rows, strict=True)
-        },
-        "holdings": [
-            {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
-            for k, name in enumerate(result.names)
-        ],
-    }
+    return (
+        {
+            "reg": result.reg,
+            "wtd": result.wtd,
+            "gap": result.gap,
+            "gap_standard_error": _jsonable(stats.gap_fit.beta_se),
+            "gap_t": _jsonable(stats.gap_fit.t_stat),
+            "sample": {
+                "first": _jsonable(sample.labels[0]),
+                "last": _jsonable(sample.labels[-1]),
+                "returns": sample.n_returns,
+                "frequency": sample.frequency,
+                "periods_per_year": sample.periods_per_year,
+                "periods_per_year_from": sample.frequency_source,
+                "dropped": [_jsonable(d) for d in sample.dropped],
+                # reasons keyed in snake_case, as every other key ("blanks_in_the_holdings_history")
+                "dropped_why": {reason.replace(" ", "_"): n for reason, n in sample.dropped_why},
+                "rf_carried": sample.rf_carried,  # periods whose rate a blank carried forward from an earlier date
+                "as_of": _jsonable(sample.as_of),
+            },
+            # what the figures assume, in words: the report's and the text output's block
+            "assumptions": {_snake(what): assumed for what, assumed in assumptions(result, inputs)},
+            "stats": {
+                declared.key: {
+                    column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4], strict=True)
+                }
+                for declared, row in zip(tables.STATS_ROWS, stat_rows, strict=True)
+            },
+            "holdings": [
+                {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
+                for k, name in enumerate(result.names)
+            ],
+        }
+        | ({"price_columns": dict(inputs.price_columns)} if inputs is not None and inputs.price_columns else {})
+    )
 
 
 def analyze(
@@ -228,7 +233,7 @@ def file_options(args: argparse.Namespace) -> files.Options:
     rule = files.DateRule(args.date_format, args.dayfirst)
     return files.Options(
         market=args.market, market_file=args.market_file, dates=args.dates, ticker_column=args.ticker_column,
-        price_column=args.price_column, assets=assets, rf=args.rf, date_rule=rule,
+        shares_column=args.shares_column, price_column=args.price_column, assets=assets, rf=args.rf, date_rule=rule,
         numbers=files.NumberRule(args.thousands, args.decimal),
         start=files.parse_day(args.start, rule, "--start"), end=files.parse_day(args.end, rule, "--end"),
     )  # fmt: skip
@@ -247,7 +252,9 @@ def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, 
 
 def inputs_of(prices: files.Prices) -> Inputs:
     """What the files say they were read from, for the assumptions block."""
-    return Inputs(prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column)
+    return Inputs(
+        prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column, price_columns=prices.columns_read
+    )
 
 
 #: The demo's dates by default (report's --start and --end are None unless given, so that a
@@ -477,7 +484,8 @@ def run_book(args: argparse.Namespace) -> int:
             for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
         ]
         sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
-        print(json.dumps({"title": title, "sample": sample, "accounts": records}, indent=2))
+        said = {"title": title, "sample": sample, "accounts": records, "price_columns": prices.columns_read}
+        print(json.dumps(said, indent=2))
     elif not args.csv:
         print(printable(format_book(book, about, title)))
     return 0
@@ -493,8 +501,8 @@ def _number_option(text: str, option: str) -> float:
 
 
 #: The options that describe a prices file (and its rates and as_of): the demo has its own.
-_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "price_column", "assets", "thousands", "decimal",
-              "rf", "as_of", "date_format", "dayfirst")  # fmt: skip
+_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "shares_column", "price_column", "assets",
+              "thousands", "decimal", "rf", "as_of", "date_format", "dayfirst")  # fmt: skip
 
 
 def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str, Inputs]:
@@ -554,7 +562,14 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     command.add_argument("--market-file", help="the benchmark in its own file: dates and levels, or a Yahoo-style file")
     command.add_argument("--dates", help="the column of dates (default: a column named 'date')")
     command.add_argument(
-        "--ticker-column", help="long files: the column of tickers (default 'ticker'; a file with one is long)"
+        "--ticker-column",
+        help="long files and a --shares or --holdings file: the column of tickers (default 'ticker'; a prices file "
+        "with one is long), e.g. Symbol in a broker's positions export",
+    )
+    command.add_argument(
+        "--shares-column",
+        help="a --shares or --holdings file: the column of share counts (default 'shares'), e.g. Quantity in a "
+        "broker's positions export (its other columns are not read)",
     )
     command.add_argument(
         "--price-column",

@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -443,7 +443,8 @@ class Options:
     market: str | None = None  # a column (wide), a ticker (long, per-ticker files) or the market file's column
     market_file: str | None = None
     dates: str | None = None  # the dates column
-    ticker_column: str | None = None  # long files; default 'ticker'
+    ticker_column: str | None = None  # long files (and a --shares or --holdings file); default 'ticker'
+    shares_column: str | None = None  # the counts of a --shares or --holdings file; default 'shares'
     price_column: str | None = None  # long: default 'price'; per-ticker files: 'Adj Close', else 'Close'
     assets: tuple[str, ...] = ()  # the assets used; empty: all
     rf: str | None = None  # a rate (0.02, 2%) or a column of a wide file
@@ -482,6 +483,7 @@ class Prices:
     price_columns: str = ""  # which column of which file holds the prices
     benchmark: str = ""  # the benchmark and where it came from
     rf_column: str = ""  # where per-row rates came from ("" for a rate given as such)
+    columns_read: dict[str, str] = field(default_factory=dict)  # each asset's price column, by asset
 
     @property
     def names(self) -> list[str]:
@@ -501,7 +503,9 @@ def read_prices(paths: list[str], o: Options) -> Prices:
         return windowed(_read_per_ticker([Path(p) for p in paths], o, f"{len(paths)} files"), o)
     table = read_table(paths[0])
     ticker = table.find(o.ticker_column or "ticker")
-    if ticker is None and o.ticker_column:
+    if ticker is None and o.ticker_column and o.shares_column:  # --ticker-column names the holdings file's column
+        ticker = table.find("ticker")
+    elif ticker is None and o.ticker_column:
         table.column(o.ticker_column, "--ticker-column")  # raises, listing the columns
     return windowed(_read_long(table, ticker, o) if ticker is not None else _read_wide(table, o), o)
 
@@ -725,7 +729,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
         table.name, assets, market, dates, rf,
         price_columns=f"{table.name}: one column per asset (its header the asset's name)",
         benchmark=f"{market.name} (column of {table.name})" if market_col is not None else market_words,
-        rf_column=rf_words,
+        rf_column=rf_words, columns_read={n: str(by_name[n]).strip() for n in used},
     )  # fmt: skip
 
 
@@ -752,8 +756,9 @@ def _read_long(table: Table, ticker_col: Any, o: Options) -> Prices:
         spelling[key]: pd.Series(group["price"].to_numpy(), index=pd.DatetimeIndex(group["date"]), name=spelling[key])
         for key, group in frame.groupby("key", sort=False)
     }
+    read = {name: str(price_col).strip() for name in series}
     return _joined(
-        series, o, table.name, f"tickers of {table.name}", f"{table.name}: column {str(price_col).strip()!r}"
+        series, o, table.name, f"tickers of {table.name}", f"{table.name}: column {str(price_col).strip()!r}", read
     )
 
 
@@ -775,6 +780,7 @@ def _price_column(table: Table, o: Options) -> Any:
 def _read_per_ticker(paths: list[Path], o: Options, source: str) -> Prices:
     series: dict[str, pd.Series] = {}
     read: dict[str, list[str]] = {}  # the column read: the files it was read from
+    by_ticker: dict[str, str] = {}  # the column read: by ticker
     for path in paths:
         table = read_table(path)
         name = path.stem.strip()
@@ -783,20 +789,24 @@ def _read_per_ticker(paths: list[Path], o: Options, source: str) -> Prices:
         column = _price_column(table, o)
         series[name] = _dated_series(table, column, name, o)
         read.setdefault(str(column).strip(), []).append(path.name)
-    return _joined(series, o, source, f"files of {source}", _columns_read(read))
+        by_ticker[name] = str(column).strip()
+    return _joined(series, o, source, f"files of {source}", _columns_read(read), by_ticker)
 
 
 def _columns_read(read: dict[str, list[str]]) -> str:
-    """'Adj Close' of 9 files, 'Close' of MSFT.csv: the column read from each file, most files first."""
+    """'Adj Close' of 9 files; 'Close' of MSFT.csv, KO.csv: the column read from each file, most
+    files first; the files of every column but the first are named."""
     parts = sorted(read.items(), key=lambda item: -len(item[1]))
 
-    def files(names: list[str]) -> str:
-        return names[0] if len(names) == 1 else f"{len(names)} files"
+    def files(names: list[str], first: bool) -> str:
+        return f"{len(names)} files" if first and len(names) > 1 else ", ".join(names)
 
-    return "; ".join(f"{column!r} of {files(names)}" for column, names in parts)
+    return "; ".join(f"{column!r} of {files(names, k == 0)}" for k, (column, names) in enumerate(parts))
 
 
-def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str, columns: str) -> Prices:
+def _joined(
+    series: dict[str, pd.Series], o: Options, source: str, what: str, columns: str, read: dict[str, str]
+) -> Prices:
     """The assets' prices aligned by date (an outer join: a date one lacks is a missing
     price, never a zero or a carried-forward one) and the market on the same dates."""
     names = list(series)
@@ -820,7 +830,7 @@ def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str, co
     rf, rf_words = rates_file(str(o.rf), o, assets.index.to_numpy()) if _is_rates_file(o) else (_rf_rate(o), "")
     return Prices(
         source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), rf,
-        price_columns=columns, benchmark=benchmark, rf_column=rf_words,
+        price_columns=columns, benchmark=benchmark, rf_column=rf_words, columns_read={n: read[n] for n in used},
     )  # fmt: skip
 
 
@@ -855,6 +865,17 @@ def _read_market_file(o: Options) -> tuple[pd.Series, str]:
 # --------------------------------------------------------------------------- holdings
 
 
+def holding_columns(table: Table, o: Options) -> tuple[Any, Any]:
+    """A holdings file's columns of tickers and counts: --ticker-column and --shares-column
+    (a broker's export: Symbol and Quantity, its other columns unread), else 'ticker' and
+    'shares' where the file has them (None, None: one column per asset)."""
+    if o.shares_column is None:
+        return table.find(o.ticker_column or "ticker"), table.find("shares")
+    return table.column(o.ticker_column or "ticker", "--ticker-column"), table.column(
+        o.shares_column, "--shares-column"
+    )
+
+
 def _shares_rows(table: Table, tickers: Any, shares: Any, assets: list[str], rule: NumberRule) -> pd.DataFrame:
     """Rows of (ticker, shares) matched to the assets without regard to case; a ticker
     that is not an asset is an error naming it. Returns ticker (the asset's name), shares."""
@@ -881,7 +902,7 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
     by_key = {_key(a): a for a in assets}
     if Path(text).suffix.lower() in SUFFIXES:
         table = read_table(text)
-        tickers, shares = table.find("ticker"), table.find("shares")
+        tickers, shares = holding_columns(table, o)
         if tickers is not None and shares is not None:
             rows = _shares_rows(table, tickers, shares, assets, o.numbers)
             blank = rows["shares"].isna().to_numpy()
@@ -908,6 +929,8 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
                     f"{table.name}: its dates are not those of the prices: give one holdings row per prices row"
                 )
         return pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, _always(f"{a} shares")) for a in assets})
+    if o.shares_column is not None:
+        raise InputError(f"--shares-column {o.shares_column} names a column of a --shares file: {text!r} is none")
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         if parts and all("=" in p for p in parts):
@@ -929,7 +952,7 @@ def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame
     asset); assets not listed are not held."""
     table = read_table(path)
     account = table.find("account")
-    tickers, shares = table.find("ticker"), table.find("shares")
+    tickers, shares = holding_columns(table, o)
     if account is None:
         raise InputError(
             f"{table.name}: give columns account,ticker,shares, or an account column and one column per asset"
