@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "PORTFOLIO", "REQUIRED", "ROLLING",
-           "Argument", "declared", "signature"]  # fmt: skip
+__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "CURRENCIES", "EXCEL", "PORTFOLIO", "REQUIRED",
+           "ROLLING", "Argument", "declared", "signature"]  # fmt: skip
 
 REQUIRED = inspect.Parameter.empty
 
@@ -69,6 +69,12 @@ ARGUMENTS: dict[str, Argument] = {
                  "the last rate forward). A constant rate changes no beta.", 0.0, row_aligned=True),
         Argument("as_of", "Optional. Date whose holdings set the weights (without dates: the row number). Default: "
                  "the last row.", None),
+        Argument("currencies", "Each asset's currency code (USD, EUR): one per column of prices, in their order, or "
+                 "one code for all."),
+        Argument("fx_rates", "Exchange rates: a header row of currency codes, then one row per row of prices (the "
+                 "same dates): one unit of each currency in the base currency. A blank or error = a missing price."),
+        Argument("base", "Optional. The portfolio's currency code: assets in it are not converted and need no "
+                 "column of fx_rates. Left out: every currency needs its column.", None),
     )
 }  # fmt: skip
 
@@ -78,6 +84,7 @@ ASSETS = ("prices", "market", "dates", "frequency", "rf")
 ROLLING = ("prices", "shares", "market", "window", "dates", "frequency", "rf")
 ASSETS_ROLLING = ("prices", "market", "window", "dates", "frequency", "rf")
 BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of")
+CURRENCIES = ("prices", "currencies", "fx_rates", "base")
 
 #: Each Excel function's arguments, in Excel's order.
 EXCEL: dict[str, tuple[str, ...]] = {
@@ -91,6 +98,7 @@ EXCEL: dict[str, tuple[str, ...]] = {
     "PORTBETA_BOOK": BOOK,
     "ASSET_BETAS_ROLLING": ASSETS_ROLLING,
     "ASSET_STATS": ASSETS,
+    "PRICES_IN": CURRENCIES,
 }
 
 #: Each one-call function of the API's arguments.
@@ -104,6 +112,7 @@ API: dict[str, tuple[str, ...]] = {
     "rolling_portfolio_beta": ROLLING,
     "rolling_asset_betas": ASSETS_ROLLING,
     "book_betas": BOOK,
+    "prices_in": CURRENCIES,
 }
 
 
