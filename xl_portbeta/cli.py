@@ -233,7 +233,8 @@ def file_options(args: argparse.Namespace) -> files.Options:
     rule = files.DateRule(args.date_format, args.dayfirst)
     return files.Options(
         market=args.market, market_file=args.market_file, dates=args.dates, ticker_column=args.ticker_column,
-        shares_column=args.shares_column, price_column=args.price_column, assets=assets, rf=args.rf, date_rule=rule,
+        shares_column=args.shares_column, price_column=args.price_column, currencies=args.currencies, fx=args.fx,
+        base=args.base, assets=assets, rf=args.rf, date_rule=rule,
         numbers=files.NumberRule(args.thousands, args.decimal),
         start=files.parse_day(args.start, rule, "--start"), end=files.parse_day(args.end, rule, "--end"),
     )  # fmt: skip
@@ -444,10 +445,11 @@ def _input_paths(args: argparse.Namespace) -> list[Path]:
     shares file, the holdings."""
     paths = [Path(p) for p in getattr(args, "prices", None) or []]
     paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
-    paths += [Path(p) for p in (getattr(args, "market_file", None), getattr(args, "holdings", None)) if p]
-    shares = getattr(args, "shares", None)
-    if shares and Path(shares).suffix.lower() in files.SUFFIXES:
-        paths.append(Path(shares))
+    paths += [Path(p) for p in (getattr(args, "market_file", None), getattr(args, "holdings", None),
+                                getattr(args, "fx", None)) if p]  # fmt: skip
+    for listed in (getattr(args, "shares", None), getattr(args, "currencies", None)):
+        if listed and Path(listed).suffix.lower() in files.SUFFIXES:
+            paths.append(Path(listed))
     return paths
 
 
@@ -502,7 +504,7 @@ def _number_option(text: str, option: str) -> float:
 
 #: The options that describe a prices file (and its rates and as_of): the demo has its own.
 _FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "shares_column", "price_column", "assets",
-              "thousands", "decimal", "rf", "as_of", "date_format", "dayfirst")  # fmt: skip
+              "thousands", "decimal", "rf", "as_of", "date_format", "dayfirst", "currencies", "fx", "base")  # fmt: skip
 
 
 def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str, Inputs]:
@@ -588,6 +590,16 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
         "it) or a file of date,rate rows (each date takes the last rate on or before it)",
     )
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    command.add_argument(
+        "--currencies",
+        help="each asset's currency: AAPL=USD,SAP=EUR or a .csv of ticker,currency rows (with --fx; list the "
+        "market too to convert it)",
+    )
+    command.add_argument(
+        "--fx", help="a .csv of rates: a Date column (the prices' dates) and one column per currency code, one unit "
+        "of it in the base currency (a missing rate is a missing price)",
+    )  # fmt: skip
+    command.add_argument("--base", help="the portfolio's currency, e.g. USD: assets in it need no column in --fx")
     demo = " (with --demo: default 2022-01-01 and 2022-12-31)" if not required else ""
     command.add_argument("--start", help=f"the first date used (inclusive; default: the file's first){demo}")
     command.add_argument("--end", help="the last date used (inclusive; default: the file's last)")

@@ -28,7 +28,7 @@ from .errors import PortbetaError
 from .inputs import Cells, _show, as_rows, bad_cell, is_missing, omitted, read_numbers, single_value
 from .sample import _index_dates
 
-__all__ = ["ConvertedPrices", "base_code", "codes_of", "prices_in", "rates_for", "read_codes"]
+__all__ = ["ConvertedPrices", "base_code", "codes_of", "is_base", "matched", "prices_in", "rates_for", "read_codes"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class ConvertedPrices:
 
     def __repr__(self) -> str:
         rows, columns = self.values.shape
-        converted = sorted({c for c in self.currencies if not _is_base(c, self.base)})
+        converted = sorted({c for c in self.currencies if not is_base(c, self.base)})
         return f"ConvertedPrices({rows} rows x {columns} assets, from {', '.join(converted) or 'none'} to {self.base or 'the base'})"
 
     def to_frame(self) -> pd.DataFrame:
@@ -67,14 +67,14 @@ class ConvertedPrices:
         return pd.DataFrame(self.values, columns=list(names), index=index)
 
 
-def _key(code: str) -> str:
+def matched(code: str) -> str:
     """A code as matched: without regard to case, but a mixed-case code (GBp) as written."""
     code = code.strip()
     return code if code != code.upper() and code != code.lower() else code.upper()
 
 
-def _is_base(code: str, base: str | None) -> bool:
-    return base is not None and _key(code) == _key(base)
+def is_base(code: str, base: str | None) -> bool:
+    return base is not None and matched(code) == matched(base)
 
 
 def read_codes(raw: Any, n_assets: int, arg: str = "currencies") -> tuple[str, ...]:
@@ -116,9 +116,9 @@ def codes_of(header: Sequence[str] | None, arg: str = "fx_rates") -> dict[str, i
     for k, code in enumerate(header):
         if not str(code).strip():
             raise PortbetaError(f"the header of {arg} has no currency code in column {k + 1}")
-        if _key(code) in columns:
+        if matched(code) in columns:
             raise PortbetaError(f"the header of {arg} names {str(code).strip()!r} twice: give each currency once")
-        columns[_key(code)] = k
+        columns[matched(code)] = k
     return columns
 
 
@@ -129,17 +129,17 @@ def rates_for(
     number, NaN where missing), 1 for an asset in the base currency."""
     found = np.ones((len(rates.values), len(codes)))
     for i, code in enumerate(codes):
-        if _is_base(code, base):
+        if is_base(code, base):
             continue
-        if _key(code) not in columns:
+        if matched(code) not in columns:
             known = ", ".join(rates.header or ())
             hint = (
                 f"; give base (the portfolio's currency) if {code} is it" if base is None else
                 f": pence or cents? {code} is matched only as written (a {code.upper()} rate would make its prices 100 times too large)"
-                if _key(code) != code.upper() else ""
+                if matched(code) != code.upper() else ""
             )  # fmt: skip
             raise PortbetaError(f"{code}, a currency of prices, has no column in {arg} (its codes: {known}){hint}")
-        column = columns[_key(code)]
+        column = columns[matched(code)]
         values = rates.values[:, column]
         bad = np.flatnonzero(values <= 0)  # NaN is missing, not bad
         if len(bad):

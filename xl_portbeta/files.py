@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .inputs import is_blank, is_missing
+from . import core, currencies
+from .inputs import Cells, is_blank, is_missing
 from .sample import rates_on_dates
 
 __all__ = [
@@ -450,6 +451,9 @@ class Options:
     rf: str | None = None  # a rate (0.02, 2%) or a column of a wide file
     date_rule: DateRule = DateRule()
     numbers: NumberRule = NumberRule()
+    currencies: str | None = None  # --currencies: NAME=CODE pairs, or a file of ticker,currency rows
+    fx: str | None = None  # --fx: a file of dates and one column of rates per currency
+    base: str | None = None  # --base: the portfolio's currency (assets in it need no rates)
     start: Any = None  # --start, a Timestamp: the first date used (inclusive)
     end: Any = None  # --end, a Timestamp: the last date used (inclusive, the whole day)
 
@@ -493,21 +497,25 @@ class Prices:
 def read_prices(paths: list[str], o: Options) -> Prices:
     """The prices of any layout: a folder or two or more files are one file per ticker;
     one file is long if it has a ticker column (``--ticker-column``), else wide."""
+    return windowed(in_base_currency(_read_layout(paths, o), o), o)
+
+
+def _read_layout(paths: list[str], o: Options) -> Prices:
     if len(paths) == 1 and Path(paths[0]).is_dir():
         folder = Path(paths[0])
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
         if not files:
             raise InputError(f"{paths[0]}: a folder with no .csv or .xlsx files")
-        return windowed(_read_per_ticker(files, o, str(folder)), o)
+        return _read_per_ticker(files, o, str(folder))
     if len(paths) > 1:
-        return windowed(_read_per_ticker([Path(p) for p in paths], o, f"{len(paths)} files"), o)
+        return _read_per_ticker([Path(p) for p in paths], o, f"{len(paths)} files")
     table = read_table(paths[0])
     ticker = table.find(o.ticker_column or "ticker")
     if ticker is None and o.ticker_column and o.shares_column:  # --ticker-column names the holdings file's column
         ticker = table.find("ticker")
     elif ticker is None and o.ticker_column:
         table.column(o.ticker_column, "--ticker-column")  # raises, listing the columns
-    return windowed(_read_long(table, ticker, o) if ticker is not None else _read_wide(table, o), o)
+    return _read_long(table, ticker, o) if ticker is not None else _read_wide(table, o)
 
 
 def windowed(prices: Prices, o: Options) -> Prices:
@@ -546,6 +554,126 @@ def _rates_carried_in(cells: list[list[Any]], dates: np.ndarray, inside: np.ndar
         if earlier:
             kept[position[first]] = [cells[earlier[-1]][0]]
     return kept
+
+
+# --------------------------------------------------------------------- currencies
+
+
+def in_base_currency(prices: Prices, o: Options) -> Prices:
+    """--currencies and --fx: the assets' prices (and the market's, when --currencies lists
+    it) times their currency's rate on each date (:func:`core.in_base_currency`); a date
+    without its rate in the --fx file is a missing price, never the rate of another date."""
+    if o.currencies is None and o.fx is None:
+        if o.base is not None:
+            raise InputError("--base needs --currencies and --fx (the assets' currencies and the rates)")
+        return prices
+    if o.currencies is None or o.fx is None:
+        raise InputError("give --currencies (each asset's currency) and --fx (a file of rates) together")
+    if prices.dates is None:
+        raise InputError(f"--fx needs the prices' dates: {prices.source} has none (name them with --dates)")
+    codes = read_currency_codes(o.currencies, prices.names, str(prices.market.name), o)
+    table, header, rates = _fx_rates(o.fx, o, prices.dates)
+    columns = currencies.codes_of(header, table.name)
+    names = [*prices.names, str(prices.market.name)]
+    listed = [n for n in names if n in codes]
+    per_asset = currencies.rates_for([codes[n] for n in listed], columns, Cells(rates, tuple(header), 2), o.base,
+                                     arg=f"--fx {table.name}")  # fmt: skip
+    converted = dict(zip(listed, core.in_base_currency(
+        np.column_stack([prices.assets[n] if n in prices.names else prices.market for n in listed]), per_asset
+    ).T, strict=True))  # fmt: skip
+    assets = pd.DataFrame({n: converted[n] for n in prices.names})
+    market = prices.market.copy()
+    if market.name in converted:
+        market[:] = converted[str(market.name)]
+    said, benchmark = _currency_words(prices, codes, o.base, table.name)
+    return replace(prices, assets=assets, market=market, price_columns=said, benchmark=benchmark)
+
+
+def _currency_words(prices: Prices, codes: dict[str, str], base: str | None, fx_name: str) -> tuple[str, str]:
+    """The prices' and the benchmark's assumptions, with their currencies."""
+    foreign = [
+        f"{n} from {currencies.matched(codes[n])}" for n in prices.names if not currencies.is_base(codes[n], base)
+    ]
+    into = base or "the base currency"
+    said = f"; in {into}: {', '.join(foreign) or 'none converted'} at {fx_name}'s rate on each date" + (
+        " (a date without its rate is a missing price)" if foreign else ""
+    )
+    market = str(prices.market.name)
+    if market not in codes:
+        bench = f"{prices.benchmark}, in its own currency (not converted: list it in --currencies to convert it)"
+    elif currencies.is_base(codes[market], base):
+        bench = f"{prices.benchmark}, in {into}"
+    else:
+        bench = f"{prices.benchmark}, converted from {currencies.matched(codes[market])} at {fx_name}'s rates"
+    return prices.price_columns + said, bench
+
+
+def read_currency_codes(text: str, assets: list[str], market: str, o: Options) -> dict[str, str]:
+    """--currencies: ``NAME=CODE`` pairs or a file of ``ticker,currency`` rows, by asset name
+    (and the market's, when listed); every asset needs its currency (the base's code for
+    assets in it): one left out is an error, never an asset read as in the base currency."""
+    if Path(text).suffix.lower() in SUFFIXES:
+        table = read_table(text)
+        tickers, column = table.find("ticker"), table.find("currency")
+        if tickers is None or column is None:
+            columns = ", ".join(map(str, table.frame.columns))
+            raise InputError(f"{table.name}: give ticker,currency rows for --currencies (columns: {columns})")
+        cells = table.frame[[tickers, column]]
+        blank = cells.map(is_missing).to_numpy().any(axis=1)
+        if blank.any():
+            raise InputError(f"{table.name} row {int(np.flatnonzero(blank)[0]) + 2} has no ticker or no currency")
+        pairs = [(str(t).strip(), str(c).strip()) for t, c in cells.itertuples(index=False)]
+        where = f"{table.name}'s tickers"
+    else:
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts or not all("=" in p for p in parts):
+            raise InputError(f"--currencies {text!r}: give NAME=CODE pairs (AAPL=USD,SAP=EUR) or a .csv file")
+        pairs = [(k.strip(), v.strip()) for k, v in (p.split("=", 1) for p in parts)]
+        where = "--currencies names"
+    _once([k for k, _ in pairs], where)
+    by_key = {_key(n): n for n in [*assets, market]}
+    unknown = [k for k, _ in pairs if _key(k) not in by_key]
+    if unknown:
+        raise InputError(f"{where}: {', '.join(unknown)}, not assets of the prices (nor the market {market})")
+    codes = {by_key[_key(k)]: code for k, code in pairs}
+    missing = [a for a in assets if a not in codes]
+    if missing:
+        raise InputError(f"no currency for {', '.join(missing)} in --currencies: give each asset's currency "
+                         "(the base's code for assets in it)")  # fmt: skip
+    return codes
+
+
+def _fx_rates(path: str, o: Options, dates: np.ndarray) -> tuple[Table, list[str], np.ndarray]:
+    """--fx FILE: its currency codes and their rates on each of the prices' dates (NaN on a
+    date the file lacks or leaves blank), every rate checked positive where the file has it."""
+    table = read_table(path)
+    date_col = table.find("date")
+    if date_col is None:
+        columns = ", ".join(map(str, table.frame.columns))
+        raise InputError(f"{table.name}: no column named 'Date' for --fx (columns: {columns})")
+    quoted = parse_dates(table, date_col, o.date_rule)
+    _no_blank_dates(table, date_col, quoted)
+    twice = pd.Index(quoted).duplicated()
+    if twice.any():
+        k = int(np.flatnonzero(twice)[0])
+        raise InputError(f"{table.cell(date_col, k)}: the rates of{_day(quoted[k])} are there twice")
+    codes = [c for c in table.frame.columns if c != date_col]
+    rates = np.full((len(dates), len(codes)), math.nan)
+    where = pd.Index(pd.DatetimeIndex(quoted)).get_indexer(pd.DatetimeIndex(dates))
+    for j, code in enumerate(codes):
+        values = floats(table, code, o.numbers, _rate_cell(str(code).strip(), quoted))
+        bad = np.flatnonzero(values <= 0)
+        if len(bad):
+            k = int(bad[0])
+            raise InputError(f"{table.cell(code, k)}: the {str(code).strip()} rate{_day(quoted[k])} is "
+                             f"{values[k]:g}: a rate must be positive")  # fmt: skip
+        rates[where >= 0, j] = values[where[where >= 0]]
+    return table, [str(c).strip() for c in codes], rates
+
+
+def _rate_cell(code: str, quoted: np.ndarray) -> Callable[[int], str]:
+    """An --fx cell's description: its currency and date."""
+    return lambda k: f"{code} rate{_day(quoted[k])}"
 
 
 def parse_rate(text: str) -> float | None:
