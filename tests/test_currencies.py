@@ -179,3 +179,18 @@ def test_an_fx_file_with_a_bad_rate_or_no_dates_is_refused(tmp_path):
     assert cli(*base, tmp_path / "undated.csv").stderr.startswith(
         "xl-portbeta analyze: undated.csv: no column named 'Date' for --fx"
     )
+
+
+def test_book_and_report_take_the_same_currencies(tmp_path):
+    frame = wide_by_hand()
+    reg, _, _, _ = reference(frame[["AAPL", "KO", "XOM"]].to_numpy(), [100, 400, 250], frame["SPX"].to_numpy())
+    fx = ("--currencies", DATA / "currencies.csv", "--fx", DATA / "fx.csv", "--base", "USD", "--json")
+    (tmp_path / "accounts.csv").write_text("account,AAPL,KO,XOM\nfund A,100,400,250\n")
+    book = cli("book", DATA / "wide.csv", "--market", "SPX", "--holdings", tmp_path / "accounts.csv", *fx)
+    assert json.loads(book.stdout)["accounts"][0]["reg"] == pytest.approx(reg, abs=1e-12), book.stderr
+    report = cli("report", DATA / "wide.csv", "--market", "SPX", "--shares", SHARES_OPTION, "-o", tmp_path / "r.html",
+                 *fx)  # fmt: skip
+    assert json.loads(report.stdout)["reg"] == pytest.approx(reg, abs=1e-12), report.stderr
+    assert "KO from EUR, XOM from GBP" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    demo = cli("report", "--demo", "-o", tmp_path / "d.html", "--fx", DATA / "fx.csv")
+    assert demo.returncode == 2 and "--demo takes no --fx" in demo.stderr

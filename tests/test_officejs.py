@@ -578,3 +578,25 @@ def test_a_shares_header_naming_some_columns_holds_the_others_at_zero_through_of
     assert server("portbeta_wtd", prices, shares, BOND_MARKET) == [[pytest.approx(wtd, abs=1e-12)]]
     with pytest.raises(Exception, match=r"shares has names that prices does not have \(Bond D\)"):
         server("portbeta_reg", prices, [["Bond B", "Bond D"], [1, 2]], BOND_MARKET)
+
+
+def test_prices_in_through_officejs_feeds_portbeta(server):
+    """Issue 21 item 4: PRICES_IN as Excel's Office.js calls it (codes in a flat row, a blank rate
+    as "" and an #N/A object): each price times its row's rate, the header kept, an empty cell
+    where the rate is missing; its spill fed to PORTBETA_REG drops those dates, as by hand."""
+    from references import reference
+
+    eur = [1.10, 1.11, "", 1.09, 1.12, 1.1, NA, 1.13, 1.12, 1.14, 1.15]
+    fx = [["EUR"]] + [[r] for r in eur]
+    spilled = server("prices_in", BOND_PRICES, ["USD", "eur"], fx, "USD")
+    assert spilled[0] == ["Bond A", "Bond B"] and len(spilled) == 12
+    keep = [k for k in range(11) if k not in (2, 6)]
+    for k in range(11):
+        expected_b = BONDS["bond_b"][k] * eur[k] if k in keep else ""
+        assert spilled[1 + k] == [BONDS["bond_a"][k], expected_b], k
+    a, b = np.array(BONDS["bond_a"], float)[keep], np.array(BONDS["bond_b"], float)[keep]
+    reg, _, _, _ = reference(np.column_stack([a, b * np.array(eur, dtype=object)[keep].astype(float)]),
+                             BONDS["shares"], np.array(BONDS["market"], float)[keep])  # fmt: skip
+    assert server("portbeta_reg", spilled, BOND_SHARES, BOND_MARKET) == [[pytest.approx(reg, abs=1e-12)]]
+    with pytest.raises(Exception, match=r"PRICES_IN: EUR, a currency of prices, has no column in fx_rates"):
+        server("prices_in", BOND_PRICES, ["USD", "EUR"], [["GBP"]] + [[1.3]] * 11, "USD")
