@@ -194,3 +194,33 @@ def test_book_and_report_take_the_same_currencies(tmp_path):
     assert "KO from EUR, XOM from GBP" in (tmp_path / "r.html").read_text(encoding="utf-8")
     demo = cli("report", "--demo", "-o", tmp_path / "d.html", "--fx", DATA / "fx.csv")
     assert demo.returncode == 2 and "--demo takes no --fx" in demo.stderr
+
+
+def test_codes_under_the_prices_names_meet_their_assets_in_any_order(rng):
+    """A row of codes typed in another order than the prices' would convert the wrong asset:
+    under a header of names each code meets its asset; a name missing or unknown is an error."""
+    prices, _, eur, gbp = fx_case(rng)
+    header = [["A", "B", "C"]] + prices.tolist()
+    rates = [["EUR", "GBP"]] + np.column_stack([eur, gbp]).tolist()
+    spilled = udfs.prices_in(header, [["C", "A", "B"], ["GBP", "USD", "EUR"]], rates, "USD")
+    np.testing.assert_array_equal(np.array(spilled[1:], dtype=float), by_hand(prices, eur, gbp))
+    series = pd.Series({"C": "GBP", "B": "EUR", "A": "USD"})
+    np.testing.assert_array_equal(api.prices_in(header, series, rates, "USD").values, by_hand(prices, eur, gbp))
+    for codes, message in (([["C", "A"], ["GBP", "USD"]], "currencies has no code for B"),
+                           ([["C", "A", "b"], ["GBP", "USD", "EUR"]], "currencies names b, which prices does not have")):  # fmt: skip
+        with pytest.raises(PortbetaError, match=rf"^PRICES_IN: {message}"):
+            udfs.prices_in(header, codes, rates, "USD")
+    with pytest.raises(PortbetaError, match=r"^PRICES_IN: currencies has two rows: prices need a header of names"):
+        udfs.prices_in(header[1:], [["C", "A", "B"], ["GBP", "USD", "EUR"]], rates, "USD")
+
+
+def test_rates_dated_by_day_meet_prices_taken_at_a_close(tmp_path):
+    """Prices stamped 16:00 and rates at midnight of the same days: matched by day, as the same dates."""
+    frame = pd.read_csv(DATA / "wide.csv")
+    frame["Date"] = frame["Date"] + " 16:00:00"
+    frame.to_csv(tmp_path / "closes.csv", index=False)
+    args = ("--market", "SPX", "--shares", SHARES_OPTION, "--currencies", DATA / "currencies.csv", "--fx",
+            DATA / "fx.csv", "--base", "USD", "--json")  # fmt: skip
+    at_close = json.loads(cli("analyze", tmp_path / "closes.csv", *args).stdout)
+    assert at_close["reg"] == json.loads(cli("analyze", DATA / "wide.csv", *args).stdout)["reg"]
+    assert at_close["sample"]["dropped"] == ["2020-06-30", "2021-03-31"]

@@ -935,7 +935,8 @@ def prices_in(**arguments: Any) -> currencies.ConvertedPrices:
         Each asset's prices in its own currency; a first row of text is a header of names
         (kept). Blank or error cells are missing.
     currencies : N codes, or one code for all
-        Each asset's currency ("USD", "EUR"), in the column order of ``prices``.
+        Each asset's currency ("USD", "EUR"), in the column order of ``prices``; or two
+        rows (the prices' names over their codes), or a Series of codes indexed by name.
     fx_rates : range with a header row of codes, or DataFrame
         One row per row of ``prices`` (the same dates; a DataFrame indexed by dates must
         have the prices' dates), one column per currency: the price of one unit of it in

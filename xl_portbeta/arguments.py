@@ -69,8 +69,8 @@ ARGUMENTS: dict[str, Argument] = {
                  "the last rate forward). A constant rate changes no beta.", 0.0, row_aligned=True),
         Argument("as_of", "Optional. Date whose holdings set the weights (without dates: the row number). Default: "
                  "the last row.", None),
-        Argument("currencies", "Each asset's currency code (USD, EUR): one per column of prices, in their order, or "
-                 "one code for all."),
+        Argument("currencies", "Each asset's currency code (USD, EUR): one per column of prices, in their order; or "
+                 "two rows, the prices' names over their codes; or one code for all."),
         Argument("fx_rates", "Exchange rates: a header row of currency codes, then one row per row of prices (the "
                  "same dates): one unit of each currency in the base currency. A blank or error = a missing price."),
         Argument("base", "Optional. The portfolio's currency code: assets in it are not converted and need no "

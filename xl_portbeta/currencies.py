@@ -77,11 +77,16 @@ def is_base(code: str, base: str | None) -> bool:
     return base is not None and matched(code) == matched(base)
 
 
-def read_codes(raw: Any, n_assets: int, arg: str = "currencies") -> tuple[str, ...]:
-    """One currency code per asset (a row or a column of ``n_assets`` texts), or one code for all."""
-    if isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
+def read_codes(raw: Any, names: tuple[str, ...] | None, n_assets: int, arg: str = "currencies") -> tuple[str, ...]:
+    """One currency code per asset (a row or a column of ``n_assets`` texts, in the prices'
+    order), or one code for all; or two rows, the prices' names over their codes, in any order."""
+    if isinstance(raw, pd.Series) and not isinstance(raw.index, pd.RangeIndex):
+        raw = [list(map(str, raw.index)), list(raw)]  # codes by name
+    elif isinstance(raw, (pd.DataFrame, pd.Series, pd.Index)):
         raw = np.asarray(raw, dtype=object)
     rows = as_rows(raw)
+    if rows and len(rows) == 2 and len(rows[0]) > 1:
+        return _codes_by_name(rows, names, arg)
     cells = [cell for row in rows for cell in row] if rows else []
     if len(cells) not in (1, n_assets):
         raise PortbetaError(
@@ -96,6 +101,25 @@ def read_codes(raw: Any, n_assets: int, arg: str = "currencies") -> tuple[str, .
                                 "assets in it)")  # fmt: skip
     codes = tuple(str(c).strip() for c in cells)
     return codes * n_assets if len(codes) == 1 else codes
+
+
+def _codes_by_name(rows: list[Sequence[Any]], names: tuple[str, ...] | None, arg: str) -> tuple[str, ...]:
+    """Codes under a header row of the prices' names (matched exactly, as shares' are): every
+    asset needs its code, none named twice, no name prices does not have."""
+    header = [str(h).strip() if isinstance(h, str) else h for h in rows[0]]
+    if not names:
+        raise PortbetaError(f"{arg} has two rows: prices need a header of names to match its names (or give one "
+                            "row of codes in the order of prices)")  # fmt: skip
+    unknown = [str(h) for h in header if h not in names]
+    twice = [h for k, h in enumerate(header) if h in header[:k]]
+    missing = [n for n in names if n not in header]
+    if unknown or twice or missing:
+        problem = (f"names {', '.join(unknown)}, which prices does not have" if unknown else
+                   f"names {twice[0]} twice" if twice else f"has no code for {', '.join(missing)}")  # fmt: skip
+        raise PortbetaError(f"{arg} {problem}: give each asset's code under its name (the base's for assets in it)")
+    codes = read_codes([rows[1]], None, len(names), arg)
+    by_name = dict(zip(header, codes, strict=True))
+    return tuple(by_name[n] for n in names)
 
 
 def base_code(raw: Any, arg: str = "base") -> str | None:
@@ -177,7 +201,7 @@ def prices_in(prices: Any, currencies: Any, fx_rates: Any, base: Any = None) -> 
     (:func:`core.in_base_currency`); the prices' header and rows kept."""
     index = _same_dates(prices, fx_rates)
     price_cells = read_numbers(prices, "prices", "a price")
-    codes = read_codes(currencies, price_cells.shape[1])
+    codes = read_codes(currencies, price_cells.header, price_cells.shape[1])
     base = base_code(base)
     rates = read_numbers(fx_rates, "fx_rates", "an exchange rate")
     columns = codes_of(rates.header)

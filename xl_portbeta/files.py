@@ -653,13 +653,14 @@ def _fx_rates(path: str, o: Options, dates: np.ndarray) -> tuple[Table, list[str
         raise InputError(f"{table.name}: no column named 'Date' for --fx (columns: {columns})")
     quoted = parse_dates(table, date_col, o.date_rule)
     _no_blank_dates(table, date_col, quoted)
+    quoted = pd.DatetimeIndex(quoted).normalize().to_numpy()  # rates by day: prices taken at a close match them
     twice = pd.Index(quoted).duplicated()
     if twice.any():
         k = int(np.flatnonzero(twice)[0])
         raise InputError(f"{table.cell(date_col, k)}: the rates of{_day(quoted[k])} are there twice")
     codes = [c for c in table.frame.columns if c != date_col]
     rates = np.full((len(dates), len(codes)), math.nan)
-    where = pd.Index(pd.DatetimeIndex(quoted)).get_indexer(pd.DatetimeIndex(dates))
+    where = pd.DatetimeIndex(quoted).get_indexer(pd.DatetimeIndex(dates).normalize())
     for j, code in enumerate(codes):
         values = floats(table, code, o.numbers, _rate_cell(str(code).strip(), quoted))
         bad = np.flatnonzero(values <= 0)
