@@ -295,13 +295,15 @@ def _roles(bad):
         ["book", *wide, "--holdings", bad],
         ["report", bad, "--market", "SPX", "--shares", "1", "-o", "out.html"],
         ["report", *wide, "--shares", bad, "-o", "out.html"],
+        ["analyze", *wide, *shares, "--currencies", "currencies.csv", "--base", "USD", "--fx", bad],
+        ["book", *wide, *book, "--currencies", bad, "--base", "USD", "--fx", "fx.csv"],
     ]
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_every_command_over_a_bad_file_says_one_line_and_exits_2(tmp_path, name):
     """The command line never prints a traceback: every subcommand, the file in every role."""
-    for data in ("wide.csv", "accounts.csv", "yahoo"):
+    for data in ("wide.csv", "accounts.csv", "yahoo", "currencies.csv", "fx.csv"):
         (shutil.copytree if (DATA / data).is_dir() else shutil.copy)(DATA / data, tmp_path / data)
     (tmp_path / name).write_bytes(BAD_FILES[name])
     for args in _roles(name):
