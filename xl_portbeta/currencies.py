@@ -151,27 +151,30 @@ def rates_for(
 ) -> np.ndarray:
     """Each asset's rate on each row (T, N): its currency's column of ``rates`` (a positive
     number, NaN where missing), 1 for an asset in the base currency."""
-    found = np.ones((len(rates.values), len(codes)))
-    for i, code in enumerate(codes):
-        if is_base(code, base):
-            continue
-        if matched(code) not in columns:
-            known = ", ".join(rates.header or ())
-            hint = (
-                f"; give base (the portfolio's currency) if {code} is it" if base is None else
-                f": pence or cents? {code} is matched only as written (a {code.upper()} rate would make its prices 100 times too large)"
-                if matched(code) != code.upper() else ""
-            )  # fmt: skip
-            raise PortbetaError(f"{code}, a currency of prices, has no column in {arg} (its codes: {known}){hint}")
-        column = columns[matched(code)]
-        values = rates.values[:, column]
-        bad = np.flatnonzero(values <= 0)  # NaN is missing, not bad
-        if len(bad):
-            r = int(bad[0])
-            raise bad_cell(arg, rates.first_row, r, column, rates.shape[1],
-                           f"holds {values[r]:g}: an exchange rate must be positive", rates.header, n_rows=len(values))  # fmt: skip
-        found[:, i] = values
-    return found
+    position = [-1 if is_base(code, base) else _column(code, columns, rates, base, arg) for code in codes]
+    used = sorted(set(position) - {-1})
+    with np.errstate(invalid="ignore"):
+        bad = np.argwhere(rates.values[:, used] <= 0)  # NaN is missing, not bad
+    if len(bad):
+        r, c = (int(i) for i in bad[0])
+        value = rates.values[r, used[c]]
+        raise bad_cell(arg, rates.first_row, r, used[c], rates.shape[1],
+                       f"holds {value:g}: an exchange rate must be positive", rates.header, n_rows=len(rates.values))  # fmt: skip
+    with_base = np.column_stack([rates.values, np.ones(len(rates.values))])  # column -1: the base's 1
+    return with_base[:, position]
+
+
+def _column(code: str, columns: dict[str, int], rates: Cells, base: str | None, arg: str) -> int:
+    """The column of ``code``'s rates; a code without one is an error naming it."""
+    if matched(code) in columns:
+        return columns[matched(code)]
+    known = ", ".join(rates.header or ())
+    hint = (
+        f"; give base (the portfolio's currency) if {code} is it" if base is None else
+        f": pence or cents? {code} is matched only as written (a {code.upper()} rate would make its prices 100 times too large)"
+        if matched(code) != code.upper() else ""
+    )  # fmt: skip
+    raise PortbetaError(f"{code}, a currency of prices, has no column in {arg} (its codes: {known}){hint}")
 
 
 def _aligned(prices: Cells, rates: Cells) -> int:

@@ -62,8 +62,10 @@ def prices_table(converted: ConvertedPrices) -> list[list[Any]]:
     """PRICES_IN: the prices' header row (when they had one), then each row of converted
     prices, an empty cell where a price or its rate is missing: what PORTBETA_* read."""
     rows: list[list[Any]] = [list(converted.names)] if converted.names is not None else []
-    rows += [[cell(v) for v in row] for row in converted.values.tolist()]
-    return rows
+    cells = converted.values.tolist()  # floats at C speed; the few missing ones (NaN) become empty cells
+    for r, c in np.argwhere(np.isnan(converted.values)).tolist():
+        cells[r][c] = None
+    return rows + cells
 
 
 def stats_table(stats: PortfolioStats) -> list[list[Any]]:
