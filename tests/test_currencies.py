@@ -224,3 +224,22 @@ def test_rates_dated_by_day_meet_prices_taken_at_a_close(tmp_path):
     at_close = json.loads(cli("analyze", tmp_path / "closes.csv", *args).stdout)
     assert at_close["reg"] == json.loads(cli("analyze", DATA / "wide.csv", *args).stdout)["reg"]
     assert at_close["sample"]["dropped"] == ["2020-06-30", "2021-03-31"]
+
+
+def test_several_benchmarks_each_in_its_own_currency_or_converted():
+    """Two benchmarks in their files: eqw converted from euros as listed, spx left in its own
+    currency; each one's figures equal statsmodels' on the hand-converted common sample."""
+    frame = wide_by_hand()
+    fx = pd.read_csv(DATA / "fx.csv", parse_dates=["Date"], index_col="Date")
+    eqw = pd.read_csv(DATA / "eqw.csv", parse_dates=["Date"], index_col="Date")["EQW"] * fx["EUR"]
+    frame = frame.join(eqw.rename("EQW"), how="inner").dropna()
+    done = cli("analyze", "long.csv", "--market-file", "spx.csv", "--market-file", "eqw.csv", "--assets", "AAPL,KO,XOM",
+               "--shares", SHARES_OPTION, "--currencies", "AAPL=USD,KO=EUR,XOM=GBP,eqw=EUR", "--fx", "fx.csv",
+               "--base", "USD", "--json", cwd=DATA)  # fmt: skip
+    said = json.loads(done.stdout)
+    for each, market in zip(said["benchmarks"], ("SPX", "EQW"), strict=True):
+        reg, wtd, _, _ = reference(frame[["AAPL", "KO", "XOM"]].to_numpy(), [100, 400, 250], frame[market].to_numpy())
+        assert (each["reg"], each["wtd"]) == (pytest.approx(reg, abs=1e-12), pytest.approx(wtd, abs=1e-12)), market
+    assert "spx.csv" in said["benchmarks"][0]["assumptions"]["benchmark"]
+    assert "in its own currency" in said["benchmarks"][0]["assumptions"]["benchmark"]
+    assert "converted from EUR" in said["benchmarks"][1]["assumptions"]["benchmark"]

@@ -473,6 +473,9 @@ class Options:
             inside &= days <= self.end.normalize()
         return inside
 
+    market_files: tuple[str, ...] = ()  # --market-file given more than once: after market_file, one benchmark each
+    not_assets: tuple[str, ...] = ()  # the other benchmarks' columns (or tickers): never assets
+
 
 @dataclass(frozen=True)
 class Prices:
@@ -480,12 +483,13 @@ class Prices:
 
     source: str  # what was read, for a title
     assets: pd.DataFrame  # columns: the assets' names
-    market: pd.Series  # named
+    market: pd.Series | pd.DataFrame  # named; several benchmarks: one named column each
     dates: np.ndarray | None  # None: a wide file without dates (rows as given)
     rf: Any  # a rate, or an array of per-row rates
     # what was read, in words, for the assumptions a report states
     price_columns: str = ""  # which column of which file holds the prices
     benchmark: str = ""  # the benchmark and where it came from
+    benchmarks: tuple[str, ...] = ()  # several benchmarks: each one's words, as benchmark's
     rf_column: str = ""  # where per-row rates came from ("" for a rate given as such)
     columns_read: dict[str, str] = field(default_factory=dict)  # each asset's price column, by asset
 
@@ -494,13 +498,50 @@ class Prices:
         return [str(c) for c in self.assets.columns]
 
 
+def benchmark_options(o: Options) -> list[Options]:
+    """The options of each benchmark: ``--market SPX,ACWI`` (columns of a wide file,
+    tickers of a long one, or columns of one market file) or ``--market-file`` given more
+    than once (with ``--market``, one column name per file); one benchmark: ``[o]``."""
+    names = [n.strip() for n in (o.market or "").split(",")] if o.market and "," in o.market else []
+    paths = ((o.market_file,) if o.market_file else ()) + o.market_files
+    if len(paths) > 1:
+        if names and len(names) != len(paths):
+            raise InputError(f"--market names {len(names)} benchmarks for {len(paths)} --market-file: one per file")
+        if o.market and not names and len(paths) > 1:
+            raise InputError(f"--market {o.market!r} with {len(paths)} --market-file: name one column per file")
+        columns: list[str | None] = list(names) if names else [None] * len(paths)
+        return [replace(o, market=n, market_file=p, market_files=()) for n, p in zip(columns, paths, strict=True)]
+    if len(names) > 1:
+        if "" in names or len({_key(n) for n in names}) < len(names):
+            raise InputError(f"--market {o.market!r}: name each benchmark once, separated by commas (SPX,ACWI)")
+        return [replace(o, market=n, not_assets=tuple(m for m in names if m != n)) for n in names]
+    return [o]
+
+
 def read_prices(paths: list[str], o: Options) -> Prices:
     """The prices of any layout: a folder or two or more files are one file per ticker;
-    one file is long if it has a ticker column (``--ticker-column``), else wide."""
-    return windowed(in_base_currency(_read_layout(paths, o), o), o)
+    one file is long if it has a ticker column (``--ticker-column``), else wide. Several
+    benchmarks (:func:`benchmark_options`): the market is a DataFrame, one column each. Then
+    the currencies (--currencies, --fx) and the window of dates (--start, --end)."""
+    return windowed(in_base_currency(_read_benchmarks(paths, o), o), o)
 
 
-def _read_layout(paths: list[str], o: Options) -> Prices:
+def _read_benchmarks(paths: list[str], o: Options) -> Prices:
+    """The prices with one benchmark, or with several (one read per benchmark, the markets joined)."""
+    each = benchmark_options(o)
+    if len(each) == 1:
+        return _read_prices(paths, o)
+    read = [_read_prices(paths, b) for b in each]
+    names = [str(p.market.name) for p in read]
+    if len({_key(n) for n in names}) < len(names):
+        raise InputError(f"the benchmarks are named {', '.join(names)}: name each once (--market, one per file)")
+    market = pd.concat([p.market for p in read], axis=1)
+    market.columns = names
+    words = tuple(p.benchmark for p in read)
+    return replace(read[0], market=market, benchmark="; ".join(words), benchmarks=words)
+
+
+def _read_prices(paths: list[str], o: Options) -> Prices:
     if len(paths) == 1 and Path(paths[0]).is_dir():
         folder = Path(paths[0])
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
@@ -560,7 +601,7 @@ def _rates_carried_in(cells: list[list[Any]], dates: np.ndarray, inside: np.ndar
 
 
 def in_base_currency(prices: Prices, o: Options) -> Prices:
-    """--currencies and --fx: the assets' prices (and the market's, when --currencies lists
+    """--currencies and --fx: the assets' prices (and a benchmark's, when --currencies lists
     it) times their currency's rate on each date (:func:`core.in_base_currency`); a date
     without its rate in the --fx file is a missing price, never the rate of another date."""
     if o.currencies is None and o.fx is None:
@@ -571,44 +612,48 @@ def in_base_currency(prices: Prices, o: Options) -> Prices:
         raise InputError("give --currencies (each asset's currency) and --fx (a file of rates) together")
     if prices.dates is None:
         raise InputError(f"--fx needs the prices' dates: {prices.source} has none (name them with --dates)")
-    codes = read_currency_codes(o.currencies, prices.names, str(prices.market.name), o)
+    markets = prices.market.to_frame() if isinstance(prices.market, pd.Series) else prices.market
+    benchmarks = [str(c) for c in markets.columns]
+    codes = read_currency_codes(o.currencies, prices.names, benchmarks, o)
     table, header, rates = _fx_rates(o.fx, o, prices.dates)
-    columns = currencies.codes_of(header, table.name)
-    names = [*prices.names, str(prices.market.name)]
-    listed = [n for n in names if n in codes]
-    per_asset = currencies.rates_for([codes[n] for n in listed], columns, Cells(rates, tuple(header), 2), o.base,
-                                     arg=f"--fx {table.name}")  # fmt: skip
-    converted = dict(zip(listed, core.in_base_currency(
-        np.column_stack([prices.assets[n] if n in prices.names else prices.market for n in listed]), per_asset
-    ).T, strict=True))  # fmt: skip
-    assets = pd.DataFrame({n: converted[n] for n in prices.names})
+    listed = [n for n in [*prices.names, *benchmarks] if n in codes]
+    per_asset = currencies.rates_for([codes[n] for n in listed], currencies.codes_of(header, table.name),
+                                     Cells(rates, tuple(header), 2), o.base, arg=f"--fx {table.name}")  # fmt: skip
+    levels = np.column_stack([prices.assets[n] if n in prices.names else markets[n] for n in listed])
+    converted = dict(zip(listed, core.in_base_currency(levels, per_asset).T, strict=True))
     market = prices.market.copy()
-    if market.name in converted:
-        market[:] = converted[str(market.name)]
-    said, benchmark = _currency_words(prices, codes, o.base, table.name)
-    return replace(prices, assets=assets, market=market, price_columns=said, benchmark=benchmark)
+    if isinstance(market, pd.DataFrame):
+        for name in benchmarks:
+            if name in converted:
+                market[name] = converted[name]
+    elif benchmarks[0] in converted:
+        market[:] = converted[benchmarks[0]]
+    words = [_benchmark_words(w, n, codes, o.base, table.name)
+             for w, n in zip(prices.benchmarks or (prices.benchmark,), benchmarks, strict=True)]  # fmt: skip
+    return replace(
+        prices, assets=pd.DataFrame({n: converted[n] for n in prices.names}), market=market,
+        price_columns=prices.price_columns + _assets_words(prices.names, codes, o.base, table.name),
+        benchmark="; ".join(words), benchmarks=tuple(words) if prices.benchmarks else (),
+    )  # fmt: skip
 
 
-def _currency_words(prices: Prices, codes: dict[str, str], base: str | None, fx_name: str) -> tuple[str, str]:
-    """The prices' and the benchmark's assumptions, with their currencies."""
-    foreign = [
-        f"{n} from {currencies.matched(codes[n])}" for n in prices.names if not currencies.is_base(codes[n], base)
-    ]
-    into = base or "the base currency"
-    said = f"; in {into}: {', '.join(foreign) or 'none converted'} at {fx_name}'s rate on each date" + (
-        " (a date without its rate is a missing price)" if foreign else ""
-    )
-    market = str(prices.market.name)
-    if market not in codes:
-        bench = f"{prices.benchmark}, in its own currency (not converted: list it in --currencies to convert it)"
-    elif currencies.is_base(codes[market], base):
-        bench = f"{prices.benchmark}, in {into}"
-    else:
-        bench = f"{prices.benchmark}, converted from {currencies.matched(codes[market])} at {fx_name}'s rates"
-    return prices.price_columns + said, bench
+def _assets_words(names: list[str], codes: dict[str, str], base: str | None, fx_name: str) -> str:
+    """What the prices assumption adds: the assets converted, from which currency."""
+    foreign = [f"{n} from {currencies.matched(codes[n])}" for n in names if not currencies.is_base(codes[n], base)]
+    missing = " (a date without its rate is a missing price)" if foreign else ""
+    return f"; in {base or 'the base currency'}: {', '.join(foreign) or 'none converted'} at {fx_name}'s rate on each date{missing}"
 
 
-def read_currency_codes(text: str, assets: list[str], market: str, o: Options) -> dict[str, str]:
+def _benchmark_words(words: str, name: str, codes: dict[str, str], base: str | None, fx_name: str) -> str:
+    """A benchmark's assumption with its currency: its own (not converted), the base, or converted."""
+    if name not in codes:
+        return f"{words}, in its own currency (not converted: list it in --currencies to convert it)"
+    if currencies.is_base(codes[name], base):
+        return f"{words}, in {base}"
+    return f"{words}, converted from {currencies.matched(codes[name])} at {fx_name}'s rates"
+
+
+def read_currency_codes(text: str, assets: list[str], markets: list[str], o: Options) -> dict[str, str]:
     """--currencies: ``NAME=CODE`` pairs or a file of ``ticker,currency`` rows, by asset name
     (and the market's, when listed); every asset needs its currency (the base's code for
     assets in it): one left out is an error, never an asset read as in the base currency."""
@@ -631,10 +676,12 @@ def read_currency_codes(text: str, assets: list[str], market: str, o: Options) -
         pairs = [(k.strip(), v.strip()) for k, v in (p.split("=", 1) for p in parts)]
         where = "--currencies names"
     _once([k for k, _ in pairs], where)
-    by_key = {_key(n): n for n in [*assets, market]}
+    by_key = {_key(n): n for n in [*assets, *markets]}
     unknown = [k for k, _ in pairs if _key(k) not in by_key]
     if unknown:
-        raise InputError(f"{where}: {', '.join(unknown)}, not assets of the prices (nor the market {market})")
+        raise InputError(
+            f"{where}: {', '.join(unknown)}, not assets of the prices (nor the market {', '.join(markets)})"
+        )
     codes = {by_key[_key(k)]: code for k, code in pairs}
     missing = [a for a in assets if a not in codes]
     if missing:
@@ -823,7 +870,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
     market_words = ""
     rf_col, rate = _wide_rf(table, o)
     rf: float | np.ndarray | list = rate  # a rate, or a column of them
-    taken = {date_col, market_col, rf_col} - {None}
+    taken = {date_col, market_col, rf_col, *(table.column(n, "--market") for n in o.not_assets)} - {None}
     columns = [c for c in table.frame.columns if c not in taken]
     if not columns:
         raise InputError(f"{table.name}: no asset columns besides the market and dates")
@@ -948,6 +995,7 @@ def _joined(
         market = series[key]
         names.remove(key)
         benchmark = f"{market.name} (a ticker of {source})"
+        names = [n for n in names if _key(n) not in {_key(m) for m in o.not_assets}]  # the other benchmarks
     else:
         raise InputError(f"{source}: give --market TICKER (one of the {what}) or --market-file")
     used = _select(names, o, source)
