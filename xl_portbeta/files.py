@@ -6,8 +6,11 @@ Layouts (README, "Command line"):
 - long: ``date,ticker,price`` rows; a file is long when it has a ticker column;
 - one file per ticker, as Yahoo Finance and brokers export them (a folder, or two or more
   files): the ticker is the file's stem, one price column is read;
-- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book);
-- rates on their own dates (``--rf FILE``): ``date,rate`` rows at any frequency.
+- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book),
+  or a broker's export read at the columns ``--ticker-column`` and ``--shares-column`` name;
+- rates on their own dates (``--rf FILE``): ``date,rate`` rows at any frequency;
+- currencies (``--currencies``: ``ticker,currency`` rows) and exchange rates (``--fx``: a
+  ``Date`` column and one column per currency code), applied before ``--start``/``--end``.
 
 Every used cell is converted to a float here, so the API never receives text from a
 file, and a bad cell is named as the analyst sees it: the asset, the date, the file row
