@@ -109,6 +109,9 @@ def test_every_figure_of_each_benchmark_is_the_single_benchmark_call(book):
         for field in ("asset_betas", "weights", "gap_by_holding"):
             np.testing.assert_allclose(getattr(by[name], field), getattr(alone, field), rtol=0, atol=1e-12)
     np.testing.assert_array_equal(by.reg, [r.reg for r in by.results])  # one value per benchmark
+    series = by.to_series("asset_betas")  # a method: called on each benchmark's result
+    assert isinstance(series, api.ByBenchmark) and series.benchmarks == NAMES
+    pd.testing.assert_series_equal(series["ACWI"], by["ACWI"].to_series("asset_betas"))
     with pytest.raises(KeyError, match="'MSCI' is none of the benchmarks SPX, ACWI, EEM"):
         by["MSCI"]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import os
 import sys
 import threading
@@ -219,7 +220,8 @@ class ByBenchmark(Generic[_Result]):
 
     ``by["SPX"]`` (or ``by[0]``) is one benchmark's result; any attribute of the results
     reads as one value per benchmark: ``by.reg`` is an array (B,) of the REGs (numbers
-    as an array, other values as a tuple). ``to_frame()`` stacks the results' frames
+    as an array, other values as a tuple), and a method is called on each result
+    (``by.to_series()`` is a ByBenchmark of Series). ``to_frame()`` stacks the results' frames
     under a first index level "benchmark".
     """
 
@@ -248,6 +250,8 @@ class ByBenchmark(Generic[_Result]):
         if name.startswith("_"):  # copy, pickle and numpy ask for dunders: not the results'
             raise AttributeError(name)
         values = tuple(getattr(r, name) for r in self.results)
+        if all(inspect.ismethod(v) for v in values):  # a method: called on each result, as one
+            return lambda *args, **kwargs: ByBenchmark(self.benchmarks, tuple(v(*args, **kwargs) for v in values))
         numbers = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
         return np.array(values, dtype=float) if numbers else values
 
