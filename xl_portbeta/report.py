@@ -12,7 +12,7 @@ import base64
 import html
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ class Inputs:
         The benchmark and where it came from ("SP500 (column of prices.csv)").
     rf : str
         Where per-date rates came from ("column RF of prices.csv"); "" for one rate.
+    price_columns : dict of str to str
+        Each asset's price column, by asset ({"MSFT": "Close", ...}): the JSON's ``price_columns``.
     benchmarks : tuple of str
         With several benchmarks, each one's words as ``benchmark``'s, in the market's order.
     """
@@ -61,6 +63,7 @@ class Inputs:
     prices: str = ""
     benchmark: str = ""
     rf: str = ""
+    price_columns: dict[str, str] = field(default_factory=dict)
     benchmarks: tuple[str, ...] = ()
 
 
