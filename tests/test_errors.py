@@ -140,7 +140,7 @@ CASES = {
     ),
     "market of two columns": (
         dict(market=[[1, 2]] * 11),
-        "PORTBETA_REG: market must be one column, got 11 rows x 2 columns",
+        "PORTBETA_REG: market is 11 rows x 2 columns: give one column of levels, or name each benchmark's column in a header row",
     ),
     "shares missing": (
         dict(shares=None),
@@ -230,7 +230,8 @@ def test_the_error_is_an_xlwings_error_so_lite_shows_it():
     import xlwings
 
     assert issubclass(udfs.ExcelError, xlwings.XlwingsError) and issubclass(udfs.ExcelError, PortbetaError)
-    arguments = dict(prices=with_cell(PRICES, 2, 1, "n/a"), shares=SHARES, holdings=SHARES, market=MARKET, window=3)
+    arguments = dict(prices=with_cell(PRICES, 2, 1, "n/a"), shares=SHARES, holdings=SHARES, market=MARKET, window=3,
+                     currencies="USD", fx_rates=[["USD"]] + [[1.0]] * (len(PRICES) - 1))  # fmt: skip
     for name in udfs.__all__:
         udf = getattr(udfs, name)
         wanted = {k: arguments[k] for k in inspect.signature(udf).parameters if k in arguments}

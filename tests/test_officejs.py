@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import BONDS, FIRST_OPTIONAL, SIGNATURES, random_market
+from conftest import BONDS, FIRST_OPTIONALS, SIGNATURES, random_market
 
 pytestmark = [
     pytest.mark.officejs,
@@ -81,7 +81,7 @@ def test_meta_lists_every_function_with_its_argument_help(server):
     for name, params in expected.items():
         function = functions[name]
         assert [p["name"] for p in function["parameters"]] == params
-        required = params.index(FIRST_OPTIONAL)
+        required = FIRST_OPTIONALS[name]
         assert all(p.get("optional") for p in function["parameters"][required:])
         assert not any(p.get("optional") for p in function["parameters"][:required])
         assert "Positional argument" not in str(function["parameters"]), "every argument has its own help"
@@ -560,3 +560,123 @@ def test_xlwings_lite_jsnull_blanks_found_by_identity(monkeypatch):
     monkeypatch.setattr(inputs, "_JSNULL_TYPE", None)  # the classifier no longer calls it a blank
     with pytest.raises(AssertionError, match="type pass"):
         inputs._plain_numbers(rows)
+
+
+def test_a_beta_cap_through_officejs(server, rng):
+    """PORTBETA_STATS' and PORTBETA_BOOK's last argument, cap, as Excel sends it: a number
+    cell, an empty cell, a percent typed as text (an error naming the function and cap).
+    The p-values against scipy's t on statsmodels' OLS of returns built by hand."""
+    import xlwings
+    from references import excess, statsmodels_fit, value_returns
+    from scipy import stats as scipy_stats
+
+    prices, market = random_market(rng, 120, 3)
+    header = [["A", "B", "C"]] + prices.tolist()
+    holdings = [["account", "A", "B", "C"], ["x", 100, 50, 10], ["y", 0, 80, 300]]
+    dates = column(["Date"] + [serial(dt.date(2024, 1, 1) + dt.timedelta(days=k)) for k in range(120)])
+    m, n = excess(market), len(market) - 1
+    cap = 0.9
+    stats = {r[0]: r for r in server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None,
+                                     None, [[cap]])}  # fmt: skip
+    book = server("portbeta_book", header, holdings, column(market), dates, None, None, None, [[cap]])
+    column_of = {h: j for j, h in enumerate(book[0])}
+    for shares, row in (([100, 50, 10], book[1]), ([0, 80, 300], book[2])):
+        actual = statsmodels_fit(value_returns(prices, shares), m)
+        value = np.array(shares, float) * prices[-1]
+        current = statsmodels_fit(excess(prices) @ (value / value.sum()), m)
+        want = [scipy_stats.t.sf((f.params[1] - cap) / f.bse[1], n - 2) for f in (actual, current)]
+        got = [row[column_of["REG p above cap"]], row[column_of["WTD p above cap"]]]
+        assert got == pytest.approx(want, rel=1e-8)
+        if shares[0] == 100:
+            assert stats["p-value, beta above the cap"][1:3] == pytest.approx(want, rel=1e-8)
+        assert row[column_of["first date used"]] == dates[1][0] and row[column_of["weights as of"]] == dates[-1][0]
+        assert row[column_of["periods per year"]] == 252 and row[-1] == ""
+    assert stats["beta cap"][1] == cap and stats["beta vs the cap at 95%"][3] == ""
+    assert book[0][-6:] == ["REG p above cap", "WTD p above cap", "REG vs cap at 95%", "WTD vs cap at 95%",
+                            "cap breached by", "note"]  # fmt: skip
+    assert no_error_cells(book) and no_error_cells(list(stats.values()))
+    plain = server("portbeta_stats", header, [[100, 50, 10]], column(market))
+    assert server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None, None, [[""]]) == plain
+    assert server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None, None, None) == plain
+    for name, args in (("PORTBETA_STATS", (header, [[100, 50, 10]])), ("PORTBETA_BOOK", (header, holdings))):
+        with pytest.raises(xlwings.XlwingsError, match=rf"^{name}: cap holds text '120%', a number stored as text"):
+            server(name.lower(), *args, column(market), None, None, None, None, [["120%"]])
+
+
+def test_a_shares_header_naming_some_columns_holds_the_others_at_zero_through_officejs(server):
+    """Issue 21 item 5: prices of three bonds, shares naming two of them (in another order):
+    the third held at 0, as the hand-built value series of the two says; a misspelt name is an error."""
+    from references import reference
+
+    third = [100.0 + k for k in range(11)]
+    prices = [["Bond A", "Bond B", "Bond C"]] + [[a, b, c] for a, b, c in
+                                                 zip(BONDS["bond_a"], BONDS["bond_b"], third)]  # fmt: skip
+    reg, wtd, _, _ = reference(
+        np.column_stack([BONDS["bond_a"], BONDS["bond_b"], third]), [*BONDS["shares"], 0.0], BONDS["market"]
+    )
+    shares = [["Bond B", "Bond A"], [BONDS["shares"][1], BONDS["shares"][0]]]
+    assert server("portbeta_reg", prices, shares, BOND_MARKET) == [[pytest.approx(reg, abs=1e-12)]]
+    assert server("portbeta_wtd", prices, shares, BOND_MARKET) == [[pytest.approx(wtd, abs=1e-12)]]
+    with pytest.raises(Exception, match=r"shares has names that prices does not have \(Bond D\)"):
+        server("portbeta_reg", prices, [["Bond B", "Bond D"], [1, 2]], BOND_MARKET)
+
+
+def test_prices_in_through_officejs_feeds_portbeta(server):
+    """Issue 21 item 4: PRICES_IN as Excel's Office.js calls it (codes in a flat row, a blank rate
+    as "" and an #N/A object): each price times its row's rate, the header kept, an empty cell
+    where the rate is missing; its spill fed to PORTBETA_REG drops those dates, as by hand."""
+    from references import reference
+
+    eur = [1.10, 1.11, "", 1.09, 1.12, 1.1, NA, 1.13, 1.12, 1.14, 1.15]
+    fx = [["EUR"]] + [[r] for r in eur]
+    spilled = server("prices_in", BOND_PRICES, ["USD", "eur"], fx, "USD")
+    assert spilled[0] == ["Bond A", "Bond B"] and len(spilled) == 12
+    keep = [k for k in range(11) if k not in (2, 6)]
+    for k in range(11):
+        expected_b = BONDS["bond_b"][k] * eur[k] if k in keep else ""
+        assert spilled[1 + k] == [BONDS["bond_a"][k], expected_b], k
+    a, b = np.array(BONDS["bond_a"], float)[keep], np.array(BONDS["bond_b"], float)[keep]
+    reg, _, _, _ = reference(np.column_stack([a, b * np.array(eur, dtype=object)[keep].astype(float)]),
+                             BONDS["shares"], np.array(BONDS["market"], float)[keep])  # fmt: skip
+    assert server("portbeta_reg", spilled, BOND_SHARES, BOND_MARKET) == [[pytest.approx(reg, abs=1e-12)]]
+    with pytest.raises(Exception, match=r"PRICES_IN: EUR, a currency of prices, has no column in fx_rates"):
+        server("prices_in", BOND_PRICES, ["USD", "EUR"], [["GBP"]] + [[1.3]] * 11, "USD")
+
+
+def test_several_benchmarks_through_officejs(server):
+    """market with a header row of two benchmarks: one-number functions spill a row of two
+    (the single-benchmark figures), ASSET_BETAS a row per benchmark, tables a block per
+    benchmark under a heading row; one benchmark stays one number."""
+    from xl_portbeta import api
+
+    second = [100.0]
+    for a, b in zip(BONDS["market"][:-1], BONDS["market"][1:]):
+        second.append(second[-1] * (1 + 0.5 * (b / a - 1) + 0.001 * (-1) ** len(second)))
+    markets = [["S&P", "AGG"]] + [[a, b] for a, b in zip(BONDS["market"], second)]
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]])
+    each = [api.portfolio_beta(prices, BONDS["shares"], m) for m in (BONDS["market"], second)]
+    for name, field in (("portbeta_reg", "reg"), ("portbeta_wtd", "wtd"), ("beta_gap", "gap")):
+        row = server(name, BOND_PRICES, BOND_SHARES, markets, BOND_DATES)
+        assert len(row) == 1 and row[0] == pytest.approx([getattr(r, field) for r in each], abs=1e-12, rel=0)
+        assert server(name, BOND_PRICES, BOND_SHARES, BOND_MARKET, BOND_DATES) == [[getattr(each[0], field)]]
+    betas = server("asset_betas", BOND_PRICES, markets)
+    assert len(betas) == 2 and betas[1] == pytest.approx(list(each[1].asset_betas), abs=1e-12, rel=0)
+    stats = server("portbeta_stats", BOND_PRICES, BOND_SHARES, markets, BOND_DATES)
+    single = server("portbeta_stats", BOND_PRICES, BOND_SHARES, column(["AGG", *second]), BOND_DATES)
+    assert stats[0] == ["benchmark", "S&P", "", "", ""]
+    k = 1 + len(single)
+    assert stats[k] == ["benchmark", "AGG", "", "", ""] and stats[k + 1 :] == single and len(stats) == 2 * k
+    for function, extra in (("beta_gap_detail", ()), ("portbeta_rolling", ([[4]],))):
+        table = server(function, BOND_PRICES, BOND_SHARES, markets, *extra, BOND_DATES)
+        alone = server(function, BOND_PRICES, BOND_SHARES, column(["AGG", *second]), *extra, BOND_DATES)
+        assert [r[1] for r in table if r[0] == "benchmark"] == ["S&P", "AGG"], function
+        assert table[len(table) // 2 + 1 :] == alone and no_error_cells(table), function
+    holdings = [["account", "Bond A", "Bond B"], ["both", 25000, 65000], ["only B", 0, 10]]
+    book = server("portbeta_book", BOND_PRICES, holdings, markets, BOND_DATES)
+    assert [r[1] for r in book if r[0] == "benchmark"] == ["S&P", "AGG"]
+    assert book[-1][2:5] == pytest.approx([*(lambda r: [r.reg, r.wtd, r.gap])(
+        api.portfolio_beta(prices, [0, 10], second))], abs=1e-12, rel=0)  # fmt: skip
+    for function, extra in (("asset_stats", ()), ("asset_betas_rolling", ([[4]],))):
+        table = server(function, BOND_PRICES, markets, *extra, BOND_DATES)
+        alone = server(function, BOND_PRICES, column(["AGG", *second]), *extra, BOND_DATES)
+        assert table[len(table) // 2 + 1 :] == alone and table[0][:2] == ["benchmark", "S&P"], function

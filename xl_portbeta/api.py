@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
+import math
 import os
 import sys
 import threading
@@ -21,22 +23,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from . import book as _book
-from . import core, tables
+from . import core, currencies, tables
 from . import sample as _sample
 from .arguments import API, declared
 from .errors import PortbetaError, named
-from .inputs import whole_number
+from .inputs import read_cap, whole_number
 from .sample import MIN_RETURNS, Sample
 
 __all__ = [
     "AssetStats",
     "BookBetas",
+    "ByBenchmark",
     "ExcessReturns",
     "GapDetail",
     "PortfolioBeta",
@@ -53,6 +56,7 @@ __all__ = [
     "gap_detail_of",
     "portfolio_beta",
     "portfolio_stats",
+    "prices_in",
     "returns_of",
     "rolling_asset_betas",
     "rolling_of",
@@ -61,6 +65,7 @@ __all__ = [
 ]
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
+_Result = TypeVar("_Result")
 _blas_controller: Any = None
 
 
@@ -198,6 +203,78 @@ def _range(values: np.ndarray) -> str:
     return f"{finite.min():.4f}..{finite.max():.4f}" if finite.size else "empty"
 
 
+# --------------------------------------------------------------------- several benchmarks
+
+
+@dataclass(frozen=True)
+class ByBenchmark(Generic[_Result]):
+    """One result per benchmark when ``market`` has several columns, in its column order
+    (the first is the primary benchmark). Each result is the single-benchmark one, on the
+    sample the benchmarks share (a date is used only where every benchmark has a level).
+
+    Attributes
+    ----------
+    benchmarks : tuple of str
+        The benchmarks' names (the market's header row).
+    results : tuple
+        Each benchmark's result: a :class:`PortfolioBeta`, :class:`PortfolioStats`, ...
+
+    ``by["SPX"]`` (or ``by[0]``) is one benchmark's result; any attribute of the results
+    reads as one value per benchmark: ``by.reg`` is an array (B,) of the REGs (numbers
+    as an array, other values as a tuple), and a method is called on each result
+    (``by.to_series()`` is a ByBenchmark of Series). ``to_frame()`` stacks the results' frames
+    under a first index level "benchmark".
+    """
+
+    benchmarks: tuple[str, ...]
+    results: tuple[_Result, ...]
+
+    @property
+    def primary(self) -> _Result:
+        """The first benchmark's result (an Investment Policy Statement's primary benchmark)."""
+        return self.results[0]
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __getitem__(self, benchmark: str | int) -> _Result:
+        if isinstance(benchmark, str):
+            if benchmark not in self.benchmarks:
+                raise KeyError(f"{benchmark!r} is none of the benchmarks {', '.join(self.benchmarks)}")
+            return self.results[self.benchmarks.index(benchmark)]
+        return self.results[benchmark]
+
+    def items(self) -> Iterator[tuple[str, _Result]]:
+        return zip(self.benchmarks, self.results, strict=True)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy, pickle and numpy ask for dunders: not the results'
+            raise AttributeError(name)
+        values = tuple(getattr(r, name) for r in self.results)
+        if all(inspect.ismethod(v) for v in values):  # a method: called on each result, as one
+            return lambda *args, **kwargs: ByBenchmark(self.benchmarks, tuple(v(*args, **kwargs) for v in values))
+        numbers = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
+        return np.array(values, dtype=float) if numbers else values
+
+    def to_frame(self) -> pd.DataFrame:
+        """Each result's ``to_frame()``, stacked under an index level "benchmark"."""
+        frames = [r.to_frame() for r in self.results]  # type: ignore[attr-defined]
+        return pd.concat(frames, keys=list(self.benchmarks), names=["benchmark"])
+
+    def __repr__(self) -> str:
+        return "ByBenchmark(" + "; ".join(f"{b}: {r!r}" for b, r in self.items()) + ")"
+
+
+def _each_benchmark(sample: Sample, figures: Callable[[Sample], Any]) -> ByBenchmark[Any]:
+    """``figures`` of each benchmark's single-benchmark sample."""
+    return ByBenchmark(sample.benchmarks, tuple(figures(s) for s in sample.by_benchmark()))
+
+
+def _each_result(result: ByBenchmark[Any], figures: Callable[[Any], Any]) -> ByBenchmark[Any]:
+    """``figures`` of each benchmark's result."""
+    return ByBenchmark(result.benchmarks, tuple(figures(r) for r in result.results))
+
+
 # --------------------------------------------------------------------- the sample
 
 
@@ -213,8 +290,11 @@ def build_sample(**arguments: Any) -> Sample:
         A first row of text is a header of asset names. Blank or error cells are missing.
     shares : one row of N share counts, or a (T, N) holdings history
         Negative is short. A history's row t holds the shares held from date t on.
-    market : (T,) or (T, 1)
-        Benchmark price levels on the same rows.
+    market : (T,), (T, 1), or (T, B) with a header row
+        Benchmark price levels on the same rows. Several benchmarks: one column each,
+        named by a header row (a DataFrame's columns); a date is then used only where
+        every benchmark has a level, and the figures of :func:`beta_of` and the others
+        come as a :class:`ByBenchmark`, one single-benchmark result each.
     dates : (T,) or (T, 1), optional
         Dates of the rows: datetimes or Excel serial numbers.
     frequency : {"daily", "weekly", "monthly"}, optional
@@ -277,10 +357,15 @@ class ExcessReturns:
 
 
 @_public
-def returns_of(sample: Sample) -> ExcessReturns:
+def returns_of(sample: Sample) -> ExcessReturns | ByBenchmark[ExcessReturns]:
     """A sample's returns over the per-period risk-free rate (assets, market, holdings),
     with the market checked for variance. A :class:`PortfolioBeta` keeps its own
-    (:attr:`PortfolioBeta.returns`)."""
+    (:attr:`PortfolioBeta.returns`); with several benchmarks, of each."""
+    return _each_benchmark(sample, _returns) if sample.markets is not None else _returns(sample)
+
+
+def _returns(sample: Sample) -> ExcessReturns:
+    """:func:`returns_of` a single-benchmark sample."""
     market = market_returns_of(sample)
     assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.holdings, sample.rf)
     return ExcessReturns(assets, market, portfolio)
@@ -376,8 +461,11 @@ class PortfolioBeta(PerAsset):
 
 
 @_public
-def beta_of(sample: Sample) -> PortfolioBeta:
-    """REG, WTD, GAP and its split by holding, of a sample (one pass over the prices)."""
+def beta_of(sample: Sample) -> PortfolioBeta | ByBenchmark[PortfolioBeta]:
+    """REG, WTD, GAP and its split by holding, of a sample (one pass over the prices);
+    with several benchmarks, of each (:class:`ByBenchmark`)."""
+    if sample.markets is not None:
+        return _each_benchmark(sample, beta_of)
     market = market_returns_of(sample)
     parts = core.holdings_betas(sample.prices, sample.holdings, market, sample.rf)
     betas = parts.asset_betas
@@ -393,7 +481,7 @@ def beta_of(sample: Sample) -> PortfolioBeta:
 
 @_public
 @declared(API["portfolio_beta"])
-def portfolio_beta(**arguments: Any) -> PortfolioBeta:
+def portfolio_beta(**arguments: Any) -> PortfolioBeta | ByBenchmark[PortfolioBeta]:
     """Regression beta of the actual holdings and weighted-average beta, on one sample:
     ``beta_of(build_sample(...))`` (the arguments of :func:`build_sample`)."""
     return beta_of(_sample.build_sample(**arguments))
@@ -408,11 +496,14 @@ def asset_betas(**arguments: Any) -> tuple[np.ndarray, Sample]:
 
     Returns
     -------
-    betas : array (N,)
+    betas : array (N,), or (B, N) with B benchmarks
+        One row per benchmark, in the market's column order (``sample.benchmarks``).
     sample : Sample
     """
     sample = _sample.build_sample(shares=None, **arguments, portfolio=False)
-    betas = np.asarray(core.betas(core.excess_returns(sample.prices, sample.rf), market_returns_of(sample)))
+    returns = core.excess_returns(sample.prices, sample.rf)
+    rows = [np.asarray(core.betas(returns, market_returns_of(s))) for s in sample.by_benchmark()]
+    betas = rows[0] if sample.markets is None else np.vstack(rows)
     betas.setflags(write=False)
     return betas, sample
 
@@ -458,7 +549,9 @@ def _lags(raw: Any) -> int:
 
 
 @_public
-def asset_stats_of(sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1) -> AssetStats:
+def asset_stats_of(
+    sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1
+) -> AssetStats | ByBenchmark[AssetStats]:
     """Each asset's beta, its standard error, t, R², alpha, Blume, Vasicek, Dimson,
     Scholes-Williams, up- and down-market betas, on a sample.
 
@@ -473,6 +566,8 @@ def asset_stats_of(sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: 
         Lags and leads of the market in Dimson's regression.
     """
     weight, lags = _blume_weight(blume_weight), _lags(lags)
+    if sample.markets is not None:
+        return _each_benchmark(sample, lambda s: asset_stats_of(s, weight, lags))
     market = market_returns_of(sample)
     figures = core.asset_figures(core.excess_returns(sample.prices, sample.rf), market, weight, lags)
     values = {f.name: getattr(figures, f.name) for f in dataclasses.fields(figures)}
@@ -488,7 +583,7 @@ def asset_stats_of(sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: 
 
 @_public
 @declared(API["asset_stats"])
-def asset_stats(**arguments: Any) -> AssetStats:
+def asset_stats(**arguments: Any) -> AssetStats | ByBenchmark[AssetStats]:
     """:func:`asset_stats_of` on the dates where every price is present (the arguments of
     :func:`asset_betas`; its options at their defaults)."""
     return asset_stats_of(_sample.build_sample(shares=None, **arguments, portfolio=False))
@@ -527,6 +622,11 @@ class PortfolioStats:
         return self.gap_fit.beta_se
 
     @property
+    def cap(self) -> float | None:
+        """The beta cap of the rows "p-value above the cap" and "verdict at 95%" (None: no cap)."""
+        return self.actual.cap
+
+    @property
     def sample(self) -> Sample:
         return self.result.sample
 
@@ -560,24 +660,39 @@ def _check_result(result: Any) -> None:
 
 
 @_public
-def stats_of(result: PortfolioBeta, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1) -> PortfolioStats:
+def stats_of(
+    result: PortfolioBeta | ByBenchmark[PortfolioBeta],
+    blume_weight: Any = core.BLUME_WEIGHT,
+    lags: Any = 1,
+    cap: Any = None,
+) -> PortfolioStats | ByBenchmark[PortfolioStats]:
     """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
     ``result.stats``, computed once; with other options, computed anew.
 
     Parameters
     ----------
-    result : PortfolioBeta
+    result : PortfolioBeta, or a ByBenchmark of them (then the statistics of each)
     blume_weight : float, default 0.67
         Blume's adjusted beta is ``blume_weight * beta + (1 - blume_weight)``.
     lags : int, default 1
         Lags and leads of the market in Dimson's regression.
+    cap : float, optional
+        A beta cap: each beta's one-sided p-value above it, ``P(T > (beta - cap) / se)``
+        with n - 2 degrees of freedom, and its verdict at 95% (:func:`core.p_above_cap`).
     """
+    if isinstance(result, ByBenchmark):
+        return _each_result(result, lambda r: stats_of(r, blume_weight, lags, cap))
     _check_result(result)
-    weight, lags = _blume_weight(blume_weight), _lags(lags)
+    weight, lags, cap = _blume_weight(blume_weight), _lags(lags), read_cap(cap)
     if weight == core.BLUME_WEIGHT and lags == 1:
-        return result.stats
-    with one_blas_thread():
-        return _stats(result, weight, lags)
+        stats = result.stats
+    else:
+        with one_blas_thread():
+            stats = _stats(result, weight, lags)
+    if cap is None:
+        return stats
+    actual, current = (dataclasses.replace(s, cap=cap) for s in (stats.actual, stats.current))
+    return dataclasses.replace(stats, actual=actual, current=current)
 
 
 def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags: int = 1) -> PortfolioStats:
@@ -590,10 +705,14 @@ def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags:
     # the comparisons with the market on plain returns, as every peer computes them; the
     # market's from its prices, so that a flat period stays exactly 0
     plain_market = core.excess_returns(sample.market) if np.any(rf) else market
-    current_stats = core.beta_stats(current, market, periods, blume_weight, lags, (current + rf, plain_market))
+    current_stats = core.beta_stats(
+        current, market, periods, blume_weight, lags, plain_returns=(current + rf, plain_market)
+    )
     vasicek = float(core.weighted_beta(result.weights, _vasicek_betas(result)))
     return PortfolioStats(
-        actual=core.beta_stats(portfolio, market, periods, blume_weight, lags, (portfolio + rf, plain_market)),
+        actual=core.beta_stats(
+            portfolio, market, periods, blume_weight, lags, plain_returns=(portfolio + rf, plain_market)
+        ),
         current=dataclasses.replace(current_stats, vasicek_beta=vasicek),
         gap_fit=core.line_fit(core.drift_returns(portfolio, current), market),
         result=result,
@@ -610,9 +729,11 @@ def _vasicek_betas(result: PortfolioBeta) -> np.ndarray:
 
 @_public
 @declared(API["portfolio_stats"])
-def portfolio_stats(**arguments: Any) -> PortfolioStats:
-    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`)."""
-    return stats_of(portfolio_beta(**arguments))
+def portfolio_stats(cap: Any = None, **arguments: Any) -> PortfolioStats | ByBenchmark[PortfolioStats]:
+    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`,
+    and ``cap``, a beta cap, as :func:`stats_of`'s)."""
+    cap = read_cap(cap)  # a bad cap is reported before the data
+    return stats_of(portfolio_beta(**arguments), cap=cap)
 
 
 @dataclass(frozen=True)
@@ -672,9 +793,11 @@ class GapDetail(PerAsset):
 
 
 @_public
-def gap_detail_of(result: PortfolioBeta) -> GapDetail:
+def gap_detail_of(result: PortfolioBeta | ByBenchmark[PortfolioBeta]) -> GapDetail | ByBenchmark[GapDetail]:
     """The gap of a :class:`PortfolioBeta` already computed, split by holding:
-    ``result.gap_detail``, computed once."""
+    ``result.gap_detail``, computed once (of each benchmark's, for a :class:`ByBenchmark`)."""
+    if isinstance(result, ByBenchmark):
+        return _each_result(result, gap_detail_of)
     _check_result(result)
     return result.gap_detail
 
@@ -699,7 +822,7 @@ def _gap_detail(result: PortfolioBeta) -> GapDetail:
 
 @_public
 @declared(API["gap_detail"])
-def gap_detail(**arguments: Any) -> GapDetail:
+def gap_detail(**arguments: Any) -> GapDetail | ByBenchmark[GapDetail]:
     """Split the gap by holding (arguments of :func:`build_sample`)."""
     return gap_detail_of(portfolio_beta(**arguments))
 
@@ -757,7 +880,7 @@ def window_of(raw: Any, sample: Sample) -> int:
 
 
 @_public
-def rolling_of(sample: Sample, window: Any) -> RollingBeta:
+def rolling_of(sample: Sample, window: Any) -> RollingBeta | ByBenchmark[RollingBeta]:
     """REG, WTD (weights at each window's end) and GAP at every window end of a sample,
     in O(T x N).
 
@@ -768,7 +891,9 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
         Returns per window: at least 3, at most the number of returns in the sample
         (a whole number; 252.0 or a one-cell range are fine).
     """
-    return _rolling(sample, window, lambda: returns_of(sample))
+    if sample.markets is not None:
+        return _each_benchmark(sample, lambda s: rolling_of(s, window))
+    return _rolling(sample, window, lambda: _returns(sample))
 
 
 def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], ExcessReturns]) -> RollingBeta:
@@ -792,7 +917,7 @@ def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], Excess
 
 @_public
 @declared(API["rolling_portfolio_beta"])
-def rolling_portfolio_beta(window: Any, **arguments: Any) -> RollingBeta:
+def rolling_portfolio_beta(window: Any, **arguments: Any) -> RollingBeta | ByBenchmark[RollingBeta]:
     """:func:`rolling_of` the sample of these arguments (those of :func:`build_sample`,
     and ``window``, a whole number of returns)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
@@ -828,13 +953,19 @@ class RollingAssetBetas:
 
 @_public
 @declared(API["rolling_asset_betas"])
-def rolling_asset_betas(window: Any, **arguments: Any) -> RollingAssetBetas:
+def rolling_asset_betas(window: Any, **arguments: Any) -> RollingAssetBetas | ByBenchmark[RollingAssetBetas]:
     """Each asset's OLS beta at every window end, in O(T x N), on the dates where every
     price is present (arguments of :func:`asset_betas`, and ``window`` as for
     :func:`rolling_of`)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
     sample = _sample.build_sample(shares=None, **arguments, portfolio=False)
     window = window_of(window, sample)
+    if sample.markets is not None:
+        return _each_benchmark(sample, lambda s: _rolling_asset_betas(s, window))
+    return _rolling_asset_betas(sample, window)
+
+
+def _rolling_asset_betas(sample: Sample, window: int) -> RollingAssetBetas:
     market_returns = market_returns_of(sample)
     betas = core.rolling_asset_betas(core.excess_returns(sample.prices, sample.rf), market_returns, window)
     betas[core.flat_windows(market_returns, window)] = np.nan
@@ -859,26 +990,79 @@ class BookBetas(core.BookFigures):
         Why an account's figures are empty ("" where they are not).
     sample : BookSample
         The accounts' share counts and samples.
+    first_date, last_date, as_of : tuple
+        Each account's first and last date (or row) used and the date of its weights
+        (None where it has no figures).
+    periods_per_year : array of int
+        Each account's return periods a year (0 where it has no figures).
+    sample_notes : tuple of str
+        For an account with figures on other dates than most accounts' (it holds an asset
+        whose prices are missing on some dates: a late IPO starts later): which dates, and
+        why; "" elsewhere.
+    cap : float or None
+        The beta cap of ``reg_p_above_cap`` and ``wtd_p_above_cap`` (None: none given).
     """
 
     accounts: tuple[str, ...]
     observations: np.ndarray
     notes: tuple[str, ...]
     sample: _book.BookSample
+    first_date: tuple
+    last_date: tuple
+    as_of: tuple
+    periods_per_year: np.ndarray
+    sample_notes: tuple[str, ...]
+    cap: float | None = None
 
     def __repr__(self) -> str:
         return f"BookBetas({len(self.accounts)} accounts, {len(self.sample.names)} assets)"
 
+    @property
+    def table_notes(self) -> tuple[str, ...]:
+        """The table's note column: why an account has no figures, else its sample's note."""
+        return tuple(n or d for n, d in zip(self.notes, self.sample_notes, strict=True))
+
+    @property
+    def reg_cap_verdict(self) -> tuple[str | None, ...]:
+        """:func:`core.cap_verdict` of each account's REG (None without a cap or figures)."""
+        return tuple(core.cap_verdict(p) for p in self.reg_p_above_cap.tolist())
+
+    @property
+    def wtd_cap_verdict(self) -> tuple[str | None, ...]:
+        """:func:`core.cap_verdict` of each account's WTD (None without a cap or figures)."""
+        return tuple(core.cap_verdict(p) for p in self.wtd_p_above_cap.tolist())
+
+    @property
+    def cap_breach(self) -> tuple[str | None, ...]:
+        """Which beta is above the cap, per account: "REG and WTD", "REG only", "WTD only"
+        or "neither" (the estimates, as an IPS reads its cap; the verdicts say whether
+        estimation noise could explain it); None without a cap or figures."""
+        if self.cap is None:
+            return (None,) * len(self.accounts)
+        words = {(True, True): "REG and WTD", (True, False): "REG only", (False, True): "WTD only"}
+        return tuple(
+            None if not math.isfinite(r + w) else words.get((r > self.cap, w > self.cap), "neither")
+            for r, w in zip(self.reg.tolist(), self.wtd.tolist(), strict=True)
+        )
+
+    def breached_by(self, method: str) -> tuple[str, ...]:
+        """The accounts whose beta is above the cap under ``method`` ("REG" or "WTD") only:
+        those for which the method decides the breach."""
+        if method not in ("REG", "WTD"):
+            raise PortbetaError(f'breached_by: method {method!r} is not "REG" or "WTD"')
+        return tuple(a for a, b in zip(self.accounts, self.cap_breach, strict=True) if b == f"{method} only")
+
     def to_frame(self) -> Any:
-        """The figures, observations and notes as a pandas DataFrame indexed by account."""
-        columns = [f.name for f in dataclasses.fields(core.BookFigures) if f.name != "valid"]
-        data = {c: getattr(self, c) for c in columns + ["observations", "notes"]}
+        """The table's columns (``tables.book_columns``, by key) as a pandas DataFrame
+        indexed by account: the figures, observations, each account's sample, with a cap
+        its p-values, verdicts and breach, and the note column."""
+        data = {c.key: c.of(self) for c in tables.book_columns(self.cap is not None)[1:]}
         return pd.DataFrame(data, index=pd.Index(self.accounts, name="account"))
 
 
 @_public
 @declared(API["book_betas"])
-def book_betas(**arguments: Any) -> BookBetas:
+def book_betas(cap: Any = None, **arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
     """REG, WTD, GAP and the gap's standard error of every account of a book.
 
     Parameters
@@ -887,25 +1071,94 @@ def book_betas(**arguments: Any) -> BookBetas:
         In the column order of ``prices``, or matched by name with a header row of asset
         names; an optional first column of account names (text); a DataFrame's index
         names the accounts.
-    Other parameters are those of :func:`build_sample`.
+    cap : float, optional
+        A beta cap: each account's p-values of REG and WTD above it, their verdicts at
+        95% and which beta breaches it (:attr:`BookBetas.cap_breach`).
+    Other parameters are those of :func:`build_sample`; several benchmarks give a
+    :class:`ByBenchmark` of books, every account on the dates where all have a level.
     """
+    cap = read_cap(cap)  # a bad cap is reported before the data
     book = _book.build_book_sample(**arguments)
+    if book.benchmarks:
+        return ByBenchmark(book.benchmarks, tuple(_book_figures(b, cap) for b in book.by_benchmark()))
+    return _book_figures(book, cap)
+
+
+def _book_figures(book: _book.BookSample, cap: float | None) -> BookBetas:
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
     figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        note, failed = _group_figures(group, book, figures, observations)
+        note, failed = _group_figures(group, book, figures, observations, cap)
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():
         a.setflags(write=False)
-    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
+    first, last, as_of, periods, sample_notes = _account_samples(book, notes)
+    return BookBetas(
+        **figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book,
+        first_date=first, last_date=last, as_of=as_of, periods_per_year=periods, sample_notes=sample_notes, cap=cap,
+    )  # fmt: skip
+
+
+def _day(value: Any) -> str:
+    return f"{value:%Y-%m-%d}" if hasattr(value, "strftime") else f"row {value}"
+
+
+def _account_samples(
+    book: _book.BookSample, notes: list[str]
+) -> tuple[tuple, tuple, tuple, np.ndarray, tuple[str, ...]]:
+    """Each account's first and last date, as_of and periods a year (None and 0 without
+    figures), and the note of those whose dates are not most accounts'."""
+    k = len(book.accounts)
+    first, last, as_of, notes_of = [None] * k, [None] * k, [None] * k, [""] * k
+    periods = np.zeros(k, dtype=int)
+    shown = [(g, [a for a in g.accounts.tolist() if not notes[a]]) for g in book.groups if g.labels]
+    shown = [(g, accounts) for g, accounts in shown if accounts]
+    if not shown:
+        return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
+    main, _ = max(shown, key=lambda pair: len(pair[1]))  # the sample most accounts stand on
+
+    def span(g: _book.BookGroup) -> tuple[Any, ...]:
+        return g.labels[0], g.labels[-1], g.as_of, len(g.labels), g.frequency
+
+    for group, accounts in shown:
+        differs = span(group) != span(main)
+        for a in accounts:
+            first[a], last[a], as_of[a] = group.labels[0], group.labels[-1], group.as_of
+            periods[a] = core.PERIODS_PER_YEAR[group.frequency]
+            notes_of[a] = _other_dates_note(group, main) if differs else ""
+    periods.setflags(write=False)
+    return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
+
+
+def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup) -> str:
+    """Why an account's dates are not most accounts': the assets with missing prices it holds."""
+
+    def words(g: _book.BookGroup) -> str:
+        return (
+            f"{_day(g.labels[0])} to {_day(g.labels[-1])}, {len(g.labels) - 1} returns, weights as of {_day(g.as_of)}"
+        )
+
+    held = group.holes_held
+    later = group.labels[0] > main.labels[0]
+    why = (
+        f"it holds {', '.join(held[:3])}{' and others' if len(held) > 3 else ''}, whose prices are missing on some "
+        f"dates{' (a late listing: its sample starts later)' if later else ''}"
+        if held
+        else "it holds none of the assets whose missing prices leave out dates for most accounts"
+    )
+    return f"its own dates: {words(group)}; most accounts': {words(main)}; {why}"
 
 
 def _group_figures(
-    group: _book.BookGroup, book: _book.BookSample, figures: dict[str, np.ndarray], observations: np.ndarray
+    group: _book.BookGroup,
+    book: _book.BookSample,
+    figures: dict[str, np.ndarray],
+    observations: np.ndarray,
+    cap: float | None,
 ) -> tuple[str, np.ndarray]:
     """One group's figures written into ``figures`` and ``observations``; the note of its
     accounts left without figures, and which they are."""
@@ -916,9 +1169,43 @@ def _group_figures(
         return "the market returns have no variance on the dates these holdings need", group.accounts
     every = len(group.accounts) == len(book.accounts)  # one group of the whole book: its counts as they are
     counts = book.holdings if every else book.holdings[group.accounts]
-    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices)
+    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices, cap)
     for name, values in figures.items():
         values[group.accounts] = getattr(found, name)
     observations[group.accounts[found.valid]] = len(market_returns)
     note = "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive"
     return note, group.accounts[~found.valid]
+
+
+# --------------------------------------------------------------------- currencies
+
+
+@_public
+@declared(API["prices_in"])
+def prices_in(**arguments: Any) -> currencies.ConvertedPrices:
+    """Prices in several currencies as prices in the portfolio's (PRICES_IN).
+
+    Parameters
+    ----------
+    prices : range values, array (T, N) or DataFrame
+        Each asset's prices in its own currency; a first row of text is a header of names
+        (kept). Blank or error cells are missing.
+    currencies : N codes, or one code for all
+        Each asset's currency ("USD", "EUR"), in the column order of ``prices``; or two
+        rows (the prices' names over their codes), or a Series of codes indexed by name.
+    fx_rates : range with a header row of codes, or DataFrame
+        One row per row of ``prices`` (the same dates; a DataFrame indexed by dates must
+        have the prices' dates), one column per currency: the price of one unit of it in
+        the base currency. Codes are matched without regard to case (a mixed-case code
+        such as GBp, pence, only as written).
+    base : str, optional
+        The portfolio's currency: assets in it are not converted and need no column.
+        Left out, every currency needs its column.
+
+    Returns
+    -------
+    currencies.ConvertedPrices
+        ``values`` (T, N): each price times its currency's rate on its row; NaN where the
+        price or the rate is missing (never another date's rate). ``to_frame()`` for pandas.
+    """
+    return currencies.prices_in(**arguments)

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "PORTFOLIO", "REQUIRED", "ROLLING",
-           "Argument", "declared", "signature"]  # fmt: skip
+__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "CURRENCIES", "EXCEL", "PORTFOLIO", "REQUIRED",
+           "ROLLING", "STATS", "Argument", "declared", "signature"]  # fmt: skip
 
 REQUIRED = inspect.Parameter.empty
 
@@ -59,7 +59,8 @@ ARGUMENTS: dict[str, Argument] = {
                  "history). Negative = short."),
         Argument("holdings", "Share counts of many accounts: one row per account, in the column order of prices (or "
                  "a header row of names); an optional first column of account names."),
-        Argument("market", "Benchmark price levels (e.g. the index), one column, same rows as prices.",
+        Argument("market", "Benchmark price levels (e.g. the index), one column, same rows as prices; several "
+                 "benchmarks: one column each under a header row of their names (the first is the primary).",
                  row_aligned=True),
         Argument("window", "Number of returns in each window, e.g. 252 for a year of daily returns."),
         Argument("dates", "Optional. Dates of the rows (ascending or descending).", None, row_aligned=True),
@@ -69,6 +70,14 @@ ARGUMENTS: dict[str, Argument] = {
                  "the last rate forward). A constant rate changes no beta.", 0.0, row_aligned=True),
         Argument("as_of", "Optional. Date whose holdings set the weights (without dates: the row number). Default: "
                  "the last row.", None),
+        Argument("cap", "Optional. A beta cap, e.g. 1.2 (an Investment Policy Statement's): adds each beta's "
+                 "one-sided p-value of exceeding it and a verdict at 95% (above, below, within noise).", None),
+        Argument("currencies", "Each asset's currency code (USD, EUR): one per column of prices, in their order; or "
+                 "two rows, the prices' names over their codes; or one code for all."),
+        Argument("fx_rates", "Exchange rates: a header row of currency codes, then one row per row of prices (the "
+                 "same dates): one unit of each currency in the base currency. A blank or error = a missing price."),
+        Argument("base", "Optional. The portfolio's currency code: assets in it are not converted and need no "
+                 "column of fx_rates. Left out: every currency needs its column.", None),
     )
 }  # fmt: skip
 
@@ -77,7 +86,9 @@ PORTFOLIO = ("prices", "shares", "market", "dates", "frequency", "rf", "as_of")
 ASSETS = ("prices", "market", "dates", "frequency", "rf")
 ROLLING = ("prices", "shares", "market", "window", "dates", "frequency", "rf")
 ASSETS_ROLLING = ("prices", "market", "window", "dates", "frequency", "rf")
-BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of")
+BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of", "cap")
+STATS = (*PORTFOLIO, "cap")  # PORTBETA_STATS: a portfolio's arguments and a beta cap
+CURRENCIES = ("prices", "currencies", "fx_rates", "base")
 
 #: Each Excel function's arguments, in Excel's order.
 EXCEL: dict[str, tuple[str, ...]] = {
@@ -85,25 +96,27 @@ EXCEL: dict[str, tuple[str, ...]] = {
     "PORTBETA_WTD": PORTFOLIO,
     "BETA_GAP": PORTFOLIO,
     "ASSET_BETAS": ASSETS,
-    "PORTBETA_STATS": PORTFOLIO,
+    "PORTBETA_STATS": STATS,
     "BETA_GAP_DETAIL": PORTFOLIO,
     "PORTBETA_ROLLING": ROLLING,
     "PORTBETA_BOOK": BOOK,
     "ASSET_BETAS_ROLLING": ASSETS_ROLLING,
     "ASSET_STATS": ASSETS,
+    "PRICES_IN": CURRENCIES,
 }
 
 #: Each one-call function of the API's arguments.
 API: dict[str, tuple[str, ...]] = {
     "build_sample": PORTFOLIO,
     "portfolio_beta": PORTFOLIO,
-    "portfolio_stats": PORTFOLIO,
+    "portfolio_stats": STATS,
     "gap_detail": PORTFOLIO,
     "asset_betas": ASSETS,
     "asset_stats": ASSETS,
     "rolling_portfolio_beta": ROLLING,
     "rolling_asset_betas": ASSETS_ROLLING,
     "book_betas": BOOK,
+    "prices_in": CURRENCIES,
 }
 
 

@@ -7,6 +7,7 @@ Exit codes: 0 done, 2 bad input (a one-line error on stderr).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -20,7 +21,7 @@ import numpy as np
 from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
-from .report import Inputs, assumptions, default_title
+from .report import Inputs, assumptions, benchmark_inputs, default_title
 from .sample import annual_rate
 
 __all__ = ["main"]
@@ -153,7 +154,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
     cells hold them (percentages as fractions: 0.0523 is 5.23%), dates as ISO text."""
     result = stats.result
     sample = result.sample
-    stat_rows = sheet.stats_table(stats)[1:]
+    stat_rows = tables.stats_values(stats)
     columns = {c.key: c.of(detail) for c in tables.DETAIL_COLUMNS[1:]}
     return {
         "reg": result.reg,
@@ -177,30 +178,77 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
         # what the figures assume, in words: the report's and the text output's block
         "assumptions": {_snake(what): assumed for what, assumed in assumptions(result, inputs)},
         "stats": {
-            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4], strict=True)}
-            for declared, row in zip(tables.STATS_ROWS, stat_rows, strict=True)
+            declared.key: {
+                column: _jsonable(sheet.cell(value)) for column, value in zip(STATS_COLUMN_KEYS, values, strict=True)
+            }
+            for declared, values, _ in stat_rows
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
             for k, name in enumerate(result.names)
         ],
-    }
+    } | ({"price_columns": dict(inputs.price_columns)} if inputs is not None and inputs.price_columns else {})
 
 
-def analyze(
-    command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any
-) -> tuple[api.PortfolioStats, api.GapDetail]:
+def analyze(command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any) -> tuple[Any, Any]:
     """The statistics and the per-holding split of one portfolio (the arguments of
     :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``.
-    ``options``: those of :func:`api.stats_of` (``blume_weight``, ``lags``)."""
+    ``options``: those of :func:`api.stats_of` (``blume_weight``, ``lags``). Several
+    benchmarks: a :class:`api.ByBenchmark` of each."""
     with named(command):
         result = api.portfolio_beta(**arguments)
-        return api.stats_of(result, **(options or {})), result.gap_detail
+        return api.stats_of(result, **(options or {})), api.gap_detail_of(result)
+
+
+def each_benchmark(stats: Any, detail: Any, inputs: Inputs) -> list[tuple[str, Any, Any, Inputs]]:
+    """Per benchmark: its name, statistics, gap detail and inputs (its own benchmark's
+    words); one benchmark: one entry named ""."""
+    if not isinstance(stats, api.ByBenchmark):
+        return [("", stats, detail, inputs)]
+    names = stats.benchmarks
+    return [
+        (name, s, d, benchmark_inputs(inputs, names, k))
+        for k, (name, s, d) in enumerate(zip(names, stats.results, detail.results, strict=True))
+    ]
+
+
+def title_of(stats: Any, inputs: Inputs) -> str:
+    """The default title: of the portfolio, vs. every benchmark."""
+    if not isinstance(stats, api.ByBenchmark):
+        return default_title(stats.result, inputs)
+    return default_title(stats.primary.result, dataclasses.replace(inputs, benchmark=", ".join(stats.benchmarks)))
+
+
+def _heading(name: str, k: int) -> str:
+    return f"benchmark {name}" + (" (primary)" if k == 0 else "")
 
 
 def stats_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--blume-weight`` and ``--lags``, for :func:`api.stats_of`."""
-    return {"blume_weight": args.blume_weight, "lags": args.lags}
+    """``--blume-weight``, ``--lags`` and ``--beta-cap``, for :func:`api.stats_of`."""
+    return {"blume_weight": args.blume_weight, "lags": args.lags, "cap": _beta_cap(args)}
+
+
+def _beta_cap(args: argparse.Namespace) -> float | None:
+    """``--beta-cap``: a finite number (1.2), or None when not given."""
+    text = getattr(args, "beta_cap", None)
+    if text is None:
+        return None
+    try:
+        cap = float(text)
+    except ValueError:
+        cap = math.nan
+    if not math.isfinite(cap):
+        raise InputError(f"--beta-cap {text!r}: give the beta cap as a number, e.g. 1.2 (not a percent)")
+    return cap
+
+
+def _cap_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--beta-cap",
+        metavar="CAP",
+        help="a beta cap (e.g. 1.2, an IPS's): each beta's one-sided p-value above it, P(T > (beta - CAP) / se) "
+        "with n - 2 degrees of freedom, and a verdict at 95%%: above, below, or within noise",
+    )
 
 
 def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
@@ -213,6 +261,7 @@ def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--lags", type=int, default=1, help="lags and leads of the market in Dimson's beta (default 1)"
     )
+    _cap_argument(command)
 
 
 # --------------------------------------------------------------------------- files
@@ -225,10 +274,15 @@ def file_options(args: argparse.Namespace) -> files.Options:
         raise InputError(
             f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)"
         )
+    rule = files.DateRule(args.date_format, args.dayfirst)
+    market_files = tuple(args.market_file or ())  # --market-file may be given once per benchmark
     return files.Options(
-        market=args.market, market_file=args.market_file, dates=args.dates, ticker_column=args.ticker_column,
-        price_column=args.price_column, assets=assets, rf=args.rf,
-        date_rule=files.DateRule(args.date_format, args.dayfirst), numbers=files.NumberRule(args.thousands, args.decimal),
+        market=args.market, market_file=market_files[0] if market_files else None,
+        market_files=market_files[1:], dates=args.dates, ticker_column=args.ticker_column,
+        shares_column=args.shares_column, price_column=args.price_column, currencies=args.currencies, fx=args.fx,
+        base=args.base, assets=assets, rf=args.rf, date_rule=rule,
+        numbers=files.NumberRule(args.thousands, args.decimal),
+        start=files.parse_day(args.start, rule, "--start"), end=files.parse_day(args.end, rule, "--end"),
     )  # fmt: skip
 
 
@@ -245,7 +299,13 @@ def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, 
 
 def inputs_of(prices: files.Prices) -> Inputs:
     """What the files say they were read from, for the assumptions block."""
-    return Inputs(prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column)
+    return Inputs(
+        prices=prices.price_columns,
+        benchmark=prices.benchmark,
+        rf=prices.rf_column,
+        benchmarks=prices.benchmarks,
+        price_columns=prices.columns_read,
+    )
 
 
 #: The demo's dates by default (report's --start and --end are None unless given, so that a
@@ -283,12 +343,30 @@ def _demo_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     return arguments, prices.shape[1]
 
 
-def _print_result(args: argparse.Namespace, stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs,
-                  title: str) -> None:  # fmt: skip
+def result_dict(stats: Any, detail: Any, inputs: Inputs, title: str) -> dict[str, Any]:
+    """``--json``'s object: :func:`report_dict` and the title; several benchmarks: the
+    title, the primary benchmark's name and a list ``benchmarks`` of each one's object
+    (its name under "benchmark"), in the market's order."""
+    each = each_benchmark(stats, detail, inputs)
+    if len(each) == 1:
+        return report_dict(stats, detail, inputs) | {"title": title}
+    return {
+        "title": title,
+        "primary_benchmark": each[0][0],
+        "benchmarks": [{"benchmark": name} | report_dict(s, d, i) for name, s, d, i in each],
+    }
+
+
+def _print_result(args: argparse.Namespace, stats: Any, detail: Any, inputs: Inputs, title: str) -> None:
     if args.json:
-        print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
-    else:
+        print(json.dumps(result_dict(stats, detail, inputs, title), indent=2))
+        return
+    each = each_benchmark(stats, detail, inputs)
+    if len(each) == 1:
         print(printable(format_report(stats, detail, title, inputs)))
+        return
+    blocks = [format_report(s, d, f"{title}\n{_heading(name, k)}", i) for k, (name, s, d, i) in enumerate(each)]
+    print(printable("\n\n".join(blocks)))
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -296,7 +374,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     shares = files.read_shares(args.shares, prices, options)
     stats, detail = analyze("xl-portbeta analyze", stats_options(args), shares=shares, **columns)
     inputs = inputs_of(prices)
-    _print_result(args, stats, detail, inputs, args.title or default_title(stats.result, inputs))
+    _print_result(args, stats, detail, inputs, args.title or title_of(stats, inputs))
     return 0
 
 
@@ -311,23 +389,12 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _book_dates(book: api.BookBetas) -> list[tuple[Any, Any, Any]]:
-    """Per account: its sample's first and last dates and its as_of (None without figures)."""
-    dates: list[tuple[Any, Any, Any]] = [(None, None, None)] * len(book.accounts)
-    for group in book.sample.groups:
-        if group.labels:
-            for a in group.accounts.tolist():
-                if not book.notes[a]:
-                    dates[a] = (group.labels[0], group.labels[-1], group.as_of)
-    return dates
-
-
-def _book_sample(book: api.BookBetas, prices: files.Prices) -> dict[str, Any]:
+def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str) -> dict[str, Any]:
     """The sample most accounts stand on (the largest group with figures), and what it assumes."""
     groups = [g for g in book.sample.groups if g.labels]
     if not groups:
         return {}
-    main = max(groups, key=lambda g: len(g.accounts))
+    main = max(groups, key=lambda g: sum(not book.notes[a] for a in g.accounts.tolist()))  # as the sample notes
     # periods_note reads only these three of a Sample
     shape = argparse.Namespace(
         periods_per_year=core_periods(main.frequency), frequency=main.frequency, frequency_source=main.frequency_source
@@ -348,7 +415,10 @@ def _book_sample(book: api.BookBetas, prices: files.Prices) -> dict[str, Any]:
         "periods_per_year_from": main.frequency_source,
         "as_of": _jsonable(main.as_of),
         # accounts with figures on another group's dates (a price hole of an asset they hold)
-        "accounts_on_other_dates": sum(len(g.accounts) for g in groups if g is not main),
+        "accounts_on_other_dates": sum(bool(note) for note in book.sample_notes),
+        **({"note": "accounts' samples differ: each account's first_date, last_date, as_of and notes say which "
+                    "(an account holding an asset with missing prices, such as a late listing, starts later)"}
+           if any(book.sample_notes) else {}),
         "assumptions": [
             ("sample", "each account's own: a date is dropped only where the market, the rate or a price of an "
              "asset that account holds is missing"),
@@ -356,7 +426,7 @@ def _book_sample(book: api.BookBetas, prices: files.Prices) -> dict[str, Any]:
             ("risk-free rate", rf),
             ("holdings", "fixed share counts per account, held on every date of its sample"),
             ("prices", prices.price_columns or "as given"),
-            ("benchmark", prices.benchmark or "as given"),
+            ("benchmark", benchmark or "as given"),
         ],
     }  # fmt: skip
 
@@ -377,36 +447,58 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
         lines.append(
             f"sample: {about['first']} to {about['last']}, {about['returns']} {about['frequency']} returns; "
             f"weights as of {about['as_of']}"
-            + (f"; {other} account{'' if other == 1 else 's'} on other dates (see observations)" if other else "")
+            + (f"; {other} account{'' if other == 1 else 's'} on other dates (see below)" if other else "")
         )
         lines += ["", *_wrapped(about["assumptions"])]
     else:
         lines.append("sample: none, no account has figures (see the notes)")
-    table = sheet.book_table(book)
-    dates = _book_dates(book)
-    differ = any(d[0] is not None and (_jsonable(d[0]), _jsonable(d[1])) != (about.get("first"), about.get("last"))
-                 for d in dates)  # fmt: skip
-    formats = [None] + [c.number_format for c in tables.BOOK_COLUMNS[1:-1]]
-    width = max(12, *(len(str(a)) for a in book.accounts))
-    header = table[0]
-    widths = [max(len(h), 10) + 2 for h in header[1:-1]]
-    head = f"  {header[0]:<{width}}" + "".join(f"{h:>{w}}" for h, w in zip(header[1:-1], widths, strict=True))
+    lines += ["", *_book_rows(book)]
+    differ = [(a, n) for a, n in zip(book.accounts, book.sample_notes, strict=True) if n]
     if differ:
-        head += f"{'first':>12}{'last':>12}"
-    lines += ["", head + "  " + header[-1]]
-    for k, row in enumerate(table[1:]):
-        cells = [
-            " " * w if v is None else _fmt(float(v), w, _SPECS.get(f or "", ".4f"))
-            for v, f, w in zip(row[1:-1], formats[1:], widths, strict=True)
-        ]
-        text = f"  {row[0]:<{width}}" + "".join(cells)
-        if differ:
-            first, last, _ = dates[k]
-            same = (_jsonable(first), _jsonable(last)) == (about.get("first"), about.get("last"))
-            text += "" if first is None or same else f"{_fmt(first, 12)}{_fmt(last, 12)}"
-            text += f"{'':24}" if first is None or same else ""
-        lines.append(text + (f"  {row[-1]}" if row[-1] else ""))
+        lines += ["", "accounts on other dates than most accounts':"]
+        lines += [f"  {account}: {note}" for account, note in differ]
+    if book.cap is not None:
+        lines += ["", *_breach_lines(book)]
     return "\n".join(line.rstrip() for line in lines)
+
+
+#: The text table's sample columns: shown for an account on other dates than the sample line's
+_BOOK_DATES = ("first_date", "last_date", "as_of", "periods_per_year")
+
+
+def _book_rows(book: api.BookBetas) -> list[str]:
+    """The book's table for a terminal: the figures (with a cap, its columns), an account's
+    own dates where they are not the sample line's, then the note of an account without figures."""
+    columns = tables.book_columns(book.cap is not None)
+    table = sheet.book_table(book)
+    shown = [j for j, c in enumerate(columns[1:-1], 1) if c.key not in _BOOK_DATES or any(book.sample_notes)]
+    width = max(12, *(len(str(a)) for a in book.accounts))
+    widths = {j: max(len(columns[j].header), 10) + 2 for j in shown}
+    head = f"  {table[0][0]:<{width}}" + "".join(f"{table[0][j]:>{widths[j]}}" for j in shown)
+    lines = [head + "  " + table[0][-1]]
+    for k, row in enumerate(table[1:]):
+        cells = []
+        for j in shown:
+            value, column = row[j], columns[j]
+            if value is None or (column.key in _BOOK_DATES and not book.sample_notes[k]):
+                cells.append(" " * widths[j])  # empty, or the sample line's dates
+            elif isinstance(value, str) or column.number_format == tables.DATE:
+                cells.append(_fmt(value, widths[j]))
+            else:
+                cells.append(_fmt(float(value), widths[j], _SPECS.get(column.number_format or "", ".4f")))
+        note = book.notes[k]
+        lines.append(f"  {row[0]:<{width}}" + "".join(cells) + (f"  {note}" if note else ""))
+    return lines
+
+
+def _breach_lines(book: api.BookBetas) -> list[str]:
+    """The accounts whose cap breach the method decides: above the cap under one beta only."""
+    lines = [f"beta cap {book.cap:g}: above it under one beta only (the method decides the breach):"]
+    for method, other in (("REG", "WTD"), ("WTD", "REG")):
+        accounts = book.breached_by(method)
+        listed = ", ".join(accounts) if accounts else "none"
+        lines.append(f"  under {method}, not under {other}: {listed}")
+    return lines
 
 
 #: What a spreadsheet reads as a formula at the start of a cell (OWASP, "CSV Injection")
@@ -435,10 +527,11 @@ def _input_paths(args: argparse.Namespace) -> list[Path]:
     shares file, the holdings."""
     paths = [Path(p) for p in getattr(args, "prices", None) or []]
     paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
-    paths += [Path(p) for p in (getattr(args, "market_file", None), getattr(args, "holdings", None)) if p]
-    shares = getattr(args, "shares", None)
-    if shares and Path(shares).suffix.lower() in files.SUFFIXES:
-        paths.append(Path(shares))
+    paths += [Path(p) for p in [*(getattr(args, "market_file", None) or ()), getattr(args, "holdings", None),
+                                getattr(args, "fx", None)] if p]  # fmt: skip
+    for listed in (getattr(args, "shares", None), getattr(args, "currencies", None)):
+        if listed and Path(listed).suffix.lower() in files.SUFFIXES:
+            paths.append(Path(listed))
     return paths
 
 
@@ -456,29 +549,71 @@ def run_book(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     holdings = files.read_holdings_file(args.holdings, prices.names, options)
     with named("xl-portbeta book"):
-        book = api.book_betas(holdings=holdings, **columns)
-    about = _book_sample(book, prices)
-    n = len(book.accounts)
-    title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {prices.market.name}"
-    frame = book.to_frame()
-    dates = _book_dates(book)
-    frame["first"] = [_jsonable(d[0]) for d in dates]
-    frame["last"] = [_jsonable(d[1]) for d in dates]
+        found = api.book_betas(holdings=holdings, cap=_beta_cap(args), **columns)
+    several = isinstance(found, api.ByBenchmark)
+    books = list(found.items()) if isinstance(found, api.ByBenchmark) else [("", found)]
+    n = len(books[0][1].accounts)
+    versus = ", ".join(name for name, _ in books) if several else prices.market.name
+    title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {versus}"
+    names = tuple(name for name, _ in books)
+    inputs = inputs_of(prices)
+    words = [benchmark_inputs(inputs, names, k).benchmark for k in range(len(names))] if several else [inputs.benchmark]
+    abouts = [_book_sample(book, prices, w) for (_, book), w in zip(books, words, strict=True)]
+    frames = [_book_frame(book) for _, book in books]
     if args.csv:
+        frame = frames[0] if not several else pd_concat(frames, [name for name, _ in books])
         try:
             _csv_safe(frame).to_csv(args.csv)
         except OSError as error:
             raise InputError(f"--csv {args.csv}: cannot be written ({error.strerror or error})") from None
     if args.json:
-        records = [
-            {"account": a} | {k: _jsonable(v) for k, v in row.items()}
-            for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
+        objects = [
+            _book_json(frame, about, book) for frame, about, (_, book) in zip(frames, abouts, books, strict=True)
         ]
-        sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
-        print(json.dumps({"title": title, "sample": sample, "accounts": records}, indent=2))
+        read = {"price_columns": prices.columns_read}  # ticker -> the column its price was read from
+        if not several:
+            print(json.dumps({"title": title, **objects[0], **read}, indent=2))
+        else:
+            each = [{"benchmark": name} | o for (name, _), o in zip(books, objects, strict=True)]
+            print(json.dumps({"title": title, "primary_benchmark": books[0][0], "benchmarks": each, **read}, indent=2))
     elif not args.csv:
-        print(printable(format_book(book, about, title)))
+        texts = [
+            format_book(book, about, f"{title}\n{_heading(name, k)}" if several else title)
+            for k, ((name, book), about) in enumerate(zip(books, abouts, strict=True))
+        ]
+        print(printable("\n\n".join(texts)))
     return 0
+
+
+def _book_frame(book: api.BookBetas) -> Any:
+    """The book's table by account (``BookBetas.to_frame``), its dates as ISO text (or row numbers)."""
+    frame = book.to_frame()
+    for key in _BOOK_DATES[:3]:
+        frame[key] = [_jsonable(d) for d in getattr(book, key)]
+    return frame
+
+
+def _book_json(frame: Any, about: dict[str, Any], book: api.BookBetas) -> dict[str, Any]:
+    """The book's ``--json`` sample and accounts (of one benchmark), and with a cap the
+    accounts whose breach the method decides."""
+    records = [
+        {"account": a} | {k: _jsonable(v) for k, v in row.items()}
+        for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
+    ]
+    sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
+    cap = {} if book.cap is None else {"beta_cap": {
+        "cap": book.cap, "breach_reg_not_wtd": list(book.breached_by("REG")),
+        "breach_wtd_not_reg": list(book.breached_by("WTD")),
+    }}  # fmt: skip
+    return {"sample": sample, "accounts": records} | cap
+
+
+def pd_concat(frames: list[Any], keys: list[str]) -> Any:
+    """The CSV of several benchmarks: the frames stacked, indexed by account, a first
+    column "benchmark" naming each row's."""
+    import pandas as pd
+
+    return pd.concat(frames, keys=keys, names=["benchmark"]).reset_index(level="benchmark")
 
 
 def _number_option(text: str, option: str) -> float:
@@ -491,11 +626,11 @@ def _number_option(text: str, option: str) -> float:
 
 
 #: The options that describe a prices file (and its rates and as_of): the demo has its own.
-_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "price_column", "assets", "thousands", "decimal",
-              "rf", "as_of", "date_format", "dayfirst")  # fmt: skip
+_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "shares_column", "price_column", "assets",
+              "thousands", "decimal", "rf", "as_of", "date_format", "dayfirst", "currencies", "fx", "base")  # fmt: skip
 
 
-def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str, Inputs]:
+def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, str, Inputs]:
     """The figures of ``xl-portbeta report`` (of the prices files, or of the demo), its
     title and what the inputs were read from."""
     if args.demo:
@@ -506,19 +641,14 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.Portfol
             raise InputError(f"--demo takes no {', '.join(given)}: they describe a prices file")
         arguments, stocks = _demo_arguments(args)
         title = args.title or f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
-        return (*analyze(command, **arguments), title, DEMO_INPUTS)
+        return (*analyze(command, {"cap": _beta_cap(args)}, **arguments), title, DEMO_INPUTS)
     if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
         raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
-    if args.start is not None or args.end is not None:  # never a report of the whole file said to be of some dates
-        raise InputError(
-            "--start and --end choose the demo's dates: a prices file's report covers its rows, so give a file "
-            "of the dates wanted"
-        )
     prices, options, columns = read_inputs(args)
     shares = files.read_shares(args.shares, prices, options)
-    stats, detail = analyze(command, shares=shares, **columns)
+    stats, detail = analyze(command, {"cap": _beta_cap(args)}, shares=shares, **columns)
     inputs = inputs_of(prices)
-    return stats, detail, args.title or default_title(stats.result, inputs), inputs
+    return stats, detail, args.title or title_of(stats, inputs), inputs
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -529,16 +659,22 @@ def run_report(args: argparse.Namespace) -> int:
     _not_an_input(args, args.output, "-o")
     rf = _number_option(args.rf_valuation, "--rf-valuation")  # the options first: no figures for nothing
     premium = _number_option(args.premium, "--premium")
+    cap = _beta_cap(args)
     stats, detail, title, inputs = _report_figures(args, command)
     try:
         with named(command):
+            result = (
+                stats.result
+                if not isinstance(stats, api.ByBenchmark)
+                else api.ByBenchmark(stats.benchmarks, tuple(s.result for s in stats.results))
+            )
             path = write_report(
-                stats.result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs
+                result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs, cap=cap
             )
     except OSError as error:
         raise InputError(f"{args.output}: cannot be written ({error.strerror or error})") from None
     if args.json:
-        print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
+        print(json.dumps(result_dict(stats, detail, inputs, title), indent=2))
     else:
         print(printable(f"wrote {path}"))
     return 0
@@ -552,12 +688,25 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
         help="a wide or long .csv/.xlsx, or one file per ticker (a folder, or two or more files)",
     )  # fmt: skip
     command.add_argument(
-        "--market", help="the benchmark: a column (wide file) or a ticker (long file, one file per ticker)"
+        "--market",
+        help="the benchmark: a column (wide file) or a ticker (long file, one file per ticker); several, "
+        "separated by commas (SPX,ACWI): the first is the primary",
     )
-    command.add_argument("--market-file", help="the benchmark in its own file: dates and levels, or a Yahoo-style file")
+    command.add_argument(
+        "--market-file",
+        action="append",
+        help="the benchmark in its own file: dates and levels, or a Yahoo-style file; once per benchmark for several",
+    )
     command.add_argument("--dates", help="the column of dates (default: a column named 'date')")
     command.add_argument(
-        "--ticker-column", help="long files: the column of tickers (default 'ticker'; a file with one is long)"
+        "--ticker-column",
+        help="long files and a --shares or --holdings file: the column of tickers (default 'ticker'; a prices file "
+        "with one is long), e.g. Symbol in a broker's positions export",
+    )
+    command.add_argument(
+        "--shares-column",
+        help="a --shares or --holdings file: the column of share counts (default 'shares'), e.g. Quantity in a "
+        "broker's positions export (its other columns are not read)",
     )
     command.add_argument(
         "--price-column",
@@ -576,6 +725,7 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
         "it) or a file of date,rate rows (each date takes the last rate on or before it)",
     )
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    _currency_and_window_options(command, demo=not required)
     command.add_argument(
         "--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)"
     )
@@ -584,6 +734,23 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     command.add_argument(
         "--title", help="the heading (default: the portfolio in words, e.g. 'Portfolio of 10 holdings vs. SP500')"
     )
+
+
+def _currency_and_window_options(command: argparse.ArgumentParser, demo: bool) -> None:
+    """--currencies, --fx and --base (prices in several currencies), --start and --end (a window of dates)."""
+    command.add_argument(
+        "--currencies",
+        help="each asset's currency: AAPL=USD,SAP=EUR or a .csv of ticker,currency rows (with --fx; list the "
+        "market too to convert it)",
+    )
+    command.add_argument(
+        "--fx", help="a .csv of rates: a Date column (the prices' dates) and one column per currency code, one unit "
+        "of it in the base currency (a missing rate is a missing price)",
+    )  # fmt: skip
+    command.add_argument("--base", help="the portfolio's currency, e.g. USD: assets in it need no column in --fx")
+    with_demo = " (with --demo: default 2022-01-01 and 2022-12-31)" if demo else ""
+    command.add_argument("--start", help=f"the first date used (inclusive; default: the file's first){with_demo}")
+    command.add_argument("--end", help="the last date used (inclusive; default: the file's last)")
 
 
 class Parser(argparse.ArgumentParser):
@@ -626,6 +793,7 @@ def build_parser() -> argparse.ArgumentParser:
     _prices_file_options(bk, frequency)
     bk.add_argument("--holdings", required=True, help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide")
     bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
+    _cap_argument(bk)
     bk.set_defaults(run=run_book)
 
     rp = commands.add_parser("report", help="a printable HTML report for a client (the inputs of analyze, or --demo)")
@@ -633,13 +801,12 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--shares", help="as for analyze")
     rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
-    rp.add_argument("--start", help="with --demo only: first date (default 2022-01-01)")
-    rp.add_argument("--end", help="with --demo only: last date (default 2022-12-31)")
     rp.add_argument(
         "--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)"
     )
     rp.add_argument("--rf-valuation", default="0.02", help="risk-free rate of the valuation section (default 2%%)")
     rp.add_argument("--premium", default="0.08", help="market premium of the valuation section (default 8%%)")
+    _cap_argument(rp)
     rp.set_defaults(run=run_report)
     return parser
 

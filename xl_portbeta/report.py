@@ -12,7 +12,7 @@ import base64
 import html
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +54,26 @@ class Inputs:
         The benchmark and where it came from ("SP500 (column of prices.csv)").
     rf : str
         Where per-date rates came from ("column RF of prices.csv"); "" for one rate.
+    price_columns : dict of str to str
+        Each asset's price column, by asset ({"MSFT": "Close", ...}): the JSON's ``price_columns``.
+    benchmarks : tuple of str
+        With several benchmarks, each one's words as ``benchmark``'s, in the market's order.
     """
 
     prices: str = ""
     benchmark: str = ""
     rf: str = ""
+    price_columns: dict[str, str] = field(default_factory=dict)
+    benchmarks: tuple[str, ...] = ()
+
+
+def benchmark_inputs(inputs: Inputs, names: tuple[str, ...], k: int) -> Inputs:
+    """The inputs of benchmark ``k`` of several (``names``): its own words (the files'
+    ``Inputs.benchmarks``, else its name), and the sample they share."""
+    words = inputs.benchmarks[k] if len(inputs.benchmarks) == len(names) else names[k]
+    role = "the primary" if k == 0 else "one"
+    shared = f"{role} of {len(names)} benchmarks ({', '.join(names)}), on the dates where every one has a level"
+    return replace(inputs, benchmark=f"{words}; {shared}", benchmarks=())
 
 
 def _day(value: Any) -> str:
@@ -362,10 +377,59 @@ def _headline(stats: api.PortfolioStats) -> str:
       95% CI {_num(low)} to {_num(high)}</div></div>
 </section>
 <p>{real}</p>
+{_cap_words(stats)}
 <p class="use"><b>Which to use.</b> Use <b>REG</b> for what the portfolio <i>did</i>: its actual
 holdings' value history regressed on the market, the beta to report as the portfolio's or a fund's
 risk. Use <b>WTD</b> looking forward from today's weights (as of {_date(result.sample.as_of)}), or to
 compare with an index fund holding those weights.</p>"""
+
+
+def _cap_words(stats: api.PortfolioStats) -> str:
+    """The betas against a beta cap (nothing without one): each one's p-value and verdict."""
+    cap = stats.cap
+    if cap is None:
+        return ""
+    words = {"above": "above the cap at 95%", "below": "below the cap at 95%",
+             "within noise": "not distinguishable from the cap (within estimation noise)"}  # fmt: skip
+    rows = "".join(
+        f"<tr><th>{name}</th><td>{_num(s.fit.beta)}</td><td>{_num(s.p_above_cap)}</td>"
+        f"<td>{words.get(s.cap_verdict or '', '&mdash;')}</td></tr>"
+        for name, s in (("REG", stats.actual), ("WTD", stats.current))
+    )
+    decided = (stats.actual.fit.beta > cap) != (stats.current.fit.beta > cap)
+    method = (
+        f"<p><b>The method decides the breach:</b> one beta is above the cap of {_num(cap, 'g')} and the other "
+        "is not.</p>"
+        if decided
+        else ""
+    )
+    return f"""
+<h2>Against the beta cap of {_num(cap, "g")}</h2>
+<p class="caption">p = P(T &gt; (beta &minus; cap) / se), T Student's t with n &minus; 2 degrees of freedom: the
+one-sided p-value of &ldquo;beta &le; cap&rdquo; against &ldquo;beta &gt; cap&rdquo;. Below 0.05: above the cap
+at 95%; above 0.95: below it at 95%; between: not distinguishable from it. It is not the chance that the
+true beta exceeds the cap.</p>
+<table class="value">
+<thead><tr><th></th><th>beta</th><th>p above the cap</th><th>verdict</th></tr></thead>
+<tbody>{rows}</tbody></table>
+{method}"""
+
+
+def _benchmarks_section(benchmarks: api.ByBenchmark[api.PortfolioStats] | None) -> str:
+    """Several benchmarks: each one's REG, WTD and GAP (with its standard error) on the
+    sample they share; the page's other figures are the primary's."""
+    if benchmarks is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_esc(name)}{' (primary)' if k == 0 else ''}</td><td>{_num(s.result.reg)}</td>"
+        f"<td>{_num(s.result.wtd)}</td><td>{_num(s.result.gap)}</td><td>{_num(s.gap_se)}</td></tr>"
+        for k, (name, s) in enumerate(benchmarks.items())
+    )
+    return f"""<div class="block"><h2>Benchmarks</h2>
+<p>The figures of this report are against the primary benchmark, {_esc(benchmarks.benchmarks[0])} (the first
+given). Against each benchmark, on the same dates (a date is used only where every benchmark has a level):</p>
+<table><thead><tr><th>benchmark</th><th>REG</th><th>WTD</th><th>GAP</th><th>GAP standard error</th></tr></thead>
+<tbody>{rows}</tbody></table></div>"""
 
 
 def _rolling_section(rolling: api.RollingBeta | None, sample: Any) -> str:
@@ -634,8 +698,10 @@ def render(
     premium: float = 0.08,
     title: str | None = None,
     inputs: Inputs | None = None,
+    benchmarks: api.ByBenchmark[api.PortfolioStats] | None = None,
 ) -> str:
-    """The report's HTML, from figures already computed."""
+    """The report's HTML, from figures already computed; ``benchmarks``: with several,
+    each one's statistics (``stats`` are the primary's, the first)."""
     result = stats.result
     sample = result.sample
     inputs = inputs or Inputs()
@@ -654,6 +720,7 @@ def render(
 <p class="sub">{holdings}; {sample.n_returns} {_esc(sample.frequency)} returns from
 {_date(sample.labels[0])} to {_date(sample.labels[-1])}; weights as of {_date(sample.as_of)}.</p>
 {_headline(stats)}
+{_benchmarks_section(benchmarks)}
 <div class="block">{_assumptions_section(result, inputs)}</div>
 <div class="block">{_valuation(result, rf, premium, _rf_words(sample, inputs))}</div>
 <div class="block">{_rolling_section(rolling, sample)}</div>
@@ -678,7 +745,7 @@ def _number(value: Any, name: str) -> float:
 
 @named("report")
 def report(
-    result: api.PortfolioBeta,
+    result: api.PortfolioBeta | api.ByBenchmark[api.PortfolioBeta],
     path: Any,
     *,
     window: int | None = None,
@@ -686,6 +753,7 @@ def report(
     premium: float = 0.08,
     title: str | None = None,
     inputs: Inputs | None = None,
+    cap: float | None = None,
 ) -> Path:
     """Write the client report of ``result`` (a :class:`api.PortfolioBeta`) to ``path``
     as one self-contained HTML file, printable on A4 or Letter; returns the path.
@@ -694,15 +762,24 @@ def report(
     year); ``rf`` and ``premium``: the annual risk-free rate and market premium of the
     valuation section (CAPM K = rf + beta x premium), not of the betas; ``title``: the
     page's (default :func:`default_title`, from the portfolio); ``inputs``: how the inputs
-    were read (:class:`Inputs`), stated with what the figures assume.
+    were read (:class:`Inputs`), stated with what the figures assume; ``cap``: a beta cap,
+    each beta tested against it under the headline (:func:`api.stats_of`). Several benchmarks
+    (a :class:`api.ByBenchmark`): the report of the primary (the first), with a table
+    of each benchmark's REG, WTD and GAP.
     """
-    stats, detail = api.stats_of(result), api.gap_detail_of(result)
+    benchmarks = None
+    if isinstance(result, api.ByBenchmark):
+        benchmarks = api.ByBenchmark(result.benchmarks, tuple(r.stats for r in result.results))
+        inputs = benchmark_inputs(inputs or Inputs(), result.benchmarks, 0)
+        result = result.primary
+    stats, detail = api.stats_of(result, cap=cap), api.gap_detail_of(result)
+    assert isinstance(stats, api.PortfolioStats) and isinstance(detail, api.GapDetail)  # one benchmark's, for mypy
     rf, premium = annual_rate(_number(rf, "rf"), "rf"), annual_rate(_number(premium, "premium"), "premium")
     sample = result.sample
     if window is None:
         window = default_window(sample)
     rolling = result.rolling(window) if window is not None else None
-    text = render(stats, detail, rolling, rf=rf, premium=premium, title=title, inputs=inputs)
+    text = render(stats, detail, rolling, rf=rf, premium=premium, title=title, inputs=inputs, benchmarks=benchmarks)
     target = Path(path)
     target.write_text(text, encoding="utf-8")
     return target

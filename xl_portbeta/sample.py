@@ -90,9 +90,10 @@ class RowRule:
 
 
 #: The readers and rules of the row-aligned arguments declared in
-#: :data:`arguments.ARGUMENTS` beyond the five read above. A new one (a second benchmark,
-#: a currency) is its declaration there, its entry here, and its figures. Empty on purpose
-#: until such an argument ships; tests/test_sample.py fills it with a second benchmark.
+#: :data:`arguments.ARGUMENTS` beyond the five read above. A new one (a currency; several
+#: benchmarks are market's columns instead) is its declaration there, its entry here, and
+#: its figures. Empty on purpose until such an argument ships; tests/test_sample.py fills
+#: it with a second benchmark, as an example of the mechanism.
 ROW_RULES: dict[str, RowRule] = {}
 
 
@@ -143,6 +144,13 @@ class Sample:
     rf_carried : int
         The return periods whose rate is carried forward from an earlier date: their
         first date's ``rf`` cell is blank (:func:`carry_rates`).
+    benchmarks : tuple of str
+        The benchmarks' names when ``market`` has several columns (its header row), in
+        its column order; the first is the primary. Empty for one benchmark.
+    markets : array (K, B), or None
+        Every benchmark's levels on the kept dates when there are several (``market``
+        is the first's); None for one. A date is kept only where every benchmark has a
+        level, so that all benchmarks' figures share one sample (:meth:`by_benchmark`).
     """
 
     names: tuple[str, ...]
@@ -162,6 +170,19 @@ class Sample:
     dropped_why: tuple = ()
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     rf_carried: int = 0
+    benchmarks: tuple[str, ...] = ()
+    markets: np.ndarray | None = None
+
+    def by_benchmark(self) -> tuple[Sample, ...]:
+        """One single-benchmark sample per benchmark, in the market's column order (the
+        sample itself when there is one benchmark): the same dates, prices and weights,
+        the market's levels those of that benchmark, ``benchmarks`` its name alone."""
+        if self.markets is None:
+            return (self,)
+        return tuple(
+            replace(self, market=self.markets[:, b], benchmarks=(name,), markets=None)
+            for b, name in enumerate(self.benchmarks)
+        )
 
     @property
     def has_history(self) -> bool:
@@ -186,8 +207,9 @@ class Sample:
 
     def __repr__(self) -> str:  # the arrays would print thousands of numbers
         holdings = "a holdings history" if self.has_history else "constant shares"
+        benchmarks = f"benchmarks {', '.join(self.benchmarks)}; " if self.markets is not None else ""
         return (
-            f"Sample({len(self.names)} assets, {int(self.held.sum())} held, {holdings}; {self.span()}; "
+            f"Sample({len(self.names)} assets, {int(self.held.sum())} held, {holdings}; {benchmarks}{self.span()}; "
             f"{len(self.dropped)} dates dropped; as_of {_label(self.as_of)})"
         )
 
@@ -284,7 +306,7 @@ def _read_arguments(
     n_assets = price_cells.shape[1]
     if n_assets == 0:
         raise PortbetaError("prices is empty")
-    market_cells = read_vector(market, "market", "a price level")
+    market_cells = read_market(market)
     date_values = date_cells = None
     if dates is not None:
         date_values, date_header, date_first = read_dates(dates)
@@ -301,6 +323,27 @@ def _read_arguments(
         price_cells, market_cells, share_cells, history, date_values, date_cells, frequency, rf_constant, rf_cells,
         portfolio, rf_blank=rf_blank,
     )  # fmt: skip
+
+
+def read_market(raw: Any) -> Cells:
+    """The market's levels: one column (or row), or B columns of benchmarks named by a
+    header row (a DataFrame's columns), kept as (T, B) with the names as the header."""
+    cells = read_numbers(raw, "market", "a price level")
+    rows, cols = cells.shape
+    if cols == 1 or rows == 0 or (rows == 1 and cells.header is None):
+        return read_vector(raw, "market", "a price level") if cols > 1 else cells
+    header = cells.header
+    if header is None:
+        raise PortbetaError(
+            f"market is {rows} rows x {cols} columns: give one column of levels, or name each benchmark's "
+            "column in a header row (SPX, ACWI) to compare several"
+        )
+    if "" in header:
+        raise PortbetaError(f"market's header has a blank name (column {header.index('') + 1}): name each benchmark")
+    if len(set(header)) < len(header):
+        repeated = next(name for k, name in enumerate(header) if name in header[:k])
+        raise PortbetaError(f"market's header names {repeated!r} twice: name each benchmark once")
+    return cells
 
 
 def _pandas_dates(prices: Any, others: dict[str, Any], dates: Any) -> Any:
@@ -468,6 +511,8 @@ def _read_shares(raw: Any, n_assets: int, names: tuple[str, ...] | None) -> tupl
         if np.isnan(values).any():
             k = int(np.flatnonzero(np.isnan(values))[0])
             where = f"column {k + 1}" if rows == 1 else f"row {cells.first_row + k}"
+            if cells.header is not None and cells.header == names:  # matched by name: the asset, not a position
+                where = f"of {names[k]}"
             raise PortbetaError(f"shares {where} is empty or an error: enter 0 for an asset not held")
         return Cells(values, cells.header, cells.first_row), False
     if cols == n_assets:
@@ -524,10 +569,13 @@ def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.n
 
 def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "shares") -> Cells:
     """``arg``'s columns (share counts) put in the order of the prices' names, when both
-    have names."""
+    have names. A header naming only some of the prices' columns holds the others at 0
+    (as a dict of counts does); a name prices does not have is an error naming it."""
     labels = cells.header
-    if not names or not labels or len(labels) != len(names) or labels == names:
+    if not names or not labels or labels == names:
         return cells
+    if len(labels) != len(names) and not set(labels) & set(names):
+        return cells  # a title over a column of counts ("shares"), not names: read by position
     for owner, header in ((arg, labels), ("prices", names)):
         # names in another order decide which count meets which asset: each must be there, once
         if "" in header:
@@ -541,14 +589,19 @@ def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "sha
                 f"the header of {owner} names {repeated!r} twice: with names in {arg} and prices, each name "
                 "once, so that each count meets its asset"
             )
-    if set(labels) != set(names):
+    position = {name: k for k, name in enumerate(names)}  # a dict: 20,000 names in O(N)
+    unknown = [name for name in labels if name not in position]
+    if unknown:  # a misspelt ticker is never an asset silently not held
+        folded = {name.strip().casefold(): name for name in names}
+        shown = [name + (f": prices has {folded[name.strip().casefold()]}" if name.strip().casefold() in folded
+                         else "") for name in sorted(unknown)[:5]]  # fmt: skip
         raise PortbetaError(
-            f"{arg} has names that prices does not have ({', '.join(sorted(set(labels) - set(names)))}): "
-            "use the same names as prices (or none) so that each count meets its asset"
+            f"{arg} has names that prices does not have ({', '.join(shown)}{', ...' if len(unknown) > 5 else ''}): "
+            "names are matched exactly (case too); the prices' columns it does not name are not held"
         )
-    position = {name: k for k, name in enumerate(labels)}  # a dict: 20,000 names in O(N)
-    order = [position[name] for name in names]
-    return Cells(cells.values[:, order], names, cells.first_row)
+    values = np.zeros((cells.values.shape[0], len(names)))
+    values[:, [position[name] for name in labels]] = cells.values
+    return Cells(values, names, cells.first_row)
 
 
 # --------------------------------------------------------------------- 2. align rows
@@ -587,6 +640,12 @@ class Rows:
     names: tuple[str, ...] | None = None  # the prices' header, for messages
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # of ROW_RULES' arguments: (T,), NaN where missing
     rf_blank: np.ndarray | None = None
+    markets: np.ndarray | None = None  # (T, B) with several benchmarks; market is the first column
+
+    @property
+    def every_market(self) -> np.ndarray:
+        """Every benchmark's levels (T, B): one column for one benchmark."""
+        return self.markets if self.markets is not None else self.market.reshape(-1, 1)
 
     @property
     def labels(self) -> list[Any]:
@@ -621,6 +680,7 @@ def align_rows(args: Arguments) -> Rows:
         names=args.prices.header,
         columns={name: cells.values[:n_rows, 0] for name, cells in args.columns.items()},
         rf_blank=args.rf_blank[:n_rows] if args.rf_blank is not None else None,
+        markets=args.market.values[:n_rows] if args.market.shape[1] > 1 else None,
     )
 
 
@@ -669,13 +729,17 @@ def check_values(rows: Rows, args: Arguments) -> np.ndarray:
             raise PortbetaError(hint)
         what = f"is {prices[r, c]:g}: prices must be positive"
         raise bad_cell("prices", args.prices.first_row, r, c, prices.shape[1], what, args.prices.header, _date(rows, r))
-    if (rows.market <= 0).any():
-        r = int(np.flatnonzero(rows.market <= 0)[0])
-        hint = _returns_hint(rows.market, "market")
+    markets = rows.every_market
+    if (markets <= 0).any():
+        r, c = (int(i) for i in np.argwhere(markets <= 0)[0])
+        several = markets.shape[1] > 1
+        names = args.market.header or ()
+        hint = _returns_hint(markets[:, c], f"market column {c + 1} ({names[c]!r})" if several else "market")
         if hint:
             raise PortbetaError(hint)
-        what = f"is {rows.market[r]:g}: market levels must be positive"
-        raise bad_cell("market", args.market.first_row, r, None, 1, what, args.market.header, _date(rows, r))
+        what = f"is {markets[r, c]:g}: market levels must be positive"
+        raise bad_cell("market", args.market.first_row, r, c if several else None, markets.shape[1], what,
+                       args.market.header, _date(rows, r))  # fmt: skip
     if rows.rf is not None and args.rf_cells is not None:  # a rate per row (the two go together)
         bad = np.abs(np.nan_to_num(rows.rf)) >= 1.0
         if bad.any():
@@ -768,6 +832,8 @@ def oldest_first(rows: Rows, first_date_row: int | None) -> Rows:
         turned["rf"] = rows.rf[::-1]
     if rows.rf_blank is not None:
         turned["rf_blank"] = rows.rf_blank[::-1]
+    if rows.markets is not None:
+        turned["markets"] = rows.markets[::-1]
     if rows.columns:
         turned["columns"] = {name: values[::-1] for name, values in rows.columns.items()}
     return replace(rows, **turned)
@@ -834,7 +900,8 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
     why : tuple of (str, int)
         Each reason of :data:`DROP_REASONS` that drops some rows, with how many.
     """
-    values = ~np.isnan(rows.market)
+    # several benchmarks: a date missing any one's level is dropped (one sample for all)
+    values = ~np.isnan(rows.market) if rows.markets is None else ~np.isnan(rows.markets).any(axis=1)
     # Row sums are NaN exactly on the rows with a missing price (prices are finite and
     # positive by now): only then look at which are held, without copying P[:, held].
     missing = np.isnan(rows.prices) if rows.gaps.any() else None
@@ -864,8 +931,16 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
 
 def _nothing_complete(rows: Rows, held: np.ndarray, missing: np.ndarray | None) -> str:
     """Why no date is complete, naming the column that makes it so where one does."""
-    if np.isnan(rows.market).all():
+    if rows.markets is None and np.isnan(rows.market).all():
         return "market has no level on any date: no date is complete"
+    if rows.markets is not None and np.isnan(rows.markets).any(axis=1).all():
+        empty = np.flatnonzero(np.isnan(rows.markets).all(axis=0))
+        which = (
+            f"market column {int(empty[0]) + 1} has no level on any date"
+            if len(empty)
+            else ("the benchmarks leave no date where every one has a level")
+        )
+        return f"{which}: no date is complete (a date is used only where every benchmark has a level)"
     if missing is not None:
         empty = np.flatnonzero(missing.all(axis=0) & held)
         if len(empty):
@@ -1023,9 +1098,11 @@ def assemble(
         dropped_why=why,
         columns={name: np.ascontiguousarray(column[kept]) for name, column in rows.columns.items()},
         rf_carried=int(rows.rf_blank[kept[:-1]].sum()) if rows.rf_blank is not None else 0,
+        benchmarks=(args.market.header or ()) if rows.markets is not None else (),
+        markets=np.ascontiguousarray(rows.markets[kept]) if rows.markets is not None else None,
     )
     for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps,
-                  *sample.columns.values()):  # fmt: skip
+                  *sample.columns.values(), *([] if sample.markets is None else [sample.markets])):  # fmt: skip
         array.setflags(write=False)
     return sample
 
