@@ -498,3 +498,16 @@ def test_a_prices_file_with_a_blank_date_and_a_market_file_is_refused_with_its_c
         "wide.csv", "--market-file", DATA / "spx.csv", "--assets", "AAPL,KO,XOM", "--shares", "1,2,3", cwd=tmp_path
     )
     assert message == "xl-portbeta analyze: wide.csv row 4, column A has no date"
+
+
+def test_a_rates_file_whose_one_column_is_not_named_rate_is_read(tmp_path):
+    """date,yield: the one column besides the dates is the rate, as with date,rate."""
+    rates = (DATA / "rates.csv").read_text()
+    (tmp_path / "rates.csv").write_text(rates)
+    (tmp_path / "yields.csv").write_text(rates.replace("date,rate", "date,yield", 1))
+    runs = [
+        cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "1,2,3", "--rf", name, "--json", cwd=tmp_path)
+        for name in ("rates.csv", "yields.csv")
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
+    assert json.loads(runs[1].stdout)["reg"] == json.loads(runs[0].stdout)["reg"]

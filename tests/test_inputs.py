@@ -630,3 +630,10 @@ def test_a_named_pandas_series_of_dates_has_its_name_as_header():
     bad = pd.Series([dt.datetime(2024, 1, 2), "abc"], name="Date", dtype=object)
     with pytest.raises(PortbetaError, match=r"^dates row 3 holds text 'abc'"):
         inputs.read_dates(bad)
+
+
+def test_a_zero_dimensional_array_is_one_cell():
+    from xl_portbeta import inputs
+
+    cells = inputs.read_numbers(np.array(0.03), "rf")
+    assert cells.values.tolist() == [[0.03]]
