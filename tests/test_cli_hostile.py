@@ -511,3 +511,18 @@ def test_a_rates_file_whose_one_column_is_not_named_rate_is_read(tmp_path):
     ]
     assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
     assert json.loads(runs[1].stdout)["reg"] == json.loads(runs[0].stdout)["reg"]
+
+
+def test_an_unreadable_file_says_what_the_parser_said(tmp_path):
+    """The parser's first line in the message, not only its exception's name."""
+    (tmp_path / "empty.csv").write_text("")
+    message = error("empty.csv", "--market", "SPX", "--shares", "1", cwd=tmp_path)
+    assert message == "xl-portbeta analyze: empty.csv: cannot be read as a table (No columns to parse from file)"
+
+
+def test_a_shares_file_with_a_ticker_column_and_no_shares_column_is_by_column(tmp_path):
+    """ticker without shares is no ticker,shares file: its columns are assets, and the
+    missing ones are named."""
+    (tmp_path / "shares.csv").write_text("ticker,AAPL\nx,5\n")
+    message = error(DATA / "wide.csv", "--market", "SPX", "--shares", "shares.csv", cwd=tmp_path)
+    assert message == "xl-portbeta analyze: shares.csv: no shares column for KO, XOM (or give ticker,shares rows)"

@@ -495,3 +495,21 @@ def test_thousands_groups_are_of_three_after_a_first_of_one_to_three():
     rule = files.NumberRule(thousands=",")
     assert rule.parse("1,234,567") == 1234567.0 and rule.parse("-12,345.5") == -12345.5
     assert [rule.parse(t) for t in ("1234,567", "12,34", ",123")] == [None, None, None]
+
+
+def test_a_market_ticker_without_a_date_the_assets_have_misses_that_date(tmp_path):
+    """Long file, market a ticker with no row on 2020-06-30: that date has no market level
+    (dropped, as a blank SPX cell of the wide file), never the next month's level."""
+    rows = (DATA / "long.csv").read_text().splitlines()
+    (tmp_path / "long.csv").write_text(
+        "\n".join(r for r in rows if r != next(x for x in rows if x.startswith("2020-06-30,SPX"))) + "\n"
+    )
+    wide = pd.read_csv(DATA / "wide.csv")
+    wide.loc[wide["Date"] == "2020-06-30", "SPX"] = None
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    shares = ("--shares", "AAPL=1,KO=2,XOM=3")
+    long_figures, wide_figures = (
+        figures(str(tmp_path / name), "--market", "SPX", *shares) for name in ("long.csv", "wide.csv")
+    )
+    assert long_figures["sample"]["returns"] == wide_figures["sample"]["returns"]
+    assert long_figures["reg"] == pytest.approx(wide_figures["reg"], rel=1e-13)

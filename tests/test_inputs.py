@@ -637,3 +637,15 @@ def test_a_zero_dimensional_array_is_one_cell():
 
     cells = inputs.read_numbers(np.array(0.03), "rf")
     assert cells.values.tolist() == [[0.03]]
+
+
+def test_a_cell_that_cannot_be_shown_is_named_by_its_type_once():
+    from xl_portbeta import inputs
+
+    class Weird:
+        def __str__(self):
+            raise ValueError("no")
+
+        __repr__ = __str__
+
+    assert inputs._bad_cell_message(Weird(), "a price") == "holds a Weird, not a price"
