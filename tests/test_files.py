@@ -513,3 +513,17 @@ def test_a_market_ticker_without_a_date_the_assets_have_misses_that_date(tmp_pat
     )
     assert long_figures["sample"]["returns"] == wide_figures["sample"]["returns"]
     assert long_figures["reg"] == pytest.approx(wide_figures["reg"], rel=1e-13)
+
+
+def test_two_files_on_the_command_line_are_one_per_ticker():
+    """AAPL.csv KO.csv: two assets, as the folder's files are; never the first file alone."""
+    out = figures("yahoo/AAPL.csv", "yahoo/KO.csv", "--market-file", "market/SPX.csv", "--shares", "AAPL=1,KO=2")
+    assert [h["name"] for h in out["holdings"]] == ["AAPL", "KO"]
+
+
+def test_a_ticker_column_option_that_names_no_column_is_refused_with_the_columns():
+    message = error("long.csv", "--ticker-column", "symbol", "--market", "SPX", "--shares", "1")
+    assert (
+        message
+        == "xl-portbeta analyze: long.csv: no column 'symbol' for --ticker-column (columns: date, ticker, price)"
+    )

@@ -591,6 +591,8 @@ def test_a_header_of_names_and_a_ticker_typed_as_a_number_is_a_header():
 
     cells = inputs.read_numbers([["AAPL", 600519], [150.0, 1700.0], [151.0, 1710.0]], "prices", "a price")
     assert cells.header == ("AAPL", "600519") and cells.first_row == 2
+    as_sent = inputs.read_numbers([["AAPL", 600519.0], [150.0, 1700.0]], "prices", "a price")  # Office.js: floats
+    assert as_sent.header == ("AAPL", "600519")
     assert cells.values.tolist() == [[150.0, 1700.0], [151.0, 1710.0]]
 
 
