@@ -554,7 +554,8 @@ def test_a_first_row_of_whole_numbers_that_is_neither_data_nor_tickers_shows_one
         "prices row 1 holds whole numbers (600519 over 1700.0, 100 over 101.0): tickers typed as numbers, "
         "or a first row of data? Type tickers as text ('600519)"
     )
-    unclear = [[600519, 100, 102], [1700.0, 300.0, 99.0], [1710.0, 101.0, 98.0]]  # 100: far from 300, near 101
+    # 100: far from 300, near 101; 200: far from 600, near 201 (the first unclear is shown)
+    unclear = [[600519, 100, 200, 102], [1700.0, 300.0, 600.0, 99.0], [1710.0, 101.0, 201.0, 98.0]]
     with pytest.raises(PortbetaError, match=r"^prices row 1 holds whole numbers \(100 over 300\.0\): .*\('100\)"):
         inputs.read_numbers(unclear, "prices", "a price")
 

@@ -63,8 +63,10 @@ TESTS = [
     "tests/test_files.py",  # the command line's files (files.py)
     "tests/test_cli.py",
     "tests/test_cli_hostile.py",
-    # last: 11 s, the reading of messy cells against an oracle (inputs.py)
     "tests/test_hostile.py",
+    # 11 s per run that reaches it, and its oracle disagrees with the frequency rule on some
+    # random examples (see tools/MUTANTS.md): the unmutated selection must pass every time
+    "--deselect=tests/test_hostile.py::test_messy_ranges_give_the_oracles_number_or_a_named_error",
 ]
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not pyodide", "--no-header"]
 
