@@ -15,7 +15,7 @@ PACKAGE = Path(xl_portbeta.__file__).parent
 #: declarations, the API, then what shows results (cells, reports) and the entry points.
 LAYERS = (
     "errors", "arguments", "core", "inputs", "sample", "currencies", "book", "files", "datasets",
-    "tables", "api", "sheet", "report", "udfs", "cli", "__init__",
+    "tables", "api", "sheet", "report_page", "udfs", "cli", "__init__",
 )  # fmt: skip
 
 

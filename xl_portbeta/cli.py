@@ -21,7 +21,7 @@ import numpy as np
 from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
-from .report import Inputs, assumptions, benchmark_inputs, default_title
+from .report_page import Inputs, assumptions, benchmark_inputs, default_title
 from .sample import annual_rate
 
 __all__ = ["main"]
@@ -653,7 +653,7 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, s
 
 def run_report(args: argparse.Namespace) -> int:
     """One self-contained HTML report (xl_portbeta.report) of a prices file, or of the demo."""
-    from .report import report as write_report  # pb.report, the function, shadows its module's name
+    from .report_page import report as write_report
 
     command = "xl-portbeta report"
     _not_an_input(args, args.output, "-o")
