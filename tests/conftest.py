@@ -56,10 +56,25 @@ def documented_signatures() -> dict[str, list[str]]:
     return {name: [a.strip(" []") for a in args.split(",")] for name, args in found}
 
 
+def documented_first_optional() -> dict[str, int]:
+    """Each Excel function's first optional argument (README writes it in brackets,
+    ``[dates]``), as its position; the number of arguments when all are required."""
+    import re
+    from pathlib import Path
+
+    found = re.findall(
+        r"^`=([A-Z_]+)\(([^)]*)\)`",
+        (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
+    args = {name: [a.strip() for a in text.split(",")] for name, text in found}
+    return {name: next((k for k, a in enumerate(a) if a.startswith("[")), len(a)) for name, a in args.items()}
+
+
 #: The Excel functions and their arguments, in order: what xlwings lists for Excel and
-#: what VBA declares (arguments from "dates" on are optional).
+#: what VBA declares (from FIRST_OPTIONAL[name] on, README's bracketed ones, optional).
 SIGNATURES = documented_signatures()
-FIRST_OPTIONAL = "dates"
+FIRST_OPTIONAL = documented_first_optional()
 
 #: The marks of a test module that runs the add-in in a real Pyodide through xlwings' Office.js code.
 PYODIDE_OFFICEJS = [

@@ -81,7 +81,7 @@ def test_meta_lists_every_function_with_its_argument_help(server):
     for name, params in expected.items():
         function = functions[name]
         assert [p["name"] for p in function["parameters"]] == params
-        required = params.index(FIRST_OPTIONAL)
+        required = FIRST_OPTIONAL[name]
         assert all(p.get("optional") for p in function["parameters"][required:])
         assert not any(p.get("optional") for p in function["parameters"][:required])
         assert "Positional argument" not in str(function["parameters"]), "every argument has its own help"

@@ -28,6 +28,7 @@ import pandas as pd
 
 from . import book as _book
 from . import core, tables
+from . import holdings as _holdings
 from . import sample as _sample
 from .arguments import API, declared
 from .errors import PortbetaError, named
@@ -51,6 +52,8 @@ __all__ = [
     "build_sample",
     "gap_detail",
     "gap_detail_of",
+    "holdings_from_trades",
+    "holdings_on",
     "portfolio_beta",
     "portfolio_stats",
     "returns_of",
@@ -918,3 +921,68 @@ def _group_figures(
     observations[group.accounts[found.valid]] = len(market_returns)
     note = "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive"
     return note, group.accounts[~found.valid]
+
+
+# --------------------------------------------------------------------- holdings as the desk has them
+
+
+@_public
+@declared(API["holdings_on"])
+def holdings_on(**arguments: Any) -> pd.DataFrame:
+    """The holdings history on the prices' dates of statements on their own dates: each
+    date holds the last statement dated on or before it (a statement holds until the next).
+
+    Parameters
+    ----------
+    dates : (T,) or (T, 1)
+        The prices' dates (as ``build_sample`` takes them), in any order.
+    statement_dates : (K,) or (K, 1)
+        Each statement's date, each one of ``dates`` (a statement on a day without prices
+        is refused, naming it), each once, in any order. A DataFrame's index is passed
+        as ``statements.index`` (or None, with ``statements`` a DataFrame indexed by date).
+    statements : (K, N)
+        The share counts on each statement date, one column per asset; an optional
+        header row of names (a DataFrame's columns). A blank count is missing data.
+
+    Returns
+    -------
+    DataFrame (T, N)
+        Indexed by ``dates`` (a DatetimeIndex named "date"), its columns the statements'
+        names (positions without names); NaN on the dates before the first statement
+        (blank holdings: ``build_sample`` drops those dates and counts them among the
+        "blanks in the holdings history"). Pass it as ``shares``.
+    """
+    return _holdings.holdings_on(**arguments)
+
+
+@_public
+@declared(API["holdings_from_trades"])
+def holdings_from_trades(**arguments: Any) -> pd.DataFrame:
+    """The holdings history on the prices' dates of a ledger of trades: each date holds
+    the opening positions plus every trade dated on or before it.
+
+    Parameters
+    ----------
+    dates : (T,) or (T, 1)
+        The prices' dates, in any order.
+    trade_dates, tickers, quantities : (M,) or (M, 1) each
+        One trade per row: its date, its ticker (text, matched exactly) and its signed
+        quantity (+ bought, - sold). A trade on date t is held from t's close: it counts
+        from the return that starts on t. A trade on a day without prices counts from the
+        next date (the first close that holds it); trades before the first date are held
+        on it, trades after the last date on none. Rows blank in all three are left out;
+        a trade missing one of them is an error naming its row.
+    names : optional, a row or column of text
+        The columns in order (e.g. the prices' names); every ticker must be one of them.
+        Left out: the tickers in the order they first appear.
+    opening : optional, one row of N counts
+        The positions held before the first trade, in the order of ``names``, or with a
+        header row of names of its own (matched by name). Left out: none.
+
+    Returns
+    -------
+    DataFrame (T, N)
+        Indexed by ``dates`` (a DatetimeIndex named "date"), one column per name. Pass it
+        as ``shares``.
+    """
+    return _holdings.holdings_from_trades(**arguments)

@@ -46,6 +46,7 @@ import pandas as pd
 from . import core
 from .arguments import ARGUMENTS
 from .errors import PortbetaError
+from .holdings import on_dates, statement_problem
 from .inputs import (
     SMALLEST_NORMAL,
     CellError,
@@ -247,6 +248,7 @@ def read_arguments(
     columns = {name: unmasked(value) for name, value in columns.items()}
     dates = None if omitted(dates, "dates") else dates
     rf = _dated_rates(rf, prices, dates)
+    shares = _dated_holdings(shares, prices, dates)
     dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf, **columns}, dates)
     try:
         args = _read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
@@ -395,21 +397,48 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
     return None, cells
 
 
+def _prices_days(prices: Any, dates: Any) -> np.ndarray | None:
+    """The prices' dates as datetime64 when pandas or numpy hold them (the prices' index,
+    or ``dates`` as datetimes); None otherwise (Excel's cells: read later)."""
+    index = _index_dates(prices, "prices") if dates is None else dates
+    if not isinstance(index, (pd.DatetimeIndex, pd.Series, np.ndarray)) or not pd.api.types.is_datetime64_any_dtype(
+        index
+    ):
+        return None
+    return np.asarray(pd.DatetimeIndex(index), dtype="datetime64[ns]")
+
+
+def _same_days(days: np.ndarray, index: pd.DatetimeIndex) -> bool:
+    return len(days) == len(index) and bool((days == np.asarray(index, dtype="datetime64[ns]")).all())
+
+
+def _dated_holdings(shares: Any, prices: Any, dates: Any) -> Any:
+    """``shares`` as a DataFrame indexed by its own dates (statements, e.g. month-end), as
+    the holdings history on the prices' dates (:func:`holdings.holdings_on`: each date the
+    last statement on or before it, blank before the first); anything else as it is."""
+    stated = _index_dates(shares, "shares") if isinstance(shares, pd.DataFrame) else None
+    days = None if stated is None else _prices_days(prices, dates)
+    if stated is None or days is None or _same_days(days, stated):
+        return shares
+    stated_days = np.asarray(stated, dtype="datetime64[ns]")
+    problem = statement_problem(days, stated_days, lambda k: f"shares' index (row {k + 1})")
+    if problem is not None:
+        raise PortbetaError(f"{problem}; or give shares on exactly the prices' dates")
+    values = on_dates(days, stated_days, read_numbers(shares, "shares", "a share count").values)
+    index = _index_dates(prices, "prices")
+    return pd.DataFrame(values, index=index if index is not None else pd.DatetimeIndex(days), columns=shares.columns)
+
+
 def _dated_rates(rf: Any, prices: Any, dates: Any) -> Any:
     """``rf`` as a pandas Series indexed by its own dates (rates quoted when they change,
     e.g. monthly; periods by their start), as one rate cell per date of the prices
     (:func:`rates_on_dates`); anything else as it is. The dates are the prices' index, or
     ``dates`` as datetimes."""
     quoted = _index_dates(rf, "rf") if isinstance(rf, pd.Series) else None
-    if quoted is None:
+    days = None if quoted is None else _prices_days(prices, dates)
+    if quoted is None or days is None:
         return rf
-    index = _index_dates(prices, "prices") if dates is None else dates
-    if not isinstance(index, (pd.DatetimeIndex, pd.Series, np.ndarray)) or not pd.api.types.is_datetime64_any_dtype(
-        index
-    ):
-        return rf
-    days = np.asarray(pd.DatetimeIndex(index), dtype="datetime64[ns]")
-    if len(days) == len(quoted) and (days == np.asarray(quoted, dtype="datetime64[ns]")).all():
+    if _same_days(days, quoted):
         return rf  # a rate per date: as it is
     if not quoted.is_unique:
         raise PortbetaError(f"rf is dated {quoted[quoted.duplicated()][0]:%Y-%m-%d} twice: give each rate once")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from . import tables  # the tables' rows and columns, read at call time (one place to change them)
 from .errors import PortbetaError
@@ -25,6 +26,7 @@ __all__ = [
     "book_table",
     "cell",
     "detail_table",
+    "history",
     "label_cells",
     "labelled_rows",
     "number",
@@ -54,6 +56,15 @@ def cell(value: Any) -> Any:
 def row(values: Iterable[float]) -> list[list[float]]:
     """One spilled row of finite floats."""
     return [[number(v) for v in values]]
+
+
+def history(frame: pd.DataFrame) -> list[list[Any]]:
+    """HOLDINGS_ON, HOLDINGS_FROM_TRADES: a header row of names (when the history has
+    names), then one row per date, an empty cell where no holdings are known (before the
+    first statement), so that PORTBETA_* read it as ``shares`` and drop those dates."""
+    values = frame.to_numpy(dtype=float)
+    rows: list[list[Any]] = [] if isinstance(frame.columns, pd.RangeIndex) else [[str(c) for c in frame.columns]]
+    return rows + [[cell(v) for v in row] for row in values.tolist()]
 
 
 def stats_table(stats: PortfolioStats) -> list[list[Any]]:
