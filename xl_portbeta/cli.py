@@ -7,6 +7,7 @@ Exit codes: 0 done, 2 bad input (a one-line error on stderr).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -291,11 +292,25 @@ def _print_result(args: argparse.Namespace, stats: api.PortfolioStats, detail: a
         print(printable(format_report(stats, detail, title, inputs)))
 
 
+def read_holdings(args: argparse.Namespace, prices: files.Prices, options: files.Options) -> tuple[Any, str]:
+    """The shares of --shares (counts, or a dated file: statements) or of --trades (with
+    --shares as the opening positions), and where a history came from, in words."""
+    trades = getattr(args, "trades", None)
+    if trades is None:
+        if args.shares is None:
+            raise InputError("give --shares (share counts, or a file of them) or --trades FILE")
+        return files.read_shares(args.shares, prices, options), files.statements_words(args.shares, prices, options)
+    opening = None if args.shares is None else files.read_shares(args.shares, prices, options)
+    return files.read_trades(trades, opening, prices, options), files.trades_words(
+        trades, prices, options, opening is not None
+    )
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
-    shares = files.read_shares(args.shares, prices, options)
+    shares, held = read_holdings(args, prices, options)
     stats, detail = analyze("xl-portbeta analyze", stats_options(args), shares=shares, **columns)
-    inputs = inputs_of(prices)
+    inputs = dataclasses.replace(inputs_of(prices), holdings=held)
     _print_result(args, stats, detail, inputs, args.title or default_title(stats.result, inputs))
     return 0
 
@@ -435,7 +450,8 @@ def _input_paths(args: argparse.Namespace) -> list[Path]:
     shares file, the holdings."""
     paths = [Path(p) for p in getattr(args, "prices", None) or []]
     paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
-    paths += [Path(p) for p in (getattr(args, "market_file", None), getattr(args, "holdings", None)) if p]
+    paths += [Path(p) for p in (getattr(args, "market_file", None), getattr(args, "holdings", None),
+                                getattr(args, "trades", None)) if p]  # fmt: skip
     shares = getattr(args, "shares", None)
     if shares and Path(shares).suffix.lower() in files.SUFFIXES:
         paths.append(Path(shares))
@@ -499,25 +515,29 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.Portfol
     """The figures of ``xl-portbeta report`` (of the prices files, or of the demo), its
     title and what the inputs were read from."""
     if args.demo:
-        if args.prices or args.shares is not None:
-            raise InputError("--demo takes no prices file and no --shares")
+        if args.prices or args.shares is not None or args.trades is not None:
+            raise InputError("--demo takes no prices file, no --shares and no --trades")
         given = [f"--{o.replace('_', '-')}" for o in _FILE_ONLY if getattr(args, o, None) not in (None, False)]
         if given:  # never a demo report that silently ignored an option (--rf 5% read as none)
             raise InputError(f"--demo takes no {', '.join(given)}: they describe a prices file")
         arguments, stocks = _demo_arguments(args)
         title = args.title or f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
         return (*analyze(command, **arguments), title, DEMO_INPUTS)
-    if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
-        raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
+    if (
+        not args.prices
+        or (args.market is None and args.market_file is None)
+        or (args.shares, args.trades) == (None,) * 2
+    ):
+        raise InputError("give a prices file, --market (or --market-file) and --shares (or --trades), or --demo")
     if args.start is not None or args.end is not None:  # never a report of the whole file said to be of some dates
         raise InputError(
             "--start and --end choose the demo's dates: a prices file's report covers its rows, so give a file "
             "of the dates wanted"
         )
     prices, options, columns = read_inputs(args)
-    shares = files.read_shares(args.shares, prices, options)
+    shares, held = read_holdings(args, prices, options)
     stats, detail = analyze(command, shares=shares, **columns)
-    inputs = inputs_of(prices)
+    inputs = dataclasses.replace(inputs_of(prices), holdings=held)
     return stats, detail, args.title or default_title(stats.result, inputs), inputs
 
 
@@ -586,6 +606,12 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     )
 
 
+_TRADES_HELP = (
+    "a .csv/.xlsx of trades, date,ticker,quantity rows (signed; held from the trade date's close, a trade on a day "
+    "without prices from the next prices date), on top of --shares as the opening positions"
+)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse whose usage errors read like the others: one line, ``xl-portbeta ...: ``, exit 2."""
 
@@ -616,9 +642,11 @@ def build_parser() -> argparse.ArgumentParser:
     _prices_file_options(an, frequency)
     an.add_argument(
         "--shares",
-        required=True,
-        help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset",
+        help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset; "
+        "with a date column, statements held until the next (date,ticker,shares rows or one column per asset); "
+        "with --trades, the opening positions",
     )
+    an.add_argument("--trades", metavar="FILE", help=_TRADES_HELP)
     _stats_option_arguments(an)
     an.set_defaults(run=run_analyze)
 
@@ -631,6 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp = commands.add_parser("report", help="a printable HTML report for a client (the inputs of analyze, or --demo)")
     _prices_file_options(rp, frequency, required=False)
     rp.add_argument("--shares", help="as for analyze")
+    rp.add_argument("--trades", metavar="FILE", help=_TRADES_HELP)
     rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
     rp.add_argument("--start", help="with --demo only: first date (default 2022-01-01)")

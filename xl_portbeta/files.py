@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .holdings import from_trades, on_dates, statement_problem
 from .inputs import is_blank, is_missing
 from .sample import rates_on_dates
 
@@ -45,6 +46,7 @@ __all__ = [
     "read_prices",
     "read_shares",
     "read_table",
+    "read_trades",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -415,6 +417,10 @@ def _dated_series(table: Table, value_column: Any, name: str, o: Options) -> pd.
         k = int(np.flatnonzero(twice)[0])
         raise InputError(f"{table.cell(column, k)}: {name}{_day(dates[k])} is there twice")
     return series
+
+
+def _iso(date: Any) -> str:
+    return f"{pd.Timestamp(date):%Y-%m-%d}"
 
 
 def _no_blank_dates(table: Table, column: Any, dates: np.ndarray) -> None:
@@ -817,6 +823,8 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
     if Path(text).suffix.lower() in SUFFIXES:
         table = read_table(text)
         tickers, shares = table.find("ticker"), table.find("shares")
+        if tickers is not None and shares is not None and _holdings_date_column(table, o) is not None:
+            return _long_statements(table, tickers, shares, prices, o)
         if tickers is not None and shares is not None:
             rows = _shares_rows(table, tickers, shares, assets, o.numbers)
             blank = rows["shares"].isna().to_numpy()
@@ -830,19 +838,15 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
             held = dict(zip(rows["ticker"], rows["shares"], strict=True))
             return {a: float(held.get(a, 0.0)) for a in assets}
-        columns = {_key(c): c for c in table.frame.columns}
+        date_col = _holdings_date_column(table, o)
+        columns = {_key(c): c for c in table.frame.columns if c != date_col}
         missing = [a for a in assets if _key(a) not in columns]
         if missing:
             raise InputError(f"{table.name}: no shares column for {', '.join(missing)} (or give ticker,shares rows)")
-        date_col = table.find("date")
-        if date_col is not None and len(table.frame) > 1:
-            held_on = parse_dates(table, date_col, o.date_rule)
-            dates = prices.dates
-            if dates is None or len(held_on) != len(dates) or (held_on != dates).any():
-                raise InputError(
-                    f"{table.name}: its dates are not those of the prices: give one holdings row per prices row"
-                )
-        return pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, _always(f"{a} shares")) for a in assets})
+        counts = pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, _always(f"{a} shares")) for a in assets})
+        if date_col is not None:  # statements on their own dates (or one row per prices date: the same)
+            return _on_prices_dates(table, date_col, counts, prices, o)
+        return counts
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         if parts and all("=" in p for p in parts):
@@ -856,6 +860,140 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
         return [float(p) for p in parts]
     except ValueError:
         raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
+
+
+def _holdings_date_column(table: Table, o: Options) -> Any:
+    """A holdings file's dates: the column --dates names, where the file has it, else one
+    named 'date'; None for holdings without dates."""
+    found = table.find(o.dates) if o.dates else None
+    return found if found is not None else table.find("date")
+
+
+def _holdings_dates(table: Table, column: Any, prices: Prices, o: Options) -> tuple[np.ndarray, np.ndarray]:
+    """A holdings file's dates, each given, and the prices' dates they meet (which must be there)."""
+    if prices.dates is None:
+        raise InputError(f"{table.name}: holdings on dates need the prices' dates (a Date column, or --dates COLUMN)")
+    dates = parse_dates(table, column, o.date_rule)
+    _no_blank_dates(table, column, dates)
+    return dates, prices.dates
+
+
+def _on_prices_dates(table: Table, date_col: Any, counts: pd.DataFrame, prices: Prices, o: Options) -> pd.DataFrame:
+    """Statements (one row per statement date) as the holdings on every prices date: each
+    date the last statement on or before it, blank (missing) before the first. Every
+    statement date must be a prices date, each once."""
+    stated, days = _holdings_dates(table, date_col, prices, o)
+    problem = statement_problem(days, stated, lambda k: table.cell(date_col, k))
+    if problem is not None:
+        raise InputError(problem)
+    return pd.DataFrame(on_dates(days, stated, counts.to_numpy(dtype=float)), columns=counts.columns)
+
+
+def _long_statements(table: Table, tickers: Any, shares: Any, prices: Prices, o: Options) -> pd.DataFrame:
+    """``date,ticker,shares`` rows: each date's rows are a statement (assets it does not
+    list are not held then), held until the next statement's date."""
+    date_col = _holdings_date_column(table, o)
+    stated, days = _holdings_dates(table, date_col, prices, o)
+    rows = _shares_rows(table, tickers, shares, prices.names, o.numbers).assign(date=stated)
+    blank = rows["shares"].isna().to_numpy()
+    if blank.any():
+        k = int(np.flatnonzero(blank)[0])
+        raise InputError(
+            f"{rows['ticker'][k]} shares{_day(stated[k])} ({table.cell(shares, k)}) is empty or an error: enter 0 "
+            "for an asset not held"
+        )
+    twice = rows.duplicated(["date", "ticker"])
+    if twice.any():
+        k = int(np.flatnonzero(twice.to_numpy())[0])
+        raise InputError(f"{table.cell(tickers, k)}: {rows['ticker'][k]}{_day(stated[k])} is there twice")
+    order = pd.unique(rows["date"])
+    statements = rows.pivot(index="date", columns="ticker", values="shares").reindex(columns=prices.names)
+    first = [int(np.flatnonzero(rows["date"].to_numpy() == day)[0]) for day in order]  # each date's first row
+    statements = statements.reindex(pd.DatetimeIndex(order)).fillna(0.0)  # listed on none of a date's rows: 0
+    problem = statement_problem(
+        days, np.asarray(order, dtype="datetime64[ns]"), lambda k: table.cell(date_col, first[k])
+    )
+    if problem is not None:
+        raise InputError(problem)
+    held = on_dates(days, np.asarray(order, dtype="datetime64[ns]"), statements.to_numpy(dtype=float))
+    return pd.DataFrame(held, columns=prices.names)
+
+
+def read_trades(path: str, opening: Any, prices: Prices, o: Options) -> pd.DataFrame:
+    """--trades: ``date,ticker,quantity`` rows (tickers matched without regard to case,
+    quantities signed), on top of the opening positions ``opening`` (counts by asset name,
+    as :func:`read_shares` gives them, or None): the holdings on every prices date, each
+    the opening positions plus every trade dated on or before it (a trade on a day
+    without prices counts from the next prices date)."""
+    table = read_table(path)
+    date_col, tickers = _holdings_date_column(table, o), table.find("ticker")
+    quantity = table.find("quantity")
+    if date_col is None or tickers is None or quantity is None:
+        columns = ", ".join(map(str, table.frame.columns))
+        raise InputError(f"{table.name}: give columns date,ticker,quantity, one row per trade (columns: {columns})")
+    traded, days = _holdings_dates(table, date_col, prices, o)
+    rows = _shares_rows(table, tickers, quantity, prices.names, o.numbers)
+    blank = rows["shares"].isna().to_numpy()
+    if blank.any():
+        k = int(np.flatnonzero(blank)[0])
+        raise InputError(
+            f"{rows['ticker'][k]} quantity{_day(traded[k])} ({table.cell(quantity, k)}) is empty or an error: a "
+            "trade needs its quantity"
+        )
+    if opening is None:
+        start = np.zeros(len(prices.names))
+    elif isinstance(opening, dict):
+        start = np.array([opening[a] for a in prices.names], dtype=float)
+    elif isinstance(opening, list) and len(opening) == len(prices.names):
+        start = np.array(opening, dtype=float)
+    else:
+        raise InputError(
+            f"--shares with --trades: the opening positions, one count per asset ({len(prices.names)}), or "
+            "NAME=count pairs, or ticker,shares rows"
+        )
+    position = {a: k for k, a in enumerate(prices.names)}
+    where = np.array([position[t] for t in rows["ticker"]], dtype=int)
+    held = from_trades(days, traded, where, rows["shares"].to_numpy(dtype=float), start)
+    return pd.DataFrame(held, columns=prices.names)
+
+
+def trades_words(path: str, prices: Prices, o: Options, opening: bool) -> str:
+    """The trades as the assumptions block states them: how many, from when to when, the
+    dates before the first trade without ``opening`` positions (they hold nothing), and
+    the trades dated outside the prices' dates."""
+    table = read_table(path)
+    traded = parse_dates(table, _holdings_date_column(table, o), o.date_rule)
+    days = prices.dates if prices.dates is not None else traded
+    first, last = days.min(), days.max()
+    after = int((traded > last).sum())
+    before = int((traded < first).sum())
+    words = f"{len(traded)} trades from {table.name}, {_iso(traded.min())} to {_iso(traded.max())}"
+    empty = int((days < traded.min()).sum())
+    if empty and not opening:
+        words += f"; the {empty} prices dates before the first trade hold nothing: outside the sample"
+    if before:
+        words += f"; {before} before the first prices date, held from it"
+    if after:
+        words += f"; {after} after the last prices date, in no row"
+    return words
+
+
+def statements_words(text: str, prices: Prices, o: Options) -> str:
+    """A dated holdings file as the assumptions block states it (empty for undated ones)."""
+    if Path(text).suffix.lower() not in SUFFIXES:
+        return ""
+    table = read_table(text)
+    date_col = _holdings_date_column(table, o)
+    if date_col is None or prices.dates is None:
+        return ""
+    stated = np.unique(parse_dates(table, date_col, o.date_rule))
+    before = int((prices.dates < stated.min()).sum())
+    words = f"statements on {len(stated)} dates from {table.name}, each held until the next"
+    if before:
+        words += (
+            f"; the {before} prices dates before the first ({_iso(stated.min())}) have no holdings: outside the sample"
+        )
+    return words
 
 
 def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame:

@@ -68,7 +68,9 @@ def from_trades(
 ) -> np.ndarray:
     """The (T, N) holdings on ``dates`` (any order, NaT allowed: a NaN row) of a ledger:
     trade k of ``quantities[k]`` shares of column ``columns[k]`` on ``traded[k]``, on top of
-    the ``opening`` positions (N,). Each date holds every trade dated on or before it."""
+    the ``opening`` positions (N,). Each date holds every trade dated on or before it.
+    Without opening positions the dates before the first trade hold nothing, a portfolio
+    of no value and no return: NaN (missing), as before a first statement."""
     n = len(opening)
     held = np.full((len(dates), n), np.nan)
     known = ~np.isnat(dates)
@@ -77,6 +79,8 @@ def from_trades(
     positions = daily.reindex(columns=range(n), fill_value=0.0).cumsum()
     traded_by = positions.reindex(pd.DatetimeIndex(dates[known]), method="ffill").fillna(0.0)
     held[known] = opening + traded_by.to_numpy(dtype=float)
+    if not opening.any() and len(traded):
+        held[known & (dates < traded.min())] = np.nan
     return held
 
 

@@ -54,11 +54,15 @@ class Inputs:
         The benchmark and where it came from ("SP500 (column of prices.csv)").
     rf : str
         Where per-date rates came from ("column RF of prices.csv"); "" for one rate.
+    holdings : str
+        Where a holdings history came from, when it was built from statements or trades
+        ("statements on 12 dates from statements.csv, ...").
     """
 
     prices: str = ""
     benchmark: str = ""
     rf: str = ""
+    holdings: str = ""
 
 
 def _day(value: Any) -> str:
@@ -139,7 +143,7 @@ def assumptions(result: Any, inputs: Inputs | None = None) -> list[tuple[str, st
         ("periods per year", tables.periods_note(sample)),
         ("risk-free rate", _rf_words(sample, inputs)),
         ("as_of", f"{_day(sample.as_of)}: the holdings and prices that give WTD's weights"),
-        ("holdings", _holdings_words(sample)),
+        ("holdings", _holdings_words(sample) + (f"; {inputs.holdings}" if inputs.holdings else "")),
         (
             "prices",
             inputs.prices or "as given (a return is the change in price: dividends only if the prices hold them)",
