@@ -161,7 +161,8 @@ def test_opening_with_its_own_header_is_matched_by_name():
         (lambda d, t, q: (d, t, [[NA_COM]] + q[1:]), r"quantities row 1 \('B', 2023-12-29\) is empty or an error"),
         (lambda d, t, q: (d, [[None]] + t[1:], q), r"tickers row 1 is empty or an error: trade 1 needs its ticker"),
         (lambda d, t, q: ([[None]] + d[1:], t, q), r"trade_dates row 1 is empty or an error: trade 1 needs its date"),
-        (lambda d, t, q: (d, [[True]] + t[1:], q), r"tickers row 1 holds TRUE"),
+        (lambda d, t, q: (d, [[True]] + t[1:], q), r"tickers row 1 holds True, not a ticker: give it as text"),
+        (lambda d, t, q: (d, [[1.5]] + t[1:], q), r"tickers row 1 holds 1.5, not a ticker: give it as text"),
         (lambda d, t, q: (d, t, q[:-2]), r"quantities has 5 rows but"),
     ],
 )  # fmt: skip
@@ -298,3 +299,19 @@ def test_command_line_refuses_a_statement_on_a_day_without_prices(tmp_path):
     (tmp_path / "u.csv").write_text("date,ticker,quantity\n2019-03-29,TSLA,5\n")
     run = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--trades", tmp_path / "u.csv")
     assert run.returncode == 2 and "tickers that are not assets of the prices: TSLA" in run.stderr
+
+
+def test_tickers_typed_as_numbers_and_a_ledger_of_no_trades():
+    """A ticker typed as a number (600519, as Excel keeps it) is the name '600519'; pandas
+    Series are read by their values (a Series' name is its header); with no trades the
+    opening positions are held on every date."""
+    frame = api.holdings_from_trades(
+        pd.Series(DAYS), pd.Series([DAYS[1], DAYS[3]]), pd.Series([600519, "0700"], name="Ticker"), [3, 4]
+    )
+    assert list(frame.columns) == ["600519", "0700"]
+    assert as_rows(frame) == [None] + traded_by_hand(DAYS[1:], [(DAYS[1], "600519", 3), (DAYS[3], "0700", 4)],
+                                                     ["600519", "0700"], [0, 0])  # fmt: skip
+    held = api.holdings_from_trades(DAYS, [[None]], [[None]], [[None]], ["A", "B"], [[5, 6]])
+    assert as_rows(held) == [[5, 6]] * len(DAYS)
+    with pytest.raises(PortbetaError, match="hold no trade"):
+        api.holdings_from_trades(DAYS, [[None]], [[None]], [[None]])

@@ -29,7 +29,6 @@ import pandas as pd
 
 from .errors import PortbetaError
 from .inputs import (
-    _bad_cell_message,
     _header_name,
     _show,
     as_rows,
@@ -270,7 +269,7 @@ def _ledger(trade_dates: Any, tickers: Any, quantities: Any) -> tuple[np.ndarray
     names = [_ticker(v) for v in cells]
     for k, value in enumerate(cells):
         if names[k] is None and not is_missing(value):
-            raise PortbetaError(f"tickers row {ticker_row + k} {_bad_cell_message(value, 'a ticker')}")
+            raise PortbetaError(f"tickers row {ticker_row + k} holds {_show(value)}, not a ticker: give it as text")
     no_ticker = np.array([n is None for n in names], dtype=bool)
     rows = _used_rows(*_padded(np.isnat(traded), no_ticker, np.isnan(counts)))
     _same_length({"trade_dates": len(traded), "tickers": len(names), "quantities": len(counts)}, rows)
