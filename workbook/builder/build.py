@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import xlsxwriter
 
 from xl_portbeta import udfs
 
-from . import bonds, conf, lite_code, lite_parts, portfolio, rolling, start, valuation, values
+from . import bonds, conf, lite_code, lite_parts, live, portfolio, rolling, start, valuation, values
 from . import book as book_sheet
 from .layout import Sheet
 from .runtime import RUNTIMES, Runtime
@@ -84,9 +85,10 @@ def build_book(runtime: Runtime) -> tuple[bytes, dict[str, Any]]:
     book_sheet.build(book, portfolio_sheet)
     rolling.build(book, shares)
     valuation.build(book, bonds_sheet)
+    live.build(book)
     if runtime.conf_sheet:
         conf.build(book)
-    data = book.close()
+    data = errors_saved_as_errors(book.close())
     if runtime.web_extension:
         data = with_lite_parts(data)
     record = {
@@ -99,6 +101,26 @@ def build_book(runtime: Runtime) -> tuple[bytes, dict[str, Any]]:
         },  # a copy: vars() lost it on 3.13.0
     }
     return data, record
+
+
+#: An array formula saved with an error value: XlsxWriter types its value as text (t="str").
+ARRAY_ERROR = re.compile(
+    rb'(<c [^>]*?)t="str"(><f t="array"[^>]*>[^<]*</f><v>#(?:N/A|VALUE!|NUM!|DIV/0!|NAME\?|REF!)</v>)'
+)
+
+
+def errors_saved_as_errors(data: bytes) -> bytes:
+    """The workbook with each array formula's saved error typed as an error (t="e"), as Excel
+    saves it: a viewer then shows an error value, which ISERROR sees, not the error's text."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                part = ARRAY_ERROR.sub(rb'\1t="e"\2', part)
+            dst.writestr(info, part)
+    return out.getvalue()
 
 
 def lite_settings() -> dict[str, str]:

@@ -104,6 +104,7 @@ class Sheet:
         self.ws = book.workbook.add_worksheet(title)
         self.title_text = title
         self.record = SheetRecord()
+        self.live = False  # its data is fetched by Excel 365 (STOCKHISTORY): saved unknown (values.cache)
         self.later: list[tuple[int, int, Any, dict]] = []  # titles and notes: they may overflow
         self.widths: dict[str, float] = {}  # columns whose numbers autofit would cut (a sheet's own win)
         # what is written where, read again by values.cache to save each formula with its value:

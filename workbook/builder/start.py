@@ -34,6 +34,8 @@ ABOUT = [
     ("text", "Rolling: REG, WTD and GAP over 252-day windows, 2015 to 2022, with a chart (its dashed line, the native "
              "REG, and its dates show without the add-in)."),
     ("text", "Valuation: what the gap is worth (CAPM discount rate and the value of a $10 perpetuity under each beta)."),
+    ("text", "Live: type tickers, dates and share counts; Excel 365's STOCKHISTORY fetches the closes (online, "
+             "Microsoft 365 only) and the add-in computes REG, WTD and GAP from them."),
     ("text", "Blue cells call the add-in (saved with their figures; #NAME? once Excel recalculates them before the "
              "add-in is enabled); green cells compute the same figure in plain Excel; orange cells are inputs you "
              "can change."),

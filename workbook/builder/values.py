@@ -32,6 +32,9 @@ FUNCTIONS = {name.upper() for name in udfs.__all__}
 
 
 PENDING = object()  # a cell being computed
+#: What a live sheet's fetched formulas and the add-in's cells on them are saved with (builder/live.py).
+LIVE = "#N/A"
+CELL_REFERENCE = re.compile(r"=\$?[A-Z]{1,3}\$?\d+$")  # a formula that only shows another cell
 
 
 class Error(str):
@@ -318,10 +321,14 @@ def cache(sheets) -> dict[str, int]:
         title = sh.title_text
         for (r, c), (value, spec) in sh.cells.items():
             if isinstance(value, str) and value.startswith("=") and (title, r, c) not in ev.spilled:
-                sh.ws.write_formula(r - 1, c - 1, value, book.format(spec), saved(ev.cell(title, r, c)))
+                if sh.live and not CELL_REFERENCE.match(value):
+                    # fetched by Excel 365 (STOCKHISTORY): saved unknown, written as a spilling formula
+                    sh.ws.write_dynamic_array_formula(r - 1, c - 1, r - 1, c - 1, value, book.format(spec), LIVE)
+                else:
+                    sh.ws.write_formula(r - 1, c - 1, value, book.format(spec), saved(ev.cell(title, r, c)))
                 counts["formulas"] += 1
         for (r0, c0), (formula, (r1, c1), specs) in sh.arrays.items():
-            rows = ev.array(title, r0, c0)
+            rows = [[Error(LIVE)]] if sh.live else ev.array(title, r0, c0)
             fmt = book.format(specs[(0, 0)])
             sh.ws.write_dynamic_array_formula(r0 - 1, c0 - 1, r1 - 1, c1 - 1, formula, fmt, saved(rows[0][0]))
             counts["arrays"] += 1
