@@ -262,7 +262,7 @@ def test_statement_files_equal_the_hand_built_history(name):
     out = run_json("--shares", DATA / name)
     assert (out["reg"], out["wtd"]) == (pytest.approx(expected.reg, abs=1e-12), pytest.approx(expected.wtd, abs=1e-12))
     assert (
-        "the 2 prices dates before the first (2019-03-29) have no holdings: outside the sample"
+        "the 2 prices dates before the first (2019-03-29): no holdings, outside the sample"
         in (out["assumptions"]["holdings"])
     )
 
@@ -315,3 +315,19 @@ def test_tickers_typed_as_numbers_and_a_ledger_of_no_trades():
     assert as_rows(held) == [[5, 6]] * len(DAYS)
     with pytest.raises(PortbetaError, match="hold no trade"):
         api.holdings_from_trades(DAYS, [[None]], [[None]], [[None]])
+
+
+def test_trades_outside_the_prices_dates_are_said(tmp_path):
+    """A trade before the first prices date is held from it; one after the last is in no
+    row; the assumptions block counts both (figures: the hand-built history's)."""
+    rows = [(pd.Timestamp("2018-12-14"), "AAPL", 100), (pd.Timestamp("2019-05-31"), "KO", 50),
+            (pd.Timestamp("2022-01-07"), "KO", 999)]  # fmt: skip
+    (tmp_path / "t.csv").write_text("date,ticker,quantity\n" + "".join(f"{d:%Y-%m-%d},{t},{q}\n" for d, t, q in rows))
+    out = run_json("--trades", tmp_path / "t.csv")
+    assert out["assumptions"]["holdings"].endswith(
+        "3 trades from t.csv, 2018-12-14 to 2022-01-07; 1 trade before the first prices date, held from it; "
+        "1 trade after the last prices date, in no row"
+    )
+    days = list(wide_prices().index)
+    expected = figures_of_history(np.array(traded_by_hand(days, rows, ["AAPL", "KO", "XOM"], [0, 0, 0]), dtype=float))
+    assert out["reg"] == pytest.approx(expected.reg, abs=1e-12)

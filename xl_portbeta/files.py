@@ -957,6 +957,14 @@ def read_trades(path: str, opening: Any, prices: Prices, o: Options) -> pd.DataF
     return pd.DataFrame(held, columns=prices.names)
 
 
+def _dates_count(n: int) -> str:
+    return "the 1 prices date" if n == 1 else f"the {n} prices dates"
+
+
+def _trades(n: int) -> str:
+    return "trade" if n == 1 else "trades"
+
+
 def trades_words(path: str, prices: Prices, o: Options, opening: bool) -> str:
     """The trades as the assumptions block states them: how many, from when to when, the
     dates before the first trade without ``opening`` positions (they hold nothing), and
@@ -967,14 +975,14 @@ def trades_words(path: str, prices: Prices, o: Options, opening: bool) -> str:
     first, last = days.min(), days.max()
     after = int((traded > last).sum())
     before = int((traded < first).sum())
-    words = f"{len(traded)} trades from {table.name}, {_iso(traded.min())} to {_iso(traded.max())}"
+    words = f"{len(traded)} {_trades(len(traded))} from {table.name}, {_iso(traded.min())} to {_iso(traded.max())}"
     empty = int((days < traded.min()).sum())
     if empty and not opening:
-        words += f"; the {empty} prices dates before the first trade hold nothing: outside the sample"
+        words += f"; {_dates_count(empty)} before the first trade: no holdings, outside the sample"
     if before:
-        words += f"; {before} before the first prices date, held from it"
+        words += f"; {before} {_trades(before)} before the first prices date, held from it"
     if after:
-        words += f"; {after} after the last prices date, in no row"
+        words += f"; {after} {_trades(after)} after the last prices date, in no row"
     return words
 
 
@@ -990,9 +998,7 @@ def statements_words(text: str, prices: Prices, o: Options) -> str:
     before = int((prices.dates < stated.min()).sum())
     words = f"statements on {len(stated)} dates from {table.name}, each held until the next"
     if before:
-        words += (
-            f"; the {before} prices dates before the first ({_iso(stated.min())}) have no holdings: outside the sample"
-        )
+        words += f"; {_dates_count(before)} before the first ({_iso(stated.min())}): no holdings, outside the sample"
     return words
 
 
