@@ -331,3 +331,16 @@ def test_trades_outside_the_prices_dates_are_said(tmp_path):
     days = list(wide_prices().index)
     expected = figures_of_history(np.array(traded_by_hand(days, rows, ["AAPL", "KO", "XOM"], [0, 0, 0]), dtype=float))
     assert out["reg"] == pytest.approx(expected.reg, abs=1e-12)
+
+
+def test_command_line_refuses_a_blank_or_repeated_count_in_long_statements(tmp_path):
+    (tmp_path / "s.csv").write_text("date,ticker,shares\n2019-03-29,AAPL,100\n2019-03-29,ko,\n")
+    run = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", tmp_path / "s.csv")
+    assert run.returncode == 2
+    assert run.stderr == (
+        "xl-portbeta analyze: KO shares on 2019-03-29 (s.csv row 3, column C) is empty or an error: enter 0 for an "
+        "asset not held\n"
+    )
+    (tmp_path / "t.csv").write_text("date,ticker,shares\n2019-03-29,AAPL,100\n2019-03-29,aapl,5\n")
+    run = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", tmp_path / "t.csv")
+    assert run.stderr == "xl-portbeta analyze: t.csv row 3, column B: AAPL on 2019-03-29 is there twice\n"

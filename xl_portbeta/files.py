@@ -889,19 +889,23 @@ def _on_prices_dates(table: Table, date_col: Any, counts: pd.DataFrame, prices: 
     return pd.DataFrame(on_dates(days, stated, counts.to_numpy(dtype=float)), columns=counts.columns)
 
 
+def _every_count(rows: pd.DataFrame, table: Table, column: Any, dates: np.ndarray, what: str, fix: str) -> None:
+    """Dated rows of (ticker, count) with every count given: a blank one is never 0."""
+    blank = rows["shares"].isna().to_numpy()
+    if blank.any():
+        k = int(np.flatnonzero(blank)[0])
+        raise InputError(
+            f"{rows['ticker'][k]} {what}{_day(dates[k])} ({table.cell(column, k)}) is empty or an error: {fix}"
+        )
+
+
 def _long_statements(table: Table, tickers: Any, shares: Any, prices: Prices, o: Options) -> pd.DataFrame:
     """``date,ticker,shares`` rows: each date's rows are a statement (assets it does not
     list are not held then), held until the next statement's date."""
     date_col = _holdings_date_column(table, o)
     stated, days = _holdings_dates(table, date_col, prices, o)
     rows = _shares_rows(table, tickers, shares, prices.names, o.numbers).assign(date=stated)
-    blank = rows["shares"].isna().to_numpy()
-    if blank.any():
-        k = int(np.flatnonzero(blank)[0])
-        raise InputError(
-            f"{rows['ticker'][k]} shares{_day(stated[k])} ({table.cell(shares, k)}) is empty or an error: enter 0 "
-            "for an asset not held"
-        )
+    _every_count(rows, table, shares, stated, "shares", "enter 0 for an asset not held")
     twice = rows.duplicated(["date", "ticker"])
     if twice.any():
         k = int(np.flatnonzero(twice.to_numpy())[0])
@@ -933,13 +937,7 @@ def read_trades(path: str, opening: Any, prices: Prices, o: Options) -> pd.DataF
         raise InputError(f"{table.name}: give columns date,ticker,quantity, one row per trade (columns: {columns})")
     traded, days = _holdings_dates(table, date_col, prices, o)
     rows = _shares_rows(table, tickers, quantity, prices.names, o.numbers)
-    blank = rows["shares"].isna().to_numpy()
-    if blank.any():
-        k = int(np.flatnonzero(blank)[0])
-        raise InputError(
-            f"{rows['ticker'][k]} quantity{_day(traded[k])} ({table.cell(quantity, k)}) is empty or an error: a "
-            "trade needs its quantity"
-        )
+    _every_count(rows, table, quantity, traded, "quantity", "a trade needs its quantity")
     if opening is None:
         start = np.zeros(len(prices.names))
     elif isinstance(opening, dict):
