@@ -344,3 +344,57 @@ def test_command_line_refuses_a_blank_or_repeated_count_in_long_statements(tmp_p
     (tmp_path / "t.csv").write_text("date,ticker,shares\n2019-03-29,AAPL,100\n2019-03-29,aapl,5\n")
     run = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", tmp_path / "t.csv")
     assert run.stderr == "xl-portbeta analyze: t.csv row 3, column B: AAPL on 2019-03-29 is there twice\n"
+
+
+# --------------------------------------------------------------------- a book of accounts with trades
+
+
+def test_a_book_of_histories_equals_the_book_of_fixed_counts(rng):
+    """book_betas with each account's holdings as a history (a dict) gives what the book's
+    own vectorized figures give for fixed counts (a history that never changes), with holes
+    in the prices that put accounts on different dates."""
+    from conftest import random_market
+
+    prices, market = random_market(rng, 120, 4)
+    prices[[10, 50], 1] = np.nan
+    prices[70, 3] = np.nan
+    counts = np.array([[10, 0, 5, 0], [0, 7, 1, 0], [3, 3, 3, 3], [0, 0, 0, 0], [1, -1, 4, 0]], dtype=float)
+    accounts = [f"client {k}" for k in range(len(counts))]
+    fixed = api.book_betas(prices, pd.DataFrame(counts, index=accounts), market)
+    histories = {a: np.tile(row, (len(prices), 1)) for a, row in zip(accounts, counts)}
+    traded = api.book_betas(prices, histories, market)
+    assert traded.accounts == fixed.accounts and list(traded.observations) == list(fixed.observations)
+    for field in ("value", "reg", "wtd", "gap", "gap_se", "gap_t", "r_squared"):
+        np.testing.assert_allclose(getattr(traded, field), getattr(fixed, field), rtol=0, atol=1e-12, err_msg=field)
+    assert [bool(n) for n in traded.notes] == [bool(n) for n in fixed.notes] == [False, False, False, True, False]
+
+
+def test_book_trades_file_gives_each_account_its_own_history():
+    """book --trades: each account's row equals analyze's on its own hand-built history
+    (fund A: trades.csv's trades; with --holdings, accounts.csv's counts as opening positions)."""
+    wide = wide_prices()
+    days = list(wide.index)
+    ledger = pd.read_csv(DATA / "account_trades.csv", parse_dates=["date"])
+    for opening_file, opening in (
+        (None, {}),
+        (DATA / "accounts.csv", {"fund A": [100, 0, 250], "fund B": [0, 400, 0]}),
+    ):
+        extra = ("--holdings", opening_file) if opening_file else ()
+        run = cli(
+            "book", DATA / "wide.csv", "--market", "SPX", "--trades", DATA / "account_trades.csv", *extra, "--json"
+        )
+        assert run.returncode == 0, run.stderr
+        rows = {r["account"]: r for r in json.loads(run.stdout)["accounts"]}
+        assert list(rows) == ["fund A", "fund B"]
+        for account, mine in ledger.groupby("account"):
+            trades = [(d, t.upper(), q) for d, t, q in mine[["date", "ticker", "quantity"]].itertuples(index=False)]
+            start = opening.get(account, [0, 0, 0])
+            history = np.array(traded_by_hand(days, trades, ["AAPL", "KO", "XOM"], start), dtype=float)
+            if not any(start):
+                history[np.array(days) < min(d for d, _, _ in trades)] = math.nan
+            expected = figures_of_history(history)
+            assert rows[account]["reg"] == pytest.approx(expected.reg, abs=1e-12), account
+            assert rows[account]["wtd"] == pytest.approx(expected.wtd, abs=1e-12), account
+            assert rows[account]["observations"] == expected.sample.n_returns
+    run = cli("book", DATA / "wide.csv", "--market", "SPX", "--trades", DATA / "trades.csv")
+    assert run.returncode == 2 and "book --trades needs an account column" in run.stderr

@@ -885,9 +885,15 @@ def book_betas(**arguments: Any) -> BookBetas:
     holdings : K rows x N columns of share counts, one row per account
         In the column order of ``prices``, or matched by name with a header row of asset
         names; an optional first column of account names (text); a DataFrame's index
-        names the accounts.
+        names the accounts. Or a dict of account name to that account's holdings
+        history (T x N, as ``shares`` takes it: e.g. :func:`holdings_from_trades`): each
+        account's figures are then :func:`portfolio_beta`'s of its history.
     Other parameters are those of :func:`build_sample`.
     """
+    holdings = arguments["holdings"]
+    # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
+    if isinstance(holdings, dict) and "type" not in holdings:
+        return _book_of_histories(**arguments)
     book = _book.build_book_sample(**arguments)
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
@@ -901,6 +907,43 @@ def book_betas(**arguments: Any) -> BookBetas:
     for a in figures.values():
         a.setflags(write=False)
     return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
+
+
+def _book_of_histories(holdings: dict[Any, Any], **arguments: Any) -> BookBetas:
+    """:func:`book_betas` of accounts with holdings histories: each account's sample and
+    figures are :func:`portfolio_beta`'s (its own dates, as a book's always are); a problem
+    of one account is its note. Accounts whose figures stand on the same dates share a group."""
+    accounts = tuple(str(a) for a in holdings)
+    names = [f.name for f in dataclasses.fields(core.BookFigures)]
+    figures = {name: np.full(len(accounts), np.nan) for name in names}
+    figures["valid"] = np.zeros(len(accounts), dtype=bool)
+    observations, notes = np.zeros(len(accounts), dtype=int), [""] * len(accounts)
+    samples: dict[int, Sample] = {}
+    for k, history in enumerate(holdings.values()):
+        try:
+            result = beta_of(_sample.build_sample(shares=history, **arguments))
+        except PortbetaError as error:
+            notes[k] = error.problem
+            continue
+        stats = result.stats
+        found = (result.sample.value_as_of, result.reg, result.wtd, result.gap, stats.gap_fit.beta_se,
+                 stats.gap_fit.t_stat, stats.actual.fit.r_squared, True)  # fmt: skip
+        for name, value in zip(names, found, strict=True):
+            figures[name][k] = value
+        observations[k], samples[k] = result.sample.n_returns, result.sample
+    for a in figures.values():
+        a.setflags(write=False)
+    asset_names = next(iter(samples.values())).names if samples else ()
+    nothing = np.full(len(asset_names), np.nan)
+    held = [samples[k].shares_as_of if k in samples else nothing for k in range(len(accounts))]
+    book = _book.BookSample(
+        names=asset_names,
+        accounts=accounts,
+        holdings=np.array(held).reshape(len(accounts), len(asset_names)),  # each account's shares at its as_of
+        notes=tuple(notes),
+        groups=_book.groups_by_dates(samples),
+    )
+    return BookBetas(**figures, accounts=accounts, observations=observations, notes=tuple(notes), sample=book)
 
 
 def _group_figures(

@@ -337,7 +337,7 @@ def _book_dates(book: api.BookBetas) -> list[tuple[Any, Any, Any]]:
     return dates
 
 
-def _book_sample(book: api.BookBetas, prices: files.Prices) -> dict[str, Any]:
+def _book_sample(book: api.BookBetas, prices: files.Prices, held: str = "") -> dict[str, Any]:
     """The sample most accounts stand on (the largest group with figures), and what it assumes."""
     groups = [g for g in book.sample.groups if g.labels]
     if not groups:
@@ -369,7 +369,7 @@ def _book_sample(book: api.BookBetas, prices: files.Prices) -> dict[str, Any]:
              "asset that account holds is missing"),
             ("periods per year", periods),
             ("risk-free rate", rf),
-            ("holdings", "fixed share counts per account, held on every date of its sample"),
+            ("holdings", held or "fixed share counts per account, held on every date of its sample"),
             ("prices", prices.price_columns or "as given"),
             ("benchmark", prices.benchmark or "as given"),
         ],
@@ -467,13 +467,33 @@ def _not_an_input(args: argparse.Namespace, output: str | None, option: str) -> 
             raise InputError(f"{option} {output} is one of the inputs ({path}): write to another file")
 
 
+def _book_holdings(args: argparse.Namespace, prices: files.Prices, options: files.Options) -> tuple[Any, str]:
+    """The accounts' share counts (--holdings), or each account's holdings history from its
+    trades (--trades, with --holdings as the opening positions), and the latter in words."""
+    if args.trades is None:
+        if args.holdings is None:
+            raise InputError(
+                "give --holdings (the accounts' share counts) or --trades FILE (account,date,ticker,quantity)"
+            )
+        return files.read_holdings_file(args.holdings, prices.names, options), ""
+    opening = None if args.holdings is None else files.read_holdings_file(args.holdings, prices.names, options)
+    histories = files.read_account_trades(args.trades, opening, prices, options)
+    said = files.trades_words(args.trades, prices, options, opening=True)  # the dates before: each account's own
+    source = f" from {Path(args.holdings).name}" if args.holdings else ""
+    return histories, (
+        f"a holdings history per account: {said}; each account's trades on top of its opening positions{source} "
+        "(without any, the dates before its first trade are outside its sample); each account's figures are "
+        "those of its own history"
+    )
+
+
 def run_book(args: argparse.Namespace) -> int:
     _not_an_input(args, args.csv, "--csv")
     prices, options, columns = read_inputs(args)
-    holdings = files.read_holdings_file(args.holdings, prices.names, options)
+    holdings, held = _book_holdings(args, prices, options)
     with named("xl-portbeta book"):
         book = api.book_betas(holdings=holdings, **columns)
-    about = _book_sample(book, prices)
+    about = _book_sample(book, prices, held)
     n = len(book.accounts)
     title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {prices.market.name}"
     frame = book.to_frame()
@@ -652,7 +672,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
     _prices_file_options(bk, frequency)
-    bk.add_argument("--holdings", required=True, help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide")
+    bk.add_argument(
+        "--holdings",
+        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide; with --trades, the opening positions",
+    )
+    bk.add_argument(
+        "--trades",
+        metavar="FILE",
+        help="account,date,ticker,quantity rows: each account's holdings history from its trades",
+    )
     bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
     bk.set_defaults(run=run_book)
 

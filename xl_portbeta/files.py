@@ -42,6 +42,7 @@ __all__ = [
     "column_letter",
     "parse_as_of",
     "parse_dates",
+    "read_account_trades",
     "read_holdings_file",
     "read_prices",
     "read_shares",
@@ -923,21 +924,51 @@ def _long_statements(table: Table, tickers: Any, shares: Any, prices: Prices, o:
     return pd.DataFrame(held, columns=prices.names)
 
 
+@dataclass(frozen=True)
+class Ledger:
+    """A trades file's rows: each trade's date, its asset's column in the prices, its quantity."""
+
+    table: Table
+    traded: np.ndarray
+    columns: np.ndarray
+    quantities: np.ndarray
+    days: np.ndarray  # the prices' dates
+    names: list[str]  # the prices' assets
+
+    def holdings(self, start: np.ndarray, mine: np.ndarray | None = None) -> pd.DataFrame:
+        """The holdings on every prices date of the trades ``mine`` (all by default) on top
+        of the opening positions ``start`` (:func:`holdings.from_trades`)."""
+        mine = np.ones(len(self.traded), dtype=bool) if mine is None else mine
+        held = from_trades(self.days, self.traded[mine], self.columns[mine], self.quantities[mine], start)
+        return pd.DataFrame(held, columns=self.names)
+
+
+def _read_ledger(path: str, prices: Prices, o: Options, first: str = "") -> Ledger:
+    """``[account,]date,ticker,quantity`` rows (tickers matched without regard to case,
+    quantities signed, each given)."""
+    table = read_table(path)
+    date_col, tickers = _holdings_date_column(table, o), table.find("ticker")
+    quantity = table.find("quantity")
+    if date_col is None or tickers is None or quantity is None:
+        columns = ", ".join(map(str, table.frame.columns))
+        raise InputError(
+            f"{table.name}: give columns {first}date,ticker,quantity, one row per trade (columns: {columns})"
+        )
+    traded, days = _holdings_dates(table, date_col, prices, o)
+    rows = _shares_rows(table, tickers, quantity, prices.names, o.numbers)
+    _every_count(rows, table, quantity, traded, "quantity", "a trade needs its quantity")
+    position = {a: k for k, a in enumerate(prices.names)}
+    where = np.array([position[t] for t in rows["ticker"]], dtype=int)
+    return Ledger(table, traded, where, rows["shares"].to_numpy(dtype=float), days, list(prices.names))
+
+
 def read_trades(path: str, opening: Any, prices: Prices, o: Options) -> pd.DataFrame:
     """--trades: ``date,ticker,quantity`` rows (tickers matched without regard to case,
     quantities signed), on top of the opening positions ``opening`` (counts by asset name,
     as :func:`read_shares` gives them, or None): the holdings on every prices date, each
     the opening positions plus every trade dated on or before it (a trade on a day
     without prices counts from the next prices date)."""
-    table = read_table(path)
-    date_col, tickers = _holdings_date_column(table, o), table.find("ticker")
-    quantity = table.find("quantity")
-    if date_col is None or tickers is None or quantity is None:
-        columns = ", ".join(map(str, table.frame.columns))
-        raise InputError(f"{table.name}: give columns date,ticker,quantity, one row per trade (columns: {columns})")
-    traded, days = _holdings_dates(table, date_col, prices, o)
-    rows = _shares_rows(table, tickers, quantity, prices.names, o.numbers)
-    _every_count(rows, table, quantity, traded, "quantity", "a trade needs its quantity")
+    ledger = _read_ledger(path, prices, o)
     if opening is None:
         start = np.zeros(len(prices.names))
     elif isinstance(opening, dict):
@@ -949,10 +980,29 @@ def read_trades(path: str, opening: Any, prices: Prices, o: Options) -> pd.DataF
             f"--shares with --trades: the opening positions, one count per asset ({len(prices.names)}), or "
             "NAME=count pairs, or ticker,shares rows"
         )
-    position = {a: k for k, a in enumerate(prices.names)}
-    where = np.array([position[t] for t in rows["ticker"]], dtype=int)
-    held = from_trades(days, traded, where, rows["shares"].to_numpy(dtype=float), start)
-    return pd.DataFrame(held, columns=prices.names)
+    return ledger.holdings(start)
+
+
+def read_account_trades(path: str, opening: pd.DataFrame | None, prices: Prices, o: Options) -> dict[str, pd.DataFrame]:
+    """book --trades: ``account,date,ticker,quantity`` rows, each account's trades on top of
+    its opening positions (``opening``: --holdings' accounts x assets, or None): each
+    account's holdings history, the accounts of ``opening`` first, then those of the
+    trades in the order they first appear."""
+    ledger = _read_ledger(path, prices, o, "account,")
+    table = ledger.table
+    account = table.find("account")
+    if account is None:
+        raise InputError(f"{table.name}: book --trades needs an account column: account,date,ticker,quantity rows")
+    cells = table.frame[account]
+    blank = cells.map(is_missing).to_numpy()
+    if blank.any():
+        raise InputError(f"{table.cell(account, int(np.flatnonzero(blank)[0]))} has no account")
+    accounts = cells.astype(str).str.strip().to_numpy()
+    listed = [] if opening is None else [str(a) for a in opening.index]
+    order = list(dict.fromkeys(listed + list(pd.unique(accounts))))
+    starts = {} if opening is None else {str(a): row.to_numpy(dtype=float) for a, row in opening.iterrows()}
+    none = np.zeros(len(prices.names))
+    return {a: ledger.holdings(starts.get(a, none), accounts == a) for a in order}
 
 
 def _dates_count(n: int) -> str:

@@ -144,6 +144,8 @@ class Sample:
     rf_carried : int
         The return periods whose rate is carried forward from an earlier date: their
         first date's ``rf`` cell is blank (:func:`carry_rates`).
+    value_as_of : float
+        The holdings' net market value at ``as_of`` (NaN for the assets alone).
     """
 
     names: tuple[str, ...]
@@ -163,6 +165,7 @@ class Sample:
     dropped_why: tuple = ()
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     rf_carried: int = 0
+    value_as_of: float = math.nan
 
     @property
     def has_history(self) -> bool:
@@ -1028,10 +1031,10 @@ def assemble(
     prices, price_gaps = kept_prices(rows, held, missing, kept)
     holdings = np.ascontiguousarray(shares[kept]) if history else shares
     shares_as_of = (shares[as_of] if history else shares).copy()
+    weights_as_of, value_as_of = np.zeros(len(held)), math.nan
     if args.portfolio:
         weights_as_of = _weights_as_of(rows, prices, holdings, shares_as_of, np.append(kept, as_of))
-    else:
-        weights_as_of = np.zeros(len(held))
+        value_as_of = float(np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of]) @ shares_as_of)
 
     frequency, source, rf = kept_rates(rows, args, kept)
     sample = Sample(
@@ -1052,6 +1055,7 @@ def assemble(
         dropped_why=why,
         columns={name: np.ascontiguousarray(column[kept]) for name, column in rows.columns.items()},
         rf_carried=int(rows.rf_blank[kept[:-1]].sum()) if rows.rf_blank is not None else 0,
+        value_as_of=value_as_of,
     )
     for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps,
                   *sample.columns.values()):  # fmt: skip

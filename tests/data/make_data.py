@@ -63,6 +63,12 @@ def main() -> None:
         "date,ticker,quantity\n2019-02-28,AAPL,100\n2019-02-28,XOM,250\n2019-06-15,KO,400\n2020-03-31,XOM,-50\n"
         "2020-11-30,AAPL,-40\n2021-02-27,ko,-100\n"
     )
+    # each account's trades (book --trades): fund A's are trades.csv's, fund B starts later
+    (HERE / "account_trades.csv").write_text(
+        "account,date,ticker,quantity\nfund A,2019-02-28,AAPL,100\nfund A,2019-02-28,XOM,250\n"
+        "fund A,2019-06-15,KO,400\nfund A,2020-03-31,XOM,-50\nfund A,2020-11-30,AAPL,-40\n"
+        "fund A,2021-02-27,ko,-100\nfund B,2019-09-30,KO,300\nfund B,2020-01-31,XOM,100\n"
+    )
     (HERE / "accounts.csv").write_text("account,ticker,shares\nfund A,AAPL,100\nfund A,xom,250\nfund B,KO,400\n")
     # the same prices as exported by a spreadsheet: thousands separators and currency signs,
     # and decimal commas (European), both as quoted text
