@@ -398,3 +398,10 @@ def test_book_trades_file_gives_each_account_its_own_history():
             assert rows[account]["observations"] == expected.sample.n_returns
     run = cli("book", DATA / "wide.csv", "--market", "SPX", "--trades", DATA / "trades.csv")
     assert run.returncode == 2 and "book --trades needs an account column" in run.stderr
+
+
+def test_a_logical_among_tickers_typed_as_numbers_is_no_ticker():
+    """Tickers are read once per distinct cell: TRUE (equal to 1 in Python) is still no ticker."""
+    with pytest.raises(PortbetaError, match=r"tickers row 2 holds True, not a ticker"):
+        api.holdings_from_trades(DAYS, [DAYS[1], DAYS[2]], [1, True], [5, 5])
+    assert list(api.holdings_from_trades(DAYS, [DAYS[1], DAYS[2]], [1, 1.0], [5, 5]).columns) == ["1"]

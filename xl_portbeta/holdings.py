@@ -73,9 +73,10 @@ def from_trades(
     n = len(opening)
     held = np.full((len(dates), n), np.nan)
     known = ~np.isnat(dates)
-    ledger = pd.DataFrame({"date": pd.DatetimeIndex(traded), "column": columns, "quantity": quantities})
-    daily = ledger.groupby(["date", "column"])["quantity"].sum().unstack(fill_value=0.0)
-    positions = daily.reindex(columns=range(n), fill_value=0.0).cumsum()
+    days, day_of_trade = np.unique(traded.astype("datetime64[ns]"), return_inverse=True)
+    daily = np.zeros((len(days), n))  # each trading day's net quantity per column
+    np.add.at(daily, (np.ravel(day_of_trade), columns), quantities)
+    positions = pd.DataFrame(np.cumsum(daily, axis=0), index=pd.DatetimeIndex(days))  # after each day's trades
     traded_by = positions.reindex(pd.DatetimeIndex(dates[known]), method="ffill").fillna(0.0)
     held[known] = opening + traded_by.to_numpy(dtype=float)
     if not opening.any() and len(traded):
@@ -107,6 +108,8 @@ def statement_problem(dates: np.ndarray, stated: np.ndarray, where: Callable[[in
 
 def _dates(raw: Any, arg: str) -> tuple[np.ndarray, int]:
     """A column of dates (NaT where blank) and the range's row of the first."""
+    if isinstance(raw, (pd.DatetimeIndex, pd.Series, np.ndarray)) and pd.api.types.is_datetime64_dtype(raw):
+        return np.asarray(raw, dtype="datetime64[ns]"), 1  # dates already (tz-naive): nothing to read cell by cell
     if omitted(raw, arg):
         raise PortbetaError(f"{arg} is missing: give the dates")
     values, _, first_row = read_dates(raw, arg)
@@ -266,7 +269,11 @@ def _ledger(trade_dates: Any, tickers: Any, quantities: Any) -> tuple[np.ndarray
     amounts = read_vector(quantities, "quantities", "a quantity")
     counts = amounts.values[:, 0]
     cells, ticker_row = _tickers(tickers, len(counts))
-    names = [_ticker(v) for v in cells]
+    try:  # a ledger names few tickers many times: each read once
+        read = {key: _ticker(key[1]) for key in {(type(v), v) for v in cells}}  # by type too: True is no 1
+        names = [read[type(v), v] for v in cells]
+    except TypeError:  # an unhashable cell (Office.js' error object): one by one
+        names = [_ticker(v) for v in cells]
     for k, value in enumerate(cells):
         if names[k] is None and not is_missing(value):
             raise PortbetaError(f"tickers row {ticker_row + k} holds {_show(value)}, not a ticker: give it as text")
