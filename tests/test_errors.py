@@ -140,7 +140,7 @@ CASES = {
     ),
     "market of two columns": (
         dict(market=[[1, 2]] * 11),
-        "PORTBETA_REG: market must be one column, got 11 rows x 2 columns",
+        "PORTBETA_REG: market is 11 rows x 2 columns: give one column of levels, or name each benchmark's column in a header row",
     ),
     "shares missing": (
         dict(shares=None),

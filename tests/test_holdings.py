@@ -405,3 +405,21 @@ def test_a_logical_among_tickers_typed_as_numbers_is_no_ticker():
     with pytest.raises(PortbetaError, match=r"tickers row 2 holds True, not a ticker"):
         api.holdings_from_trades(DAYS, [DAYS[1], DAYS[2]], [1, True], [5, 5])
     assert list(api.holdings_from_trades(DAYS, [DAYS[1], DAYS[2]], [1, 1.0], [5, 5]).columns) == ["1"]
+
+
+def test_a_book_of_histories_with_two_benchmarks_is_a_book_per_benchmark(rng):
+    from conftest import random_market
+
+    prices, market = random_market(rng, 60, 3)
+    second = market * np.exp(np.cumsum(rng.normal(0, 0.004, len(market))))
+    histories = {"a": np.tile([5.0, 0, 2], (60, 1)), "b": np.vstack([np.tile([1.0, 1, 1], (30, 1)),
+                                                                     np.tile([0.0, 4, 1], (30, 1))])}  # fmt: skip
+    markets = pd.DataFrame({"SPX": market, "AGG": second})
+    both = api.book_betas(prices, histories, markets)
+    assert isinstance(both, api.ByBenchmark) and both.benchmarks == ("SPX", "AGG")
+    for name, alone in (("SPX", market), ("AGG", second)):
+        single = api.book_betas(prices, histories, alone)
+        np.testing.assert_allclose(both[name].reg, single.reg, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(both[name].gap_se, single.gap_se, rtol=0, atol=1e-12)
+        expected = [api.portfolio_beta(prices, h, alone).reg for h in histories.values()]
+        np.testing.assert_allclose(single.reg, expected, rtol=0, atol=1e-12)

@@ -591,3 +591,42 @@ def test_holdings_from_statements_and_trades_through_officejs(server):
     keep = [k for k, row in enumerate(hand) if row is not None]
     expected = api.portfolio_beta(prices[keep], np.array([hand[k] for k in keep]), market[keep])
     assert reg == [[pytest.approx(expected.reg, abs=1e-14)]]
+
+
+def test_several_benchmarks_through_officejs(server):
+    """market with a header row of two benchmarks: one-number functions spill a row of two
+    (the single-benchmark figures), ASSET_BETAS a row per benchmark, tables a block per
+    benchmark under a heading row; one benchmark stays one number."""
+    from xl_portbeta import api
+
+    second = [100.0]
+    for a, b in zip(BONDS["market"][:-1], BONDS["market"][1:]):
+        second.append(second[-1] * (1 + 0.5 * (b / a - 1) + 0.001 * (-1) ** len(second)))
+    markets = [["S&P", "AGG"]] + [[a, b] for a, b in zip(BONDS["market"], second)]
+    prices = np.column_stack([BONDS["bond_a"], BONDS["bond_b"]])
+    each = [api.portfolio_beta(prices, BONDS["shares"], m) for m in (BONDS["market"], second)]
+    for name, field in (("portbeta_reg", "reg"), ("portbeta_wtd", "wtd"), ("beta_gap", "gap")):
+        row = server(name, BOND_PRICES, BOND_SHARES, markets, BOND_DATES)
+        assert len(row) == 1 and row[0] == pytest.approx([getattr(r, field) for r in each], abs=1e-12, rel=0)
+        assert server(name, BOND_PRICES, BOND_SHARES, BOND_MARKET, BOND_DATES) == [[getattr(each[0], field)]]
+    betas = server("asset_betas", BOND_PRICES, markets)
+    assert len(betas) == 2 and betas[1] == pytest.approx(list(each[1].asset_betas), abs=1e-12, rel=0)
+    stats = server("portbeta_stats", BOND_PRICES, BOND_SHARES, markets, BOND_DATES)
+    single = server("portbeta_stats", BOND_PRICES, BOND_SHARES, column(["AGG", *second]), BOND_DATES)
+    assert stats[0] == ["benchmark", "S&P", "", "", ""]
+    k = 1 + len(single)
+    assert stats[k] == ["benchmark", "AGG", "", "", ""] and stats[k + 1 :] == single and len(stats) == 2 * k
+    for function, extra in (("beta_gap_detail", ()), ("portbeta_rolling", ([[4]],))):
+        table = server(function, BOND_PRICES, BOND_SHARES, markets, *extra, BOND_DATES)
+        alone = server(function, BOND_PRICES, BOND_SHARES, column(["AGG", *second]), *extra, BOND_DATES)
+        assert [r[1] for r in table if r[0] == "benchmark"] == ["S&P", "AGG"], function
+        assert table[len(table) // 2 + 1 :] == alone and no_error_cells(table), function
+    holdings = [["account", "Bond A", "Bond B"], ["both", 25000, 65000], ["only B", 0, 10]]
+    book = server("portbeta_book", BOND_PRICES, holdings, markets, BOND_DATES)
+    assert [r[1] for r in book if r[0] == "benchmark"] == ["S&P", "AGG"]
+    assert book[-1][2:5] == pytest.approx([*(lambda r: [r.reg, r.wtd, r.gap])(
+        api.portfolio_beta(prices, [0, 10], second))], abs=1e-12, rel=0)  # fmt: skip
+    for function, extra in (("asset_stats", ()), ("asset_betas_rolling", ([[4]],))):
+        table = server(function, BOND_PRICES, markets, *extra, BOND_DATES)
+        alone = server(function, BOND_PRICES, column(["AGG", *second]), *extra, BOND_DATES)
+        assert table[len(table) // 2 + 1 :] == alone and table[0][:2] == ["benchmark", "S&P"], function

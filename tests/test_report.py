@@ -186,6 +186,30 @@ def test_cli_report_of_a_prices_file_has_the_figures_of_analyze(prices_csv, tmp_
     assert "weights as of 2021-06-30" in text and "market premium 6.00%" in text
 
 
+def test_cli_report_of_several_benchmarks_names_the_primary_and_shows_each(prices_csv, tmp_path):
+    """JPM stands in for a second benchmark (any second column will do): the page is the
+    primary's (SP500, the first), with each benchmark's REG, WTD and GAP as analyze gives them."""
+    path, _ = prices_csv
+    shares = ["--shares", "AAPL=100,KO=300,MSFT=50"]
+    out = tmp_path / "two.html"
+    run = cli("report", str(path), "--market", "SP500,JPM", *shares, "-o", str(out), "--json")
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    said = json.loads(run.stdout)
+    assert said["primary_benchmark"] == "SP500" and [b["benchmark"] for b in said["benchmarks"]] == ["SP500", "JPM"]
+    text = text_of(out.read_text())
+    assert "against the primary benchmark, SP500 (the first given)" in text
+    for k, name in enumerate(("SP500", "JPM")):
+        alone = json.loads(
+            cli("analyze", str(path), "--market", name, *shares, "--assets", "AAPL,KO,XOM,MSFT", "--json").stdout
+        )
+        figures = " ".join(f"{alone[key]:.4f}" for key in ("reg", "wtd", "gap", "gap_standard_error"))
+        figures = figures.replace("-", "\N{MINUS SIGN}")  # the page's minus
+        assert f"{name}{' (primary)' if k == 0 else ''} {figures}" in text, name
+        assert said["benchmarks"][k]["reg"] == pytest.approx(alone["reg"], abs=1e-12, rel=0)
+        if k == 0:  # the headline is the primary's
+            assert f"REG — regression beta of the actual holdings {alone['reg']:.4f}" in text
+
+
 def test_cli_report_of_the_demo(tmp_path):
     out = tmp_path / "demo.html"
     run = cli("report", "--demo", "-o", str(out))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import os
 import sys
 import threading
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from .sample import MIN_RETURNS, Sample
 __all__ = [
     "AssetStats",
     "BookBetas",
+    "ByBenchmark",
     "ExcessReturns",
     "GapDetail",
     "PortfolioBeta",
@@ -64,6 +66,7 @@ __all__ = [
 ]
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
+_Result = TypeVar("_Result")
 _blas_controller: Any = None
 
 
@@ -201,6 +204,78 @@ def _range(values: np.ndarray) -> str:
     return f"{finite.min():.4f}..{finite.max():.4f}" if finite.size else "empty"
 
 
+# --------------------------------------------------------------------- several benchmarks
+
+
+@dataclass(frozen=True)
+class ByBenchmark(Generic[_Result]):
+    """One result per benchmark when ``market`` has several columns, in its column order
+    (the first is the primary benchmark). Each result is the single-benchmark one, on the
+    sample the benchmarks share (a date is used only where every benchmark has a level).
+
+    Attributes
+    ----------
+    benchmarks : tuple of str
+        The benchmarks' names (the market's header row).
+    results : tuple
+        Each benchmark's result: a :class:`PortfolioBeta`, :class:`PortfolioStats`, ...
+
+    ``by["SPX"]`` (or ``by[0]``) is one benchmark's result; any attribute of the results
+    reads as one value per benchmark: ``by.reg`` is an array (B,) of the REGs (numbers
+    as an array, other values as a tuple), and a method is called on each result
+    (``by.to_series()`` is a ByBenchmark of Series). ``to_frame()`` stacks the results' frames
+    under a first index level "benchmark".
+    """
+
+    benchmarks: tuple[str, ...]
+    results: tuple[_Result, ...]
+
+    @property
+    def primary(self) -> _Result:
+        """The first benchmark's result (an Investment Policy Statement's primary benchmark)."""
+        return self.results[0]
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __getitem__(self, benchmark: str | int) -> _Result:
+        if isinstance(benchmark, str):
+            if benchmark not in self.benchmarks:
+                raise KeyError(f"{benchmark!r} is none of the benchmarks {', '.join(self.benchmarks)}")
+            return self.results[self.benchmarks.index(benchmark)]
+        return self.results[benchmark]
+
+    def items(self) -> Iterator[tuple[str, _Result]]:
+        return zip(self.benchmarks, self.results, strict=True)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy, pickle and numpy ask for dunders: not the results'
+            raise AttributeError(name)
+        values = tuple(getattr(r, name) for r in self.results)
+        if all(inspect.ismethod(v) for v in values):  # a method: called on each result, as one
+            return lambda *args, **kwargs: ByBenchmark(self.benchmarks, tuple(v(*args, **kwargs) for v in values))
+        numbers = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
+        return np.array(values, dtype=float) if numbers else values
+
+    def to_frame(self) -> pd.DataFrame:
+        """Each result's ``to_frame()``, stacked under an index level "benchmark"."""
+        frames = [r.to_frame() for r in self.results]  # type: ignore[attr-defined]
+        return pd.concat(frames, keys=list(self.benchmarks), names=["benchmark"])
+
+    def __repr__(self) -> str:
+        return "ByBenchmark(" + "; ".join(f"{b}: {r!r}" for b, r in self.items()) + ")"
+
+
+def _each_benchmark(sample: Sample, figures: Callable[[Sample], Any]) -> ByBenchmark[Any]:
+    """``figures`` of each benchmark's single-benchmark sample."""
+    return ByBenchmark(sample.benchmarks, tuple(figures(s) for s in sample.by_benchmark()))
+
+
+def _each_result(result: ByBenchmark[Any], figures: Callable[[Any], Any]) -> ByBenchmark[Any]:
+    """``figures`` of each benchmark's result."""
+    return ByBenchmark(result.benchmarks, tuple(figures(r) for r in result.results))
+
+
 # --------------------------------------------------------------------- the sample
 
 
@@ -216,8 +291,11 @@ def build_sample(**arguments: Any) -> Sample:
         A first row of text is a header of asset names. Blank or error cells are missing.
     shares : one row of N share counts, or a (T, N) holdings history
         Negative is short. A history's row t holds the shares held from date t on.
-    market : (T,) or (T, 1)
-        Benchmark price levels on the same rows.
+    market : (T,), (T, 1), or (T, B) with a header row
+        Benchmark price levels on the same rows. Several benchmarks: one column each,
+        named by a header row (a DataFrame's columns); a date is then used only where
+        every benchmark has a level, and the figures of :func:`beta_of` and the others
+        come as a :class:`ByBenchmark`, one single-benchmark result each.
     dates : (T,) or (T, 1), optional
         Dates of the rows: datetimes or Excel serial numbers.
     frequency : {"daily", "weekly", "monthly"}, optional
@@ -280,10 +358,15 @@ class ExcessReturns:
 
 
 @_public
-def returns_of(sample: Sample) -> ExcessReturns:
+def returns_of(sample: Sample) -> ExcessReturns | ByBenchmark[ExcessReturns]:
     """A sample's returns over the per-period risk-free rate (assets, market, holdings),
     with the market checked for variance. A :class:`PortfolioBeta` keeps its own
-    (:attr:`PortfolioBeta.returns`)."""
+    (:attr:`PortfolioBeta.returns`); with several benchmarks, of each."""
+    return _each_benchmark(sample, _returns) if sample.markets is not None else _returns(sample)
+
+
+def _returns(sample: Sample) -> ExcessReturns:
+    """:func:`returns_of` a single-benchmark sample."""
     market = market_returns_of(sample)
     assets, portfolio = core.asset_and_holdings_returns(sample.prices, sample.holdings, sample.rf)
     return ExcessReturns(assets, market, portfolio)
@@ -379,8 +462,11 @@ class PortfolioBeta(PerAsset):
 
 
 @_public
-def beta_of(sample: Sample) -> PortfolioBeta:
-    """REG, WTD, GAP and its split by holding, of a sample (one pass over the prices)."""
+def beta_of(sample: Sample) -> PortfolioBeta | ByBenchmark[PortfolioBeta]:
+    """REG, WTD, GAP and its split by holding, of a sample (one pass over the prices);
+    with several benchmarks, of each (:class:`ByBenchmark`)."""
+    if sample.markets is not None:
+        return _each_benchmark(sample, beta_of)
     market = market_returns_of(sample)
     parts = core.holdings_betas(sample.prices, sample.holdings, market, sample.rf)
     betas = parts.asset_betas
@@ -396,7 +482,7 @@ def beta_of(sample: Sample) -> PortfolioBeta:
 
 @_public
 @declared(API["portfolio_beta"])
-def portfolio_beta(**arguments: Any) -> PortfolioBeta:
+def portfolio_beta(**arguments: Any) -> PortfolioBeta | ByBenchmark[PortfolioBeta]:
     """Regression beta of the actual holdings and weighted-average beta, on one sample:
     ``beta_of(build_sample(...))`` (the arguments of :func:`build_sample`)."""
     return beta_of(_sample.build_sample(**arguments))
@@ -411,11 +497,14 @@ def asset_betas(**arguments: Any) -> tuple[np.ndarray, Sample]:
 
     Returns
     -------
-    betas : array (N,)
+    betas : array (N,), or (B, N) with B benchmarks
+        One row per benchmark, in the market's column order (``sample.benchmarks``).
     sample : Sample
     """
     sample = _sample.build_sample(shares=None, **arguments, portfolio=False)
-    betas = np.asarray(core.betas(core.excess_returns(sample.prices, sample.rf), market_returns_of(sample)))
+    returns = core.excess_returns(sample.prices, sample.rf)
+    rows = [np.asarray(core.betas(returns, market_returns_of(s))) for s in sample.by_benchmark()]
+    betas = rows[0] if sample.markets is None else np.vstack(rows)
     betas.setflags(write=False)
     return betas, sample
 
@@ -461,7 +550,9 @@ def _lags(raw: Any) -> int:
 
 
 @_public
-def asset_stats_of(sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1) -> AssetStats:
+def asset_stats_of(
+    sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1
+) -> AssetStats | ByBenchmark[AssetStats]:
     """Each asset's beta, its standard error, t, R², alpha, Blume, Vasicek, Dimson,
     Scholes-Williams, up- and down-market betas, on a sample.
 
@@ -476,6 +567,8 @@ def asset_stats_of(sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: 
         Lags and leads of the market in Dimson's regression.
     """
     weight, lags = _blume_weight(blume_weight), _lags(lags)
+    if sample.markets is not None:
+        return _each_benchmark(sample, lambda s: asset_stats_of(s, weight, lags))
     market = market_returns_of(sample)
     figures = core.asset_figures(core.excess_returns(sample.prices, sample.rf), market, weight, lags)
     values = {f.name: getattr(figures, f.name) for f in dataclasses.fields(figures)}
@@ -491,7 +584,7 @@ def asset_stats_of(sample: Sample, blume_weight: Any = core.BLUME_WEIGHT, lags: 
 
 @_public
 @declared(API["asset_stats"])
-def asset_stats(**arguments: Any) -> AssetStats:
+def asset_stats(**arguments: Any) -> AssetStats | ByBenchmark[AssetStats]:
     """:func:`asset_stats_of` on the dates where every price is present (the arguments of
     :func:`asset_betas`; its options at their defaults)."""
     return asset_stats_of(_sample.build_sample(shares=None, **arguments, portfolio=False))
@@ -563,18 +656,22 @@ def _check_result(result: Any) -> None:
 
 
 @_public
-def stats_of(result: PortfolioBeta, blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1) -> PortfolioStats:
+def stats_of(
+    result: PortfolioBeta | ByBenchmark[PortfolioBeta], blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1
+) -> PortfolioStats | ByBenchmark[PortfolioStats]:
     """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
     ``result.stats``, computed once; with other options, computed anew.
 
     Parameters
     ----------
-    result : PortfolioBeta
+    result : PortfolioBeta, or a ByBenchmark of them (then the statistics of each)
     blume_weight : float, default 0.67
         Blume's adjusted beta is ``blume_weight * beta + (1 - blume_weight)``.
     lags : int, default 1
         Lags and leads of the market in Dimson's regression.
     """
+    if isinstance(result, ByBenchmark):
+        return _each_result(result, lambda r: stats_of(r, blume_weight, lags))
     _check_result(result)
     weight, lags = _blume_weight(blume_weight), _lags(lags)
     if weight == core.BLUME_WEIGHT and lags == 1:
@@ -609,7 +706,7 @@ def _vasicek_betas(result: PortfolioBeta) -> np.ndarray:
 
 @_public
 @declared(API["portfolio_stats"])
-def portfolio_stats(**arguments: Any) -> PortfolioStats:
+def portfolio_stats(**arguments: Any) -> PortfolioStats | ByBenchmark[PortfolioStats]:
     """Regression statistics of both betas on one sample (arguments of :func:`build_sample`)."""
     return stats_of(portfolio_beta(**arguments))
 
@@ -671,9 +768,11 @@ class GapDetail(PerAsset):
 
 
 @_public
-def gap_detail_of(result: PortfolioBeta) -> GapDetail:
+def gap_detail_of(result: PortfolioBeta | ByBenchmark[PortfolioBeta]) -> GapDetail | ByBenchmark[GapDetail]:
     """The gap of a :class:`PortfolioBeta` already computed, split by holding:
-    ``result.gap_detail``, computed once."""
+    ``result.gap_detail``, computed once (of each benchmark's, for a :class:`ByBenchmark`)."""
+    if isinstance(result, ByBenchmark):
+        return _each_result(result, gap_detail_of)
     _check_result(result)
     return result.gap_detail
 
@@ -698,7 +797,7 @@ def _gap_detail(result: PortfolioBeta) -> GapDetail:
 
 @_public
 @declared(API["gap_detail"])
-def gap_detail(**arguments: Any) -> GapDetail:
+def gap_detail(**arguments: Any) -> GapDetail | ByBenchmark[GapDetail]:
     """Split the gap by holding (arguments of :func:`build_sample`)."""
     return gap_detail_of(portfolio_beta(**arguments))
 
@@ -756,7 +855,7 @@ def window_of(raw: Any, sample: Sample) -> int:
 
 
 @_public
-def rolling_of(sample: Sample, window: Any) -> RollingBeta:
+def rolling_of(sample: Sample, window: Any) -> RollingBeta | ByBenchmark[RollingBeta]:
     """REG, WTD (weights at each window's end) and GAP at every window end of a sample,
     in O(T x N).
 
@@ -767,7 +866,9 @@ def rolling_of(sample: Sample, window: Any) -> RollingBeta:
         Returns per window: at least 3, at most the number of returns in the sample
         (a whole number; 252.0 or a one-cell range are fine).
     """
-    return _rolling(sample, window, lambda: returns_of(sample))
+    if sample.markets is not None:
+        return _each_benchmark(sample, lambda s: rolling_of(s, window))
+    return _rolling(sample, window, lambda: _returns(sample))
 
 
 def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], ExcessReturns]) -> RollingBeta:
@@ -791,7 +892,7 @@ def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], Excess
 
 @_public
 @declared(API["rolling_portfolio_beta"])
-def rolling_portfolio_beta(window: Any, **arguments: Any) -> RollingBeta:
+def rolling_portfolio_beta(window: Any, **arguments: Any) -> RollingBeta | ByBenchmark[RollingBeta]:
     """:func:`rolling_of` the sample of these arguments (those of :func:`build_sample`,
     and ``window``, a whole number of returns)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
@@ -827,13 +928,19 @@ class RollingAssetBetas:
 
 @_public
 @declared(API["rolling_asset_betas"])
-def rolling_asset_betas(window: Any, **arguments: Any) -> RollingAssetBetas:
+def rolling_asset_betas(window: Any, **arguments: Any) -> RollingAssetBetas | ByBenchmark[RollingAssetBetas]:
     """Each asset's OLS beta at every window end, in O(T x N), on the dates where every
     price is present (arguments of :func:`asset_betas`, and ``window`` as for
     :func:`rolling_of`)."""
     whole_number(window, "window", " of returns")  # a bad window is reported before the data
     sample = _sample.build_sample(shares=None, **arguments, portfolio=False)
     window = window_of(window, sample)
+    if sample.markets is not None:
+        return _each_benchmark(sample, lambda s: _rolling_asset_betas(s, window))
+    return _rolling_asset_betas(sample, window)
+
+
+def _rolling_asset_betas(sample: Sample, window: int) -> RollingAssetBetas:
     market_returns = market_returns_of(sample)
     betas = core.rolling_asset_betas(core.excess_returns(sample.prices, sample.rf), market_returns, window)
     betas[core.flat_windows(market_returns, window)] = np.nan
@@ -877,7 +984,7 @@ class BookBetas(core.BookFigures):
 
 @_public
 @declared(API["book_betas"])
-def book_betas(**arguments: Any) -> BookBetas:
+def book_betas(**arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
     """REG, WTD, GAP and the gap's standard error of every account of a book.
 
     Parameters
@@ -888,13 +995,20 @@ def book_betas(**arguments: Any) -> BookBetas:
         names the accounts. Or a dict of account name to that account's holdings
         history (T x N, as ``shares`` takes it: e.g. :func:`holdings_from_trades`): each
         account's figures are then :func:`portfolio_beta`'s of its history.
-    Other parameters are those of :func:`build_sample`.
+    Other parameters are those of :func:`build_sample`; several benchmarks give a
+    :class:`ByBenchmark` of books, every account on the dates where all have a level.
     """
     holdings = arguments["holdings"]
     # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
     if isinstance(holdings, dict) and "type" not in holdings:
         return _book_of_histories(**arguments)
     book = _book.build_book_sample(**arguments)
+    if book.benchmarks:
+        return ByBenchmark(book.benchmarks, tuple(_book_figures(b) for b in book.by_benchmark()))
+    return _book_figures(book)
+
+
+def _book_figures(book: _book.BookSample) -> BookBetas:
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
@@ -909,39 +1023,57 @@ def book_betas(**arguments: Any) -> BookBetas:
     return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
 
 
-def _book_of_histories(holdings: dict[Any, Any], **arguments: Any) -> BookBetas:
+def _book_of_histories(holdings: dict[Any, Any], **arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
     """:func:`book_betas` of accounts with holdings histories: each account's sample and
     figures are :func:`portfolio_beta`'s (its own dates, as a book's always are); a problem
-    of one account is its note. Accounts whose figures stand on the same dates share a group."""
+    of one account is its note. With several benchmarks, a book per benchmark."""
     accounts = tuple(str(a) for a in holdings)
+    samples: dict[int, Sample] = {}
+    notes = [""] * len(accounts)
+    for k, history in enumerate(holdings.values()):
+        try:
+            samples[k] = _sample.build_sample(shares=history, **arguments)
+        except PortbetaError as error:
+            notes[k] = error.problem
+    benchmarks = next((s.benchmarks for s in samples.values() if s.markets is not None), ())
+    if not benchmarks:
+        return _histories_book(accounts, samples, notes)
+    books = [_histories_book(accounts, {k: s.by_benchmark()[b] for k, s in samples.items()}, notes)
+             for b in range(len(benchmarks))]  # fmt: skip
+    return ByBenchmark(benchmarks, tuple(books))
+
+
+def _histories_book(accounts: tuple[str, ...], samples: dict[int, Sample], notes: list[str]) -> BookBetas:
+    """The book of accounts with their own samples (by position; the others have a note):
+    each account's figures :func:`beta_of` its sample's. Accounts whose figures stand on
+    the same dates share a group (the book's sample line reads the groups)."""
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(len(accounts), np.nan) for name in names}
     figures["valid"] = np.zeros(len(accounts), dtype=bool)
-    observations, notes = np.zeros(len(accounts), dtype=int), [""] * len(accounts)
-    samples: dict[int, Sample] = {}
-    for k, history in enumerate(holdings.values()):
+    observations, notes, used = np.zeros(len(accounts), dtype=int), list(notes), {}
+    for k, sample in samples.items():
         try:
-            result = beta_of(_sample.build_sample(shares=history, **arguments))
+            result = beta_of(sample)
+            stats = result.stats
         except PortbetaError as error:
             notes[k] = error.problem
             continue
-        stats = result.stats
-        found = (result.sample.value_as_of, result.reg, result.wtd, result.gap, stats.gap_fit.beta_se,
+        found = (sample.value_as_of, result.reg, result.wtd, result.gap, stats.gap_fit.beta_se,
                  stats.gap_fit.t_stat, stats.actual.fit.r_squared, True)  # fmt: skip
         for name, value in zip(names, found, strict=True):
             figures[name][k] = value
-        observations[k], samples[k] = result.sample.n_returns, result.sample
+        observations[k], used[k] = sample.n_returns, sample
     for a in figures.values():
         a.setflags(write=False)
     asset_names = next(iter(samples.values())).names if samples else ()
     nothing = np.full(len(asset_names), np.nan)
-    held = [samples[k].shares_as_of if k in samples else nothing for k in range(len(accounts))]
+    held = [used[k].shares_as_of if k in used else nothing for k in range(len(accounts))]
     book = _book.BookSample(
         names=asset_names,
         accounts=accounts,
         holdings=np.array(held).reshape(len(accounts), len(asset_names)),  # each account's shares at its as_of
         notes=tuple(notes),
-        groups=_book.groups_by_dates(samples),
+        groups=_book.groups_by_dates(used),
     )
     return BookBetas(**figures, accounts=accounts, observations=observations, notes=tuple(notes), sample=book)
 

@@ -60,7 +60,8 @@ ARGUMENTS: dict[str, Argument] = {
                  "history). Negative = short."),
         Argument("holdings", "Share counts of many accounts: one row per account, in the column order of prices (or "
                  "a header row of names); an optional first column of account names."),
-        Argument("market", "Benchmark price levels (e.g. the index), one column, same rows as prices.",
+        Argument("market", "Benchmark price levels (e.g. the index), one column, same rows as prices; several "
+                 "benchmarks: one column each under a header row of their names (the first is the primary).",
                  row_aligned=True),
         Argument("window", "Number of returns in each window, e.g. 252 for a year of daily returns."),
         Argument("dates", "Dates of the rows (ascending or descending).", None, row_aligned=True),

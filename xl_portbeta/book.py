@@ -11,7 +11,7 @@ of one group (too few dates left) empties those rows with a note; the others com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,9 @@ class BookGroup:
         The date (or row) whose prices weigh the holdings (None without a sample).
     frequency, frequency_source : str
         The return period and where it comes from, as :class:`sample.Sample`'s.
+    markets : array (K, B), or None
+        With several benchmarks, each one's levels on the kept dates (``market`` is the
+        first's): the dates are those where every benchmark has a level.
     """
 
     accounts: np.ndarray
@@ -57,6 +60,7 @@ class BookGroup:
     as_of: Any = None
     frequency: str = ""
     frequency_source: str = ""
+    markets: np.ndarray | None = None
 
     def __repr__(self) -> str:
         dates = "no sample" if self.market is None else f"{len(self.market)} dates"
@@ -78,6 +82,8 @@ class BookSample:
     notes : tuple of str
         Per account: why it has no figures ("" for none yet).
     groups : tuple of BookGroup
+    benchmarks : tuple of str
+        The benchmarks' names when ``market`` has several columns; empty for one.
     """
 
     names: tuple[str, ...]
@@ -85,6 +91,23 @@ class BookSample:
     holdings: np.ndarray
     notes: tuple[str, ...]
     groups: tuple[BookGroup, ...]
+    benchmarks: tuple[str, ...] = ()
+
+    def by_benchmark(self) -> tuple[BookSample, ...]:
+        """One single-benchmark book per benchmark, in the market's column order (the book
+        itself for one benchmark): the same groups and dates, the market that benchmark's."""
+        if not self.benchmarks:
+            return (self,)
+        return tuple(
+            replace(
+                self,
+                groups=tuple(
+                    g if g.markets is None else replace(g, market=g.markets[:, b], markets=None) for g in self.groups
+                ),
+                benchmarks=(name,),
+            )
+            for b, name in enumerate(self.benchmarks)
+        )
 
     def __repr__(self) -> str:  # the counts and every group's prices would print in full
         groups = f"{len(self.groups)} group{'' if len(self.groups) == 1 else 's'} of accounts by sample"
@@ -156,7 +179,8 @@ def build_book_sample(
             held = np.zeros(len(names), dtype=bool)
             held[with_holes[key]] = True
             groups.append(_group(rows, args, held, positions[np.ravel(which) == g], as_of))
-    return BookSample(names, accounts, counts, tuple(notes), tuple(groups))
+    benchmarks = (args.market.header or ()) if rows.markets is not None else ()
+    return BookSample(names, accounts, counts, tuple(notes), tuple(groups), benchmarks)
 
 
 def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
@@ -185,6 +209,7 @@ def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts
         as_of=labels[position],
         frequency=frequency,
         frequency_source=source,
+        markets=rows.markets[kept] if rows.markets is not None else None,
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
-from .report import Inputs, assumptions, default_title
+from .report import Inputs, assumptions, benchmark_inputs, default_title
 from .sample import annual_rate
 
 __all__ = ["main"]
@@ -188,15 +188,37 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
     }
 
 
-def analyze(
-    command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any
-) -> tuple[api.PortfolioStats, api.GapDetail]:
+def analyze(command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any) -> tuple[Any, Any]:
     """The statistics and the per-holding split of one portfolio (the arguments of
     :func:`api.portfolio_beta`, by name), from one computation; errors named after ``command``.
-    ``options``: those of :func:`api.stats_of` (``blume_weight``, ``lags``)."""
+    ``options``: those of :func:`api.stats_of` (``blume_weight``, ``lags``). Several
+    benchmarks: a :class:`api.ByBenchmark` of each."""
     with named(command):
         result = api.portfolio_beta(**arguments)
-        return api.stats_of(result, **(options or {})), result.gap_detail
+        return api.stats_of(result, **(options or {})), api.gap_detail_of(result)
+
+
+def each_benchmark(stats: Any, detail: Any, inputs: Inputs) -> list[tuple[str, Any, Any, Inputs]]:
+    """Per benchmark: its name, statistics, gap detail and inputs (its own benchmark's
+    words); one benchmark: one entry named ""."""
+    if not isinstance(stats, api.ByBenchmark):
+        return [("", stats, detail, inputs)]
+    names = stats.benchmarks
+    return [
+        (name, s, d, benchmark_inputs(inputs, names, k))
+        for k, (name, s, d) in enumerate(zip(names, stats.results, detail.results, strict=True))
+    ]
+
+
+def title_of(stats: Any, inputs: Inputs) -> str:
+    """The default title: of the portfolio, vs. every benchmark."""
+    if not isinstance(stats, api.ByBenchmark):
+        return default_title(stats.result, inputs)
+    return default_title(stats.primary.result, dataclasses.replace(inputs, benchmark=", ".join(stats.benchmarks)))
+
+
+def _heading(name: str, k: int) -> str:
+    return f"benchmark {name}" + (" (primary)" if k == 0 else "")
 
 
 def stats_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -226,8 +248,10 @@ def file_options(args: argparse.Namespace) -> files.Options:
         raise InputError(
             f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)"
         )
+    market_files = tuple(args.market_file or ())  # --market-file may be given once per benchmark
     return files.Options(
-        market=args.market, market_file=args.market_file, dates=args.dates, ticker_column=args.ticker_column,
+        market=args.market, market_file=market_files[0] if market_files else None,
+        market_files=market_files[1:], dates=args.dates, ticker_column=args.ticker_column,
         price_column=args.price_column, assets=assets, rf=args.rf,
         date_rule=files.DateRule(args.date_format, args.dayfirst), numbers=files.NumberRule(args.thousands, args.decimal),
     )  # fmt: skip
@@ -246,7 +270,9 @@ def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, 
 
 def inputs_of(prices: files.Prices) -> Inputs:
     """What the files say they were read from, for the assumptions block."""
-    return Inputs(prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column)
+    return Inputs(
+        prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column, benchmarks=prices.benchmarks
+    )
 
 
 #: The demo's dates by default (report's --start and --end are None unless given, so that a
@@ -284,12 +310,30 @@ def _demo_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     return arguments, prices.shape[1]
 
 
-def _print_result(args: argparse.Namespace, stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs,
-                  title: str) -> None:  # fmt: skip
+def result_dict(stats: Any, detail: Any, inputs: Inputs, title: str) -> dict[str, Any]:
+    """``--json``'s object: :func:`report_dict` and the title; several benchmarks: the
+    title, the primary benchmark's name and a list ``benchmarks`` of each one's object
+    (its name under "benchmark"), in the market's order."""
+    each = each_benchmark(stats, detail, inputs)
+    if len(each) == 1:
+        return report_dict(stats, detail, inputs) | {"title": title}
+    return {
+        "title": title,
+        "primary_benchmark": each[0][0],
+        "benchmarks": [{"benchmark": name} | report_dict(s, d, i) for name, s, d, i in each],
+    }
+
+
+def _print_result(args: argparse.Namespace, stats: Any, detail: Any, inputs: Inputs, title: str) -> None:
     if args.json:
-        print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
-    else:
+        print(json.dumps(result_dict(stats, detail, inputs, title), indent=2))
+        return
+    each = each_benchmark(stats, detail, inputs)
+    if len(each) == 1:
         print(printable(format_report(stats, detail, title, inputs)))
+        return
+    blocks = [format_report(s, d, f"{title}\n{_heading(name, k)}", i) for k, (name, s, d, i) in enumerate(each)]
+    print(printable("\n\n".join(blocks)))
 
 
 def read_holdings(args: argparse.Namespace, prices: files.Prices, options: files.Options) -> tuple[Any, str]:
@@ -311,7 +355,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     shares, held = read_holdings(args, prices, options)
     stats, detail = analyze("xl-portbeta analyze", stats_options(args), shares=shares, **columns)
     inputs = dataclasses.replace(inputs_of(prices), holdings=held)
-    _print_result(args, stats, detail, inputs, args.title or default_title(stats.result, inputs))
+    _print_result(args, stats, detail, inputs, args.title or title_of(stats, inputs))
     return 0
 
 
@@ -337,7 +381,7 @@ def _book_dates(book: api.BookBetas) -> list[tuple[Any, Any, Any]]:
     return dates
 
 
-def _book_sample(book: api.BookBetas, prices: files.Prices, held: str = "") -> dict[str, Any]:
+def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str, held: str = "") -> dict[str, Any]:
     """The sample most accounts stand on (the largest group with figures), and what it assumes."""
     groups = [g for g in book.sample.groups if g.labels]
     if not groups:
@@ -371,7 +415,7 @@ def _book_sample(book: api.BookBetas, prices: files.Prices, held: str = "") -> d
             ("risk-free rate", rf),
             ("holdings", held or "fixed share counts per account, held on every date of its sample"),
             ("prices", prices.price_columns or "as given"),
-            ("benchmark", prices.benchmark or "as given"),
+            ("benchmark", benchmark or "as given"),
         ],
     }  # fmt: skip
 
@@ -450,8 +494,8 @@ def _input_paths(args: argparse.Namespace) -> list[Path]:
     shares file, the holdings."""
     paths = [Path(p) for p in getattr(args, "prices", None) or []]
     paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
-    paths += [Path(p) for p in (getattr(args, "market_file", None), getattr(args, "holdings", None),
-                                getattr(args, "trades", None)) if p]  # fmt: skip
+    paths += [Path(p) for p in [*(getattr(args, "market_file", None) or ()), getattr(args, "holdings", None),
+                                getattr(args, "trades", None)] if p]  # fmt: skip
     shares = getattr(args, "shares", None)
     if shares and Path(shares).suffix.lower() in files.SUFFIXES:
         paths.append(Path(shares))
@@ -492,29 +536,64 @@ def run_book(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     holdings, held = _book_holdings(args, prices, options)
     with named("xl-portbeta book"):
-        book = api.book_betas(holdings=holdings, **columns)
-    about = _book_sample(book, prices, held)
-    n = len(book.accounts)
-    title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {prices.market.name}"
-    frame = book.to_frame()
-    dates = _book_dates(book)
-    frame["first"] = [_jsonable(d[0]) for d in dates]
-    frame["last"] = [_jsonable(d[1]) for d in dates]
+        found = api.book_betas(holdings=holdings, **columns)
+    several = isinstance(found, api.ByBenchmark)
+    books = list(found.items()) if isinstance(found, api.ByBenchmark) else [("", found)]
+    n = len(books[0][1].accounts)
+    versus = ", ".join(name for name, _ in books) if several else prices.market.name
+    title = args.title or f"Book of {n} account{'' if n == 1 else 's'} vs. {versus}"
+    names = tuple(name for name, _ in books)
+    inputs = inputs_of(prices)
+    words = [benchmark_inputs(inputs, names, k).benchmark for k in range(len(names))] if several else [inputs.benchmark]
+    abouts = [_book_sample(book, prices, w, held) for (_, book), w in zip(books, words, strict=True)]
+    frames = [_book_frame(book) for _, book in books]
     if args.csv:
+        frame = frames[0] if not several else pd_concat(frames, [name for name, _ in books])
         try:
             _csv_safe(frame).to_csv(args.csv)
         except OSError as error:
             raise InputError(f"--csv {args.csv}: cannot be written ({error.strerror or error})") from None
     if args.json:
-        records = [
-            {"account": a} | {k: _jsonable(v) for k, v in row.items()}
-            for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
-        ]
-        sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
-        print(json.dumps({"title": title, "sample": sample, "accounts": records}, indent=2))
+        objects = [_book_json(frame, about) for frame, about in zip(frames, abouts, strict=True)]
+        if not several:
+            print(json.dumps({"title": title, **objects[0]}, indent=2))
+        else:
+            each = [{"benchmark": name} | o for (name, _), o in zip(books, objects, strict=True)]
+            print(json.dumps({"title": title, "primary_benchmark": books[0][0], "benchmarks": each}, indent=2))
     elif not args.csv:
-        print(printable(format_book(book, about, title)))
+        texts = [
+            format_book(book, about, f"{title}\n{_heading(name, k)}" if several else title)
+            for k, ((name, book), about) in enumerate(zip(books, abouts, strict=True))
+        ]
+        print(printable("\n\n".join(texts)))
     return 0
+
+
+def _book_frame(book: api.BookBetas) -> Any:
+    """The book's figures by account, with each account's first and last dates."""
+    frame = book.to_frame()
+    dates = _book_dates(book)
+    frame["first"] = [_jsonable(d[0]) for d in dates]
+    frame["last"] = [_jsonable(d[1]) for d in dates]
+    return frame
+
+
+def _book_json(frame: Any, about: dict[str, Any]) -> dict[str, Any]:
+    """The book's ``--json`` sample and accounts (of one benchmark)."""
+    records = [
+        {"account": a} | {k: _jsonable(v) for k, v in row.items()}
+        for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
+    ]
+    sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
+    return {"sample": sample, "accounts": records}
+
+
+def pd_concat(frames: list[Any], keys: list[str]) -> Any:
+    """The CSV of several benchmarks: the frames stacked, indexed by account, a first
+    column "benchmark" naming each row's."""
+    import pandas as pd
+
+    return pd.concat(frames, keys=keys, names=["benchmark"]).reset_index(level="benchmark")
 
 
 def _number_option(text: str, option: str) -> float:
@@ -531,7 +610,7 @@ _FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "price_column",
               "rf", "as_of", "date_format", "dayfirst")  # fmt: skip
 
 
-def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.PortfolioStats, api.GapDetail, str, Inputs]:
+def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, str, Inputs]:
     """The figures of ``xl-portbeta report`` (of the prices files, or of the demo), its
     title and what the inputs were read from."""
     if args.demo:
@@ -558,7 +637,7 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[api.Portfol
     shares, held = read_holdings(args, prices, options)
     stats, detail = analyze(command, shares=shares, **columns)
     inputs = dataclasses.replace(inputs_of(prices), holdings=held)
-    return stats, detail, args.title or default_title(stats.result, inputs), inputs
+    return stats, detail, args.title or title_of(stats, inputs), inputs
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -572,13 +651,18 @@ def run_report(args: argparse.Namespace) -> int:
     stats, detail, title, inputs = _report_figures(args, command)
     try:
         with named(command):
+            result = (
+                stats.result
+                if not isinstance(stats, api.ByBenchmark)
+                else api.ByBenchmark(stats.benchmarks, tuple(s.result for s in stats.results))
+            )
             path = write_report(
-                stats.result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs
+                result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs
             )
     except OSError as error:
         raise InputError(f"{args.output}: cannot be written ({error.strerror or error})") from None
     if args.json:
-        print(json.dumps(report_dict(stats, detail, inputs) | {"title": title}, indent=2))
+        print(json.dumps(result_dict(stats, detail, inputs, title), indent=2))
     else:
         print(printable(f"wrote {path}"))
     return 0
@@ -592,9 +676,15 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
         help="a wide or long .csv/.xlsx, or one file per ticker (a folder, or two or more files)",
     )  # fmt: skip
     command.add_argument(
-        "--market", help="the benchmark: a column (wide file) or a ticker (long file, one file per ticker)"
+        "--market",
+        help="the benchmark: a column (wide file) or a ticker (long file, one file per ticker); several, "
+        "separated by commas (SPX,ACWI): the first is the primary",
     )
-    command.add_argument("--market-file", help="the benchmark in its own file: dates and levels, or a Yahoo-style file")
+    command.add_argument(
+        "--market-file",
+        action="append",
+        help="the benchmark in its own file: dates and levels, or a Yahoo-style file; once per benchmark for several",
+    )
     command.add_argument("--dates", help="the column of dates (default: a column named 'date')")
     command.add_argument(
         "--ticker-column", help="long files: the column of tickers (default 'ticker'; a file with one is long)"

@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -446,6 +446,8 @@ class Options:
     rf: str | None = None  # a rate (0.02, 2%) or a column of a wide file
     date_rule: DateRule = DateRule()
     numbers: NumberRule = NumberRule()
+    market_files: tuple[str, ...] = ()  # --market-file given more than once: after market_file, one benchmark each
+    not_assets: tuple[str, ...] = ()  # the other benchmarks' columns (or tickers): never assets
 
 
 @dataclass(frozen=True)
@@ -454,12 +456,13 @@ class Prices:
 
     source: str  # what was read, for a title
     assets: pd.DataFrame  # columns: the assets' names
-    market: pd.Series  # named
+    market: pd.Series | pd.DataFrame  # named; several benchmarks: one named column each
     dates: np.ndarray | None  # None: a wide file without dates (rows as given)
     rf: Any  # a rate, or an array of per-row rates
     # what was read, in words, for the assumptions a report states
     price_columns: str = ""  # which column of which file holds the prices
     benchmark: str = ""  # the benchmark and where it came from
+    benchmarks: tuple[str, ...] = ()  # several benchmarks: each one's words, as benchmark's
     rf_column: str = ""  # where per-row rates came from ("" for a rate given as such)
 
     @property
@@ -467,9 +470,44 @@ class Prices:
         return [str(c) for c in self.assets.columns]
 
 
+def benchmark_options(o: Options) -> list[Options]:
+    """The options of each benchmark: ``--market SPX,ACWI`` (columns of a wide file,
+    tickers of a long one, or columns of one market file) or ``--market-file`` given more
+    than once (with ``--market``, one column name per file); one benchmark: ``[o]``."""
+    names = [n.strip() for n in (o.market or "").split(",")] if o.market and "," in o.market else []
+    paths = ((o.market_file,) if o.market_file else ()) + o.market_files
+    if len(paths) > 1:
+        if names and len(names) != len(paths):
+            raise InputError(f"--market names {len(names)} benchmarks for {len(paths)} --market-file: one per file")
+        if o.market and not names and len(paths) > 1:
+            raise InputError(f"--market {o.market!r} with {len(paths)} --market-file: name one column per file")
+        columns: list[str | None] = list(names) if names else [None] * len(paths)
+        return [replace(o, market=n, market_file=p, market_files=()) for n, p in zip(columns, paths, strict=True)]
+    if len(names) > 1:
+        if "" in names or len({_key(n) for n in names}) < len(names):
+            raise InputError(f"--market {o.market!r}: name each benchmark once, separated by commas (SPX,ACWI)")
+        return [replace(o, market=n, not_assets=tuple(m for m in names if m != n)) for n in names]
+    return [o]
+
+
 def read_prices(paths: list[str], o: Options) -> Prices:
     """The prices of any layout: a folder or two or more files are one file per ticker;
-    one file is long if it has a ticker column (``--ticker-column``), else wide."""
+    one file is long if it has a ticker column (``--ticker-column``), else wide. Several
+    benchmarks (:func:`benchmark_options`): the market is a DataFrame, one column each."""
+    each = benchmark_options(o)
+    if len(each) == 1:
+        return _read_prices(paths, o)
+    read = [_read_prices(paths, b) for b in each]
+    names = [str(p.market.name) for p in read]
+    if len({_key(n) for n in names}) < len(names):
+        raise InputError(f"the benchmarks are named {', '.join(names)}: name each once (--market, one per file)")
+    market = pd.concat([p.market for p in read], axis=1)
+    market.columns = names
+    words = tuple(p.benchmark for p in read)
+    return replace(read[0], market=market, benchmark="; ".join(words), benchmarks=words)
+
+
+def _read_prices(paths: list[str], o: Options) -> Prices:
     if len(paths) == 1 and Path(paths[0]).is_dir():
         folder = Path(paths[0])
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
@@ -632,7 +670,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
     market_words = ""
     rf_col, rate = _wide_rf(table, o)
     rf: float | np.ndarray | list = rate  # a rate, or a column of them
-    taken = {date_col, market_col, rf_col} - {None}
+    taken = {date_col, market_col, rf_col, *(table.column(n, "--market") for n in o.not_assets)} - {None}
     columns = [c for c in table.frame.columns if c not in taken]
     if not columns:
         raise InputError(f"{table.name}: no asset columns besides the market and dates")
@@ -751,6 +789,7 @@ def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str, co
         market = series[key]
         names.remove(key)
         benchmark = f"{market.name} (a ticker of {source})"
+        names = [n for n in names if _key(n) not in {_key(m) for m in o.not_assets}]  # the other benchmarks
     else:
         raise InputError(f"{source}: give --market TICKER (one of the {what}) or --market-file")
     used = _select(names, o, source)

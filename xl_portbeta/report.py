@@ -12,7 +12,7 @@ import base64
 import html
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +57,24 @@ class Inputs:
     holdings : str
         Where a holdings history came from, when it was built from statements or trades
         ("statements on 12 dates from statements.csv, ...").
+    benchmarks : tuple of str
+        With several benchmarks, each one's words as ``benchmark``'s, in the market's order.
     """
 
     prices: str = ""
     benchmark: str = ""
     rf: str = ""
     holdings: str = ""
+    benchmarks: tuple[str, ...] = ()
+
+
+def benchmark_inputs(inputs: Inputs, names: tuple[str, ...], k: int) -> Inputs:
+    """The inputs of benchmark ``k`` of several (``names``): its own words (the files'
+    ``Inputs.benchmarks``, else its name), and the sample they share."""
+    words = inputs.benchmarks[k] if len(inputs.benchmarks) == len(names) else names[k]
+    role = "the primary" if k == 0 else "one"
+    shared = f"{role} of {len(names)} benchmarks ({', '.join(names)}), on the dates where every one has a level"
+    return replace(inputs, benchmark=f"{words}; {shared}", benchmarks=())
 
 
 def _day(value: Any) -> str:
@@ -372,6 +384,23 @@ risk. Use <b>WTD</b> looking forward from today's weights (as of {_date(result.s
 compare with an index fund holding those weights.</p>"""
 
 
+def _benchmarks_section(benchmarks: api.ByBenchmark[api.PortfolioStats] | None) -> str:
+    """Several benchmarks: each one's REG, WTD and GAP (with its standard error) on the
+    sample they share; the page's other figures are the primary's."""
+    if benchmarks is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_esc(name)}{' (primary)' if k == 0 else ''}</td><td>{_num(s.result.reg)}</td>"
+        f"<td>{_num(s.result.wtd)}</td><td>{_num(s.result.gap)}</td><td>{_num(s.gap_se)}</td></tr>"
+        for k, (name, s) in enumerate(benchmarks.items())
+    )
+    return f"""<div class="block"><h2>Benchmarks</h2>
+<p>The figures of this report are against the primary benchmark, {_esc(benchmarks.benchmarks[0])} (the first
+given). Against each benchmark, on the same dates (a date is used only where every benchmark has a level):</p>
+<table><thead><tr><th>benchmark</th><th>REG</th><th>WTD</th><th>GAP</th><th>GAP standard error</th></tr></thead>
+<tbody>{rows}</tbody></table></div>"""
+
+
 def _rolling_section(rolling: api.RollingBeta | None, sample: Any) -> str:
     traded = (
         " The holdings change during the sample: each window's WTD uses the shares held on its last date, so "
@@ -638,8 +667,10 @@ def render(
     premium: float = 0.08,
     title: str | None = None,
     inputs: Inputs | None = None,
+    benchmarks: api.ByBenchmark[api.PortfolioStats] | None = None,
 ) -> str:
-    """The report's HTML, from figures already computed."""
+    """The report's HTML, from figures already computed; ``benchmarks``: with several,
+    each one's statistics (``stats`` are the primary's, the first)."""
     result = stats.result
     sample = result.sample
     inputs = inputs or Inputs()
@@ -658,6 +689,7 @@ def render(
 <p class="sub">{holdings}; {sample.n_returns} {_esc(sample.frequency)} returns from
 {_date(sample.labels[0])} to {_date(sample.labels[-1])}; weights as of {_date(sample.as_of)}.</p>
 {_headline(stats)}
+{_benchmarks_section(benchmarks)}
 <div class="block">{_assumptions_section(result, inputs)}</div>
 <div class="block">{_valuation(result, rf, premium, _rf_words(sample, inputs))}</div>
 <div class="block">{_rolling_section(rolling, sample)}</div>
@@ -682,7 +714,7 @@ def _number(value: Any, name: str) -> float:
 
 @named("report")
 def report(
-    result: api.PortfolioBeta,
+    result: api.PortfolioBeta | api.ByBenchmark[api.PortfolioBeta],
     path: Any,
     *,
     window: int | None = None,
@@ -698,15 +730,23 @@ def report(
     year); ``rf`` and ``premium``: the annual risk-free rate and market premium of the
     valuation section (CAPM K = rf + beta x premium), not of the betas; ``title``: the
     page's (default :func:`default_title`, from the portfolio); ``inputs``: how the inputs
-    were read (:class:`Inputs`), stated with what the figures assume.
+    were read (:class:`Inputs`), stated with what the figures assume. Several benchmarks
+    (a :class:`api.ByBenchmark`): the report of the primary (the first), with a table
+    of each benchmark's REG, WTD and GAP.
     """
+    benchmarks = None
+    if isinstance(result, api.ByBenchmark):
+        benchmarks = api.ByBenchmark(result.benchmarks, tuple(r.stats for r in result.results))
+        inputs = benchmark_inputs(inputs or Inputs(), result.benchmarks, 0)
+        result = result.primary
     stats, detail = api.stats_of(result), api.gap_detail_of(result)
+    assert isinstance(stats, api.PortfolioStats) and isinstance(detail, api.GapDetail)  # one benchmark's, for mypy
     rf, premium = annual_rate(_number(rf, "rf"), "rf"), annual_rate(_number(premium, "premium"), "premium")
     sample = result.sample
     if window is None:
         window = default_window(sample)
     rolling = result.rolling(window) if window is not None else None
-    text = render(stats, detail, rolling, rf=rf, premium=premium, title=title, inputs=inputs)
+    text = render(stats, detail, rolling, rf=rf, premium=premium, title=title, inputs=inputs, benchmarks=benchmarks)
     target = Path(path)
     target.write_text(text, encoding="utf-8")
     return target

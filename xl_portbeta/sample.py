@@ -91,9 +91,10 @@ class RowRule:
 
 
 #: The readers and rules of the row-aligned arguments declared in
-#: :data:`arguments.ARGUMENTS` beyond the five read above. A new one (a second benchmark,
-#: a currency) is its declaration there, its entry here, and its figures. Empty on purpose
-#: until such an argument ships; tests/test_sample.py fills it with a second benchmark.
+#: :data:`arguments.ARGUMENTS` beyond the five read above. A new one (a currency; several
+#: benchmarks are market's columns instead) is its declaration there, its entry here, and
+#: its figures. Empty on purpose until such an argument ships; tests/test_sample.py fills
+#: it with a second benchmark, as an example of the mechanism.
 ROW_RULES: dict[str, RowRule] = {}
 
 
@@ -144,6 +145,13 @@ class Sample:
     rf_carried : int
         The return periods whose rate is carried forward from an earlier date: their
         first date's ``rf`` cell is blank (:func:`carry_rates`).
+    benchmarks : tuple of str
+        The benchmarks' names when ``market`` has several columns (its header row), in
+        its column order; the first is the primary. Empty for one benchmark.
+    markets : array (K, B), or None
+        Every benchmark's levels on the kept dates when there are several (``market``
+        is the first's); None for one. A date is kept only where every benchmark has a
+        level, so that all benchmarks' figures share one sample (:meth:`by_benchmark`).
     value_as_of : float
         The holdings' net market value at ``as_of`` (NaN for the assets alone).
     """
@@ -165,7 +173,20 @@ class Sample:
     dropped_why: tuple = ()
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     rf_carried: int = 0
+    benchmarks: tuple[str, ...] = ()
+    markets: np.ndarray | None = None
     value_as_of: float = math.nan
+
+    def by_benchmark(self) -> tuple[Sample, ...]:
+        """One single-benchmark sample per benchmark, in the market's column order (the
+        sample itself when there is one benchmark): the same dates, prices and weights,
+        the market's levels those of that benchmark, ``benchmarks`` its name alone."""
+        if self.markets is None:
+            return (self,)
+        return tuple(
+            replace(self, market=self.markets[:, b], benchmarks=(name,), markets=None)
+            for b, name in enumerate(self.benchmarks)
+        )
 
     @property
     def has_history(self) -> bool:
@@ -190,8 +211,9 @@ class Sample:
 
     def __repr__(self) -> str:  # the arrays would print thousands of numbers
         holdings = "a holdings history" if self.has_history else "constant shares"
+        benchmarks = f"benchmarks {', '.join(self.benchmarks)}; " if self.markets is not None else ""
         return (
-            f"Sample({len(self.names)} assets, {int(self.held.sum())} held, {holdings}; {self.span()}; "
+            f"Sample({len(self.names)} assets, {int(self.held.sum())} held, {holdings}; {benchmarks}{self.span()}; "
             f"{len(self.dropped)} dates dropped; as_of {_label(self.as_of)})"
         )
 
@@ -289,7 +311,7 @@ def _read_arguments(
     n_assets = price_cells.shape[1]
     if n_assets == 0:
         raise PortbetaError("prices is empty")
-    market_cells = read_vector(market, "market", "a price level")
+    market_cells = read_market(market)
     date_values = date_cells = None
     if dates is not None:
         date_values, date_header, date_first = read_dates(dates)
@@ -306,6 +328,27 @@ def _read_arguments(
         price_cells, market_cells, share_cells, history, date_values, date_cells, frequency, rf_constant, rf_cells,
         portfolio, rf_blank=rf_blank,
     )  # fmt: skip
+
+
+def read_market(raw: Any) -> Cells:
+    """The market's levels: one column (or row), or B columns of benchmarks named by a
+    header row (a DataFrame's columns), kept as (T, B) with the names as the header."""
+    cells = read_numbers(raw, "market", "a price level")
+    rows, cols = cells.shape
+    if cols == 1 or rows == 0 or (rows == 1 and cells.header is None):
+        return read_vector(raw, "market", "a price level") if cols > 1 else cells
+    header = cells.header
+    if header is None:
+        raise PortbetaError(
+            f"market is {rows} rows x {cols} columns: give one column of levels, or name each benchmark's "
+            "column in a header row (SPX, ACWI) to compare several"
+        )
+    if "" in header:
+        raise PortbetaError(f"market's header has a blank name (column {header.index('') + 1}): name each benchmark")
+    if len(set(header)) < len(header):
+        repeated = next(name for k, name in enumerate(header) if name in header[:k])
+        raise PortbetaError(f"market's header names {repeated!r} twice: name each benchmark once")
+    return cells
 
 
 def _pandas_dates(prices: Any, others: dict[str, Any], dates: Any) -> Any:
@@ -619,6 +662,12 @@ class Rows:
     names: tuple[str, ...] | None = None  # the prices' header, for messages
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # of ROW_RULES' arguments: (T,), NaN where missing
     rf_blank: np.ndarray | None = None
+    markets: np.ndarray | None = None  # (T, B) with several benchmarks; market is the first column
+
+    @property
+    def every_market(self) -> np.ndarray:
+        """Every benchmark's levels (T, B): one column for one benchmark."""
+        return self.markets if self.markets is not None else self.market.reshape(-1, 1)
 
     @property
     def labels(self) -> list[Any]:
@@ -653,6 +702,7 @@ def align_rows(args: Arguments) -> Rows:
         names=args.prices.header,
         columns={name: cells.values[:n_rows, 0] for name, cells in args.columns.items()},
         rf_blank=args.rf_blank[:n_rows] if args.rf_blank is not None else None,
+        markets=args.market.values[:n_rows] if args.market.shape[1] > 1 else None,
     )
 
 
@@ -701,13 +751,17 @@ def check_values(rows: Rows, args: Arguments) -> np.ndarray:
             raise PortbetaError(hint)
         what = f"is {prices[r, c]:g}: prices must be positive"
         raise bad_cell("prices", args.prices.first_row, r, c, prices.shape[1], what, args.prices.header, _date(rows, r))
-    if (rows.market <= 0).any():
-        r = int(np.flatnonzero(rows.market <= 0)[0])
-        hint = _returns_hint(rows.market, "market")
+    markets = rows.every_market
+    if (markets <= 0).any():
+        r, c = (int(i) for i in np.argwhere(markets <= 0)[0])
+        several = markets.shape[1] > 1
+        names = args.market.header or ()
+        hint = _returns_hint(markets[:, c], f"market column {c + 1} ({names[c]!r})" if several else "market")
         if hint:
             raise PortbetaError(hint)
-        what = f"is {rows.market[r]:g}: market levels must be positive"
-        raise bad_cell("market", args.market.first_row, r, None, 1, what, args.market.header, _date(rows, r))
+        what = f"is {markets[r, c]:g}: market levels must be positive"
+        raise bad_cell("market", args.market.first_row, r, c if several else None, markets.shape[1], what,
+                       args.market.header, _date(rows, r))  # fmt: skip
     if rows.rf is not None and args.rf_cells is not None:  # a rate per row (the two go together)
         bad = np.abs(np.nan_to_num(rows.rf)) >= 1.0
         if bad.any():
@@ -800,6 +854,8 @@ def oldest_first(rows: Rows, first_date_row: int | None) -> Rows:
         turned["rf"] = rows.rf[::-1]
     if rows.rf_blank is not None:
         turned["rf_blank"] = rows.rf_blank[::-1]
+    if rows.markets is not None:
+        turned["markets"] = rows.markets[::-1]
     if rows.columns:
         turned["columns"] = {name: values[::-1] for name, values in rows.columns.items()}
     return replace(rows, **turned)
@@ -866,7 +922,8 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
     why : tuple of (str, int)
         Each reason of :data:`DROP_REASONS` that drops some rows, with how many.
     """
-    values = ~np.isnan(rows.market)
+    # several benchmarks: a date missing any one's level is dropped (one sample for all)
+    values = ~np.isnan(rows.market) if rows.markets is None else ~np.isnan(rows.markets).any(axis=1)
     # Row sums are NaN exactly on the rows with a missing price (prices are finite and
     # positive by now): only then look at which are held, without copying P[:, held].
     missing = np.isnan(rows.prices) if rows.gaps.any() else None
@@ -896,8 +953,16 @@ def complete_rows(rows: Rows, held: np.ndarray) -> tuple[np.ndarray, np.ndarray 
 
 def _nothing_complete(rows: Rows, held: np.ndarray, missing: np.ndarray | None) -> str:
     """Why no date is complete, naming the column that makes it so where one does."""
-    if np.isnan(rows.market).all():
+    if rows.markets is None and np.isnan(rows.market).all():
         return "market has no level on any date: no date is complete"
+    if rows.markets is not None and np.isnan(rows.markets).any(axis=1).all():
+        empty = np.flatnonzero(np.isnan(rows.markets).all(axis=0))
+        which = (
+            f"market column {int(empty[0]) + 1} has no level on any date"
+            if len(empty)
+            else ("the benchmarks leave no date where every one has a level")
+        )
+        return f"{which}: no date is complete (a date is used only where every benchmark has a level)"
     if missing is not None:
         empty = np.flatnonzero(missing.all(axis=0) & held)
         if len(empty):
@@ -1033,8 +1098,7 @@ def assemble(
     shares_as_of = (shares[as_of] if history else shares).copy()
     weights_as_of, value_as_of = np.zeros(len(held)), math.nan
     if args.portfolio:
-        weights_as_of = _weights_as_of(rows, prices, holdings, shares_as_of, np.append(kept, as_of))
-        value_as_of = float(np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of]) @ shares_as_of)
+        weights_as_of, value_as_of = _weights_as_of(rows, prices, holdings, shares_as_of, np.append(kept, as_of))
 
     frequency, source, rf = kept_rates(rows, args, kept)
     sample = Sample(
@@ -1056,9 +1120,11 @@ def assemble(
         columns={name: np.ascontiguousarray(column[kept]) for name, column in rows.columns.items()},
         rf_carried=int(rows.rf_blank[kept[:-1]].sum()) if rows.rf_blank is not None else 0,
         value_as_of=value_as_of,
+        benchmarks=(args.market.header or ()) if rows.markets is not None else (),
+        markets=np.ascontiguousarray(rows.markets[kept]) if rows.markets is not None else None,
     )
     for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps,
-                  *sample.columns.values()):  # fmt: skip
+                  *sample.columns.values(), *([] if sample.markets is None else [sample.markets])):  # fmt: skip
         array.setflags(write=False)
     return sample
 
@@ -1093,9 +1159,10 @@ def kept_prices(
 
 def _weights_as_of(
     rows: Rows, prices: np.ndarray, holdings: np.ndarray, shares_as_of: np.ndarray, used: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, float]:
     """The weights at the ``as_of`` row (the last of ``used``), once the net value is
-    positive on every row used (``used``: the kept rows, then the as_of row)."""
+    positive on every row used (``used``: the kept rows, then the as_of row), and the net
+    value there."""
     as_of = used[-1]
     # the as_of row is complete but for assets never held: they are worth 0 there
     as_of_prices = np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of])
@@ -1123,7 +1190,7 @@ def _weights_as_of(
             f"shares and prices give a net value of {values[k]:g} on {_label(rows.labels[used[k]])}: "
             "it must be positive to define returns and weights"
         )
-    return core.weights_at(as_of_prices, shares_as_of)
+    return core.weights_at(as_of_prices, shares_as_of), float(values[-1])
 
 
 def _label(value: Any) -> str:

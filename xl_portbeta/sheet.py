@@ -8,13 +8,14 @@ API), and read from there here.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from . import tables  # the tables' rows and columns, read at call time (one place to change them)
+from .api import ByBenchmark
 from .errors import PortbetaError
 
 if TYPE_CHECKING:  # annotations only; sheet is above the API (api imports nothing from here)
@@ -23,9 +24,12 @@ if TYPE_CHECKING:  # annotations only; sheet is above the API (api imports nothi
 __all__ = [
     "asset_rolling_table",
     "asset_stats_table",
+    "betas_rows",
+    "blocks",
     "book_table",
     "cell",
     "detail_table",
+    "figure",
     "history",
     "label_cells",
     "labelled_rows",
@@ -56,6 +60,35 @@ def cell(value: Any) -> Any:
 def row(values: Iterable[float]) -> list[list[float]]:
     """One spilled row of finite floats."""
     return [[number(v) for v in values]]
+
+
+def figure(result: Any, field: str) -> float | list[list[float]]:
+    """One figure of a result (``field``: "reg", "wtd", "gap"): a number; with several
+    benchmarks (a :class:`~xl_portbeta.api.ByBenchmark`), a row of one per benchmark in
+    the market's column order."""
+    if isinstance(result, ByBenchmark):
+        return row(getattr(r, field) for r in result.results)
+    return number(getattr(result, field))
+
+
+def betas_rows(betas: np.ndarray) -> list[list[float]]:
+    """ASSET_BETAS: one row of the assets' betas, one per benchmark with several."""
+    return [[number(v) for v in r] for r in np.atleast_2d(betas)]
+
+
+def blocks(result: Any, table: Callable[[Any], list[list[Any]]]) -> list[list[Any]]:
+    """A table of ``result``; with several benchmarks, one block per benchmark stacked in
+    the market's column order, each a heading row ("benchmark", its name) above the
+    single-benchmark table. Rows are padded with empty cells to the widest."""
+    if not isinstance(result, ByBenchmark):
+        return table(result)
+    parts = [table(r) for r in result.results]
+    width = max(len(r) for part in parts for r in part)
+    rows: list[list[Any]] = []
+    for name, part in zip(result.benchmarks, parts, strict=True):
+        rows.append(["benchmark", name, *[None] * (width - 2)])
+        rows.extend(r + [None] * (width - len(r)) for r in part)
+    return rows
 
 
 def history(frame: pd.DataFrame) -> list[list[Any]]:

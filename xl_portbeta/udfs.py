@@ -48,71 +48,71 @@ def excel(function: Callable[..., Any]) -> Callable[..., Any]:
 @xw.func
 @excel
 def portbeta_reg(**arguments):
-    """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's."""
-    return sheet.number(api.portfolio_beta(**arguments).reg)
+    """Beta of the actual holdings: OLS slope (with intercept) of the portfolio's returns on the market's (a row of one per benchmark when market has several)."""
+    return sheet.figure(api.portfolio_beta(**arguments), "reg")
 
 
 @xw.func
 @excel
 def portbeta_wtd(**arguments):
-    """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta."""
-    return sheet.number(api.portfolio_beta(**arguments).wtd)
+    """Weighted-average beta: sum of each holding's market-value weight at as_of times its own OLS beta (a row of one per benchmark when market has several)."""
+    return sheet.figure(api.portfolio_beta(**arguments), "wtd")
 
 
 @xw.func
 @excel
 def beta_gap(**arguments):
-    """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift."""
-    return sheet.number(api.portfolio_beta(**arguments).gap)
+    """PORTBETA_REG minus PORTBETA_WTD on the same dates: the part of beta made by weight drift (a row of one per benchmark when market has several)."""
+    return sheet.figure(api.portfolio_beta(**arguments), "gap")
 
 
 @xw.func
 @excel
 def asset_betas(**arguments):
-    """Each asset's OLS beta on the market, as one row in the column order of prices (spills)."""
-    return sheet.row(api.asset_betas(**arguments)[0])
+    """Each asset's OLS beta on the market, as one row in the column order of prices; one row per benchmark when market has several (spills)."""
+    return sheet.betas_rows(api.asset_betas(**arguments)[0])
 
 
 @xw.func
 @excel
 def portbeta_stats(**arguments):
     """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights (spills)."""
-    return sheet.stats_table(api.portfolio_stats(**arguments))
+    return sheet.blocks(api.portfolio_stats(**arguments), sheet.stats_table)
 
 
 @xw.func
 @excel
 def beta_gap_detail(**arguments):
     """One row per holding: weights, beta, and its part of BETA_GAP (drift + interaction); a total row equals BETA_GAP (spills)."""
-    return sheet.detail_table(api.gap_detail(**arguments))
+    return sheet.blocks(api.gap_detail(**arguments), sheet.detail_table)
 
 
 @xw.func
 @excel
 def portbeta_rolling(**arguments):
     """One row per window end: date, REG, WTD (weights at that window's end) and GAP (spills)."""
-    return sheet.rolling_table(api.rolling_portfolio_beta(**arguments))
+    return sheet.blocks(api.rolling_portfolio_beta(**arguments), sheet.rolling_table)
 
 
 @xw.func
 @excel
 def portbeta_book(**arguments):
     """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations (spills)."""
-    return sheet.book_table(api.book_betas(**arguments))
+    return sheet.blocks(api.book_betas(**arguments), sheet.book_table)
 
 
 @xw.func
 @excel
 def asset_betas_rolling(**arguments):
     """One row per window end: date, then each asset's OLS beta over that window (spills)."""
-    return sheet.asset_rolling_table(api.rolling_asset_betas(**arguments))
+    return sheet.blocks(api.rolling_asset_betas(**arguments), sheet.asset_rolling_table)
 
 
 @xw.func
 @excel
 def asset_stats(**arguments):
     """Labelled table, one column per asset: beta, its standard error, t, R², alpha, Blume, Vasicek, Dimson, Scholes-Williams, up- and down-market betas (spills)."""
-    return sheet.asset_stats_table(api.asset_stats(**arguments))
+    return sheet.blocks(api.asset_stats(**arguments), sheet.asset_stats_table)
 
 
 @xw.func

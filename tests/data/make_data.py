@@ -82,6 +82,15 @@ def main() -> None:
     notes.insert(0, "Notes", "rebalanced")
     notes.to_csv(HERE / "notes.csv", date_format="%Y-%m-%d")
     wide.rename_axis("Day").to_csv(HERE / "day.csv", date_format="%Y-%m-%d", float_format="%.6f")
+    equal_weighted().to_csv(HERE / "eqw.csv", date_format="%Y-%m-%d", float_format="%.6f")
+
+
+def equal_weighted() -> pd.DataFrame:
+    """A second benchmark, EQW: the bundled stocks equally weighted at the start (100 on the
+    first month-end), on the month-ends of :func:`month_ends`."""
+    prices, _ = load_sp500()
+    ends = prices.loc[month_ends().index]
+    return pd.DataFrame({"EQW": 100 * (ends / ends.iloc[0]).mean(axis=1)}).rename_axis("Date")
 
 
 if __name__ == "__main__":
