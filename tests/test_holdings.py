@@ -360,11 +360,13 @@ def test_a_book_of_histories_equals_the_book_of_fixed_counts(rng):
     prices[70, 3] = np.nan
     counts = np.array([[10, 0, 5, 0], [0, 7, 1, 0], [3, 3, 3, 3], [0, 0, 0, 0], [1, -1, 4, 0]], dtype=float)
     accounts = [f"client {k}" for k in range(len(counts))]
-    fixed = api.book_betas(prices, pd.DataFrame(counts, index=accounts), market)
+    fixed = api.book_betas(prices, pd.DataFrame(counts, index=accounts), market, cap=1.0)
     histories = {a: np.tile(row, (len(prices), 1)) for a, row in zip(accounts, counts)}
-    traded = api.book_betas(prices, histories, market)
+    traded = api.book_betas(prices, histories, market, cap=1.0)
     assert traded.accounts == fixed.accounts and list(traded.observations) == list(fixed.observations)
-    for field in ("value", "reg", "wtd", "gap", "gap_se", "gap_t", "r_squared"):
+    assert (traded.first_date, traded.last_date, traded.as_of) == (fixed.first_date, fixed.last_date, fixed.as_of)
+    assert traded.cap_breach == fixed.cap_breach
+    for field in ("value", "reg", "wtd", "gap", "gap_se", "gap_t", "r_squared", "reg_p_above_cap", "wtd_p_above_cap"):
         np.testing.assert_allclose(getattr(traded, field), getattr(fixed, field), rtol=0, atol=1e-12, err_msg=field)
     assert [bool(n) for n in traded.notes] == [bool(n) for n in fixed.notes] == [False, False, False, True, False]
 

@@ -593,6 +593,47 @@ def test_holdings_from_statements_and_trades_through_officejs(server):
     assert reg == [[pytest.approx(expected.reg, abs=1e-14)]]
 
 
+def test_a_beta_cap_through_officejs(server, rng):
+    """PORTBETA_STATS' and PORTBETA_BOOK's last argument, cap, as Excel sends it: a number
+    cell, an empty cell, a percent typed as text (an error naming the function and cap).
+    The p-values against scipy's t on statsmodels' OLS of returns built by hand."""
+    import xlwings
+    from references import excess, statsmodels_fit, value_returns
+    from scipy import stats as scipy_stats
+
+    prices, market = random_market(rng, 120, 3)
+    header = [["A", "B", "C"]] + prices.tolist()
+    holdings = [["account", "A", "B", "C"], ["x", 100, 50, 10], ["y", 0, 80, 300]]
+    dates = column(["Date"] + [serial(dt.date(2024, 1, 1) + dt.timedelta(days=k)) for k in range(120)])
+    m, n = excess(market), len(market) - 1
+    cap = 0.9
+    stats = {r[0]: r for r in server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None,
+                                     None, [[cap]])}  # fmt: skip
+    book = server("portbeta_book", header, holdings, column(market), dates, None, None, None, [[cap]])
+    column_of = {h: j for j, h in enumerate(book[0])}
+    for shares, row in (([100, 50, 10], book[1]), ([0, 80, 300], book[2])):
+        actual = statsmodels_fit(value_returns(prices, shares), m)
+        value = np.array(shares, float) * prices[-1]
+        current = statsmodels_fit(excess(prices) @ (value / value.sum()), m)
+        want = [scipy_stats.t.sf((f.params[1] - cap) / f.bse[1], n - 2) for f in (actual, current)]
+        got = [row[column_of["REG p above cap"]], row[column_of["WTD p above cap"]]]
+        assert got == pytest.approx(want, rel=1e-8)
+        if shares[0] == 100:
+            assert stats["p-value, beta above the cap"][1:3] == pytest.approx(want, rel=1e-8)
+        assert row[column_of["first date used"]] == dates[1][0] and row[column_of["weights as of"]] == dates[-1][0]
+        assert row[column_of["periods per year"]] == 252 and row[-1] == ""
+    assert stats["beta cap"][1] == cap and stats["beta vs the cap at 95%"][3] == ""
+    assert book[0][-6:] == ["REG p above cap", "WTD p above cap", "REG vs cap at 95%", "WTD vs cap at 95%",
+                            "cap breached by", "note"]  # fmt: skip
+    assert no_error_cells(book) and no_error_cells(list(stats.values()))
+    plain = server("portbeta_stats", header, [[100, 50, 10]], column(market))
+    assert server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None, None, [[""]]) == plain
+    assert server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None, None, None) == plain
+    for name, args in (("PORTBETA_STATS", (header, [[100, 50, 10]])), ("PORTBETA_BOOK", (header, holdings))):
+        with pytest.raises(xlwings.XlwingsError, match=rf"^{name}: cap holds text '120%', a number stored as text"):
+            server(name.lower(), *args, column(market), None, None, None, None, [["120%"]])
+
+
 def test_several_benchmarks_through_officejs(server):
     """market with a header row of two benchmarks: one-number functions spill a row of two
     (the single-benchmark figures), ASSET_BETAS a row per benchmark, tables a block per

@@ -359,3 +359,28 @@ def test_the_reports_rates_typed_as_percents_are_refused(tmp_path, rates, messag
         pb.report(result, tmp_path / "r.html", **rates)
     assert str(error.value) == f"report: {message} a year: enter annual rates as decimals (5% or 0.05)"
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_report_tests_both_betas_against_a_beta_cap(tmp_path):
+    """--beta-cap: a section with each beta's p-value above the cap (scipy's t on the
+    figures of demo --json) and its verdict; the method-decides line when the cap lies
+    between REG and WTD; nothing of it without a cap."""
+    from scipy import stats as scipy_stats
+
+    figures = json.loads(cli("demo", "--json").stdout)["stats"]
+    reg, wtd = figures["beta"]["actual_holdings"], figures["beta"]["current_weights"]
+    n = figures["observations"]["actual_holdings"]
+    for cap, decided in ((round((reg + wtd) / 2, 4), True), (1.2, False)):
+        out = tmp_path / f"cap{cap}.html"
+        run = cli("report", "--demo", "--beta-cap", str(cap), "-o", str(out))
+        assert run.returncode == 0, run.stderr
+        text = text_of(out.read_text())
+        assert f"Against the beta cap of {cap:g}" in text
+        for column in ("actual_holdings", "current_weights"):
+            p = scipy_stats.t.sf((figures["beta"][column] - cap) / figures["standard_error"][column], n - 2)
+            assert f"{p:.4f}" in text
+        assert ("The method decides the breach" in text) == decided
+        assert ("below the cap at 95%" in text) == (not decided)  # both betas are far below 1.2
+    plain = tmp_path / "plain.html"
+    cli("report", "--demo", "-o", str(plain))
+    assert "beta cap" not in text_of(plain.read_text())

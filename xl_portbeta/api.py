@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import math
 import os
 import sys
 import threading
@@ -33,7 +34,7 @@ from . import holdings as _holdings
 from . import sample as _sample
 from .arguments import API, declared
 from .errors import PortbetaError, named
-from .inputs import whole_number
+from .inputs import read_cap, whole_number
 from .sample import MIN_RETURNS, Sample
 
 __all__ = [
@@ -623,6 +624,11 @@ class PortfolioStats:
         return self.gap_fit.beta_se
 
     @property
+    def cap(self) -> float | None:
+        """The beta cap of the rows "p-value above the cap" and "verdict at 95%" (None: no cap)."""
+        return self.actual.cap
+
+    @property
     def sample(self) -> Sample:
         return self.result.sample
 
@@ -657,7 +663,10 @@ def _check_result(result: Any) -> None:
 
 @_public
 def stats_of(
-    result: PortfolioBeta | ByBenchmark[PortfolioBeta], blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1
+    result: PortfolioBeta | ByBenchmark[PortfolioBeta],
+    blume_weight: Any = core.BLUME_WEIGHT,
+    lags: Any = 1,
+    cap: Any = None,
 ) -> PortfolioStats | ByBenchmark[PortfolioStats]:
     """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
     ``result.stats``, computed once; with other options, computed anew.
@@ -669,15 +678,23 @@ def stats_of(
         Blume's adjusted beta is ``blume_weight * beta + (1 - blume_weight)``.
     lags : int, default 1
         Lags and leads of the market in Dimson's regression.
+    cap : float, optional
+        A beta cap: each beta's one-sided p-value above it, ``P(T > (beta - cap) / se)``
+        with n - 2 degrees of freedom, and its verdict at 95% (:func:`core.p_above_cap`).
     """
     if isinstance(result, ByBenchmark):
-        return _each_result(result, lambda r: stats_of(r, blume_weight, lags))
+        return _each_result(result, lambda r: stats_of(r, blume_weight, lags, cap))
     _check_result(result)
-    weight, lags = _blume_weight(blume_weight), _lags(lags)
+    weight, lags, cap = _blume_weight(blume_weight), _lags(lags), read_cap(cap)
     if weight == core.BLUME_WEIGHT and lags == 1:
-        return result.stats
-    with one_blas_thread():
-        return _stats(result, weight, lags)
+        stats = result.stats
+    else:
+        with one_blas_thread():
+            stats = _stats(result, weight, lags)
+    if cap is None:
+        return stats
+    actual, current = (dataclasses.replace(s, cap=cap) for s in (stats.actual, stats.current))
+    return dataclasses.replace(stats, actual=actual, current=current)
 
 
 def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags: int = 1) -> PortfolioStats:
@@ -706,9 +723,11 @@ def _vasicek_betas(result: PortfolioBeta) -> np.ndarray:
 
 @_public
 @declared(API["portfolio_stats"])
-def portfolio_stats(**arguments: Any) -> PortfolioStats | ByBenchmark[PortfolioStats]:
-    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`)."""
-    return stats_of(portfolio_beta(**arguments))
+def portfolio_stats(cap: Any = None, **arguments: Any) -> PortfolioStats | ByBenchmark[PortfolioStats]:
+    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`,
+    and ``cap``, a beta cap, as :func:`stats_of`'s)."""
+    cap = read_cap(cap)  # a bad cap is reported before the data
+    return stats_of(portfolio_beta(**arguments), cap=cap)
 
 
 @dataclass(frozen=True)
@@ -965,26 +984,79 @@ class BookBetas(core.BookFigures):
         Why an account's figures are empty ("" where they are not).
     sample : BookSample
         The accounts' share counts and samples.
+    first_date, last_date, as_of : tuple
+        Each account's first and last date (or row) used and the date of its weights
+        (None where it has no figures).
+    periods_per_year : array of int
+        Each account's return periods a year (0 where it has no figures).
+    sample_notes : tuple of str
+        For an account with figures on other dates than most accounts' (it holds an asset
+        whose prices are missing on some dates: a late IPO starts later): which dates, and
+        why; "" elsewhere.
+    cap : float or None
+        The beta cap of ``reg_p_above_cap`` and ``wtd_p_above_cap`` (None: none given).
     """
 
     accounts: tuple[str, ...]
     observations: np.ndarray
     notes: tuple[str, ...]
     sample: _book.BookSample
+    first_date: tuple
+    last_date: tuple
+    as_of: tuple
+    periods_per_year: np.ndarray
+    sample_notes: tuple[str, ...]
+    cap: float | None = None
 
     def __repr__(self) -> str:
         return f"BookBetas({len(self.accounts)} accounts, {len(self.sample.names)} assets)"
 
+    @property
+    def table_notes(self) -> tuple[str, ...]:
+        """The table's note column: why an account has no figures, else its sample's note."""
+        return tuple(n or d for n, d in zip(self.notes, self.sample_notes, strict=True))
+
+    @property
+    def reg_cap_verdict(self) -> tuple[str | None, ...]:
+        """:func:`core.cap_verdict` of each account's REG (None without a cap or figures)."""
+        return tuple(core.cap_verdict(p) for p in self.reg_p_above_cap.tolist())
+
+    @property
+    def wtd_cap_verdict(self) -> tuple[str | None, ...]:
+        """:func:`core.cap_verdict` of each account's WTD (None without a cap or figures)."""
+        return tuple(core.cap_verdict(p) for p in self.wtd_p_above_cap.tolist())
+
+    @property
+    def cap_breach(self) -> tuple[str | None, ...]:
+        """Which beta is above the cap, per account: "REG and WTD", "REG only", "WTD only"
+        or "neither" (the estimates, as an IPS reads its cap; the verdicts say whether
+        estimation noise could explain it); None without a cap or figures."""
+        if self.cap is None:
+            return (None,) * len(self.accounts)
+        words = {(True, True): "REG and WTD", (True, False): "REG only", (False, True): "WTD only"}
+        return tuple(
+            None if not math.isfinite(r + w) else words.get((r > self.cap, w > self.cap), "neither")
+            for r, w in zip(self.reg.tolist(), self.wtd.tolist(), strict=True)
+        )
+
+    def breached_by(self, method: str) -> tuple[str, ...]:
+        """The accounts whose beta is above the cap under ``method`` ("REG" or "WTD") only:
+        those for which the method decides the breach."""
+        if method not in ("REG", "WTD"):
+            raise PortbetaError(f'breached_by: method {method!r} is not "REG" or "WTD"')
+        return tuple(a for a, b in zip(self.accounts, self.cap_breach, strict=True) if b == f"{method} only")
+
     def to_frame(self) -> Any:
-        """The figures, observations and notes as a pandas DataFrame indexed by account."""
-        columns = [f.name for f in dataclasses.fields(core.BookFigures) if f.name != "valid"]
-        data = {c: getattr(self, c) for c in columns + ["observations", "notes"]}
+        """The table's columns (``tables.book_columns``, by key) as a pandas DataFrame
+        indexed by account: the figures, observations, each account's sample, with a cap
+        its p-values, verdicts and breach, and the note column."""
+        data = {c.key: c.of(self) for c in tables.book_columns(self.cap is not None)[1:]}
         return pd.DataFrame(data, index=pd.Index(self.accounts, name="account"))
 
 
 @_public
 @declared(API["book_betas"])
-def book_betas(**arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
+def book_betas(cap: Any = None, **arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
     """REG, WTD, GAP and the gap's standard error of every account of a book.
 
     Parameters
@@ -995,35 +1067,102 @@ def book_betas(**arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
         names the accounts. Or a dict of account name to that account's holdings
         history (T x N, as ``shares`` takes it: e.g. :func:`holdings_from_trades`): each
         account's figures are then :func:`portfolio_beta`'s of its history.
+    cap : float, optional
+        A beta cap: each account's p-values of REG and WTD above it, their verdicts at
+        95% and which beta breaches it (:attr:`BookBetas.cap_breach`).
     Other parameters are those of :func:`build_sample`; several benchmarks give a
     :class:`ByBenchmark` of books, every account on the dates where all have a level.
     """
+    cap = read_cap(cap)  # a bad cap is reported before the data
     holdings = arguments["holdings"]
     # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
     if isinstance(holdings, dict) and "type" not in holdings:
-        return _book_of_histories(**arguments)
+        return _book_of_histories(cap=cap, **arguments)
     book = _book.build_book_sample(**arguments)
     if book.benchmarks:
-        return ByBenchmark(book.benchmarks, tuple(_book_figures(b) for b in book.by_benchmark()))
-    return _book_figures(book)
+        return ByBenchmark(book.benchmarks, tuple(_book_figures(b, cap) for b in book.by_benchmark()))
+    return _book_figures(book, cap)
 
 
-def _book_figures(book: _book.BookSample) -> BookBetas:
+def _book_figures(book: _book.BookSample, cap: float | None) -> BookBetas:
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
     figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        note, failed = _group_figures(group, book, figures, observations)
+        note, failed = _group_figures(group, book, figures, observations, cap)
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():
         a.setflags(write=False)
-    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
+    first, last, as_of, periods, sample_notes = _account_samples(book, notes)
+    return BookBetas(
+        **figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book,
+        first_date=first, last_date=last, as_of=as_of, periods_per_year=periods, sample_notes=sample_notes, cap=cap,
+    )  # fmt: skip
 
 
-def _book_of_histories(holdings: dict[Any, Any], **arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
+def _day(value: Any) -> str:
+    return f"{value:%Y-%m-%d}" if hasattr(value, "strftime") else f"row {value}"
+
+
+def _account_samples(
+    book: _book.BookSample, notes: list[str], histories: bool = False
+) -> tuple[tuple, tuple, tuple, np.ndarray, tuple[str, ...]]:
+    """Each account's first and last date, as_of and periods a year (None and 0 without
+    figures), and the note of those whose dates are not most accounts' (``histories``:
+    accounts with holdings histories, whose own blank rows leave out dates too)."""
+    k = len(book.accounts)
+    first, last, as_of, notes_of = [None] * k, [None] * k, [None] * k, [""] * k
+    periods = np.zeros(k, dtype=int)
+    shown = [(g, [a for a in g.accounts.tolist() if not notes[a]]) for g in book.groups if g.labels]
+    shown = [(g, accounts) for g, accounts in shown if accounts]
+    if not shown:
+        return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
+    main, _ = max(shown, key=lambda pair: len(pair[1]))  # the sample most accounts stand on
+
+    def span(g: _book.BookGroup) -> tuple[Any, ...]:
+        return g.labels[0], g.labels[-1], g.as_of, len(g.labels), g.frequency
+
+    for group, accounts in shown:
+        differs = span(group) != span(main)
+        for a in accounts:
+            first[a], last[a], as_of[a] = group.labels[0], group.labels[-1], group.as_of
+            periods[a] = core.PERIODS_PER_YEAR[group.frequency]
+            notes_of[a] = _other_dates_note(group, main, histories) if differs else ""
+    periods.setflags(write=False)
+    return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
+
+
+def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup, histories: bool = False) -> str:
+    """Why an account's dates are not most accounts': the assets with missing prices it holds
+    (``histories``: or its holdings history's blank rows, before its first trade or statement)."""
+
+    def words(g: _book.BookGroup) -> str:
+        return (
+            f"{_day(g.labels[0])} to {_day(g.labels[-1])}, {len(g.labels) - 1} returns, weights as of {_day(g.as_of)}"
+        )
+
+    held = group.holes_held
+    later = group.labels[0] > main.labels[0]
+    why = (
+        f"it holds {', '.join(held[:3])}{' and others' if len(held) > 3 else ''}, whose prices are missing on some "
+        f"dates{' (a late listing: its sample starts later)' if later else ''}"
+        if held
+        else "it holds none of the assets whose missing prices leave out dates for most accounts"
+    )
+    if histories:  # the groups of histories do not know which assets have holes: the two causes
+        why = (
+            "its holdings history has no holdings on some dates (before its first trade or statement), or it holds "
+            "assets whose prices are missing on some dates"
+        )
+    return f"its own dates: {words(group)}; most accounts': {words(main)}; {why}"
+
+
+def _book_of_histories(
+    holdings: dict[Any, Any], cap: float | None, **arguments: Any
+) -> BookBetas | ByBenchmark[BookBetas]:
     """:func:`book_betas` of accounts with holdings histories: each account's sample and
     figures are :func:`portfolio_beta`'s (its own dates, as a book's always are); a problem
     of one account is its note. With several benchmarks, a book per benchmark."""
@@ -1037,31 +1176,44 @@ def _book_of_histories(holdings: dict[Any, Any], **arguments: Any) -> BookBetas 
             notes[k] = error.problem
     benchmarks = next((s.benchmarks for s in samples.values() if s.markets is not None), ())
     if not benchmarks:
-        return _histories_book(accounts, samples, notes)
-    books = [_histories_book(accounts, {k: s.by_benchmark()[b] for k, s in samples.items()}, notes)
+        return _histories_book(accounts, samples, notes, cap)
+    books = [_histories_book(accounts, {k: s.by_benchmark()[b] for k, s in samples.items()}, notes, cap)
              for b in range(len(benchmarks))]  # fmt: skip
     return ByBenchmark(benchmarks, tuple(books))
 
 
-def _histories_book(accounts: tuple[str, ...], samples: dict[int, Sample], notes: list[str]) -> BookBetas:
-    """The book of accounts with their own samples (by position; the others have a note):
-    each account's figures :func:`beta_of` its sample's. Accounts whose figures stand on
-    the same dates share a group (the book's sample line reads the groups)."""
+def _history_figures(sample: Sample, cap: float | None) -> dict[str, Any]:
+    """One account's :class:`core.BookFigures` fields from its own sample: those of
+    :func:`beta_of` and :func:`stats_of` (WTD's p-value: the rebalanced portfolio's, as the book's)."""
+    result = beta_of(sample)
+    stats = result.stats if cap is None else stats_of(result, cap=cap)
+    assert isinstance(result, PortfolioBeta) and isinstance(stats, PortfolioStats)  # one benchmark here
+    return dict(
+        value=sample.value_as_of, reg=result.reg, wtd=result.wtd, gap=result.gap, gap_se=stats.gap_fit.beta_se,
+        gap_t=stats.gap_fit.t_stat, r_squared=stats.actual.fit.r_squared,
+        reg_p_above_cap=np.nan if cap is None else stats.actual.p_above_cap,
+        wtd_p_above_cap=np.nan if cap is None else stats.current.p_above_cap, valid=True,
+    )  # fmt: skip
+
+
+def _histories_book(
+    accounts: tuple[str, ...], samples: dict[int, Sample], notes: list[str], cap: float | None
+) -> BookBetas:
+    """The book of accounts with their own samples (by position; the others have a note).
+    Accounts whose figures stand on the same dates share a group (the book's sample line
+    and each account's dates read the groups)."""
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(len(accounts), np.nan) for name in names}
     figures["valid"] = np.zeros(len(accounts), dtype=bool)
     observations, notes, used = np.zeros(len(accounts), dtype=int), list(notes), {}
     for k, sample in samples.items():
         try:
-            result = beta_of(sample)
-            stats = result.stats
+            found = _history_figures(sample, cap)
         except PortbetaError as error:
             notes[k] = error.problem
             continue
-        found = (sample.value_as_of, result.reg, result.wtd, result.gap, stats.gap_fit.beta_se,
-                 stats.gap_fit.t_stat, stats.actual.fit.r_squared, True)  # fmt: skip
-        for name, value in zip(names, found, strict=True):
-            figures[name][k] = value
+        for name in names:
+            figures[name][k] = found[name]
         observations[k], used[k] = sample.n_returns, sample
     for a in figures.values():
         a.setflags(write=False)
@@ -1075,11 +1227,19 @@ def _histories_book(accounts: tuple[str, ...], samples: dict[int, Sample], notes
         notes=tuple(notes),
         groups=_book.groups_by_dates(used),
     )
-    return BookBetas(**figures, accounts=accounts, observations=observations, notes=tuple(notes), sample=book)
+    first, last, as_of, periods, sample_notes = _account_samples(book, notes, histories=True)
+    return BookBetas(
+        **figures, accounts=accounts, observations=observations, notes=tuple(notes), sample=book,
+        first_date=first, last_date=last, as_of=as_of, periods_per_year=periods, sample_notes=sample_notes, cap=cap,
+    )  # fmt: skip
 
 
 def _group_figures(
-    group: _book.BookGroup, book: _book.BookSample, figures: dict[str, np.ndarray], observations: np.ndarray
+    group: _book.BookGroup,
+    book: _book.BookSample,
+    figures: dict[str, np.ndarray],
+    observations: np.ndarray,
+    cap: float | None,
 ) -> tuple[str, np.ndarray]:
     """One group's figures written into ``figures`` and ``observations``; the note of its
     accounts left without figures, and which they are."""
@@ -1090,7 +1250,7 @@ def _group_figures(
         return "the market returns have no variance on the dates these holdings need", group.accounts
     every = len(group.accounts) == len(book.accounts)  # one group of the whole book: its counts as they are
     counts = book.holdings if every else book.holdings[group.accounts]
-    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices)
+    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices, cap)
     for name, values in figures.items():
         values[group.accounts] = getattr(found, name)
     observations[group.accounts[found.valid]] = len(market_returns)

@@ -20,8 +20,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "PORTFOLIO", "REQUIRED", "ROLLING",
-           "STATEMENTS", "TRADES", "Argument", "declared", "defaults", "help_in", "signature"]  # fmt: skip
+__all__ = [
+    "API",
+    "ARGUMENTS",
+    "ASSETS",
+    "ASSETS_ROLLING",
+    "BOOK",
+    "EXCEL",
+    "PORTFOLIO",
+    "REQUIRED",
+    "ROLLING",
+    "STATEMENTS",
+    "STATS",
+    "TRADES",
+    "Argument",
+    "declared",
+    "defaults",
+    "help_in",
+    "signature",
+]  # fmt: skip
 
 REQUIRED = inspect.Parameter.empty
 
@@ -82,6 +99,8 @@ ARGUMENTS: dict[str, Argument] = {
                  "they first appear.", None),
         Argument("opening", "Opening positions, held before the first trade: one row in the order of names (or "
                  "with its own header row of names).", None),
+        Argument("cap", "A beta cap, e.g. 1.2 (an Investment Policy Statement's): adds each beta's "
+                 "one-sided p-value of exceeding it and a verdict at 95% (above, below, within noise).", None),
     )
 }  # fmt: skip
 
@@ -90,7 +109,8 @@ PORTFOLIO = ("prices", "shares", "market", "dates", "frequency", "rf", "as_of")
 ASSETS = ("prices", "market", "dates", "frequency", "rf")
 ROLLING = ("prices", "shares", "market", "window", "dates", "frequency", "rf")
 ASSETS_ROLLING = ("prices", "market", "window", "dates", "frequency", "rf")
-BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of")
+BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of", "cap")
+STATS = (*PORTFOLIO, "cap")  # PORTBETA_STATS: a portfolio's arguments and a beta cap
 # the holdings' builders take the prices' dates first: required there (see :func:`defaults`)
 STATEMENTS = ("dates", "statement_dates", "statements")
 TRADES = ("dates", "trade_dates", "tickers", "quantities", "names", "opening")
@@ -101,7 +121,7 @@ EXCEL: dict[str, tuple[str, ...]] = {
     "PORTBETA_WTD": PORTFOLIO,
     "BETA_GAP": PORTFOLIO,
     "ASSET_BETAS": ASSETS,
-    "PORTBETA_STATS": PORTFOLIO,
+    "PORTBETA_STATS": STATS,
     "BETA_GAP_DETAIL": PORTFOLIO,
     "PORTBETA_ROLLING": ROLLING,
     "PORTBETA_BOOK": BOOK,
@@ -115,7 +135,7 @@ EXCEL: dict[str, tuple[str, ...]] = {
 API: dict[str, tuple[str, ...]] = {
     "build_sample": PORTFOLIO,
     "portfolio_beta": PORTFOLIO,
-    "portfolio_stats": PORTFOLIO,
+    "portfolio_stats": STATS,
     "gap_detail": PORTFOLIO,
     "asset_betas": ASSETS,
     "asset_stats": ASSETS,

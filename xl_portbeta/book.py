@@ -45,6 +45,8 @@ class BookGroup:
         The date (or row) whose prices weigh the holdings (None without a sample).
     frequency, frequency_source : str
         The return period and where it comes from, as :class:`sample.Sample`'s.
+    holes_held : tuple of str
+        The assets with missing prices that the group's accounts hold: they decide its dates.
     markets : array (K, B), or None
         With several benchmarks, each one's levels on the kept dates (``market`` is the
         first's): the dates are those where every benchmark has a level.
@@ -60,6 +62,7 @@ class BookGroup:
     as_of: Any = None
     frequency: str = ""
     frequency_source: str = ""
+    holes_held: tuple[str, ...] = ()
     markets: np.ndarray | None = None
 
     def __repr__(self) -> str:
@@ -172,18 +175,25 @@ def build_book_sample(
     positions = np.flatnonzero(usable)
     groups = []
     if len(positions) and not len(with_holes):  # complete prices: one group
-        groups.append(_group(rows, args, np.zeros(len(names), dtype=bool), positions, as_of))
+        groups.append(_group(rows, args, np.zeros(len(names), dtype=bool), positions, as_of, names))
     elif len(positions):
         keys, which = np.unique(counts[positions][:, with_holes] != 0, axis=0, return_inverse=True)
         for g, key in enumerate(keys):
             held = np.zeros(len(names), dtype=bool)
             held[with_holes[key]] = True
-            groups.append(_group(rows, args, held, positions[np.ravel(which) == g], as_of))
+            groups.append(_group(rows, args, held, positions[np.ravel(which) == g], as_of, names))
     benchmarks = (args.market.header or ()) if rows.markets is not None else ()
     return BookSample(names, accounts, counts, tuple(notes), tuple(groups), benchmarks)
 
 
-def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
+def _group(
+    rows: sample.Rows,
+    args: sample.Arguments,
+    held: np.ndarray,
+    accounts: np.ndarray,
+    as_of: Any,
+    names: tuple[str, ...],
+) -> BookGroup:
     """The sample of the accounts whose held assets with holes are ``held``."""
     try:
         complete, missing, _ = sample.complete_rows(rows, held)
@@ -209,6 +219,7 @@ def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts
         as_of=labels[position],
         frequency=frequency,
         frequency_source=source,
+        holes_held=tuple(names[i] for i in np.flatnonzero(held).tolist()),
         markets=rows.markets[kept] if rows.markets is not None else None,
     )
 

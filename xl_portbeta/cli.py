@@ -154,7 +154,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
     cells hold them (percentages as fractions: 0.0523 is 5.23%), dates as ISO text."""
     result = stats.result
     sample = result.sample
-    stat_rows = sheet.stats_table(stats)[1:]
+    stat_rows = tables.stats_values(stats)
     columns = {c.key: c.of(detail) for c in tables.DETAIL_COLUMNS[1:]}
     return {
         "reg": result.reg,
@@ -178,8 +178,10 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
         # what the figures assume, in words: the report's and the text output's block
         "assumptions": {_snake(what): assumed for what, assumed in assumptions(result, inputs)},
         "stats": {
-            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4], strict=True)}
-            for declared, row in zip(tables.STATS_ROWS, stat_rows, strict=True)
+            declared.key: {
+                column: _jsonable(sheet.cell(value)) for column, value in zip(STATS_COLUMN_KEYS, values, strict=True)
+            }
+            for declared, values, _ in stat_rows
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
@@ -222,8 +224,31 @@ def _heading(name: str, k: int) -> str:
 
 
 def stats_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--blume-weight`` and ``--lags``, for :func:`api.stats_of`."""
-    return {"blume_weight": args.blume_weight, "lags": args.lags}
+    """``--blume-weight``, ``--lags`` and ``--beta-cap``, for :func:`api.stats_of`."""
+    return {"blume_weight": args.blume_weight, "lags": args.lags, "cap": _beta_cap(args)}
+
+
+def _beta_cap(args: argparse.Namespace) -> float | None:
+    """``--beta-cap``: a finite number (1.2), or None when not given."""
+    text = getattr(args, "beta_cap", None)
+    if text is None:
+        return None
+    try:
+        cap = float(text)
+    except ValueError:
+        cap = math.nan
+    if not math.isfinite(cap):
+        raise InputError(f"--beta-cap {text!r}: give the beta cap as a number, e.g. 1.2 (not a percent)")
+    return cap
+
+
+def _cap_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--beta-cap",
+        metavar="CAP",
+        help="a beta cap (e.g. 1.2, an IPS's): each beta's one-sided p-value above it, P(T > (beta - CAP) / se) "
+        "with n - 2 degrees of freedom, and a verdict at 95%%: above, below, or within noise",
+    )
 
 
 def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
@@ -236,6 +261,7 @@ def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--lags", type=int, default=1, help="lags and leads of the market in Dimson's beta (default 1)"
     )
+    _cap_argument(command)
 
 
 # --------------------------------------------------------------------------- files
@@ -370,23 +396,12 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _book_dates(book: api.BookBetas) -> list[tuple[Any, Any, Any]]:
-    """Per account: its sample's first and last dates and its as_of (None without figures)."""
-    dates: list[tuple[Any, Any, Any]] = [(None, None, None)] * len(book.accounts)
-    for group in book.sample.groups:
-        if group.labels:
-            for a in group.accounts.tolist():
-                if not book.notes[a]:
-                    dates[a] = (group.labels[0], group.labels[-1], group.as_of)
-    return dates
-
-
 def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str, held: str = "") -> dict[str, Any]:
     """The sample most accounts stand on (the largest group with figures), and what it assumes."""
     groups = [g for g in book.sample.groups if g.labels]
     if not groups:
         return {}
-    main = max(groups, key=lambda g: len(g.accounts))
+    main = max(groups, key=lambda g: sum(not book.notes[a] for a in g.accounts.tolist()))  # as the sample notes
     # periods_note reads only these three of a Sample
     shape = argparse.Namespace(
         periods_per_year=core_periods(main.frequency), frequency=main.frequency, frequency_source=main.frequency_source
@@ -407,7 +422,10 @@ def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str, held
         "periods_per_year_from": main.frequency_source,
         "as_of": _jsonable(main.as_of),
         # accounts with figures on another group's dates (a price hole of an asset they hold)
-        "accounts_on_other_dates": sum(len(g.accounts) for g in groups if g is not main),
+        "accounts_on_other_dates": sum(bool(note) for note in book.sample_notes),
+        **({"note": "accounts' samples differ: each account's first_date, last_date, as_of and notes say which "
+                    "(an account holding an asset with missing prices, such as a late listing, starts later)"}
+           if any(book.sample_notes) else {}),
         "assumptions": [
             ("sample", "each account's own: a date is dropped only where the market, the rate or a price of an "
              "asset that account holds is missing"),
@@ -436,36 +454,58 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
         lines.append(
             f"sample: {about['first']} to {about['last']}, {about['returns']} {about['frequency']} returns; "
             f"weights as of {about['as_of']}"
-            + (f"; {other} account{'' if other == 1 else 's'} on other dates (see observations)" if other else "")
+            + (f"; {other} account{'' if other == 1 else 's'} on other dates (see below)" if other else "")
         )
         lines += ["", *_wrapped(about["assumptions"])]
     else:
         lines.append("sample: none, no account has figures (see the notes)")
-    table = sheet.book_table(book)
-    dates = _book_dates(book)
-    differ = any(d[0] is not None and (_jsonable(d[0]), _jsonable(d[1])) != (about.get("first"), about.get("last"))
-                 for d in dates)  # fmt: skip
-    formats = [None] + [c.number_format for c in tables.BOOK_COLUMNS[1:-1]]
-    width = max(12, *(len(str(a)) for a in book.accounts))
-    header = table[0]
-    widths = [max(len(h), 10) + 2 for h in header[1:-1]]
-    head = f"  {header[0]:<{width}}" + "".join(f"{h:>{w}}" for h, w in zip(header[1:-1], widths, strict=True))
+    lines += ["", *_book_rows(book)]
+    differ = [(a, n) for a, n in zip(book.accounts, book.sample_notes, strict=True) if n]
     if differ:
-        head += f"{'first':>12}{'last':>12}"
-    lines += ["", head + "  " + header[-1]]
-    for k, row in enumerate(table[1:]):
-        cells = [
-            " " * w if v is None else _fmt(float(v), w, _SPECS.get(f or "", ".4f"))
-            for v, f, w in zip(row[1:-1], formats[1:], widths, strict=True)
-        ]
-        text = f"  {row[0]:<{width}}" + "".join(cells)
-        if differ:
-            first, last, _ = dates[k]
-            same = (_jsonable(first), _jsonable(last)) == (about.get("first"), about.get("last"))
-            text += "" if first is None or same else f"{_fmt(first, 12)}{_fmt(last, 12)}"
-            text += f"{'':24}" if first is None or same else ""
-        lines.append(text + (f"  {row[-1]}" if row[-1] else ""))
+        lines += ["", "accounts on other dates than most accounts':"]
+        lines += [f"  {account}: {note}" for account, note in differ]
+    if book.cap is not None:
+        lines += ["", *_breach_lines(book)]
     return "\n".join(line.rstrip() for line in lines)
+
+
+#: The text table's sample columns: shown for an account on other dates than the sample line's
+_BOOK_DATES = ("first_date", "last_date", "as_of", "periods_per_year")
+
+
+def _book_rows(book: api.BookBetas) -> list[str]:
+    """The book's table for a terminal: the figures (with a cap, its columns), an account's
+    own dates where they are not the sample line's, then the note of an account without figures."""
+    columns = tables.book_columns(book.cap is not None)
+    table = sheet.book_table(book)
+    shown = [j for j, c in enumerate(columns[1:-1], 1) if c.key not in _BOOK_DATES or any(book.sample_notes)]
+    width = max(12, *(len(str(a)) for a in book.accounts))
+    widths = {j: max(len(columns[j].header), 10) + 2 for j in shown}
+    head = f"  {table[0][0]:<{width}}" + "".join(f"{table[0][j]:>{widths[j]}}" for j in shown)
+    lines = [head + "  " + table[0][-1]]
+    for k, row in enumerate(table[1:]):
+        cells = []
+        for j in shown:
+            value, column = row[j], columns[j]
+            if value is None or (column.key in _BOOK_DATES and not book.sample_notes[k]):
+                cells.append(" " * widths[j])  # empty, or the sample line's dates
+            elif isinstance(value, str) or column.number_format == tables.DATE:
+                cells.append(_fmt(value, widths[j]))
+            else:
+                cells.append(_fmt(float(value), widths[j], _SPECS.get(column.number_format or "", ".4f")))
+        note = book.notes[k]
+        lines.append(f"  {row[0]:<{width}}" + "".join(cells) + (f"  {note}" if note else ""))
+    return lines
+
+
+def _breach_lines(book: api.BookBetas) -> list[str]:
+    """The accounts whose cap breach the method decides: above the cap under one beta only."""
+    lines = [f"beta cap {book.cap:g}: above it under one beta only (the method decides the breach):"]
+    for method, other in (("REG", "WTD"), ("WTD", "REG")):
+        accounts = book.breached_by(method)
+        listed = ", ".join(accounts) if accounts else "none"
+        lines.append(f"  under {method}, not under {other}: {listed}")
+    return lines
 
 
 #: What a spreadsheet reads as a formula at the start of a cell (OWASP, "CSV Injection")
@@ -536,7 +576,7 @@ def run_book(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     holdings, held = _book_holdings(args, prices, options)
     with named("xl-portbeta book"):
-        found = api.book_betas(holdings=holdings, **columns)
+        found = api.book_betas(holdings=holdings, cap=_beta_cap(args), **columns)
     several = isinstance(found, api.ByBenchmark)
     books = list(found.items()) if isinstance(found, api.ByBenchmark) else [("", found)]
     n = len(books[0][1].accounts)
@@ -554,7 +594,9 @@ def run_book(args: argparse.Namespace) -> int:
         except OSError as error:
             raise InputError(f"--csv {args.csv}: cannot be written ({error.strerror or error})") from None
     if args.json:
-        objects = [_book_json(frame, about) for frame, about in zip(frames, abouts, strict=True)]
+        objects = [
+            _book_json(frame, about, book) for frame, about, (_, book) in zip(frames, abouts, books, strict=True)
+        ]
         if not several:
             print(json.dumps({"title": title, **objects[0]}, indent=2))
         else:
@@ -570,22 +612,26 @@ def run_book(args: argparse.Namespace) -> int:
 
 
 def _book_frame(book: api.BookBetas) -> Any:
-    """The book's figures by account, with each account's first and last dates."""
+    """The book's table by account (``BookBetas.to_frame``), its dates as ISO text (or row numbers)."""
     frame = book.to_frame()
-    dates = _book_dates(book)
-    frame["first"] = [_jsonable(d[0]) for d in dates]
-    frame["last"] = [_jsonable(d[1]) for d in dates]
+    for key in _BOOK_DATES[:3]:
+        frame[key] = [_jsonable(d) for d in getattr(book, key)]
     return frame
 
 
-def _book_json(frame: Any, about: dict[str, Any]) -> dict[str, Any]:
-    """The book's ``--json`` sample and accounts (of one benchmark)."""
+def _book_json(frame: Any, about: dict[str, Any], book: api.BookBetas) -> dict[str, Any]:
+    """The book's ``--json`` sample and accounts (of one benchmark), and with a cap the
+    accounts whose breach the method decides."""
     records = [
         {"account": a} | {k: _jsonable(v) for k, v in row.items()}
         for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
     ]
     sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
-    return {"sample": sample, "accounts": records}
+    cap = {} if book.cap is None else {"beta_cap": {
+        "cap": book.cap, "breach_reg_not_wtd": list(book.breached_by("REG")),
+        "breach_wtd_not_reg": list(book.breached_by("WTD")),
+    }}  # fmt: skip
+    return {"sample": sample, "accounts": records} | cap
 
 
 def pd_concat(frames: list[Any], keys: list[str]) -> Any:
@@ -621,7 +667,7 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, s
             raise InputError(f"--demo takes no {', '.join(given)}: they describe a prices file")
         arguments, stocks = _demo_arguments(args)
         title = args.title or f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
-        return (*analyze(command, **arguments), title, DEMO_INPUTS)
+        return (*analyze(command, {"cap": _beta_cap(args)}, **arguments), title, DEMO_INPUTS)
     if (
         not args.prices
         or (args.market is None and args.market_file is None)
@@ -635,7 +681,7 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, s
         )
     prices, options, columns = read_inputs(args)
     shares, held = read_holdings(args, prices, options)
-    stats, detail = analyze(command, shares=shares, **columns)
+    stats, detail = analyze(command, {"cap": _beta_cap(args)}, shares=shares, **columns)
     inputs = dataclasses.replace(inputs_of(prices), holdings=held)
     return stats, detail, args.title or title_of(stats, inputs), inputs
 
@@ -648,6 +694,7 @@ def run_report(args: argparse.Namespace) -> int:
     _not_an_input(args, args.output, "-o")
     rf = _number_option(args.rf_valuation, "--rf-valuation")  # the options first: no figures for nothing
     premium = _number_option(args.premium, "--premium")
+    cap = _beta_cap(args)
     stats, detail, title, inputs = _report_figures(args, command)
     try:
         with named(command):
@@ -657,7 +704,7 @@ def run_report(args: argparse.Namespace) -> int:
                 else api.ByBenchmark(stats.benchmarks, tuple(s.result for s in stats.results))
             )
             path = write_report(
-                result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs
+                result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs, cap=cap
             )
     except OSError as error:
         raise InputError(f"{args.output}: cannot be written ({error.strerror or error})") from None
@@ -729,6 +776,24 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+def _book_command(commands: Any, frequency: dict[str, Any]) -> None:
+    """The book command's options: the prices file's, the accounts' holdings or trades, --csv and --cap."""
+    bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
+    _prices_file_options(bk, frequency)
+    bk.add_argument(
+        "--holdings",
+        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide; with --trades, the opening positions",
+    )
+    bk.add_argument(
+        "--trades",
+        metavar="FILE",
+        help="account,date,ticker,quantity rows: each account's holdings history from its trades",
+    )
+    bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
+    _cap_argument(bk)
+    bk.set_defaults(run=run_book)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="xl-portbeta",
@@ -760,19 +825,7 @@ def build_parser() -> argparse.ArgumentParser:
     _stats_option_arguments(an)
     an.set_defaults(run=run_analyze)
 
-    bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
-    _prices_file_options(bk, frequency)
-    bk.add_argument(
-        "--holdings",
-        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide; with --trades, the opening positions",
-    )
-    bk.add_argument(
-        "--trades",
-        metavar="FILE",
-        help="account,date,ticker,quantity rows: each account's holdings history from its trades",
-    )
-    bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
-    bk.set_defaults(run=run_book)
+    _book_command(commands, frequency)
 
     rp = commands.add_parser("report", help="a printable HTML report for a client (the inputs of analyze, or --demo)")
     _prices_file_options(rp, frequency, required=False)
@@ -787,6 +840,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("--rf-valuation", default="0.02", help="risk-free rate of the valuation section (default 2%%)")
     rp.add_argument("--premium", default="0.08", help="market premium of the valuation section (default 8%%)")
+    _cap_argument(rp)
     rp.set_defaults(run=run_report)
     return parser
 

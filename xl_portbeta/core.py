@@ -44,6 +44,8 @@ import numpy as np
 
 __all__ = [
     "BLUME_WEIGHT",
+    "CAP_LEVEL",
+    "CAP_VERDICTS",
     "MIN_REGIME_RETURNS",
     "PERIODS_PER_YEAR",
     "Annualized",
@@ -64,6 +66,7 @@ __all__ = [
     "betas",
     "blume_beta",
     "book_figures",
+    "cap_verdict",
     "capture_ratio",
     "centred",
     "contribution_scale",
@@ -82,6 +85,7 @@ __all__ = [
     "line_fits",
     "market_values",
     "market_varies",
+    "p_above_cap",
     "per_period_rate",
     "period_returns",
     "rate_beta",
@@ -106,6 +110,13 @@ PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12, "quarterly": 4, "
 
 #: A regime (up or down market) needs this many returns for a beta.
 MIN_REGIME_RETURNS = 3
+
+#: A beta cap's verdicts are one-sided tests at this level: "above" when the p-value of
+#: "beta <= cap" is below it, "below" when that of "beta >= cap" is.
+CAP_LEVEL = 0.05
+
+#: :func:`cap_verdict`'s words: above the cap, below it (each at 1 - CAP_LEVEL), or neither.
+CAP_VERDICTS = ("above", "below", "within noise")
 
 #: Blume (1971): adjusted beta = 0.67 * beta + 0.33.
 BLUME_WEIGHT = 0.67
@@ -833,6 +844,39 @@ def information_ratio(returns: np.ndarray, market_returns: np.ndarray, periods_p
     return premium / error if error > 0 else float("nan")
 
 
+# --------------------------------------------------------------------- a beta cap
+
+
+def p_above_cap(beta: np.ndarray | float, beta_se: np.ndarray | float, cap: float, n: int) -> np.ndarray | float:
+    """The one-sided p-value of a beta above ``cap``: ``P(T > (beta - cap) / beta_se)``, T
+    Student's t with ``n - 2`` degrees of freedom (``n`` returns).
+
+    It tests H0 "the true beta is at most the cap" against H1 "it exceeds the cap": small
+    (below :data:`CAP_LEVEL`) says the beta is above the cap with that confidence, large
+    (above ``1 - CAP_LEVEL``) that it is below (``1 - p`` is the p-value of H0 "at least the
+    cap"). It is not the probability that the true beta exceeds the cap. An exact fit (a
+    standard error of 0) gives 0 or 1, or NaN on the cap itself; a NaN beta gives NaN.
+    """
+    # scipy.special's t distribution, as LineFit.conf_int (no import of scipy.stats); P(T > t)
+    # is written P(T < -t) by symmetry, so that a small p keeps its digits
+    from scipy.special import stdtr
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (np.asarray(beta, dtype=float) - cap) / np.asarray(beta_se, dtype=float)
+    p = stdtr(n - 2, -t)
+    return float(p) if np.ndim(p) == 0 else p
+
+
+def cap_verdict(p: float) -> str | None:
+    """A beta against its cap, from :func:`p_above_cap`'s ``p``: "above" the cap at 95%
+    (p < 0.05), "below" it at 95% (p > 0.95), or "within noise" (neither: estimation
+    noise cannot tell it from the cap); None for NaN (no beta)."""
+    if not math.isfinite(p):
+        return None
+    above, below, neither = CAP_VERDICTS
+    return above if p < CAP_LEVEL else below if p > 1.0 - CAP_LEVEL else neither
+
+
 # --------------------------------------------------------------------- adjusted and thin-trading betas
 
 
@@ -1077,6 +1121,9 @@ class BetaStats:
         The weight of :attr:`blume_beta`.
     lags : int
         The lags and leads of :attr:`dimson_beta`.
+    cap : float or None
+        A beta cap (an Investment Policy Statement's), for :attr:`p_above_cap` and
+        :attr:`cap_verdict`; None for none.
     """
 
     fit: LineFit
@@ -1094,6 +1141,7 @@ class BetaStats:
     vasicek_beta: float = math.nan
     blume_weight: float = BLUME_WEIGHT
     lags: int = 1
+    cap: float | None = None
 
     def __repr__(self) -> str:  # the fields' full digits run to 470 characters
         f = self.fit
@@ -1106,6 +1154,18 @@ class BetaStats:
     def blume_beta(self) -> float:
         """:func:`blume_beta` of the fit's beta, with :attr:`blume_weight`."""
         return float(blume_beta(self.fit.beta, self.blume_weight))
+
+    @property
+    def p_above_cap(self) -> float:
+        """:func:`p_above_cap` of the fit's beta against :attr:`cap`; NaN without a cap."""
+        if self.cap is None:
+            return float("nan")
+        return float(p_above_cap(self.fit.beta, self.fit.beta_se, self.cap, self.fit.n))
+
+    @property
+    def cap_verdict(self) -> str | None:
+        """:func:`cap_verdict` of :attr:`p_above_cap`; None without a cap."""
+        return cap_verdict(self.p_above_cap)
 
     @property
     def timing_ratio(self) -> float:
@@ -1124,9 +1184,10 @@ def beta_stats(
     periods_per_year: int,
     blume_weight: float = BLUME_WEIGHT,
     lags: int = 1,
+    cap: float | None = None,
 ) -> BetaStats:
-    """Every statistic of :class:`BetaStats` for one excess-return series (Blume's weight
-    and Dimson's lags as given)."""
+    """Every statistic of :class:`BetaStats` for one excess-return series (Blume's weight,
+    Dimson's lags and the beta cap as given)."""
     up, down = market_returns > 0, market_returns < 0
     return BetaStats(
         fit=line_fit(returns, market_returns),
@@ -1143,6 +1204,7 @@ def beta_stats(
         scholes_williams_beta=float(scholes_williams_beta(returns, market_returns)),
         blume_weight=blume_weight,
         lags=lags,
+        cap=cap,
     )
 
 
@@ -1159,6 +1221,9 @@ class BookFigures:
     reg, wtd, gap : the single-portfolio figures of each account
     gap_se, gap_t : standard error and t of the drift portfolio's beta (the gap)
     r_squared : R² of REG
+    reg_p_above_cap, wtd_p_above_cap : :func:`p_above_cap` of REG (with its standard error)
+        and of WTD (with that of the portfolio rebalanced to the as_of weights, whose slope
+        WTD is: PORTBETA_STATS' current weights); NaN without a cap
     valid : bool: the net value is positive and finite on every date used (else NaN figures)
     """
 
@@ -1169,6 +1234,8 @@ class BookFigures:
     gap_se: np.ndarray
     gap_t: np.ndarray
     r_squared: np.ndarray
+    reg_p_above_cap: np.ndarray
+    wtd_p_above_cap: np.ndarray
     valid: np.ndarray
 
 
@@ -1181,6 +1248,7 @@ def book_figures(
     market_returns: np.ndarray,
     rf: np.ndarray | float,
     as_of_prices: np.ndarray,
+    cap: float | None = None,
 ) -> BookFigures:
     """The figures of many accounts holding the same assets, a block of accounts at a time.
 
@@ -1201,6 +1269,9 @@ def book_figures(
     as_of_prices : array (N,)
         Prices on the date of the weights (0 for an asset no account holds and that has
         no price then).
+    cap : float, optional
+        A beta cap: the p-values of REG and WTD above it (NaN without; WTD's standard
+        error costs one more regression per account, made only with a cap).
 
     Returns
     -------
@@ -1210,7 +1281,7 @@ def book_figures(
     asset_betas = np.asarray(betas(asset_returns, market_returns))  # (N,): returns are 2-D here
     parts = [
         _book_block(prices, holdings[first : first + _BOOK_BLOCK], market_returns, rf, as_of_prices,
-                    asset_returns, asset_betas)
+                    asset_returns, asset_betas, cap)
         for first in range(0, len(holdings), _BOOK_BLOCK)
     ]  # fmt: skip
     return BookFigures(*(np.concatenate(column) for column in zip(*parts, strict=True)))
@@ -1224,6 +1295,7 @@ def _book_block(
     as_of_prices: np.ndarray,
     asset_returns: np.ndarray,
     asset_betas: np.ndarray,
+    cap: float | None,
 ) -> tuple[np.ndarray, ...]:
     """:func:`book_figures` of one block of accounts, as its fields in order."""
     with np.errstate(over="ignore"):
@@ -1231,7 +1303,7 @@ def _book_block(
         value_as_of = holdings @ as_of_prices
     # positive on every date, and within float range (beyond it, figures would be 0 or NaN)
     valid = (values > 0).all(axis=0) & (value_as_of > 0) & np.isfinite(values).all(axis=0) & np.isfinite(value_as_of)
-    out = [value_as_of] + [np.full(len(holdings), np.nan) for _ in range(6)] + [valid]
+    out = [value_as_of] + [np.full(len(holdings), np.nan) for _ in range(8)] + [valid]
     if valid.any():
         if not valid.all():
             values, holdings = values[:, valid], holdings[valid]
@@ -1239,9 +1311,14 @@ def _book_block(
         weights = weights_at(as_of_prices, holdings)
         reg = line_fits(portfolio, market_returns)
         wtd = weighted_beta(weights, asset_betas)
-        drift = drift_returns(portfolio, asset_returns @ weights.T)
-        gap = line_fits(drift, market_returns)
-        for k, figure in enumerate((reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared), 1):
+        current = asset_returns @ weights.T
+        gap = line_fits(drift_returns(portfolio, current), market_returns)
+        found = [reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared]
+        if cap is not None:  # WTD's standard error: the rebalanced portfolio's, as PORTBETA_STATS'
+            rebalanced = line_fits(current, market_returns)
+            found += [p_above_cap(reg.beta, reg.beta_se, cap, reg.n),
+                      p_above_cap(rebalanced.beta, rebalanced.beta_se, cap, reg.n)]  # fmt: skip
+        for k, figure in enumerate(found, 1):
             out[k][valid] = figure
     return tuple(out)
 

@@ -131,14 +131,23 @@ def detail_table(detail: GapDetail) -> list[list[Any]]:
 
 
 def book_table(book: BookBetas) -> list[list[Any]]:
-    """PORTBETA_BOOK: a header, then one row per account: its name, its figures, a note
-    (an account with a note has empty figures)."""
-    rows: list[list[Any]] = [[c.header for c in tables.BOOK_COLUMNS]]
-    figures = tables.BOOK_COLUMNS[1:-1]
-    for k, (account, note) in enumerate(zip(book.accounts, book.notes, strict=True)):
-        values = [None if note else cell(getattr(book, c.key)[k].item()) for c in figures]
-        rows.append([account, *values, note or None])
+    """PORTBETA_BOOK: a header, then one row per account: its name, its figures and
+    sample (:func:`tables.book_columns`), a note (an account without figures has empty
+    figures and says why; one on other dates than most accounts' says which)."""
+    columns = tables.book_columns(book.cap is not None)
+    rows: list[list[Any]] = [[c.header for c in columns]]
+    values = [c.of(book) for c in columns[1:-1]]
+    for k, (account, note) in enumerate(zip(book.accounts, columns[-1].of(book), strict=True)):
+        figures = [None] * len(values) if book.notes[k] else [_book_cell(v[k]) for v in values]
+        rows.append([account, *figures, note or None])
     return rows
+
+
+def _book_cell(value: Any) -> Any:
+    """One cell of the book: a numpy number as Python's (empty where not finite), a date as a datetime."""
+    if isinstance(value, np.generic):
+        return cell(value.item())
+    return tables.label(value) if value is not None else None
 
 
 # --------------------------------------------------------------------- PORTBETA_ROLLING

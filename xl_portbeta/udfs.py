@@ -76,7 +76,7 @@ def asset_betas(**arguments):
 @xw.func
 @excel
 def portbeta_stats(**arguments):
-    """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights (spills)."""
+    """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights; with a cap, each beta's p-value above it and verdict (spills)."""
     return sheet.blocks(api.portfolio_stats(**arguments), sheet.stats_table)
 
 
@@ -97,7 +97,7 @@ def portbeta_rolling(**arguments):
 @xw.func
 @excel
 def portbeta_book(**arguments):
-    """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations (spills)."""
+    """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations, its sample's dates; with a cap, each beta's p-value above it, verdicts and breach (spills)."""
     return sheet.blocks(api.book_betas(**arguments), sheet.book_table)
 
 
