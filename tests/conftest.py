@@ -56,9 +56,14 @@ def documented_signatures() -> dict[str, list[str]]:
     return {name: [a.strip(" []") for a in args.split(",")] for name, args in found}
 
 
-def documented_first_optional() -> dict[str, int]:
-    """Each Excel function's first optional argument (README writes it in brackets,
-    ``[dates]``), as its position; the number of arguments when all are required."""
+#: The Excel functions and their arguments, in order: what xlwings lists for Excel and
+#: what VBA declares (from FIRST_OPTIONALS[name] on, README's bracketed ones, optional).
+SIGNATURES = documented_signatures()
+
+
+def first_optionals() -> dict[str, int]:
+    """Each Excel function's first optional argument (README writes it in brackets: ``[dates]``),
+    as its position; the argument count for a function without one."""
     import re
     from pathlib import Path
 
@@ -68,13 +73,13 @@ def documented_first_optional() -> dict[str, int]:
         re.MULTILINE,
     )
     args = {name: [a.strip() for a in text.split(",")] for name, text in found}
-    return {name: next((k for k, a in enumerate(a) if a.startswith("[")), len(a)) for name, a in args.items()}
+    return {
+        name: next((k for k, a in enumerate(given) if a.startswith("[")), len(given)) for name, given in args.items()
+    }
 
 
-#: The Excel functions and their arguments, in order: what xlwings lists for Excel and
-#: what VBA declares (from FIRST_OPTIONAL[name] on, README's bracketed ones, optional).
-SIGNATURES = documented_signatures()
-FIRST_OPTIONAL = documented_first_optional()
+#: The position of each Excel function's first optional argument (``dates`` for the betas, ``base`` for PRICES_IN).
+FIRST_OPTIONALS = first_optionals()
 
 #: The marks of a test module that runs the add-in in a real Pyodide through xlwings' Office.js code.
 PYODIDE_OFFICEJS = [

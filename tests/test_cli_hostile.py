@@ -80,13 +80,19 @@ def test_the_reports_rates_typed_as_percents_are_refused_as_rf_is(tmp_path, opti
 # --------------------------------------------------------------------- options a file would ignore
 
 
-@pytest.mark.parametrize("dates", [["--start", "2020-01-01"], ["--end", "2020-06-30"]])
-def test_the_reports_start_and_end_with_a_file_are_refused_not_ignored(tmp_path, dates):
-    """The report of a file covered the whole file and exited 0 (issue 20): refused, nothing written."""
+@pytest.mark.parametrize(
+    "dates, first, last", [(["--start", "2020-01-01"], "2020-01-31", "2021-12-31"),
+                           (["--end", "2020-07-31"], "2019-01-31", "2020-07-31")]
+)  # fmt: skip
+def test_the_reports_start_and_end_with_a_file_are_used_not_ignored(tmp_path, dates, first, last):
+    """The report of a file covered the whole file and exited 0 (issue 20); then it was refused; now
+    --start and --end choose the file's dates (issue 21, item 5), and the report says which."""
     out = tmp_path / "report.html"
-    message = error("wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", out, *dates, command="report")
-    assert message.startswith("xl-portbeta report: --start and --end choose the demo's dates")
-    assert not out.exists()
+    done = cli("report", "wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", out, *dates, "--json", cwd=DATA)
+    assert done.returncode == 0, done.stderr
+    sample = json.loads(done.stdout)["sample"]
+    assert (sample["first"], sample["last"]) == (first, last)
+    assert f"{first} to {last}" in out.read_text(encoding="utf-8")
     done = cli("report", "--demo", "-o", out, "--start", "2020-01-01", "--end", "2020-06-30", "--json")
     assert done.returncode == 0, done.stderr
     sample = json.loads(done.stdout)["sample"]  # with --demo, they choose its dates
@@ -289,13 +295,15 @@ def _roles(bad):
         ["book", *wide, "--holdings", bad],
         ["report", bad, "--market", "SPX", "--shares", "1", "-o", "out.html"],
         ["report", *wide, "--shares", bad, "-o", "out.html"],
+        ["analyze", *wide, *shares, "--currencies", "currencies.csv", "--base", "USD", "--fx", bad],
+        ["book", *wide, *book, "--currencies", bad, "--base", "USD", "--fx", "fx.csv"],
     ]
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_every_command_over_a_bad_file_says_one_line_and_exits_2(tmp_path, name):
     """The command line never prints a traceback: every subcommand, the file in every role."""
-    for data in ("wide.csv", "accounts.csv", "yahoo"):
+    for data in ("wide.csv", "accounts.csv", "yahoo", "currencies.csv", "fx.csv"):
         (shutil.copytree if (DATA / data).is_dir() else shutil.copy)(DATA / data, tmp_path / data)
     (tmp_path / name).write_bytes(BAD_FILES[name])
     for args in _roles(name):

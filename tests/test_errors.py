@@ -230,7 +230,8 @@ def test_the_error_is_an_xlwings_error_so_lite_shows_it():
     import xlwings
 
     assert issubclass(udfs.ExcelError, xlwings.XlwingsError) and issubclass(udfs.ExcelError, PortbetaError)
-    arguments = dict(prices=with_cell(PRICES, 2, 1, "n/a"), shares=SHARES, holdings=SHARES, market=MARKET, window=3)
+    arguments = dict(prices=with_cell(PRICES, 2, 1, "n/a"), shares=SHARES, holdings=SHARES, market=MARKET, window=3,
+                     currencies="USD", fx_rates=[["USD"]] + [[1.0]] * (len(PRICES) - 1))  # fmt: skip
     # the holdings' builders take no prices: their first argument, the dates, holds the bad cell
     day = dt.datetime(2024, 1, 2)
     builders = dict(dates=[[day], [day], ["n/a"]], statement_dates=[[day]], statements=[[1, 2]], trade_dates=[[day]],

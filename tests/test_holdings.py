@@ -65,6 +65,17 @@ def test_statements_in_any_order_and_dates_newest_first():
     assert as_rows(frame) == stated_by_hand(DAYS[::-1], STATEMENTS)
 
 
+def test_statements_outside_the_dates_span():
+    """A statement before the first date holds from it (until the next), one after the last
+    date on none; the prices may cover part of the statements' years (--start)."""
+    later = {**STATEMENTS, pd.Timestamp("2024-03-01"): (1, 1)}
+    frame = api.holdings_on(DAYS[4:], list(later), list(later.values()))
+    assert as_rows(frame) == stated_by_hand(DAYS[4:], later) and as_rows(frame)[0] == [100, 50]
+    saturday = dt.datetime(2024, 1, 6)  # inside the span: refused
+    with pytest.raises(PortbetaError, match=r"statement_dates row 1 is 2024-01-06, not one of the prices' dates"):
+        api.holdings_on(DAYS[4:], [saturday], [[1, 2]])
+
+
 def test_a_statement_on_a_day_without_prices_is_refused_with_its_date():
     saturday = dt.datetime(2024, 1, 6)
     with pytest.raises(

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import BONDS, FIRST_OPTIONAL, SIGNATURES, random_market
+from conftest import BONDS, FIRST_OPTIONALS, SIGNATURES, random_market
 
 pytestmark = [
     pytest.mark.officejs,
@@ -81,7 +81,7 @@ def test_meta_lists_every_function_with_its_argument_help(server):
     for name, params in expected.items():
         function = functions[name]
         assert [p["name"] for p in function["parameters"]] == params
-        required = FIRST_OPTIONAL[name]
+        required = FIRST_OPTIONALS[name]
         assert all(p.get("optional") for p in function["parameters"][required:])
         assert not any(p.get("optional") for p in function["parameters"][:required])
         assert "Positional argument" not in str(function["parameters"]), "every argument has its own help"
@@ -632,6 +632,46 @@ def test_a_beta_cap_through_officejs(server, rng):
     for name, args in (("PORTBETA_STATS", (header, [[100, 50, 10]])), ("PORTBETA_BOOK", (header, holdings))):
         with pytest.raises(xlwings.XlwingsError, match=rf"^{name}: cap holds text '120%', a number stored as text"):
             server(name.lower(), *args, column(market), None, None, None, None, [["120%"]])
+
+
+def test_a_shares_header_naming_some_columns_holds_the_others_at_zero_through_officejs(server):
+    """Issue 21 item 5: prices of three bonds, shares naming two of them (in another order):
+    the third held at 0, as the hand-built value series of the two says; a misspelt name is an error."""
+    from references import reference
+
+    third = [100.0 + k for k in range(11)]
+    prices = [["Bond A", "Bond B", "Bond C"]] + [[a, b, c] for a, b, c in
+                                                 zip(BONDS["bond_a"], BONDS["bond_b"], third)]  # fmt: skip
+    reg, wtd, _, _ = reference(
+        np.column_stack([BONDS["bond_a"], BONDS["bond_b"], third]), [*BONDS["shares"], 0.0], BONDS["market"]
+    )
+    shares = [["Bond B", "Bond A"], [BONDS["shares"][1], BONDS["shares"][0]]]
+    assert server("portbeta_reg", prices, shares, BOND_MARKET) == [[pytest.approx(reg, abs=1e-12)]]
+    assert server("portbeta_wtd", prices, shares, BOND_MARKET) == [[pytest.approx(wtd, abs=1e-12)]]
+    with pytest.raises(Exception, match=r"shares has names that prices does not have \(Bond D\)"):
+        server("portbeta_reg", prices, [["Bond B", "Bond D"], [1, 2]], BOND_MARKET)
+
+
+def test_prices_in_through_officejs_feeds_portbeta(server):
+    """Issue 21 item 4: PRICES_IN as Excel's Office.js calls it (codes in a flat row, a blank rate
+    as "" and an #N/A object): each price times its row's rate, the header kept, an empty cell
+    where the rate is missing; its spill fed to PORTBETA_REG drops those dates, as by hand."""
+    from references import reference
+
+    eur = [1.10, 1.11, "", 1.09, 1.12, 1.1, NA, 1.13, 1.12, 1.14, 1.15]
+    fx = [["EUR"]] + [[r] for r in eur]
+    spilled = server("prices_in", BOND_PRICES, ["USD", "eur"], fx, "USD")
+    assert spilled[0] == ["Bond A", "Bond B"] and len(spilled) == 12
+    keep = [k for k in range(11) if k not in (2, 6)]
+    for k in range(11):
+        expected_b = BONDS["bond_b"][k] * eur[k] if k in keep else ""
+        assert spilled[1 + k] == [BONDS["bond_a"][k], expected_b], k
+    a, b = np.array(BONDS["bond_a"], float)[keep], np.array(BONDS["bond_b"], float)[keep]
+    reg, _, _, _ = reference(np.column_stack([a, b * np.array(eur, dtype=object)[keep].astype(float)]),
+                             BONDS["shares"], np.array(BONDS["market"], float)[keep])  # fmt: skip
+    assert server("portbeta_reg", spilled, BOND_SHARES, BOND_MARKET) == [[pytest.approx(reg, abs=1e-12)]]
+    with pytest.raises(Exception, match=r"PRICES_IN: EUR, a currency of prices, has no column in fx_rates"):
+        server("prices_in", BOND_PRICES, ["USD", "EUR"], [["GBP"]] + [[1.3]] * 11, "USD")
 
 
 def test_several_benchmarks_through_officejs(server):

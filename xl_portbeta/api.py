@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import book as _book
-from . import core, tables
+from . import core, currencies, tables
 from . import holdings as _holdings
 from . import sample as _sample
 from .arguments import API, declared
@@ -59,6 +59,7 @@ __all__ = [
     "holdings_on",
     "portfolio_beta",
     "portfolio_stats",
+    "prices_in",
     "returns_of",
     "rolling_asset_betas",
     "rolling_of",
@@ -1256,6 +1257,40 @@ def _group_figures(
     observations[group.accounts[found.valid]] = len(market_returns)
     note = "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive"
     return note, group.accounts[~found.valid]
+
+
+# --------------------------------------------------------------------- currencies
+
+
+@_public
+@declared(API["prices_in"])
+def prices_in(**arguments: Any) -> currencies.ConvertedPrices:
+    """Prices in several currencies as prices in the portfolio's (PRICES_IN).
+
+    Parameters
+    ----------
+    prices : range values, array (T, N) or DataFrame
+        Each asset's prices in its own currency; a first row of text is a header of names
+        (kept). Blank or error cells are missing.
+    currencies : N codes, or one code for all
+        Each asset's currency ("USD", "EUR"), in the column order of ``prices``; or two
+        rows (the prices' names over their codes), or a Series of codes indexed by name.
+    fx_rates : range with a header row of codes, or DataFrame
+        One row per row of ``prices`` (the same dates; a DataFrame indexed by dates must
+        have the prices' dates), one column per currency: the price of one unit of it in
+        the base currency. Codes are matched without regard to case (a mixed-case code
+        such as GBp, pence, only as written).
+    base : str, optional
+        The portfolio's currency: assets in it are not converted and need no column.
+        Left out, every currency needs its column.
+
+    Returns
+    -------
+    currencies.ConvertedPrices
+        ``values`` (T, N): each price times its currency's rate on its row; NaN where the
+        price or the rate is missing (never another date's rate). ``to_frame()`` for pandas.
+    """
+    return currencies.prices_in(**arguments)
 
 
 # --------------------------------------------------------------------- holdings as the desk has them

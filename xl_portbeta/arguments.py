@@ -20,25 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = [
-    "API",
-    "ARGUMENTS",
-    "ASSETS",
-    "ASSETS_ROLLING",
-    "BOOK",
-    "EXCEL",
-    "PORTFOLIO",
-    "REQUIRED",
-    "ROLLING",
-    "STATEMENTS",
-    "STATS",
-    "TRADES",
-    "Argument",
-    "declared",
-    "defaults",
-    "help_in",
-    "signature",
-]  # fmt: skip
+__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "CURRENCIES", "EXCEL", "PORTFOLIO", "REQUIRED",
+           "ROLLING", "STATEMENTS", "STATS", "TRADES", "Argument", "declared", "defaults", "help_in", "signature"]  # fmt: skip
 
 REQUIRED = inspect.Parameter.empty
 
@@ -101,6 +84,12 @@ ARGUMENTS: dict[str, Argument] = {
                  "with its own header row of names).", None),
         Argument("cap", "A beta cap, e.g. 1.2 (an Investment Policy Statement's): adds each beta's "
                  "one-sided p-value of exceeding it and a verdict at 95% (above, below, within noise).", None),
+        Argument("currencies", "Each asset's currency code (USD, EUR): one per column of prices, in their order; or "
+                 "two rows, the prices' names over their codes; or one code for all."),
+        Argument("fx_rates", "Exchange rates: a header row of currency codes, then one row per row of prices (the "
+                 "same dates): one unit of each currency in the base currency. A blank or error = a missing price."),
+        Argument("base", "The portfolio's currency code: assets in it are not converted and need no "
+                 "column of fx_rates. Left out: every currency needs its column.", None),
     )
 }  # fmt: skip
 
@@ -111,6 +100,7 @@ ROLLING = ("prices", "shares", "market", "window", "dates", "frequency", "rf")
 ASSETS_ROLLING = ("prices", "market", "window", "dates", "frequency", "rf")
 BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of", "cap")
 STATS = (*PORTFOLIO, "cap")  # PORTBETA_STATS: a portfolio's arguments and a beta cap
+CURRENCIES = ("prices", "currencies", "fx_rates", "base")
 # the holdings' builders take the prices' dates first: required there (see :func:`defaults`)
 STATEMENTS = ("dates", "statement_dates", "statements")
 TRADES = ("dates", "trade_dates", "tickers", "quantities", "names", "opening")
@@ -127,6 +117,7 @@ EXCEL: dict[str, tuple[str, ...]] = {
     "PORTBETA_BOOK": BOOK,
     "ASSET_BETAS_ROLLING": ASSETS_ROLLING,
     "ASSET_STATS": ASSETS,
+    "PRICES_IN": CURRENCIES,
     "HOLDINGS_ON": STATEMENTS,
     "HOLDINGS_FROM_TRADES": TRADES,
 }
@@ -142,6 +133,7 @@ API: dict[str, tuple[str, ...]] = {
     "rolling_portfolio_beta": ROLLING,
     "rolling_asset_betas": ASSETS_ROLLING,
     "book_betas": BOOK,
+    "prices_in": CURRENCIES,
     "holdings_on": STATEMENTS,
     "holdings_from_trades": TRADES,
 }

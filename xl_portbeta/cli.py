@@ -187,7 +187,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
             for k, name in enumerate(result.names)
         ],
-    }
+    } | ({"price_columns": dict(inputs.price_columns)} if inputs is not None and inputs.price_columns else {})
 
 
 def analyze(command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any) -> tuple[Any, Any]:
@@ -274,12 +274,15 @@ def file_options(args: argparse.Namespace) -> files.Options:
         raise InputError(
             f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)"
         )
+    rule = files.DateRule(args.date_format, args.dayfirst)
     market_files = tuple(args.market_file or ())  # --market-file may be given once per benchmark
     return files.Options(
         market=args.market, market_file=market_files[0] if market_files else None,
         market_files=market_files[1:], dates=args.dates, ticker_column=args.ticker_column,
-        price_column=args.price_column, assets=assets, rf=args.rf,
-        date_rule=files.DateRule(args.date_format, args.dayfirst), numbers=files.NumberRule(args.thousands, args.decimal),
+        shares_column=args.shares_column, price_column=args.price_column, currencies=args.currencies, fx=args.fx,
+        base=args.base, assets=assets, rf=args.rf, date_rule=rule,
+        numbers=files.NumberRule(args.thousands, args.decimal),
+        start=files.parse_day(args.start, rule, "--start"), end=files.parse_day(args.end, rule, "--end"),
     )  # fmt: skip
 
 
@@ -297,7 +300,11 @@ def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, 
 def inputs_of(prices: files.Prices) -> Inputs:
     """What the files say they were read from, for the assumptions block."""
     return Inputs(
-        prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column, benchmarks=prices.benchmarks
+        prices=prices.price_columns,
+        benchmark=prices.benchmark,
+        rf=prices.rf_column,
+        benchmarks=prices.benchmarks,
+        price_columns=prices.columns_read,
     )
 
 
@@ -535,10 +542,10 @@ def _input_paths(args: argparse.Namespace) -> list[Path]:
     paths = [Path(p) for p in getattr(args, "prices", None) or []]
     paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
     paths += [Path(p) for p in [*(getattr(args, "market_file", None) or ()), getattr(args, "holdings", None),
-                                getattr(args, "trades", None)] if p]  # fmt: skip
-    shares = getattr(args, "shares", None)
-    if shares and Path(shares).suffix.lower() in files.SUFFIXES:
-        paths.append(Path(shares))
+                                getattr(args, "trades", None), getattr(args, "fx", None)] if p]  # fmt: skip
+    for listed in (getattr(args, "shares", None), getattr(args, "currencies", None)):
+        if listed and Path(listed).suffix.lower() in files.SUFFIXES:
+            paths.append(Path(listed))
     return paths
 
 
@@ -597,11 +604,12 @@ def run_book(args: argparse.Namespace) -> int:
         objects = [
             _book_json(frame, about, book) for frame, about, (_, book) in zip(frames, abouts, books, strict=True)
         ]
+        read = {"price_columns": prices.columns_read}  # ticker -> the column its price was read from
         if not several:
-            print(json.dumps({"title": title, **objects[0]}, indent=2))
+            print(json.dumps({"title": title, **objects[0], **read}, indent=2))
         else:
             each = [{"benchmark": name} | o for (name, _), o in zip(books, objects, strict=True)]
-            print(json.dumps({"title": title, "primary_benchmark": books[0][0], "benchmarks": each}, indent=2))
+            print(json.dumps({"title": title, "primary_benchmark": books[0][0], "benchmarks": each, **read}, indent=2))
     elif not args.csv:
         texts = [
             format_book(book, about, f"{title}\n{_heading(name, k)}" if several else title)
@@ -652,8 +660,8 @@ def _number_option(text: str, option: str) -> float:
 
 
 #: The options that describe a prices file (and its rates and as_of): the demo has its own.
-_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "price_column", "assets", "thousands", "decimal",
-              "rf", "as_of", "date_format", "dayfirst")  # fmt: skip
+_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "shares_column", "price_column", "assets",
+              "thousands", "decimal", "rf", "as_of", "date_format", "dayfirst", "currencies", "fx", "base")  # fmt: skip
 
 
 def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, str, Inputs]:
@@ -674,11 +682,6 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, s
         or (args.shares, args.trades) == (None,) * 2
     ):
         raise InputError("give a prices file, --market (or --market-file) and --shares (or --trades), or --demo")
-    if args.start is not None or args.end is not None:  # never a report of the whole file said to be of some dates
-        raise InputError(
-            "--start and --end choose the demo's dates: a prices file's report covers its rows, so give a file "
-            "of the dates wanted"
-        )
     prices, options, columns = read_inputs(args)
     shares, held = read_holdings(args, prices, options)
     stats, detail = analyze(command, {"cap": _beta_cap(args)}, shares=shares, **columns)
@@ -734,7 +737,14 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     )
     command.add_argument("--dates", help="the column of dates (default: a column named 'date')")
     command.add_argument(
-        "--ticker-column", help="long files: the column of tickers (default 'ticker'; a file with one is long)"
+        "--ticker-column",
+        help="long files and a --shares or --holdings file: the column of tickers (default 'ticker'; a prices file "
+        "with one is long), e.g. Symbol in a broker's positions export",
+    )
+    command.add_argument(
+        "--shares-column",
+        help="a --shares or --holdings file: the column of share counts (default 'shares'), e.g. Quantity in a "
+        "broker's positions export (its other columns are not read)",
     )
     command.add_argument(
         "--price-column",
@@ -753,6 +763,7 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
         "it) or a file of date,rate rows (each date takes the last rate on or before it)",
     )
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    _currency_and_window_options(command, demo=not required)
     command.add_argument(
         "--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)"
     )
@@ -767,6 +778,23 @@ _TRADES_HELP = (
     "a .csv/.xlsx of trades, date,ticker,quantity rows (signed; held from the trade date's close, a trade on a day "
     "without prices from the next prices date), on top of --shares as the opening positions"
 )
+
+
+def _currency_and_window_options(command: argparse.ArgumentParser, demo: bool) -> None:
+    """--currencies, --fx and --base (prices in several currencies), --start and --end (a window of dates)."""
+    command.add_argument(
+        "--currencies",
+        help="each asset's currency: AAPL=USD,SAP=EUR or a .csv of ticker,currency rows (with --fx; list the "
+        "market too to convert it)",
+    )
+    command.add_argument(
+        "--fx", help="a .csv of rates: a Date column (the prices' dates) and one column per currency code, one unit "
+        "of it in the base currency (a missing rate is a missing price)",
+    )  # fmt: skip
+    command.add_argument("--base", help="the portfolio's currency, e.g. USD: assets in it need no column in --fx")
+    with_demo = " (with --demo: default 2022-01-01 and 2022-12-31)" if demo else ""
+    command.add_argument("--start", help=f"the first date used (inclusive; default: the file's first){with_demo}")
+    command.add_argument("--end", help="the last date used (inclusive; default: the file's last)")
 
 
 class Parser(argparse.ArgumentParser):
@@ -833,8 +861,6 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--trades", metavar="FILE", help=_TRADES_HELP)
     rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
-    rp.add_argument("--start", help="with --demo only: first date (default 2022-01-01)")
-    rp.add_argument("--end", help="with --demo only: last date (default 2022-12-31)")
     rp.add_argument(
         "--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)"
     )

@@ -80,6 +80,7 @@ __all__ = [
     "gap_by_holding",
     "holdings_betas",
     "holdings_values",
+    "in_base_currency",
     "information_ratio",
     "line_fit",
     "line_fits",
@@ -198,6 +199,26 @@ def excess_returns(prices: np.ndarray, rf: np.ndarray | float = 0.0) -> np.ndarr
     if np.any(rf):
         changes = excess_changes(changes, prices[:-1], rf, out=changes)
     return period_returns(changes, prices[:-1], out=changes)
+
+
+def in_base_currency(prices: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Prices in the base currency: each price times its date's rate of its currency.
+
+    Parameters
+    ----------
+    prices : array (T, N)
+        Prices in each asset's own currency, NaN where missing.
+    rates : array (T, N)
+        The price of one unit of each asset's currency in the base currency on each date
+        (1 for an asset in the base currency), NaN where missing.
+
+    Returns
+    -------
+    array (T, N)
+        NaN where the price or its rate is missing: a missing rate is a missing price,
+        never the rate of another date.
+    """
+    return np.asarray(prices, dtype=float) * np.asarray(rates, dtype=float)
 
 
 def market_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:

@@ -86,11 +86,14 @@ def from_trades(
 
 def statement_problem(dates: np.ndarray, stated: np.ndarray, where: Callable[[int], str]) -> str | None:
     """What is wrong with the first statement date that cannot be used, said at
-    ``where(k)``: one that is no date of the prices (a statement on a day without prices is
-    never moved silently), or one given twice. None when every one is fine."""
+    ``where(k)``: one within the prices' dates that is none of them (a statement on a day
+    without prices is never moved silently), or one given twice. None when every one is
+    fine. A statement before the first date holds from it (until the next), one after the
+    last holds on no date: the prices may cover only part of the statements' years."""
     days = dates[~np.isnat(dates)].astype("datetime64[ns]")
     stated = stated.astype("datetime64[ns]")
-    for k in np.flatnonzero(~np.isin(stated, days)).tolist()[:1]:
+    within = (stated >= days.min()) & (stated <= days.max()) if len(days) else np.zeros(len(stated), dtype=bool)
+    for k in np.flatnonzero(within & ~np.isin(stated, days)).tolist()[:1]:
         return (
             f"{where(k)} is {_day(stated[k])}, not one of the prices' dates: date each statement on a date of the "
             "prices (a statement on a day without prices: the last date before it)"

@@ -12,7 +12,7 @@ import base64
 import html
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,8 @@ class Inputs:
     holdings : str
         Where a holdings history came from, when it was built from statements or trades
         ("statements on 12 dates from statements.csv, ...").
+    price_columns : dict of str to str
+        Each asset's price column, by asset ({"MSFT": "Close", ...}): the JSON's ``price_columns``.
     benchmarks : tuple of str
         With several benchmarks, each one's words as ``benchmark``'s, in the market's order.
     """
@@ -65,6 +67,7 @@ class Inputs:
     benchmark: str = ""
     rf: str = ""
     holdings: str = ""
+    price_columns: dict[str, str] = field(default_factory=dict)
     benchmarks: tuple[str, ...] = ()
 
 

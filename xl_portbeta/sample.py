@@ -543,6 +543,8 @@ def _read_shares(raw: Any, n_assets: int, names: tuple[str, ...] | None) -> tupl
         if np.isnan(values).any():
             k = int(np.flatnonzero(np.isnan(values))[0])
             where = f"column {k + 1}" if rows == 1 else f"row {cells.first_row + k}"
+            if cells.header is not None and cells.header == names:  # matched by name: the asset, not a position
+                where = f"of {names[k]}"
             raise PortbetaError(f"shares {where} is empty or an error: enter 0 for an asset not held")
         return Cells(values, cells.header, cells.first_row), False
     if cols == n_assets:
@@ -599,10 +601,13 @@ def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.n
 
 def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "shares") -> Cells:
     """``arg``'s columns (share counts) put in the order of the prices' names, when both
-    have names."""
+    have names. A header naming only some of the prices' columns holds the others at 0
+    (as a dict of counts does); a name prices does not have is an error naming it."""
     labels = cells.header
-    if not names or not labels or len(labels) != len(names) or labels == names:
+    if not names or not labels or labels == names:
         return cells
+    if len(labels) != len(names) and not set(labels) & set(names):
+        return cells  # a title over a column of counts ("shares"), not names: read by position
     for owner, header in ((arg, labels), ("prices", names)):
         # names in another order decide which count meets which asset: each must be there, once
         if "" in header:
@@ -616,14 +621,19 @@ def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "sha
                 f"the header of {owner} names {repeated!r} twice: with names in {arg} and prices, each name "
                 "once, so that each count meets its asset"
             )
-    if set(labels) != set(names):
+    position = {name: k for k, name in enumerate(names)}  # a dict: 20,000 names in O(N)
+    unknown = [name for name in labels if name not in position]
+    if unknown:  # a misspelt ticker is never an asset silently not held
+        folded = {name.strip().casefold(): name for name in names}
+        shown = [name + (f": prices has {folded[name.strip().casefold()]}" if name.strip().casefold() in folded
+                         else "") for name in sorted(unknown)[:5]]  # fmt: skip
         raise PortbetaError(
-            f"{arg} has names that prices does not have ({', '.join(sorted(set(labels) - set(names)))}): "
-            "use the same names as prices (or none) so that each count meets its asset"
+            f"{arg} has names that prices does not have ({', '.join(shown)}{', ...' if len(unknown) > 5 else ''}): "
+            "names are matched exactly (case too); the prices' columns it does not name are not held"
         )
-    position = {name: k for k, name in enumerate(labels)}  # a dict: 20,000 names in O(N)
-    order = [position[name] for name in names]
-    return Cells(cells.values[:, order], names, cells.first_row)
+    values = np.zeros((cells.values.shape[0], len(names)))
+    values[:, [position[name] for name in labels]] = cells.values
+    return Cells(values, names, cells.first_row)
 
 
 # --------------------------------------------------------------------- 2. align rows

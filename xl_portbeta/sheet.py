@@ -20,6 +20,7 @@ from .errors import PortbetaError
 
 if TYPE_CHECKING:  # annotations only; sheet is above the API (api imports nothing from here)
     from .api import AssetStats, BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
+    from .currencies import ConvertedPrices
 
 __all__ = [
     "asset_rolling_table",
@@ -34,6 +35,7 @@ __all__ = [
     "label_cells",
     "labelled_rows",
     "number",
+    "prices_table",
     "rolling_table",
     "row",
     "stats_table",
@@ -60,6 +62,16 @@ def cell(value: Any) -> Any:
 def row(values: Iterable[float]) -> list[list[float]]:
     """One spilled row of finite floats."""
     return [[number(v) for v in values]]
+
+
+def prices_table(converted: ConvertedPrices) -> list[list[Any]]:
+    """PRICES_IN: the prices' header row (when they had one), then each row of converted
+    prices, an empty cell where a price or its rate is missing: what PORTBETA_* read."""
+    rows: list[list[Any]] = [list(converted.names)] if converted.names is not None else []
+    cells = converted.values.tolist()  # floats at C speed; the few missing ones (NaN) become empty cells
+    for r, c in np.argwhere(np.isnan(converted.values)).tolist():
+        cells[r][c] = None
+    return rows + cells
 
 
 def figure(result: Any, field: str) -> float | list[list[float]]:

@@ -24,7 +24,7 @@ from .errors import PortbetaError, named
 __all__ = [  # noqa: RUF022  (the Excel functions in the order of arguments.EXCEL)
     "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
     "portbeta_stats", "beta_gap_detail", "portbeta_rolling", "portbeta_book", "asset_betas_rolling",
-    "asset_stats", "holdings_on", "holdings_from_trades",
+    "asset_stats", "prices_in", "holdings_on", "holdings_from_trades",
 ]  # fmt: skip
 
 
@@ -113,6 +113,13 @@ def asset_betas_rolling(**arguments):
 def asset_stats(**arguments):
     """Labelled table, one column per asset: beta, its standard error, t, R², alpha, Blume, Vasicek, Dimson, Scholes-Williams, up- and down-market betas (spills)."""
     return sheet.blocks(api.asset_stats(**arguments), sheet.asset_stats_table)
+
+
+@xw.func
+@excel
+def prices_in(**arguments):
+    """Prices in the portfolio's currency: each asset's price times its currency's rate on its row; the prices' header kept, for PORTBETA_* (spills)."""
+    return sheet.prices_table(api.prices_in(**arguments))
 
 
 @xw.func

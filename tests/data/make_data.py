@@ -83,6 +83,24 @@ def main() -> None:
     notes.to_csv(HERE / "notes.csv", date_format="%Y-%m-%d")
     wide.rename_axis("Day").to_csv(HERE / "day.csv", date_format="%Y-%m-%d", float_format="%.6f")
     equal_weighted().to_csv(HERE / "eqw.csv", date_format="%Y-%m-%d", float_format="%.6f")
+    currency_files(frame.index)
+
+
+def currency_files(dates: pd.DatetimeIndex) -> None:
+    """Issue 21: a broker's positions export, and the assets as if KO were quoted in euros and XOM
+    in pounds: each asset's currency and made-up rates on the prices' dates (one unit in dollars),
+    the EUR rate blank on 2021-03-31 (a missing price that date, never the rate before)."""
+    (HERE / "positions.csv").write_text(
+        'Symbol,Description,Quantity,Price,Market Value\nAAPL,APPLE INC,100,132.69,"13,269.00"\n'
+        'XOM,EXXON MOBIL CORP,250,41.22,"10,305.00"\nKO,COCA-COLA CO,400,54.84,"21,936.00"\n'
+    )
+    (HERE / "currencies.csv").write_text("ticker,currency\nAAPL,usd\nKO,EUR\nXOM,GBP\n")
+    k = np.arange(len(dates))
+    fx = pd.DataFrame(
+        {"EUR": (1.12 + 0.04 * np.sin(k / 4)).round(4), "GBP": (1.29 + 0.05 * np.cos(k / 6)).round(4)}, index=dates
+    )
+    fx.loc["2021-03-31", "EUR"] = np.nan
+    fx.to_csv(HERE / "fx.csv", date_format="%Y-%m-%d", float_format="%.4f")
 
 
 def equal_weighted() -> pd.DataFrame:
