@@ -436,3 +436,15 @@ def test_a_book_of_histories_with_two_benchmarks_is_a_book_per_benchmark(rng):
         np.testing.assert_allclose(both[name].gap_se, single.gap_se, rtol=0, atol=1e-12)
         expected = [api.portfolio_beta(prices, h, alone).reg for h in histories.values()]
         np.testing.assert_allclose(single.reg, expected, rtol=0, atol=1e-12)
+
+
+def test_report_from_trades_states_them(tmp_path):
+    """xl-portbeta report --trades: analyze's figures of the same history, and the page
+    says where the history came from."""
+    out = tmp_path / "r.html"
+    run = cli("report", DATA / "wide.csv", "--market", "SPX", "--trades", DATA / "trades.csv", "-o", out, "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["reg"] == run_json("--trades", DATA / "trades.csv")["reg"]
+    assert "6 trades from trades.csv, 2019-02-28 to 2021-02-27" in out.read_text(encoding="utf-8")
+    run = cli("report", "--demo", "--trades", DATA / "trades.csv", "-o", out)
+    assert run.returncode == 2 and "--demo takes no prices file, no --shares and no --trades" in run.stderr
