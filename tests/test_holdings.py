@@ -448,3 +448,27 @@ def test_report_from_trades_states_them(tmp_path):
     assert "6 trades from trades.csv, 2019-02-28 to 2021-02-27" in out.read_text(encoding="utf-8")
     run = cli("report", "--demo", "--trades", DATA / "trades.csv", "-o", out)
     assert run.returncode == 2 and "--demo takes no prices file, no --shares and no --trades" in run.stderr
+
+
+HOSTILE = [None, "", "x", " ", float("nan"), 1e400, -1, 0, True, [], [[]], [[None]], [[1, 2], [3]], {"a": 1},
+           {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}, NA_COM, [["#N/A"]], object(),
+           np.array([]), pd.Series(dtype=float), pd.DataFrame()]  # fmt: skip
+
+
+@pytest.mark.parametrize("function, arguments", [
+    (api.holdings_on, dict(dates=DAYS, statement_dates=[DAYS[2]], statements=[[1, 2]])),
+    (api.holdings_from_trades, dict(dates=DAYS, trade_dates=[DAYS[2]], tickers=["A"], quantities=[1], names=["A"],
+                                    opening=[[1]])),
+])  # fmt: skip
+def test_hostile_values_give_a_result_or_a_named_error(function, arguments):
+    """Each argument replaced by odd values: a history, or a PortbetaError naming the
+    function, never another exception."""
+    for name in arguments:
+        for value in HOSTILE:
+            try:
+                frame = function(**{**arguments, name: value})
+            except PortbetaError as error:
+                assert str(error).startswith(f"{function.__name__}: "), (name, value, error)
+            else:
+                assert isinstance(frame, pd.DataFrame), (name, value)
+                assert name == "dates" or len(frame) == len(DAYS), (name, value)

@@ -150,8 +150,8 @@ def holdings_on(dates: Any, statement_dates: Any, statements: Any) -> pd.DataFra
     (:func:`on_dates`), as a DataFrame indexed by ``dates``, its columns the statements'
     names (a header row, a DataFrame's columns), else positions."""
     days, _ = _dates(dates, "dates")
-    if not len(days):
-        raise PortbetaError("dates is empty: give the prices' dates")
+    if np.isnat(days).all():
+        raise PortbetaError("dates holds no date: give the prices' dates")
     if statement_dates is None and isinstance(statements, pd.DataFrame):  # from Python: the statements' own dates
         statement_dates = statements.index
     arg = "statement_dates"
@@ -183,7 +183,9 @@ def _tickers(raw: Any, rows: int) -> tuple[list[Any], int]:
     cells = as_rows(pandas_values(raw)[0]) if labelled else as_rows(raw)
     if cells is None or (cells and len(set(map(len, cells))) > 1):
         raise PortbetaError("tickers is not a rectangular range")
-    flat = [row[0] for row in cells] if cells and len(cells[0]) == 1 else list(cells[0]) if len(cells) == 1 else None
+    if not cells:
+        return [], 1
+    flat = [row[0] for row in cells] if len(cells[0]) == 1 else list(cells[0]) if len(cells) == 1 else None
     if flat is None:
         raise PortbetaError(f"tickers must be one column, got {len(cells)} rows x {len(cells[0])} columns")
     if len(flat) == rows + 1 and not labelled:
@@ -270,7 +272,7 @@ def _ledger(trade_dates: Any, tickers: Any, quantities: Any) -> tuple[np.ndarray
     trade missing any of the three is an error naming its row."""
     traded, date_row = _dates(trade_dates, "trade_dates")
     amounts = read_vector(quantities, "quantities", "a quantity")
-    counts = amounts.values[:, 0]
+    counts = amounts.values[:, 0] if amounts.values.shape[1] else np.zeros(0)  # an empty range: no trade
     cells, ticker_row = _tickers(tickers, len(counts))
     try:  # a ledger names few tickers many times: each read once
         read = {key: _ticker(key[1]) for key in {(type(v), v) for v in cells}}  # by type too: True is no 1
@@ -312,8 +314,8 @@ def holdings_from_trades(
     (:func:`from_trades`), as a DataFrame indexed by ``dates``, one column per name:
     ``names`` in order, or the tickers in the order they first appear."""
     days, _ = _dates(dates, "dates")
-    if not len(days):
-        raise PortbetaError("dates is empty: give the prices' dates")
+    if np.isnat(days).all():
+        raise PortbetaError("dates holds no date: give the prices' dates")
     traded, tickers_read, counts = _ledger(trade_dates, tickers, quantities)
     wanted = _names(names)
     order = list(dict.fromkeys(tickers_read))
