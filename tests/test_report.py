@@ -224,7 +224,10 @@ def test_cli_report_of_the_demo(tmp_path):
         (["missing.csv", "--market", "SP500", "--shares", "1"], "missing.csv: no such file"),
         (["{csv}", "--market", "NOPE", "--shares", "1,2,3,4,5"], "no column 'NOPE' for --market"),
         (["{csv}", "--market", "SP500", "--shares", "1,2"], "xl-portbeta report: shares is 1 x 2"),
-        (["{csv}", "--market", "SP500"], "give a prices file, --market (or --market-file) and --shares, or --demo"),
+        (
+            ["{csv}", "--market", "SP500"],
+            "give a prices file, --market (or --market-file) and --shares (or --trades), or --demo",
+        ),
         (["--demo", "--premium", "lots"], "--premium 'lots'"),
         (["--demo", "--window", "2"], "window 2 must be between 3"),
         (["--demo", "{csv}"], "--demo takes no prices file"),
