@@ -57,9 +57,8 @@ def documented_signatures() -> dict[str, list[str]]:
 
 
 #: The Excel functions and their arguments, in order: what xlwings lists for Excel and
-#: what VBA declares (arguments from "dates" on are optional).
+#: what VBA declares (from FIRST_OPTIONALS[name] on, README's bracketed ones, optional).
 SIGNATURES = documented_signatures()
-FIRST_OPTIONAL = "dates"
 
 
 def first_optionals() -> dict[str, int]:

@@ -143,7 +143,7 @@ def test_text_in_an_xlsx_is_an_error_as_in_a_csv(prices_csv, tmp_path):
     assert run.returncode == 2 and "KO on 2021-01-11 (text.xlsx row 7, column D) holds text 'n/a'\n" in run.stderr
 
 
-def test_a_holdings_file_must_have_the_prices_dates(prices_csv, tmp_path):
+def test_a_dated_holdings_file_is_matched_to_the_prices_dates(prices_csv, tmp_path):
     path, frame = prices_csv
     holdings = pd.DataFrame(1.0, index=frame.index, columns=["AAPL", "JPM", "KO", "XOM", "MSFT"])
     holdings.iloc[100:, 0] = 3.0
@@ -153,10 +153,17 @@ def test_a_holdings_file_must_have_the_prices_dates(prices_csv, tmp_path):
     assert run.returncode == 0, run.stderr
     expected = api.portfolio_beta(frame.iloc[:, :5].to_numpy(), holdings.to_numpy(), frame["SP500"].to_numpy())
     assert json.loads(run.stdout)["reg"] == pytest.approx(expected.reg, abs=1e-12)
-    newest_first = tmp_path / "holdings_desc.csv"
+    newest_first = tmp_path / "holdings_desc.csv"  # dated rows are matched by date (statements on every date)
     holdings.iloc[::-1].to_csv(newest_first, date_format="%Y-%m-%d")
-    run = cli("analyze", str(path), "--shares", str(newest_first), "--market", "SP500")
-    assert run.returncode == 2 and "its dates are not those of" in run.stderr
+    run = cli("analyze", str(path), "--shares", str(newest_first), "--market", "SP500", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["reg"] == pytest.approx(expected.reg, abs=1e-12)
+    other = tmp_path / "holdings_other.csv"  # a day later: its first Saturday is no prices date, refused by name
+    holdings.set_axis(holdings.index + pd.Timedelta(days=1)).to_csv(other, date_format="%Y-%m-%d")
+    run = cli("analyze", str(path), "--shares", str(other), "--market", "SP500")
+    assert run.returncode == 2 and "holdings_other.csv row 6, column A is 2021-01-09, not one of the prices' dates" in (
+        run.stderr
+    )
 
 
 @pytest.mark.parametrize("layout", ["long", "wide"])

@@ -371,7 +371,7 @@ def test_a_name_written_twice_in_a_header_is_refused_though_pandas_renames_it(tm
 def test_report_charts_show_names_with_dollars_and_underscores_verbatim(tmp_path, monkeypatch):
     """A $ in a ticker was read as mathematics by matplotlib ($\\foo$ stopped the report with a
     ParseFatalException), and a name starting with _ was left out of the legend (issue 20)."""
-    report = importlib.import_module("xl_portbeta.report")  # xl_portbeta.report is the function
+    report = importlib.import_module("xl_portbeta.report_page")
 
     legends, drawn = [], report._png
 

@@ -352,10 +352,17 @@ PY = f"{sys.executable} -m xl_portbeta.cli"
 
 
 def test_argparse_errors_are_one_line_and_exit_2():
-    done = sh(f"{PY} analyze wide.csv --market SPX")
+    done = sh(f"{PY} report --demo")
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == (
-        "xl-portbeta analyze: the following arguments are required: --shares (see xl-portbeta analyze --help)\n"
+        "xl-portbeta report: the following arguments are required: -o/--output (see xl-portbeta report --help)\n"
+    )
+    done = sh(f"{PY} analyze wide.csv --market SPX")  # --shares or --trades: asked for by the command
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "xl-portbeta analyze: give --shares (share counts, or a file of them) or --trades FILE\n"
+    done = sh(f"{PY} book wide.csv --market SPX")  # --holdings or --trades
+    assert done.returncode == 2 and done.stderr == (
+        "xl-portbeta book: give --holdings (the accounts' share counts) or --trades FILE (account,date,ticker,quantity)\n"
     )
     done = sh(f"{PY} demo --frequency hourly")
     assert (

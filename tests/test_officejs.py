@@ -562,6 +562,37 @@ def test_xlwings_lite_jsnull_blanks_found_by_identity(monkeypatch):
         inputs._plain_numbers(rows)
 
 
+def test_holdings_from_statements_and_trades_through_officejs(server):
+    """HOLDINGS_ON and HOLDINGS_FROM_TRADES with Excel's payloads: serial dates, header rows,
+    a ledger selected longer than its rows (null and "" below it), an error object; each
+    spill equals the history built by hand, and the spill fed back as shares gives REG."""
+    from test_holdings import DAYS, STATEMENTS, TRADES, stated_by_hand, traded_by_hand
+
+    from xl_portbeta import api
+
+    dates = column(["Date"] + [serial(d.date()) for d in DAYS])
+    trade_dates = column(["Date"] + [serial(d.date()) for d, _, _ in TRADES] + [None, ""])
+    tickers = column(["Ticker"] + [t for _, t, _ in TRADES] + [None, ""])
+    quantities = column(["Qty"] + [q for _, _, q in TRADES] + [None, ""])
+    got = server("holdings_from_trades", dates, trade_dates, tickers, quantities, [["A", "B", "C"]], [[1, 2, 3]])
+    assert got == [["A", "B", "C"], *traded_by_hand(DAYS, TRADES, ["A", "B", "C"], [1, 2, 3])]
+    got = server("holdings_from_trades", dates, trade_dates, tickers, quantities, None, None)
+    assert got[0] == ["B", "A", "C"]  # names left out: the tickers as they first appear
+    statements = [["A", "B"], *map(list, STATEMENTS.values())]
+    spill = server("holdings_on", dates, column(["Date"] + [serial(d.date()) for d in STATEMENTS]), statements)
+    hand = stated_by_hand(DAYS, STATEMENTS)
+    # xlwings sends an empty cell as "": blank to PORTBETA_* (the dates before the first statement)
+    assert spill == [["A", "B"], *(r if r is not None else ["", ""] for r in hand)]
+    broken = [quantities[0], [NA], *quantities[2:]]
+    with pytest.raises(Exception, match=r"HOLDINGS_FROM_TRADES: quantities row 2 \('B', 2023-12-29\) is empty"):
+        server("holdings_from_trades", dates, trade_dates, tickers, broken, None, None)
+    prices, market = random_market(np.random.default_rng(21), len(DAYS), 2)
+    reg = server("portbeta_reg", [["A", "B"], *prices.tolist()], spill, column(["M", *market]), dates)
+    keep = [k for k, row in enumerate(hand) if row is not None]
+    expected = api.portfolio_beta(prices[keep], np.array([hand[k] for k in keep]), market[keep])
+    assert reg == [[pytest.approx(expected.reg, abs=1e-14)]]
+
+
 def test_a_beta_cap_through_officejs(server, rng):
     """PORTBETA_STATS' and PORTBETA_BOOK's last argument, cap, as Excel sends it: a number
     cell, an empty cell, a percent typed as text (an error naming the function and cap).

@@ -30,6 +30,7 @@ import pandas as pd
 
 from . import book as _book
 from . import core, currencies, tables
+from . import holdings as _holdings
 from . import sample as _sample
 from .arguments import API, declared
 from .errors import PortbetaError, named
@@ -54,6 +55,8 @@ __all__ = [
     "build_sample",
     "gap_detail",
     "gap_detail_of",
+    "holdings_from_trades",
+    "holdings_on",
     "portfolio_beta",
     "portfolio_stats",
     "prices_in",
@@ -1070,7 +1073,9 @@ def book_betas(cap: Any = None, **arguments: Any) -> BookBetas | ByBenchmark[Boo
     holdings : K rows x N columns of share counts, one row per account
         In the column order of ``prices``, or matched by name with a header row of asset
         names; an optional first column of account names (text); a DataFrame's index
-        names the accounts.
+        names the accounts. Or a dict of account name to that account's holdings
+        history (T x N, as ``shares`` takes it: e.g. :func:`holdings_from_trades`): each
+        account's figures are then :func:`portfolio_beta`'s of its history.
     cap : float, optional
         A beta cap: each account's p-values of REG and WTD above it, their verdicts at
         95% and which beta breaches it (:attr:`BookBetas.cap_breach`).
@@ -1078,6 +1083,10 @@ def book_betas(cap: Any = None, **arguments: Any) -> BookBetas | ByBenchmark[Boo
     :class:`ByBenchmark` of books, every account on the dates where all have a level.
     """
     cap = read_cap(cap)  # a bad cap is reported before the data
+    holdings = arguments["holdings"]
+    # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
+    if isinstance(holdings, dict) and "type" not in holdings:
+        return _book_of_histories(cap=cap, **arguments)
     book = _book.build_book_sample(**arguments)
     if book.benchmarks:
         return ByBenchmark(book.benchmarks, tuple(_book_figures(b, cap) for b in book.by_benchmark()))
@@ -1108,10 +1117,11 @@ def _day(value: Any) -> str:
 
 
 def _account_samples(
-    book: _book.BookSample, notes: list[str]
+    book: _book.BookSample, notes: list[str], histories: bool = False
 ) -> tuple[tuple, tuple, tuple, np.ndarray, tuple[str, ...]]:
     """Each account's first and last date, as_of and periods a year (None and 0 without
-    figures), and the note of those whose dates are not most accounts'."""
+    figures), and the note of those whose dates are not most accounts' (``histories``:
+    accounts with holdings histories, whose own blank rows leave out dates too)."""
     k = len(book.accounts)
     first, last, as_of, notes_of = [None] * k, [None] * k, [None] * k, [""] * k
     periods = np.zeros(k, dtype=int)
@@ -1129,13 +1139,14 @@ def _account_samples(
         for a in accounts:
             first[a], last[a], as_of[a] = group.labels[0], group.labels[-1], group.as_of
             periods[a] = core.PERIODS_PER_YEAR[group.frequency]
-            notes_of[a] = _other_dates_note(group, main) if differs else ""
+            notes_of[a] = _other_dates_note(group, main, histories) if differs else ""
     periods.setflags(write=False)
     return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
 
 
-def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup) -> str:
-    """Why an account's dates are not most accounts': the assets with missing prices it holds."""
+def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup, histories: bool = False) -> str:
+    """Why an account's dates are not most accounts': the assets with missing prices it holds
+    (``histories``: or its holdings history's blank rows, before its first trade or statement)."""
 
     def words(g: _book.BookGroup) -> str:
         return (
@@ -1150,7 +1161,86 @@ def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup) -> str:
         if held
         else "it holds none of the assets whose missing prices leave out dates for most accounts"
     )
+    if histories:  # the groups of histories do not know which assets have holes: the two causes
+        why = (
+            "its holdings history has no holdings on some dates (before its first trade or statement), or it holds "
+            "assets whose prices are missing on some dates"
+        )
     return f"its own dates: {words(group)}; most accounts': {words(main)}; {why}"
+
+
+def _book_of_histories(
+    holdings: dict[Any, Any], cap: float | None, **arguments: Any
+) -> BookBetas | ByBenchmark[BookBetas]:
+    """:func:`book_betas` of accounts with holdings histories: each account's sample and
+    figures are :func:`portfolio_beta`'s (its own dates, as a book's always are); a problem
+    of one account is its note. With several benchmarks, a book per benchmark."""
+    accounts = tuple(str(a) for a in holdings)
+    samples: dict[int, Sample] = {}
+    notes = [""] * len(accounts)
+    for k, history in enumerate(holdings.values()):
+        try:
+            samples[k] = _sample.build_sample(shares=history, **arguments)
+        except PortbetaError as error:
+            notes[k] = error.problem
+    benchmarks = next((s.benchmarks for s in samples.values() if s.markets is not None), ())
+    if not benchmarks:
+        return _histories_book(accounts, samples, notes, cap)
+    books = [_histories_book(accounts, {k: s.by_benchmark()[b] for k, s in samples.items()}, notes, cap)
+             for b in range(len(benchmarks))]  # fmt: skip
+    return ByBenchmark(benchmarks, tuple(books))
+
+
+def _history_figures(sample: Sample, cap: float | None) -> dict[str, Any]:
+    """One account's :class:`core.BookFigures` fields from its own sample: those of
+    :func:`beta_of` and :func:`stats_of` (WTD's p-value: the rebalanced portfolio's, as the book's)."""
+    result = beta_of(sample)
+    stats = result.stats if cap is None else stats_of(result, cap=cap)
+    assert isinstance(result, PortfolioBeta) and isinstance(stats, PortfolioStats)  # one benchmark here
+    return dict(
+        value=sample.value_as_of, reg=result.reg, wtd=result.wtd, gap=result.gap, gap_se=stats.gap_fit.beta_se,
+        gap_t=stats.gap_fit.t_stat, r_squared=stats.actual.fit.r_squared,
+        reg_p_above_cap=np.nan if cap is None else stats.actual.p_above_cap,
+        wtd_p_above_cap=np.nan if cap is None else stats.current.p_above_cap, valid=True,
+    )  # fmt: skip
+
+
+def _histories_book(
+    accounts: tuple[str, ...], samples: dict[int, Sample], notes: list[str], cap: float | None
+) -> BookBetas:
+    """The book of accounts with their own samples (by position; the others have a note).
+    Accounts whose figures stand on the same dates share a group (the book's sample line
+    and each account's dates read the groups)."""
+    names = [f.name for f in dataclasses.fields(core.BookFigures)]
+    figures = {name: np.full(len(accounts), np.nan) for name in names}
+    figures["valid"] = np.zeros(len(accounts), dtype=bool)
+    observations, notes, used = np.zeros(len(accounts), dtype=int), list(notes), {}
+    for k, sample in samples.items():
+        try:
+            found = _history_figures(sample, cap)
+        except PortbetaError as error:
+            notes[k] = error.problem
+            continue
+        for name in names:
+            figures[name][k] = found[name]
+        observations[k], used[k] = sample.n_returns, sample
+    for a in figures.values():
+        a.setflags(write=False)
+    asset_names = next(iter(samples.values())).names if samples else ()
+    nothing = np.full(len(asset_names), np.nan)
+    held = [used[k].shares_as_of if k in used else nothing for k in range(len(accounts))]
+    book = _book.BookSample(
+        names=asset_names,
+        accounts=accounts,
+        holdings=np.array(held).reshape(len(accounts), len(asset_names)),  # each account's shares at its as_of
+        notes=tuple(notes),
+        groups=_book.groups_by_dates(used),
+    )
+    first, last, as_of, periods, sample_notes = _account_samples(book, notes, histories=True)
+    return BookBetas(
+        **figures, accounts=accounts, observations=observations, notes=tuple(notes), sample=book,
+        first_date=first, last_date=last, as_of=as_of, periods_per_year=periods, sample_notes=sample_notes, cap=cap,
+    )  # fmt: skip
 
 
 def _group_figures(
@@ -1209,3 +1299,68 @@ def prices_in(**arguments: Any) -> currencies.ConvertedPrices:
         price or the rate is missing (never another date's rate). ``to_frame()`` for pandas.
     """
     return currencies.prices_in(**arguments)
+
+
+# --------------------------------------------------------------------- holdings as the desk has them
+
+
+@_public
+@declared(API["holdings_on"])
+def holdings_on(**arguments: Any) -> pd.DataFrame:
+    """The holdings history on the prices' dates of statements on their own dates: each
+    date holds the last statement dated on or before it (a statement holds until the next).
+
+    Parameters
+    ----------
+    dates : (T,) or (T, 1)
+        The prices' dates (as ``build_sample`` takes them), in any order.
+    statement_dates : (K,) or (K, 1)
+        Each statement's date, each one of ``dates`` (a statement on a day without prices
+        is refused, naming it), each once, in any order. A DataFrame's index is passed
+        as ``statements.index`` (or None, with ``statements`` a DataFrame indexed by date).
+    statements : (K, N)
+        The share counts on each statement date, one column per asset; an optional
+        header row of names (a DataFrame's columns). A blank count is missing data.
+
+    Returns
+    -------
+    DataFrame (T, N)
+        Indexed by ``dates`` (a DatetimeIndex named "date"), its columns the statements'
+        names (positions without names); NaN on the dates before the first statement
+        (blank holdings: ``build_sample`` drops those dates and counts them among the
+        "blanks in the holdings history"). Pass it as ``shares``.
+    """
+    return _holdings.holdings_on(**arguments)
+
+
+@_public
+@declared(API["holdings_from_trades"])
+def holdings_from_trades(**arguments: Any) -> pd.DataFrame:
+    """The holdings history on the prices' dates of a ledger of trades: each date holds
+    the opening positions plus every trade dated on or before it.
+
+    Parameters
+    ----------
+    dates : (T,) or (T, 1)
+        The prices' dates, in any order.
+    trade_dates, tickers, quantities : (M,) or (M, 1) each
+        One trade per row: its date, its ticker (text, matched exactly) and its signed
+        quantity (+ bought, - sold). A trade on date t is held from t's close: it counts
+        from the return that starts on t. A trade on a day without prices counts from the
+        next date (the first close that holds it); trades before the first date are held
+        on it, trades after the last date on none. Rows blank in all three are left out;
+        a trade missing one of them is an error naming its row.
+    names : optional, a row or column of text
+        The columns in order (e.g. the prices' names); every ticker must be one of them.
+        Left out: the tickers in the order they first appear.
+    opening : optional, one row of N counts
+        The positions held before the first trade, in the order of ``names``, or with a
+        header row of names of its own (matched by name). Left out: none.
+
+    Returns
+    -------
+    DataFrame (T, N)
+        Indexed by ``dates`` (a DatetimeIndex named "date"), one column per name. Pass it
+        as ``shares``.
+    """
+    return _holdings.holdings_from_trades(**arguments)

@@ -20,7 +20,7 @@ from . import sample
 from .errors import PortbetaError
 from .inputs import is_blank, read_accounts
 
-__all__ = ["BookGroup", "BookSample", "build_book_sample"]
+__all__ = ["BookGroup", "BookSample", "build_book_sample", "groups_by_dates"]
 
 
 @dataclass(frozen=True)
@@ -221,4 +221,18 @@ def _group(
         frequency_source=source,
         holes_held=tuple(names[i] for i in np.flatnonzero(held).tolist()),
         markets=rows.markets[kept] if rows.markets is not None else None,
+    )
+
+
+def groups_by_dates(samples: dict[int, sample.Sample]) -> tuple[BookGroup, ...]:
+    """Accounts with holdings histories (by position), each with its own sample, grouped
+    where their samples stand on the same dates, as_of and frequency: the groups the book's
+    table and its sample line read (their prices are not kept: each account's figures are
+    computed from its own sample)."""
+    by_dates: dict[tuple, list[int]] = {}
+    for k, s in samples.items():
+        by_dates.setdefault((s.labels, s.as_of, s.frequency, s.frequency_source), []).append(k)
+    return tuple(
+        BookGroup(np.array(accounts), None, None, None, None, "", labels, as_of, frequency, source)
+        for (labels, as_of, frequency, source), accounts in by_dates.items()
     )

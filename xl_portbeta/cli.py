@@ -21,7 +21,7 @@ import numpy as np
 from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
-from .report import Inputs, assumptions, benchmark_inputs, default_title
+from .report_page import Inputs, assumptions, benchmark_inputs, default_title
 from .sample import annual_rate
 
 __all__ = ["main"]
@@ -369,11 +369,25 @@ def _print_result(args: argparse.Namespace, stats: Any, detail: Any, inputs: Inp
     print(printable("\n\n".join(blocks)))
 
 
+def read_holdings(args: argparse.Namespace, prices: files.Prices, options: files.Options) -> tuple[Any, str]:
+    """The shares of --shares (counts, or a dated file: statements) or of --trades (with
+    --shares as the opening positions), and where a history came from, in words."""
+    trades = getattr(args, "trades", None)
+    if trades is None:
+        if args.shares is None:
+            raise InputError("give --shares (share counts, or a file of them) or --trades FILE")
+        return files.read_shares(args.shares, prices, options), files.statements_words(args.shares, prices, options)
+    opening = None if args.shares is None else files.read_shares(args.shares, prices, options)
+    return files.read_trades(trades, opening, prices, options), files.trades_words(
+        trades, prices, options, opening is not None
+    )
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
-    shares = files.read_shares(args.shares, prices, options)
+    shares, held = read_holdings(args, prices, options)
     stats, detail = analyze("xl-portbeta analyze", stats_options(args), shares=shares, **columns)
-    inputs = inputs_of(prices)
+    inputs = dataclasses.replace(inputs_of(prices), holdings=held)
     _print_result(args, stats, detail, inputs, args.title or title_of(stats, inputs))
     return 0
 
@@ -389,7 +403,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str) -> dict[str, Any]:
+def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str, held: str = "") -> dict[str, Any]:
     """The sample most accounts stand on (the largest group with figures), and what it assumes."""
     groups = [g for g in book.sample.groups if g.labels]
     if not groups:
@@ -424,7 +438,7 @@ def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str) -> d
              "asset that account holds is missing"),
             ("periods per year", periods),
             ("risk-free rate", rf),
-            ("holdings", "fixed share counts per account, held on every date of its sample"),
+            ("holdings", held or "fixed share counts per account, held on every date of its sample"),
             ("prices", prices.price_columns or "as given"),
             ("benchmark", benchmark or "as given"),
         ],
@@ -528,7 +542,7 @@ def _input_paths(args: argparse.Namespace) -> list[Path]:
     paths = [Path(p) for p in getattr(args, "prices", None) or []]
     paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
     paths += [Path(p) for p in [*(getattr(args, "market_file", None) or ()), getattr(args, "holdings", None),
-                                getattr(args, "fx", None)] if p]  # fmt: skip
+                                getattr(args, "trades", None), getattr(args, "fx", None)] if p]  # fmt: skip
     for listed in (getattr(args, "shares", None), getattr(args, "currencies", None)):
         if listed and Path(listed).suffix.lower() in files.SUFFIXES:
             paths.append(Path(listed))
@@ -544,10 +558,30 @@ def _not_an_input(args: argparse.Namespace, output: str | None, option: str) -> 
             raise InputError(f"{option} {output} is one of the inputs ({path}): write to another file")
 
 
+def _book_holdings(args: argparse.Namespace, prices: files.Prices, options: files.Options) -> tuple[Any, str]:
+    """The accounts' share counts (--holdings), or each account's holdings history from its
+    trades (--trades, with --holdings as the opening positions), and the latter in words."""
+    if args.trades is None:
+        if args.holdings is None:
+            raise InputError(
+                "give --holdings (the accounts' share counts) or --trades FILE (account,date,ticker,quantity)"
+            )
+        return files.read_holdings_file(args.holdings, prices.names, options), ""
+    opening = None if args.holdings is None else files.read_holdings_file(args.holdings, prices.names, options)
+    histories = files.read_account_trades(args.trades, opening, prices, options)
+    said = files.trades_words(args.trades, prices, options, opening=True)  # the dates before: each account's own
+    source = f" from {Path(args.holdings).name}" if args.holdings else ""
+    return histories, (
+        f"a holdings history per account: {said}; each account's trades on top of its opening positions{source} "
+        "(without any, the dates before its first trade are outside its sample); each account's figures are "
+        "those of its own history"
+    )
+
+
 def run_book(args: argparse.Namespace) -> int:
     _not_an_input(args, args.csv, "--csv")
     prices, options, columns = read_inputs(args)
-    holdings = files.read_holdings_file(args.holdings, prices.names, options)
+    holdings, held = _book_holdings(args, prices, options)
     with named("xl-portbeta book"):
         found = api.book_betas(holdings=holdings, cap=_beta_cap(args), **columns)
     several = isinstance(found, api.ByBenchmark)
@@ -558,7 +592,7 @@ def run_book(args: argparse.Namespace) -> int:
     names = tuple(name for name, _ in books)
     inputs = inputs_of(prices)
     words = [benchmark_inputs(inputs, names, k).benchmark for k in range(len(names))] if several else [inputs.benchmark]
-    abouts = [_book_sample(book, prices, w) for (_, book), w in zip(books, words, strict=True)]
+    abouts = [_book_sample(book, prices, w, held) for (_, book), w in zip(books, words, strict=True)]
     frames = [_book_frame(book) for _, book in books]
     if args.csv:
         frame = frames[0] if not several else pd_concat(frames, [name for name, _ in books])
@@ -634,26 +668,30 @@ def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, s
     """The figures of ``xl-portbeta report`` (of the prices files, or of the demo), its
     title and what the inputs were read from."""
     if args.demo:
-        if args.prices or args.shares is not None:
-            raise InputError("--demo takes no prices file and no --shares")
+        if args.prices or args.shares is not None or args.trades is not None:
+            raise InputError("--demo takes no prices file, no --shares and no --trades")
         given = [f"--{o.replace('_', '-')}" for o in _FILE_ONLY if getattr(args, o, None) not in (None, False)]
         if given:  # never a demo report that silently ignored an option (--rf 5% read as none)
             raise InputError(f"--demo takes no {', '.join(given)}: they describe a prices file")
         arguments, stocks = _demo_arguments(args)
         title = args.title or f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
         return (*analyze(command, {"cap": _beta_cap(args)}, **arguments), title, DEMO_INPUTS)
-    if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
-        raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
+    if (
+        not args.prices
+        or (args.market is None and args.market_file is None)
+        or (args.shares, args.trades) == (None,) * 2
+    ):
+        raise InputError("give a prices file, --market (or --market-file) and --shares (or --trades), or --demo")
     prices, options, columns = read_inputs(args)
-    shares = files.read_shares(args.shares, prices, options)
+    shares, held = read_holdings(args, prices, options)
     stats, detail = analyze(command, {"cap": _beta_cap(args)}, shares=shares, **columns)
-    inputs = inputs_of(prices)
+    inputs = dataclasses.replace(inputs_of(prices), holdings=held)
     return stats, detail, args.title or title_of(stats, inputs), inputs
 
 
 def run_report(args: argparse.Namespace) -> int:
     """One self-contained HTML report (xl_portbeta.report) of a prices file, or of the demo."""
-    from .report import report as write_report  # pb.report, the function, shadows its module's name
+    from .report_page import report as write_report
 
     command = "xl-portbeta report"
     _not_an_input(args, args.output, "-o")
@@ -736,6 +774,12 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     )
 
 
+_TRADES_HELP = (
+    "a .csv/.xlsx of trades, date,ticker,quantity rows (signed; held from the trade date's close, a trade on a day "
+    "without prices from the next prices date), on top of --shares as the opening positions"
+)
+
+
 def _currency_and_window_options(command: argparse.ArgumentParser, demo: bool) -> None:
     """--currencies, --fx and --base (prices in several currencies), --start and --end (a window of dates)."""
     command.add_argument(
@@ -758,6 +802,24 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _book_command(commands: Any, frequency: dict[str, Any]) -> None:
+    """The book command's options: the prices file's, the accounts' holdings or trades, --csv and --cap."""
+    bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
+    _prices_file_options(bk, frequency)
+    bk.add_argument(
+        "--holdings",
+        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide; with --trades, the opening positions",
+    )
+    bk.add_argument(
+        "--trades",
+        metavar="FILE",
+        help="account,date,ticker,quantity rows: each account's holdings history from its trades",
+    )
+    bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
+    _cap_argument(bk)
+    bk.set_defaults(run=run_book)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -783,22 +845,20 @@ def build_parser() -> argparse.ArgumentParser:
     _prices_file_options(an, frequency)
     an.add_argument(
         "--shares",
-        required=True,
-        help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset",
+        help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset; "
+        "with a date column, statements held until the next (date,ticker,shares rows or one column per asset); "
+        "with --trades, the opening positions",
     )
+    an.add_argument("--trades", metavar="FILE", help=_TRADES_HELP)
     _stats_option_arguments(an)
     an.set_defaults(run=run_analyze)
 
-    bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
-    _prices_file_options(bk, frequency)
-    bk.add_argument("--holdings", required=True, help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide")
-    bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
-    _cap_argument(bk)
-    bk.set_defaults(run=run_book)
+    _book_command(commands, frequency)
 
     rp = commands.add_parser("report", help="a printable HTML report for a client (the inputs of analyze, or --demo)")
     _prices_file_options(rp, frequency, required=False)
     rp.add_argument("--shares", help="as for analyze")
+    rp.add_argument("--trades", metavar="FILE", help=_TRADES_HELP)
     rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
     rp.add_argument(

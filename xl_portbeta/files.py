@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import core, currencies
+from .holdings import from_trades, on_dates, statement_problem
 from .inputs import Cells, is_blank, is_missing
 from .sample import rates_on_dates
 
@@ -45,10 +46,12 @@ __all__ = [
     "column_letter",
     "parse_as_of",
     "parse_dates",
+    "read_account_trades",
     "read_holdings_file",
     "read_prices",
     "read_shares",
     "read_table",
+    "read_trades",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -429,6 +432,10 @@ def _dated_series(table: Table, value_column: Any, name: str, o: Options) -> pd.
         k = int(np.flatnonzero(twice)[0])
         raise InputError(f"{table.cell(column, k)}: {name}{_day(dates[k])} is there twice")
     return series
+
+
+def _iso(date: Any) -> str:
+    return f"{pd.Timestamp(date):%Y-%m-%d}"
 
 
 def _no_blank_dates(table: Table, column: Any, dates: np.ndarray) -> None:
@@ -1083,6 +1090,10 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
     if Path(text).suffix.lower() in SUFFIXES:
         table = read_table(text)
         tickers, shares = holding_columns(table, o)
+        # date,ticker,shares rows are statements; a broker's export (--shares-column) is one set of positions
+        dated = o.shares_column is None and _holdings_date_column(table, o) is not None
+        if tickers is not None and shares is not None and dated:
+            return _long_statements(table, tickers, shares, prices, o)
         if tickers is not None and shares is not None:
             rows = _shares_rows(table, tickers, shares, assets, o.numbers)
             blank = rows["shares"].isna().to_numpy()
@@ -1096,19 +1107,15 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
             held = dict(zip(rows["ticker"], rows["shares"], strict=True))
             return {a: float(held.get(a, 0.0)) for a in assets}
-        columns = {_key(c): c for c in table.frame.columns}
+        date_col = _holdings_date_column(table, o)
+        columns = {_key(c): c for c in table.frame.columns if c != date_col}
         missing = [a for a in assets if _key(a) not in columns]
         if missing:
             raise InputError(f"{table.name}: no shares column for {', '.join(missing)} (or give ticker,shares rows)")
-        date_col = table.find("date")
-        if date_col is not None and len(table.frame) > 1:
-            held_on = parse_dates(table, date_col, o.date_rule)
-            dates = prices.dates
-            if dates is None or len(held_on) != len(dates) or (held_on != dates).any():
-                raise InputError(
-                    f"{table.name}: its dates are not those of the prices: give one holdings row per prices row"
-                )
-        return pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, _always(f"{a} shares")) for a in assets})
+        counts = pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, _always(f"{a} shares")) for a in assets})
+        if date_col is not None:  # statements on their own dates (or one row per prices date: the same)
+            return _on_prices_dates(table, date_col, counts, prices, o)
+        return counts
     if o.shares_column is not None:
         raise InputError(f"--shares-column {o.shares_column} names a column of a --shares file: {text!r} is none")
     parts = [p.strip() for p in text.split(",") if p.strip()]
@@ -1124,6 +1131,193 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
         return [float(p) for p in parts]
     except ValueError:
         raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
+
+
+def _holdings_date_column(table: Table, o: Options) -> Any:
+    """A holdings file's dates: the column --dates names, where the file has it, else one
+    named 'date'; None for holdings without dates."""
+    found = table.find(o.dates) if o.dates else None
+    return found if found is not None else table.find("date")
+
+
+def _holdings_dates(table: Table, column: Any, prices: Prices, o: Options) -> tuple[np.ndarray, np.ndarray]:
+    """A holdings file's dates, each given, and the prices' dates they meet (which must be there)."""
+    if prices.dates is None:
+        raise InputError(f"{table.name}: holdings on dates need the prices' dates (a Date column, or --dates COLUMN)")
+    dates = parse_dates(table, column, o.date_rule)
+    _no_blank_dates(table, column, dates)
+    return dates, prices.dates
+
+
+def _on_prices_dates(table: Table, date_col: Any, counts: pd.DataFrame, prices: Prices, o: Options) -> pd.DataFrame:
+    """Statements (one row per statement date) as the holdings on every prices date: each
+    date the last statement on or before it, blank (missing) before the first. Every
+    statement date must be a prices date, each once."""
+    stated, days = _holdings_dates(table, date_col, prices, o)
+    problem = statement_problem(days, stated, lambda k: table.cell(date_col, k))
+    if problem is not None:
+        raise InputError(problem)
+    return pd.DataFrame(on_dates(days, stated, counts.to_numpy(dtype=float)), columns=counts.columns)
+
+
+def _every_count(rows: pd.DataFrame, table: Table, column: Any, dates: np.ndarray, what: str, fix: str) -> None:
+    """Dated rows of (ticker, count) with every count given: a blank one is never 0."""
+    blank = rows["shares"].isna().to_numpy()
+    if blank.any():
+        k = int(np.flatnonzero(blank)[0])
+        raise InputError(
+            f"{rows['ticker'][k]} {what}{_day(dates[k])} ({table.cell(column, k)}) is empty or an error: {fix}"
+        )
+
+
+def _long_statements(table: Table, tickers: Any, shares: Any, prices: Prices, o: Options) -> pd.DataFrame:
+    """``date,ticker,shares`` rows: each date's rows are a statement (assets it does not
+    list are not held then), held until the next statement's date."""
+    date_col = _holdings_date_column(table, o)
+    stated, days = _holdings_dates(table, date_col, prices, o)
+    rows = _shares_rows(table, tickers, shares, prices.names, o.numbers).assign(date=stated)
+    _every_count(rows, table, shares, stated, "shares", "enter 0 for an asset not held")
+    twice = rows.duplicated(["date", "ticker"])
+    if twice.any():
+        k = int(np.flatnonzero(twice.to_numpy())[0])
+        raise InputError(f"{table.cell(tickers, k)}: {rows['ticker'][k]}{_day(stated[k])} is there twice")
+    order = pd.unique(rows["date"])
+    statements = rows.pivot(index="date", columns="ticker", values="shares").reindex(columns=prices.names)
+    first = [int(np.flatnonzero(rows["date"].to_numpy() == day)[0]) for day in order]  # each date's first row
+    statements = statements.reindex(pd.DatetimeIndex(order)).fillna(0.0)  # listed on none of a date's rows: 0
+    problem = statement_problem(
+        days, np.asarray(order, dtype="datetime64[ns]"), lambda k: table.cell(date_col, first[k])
+    )
+    if problem is not None:
+        raise InputError(problem)
+    held = on_dates(days, np.asarray(order, dtype="datetime64[ns]"), statements.to_numpy(dtype=float))
+    return pd.DataFrame(held, columns=prices.names)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A trades file's rows: each trade's date, its asset's column in the prices, its quantity."""
+
+    table: Table
+    traded: np.ndarray
+    columns: np.ndarray
+    quantities: np.ndarray
+    days: np.ndarray  # the prices' dates
+    names: list[str]  # the prices' assets
+
+    def holdings(self, start: np.ndarray, mine: np.ndarray | None = None) -> pd.DataFrame:
+        """The holdings on every prices date of the trades ``mine`` (all by default) on top
+        of the opening positions ``start`` (:func:`holdings.from_trades`)."""
+        mine = np.ones(len(self.traded), dtype=bool) if mine is None else mine
+        held = from_trades(self.days, self.traded[mine], self.columns[mine], self.quantities[mine], start)
+        return pd.DataFrame(held, columns=self.names)
+
+
+def _read_ledger(path: str, prices: Prices, o: Options, first: str = "") -> Ledger:
+    """``[account,]date,ticker,quantity`` rows (tickers matched without regard to case,
+    quantities signed, each given)."""
+    table = read_table(path)
+    date_col, tickers = _holdings_date_column(table, o), table.find("ticker")
+    quantity = table.find("quantity")
+    if date_col is None or tickers is None or quantity is None:
+        columns = ", ".join(map(str, table.frame.columns))
+        raise InputError(
+            f"{table.name}: give columns {first}date,ticker,quantity, one row per trade (columns: {columns})"
+        )
+    traded, days = _holdings_dates(table, date_col, prices, o)
+    rows = _shares_rows(table, tickers, quantity, prices.names, o.numbers)
+    _every_count(rows, table, quantity, traded, "quantity", "a trade needs its quantity")
+    position = {a: k for k, a in enumerate(prices.names)}
+    where = np.array([position[t] for t in rows["ticker"]], dtype=int)
+    return Ledger(table, traded, where, rows["shares"].to_numpy(dtype=float), days, list(prices.names))
+
+
+def read_trades(path: str, opening: Any, prices: Prices, o: Options) -> pd.DataFrame:
+    """--trades: ``date,ticker,quantity`` rows (tickers matched without regard to case,
+    quantities signed), on top of the opening positions ``opening`` (counts by asset name,
+    as :func:`read_shares` gives them, or None): the holdings on every prices date, each
+    the opening positions plus every trade dated on or before it (a trade on a day
+    without prices counts from the next prices date)."""
+    ledger = _read_ledger(path, prices, o)
+    if opening is None:
+        start = np.zeros(len(prices.names))
+    elif isinstance(opening, dict):
+        start = np.array([opening[a] for a in prices.names], dtype=float)
+    elif isinstance(opening, list) and len(opening) == len(prices.names):
+        start = np.array(opening, dtype=float)
+    else:
+        raise InputError(
+            f"--shares with --trades: the opening positions, one count per asset ({len(prices.names)}), or "
+            "NAME=count pairs, or ticker,shares rows"
+        )
+    return ledger.holdings(start)
+
+
+def read_account_trades(path: str, opening: pd.DataFrame | None, prices: Prices, o: Options) -> dict[str, pd.DataFrame]:
+    """book --trades: ``account,date,ticker,quantity`` rows, each account's trades on top of
+    its opening positions (``opening``: --holdings' accounts x assets, or None): each
+    account's holdings history, the accounts of ``opening`` first, then those of the
+    trades in the order they first appear."""
+    ledger = _read_ledger(path, prices, o, "account,")
+    table = ledger.table
+    account = table.find("account")
+    if account is None:
+        raise InputError(f"{table.name}: book --trades needs an account column: account,date,ticker,quantity rows")
+    cells = table.frame[account]
+    blank = cells.map(is_missing).to_numpy()
+    if blank.any():
+        raise InputError(f"{table.cell(account, int(np.flatnonzero(blank)[0]))} has no account")
+    accounts = cells.astype(str).str.strip().to_numpy()
+    listed = [] if opening is None else [str(a) for a in opening.index]
+    order = list(dict.fromkeys(listed + list(pd.unique(accounts))))
+    starts = {} if opening is None else {str(a): row.to_numpy(dtype=float) for a, row in opening.iterrows()}
+    none = np.zeros(len(prices.names))
+    return {a: ledger.holdings(starts.get(a, none), accounts == a) for a in order}
+
+
+def _dates_count(n: int) -> str:
+    return "the 1 prices date" if n == 1 else f"the {n} prices dates"
+
+
+def _trades(n: int) -> str:
+    return "trade" if n == 1 else "trades"
+
+
+def trades_words(path: str, prices: Prices, o: Options, opening: bool) -> str:
+    """The trades as the assumptions block states them: how many, from when to when, the
+    dates before the first trade without ``opening`` positions (they hold nothing), and
+    the trades dated outside the prices' dates."""
+    table = read_table(path)
+    traded = parse_dates(table, _holdings_date_column(table, o), o.date_rule)
+    days = prices.dates if prices.dates is not None else traded
+    first, last = days.min(), days.max()
+    after = int((traded > last).sum())
+    before = int((traded < first).sum())
+    words = f"{len(traded)} {_trades(len(traded))} from {table.name}, {_iso(traded.min())} to {_iso(traded.max())}"
+    empty = int((days < traded.min()).sum())
+    if empty and not opening:
+        words += f"; {_dates_count(empty)} before the first trade: no holdings, outside the sample"
+    if before:
+        words += f"; {before} {_trades(before)} before the first prices date, held from it"
+    if after:
+        words += f"; {after} {_trades(after)} after the last prices date, in no row"
+    return words
+
+
+def statements_words(text: str, prices: Prices, o: Options) -> str:
+    """A dated holdings file as the assumptions block states it (empty for undated ones)."""
+    if Path(text).suffix.lower() not in SUFFIXES:
+        return ""
+    table = read_table(text)
+    date_col = _holdings_date_column(table, o)
+    if date_col is None or prices.dates is None:
+        return ""
+    stated = np.unique(parse_dates(table, date_col, o.date_rule))
+    before = int((prices.dates < stated.min()).sum())
+    words = f"statements on {len(stated)} dates from {table.name}, each held until the next"
+    if before:
+        words += f"; {_dates_count(before)} before the first ({_iso(stated.min())}): no holdings, outside the sample"
+    return words
 
 
 def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame:

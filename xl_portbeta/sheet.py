@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from . import tables  # the tables' rows and columns, read at call time (one place to change them)
 from .api import ByBenchmark
@@ -30,6 +31,7 @@ __all__ = [
     "cell",
     "detail_table",
     "figure",
+    "history",
     "label_cells",
     "labelled_rows",
     "number",
@@ -99,6 +101,15 @@ def blocks(result: Any, table: Callable[[Any], list[list[Any]]]) -> list[list[An
         rows.append(["benchmark", name, *[None] * (width - 2)])
         rows.extend(r + [None] * (width - len(r)) for r in part)
     return rows
+
+
+def history(frame: pd.DataFrame) -> list[list[Any]]:
+    """HOLDINGS_ON, HOLDINGS_FROM_TRADES: a header row of names (when the history has
+    names), then one row per date, an empty cell where no holdings are known (before the
+    first statement), so that PORTBETA_* read it as ``shares`` and drop those dates."""
+    values = frame.to_numpy(dtype=float)
+    rows: list[list[Any]] = [] if isinstance(frame.columns, pd.RangeIndex) else [[str(c) for c in frame.columns]]
+    return rows + [[cell(v) for v in row] for row in values.tolist()]
 
 
 def stats_table(stats: PortfolioStats) -> list[list[Any]]:

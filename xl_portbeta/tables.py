@@ -160,7 +160,12 @@ def dropped_note(sample: Sample) -> str:
         return "blank or error cells" + carried_note(sample)
     parts = ", ".join(f"{n} for {reason}" for reason, n in sample.dropped_why)
     history = any(reason == DROP_REASONS[1] for reason, _ in sample.dropped_why)
-    hint = "; a blank in a holdings history is missing data: enter 0 for an asset not held yet" if history else ""
+    hint = (
+        "; a blank in a holdings history is missing data, never 0 (so are the dates before a first statement or "
+        "trade: no holdings yet): enter 0 for an asset not held yet"
+        if history
+        else ""
+    )
     return f"blank or error cells: {parts}{hint}{carried_note(sample)}"
 
 

@@ -17,14 +17,14 @@ from typing import Any
 import xlwings as xw
 
 from . import api, sheet
-from .arguments import ARGUMENTS, EXCEL, declared
+from .arguments import EXCEL, declared, help_in
 from .errors import PortbetaError, named
 
 # what ``from xl_portbeta.udfs import *`` (xlwings Lite's main.py) brings in
 __all__ = [  # noqa: RUF022  (the Excel functions in the order of arguments.EXCEL)
     "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
     "portbeta_stats", "beta_gap_detail", "portbeta_rolling", "portbeta_book", "asset_betas_rolling",
-    "asset_stats", "prices_in",
+    "asset_stats", "prices_in", "holdings_on", "holdings_from_trades",
 ]  # fmt: skip
 
 
@@ -41,7 +41,7 @@ def excel(function: Callable[..., Any]) -> Callable[..., Any]:
     name = function.__name__.upper()
     function = named(name, raise_as=ExcelError)(declared(EXCEL[name])(function))
     for argument in EXCEL[name]:
-        function = xw.arg(argument, "raw", doc=ARGUMENTS[argument].help)(function)
+        function = xw.arg(argument, "raw", doc=help_in(EXCEL[name], argument))(function)
     return function
 
 
@@ -120,3 +120,17 @@ def asset_stats(**arguments):
 def prices_in(**arguments):
     """Prices in the portfolio's currency: each asset's price times its currency's rate on its row; the prices' header kept, for PORTBETA_* (spills)."""
     return sheet.prices_table(api.prices_in(**arguments))
+
+
+@xw.func
+@excel
+def holdings_on(**arguments):
+    """Holdings history from statements on their own dates: one row per date (header: the statements' names), each date holding the last statement on or before it; blank before the first (spills; PORTBETA_* take it as shares)."""
+    return sheet.history(api.holdings_on(**arguments))
+
+
+@xw.func
+@excel
+def holdings_from_trades(**arguments):
+    """Holdings history from a ledger of trades: one row per date (header: the names), the opening positions plus every trade dated on or before it (spills; PORTBETA_* take it as shares)."""
+    return sheet.history(api.holdings_from_trades(**arguments))

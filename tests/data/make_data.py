@@ -47,6 +47,28 @@ def main() -> None:
         yahoo.to_csv(folder / f"{ticker}.csv", date_format="%Y-%m-%d", float_format="%.6f")
     frame[["SPX"]].to_csv(HERE / "spx.csv", date_format="%Y-%m-%d", float_format="%.6f")
     (HERE / "holdings.csv").write_text("ticker,shares\naapl,100\nXom,250\n")
+    # month-end statements, wide and long (a long statement's unlisted assets are not held), and a
+    # ledger of trades (signed; two on Saturdays, which count from the next month-end; a ticker in
+    # lower case); the first statement (2019-03-29) leaves the first two month-ends without holdings
+    (HERE / "statements.csv").write_text(
+        "Date,AAPL,KO,XOM\n2019-03-29,100,400,250\n2019-09-30,120,400,200\n2020-06-30,120,0,300\n"
+        "2021-03-31,150,300,300\n"
+    )
+    (HERE / "statements_long.csv").write_text(
+        "date,ticker,shares\n2019-03-29,AAPL,100\n2019-03-29,KO,400\n2019-03-29,XOM,250\n2019-09-30,AAPL,120\n"
+        "2019-09-30,KO,400\n2019-09-30,XOM,200\n2020-06-30,AAPL,120\n2020-06-30,XOM,300\n2021-03-31,AAPL,150\n"
+        "2021-03-31,KO,300\n2021-03-31,XOM,300\n"
+    )
+    (HERE / "trades.csv").write_text(
+        "date,ticker,quantity\n2019-02-28,AAPL,100\n2019-02-28,XOM,250\n2019-06-15,KO,400\n2020-03-31,XOM,-50\n"
+        "2020-11-30,AAPL,-40\n2021-02-27,ko,-100\n"
+    )
+    # each account's trades (book --trades): fund A's are trades.csv's, fund B starts later
+    (HERE / "account_trades.csv").write_text(
+        "account,date,ticker,quantity\nfund A,2019-02-28,AAPL,100\nfund A,2019-02-28,XOM,250\n"
+        "fund A,2019-06-15,KO,400\nfund A,2020-03-31,XOM,-50\nfund A,2020-11-30,AAPL,-40\n"
+        "fund A,2021-02-27,ko,-100\nfund B,2019-09-30,KO,300\nfund B,2020-01-31,XOM,100\n"
+    )
     (HERE / "accounts.csv").write_text("account,ticker,shares\nfund A,AAPL,100\nfund A,xom,250\nfund B,KO,400\n")
     # the same prices as exported by a spreadsheet: thousands separators and currency signs,
     # and decimal commas (European), both as quoted text

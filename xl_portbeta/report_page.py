@@ -54,6 +54,9 @@ class Inputs:
         The benchmark and where it came from ("SP500 (column of prices.csv)").
     rf : str
         Where per-date rates came from ("column RF of prices.csv"); "" for one rate.
+    holdings : str
+        Where a holdings history came from, when it was built from statements or trades
+        ("statements on 12 dates from statements.csv, ...").
     price_columns : dict of str to str
         Each asset's price column, by asset ({"MSFT": "Close", ...}): the JSON's ``price_columns``.
     benchmarks : tuple of str
@@ -63,6 +66,7 @@ class Inputs:
     prices: str = ""
     benchmark: str = ""
     rf: str = ""
+    holdings: str = ""
     price_columns: dict[str, str] = field(default_factory=dict)
     benchmarks: tuple[str, ...] = ()
 
@@ -154,7 +158,7 @@ def assumptions(result: Any, inputs: Inputs | None = None) -> list[tuple[str, st
         ("periods per year", tables.periods_note(sample)),
         ("risk-free rate", _rf_words(sample, inputs)),
         ("as_of", f"{_day(sample.as_of)}: the holdings and prices that give WTD's weights"),
-        ("holdings", _holdings_words(sample)),
+        ("holdings", _holdings_words(sample) + (f"; {inputs.holdings}" if inputs.holdings else "")),
         (
             "prices",
             inputs.prices or "as given (a return is the change in price: dividends only if the prices hold them)",
