@@ -465,14 +465,17 @@ def test_a_bad_count_in_a_shares_file_by_column_is_named_by_its_asset(tmp_path):
     assert message == "xl-portbeta analyze: KO shares (shares.csv row 2, column B) holds text 'abc'"
 
 
-def test_a_one_row_shares_file_with_a_date_is_held_throughout(tmp_path):
-    """One row of counts by asset, dated: the counts held on every date (a history needs
-    one row per prices date; one row is no history)."""
+def test_a_one_row_shares_file_with_a_date_is_a_statement_held_from_its_date(tmp_path):
+    """One row of counts by asset, dated: a statement, held from its date on (the dates
+    before it have no holdings and are dropped), the same figures as those counts from
+    that date."""
     (tmp_path / "shares.csv").write_text("date,AAPL,KO,XOM\n2021-06-30,10,20,5\n")
     dated = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "shares.csv", "--json", cwd=tmp_path)
-    plain = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "AAPL=10,KO=20,XOM=5", "--json")
+    plain = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "AAPL=10,KO=20,XOM=5",
+                "--start", "2021-06-30", "--json")  # fmt: skip
     assert dated.returncode == 0, dated.stderr
-    assert json.loads(dated.stdout)["reg"] == json.loads(plain.stdout)["reg"]
+    held, given = json.loads(dated.stdout), json.loads(plain.stdout)
+    assert held["sample"]["first"] == "2021-06-30" and held["reg"] == given["reg"]
 
 
 def test_a_rates_file_with_a_blank_date_is_refused_with_its_cell(tmp_path):
