@@ -704,10 +704,18 @@ def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags:
     sample, market, portfolio = result.sample, result.market_returns, result.portfolio_returns
     current = core.rebalanced_returns(sample.prices, result.weights, sample.rf)
     periods = sample.periods_per_year
-    current_stats = core.beta_stats(current, market, periods, blume_weight, lags)
+    rf = sample.rf
+    # the comparisons with the market on plain returns, as every peer computes them; the
+    # market's from its prices, so that a flat period stays exactly 0
+    plain_market = core.excess_returns(sample.market) if np.any(rf) else market
+    current_stats = core.beta_stats(
+        current, market, periods, blume_weight, lags, plain_returns=(current + rf, plain_market)
+    )
     vasicek = float(core.weighted_beta(result.weights, _vasicek_betas(result)))
     return PortfolioStats(
-        actual=core.beta_stats(portfolio, market, periods, blume_weight, lags),
+        actual=core.beta_stats(
+            portfolio, market, periods, blume_weight, lags, plain_returns=(portfolio + rf, plain_market)
+        ),
         current=dataclasses.replace(current_stats, vasicek_beta=vasicek),
         gap_fit=core.line_fit(core.drift_returns(portfolio, current), market),
         result=result,

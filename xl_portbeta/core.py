@@ -70,6 +70,7 @@ __all__ = [
     "capture_ratio",
     "centred",
     "contribution_scale",
+    "cumulative_capture_ratio",
     "dimson_beta",
     "downside_beta",
     "drift_parts",
@@ -86,6 +87,7 @@ __all__ = [
     "line_fits",
     "market_values",
     "market_varies",
+    "mean_capture_ratio",
     "p_above_cap",
     "per_period_rate",
     "period_returns",
@@ -844,11 +846,29 @@ def capture_ratio(
     returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray, periods_per_year: int
 ) -> float:
     """empyrical's ``up_capture`` / ``down_capture``: the annualized return on the periods
-    of one market regime over the market's annualized return on them (NaN without any)."""
+    of one market regime over the market's annualized return on them (NaN without any).
+
+    The peers' capture ratios differ only in the power the regime's growth is raised to,
+    ``prod(1 + r)^(P / n) - 1`` here: :func:`cumulative_capture_ratio` (power 1) and
+    :func:`mean_capture_ratio` (power ``1 / n``) call this with another P."""
     market = annualized_return(market_returns[in_regime], periods_per_year)
     if not market or not math.isfinite(market):
         return float("nan")
     return annualized_return(returns[in_regime], periods_per_year) / market
+
+
+def cumulative_capture_ratio(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray) -> float:
+    """PerformanceAnalytics' ``UpDownRatios(method = "Capture")`` (its default, geometric):
+    the cumulative return ``prod(1 + r) - 1`` on the periods of one market regime over the
+    market's cumulative return on them (NaN without any)."""
+    return capture_ratio(returns, market_returns, in_regime, int(np.count_nonzero(in_regime)))
+
+
+def mean_capture_ratio(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray) -> float:
+    """Morningstar's upside / downside capture ratio: the geometric average return per
+    period ``prod(1 + r)^(1 / n) - 1`` on the periods of one market regime over the
+    market's on them (NaN without any)."""
+    return capture_ratio(returns, market_returns, in_regime, 1)
 
 
 def tracking_error(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> float:
@@ -1125,11 +1145,20 @@ class BetaStats:
     downside_beta : float
         Estrada's downside beta.
     up_capture, down_capture : float
-        :func:`capture_ratio` on the same up (down) periods.
+        :func:`capture_ratio` (empyrical's) on the periods with market return > 0 (< 0).
     annual_return : float
-        :func:`annualized_return` of the series.
+        :func:`annualized_return` of the series (over rf).
     tracking_error, information_ratio : float
         :func:`tracking_error`, :func:`information_ratio` against the market.
+    up_capture_cumulative, down_capture_cumulative : float
+        :func:`cumulative_capture_ratio` (PerformanceAnalytics') on the periods with market
+        return > 0 (<= 0, as ``UpDownRatios``).
+    up_capture_mean, down_capture_mean : float
+        :func:`mean_capture_ratio` (Morningstar's) on the periods with market return > 0 (< 0).
+
+    The capture ratios, tracking error and information ratio compare the series with the
+    market on plain returns, as every peer does (an rf moves no comparison with the
+    market); the other figures are on returns over rf, as the regression is.
     correlation : float
         Pearson correlation with the market's returns.
     dimson_beta, scholes_williams_beta : float
@@ -1160,6 +1189,10 @@ class BetaStats:
     dimson_beta: float = math.nan
     scholes_williams_beta: float = math.nan
     vasicek_beta: float = math.nan
+    up_capture_cumulative: float = math.nan
+    down_capture_cumulative: float = math.nan
+    up_capture_mean: float = math.nan
+    down_capture_mean: float = math.nan
     blume_weight: float = BLUME_WEIGHT
     lags: int = 1
     cap: float | None = None
@@ -1206,23 +1239,35 @@ def beta_stats(
     blume_weight: float = BLUME_WEIGHT,
     lags: int = 1,
     cap: float | None = None,
+    plain_returns: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> BetaStats:
     """Every statistic of :class:`BetaStats` for one excess-return series (Blume's weight,
-    Dimson's lags and the beta cap as given)."""
-    up, down = market_returns > 0, market_returns < 0
+    Dimson's lags and the beta cap as given).
+
+    ``plain_returns``, the series' and the market's returns before rf is subtracted, are
+    those the comparisons with the market take (default: ``returns`` and
+    ``market_returns``, for returns without rf). The market's must be its own returns,
+    not its excess returns plus rf: a flat period must stay exactly 0, in no regime.
+    """
+    r, m = plain_returns if plain_returns is not None else (returns, market_returns)
+    up, down = m > 0, m < 0
     return BetaStats(
         fit=line_fit(returns, market_returns),
-        up_beta=regime_beta(returns, market_returns, up),
-        down_beta=regime_beta(returns, market_returns, down),
+        up_beta=regime_beta(returns, market_returns, market_returns > 0),
+        down_beta=regime_beta(returns, market_returns, market_returns < 0),
         downside_beta=downside_beta(returns, market_returns),
-        up_capture=capture_ratio(returns, market_returns, up, periods_per_year),
-        down_capture=capture_ratio(returns, market_returns, down, periods_per_year),
+        up_capture=capture_ratio(r, m, up, periods_per_year),
+        down_capture=capture_ratio(r, m, down, periods_per_year),
         annual_return=annualized_return(returns, periods_per_year),
-        tracking_error=tracking_error(returns, market_returns, periods_per_year),
-        information_ratio=information_ratio(returns, market_returns, periods_per_year),
+        tracking_error=tracking_error(r, m, periods_per_year),
+        information_ratio=information_ratio(r, m, periods_per_year),
         correlation=float(np.corrcoef(returns, market_returns)[0, 1]),
         dimson_beta=float(dimson_beta(returns, market_returns, lags)),
         scholes_williams_beta=float(scholes_williams_beta(returns, market_returns)),
+        up_capture_cumulative=cumulative_capture_ratio(r, m, up),
+        down_capture_cumulative=cumulative_capture_ratio(r, m, m <= 0),
+        up_capture_mean=mean_capture_ratio(r, m, up),
+        down_capture_mean=mean_capture_ratio(r, m, down),
         blume_weight=blume_weight,
         lags=lags,
         cap=cap,

@@ -268,6 +268,21 @@ STATS_ROWS: tuple[StatRow, ...] = (
             "annualized return over the market's, on its up periods (empyrical up_capture)", "0.00"),
     StatRow("down_capture", "down-market capture", lambda s, _: s.down_capture,
             "annualized return over the market's, on its down periods (empyrical down_capture)", "0.00"),
+    StatRow("up_capture_cumulative", "up-market capture, cumulative (PerformanceAnalytics)",
+            lambda s, _: s.up_capture_cumulative,
+            "cumulative return prod(1 + r) - 1 over the market's, on its periods > 0 "
+            "(PerformanceAnalytics UpDownRatios, its default); plain returns: rf moves no capture", "0.00"),
+    StatRow("down_capture_cumulative", "down-market capture, cumulative (PerformanceAnalytics)",
+            lambda s, _: s.down_capture_cumulative,
+            "cumulative return prod(1 + r) - 1 over the market's, on its periods <= 0 "
+            "(PerformanceAnalytics UpDownRatios, its default); plain returns: rf moves no capture", "0.00"),
+    StatRow("up_capture_mean", "up-market capture, geometric mean (Morningstar)", lambda s, _: s.up_capture_mean,
+            "geometric mean return per period prod(1 + r)^(1/n) - 1 over the market's, on its n periods > 0 "
+            "(Morningstar upside capture ratio, on monthly returns there); plain returns", "0.00"),
+    StatRow("down_capture_mean", "down-market capture, geometric mean (Morningstar)",
+            lambda s, _: s.down_capture_mean,
+            "geometric mean return per period prod(1 + r)^(1/n) - 1 over the market's, on its n periods < 0 "
+            "(Morningstar downside capture ratio, on monthly returns there); plain returns", "0.00"),
     StatRow("treynor_ratio", "Treynor ratio", lambda s, _: s.treynor_ratio,
             "annualized excess return / beta (PerformanceAnalytics TreynorRatio)", PCT),
     StatRow("tracking_error", "tracking error annualized", lambda s, _: s.tracking_error,
