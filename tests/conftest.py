@@ -57,9 +57,29 @@ def documented_signatures() -> dict[str, list[str]]:
 
 
 #: The Excel functions and their arguments, in order: what xlwings lists for Excel and
-#: what VBA declares (arguments from "dates" on are optional).
+#: what VBA declares (from FIRST_OPTIONALS[name] on, README's bracketed ones, optional).
 SIGNATURES = documented_signatures()
-FIRST_OPTIONAL = "dates"
+
+
+def first_optionals() -> dict[str, int]:
+    """Each Excel function's first optional argument (README writes it in brackets: ``[dates]``),
+    as its position; the argument count for a function without one."""
+    import re
+    from pathlib import Path
+
+    found = re.findall(
+        r"^`=([A-Z_]+)\(([^)]*)\)`",
+        (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
+    args = {name: [a.strip() for a in text.split(",")] for name, text in found}
+    return {
+        name: next((k for k, a in enumerate(given) if a.startswith("[")), len(given)) for name, given in args.items()
+    }
+
+
+#: The position of each Excel function's first optional argument (``dates`` for the betas, ``base`` for PRICES_IN).
+FIRST_OPTIONALS = first_optionals()
 
 #: The marks of a test module that runs the add-in in a real Pyodide through xlwings' Office.js code.
 PYODIDE_OFFICEJS = [

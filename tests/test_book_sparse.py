@@ -164,9 +164,9 @@ def test_threads_default_to_every_core_and_excel_keeps_one(rng, monkeypatch):
     seen = []
     figures = core.book_figures
 
-    def spy(*args):
-        seen.append(args[-1])
-        return figures(*args)
+    def spy(*args, threads=1):
+        seen.append(threads)
+        return figures(*args, threads=threads)
 
     monkeypatch.setattr(core, "book_figures", spy)
     prices, market = random_market(rng, 60, 3)

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pytest
 from classic_com import VBA_RESERVED_WORDS, run_classic_script
-from conftest import BONDS, FIRST_OPTIONAL, SIGNATURES
+from conftest import BONDS, FIRST_OPTIONALS, SIGNATURES
 
 from xl_portbeta import api
 
@@ -86,16 +86,17 @@ def bonds_result(**kw):
     return api.portfolio_beta(prices, BONDS["shares"], BONDS["market"], **kw)
 
 
-def vba_arguments(params):
-    """A VBA declaration's argument list: "Optional " before each optional argument."""
-    first = params.index(FIRST_OPTIONAL)
+def vba_arguments(params, first):
+    """A VBA declaration's argument list: "Optional " before each optional argument (from ``first`` on)."""
     return ", ".join(("Optional " if k >= first else "") + p for k, p in enumerate(params))
 
 
 def test_import_functions_writes_one_vba_function_per_udf(classic):
     vba = classic["vba"]
     declared = dict(re.findall(r"^Function (\w+)\(([^)]*)\)", vba, re.M))
-    assert declared == {name.lower(): vba_arguments(params) for name, params in SIGNATURES.items()}
+    assert declared == {
+        name.lower(): vba_arguments(params, FIRST_OPTIONALS[name]) for name, params in SIGNATURES.items()
+    }
     names = set(declared) | {a.replace("Optional ", "") for args in declared.values() for a in args.split(", ")}
     assert not {n.lower() for n in names} & {w.lower() for w in VBA_RESERVED_WORDS}
 

@@ -143,7 +143,7 @@ def test_text_in_an_xlsx_is_an_error_as_in_a_csv(prices_csv, tmp_path):
     assert run.returncode == 2 and "KO on 2021-01-11 (text.xlsx row 7, column D) holds text 'n/a'\n" in run.stderr
 
 
-def test_a_holdings_file_must_have_the_prices_dates(prices_csv, tmp_path):
+def test_a_dated_holdings_file_is_matched_to_the_prices_dates(prices_csv, tmp_path):
     path, frame = prices_csv
     holdings = pd.DataFrame(1.0, index=frame.index, columns=["AAPL", "JPM", "KO", "XOM", "MSFT"])
     holdings.iloc[100:, 0] = 3.0
@@ -153,10 +153,17 @@ def test_a_holdings_file_must_have_the_prices_dates(prices_csv, tmp_path):
     assert run.returncode == 0, run.stderr
     expected = api.portfolio_beta(frame.iloc[:, :5].to_numpy(), holdings.to_numpy(), frame["SP500"].to_numpy())
     assert json.loads(run.stdout)["reg"] == pytest.approx(expected.reg, abs=1e-12)
-    newest_first = tmp_path / "holdings_desc.csv"
+    newest_first = tmp_path / "holdings_desc.csv"  # dated rows are matched by date (statements on every date)
     holdings.iloc[::-1].to_csv(newest_first, date_format="%Y-%m-%d")
-    run = cli("analyze", str(path), "--shares", str(newest_first), "--market", "SP500")
-    assert run.returncode == 2 and "its dates are not those of" in run.stderr
+    run = cli("analyze", str(path), "--shares", str(newest_first), "--market", "SP500", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["reg"] == pytest.approx(expected.reg, abs=1e-12)
+    other = tmp_path / "holdings_other.csv"  # a day later: its first Saturday is no prices date, refused by name
+    holdings.set_axis(holdings.index + pd.Timedelta(days=1)).to_csv(other, date_format="%Y-%m-%d")
+    run = cli("analyze", str(path), "--shares", str(other), "--market", "SP500")
+    assert run.returncode == 2 and "holdings_other.csv row 6, column A is 2021-01-09, not one of the prices' dates" in (
+        run.stderr
+    )
 
 
 @pytest.mark.parametrize("layout", ["long", "wide"])
@@ -346,22 +353,45 @@ def test_book_prints_a_table_like_analyze_and_its_files_carry_the_dates(prices_c
     assert "1 account on other dates" in lines[1]
     assert "risk-free rate    1.00% a year on every date" in text
     header = next(line for line in lines if line.lstrip().startswith("account"))
-    assert header.split()[-3:] == ["first", "last", "note"]
+    assert header.split()[-13:] == [
+        "first",
+        "date",
+        "used",
+        "last",
+        "date",
+        "used",
+        "weights",
+        "as",
+        "of",
+        "periods",
+        "per",
+        "year",
+        "note",
+    ]
     rows = {
         line.split()[0]: line for line in lines if line.startswith("  ") and line.split()[0] in ("a", "b", "c", "empty")
     }
     assert f"{frame.index[20]:%Y-%m-%d}" in rows["b"] and last in rows["b"]  # its own dates
+    assert rows["b"].split()[-1] == "252"  # and its periods a year
     assert first not in rows["a"]  # the sample line's dates are not repeated
     assert rows["empty"].split()[1:] == ["holds", "nothing"]  # blanks, then the note
+    # the note of the account on other dates: which, and why
+    (note,) = [line for line in lines if line.startswith("  b: ")]
+    assert f"its own dates: {frame.index[20]:%Y-%m-%d} to {last}, {len(frame) - 21} returns" in note
+    assert f"most accounts': {first} to {last}, {len(frame) - 1} returns" in note and "it holds KO" in note
     out_csv = tmp_path / "book.csv"
     data = json.loads(cli("book", *common, "--json", "--csv", str(out_csv)).stdout)
     accounts = {r["account"]: r for r in data["accounts"]}
-    assert (accounts["b"]["first"], accounts["b"]["last"]) == (f"{frame.index[20]:%Y-%m-%d}", last)
-    assert (accounts["a"]["first"], accounts["empty"]["first"]) == (first, None)
+    assert (accounts["b"]["first_date"], accounts["b"]["last_date"]) == (f"{frame.index[20]:%Y-%m-%d}", last)
+    assert (accounts["a"]["first_date"], accounts["empty"]["first_date"]) == (first, None)
+    assert (accounts["b"]["as_of"], accounts["b"]["periods_per_year"], accounts["empty"]["as_of"]) == (last, 252, None)
+    assert "its own dates" in accounts["b"]["notes"] and accounts["a"]["notes"] == ""
     assert data["sample"]["first"] == first and data["sample"]["returns"] == len(frame) - 1
+    assert "samples differ" in data["sample"]["note"]
     assert data["sample"]["assumptions"]["risk_free_rate"] == "1.00% a year on every date"
     written = pd.read_csv(out_csv, index_col="account")
-    assert written.loc["b", "first"] == f"{frame.index[20]:%Y-%m-%d}" and written.loc["a", "last"] == last
+    assert written.loc["b", "first_date"] == f"{frame.index[20]:%Y-%m-%d}" and written.loc["a", "last_date"] == last
+    assert written.loc["b", "as_of"] == last and written.loc["c", "periods_per_year"] == 252
 
 
 def test_a_book_without_figures_says_so(prices_csv, tmp_path):

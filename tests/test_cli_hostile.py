@@ -80,13 +80,19 @@ def test_the_reports_rates_typed_as_percents_are_refused_as_rf_is(tmp_path, opti
 # --------------------------------------------------------------------- options a file would ignore
 
 
-@pytest.mark.parametrize("dates", [["--start", "2020-01-01"], ["--end", "2020-06-30"]])
-def test_the_reports_start_and_end_with_a_file_are_refused_not_ignored(tmp_path, dates):
-    """The report of a file covered the whole file and exited 0 (issue 20): refused, nothing written."""
+@pytest.mark.parametrize(
+    "dates, first, last", [(["--start", "2020-01-01"], "2020-01-31", "2021-12-31"),
+                           (["--end", "2020-07-31"], "2019-01-31", "2020-07-31")]
+)  # fmt: skip
+def test_the_reports_start_and_end_with_a_file_are_used_not_ignored(tmp_path, dates, first, last):
+    """The report of a file covered the whole file and exited 0 (issue 20); then it was refused; now
+    --start and --end choose the file's dates (issue 21, item 5), and the report says which."""
     out = tmp_path / "report.html"
-    message = error("wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", out, *dates, command="report")
-    assert message.startswith("xl-portbeta report: --start and --end choose the demo's dates")
-    assert not out.exists()
+    done = cli("report", "wide.csv", "--market", "SPX", "--shares", "1,2,3", "-o", out, *dates, "--json", cwd=DATA)
+    assert done.returncode == 0, done.stderr
+    sample = json.loads(done.stdout)["sample"]
+    assert (sample["first"], sample["last"]) == (first, last)
+    assert f"{first} to {last}" in out.read_text(encoding="utf-8")
     done = cli("report", "--demo", "-o", out, "--start", "2020-01-01", "--end", "2020-06-30", "--json")
     assert done.returncode == 0, done.stderr
     sample = json.loads(done.stdout)["sample"]  # with --demo, they choose its dates
@@ -171,6 +177,22 @@ def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_unread(tmp
     )
     assert message.endswith("save the prices alone, or as .csv")
     done = cli("analyze", tmp_path / "plain.xlsx", "--market", "SPX", "--shares", "1,2,3")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_small_workbook_that_unpacks_far_beyond_its_size_is_read(tmp_path):
+    """The ratio limit applies beyond 16 MB only: a workbook of a few KB that unpacks to
+    4 MB (a ratio above 1,000, as any sheet of repeated cells) is no bomb."""
+    pd.read_csv(DATA / "wide.csv").to_excel(tmp_path / "plain.xlsx", index=False)
+    padded = tmp_path / "padded.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as plain, zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in plain.infolist():
+            part = plain.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(b"<sheetData>", b"<!--" + b" " * (4 * 2**20) + b"-->" + b"<sheetData>", 1)
+            out.writestr(info.filename, part)
+    assert 200 * padded.stat().st_size < 4 * 2**20  # beyond the ratio, under 16 MB
+    done = cli("analyze", padded, "--market", "SPX", "--shares", "1,2,3")
     assert done.returncode == 0, done.stderr
 
 
@@ -289,13 +311,15 @@ def _roles(bad):
         ["book", *wide, "--holdings", bad],
         ["report", bad, "--market", "SPX", "--shares", "1", "-o", "out.html"],
         ["report", *wide, "--shares", bad, "-o", "out.html"],
+        ["analyze", *wide, *shares, "--currencies", "currencies.csv", "--base", "USD", "--fx", bad],
+        ["book", *wide, *book, "--currencies", bad, "--base", "USD", "--fx", "fx.csv"],
     ]
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_every_command_over_a_bad_file_says_one_line_and_exits_2(tmp_path, name):
     """The command line never prints a traceback: every subcommand, the file in every role."""
-    for data in ("wide.csv", "accounts.csv", "yahoo"):
+    for data in ("wide.csv", "accounts.csv", "yahoo", "currencies.csv", "fx.csv"):
         (shutil.copytree if (DATA / data).is_dir() else shutil.copy)(DATA / data, tmp_path / data)
     (tmp_path / name).write_bytes(BAD_FILES[name])
     for args in _roles(name):
@@ -347,7 +371,7 @@ def test_a_name_written_twice_in_a_header_is_refused_though_pandas_renames_it(tm
 def test_report_charts_show_names_with_dollars_and_underscores_verbatim(tmp_path, monkeypatch):
     """A $ in a ticker was read as mathematics by matplotlib ($\\foo$ stopped the report with a
     ParseFatalException), and a name starting with _ was left out of the legend (issue 20)."""
-    report = importlib.import_module("xl_portbeta.report")  # xl_portbeta.report is the function
+    report = importlib.import_module("xl_portbeta.report_page")
 
     legends, drawn = [], report._png
 
@@ -432,3 +456,76 @@ def test_report_demo_refuses_the_options_of_a_prices_file(tmp_path, options, nam
     done = cli("report", "--demo", *options, "-o", tmp_path / "r.html")
     assert done.returncode == 2 and done.stdout == "" and not (tmp_path / "r.html").exists()
     assert done.stderr == f"xl-portbeta report: --demo takes no {named}: they describe a prices file\n"
+
+
+def test_a_bad_count_in_a_shares_file_by_column_is_named_by_its_asset(tmp_path):
+    """A shares file with one column per asset: the cell is named by its asset and place."""
+    (tmp_path / "shares.csv").write_text("AAPL,KO,XOM\n10,abc,5\n")
+    message = error(DATA / "wide.csv", "--market", "SPX", "--shares", "shares.csv", cwd=tmp_path)
+    assert message == "xl-portbeta analyze: KO shares (shares.csv row 2, column B) holds text 'abc'"
+
+
+def test_a_one_row_shares_file_with_a_date_is_a_statement_held_from_its_date(tmp_path):
+    """One row of counts by asset, dated: a statement, held from its date on (the dates
+    before it have no holdings and are dropped), the same figures as those counts from
+    that date."""
+    (tmp_path / "shares.csv").write_text("date,AAPL,KO,XOM\n2021-06-30,10,20,5\n")
+    dated = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "shares.csv", "--json", cwd=tmp_path)
+    plain = cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "AAPL=10,KO=20,XOM=5",
+                "--start", "2021-06-30", "--json")  # fmt: skip
+    assert dated.returncode == 0, dated.stderr
+    held, given = json.loads(dated.stdout), json.loads(plain.stdout)
+    assert held["sample"]["first"] == "2021-06-30" and held["reg"] == given["reg"]
+
+
+def test_a_rates_file_with_a_blank_date_is_refused_with_its_cell(tmp_path):
+    """A rate without a date holds from no date on: refused, naming the cell."""
+    (tmp_path / "rates.csv").write_text("date,rate\n2019-01-31,0.02\n,0.03\n2020-06-30,0.01\n")
+    message = error(DATA / "wide.csv", "--market", "SPX", "--shares", "1,2,3", "--rf", "rates.csv", cwd=tmp_path)
+    assert message == "xl-portbeta analyze: rates.csv row 3, column A has no date"
+
+
+def test_a_book_with_a_ticker_column_and_no_shares_column_is_read_as_wide_and_refused(tmp_path):
+    """account,ticker without shares is no long file: its ticker column is no asset."""
+    (tmp_path / "book.csv").write_text("account,ticker\nA1,AAPL\n")
+    message = error("wide.csv", "--market", "SPX", "--holdings", tmp_path / "book.csv", command="book")
+    assert message == "xl-portbeta book: book.csv: columns that are not assets of the prices: ticker"
+
+
+def test_a_prices_file_with_a_blank_date_and_a_market_file_is_refused_with_its_cell(tmp_path):
+    """The market file is matched by date: a prices row without one matches nothing."""
+    rows = (DATA / "wide.csv").read_text().splitlines()
+    rows[3] = "," + rows[3].split(",", 1)[1]
+    (tmp_path / "wide.csv").write_text("\n".join(rows) + "\n")
+    message = error(
+        "wide.csv", "--market-file", DATA / "spx.csv", "--assets", "AAPL,KO,XOM", "--shares", "1,2,3", cwd=tmp_path
+    )
+    assert message == "xl-portbeta analyze: wide.csv row 4, column A has no date"
+
+
+def test_a_rates_file_whose_one_column_is_not_named_rate_is_read(tmp_path):
+    """date,yield: the one column besides the dates is the rate, as with date,rate."""
+    rates = (DATA / "rates.csv").read_text()
+    (tmp_path / "rates.csv").write_text(rates)
+    (tmp_path / "yields.csv").write_text(rates.replace("date,rate", "date,yield", 1))
+    runs = [
+        cli("analyze", DATA / "wide.csv", "--market", "SPX", "--shares", "1,2,3", "--rf", name, "--json", cwd=tmp_path)
+        for name in ("rates.csv", "yields.csv")
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
+    assert json.loads(runs[1].stdout)["reg"] == json.loads(runs[0].stdout)["reg"]
+
+
+def test_an_unreadable_file_says_what_the_parser_said(tmp_path):
+    """The parser's first line in the message, not only its exception's name."""
+    (tmp_path / "empty.csv").write_text("")
+    message = error("empty.csv", "--market", "SPX", "--shares", "1", cwd=tmp_path)
+    assert message == "xl-portbeta analyze: empty.csv: cannot be read as a table (No columns to parse from file)"
+
+
+def test_a_shares_file_with_a_ticker_column_and_no_shares_column_is_by_column(tmp_path):
+    """ticker without shares is no ticker,shares file: its columns are assets, and the
+    missing ones are named."""
+    (tmp_path / "shares.csv").write_text("ticker,AAPL\nx,5\n")
+    message = error(DATA / "wide.csv", "--market", "SPX", "--shares", "shares.csv", cwd=tmp_path)
+    assert message == "xl-portbeta analyze: shares.csv: no shares column for KO, XOM (or give ticker,shares rows)"

@@ -230,11 +230,19 @@ def test_the_error_is_an_xlwings_error_so_lite_shows_it():
     import xlwings
 
     assert issubclass(udfs.ExcelError, xlwings.XlwingsError) and issubclass(udfs.ExcelError, PortbetaError)
-    arguments = dict(prices=with_cell(PRICES, 2, 1, "n/a"), shares=SHARES, holdings=SHARES, market=MARKET, window=3)
+    arguments = dict(prices=with_cell(PRICES, 2, 1, "n/a"), shares=SHARES, holdings=SHARES, market=MARKET, window=3,
+                     currencies="USD", fx_rates=[["USD"]] + [[1.0]] * (len(PRICES) - 1))  # fmt: skip
+    # the holdings' builders take no prices: their first argument, the dates, holds the bad cell
+    day = dt.datetime(2024, 1, 2)
+    builders = dict(dates=[[day], [day], ["n/a"]], statement_dates=[[day]], statements=[[1, 2]], trade_dates=[[day]],
+                    tickers=[["A"]], quantities=[[1]])  # fmt: skip
     for name in udfs.__all__:
         udf = getattr(udfs, name)
-        wanted = {k: arguments[k] for k in inspect.signature(udf).parameters if k in arguments}
-        with pytest.raises(xlwings.XlwingsError, match=rf"^{name.upper()}: prices row 3, column 2") as caught:
+        parameters = inspect.signature(udf).parameters
+        where = "prices row 3, column 2" if "prices" in parameters else "dates row 3"
+        given = arguments if "prices" in parameters else builders
+        wanted = {k: given[k] for k in parameters if k in given}
+        with pytest.raises(xlwings.XlwingsError, match=rf"^{name.upper()}: {where}") as caught:
             udf(**wanted)
         assert isinstance(caught.value, PortbetaError)
     with pytest.raises(PortbetaError, match=r"^portfolio_beta: ") as caught:

@@ -352,10 +352,17 @@ PY = f"{sys.executable} -m xl_portbeta.cli"
 
 
 def test_argparse_errors_are_one_line_and_exit_2():
-    done = sh(f"{PY} analyze wide.csv --market SPX")
+    done = sh(f"{PY} report --demo")
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == (
-        "xl-portbeta analyze: the following arguments are required: --shares (see xl-portbeta analyze --help)\n"
+        "xl-portbeta report: the following arguments are required: -o/--output (see xl-portbeta report --help)\n"
+    )
+    done = sh(f"{PY} analyze wide.csv --market SPX")  # --shares or --trades: asked for by the command
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "xl-portbeta analyze: give --shares (share counts, or a file of them) or --trades FILE\n"
+    done = sh(f"{PY} book wide.csv --market SPX")  # --holdings or --trades
+    assert done.returncode == 2 and done.stderr == (
+        "xl-portbeta book: give --holdings (the accounts' share counts) or --trades FILE (account,date,ticker,quantity)\n"
     )
     done = sh(f"{PY} demo --frequency hourly")
     assert (
@@ -379,11 +386,16 @@ def test_the_command_is_named_once():
     assert message == "xl-portbeta analyze: missing.csv: no such file"
 
 
+#: The JSON's maps keyed by data (asset names), not by field names: their keys are as the files write them
+KEYED_BY_NAME = ("price_columns",)
+
+
 def snake_keys(value):
     if isinstance(value, dict):
         for key, inner in value.items():
             yield key
-            yield from snake_keys(inner)
+            if key not in KEYED_BY_NAME:
+                yield from snake_keys(inner)
     elif isinstance(value, list):
         for inner in value:
             yield from snake_keys(inner)
@@ -393,6 +405,7 @@ def test_json_keys_are_snake_case_and_percentages_fractions(wide):
     _code, out, _err = run("book", "wide.csv", "--market", "SPX", "--holdings", "accounts.csv", "--json")
     book = json.loads(out)
     for document in (wide, book):
+        assert document["price_columns"] == {"AAPL": "AAPL", "KO": "KO", "XOM": "XOM"}  # ticker -> column
         keys = set(snake_keys(document))
         assert keys and all(re.fullmatch(r"[a-z][a-z0-9_]*", k) for k in keys), sorted(keys)
     assert wide["stats"]["beta"]["actual_holdings"] == pytest.approx(wide["reg"], abs=1e-15)
@@ -463,3 +476,61 @@ def test_a_per_ticker_file_read_at_another_column_is_named(tmp_path):
         (folder / path.name).write_text(text)
     said = figures(str(folder), "--market-file", str(DATA / "market" / "SPX.csv"), "--shares", SHARES_OPTION)
     assert said["assumptions"]["prices"] == "'Adj Close' of 2 files; 'Close' of KO.csv"
+
+
+def test_a_market_file_is_matched_to_the_prices_by_date_not_by_row(tmp_path):
+    """A market file newest first, with a date the prices lack: each price row gets the
+    market's level on its own date."""
+    spx = pd.read_csv(DATA / "spx.csv")
+    extra = pd.DataFrame({"Date": ["2018-12-31"], "SPX": [2506.85]})
+    pd.concat([extra, spx]).iloc[::-1].to_csv(tmp_path / "spx_reversed.csv", index=False)
+    shares = ("--assets", "AAPL,KO,XOM", "--shares", "1,2,3")
+    same = figures("wide.csv", "--market-file", "spx.csv", *shares)
+    reversed_ = figures("wide.csv", "--market-file", str(tmp_path / "spx_reversed.csv"), *shares)
+    assert (reversed_["reg"], reversed_["wtd"]) == (same["reg"], same["wtd"])
+
+
+def test_sizes_in_messages_are_in_mb_from_1_mb():
+    from xl_portbeta import files
+
+    assert [files._size(n) for n in (2**20 - 1, 2**20, 3 * 2**19)] == ["1,024 KB", "1 MB", "2 MB"]
+
+
+def test_thousands_groups_are_of_three_after_a_first_of_one_to_three():
+    from xl_portbeta import files
+
+    rule = files.NumberRule(thousands=",")
+    assert rule.parse("1,234,567") == 1234567.0 and rule.parse("-12,345.5") == -12345.5
+    assert [rule.parse(t) for t in ("1234,567", "12,34", ",123")] == [None, None, None]
+
+
+def test_a_market_ticker_without_a_date_the_assets_have_misses_that_date(tmp_path):
+    """Long file, market a ticker with no row on 2020-06-30: that date has no market level
+    (dropped, as a blank SPX cell of the wide file), never the next month's level."""
+    rows = (DATA / "long.csv").read_text().splitlines()
+    (tmp_path / "long.csv").write_text(
+        "\n".join(r for r in rows if r != next(x for x in rows if x.startswith("2020-06-30,SPX"))) + "\n"
+    )
+    wide = pd.read_csv(DATA / "wide.csv")
+    wide.loc[wide["Date"] == "2020-06-30", "SPX"] = None
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    shares = ("--shares", "AAPL=1,KO=2,XOM=3")
+    long_figures, wide_figures = (
+        figures(str(tmp_path / name), "--market", "SPX", *shares) for name in ("long.csv", "wide.csv")
+    )
+    assert long_figures["sample"]["returns"] == wide_figures["sample"]["returns"]
+    assert long_figures["reg"] == pytest.approx(wide_figures["reg"], rel=1e-13)
+
+
+def test_two_files_on_the_command_line_are_one_per_ticker():
+    """AAPL.csv KO.csv: two assets, as the folder's files are; never the first file alone."""
+    out = figures("yahoo/AAPL.csv", "yahoo/KO.csv", "--market-file", "market/SPX.csv", "--shares", "AAPL=1,KO=2")
+    assert [h["name"] for h in out["holdings"]] == ["AAPL", "KO"]
+
+
+def test_a_ticker_column_option_that_names_no_column_is_refused_with_the_columns():
+    message = error("long.csv", "--ticker-column", "symbol", "--market", "SPX", "--shares", "1")
+    assert (
+        message
+        == "xl-portbeta analyze: long.csv: no column 'symbol' for --ticker-column (columns: date, ticker, price)"
+    )

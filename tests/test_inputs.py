@@ -227,14 +227,18 @@ def test_whole_serial_dates_fast_path_equals_the_cell_by_cell_path(serials):
     assert inputs._whole_serial_dates(cells + [-2146826246]) is None  # #N/A through COM
 
 
-@pytest.mark.parametrize("late", [132_320.0, 200_000.0, dt.datetime(2300, 1, 1)])
+@pytest.mark.parametrize(
+    "late", [132_320.0, 200_000.0, 2_958_465.0, dt.datetime(2300, 1, 1)]
+)  # 9999-12-31: Excel's last
 def test_a_date_after_2262_is_refused_not_wrapped_around(late):
     """Regression (issue 14): serials above about 132,000 wrapped around in datetime64[ns]
     (weekly betas changed, dates showed as 1726)."""
     from xl_portbeta import inputs
 
     cells = [[45000.0], [45001.0], [late]]
-    with pytest.raises(PortbetaError, match=r"^dates row 3 is 2\d{3}-\d\d-\d\d, after 2262-04-10, the last date"):
+    with pytest.raises(
+        PortbetaError, match=r"^dates row 3 is (2\d{3}|9999)-\d\d-\d\d, after 2262-04-10, the last date"
+    ):
         inputs.read_dates(cells)
     assert inputs.read_dates([[45000.0], [132_319.0]])[0][-1] == np.datetime64("2262-04-10")
 
@@ -513,3 +517,138 @@ def test_looks_numeric_shortcut_for_names_changes_no_answer(text):
     from xl_portbeta.inputs import _looks_numeric
 
     assert _looks_numeric(text) == _looked_numeric_before(text)
+
+
+def test_dates_in_one_row_are_read_and_a_block_of_dates_is_refused():
+    """A one-row range of dates reads as a column; two columns of dates are no column."""
+    from xl_portbeta import inputs
+
+    dates, header, first_row = inputs.read_dates([[45292.0, 45293.0, 45294.0]])
+    assert dates.astype("datetime64[D]").tolist() == [dt.date(2024, 1, d) for d in (1, 2, 3)]
+    assert (header, first_row) == (None, 1)
+    with pytest.raises(PortbetaError, match=r"^dates must be one column, got 2 rows x 2 columns$"):
+        inputs.read_dates([[45292.0, 45293.0], [45294.0, 45295.0]])
+
+
+def test_weekdays_without_a_saturday_are_not_the_1904_date_system():
+    """Tuesdays to Fridays only (a market shut on Mondays): no Saturday, so no sign of the
+    1904 system; with Saturdays (Tuesday to Saturday) the same count is refused."""
+    from xl_portbeta import inputs
+
+    tuesday = 45293  # 2024-01-02
+    tue_to_fri = [[float(tuesday + 7 * week + day)] for week in range(4) for day in range(4)]
+    assert len(inputs.read_dates(tue_to_fri)[0]) == 16
+    tue_to_sat = [[float(tuesday + 7 * week + day)] for week in range(4) for day in range(5)]
+    with pytest.raises(PortbetaError, match="1904 date system"):
+        inputs.read_dates(tue_to_sat)
+
+
+def test_a_first_row_of_whole_numbers_that_is_neither_data_nor_tickers_shows_one_of_each():
+    """The message shows the first unclear column, else the first unlike and the first like."""
+    from xl_portbeta import inputs
+
+    mixed = [[600519, 600036, 100, 102], [1700.0, 35.0, 101.0, 99.0], [1710.0, 36.0, 102.0, 98.0]]
+    with pytest.raises(PortbetaError) as caught:
+        inputs.read_numbers(mixed, "prices", "a price")
+    assert str(caught.value).startswith(
+        "prices row 1 holds whole numbers (600519 over 1700.0, 100 over 101.0): tickers typed as numbers, "
+        "or a first row of data? Type tickers as text ('600519)"
+    )
+    # 100: far from 300, near 101; 200: far from 600, near 201 (the first unclear is shown)
+    unclear = [[600519, 100, 200, 102], [1700.0, 300.0, 600.0, 99.0], [1710.0, 101.0, 201.0, 98.0]]
+    with pytest.raises(PortbetaError, match=r"^prices row 1 holds whole numbers \(100 over 300\.0\): .*\('100\)"):
+        inputs.read_numbers(unclear, "prices", "a price")
+
+
+def test_an_integer_array_holding_a_com_error_code_reads_it_as_missing_as_its_list_does():
+    """COM's #N/A is the int -2146826246: missing in an int array as in a list of cells; a
+    float of the same value is a number on both paths."""
+    from xl_portbeta import inputs
+
+    code = -2146826246
+    as_ints = inputs.read_numbers(np.array([[1], [2], [code]]), "market")
+    np.testing.assert_array_equal(as_ints.values, inputs.read_numbers([[1], [2], [code]], "market").values)
+    assert np.isnan(as_ints.values[2, 0])
+    as_floats = inputs.read_numbers(np.array([[1.0], [2.0], [float(code)]]), "market")
+    assert as_floats.values[2, 0] == float(code)
+    assert inputs.read_numbers([[1.0], [2.0], [float(code)]], "market").values[2, 0] == float(code)
+
+
+def test_account_ids_are_whole_numbers_from_0_and_a_negative_one_is_a_count():
+    """Ids under a header row: 0 is an id as 1001 is; -1 is no id, so the row of three
+    numbers is counts, one too many for two assets."""
+    from xl_portbeta import inputs
+
+    accounts, cells = inputs.read_accounts([["account", "A", "B"], [0, 5, 1], [1001, 2, 3]], "holdings", 2)
+    assert accounts == ("0", "1001")
+    assert cells.values.tolist() == [[5.0, 1.0], [2.0, 3.0]] and cells.header == ("A", "B")
+    accounts, cells = inputs.read_accounts([["account", "A", "B"], [-1, 5, 1], [1001, 2, 3]], "holdings", 2)
+    assert accounts is None and cells.values.shape == (2, 3)
+
+
+def test_a_header_of_names_and_a_ticker_typed_as_a_number_is_a_header():
+    """'AAPL' and 600519 (a ticker Excel turned into a number) over prices: a header row."""
+    from xl_portbeta import inputs
+
+    cells = inputs.read_numbers([["AAPL", 600519], [150.0, 1700.0], [151.0, 1710.0]], "prices", "a price")
+    assert cells.header == ("AAPL", "600519") and cells.first_row == 2
+    as_sent = inputs.read_numbers([["AAPL", 600519.0], [150.0, 1700.0]], "prices", "a price")  # Office.js: floats
+    assert as_sent.header == ("AAPL", "600519")
+    assert cells.values.tolist() == [[150.0, 1700.0], [151.0, 1710.0]]
+
+
+def test_a_range_of_only_digit_tickers_is_a_header_without_data():
+    """'600519' and '000001' typed as text with no row below: a header, no prices (what
+    follows says there are too few returns), never an IndexError."""
+    from xl_portbeta import inputs
+
+    cells = inputs.read_numbers([["600519", "000001"]], "prices", "a price")
+    assert cells.header == ("600519", "000001") and cells.values.shape == (0, 2)
+
+
+def test_a_book_of_one_asset_keeps_its_account_names():
+    """Two columns, names and one asset's counts: the names are accounts, not a bad count."""
+    from xl_portbeta import inputs
+
+    accounts, cells = inputs.read_accounts([["acct1", 5], ["acct2", 3]], "holdings", 1)
+    assert accounts == ("acct1", "acct2") and cells.values.tolist() == [[5.0], [3.0]]
+
+
+def test_digits_typed_as_text_over_close_prices_are_numbers_stored_as_text():
+    """'100' and '102' over 101 and 99 (one row of data): a first row of prices stored as
+    text, reported as such; not a header of tickers."""
+    from xl_portbeta import inputs
+
+    with pytest.raises(PortbetaError, match=r"^prices row 1, column 1 holds text '100', a number stored as text"):
+        inputs.read_numbers([["100", "102"], [101.0, 99.0]], "prices", "a price")
+
+
+def test_a_named_pandas_series_of_dates_has_its_name_as_header():
+    """Its name is row 1, as a header cell: a bad date is in row 3, the second value."""
+    from xl_portbeta import inputs
+
+    named = pd.Series([dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 3)], name="Date")
+    _, header, first_row = inputs.read_dates(named)
+    assert (header, first_row) == (("Date",), 2)
+    bad = pd.Series([dt.datetime(2024, 1, 2), "abc"], name="Date", dtype=object)
+    with pytest.raises(PortbetaError, match=r"^dates row 3 holds text 'abc'"):
+        inputs.read_dates(bad)
+
+
+def test_a_zero_dimensional_array_is_one_cell():
+    from xl_portbeta import inputs
+
+    cells = inputs.read_numbers(np.array(0.03), "rf")
+    assert cells.values.tolist() == [[0.03]]
+
+
+def test_a_cell_that_cannot_be_shown_is_named_by_its_type_once():
+    from xl_portbeta import inputs
+
+    class Weird:
+        def __str__(self):
+            raise ValueError("no")
+
+        __repr__ = __str__
+
+    assert inputs._bad_cell_message(Weird(), "a price") == "holds a Weird, not a price"

@@ -14,8 +14,8 @@ PACKAGE = Path(xl_portbeta.__file__).parent
 #: Bottom first: the declarations and the math, the readers, the sample, the tables'
 #: declarations, the API, then what shows results (cells, reports) and the entry points.
 LAYERS = (
-    "errors", "arguments", "core", "inputs", "sample", "book", "files", "datasets",
-    "tables", "api", "sheet", "report", "udfs", "cli", "__init__",
+    "errors", "arguments", "core", "inputs", "holdings", "sample", "currencies", "book", "files", "datasets",
+    "tables", "api", "sheet", "report_page", "udfs", "cli", "__init__",
 )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import BONDS, FIRST_OPTIONAL, SIGNATURES, random_market
+from conftest import BONDS, FIRST_OPTIONALS, SIGNATURES, random_market
 
 pytestmark = [
     pytest.mark.officejs,
@@ -81,7 +81,7 @@ def test_meta_lists_every_function_with_its_argument_help(server):
     for name, params in expected.items():
         function = functions[name]
         assert [p["name"] for p in function["parameters"]] == params
-        required = params.index(FIRST_OPTIONAL)
+        required = FIRST_OPTIONALS[name]
         assert all(p.get("optional") for p in function["parameters"][required:])
         assert not any(p.get("optional") for p in function["parameters"][:required])
         assert "Positional argument" not in str(function["parameters"]), "every argument has its own help"
@@ -619,6 +619,118 @@ def test_rolling_tables_skip_the_per_cell_converter_and_excel_gets_the_same_cell
     assert udfs.WholeTable.write_value([[None, np.float64(1.5), "x"]], {"runtime": "1.4"}) == [["", 1.5, "x"]]
     sent_header = officejs_write([list(r) for r in table])[0]
     assert sent_header == ["date", "REG", "WTD", "GAP"]
+
+
+def test_holdings_from_statements_and_trades_through_officejs(server):
+    """HOLDINGS_ON and HOLDINGS_FROM_TRADES with Excel's payloads: serial dates, header rows,
+    a ledger selected longer than its rows (null and "" below it), an error object; each
+    spill equals the history built by hand, and the spill fed back as shares gives REG."""
+    from test_holdings import DAYS, STATEMENTS, TRADES, stated_by_hand, traded_by_hand
+
+    from xl_portbeta import api
+
+    dates = column(["Date"] + [serial(d.date()) for d in DAYS])
+    trade_dates = column(["Date"] + [serial(d.date()) for d, _, _ in TRADES] + [None, ""])
+    tickers = column(["Ticker"] + [t for _, t, _ in TRADES] + [None, ""])
+    quantities = column(["Qty"] + [q for _, _, q in TRADES] + [None, ""])
+    got = server("holdings_from_trades", dates, trade_dates, tickers, quantities, [["A", "B", "C"]], [[1, 2, 3]])
+    assert got == [["A", "B", "C"], *traded_by_hand(DAYS, TRADES, ["A", "B", "C"], [1, 2, 3])]
+    got = server("holdings_from_trades", dates, trade_dates, tickers, quantities, None, None)
+    assert got[0] == ["B", "A", "C"]  # names left out: the tickers as they first appear
+    statements = [["A", "B"], *map(list, STATEMENTS.values())]
+    spill = server("holdings_on", dates, column(["Date"] + [serial(d.date()) for d in STATEMENTS]), statements)
+    hand = stated_by_hand(DAYS, STATEMENTS)
+    # xlwings sends an empty cell as "": blank to PORTBETA_* (the dates before the first statement)
+    assert spill == [["A", "B"], *(r if r is not None else ["", ""] for r in hand)]
+    broken = [quantities[0], [NA], *quantities[2:]]
+    with pytest.raises(Exception, match=r"HOLDINGS_FROM_TRADES: quantities row 2 \('B', 2023-12-29\) is empty"):
+        server("holdings_from_trades", dates, trade_dates, tickers, broken, None, None)
+    prices, market = random_market(np.random.default_rng(21), len(DAYS), 2)
+    reg = server("portbeta_reg", [["A", "B"], *prices.tolist()], spill, column(["M", *market]), dates)
+    keep = [k for k, row in enumerate(hand) if row is not None]
+    expected = api.portfolio_beta(prices[keep], np.array([hand[k] for k in keep]), market[keep])
+    assert reg == [[pytest.approx(expected.reg, abs=1e-14)]]
+
+
+def test_a_beta_cap_through_officejs(server, rng):
+    """PORTBETA_STATS' and PORTBETA_BOOK's last argument, cap, as Excel sends it: a number
+    cell, an empty cell, a percent typed as text (an error naming the function and cap).
+    The p-values against scipy's t on statsmodels' OLS of returns built by hand."""
+    import xlwings
+    from references import excess, statsmodels_fit, value_returns
+    from scipy import stats as scipy_stats
+
+    prices, market = random_market(rng, 120, 3)
+    header = [["A", "B", "C"]] + prices.tolist()
+    holdings = [["account", "A", "B", "C"], ["x", 100, 50, 10], ["y", 0, 80, 300]]
+    dates = column(["Date"] + [serial(dt.date(2024, 1, 1) + dt.timedelta(days=k)) for k in range(120)])
+    m, n = excess(market), len(market) - 1
+    cap = 0.9
+    stats = {r[0]: r for r in server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None,
+                                     None, [[cap]])}  # fmt: skip
+    book = server("portbeta_book", header, holdings, column(market), dates, None, None, None, [[cap]])
+    column_of = {h: j for j, h in enumerate(book[0])}
+    for shares, row in (([100, 50, 10], book[1]), ([0, 80, 300], book[2])):
+        actual = statsmodels_fit(value_returns(prices, shares), m)
+        value = np.array(shares, float) * prices[-1]
+        current = statsmodels_fit(excess(prices) @ (value / value.sum()), m)
+        want = [scipy_stats.t.sf((f.params[1] - cap) / f.bse[1], n - 2) for f in (actual, current)]
+        got = [row[column_of["REG p above cap"]], row[column_of["WTD p above cap"]]]
+        assert got == pytest.approx(want, rel=1e-8)
+        if shares[0] == 100:
+            assert stats["p-value, beta above the cap"][1:3] == pytest.approx(want, rel=1e-8)
+        assert row[column_of["first date used"]] == dates[1][0] and row[column_of["weights as of"]] == dates[-1][0]
+        assert row[column_of["periods per year"]] == 252 and row[-1] == ""
+    assert stats["beta cap"][1] == cap and stats["beta vs the cap at 95%"][3] == ""
+    assert book[0][-6:] == ["REG p above cap", "WTD p above cap", "REG vs cap at 95%", "WTD vs cap at 95%",
+                            "cap breached by", "note"]  # fmt: skip
+    assert no_error_cells(book) and no_error_cells(list(stats.values()))
+    plain = server("portbeta_stats", header, [[100, 50, 10]], column(market))
+    assert server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None, None, [[""]]) == plain
+    assert server("portbeta_stats", header, [[100, 50, 10]], column(market), None, None, None, None, None) == plain
+    for name, args in (("PORTBETA_STATS", (header, [[100, 50, 10]])), ("PORTBETA_BOOK", (header, holdings))):
+        with pytest.raises(xlwings.XlwingsError, match=rf"^{name}: cap holds text '120%', a number stored as text"):
+            server(name.lower(), *args, column(market), None, None, None, None, [["120%"]])
+
+
+def test_a_shares_header_naming_some_columns_holds_the_others_at_zero_through_officejs(server):
+    """Issue 21 item 5: prices of three bonds, shares naming two of them (in another order):
+    the third held at 0, as the hand-built value series of the two says; a misspelt name is an error."""
+    from references import reference
+
+    third = [100.0 + k for k in range(11)]
+    prices = [["Bond A", "Bond B", "Bond C"]] + [[a, b, c] for a, b, c in
+                                                 zip(BONDS["bond_a"], BONDS["bond_b"], third)]  # fmt: skip
+    reg, wtd, _, _ = reference(
+        np.column_stack([BONDS["bond_a"], BONDS["bond_b"], third]), [*BONDS["shares"], 0.0], BONDS["market"]
+    )
+    shares = [["Bond B", "Bond A"], [BONDS["shares"][1], BONDS["shares"][0]]]
+    assert server("portbeta_reg", prices, shares, BOND_MARKET) == [[pytest.approx(reg, abs=1e-12)]]
+    assert server("portbeta_wtd", prices, shares, BOND_MARKET) == [[pytest.approx(wtd, abs=1e-12)]]
+    with pytest.raises(Exception, match=r"shares has names that prices does not have \(Bond D\)"):
+        server("portbeta_reg", prices, [["Bond B", "Bond D"], [1, 2]], BOND_MARKET)
+
+
+def test_prices_in_through_officejs_feeds_portbeta(server):
+    """Issue 21 item 4: PRICES_IN as Excel's Office.js calls it (codes in a flat row, a blank rate
+    as "" and an #N/A object): each price times its row's rate, the header kept, an empty cell
+    where the rate is missing; its spill fed to PORTBETA_REG drops those dates, as by hand."""
+    from references import reference
+
+    eur = [1.10, 1.11, "", 1.09, 1.12, 1.1, NA, 1.13, 1.12, 1.14, 1.15]
+    fx = [["EUR"]] + [[r] for r in eur]
+    spilled = server("prices_in", BOND_PRICES, ["USD", "eur"], fx, "USD")
+    assert spilled[0] == ["Bond A", "Bond B"] and len(spilled) == 12
+    keep = [k for k in range(11) if k not in (2, 6)]
+    for k in range(11):
+        expected_b = BONDS["bond_b"][k] * eur[k] if k in keep else ""
+        assert spilled[1 + k] == [BONDS["bond_a"][k], expected_b], k
+    a, b = np.array(BONDS["bond_a"], float)[keep], np.array(BONDS["bond_b"], float)[keep]
+    reg, _, _, _ = reference(np.column_stack([a, b * np.array(eur, dtype=object)[keep].astype(float)]),
+                             BONDS["shares"], np.array(BONDS["market"], float)[keep])  # fmt: skip
+    assert server("portbeta_reg", spilled, BOND_SHARES, BOND_MARKET) == [[pytest.approx(reg, abs=1e-12)]]
+    with pytest.raises(Exception, match=r"PRICES_IN: EUR, a currency of prices, has no column in fx_rates"):
+        server("prices_in", BOND_PRICES, ["USD", "EUR"], [["GBP"]] + [[1.3]] * 11, "USD")
 
 
 def test_several_benchmarks_through_officejs(server):

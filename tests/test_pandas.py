@@ -478,3 +478,22 @@ def test_masked_arrays_honour_their_mask(monthly):
     with pytest.raises(PortbetaError, match="dates row 21 is empty or an error"):  # as a blank date cell
         portfolio_beta(prices.to_numpy(), [1.0, 2.0], market.to_numpy(), dates)
     assert masked.sample.n_returns == expected.sample.n_returns == 33
+
+
+def test_a_polars_frame_of_holdings_is_a_book_by_its_column_names(rng):
+    """A book's holdings as a polars frame (no index: no account names) read as the same
+    counts as a pandas frame, matched to the prices by column name."""
+    from xl_portbeta import api
+
+    frame, market, _ = _frames(rng)
+    holdings = pd.DataFrame({"C": [3.0, 0.0], "A": [1.0, 5.0], "B": [2.0, 1.0]})
+    expected = api.book_betas(prices=frame, holdings=holdings, market=market)
+    try:
+        import polars as pl
+
+        polars_holdings = pl.DataFrame({c: holdings[c].to_numpy() for c in holdings.columns})
+    except ImportError:
+        polars_holdings = _FakePolarsFrame([_FakePolarsSeries(c, holdings[c].to_numpy()) for c in holdings.columns])
+    book = api.book_betas(prices=frame, holdings=polars_holdings, market=market)
+    np.testing.assert_array_equal(book.reg, expected.reg)
+    np.testing.assert_array_equal(book.wtd, expected.wtd)

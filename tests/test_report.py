@@ -26,9 +26,9 @@ from conftest import cli
 import xl_portbeta as pb
 from xl_portbeta import api
 from xl_portbeta.datasets import demo_portfolio
-from xl_portbeta.report import Inputs, default_window
+from xl_portbeta.report_page import Inputs, default_window
 
-report_module = importlib.import_module("xl_portbeta.report")  # pb.report, the function, shadows its name
+report_module = importlib.import_module("xl_portbeta.report_page")
 
 pytest.importorskip("matplotlib", reason='the report needs matplotlib: pip install ".[test]"')
 
@@ -224,7 +224,10 @@ def test_cli_report_of_the_demo(tmp_path):
         (["missing.csv", "--market", "SP500", "--shares", "1"], "missing.csv: no such file"),
         (["{csv}", "--market", "NOPE", "--shares", "1,2,3,4,5"], "no column 'NOPE' for --market"),
         (["{csv}", "--market", "SP500", "--shares", "1,2"], "xl-portbeta report: shares is 1 x 2"),
-        (["{csv}", "--market", "SP500"], "give a prices file, --market (or --market-file) and --shares, or --demo"),
+        (
+            ["{csv}", "--market", "SP500"],
+            "give a prices file, --market (or --market-file) and --shares (or --trades), or --demo",
+        ),
         (["--demo", "--premium", "lots"], "--premium 'lots'"),
         (["--demo", "--window", "2"], "window 2 must be between 3"),
         (["--demo", "{csv}"], "--demo takes no prices file"),
@@ -244,9 +247,25 @@ def test_cli_report_to_a_folder_that_does_not_exist(tmp_path):
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "cannot be written" in run.stderr
 
 
-def test_report_is_exported():
-    assert pb.report is __import__("xl_portbeta.report", fromlist=["report"]).report
+def test_report_is_exported_and_its_module_never_hides_it():
+    """pb.report, the function, imported when first asked for; importing its module (as the
+    command line does) leaves it the function, and the Excel functions never import it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, xl_portbeta as pb, xl_portbeta.udfs\n"
+        "assert 'xl_portbeta.report_page' not in sys.modules, 'the Excel functions imported the report'\n"
+        "from xl_portbeta import report\n"
+        "import xl_portbeta.report_page as page\n"
+        "assert report is pb.report is page.report and callable(pb.report)\n"
+        "print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stderr
     assert "report" in pb.__all__ and api.stats_of  # computed with the api's *_of functions
+    with pytest.raises(AttributeError, match="has no attribute 'reportx'"):
+        pb.reportx  # noqa: B018
 
 
 def test_the_report_leaves_the_callers_matplotlib_alone(tmp_path):
@@ -359,3 +378,28 @@ def test_the_reports_rates_typed_as_percents_are_refused(tmp_path, rates, messag
         pb.report(result, tmp_path / "r.html", **rates)
     assert str(error.value) == f"report: {message} a year: enter annual rates as decimals (5% or 0.05)"
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_report_tests_both_betas_against_a_beta_cap(tmp_path):
+    """--beta-cap: a section with each beta's p-value above the cap (scipy's t on the
+    figures of demo --json) and its verdict; the method-decides line when the cap lies
+    between REG and WTD; nothing of it without a cap."""
+    from scipy import stats as scipy_stats
+
+    figures = json.loads(cli("demo", "--json").stdout)["stats"]
+    reg, wtd = figures["beta"]["actual_holdings"], figures["beta"]["current_weights"]
+    n = figures["observations"]["actual_holdings"]
+    for cap, decided in ((round((reg + wtd) / 2, 4), True), (1.2, False)):
+        out = tmp_path / f"cap{cap}.html"
+        run = cli("report", "--demo", "--beta-cap", str(cap), "-o", str(out))
+        assert run.returncode == 0, run.stderr
+        text = text_of(out.read_text())
+        assert f"Against the beta cap of {cap:g}" in text
+        for column in ("actual_holdings", "current_weights"):
+            p = scipy_stats.t.sf((figures["beta"][column] - cap) / figures["standard_error"][column], n - 2)
+            assert f"{p:.4f}" in text
+        assert ("The method decides the breach" in text) == decided
+        assert ("below the cap at 95%" in text) == (not decided)  # both betas are far below 1.2
+    plain = tmp_path / "plain.html"
+    cli("report", "--demo", "-o", str(plain))
+    assert "beta cap" not in text_of(plain.read_text())

@@ -187,9 +187,11 @@ def test_lite_settings_have_the_shape_of_a_workbook_lite_saved():
     assert main.count("\n") > 1000 and "\\n" not in main[:2000], "main.py is readable source"
     size = len(main.encode("utf-8"))
     # A guard against runaway growth, not Lite's limit (none is documented; real Lite main.py values
-    # seen: up to about 110 KB). Measured 2026-12-04: 265 KB, with issue 22's statistics and issue
-    # 24's report. The way down is the package on PyPI, installed by requirements.txt (README).
-    assert size < 320_000, f"main.py is {size} bytes"
+    # seen: up to about 110 KB). Measured 2026-12-04: 265 KB with issue 22's statistics and issue
+    # 24's report; 323 KB with several benchmarks, the beta cap, currencies, statements and trades,
+    # after the report (37 KB) was left out. The way down is the package on PyPI, installed by
+    # requirements.txt (README).
+    assert size < 360_000, f"main.py is {size} bytes"
 
 
 def test_staleness_message_names_the_rebuild_command():

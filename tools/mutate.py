@@ -1,8 +1,8 @@
 """Mutation testing of the math: does the test selection notice each small change?
 
 A hand-written AST mutator (mutmut copies and rewrites the working tree; this one never
-touches it). Each mutant is one change to one node of ``xl_portbeta/core.py`` or
-``xl_portbeta/sample.py``: an arithmetic operator swapped, a comparison flipped, ``and``
+touches it). Each mutant is one change to one node of ``xl_portbeta/core.py``,
+``sample.py``, ``inputs.py`` or ``files.py``: an arithmetic operator swapped, a comparison flipped, ``and``
 for ``or``, a ``not`` removed, a number off by one, a statement deleted (an assignment,
 an expression, the body of an ``if``, a return), a slice bound removed. The mutated
 module is written into a temporary copy of the package and the tests, and the selection
@@ -41,22 +41,31 @@ from pathlib import Path
 from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = ["xl_portbeta/core.py", "xl_portbeta/sample.py"]
+# The math and where hostile inputs land: cells (inputs.py) and files (files.py).
+FILES = ["xl_portbeta/core.py", "xl_portbeta/sample.py", "xl_portbeta/inputs.py", "xl_portbeta/files.py"]
 # Unit and property tests of the math and its inputs; fast ones first, since -x stops at
-# the first failure. No Pyodide, browser, LibreOffice or workbook tests.
+# the first failure (and each mutant runs only those that reach its lines). No Pyodide,
+# browser, LibreOffice or workbook tests.
 TESTS = [
     "tests/test_core.py",
     "tests/test_sample.py",
     "tests/test_api.py",
+    "tests/test_peers.py",
     "tests/test_inputs.py",
+    "tests/test_rates.py",
+    "tests/test_edges.py",
     "tests/test_book.py",
     "tests/test_accuracy.py",
-    "tests/test_hostile.py",
     "tests/test_errors.py",  # the messages, each a check of sample or inputs
     "tests/test_udfs.py",
     "tests/test_pandas.py",  # shares by name (dict, Series), the returns hint, the reprs
-    # 13 of the selection's 20 seconds, and it checks the reading of messy cells (inputs.py,
-    # not mutated here): every surviving mutant would pay for it.
+    "tests/test_officejs.py",  # Excel's payloads through xlwings' Office.js code
+    "tests/test_files.py",  # the command line's files (files.py)
+    "tests/test_cli.py",
+    "tests/test_cli_hostile.py",
+    "tests/test_hostile.py",
+    # 11 s per run that reaches it, and its oracle disagrees with the frequency rule on some
+    # random examples (see tools/MUTANTS.md): the unmutated selection must pass every time
     "--deselect=tests/test_hostile.py::test_messy_ranges_give_the_oracles_number_or_a_named_error",
 ]
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not pyodide", "--no-header"]
@@ -271,7 +280,8 @@ def _make_copy(work: Path) -> Path:
     """A copy of the package and the tests: the working tree is never written."""
     for name in ("xl_portbeta", "tests"):
         shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
-    shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+    for name in ("pyproject.toml", "README.md"):  # tests/conftest.py reads the function list from README
+        shutil.copy2(ROOT / name, work / name)
     cache = ROOT / ".cache"
     if cache.exists():
         os.symlink(cache.resolve(), work / ".cache")

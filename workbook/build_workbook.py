@@ -16,10 +16,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the package builder/
-try:
-    import xl_portbeta  # noqa: F401
-except ImportError:  # run from a checkout without the package installed
-    sys.path.insert(1, str(HERE.parent))
+# This checkout's xl_portbeta, before any installed one: the Lite workbook carries this checkout's
+# source (builder/lite_code.py), so the saved figures must be computed by the same code.
+sys.path.insert(1, str(HERE.parent))
 
 from builder import main  # noqa: E402
 

@@ -6,10 +6,14 @@ all on one sample of dates: ``beta_of(build_sample(...))``. The Excel functions 
 in :mod:`xl_portbeta.udfs`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .api import PortfolioBeta, asset_betas, beta_of, build_sample, portfolio_beta
 from .errors import PortbetaError
-from .report import report
 from .sample import Sample
+
+if TYPE_CHECKING:
+    from .report_page import report
 
 __all__ = [
     "PortbetaError",
@@ -22,3 +26,14 @@ __all__ = [
     "report",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The report is imported when first asked for: the Excel functions never need it, so xlwings
+    # Lite's main.py does not carry it (its module has another name than the function, so that
+    # importing the module never hides the function).
+    if name == "report":
+        from .report_page import report
+
+        return report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import math
 import os
 import sys
 import threading
@@ -28,11 +29,12 @@ import numpy as np
 import pandas as pd
 
 from . import book as _book
-from . import core, tables
+from . import core, currencies, tables
+from . import holdings as _holdings
 from . import sample as _sample
 from .arguments import API, declared
 from .errors import PortbetaError, named
-from .inputs import whole_number
+from .inputs import read_cap, whole_number
 from .sample import MIN_RETURNS, Sample
 
 __all__ = [
@@ -53,8 +55,11 @@ __all__ = [
     "build_sample",
     "gap_detail",
     "gap_detail_of",
+    "holdings_from_trades",
+    "holdings_on",
     "portfolio_beta",
     "portfolio_stats",
+    "prices_in",
     "returns_of",
     "rolling_asset_betas",
     "rolling_of",
@@ -620,6 +625,11 @@ class PortfolioStats:
         return self.gap_fit.beta_se
 
     @property
+    def cap(self) -> float | None:
+        """The beta cap of the rows "p-value above the cap" and "verdict at 95%" (None: no cap)."""
+        return self.actual.cap
+
+    @property
     def sample(self) -> Sample:
         return self.result.sample
 
@@ -654,7 +664,10 @@ def _check_result(result: Any) -> None:
 
 @_public
 def stats_of(
-    result: PortfolioBeta | ByBenchmark[PortfolioBeta], blume_weight: Any = core.BLUME_WEIGHT, lags: Any = 1
+    result: PortfolioBeta | ByBenchmark[PortfolioBeta],
+    blume_weight: Any = core.BLUME_WEIGHT,
+    lags: Any = 1,
+    cap: Any = None,
 ) -> PortfolioStats | ByBenchmark[PortfolioStats]:
     """Regression statistics of both betas of a :class:`PortfolioBeta` already computed:
     ``result.stats``, computed once; with other options, computed anew.
@@ -666,15 +679,23 @@ def stats_of(
         Blume's adjusted beta is ``blume_weight * beta + (1 - blume_weight)``.
     lags : int, default 1
         Lags and leads of the market in Dimson's regression.
+    cap : float, optional
+        A beta cap: each beta's one-sided p-value above it, ``P(T > (beta - cap) / se)``
+        with n - 2 degrees of freedom, and its verdict at 95% (:func:`core.p_above_cap`).
     """
     if isinstance(result, ByBenchmark):
-        return _each_result(result, lambda r: stats_of(r, blume_weight, lags))
+        return _each_result(result, lambda r: stats_of(r, blume_weight, lags, cap))
     _check_result(result)
-    weight, lags = _blume_weight(blume_weight), _lags(lags)
+    weight, lags, cap = _blume_weight(blume_weight), _lags(lags), read_cap(cap)
     if weight == core.BLUME_WEIGHT and lags == 1:
-        return result.stats
-    with one_blas_thread():
-        return _stats(result, weight, lags)
+        stats = result.stats
+    else:
+        with one_blas_thread():
+            stats = _stats(result, weight, lags)
+    if cap is None:
+        return stats
+    actual, current = (dataclasses.replace(s, cap=cap) for s in (stats.actual, stats.current))
+    return dataclasses.replace(stats, actual=actual, current=current)
 
 
 def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags: int = 1) -> PortfolioStats:
@@ -683,10 +704,18 @@ def _stats(result: PortfolioBeta, blume_weight: float = core.BLUME_WEIGHT, lags:
     sample, market, portfolio = result.sample, result.market_returns, result.portfolio_returns
     current = core.rebalanced_returns(sample.prices, result.weights, sample.rf)
     periods = sample.periods_per_year
-    current_stats = core.beta_stats(current, market, periods, blume_weight, lags)
+    rf = sample.rf
+    # the comparisons with the market on plain returns, as every peer computes them; the
+    # market's from its prices, so that a flat period stays exactly 0
+    plain_market = core.excess_returns(sample.market) if np.any(rf) else market
+    current_stats = core.beta_stats(
+        current, market, periods, blume_weight, lags, plain_returns=(current + rf, plain_market)
+    )
     vasicek = float(core.weighted_beta(result.weights, _vasicek_betas(result)))
     return PortfolioStats(
-        actual=core.beta_stats(portfolio, market, periods, blume_weight, lags),
+        actual=core.beta_stats(
+            portfolio, market, periods, blume_weight, lags, plain_returns=(portfolio + rf, plain_market)
+        ),
         current=dataclasses.replace(current_stats, vasicek_beta=vasicek),
         gap_fit=core.line_fit(core.drift_returns(portfolio, current), market),
         result=result,
@@ -703,9 +732,11 @@ def _vasicek_betas(result: PortfolioBeta) -> np.ndarray:
 
 @_public
 @declared(API["portfolio_stats"])
-def portfolio_stats(**arguments: Any) -> PortfolioStats | ByBenchmark[PortfolioStats]:
-    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`)."""
-    return stats_of(portfolio_beta(**arguments))
+def portfolio_stats(cap: Any = None, **arguments: Any) -> PortfolioStats | ByBenchmark[PortfolioStats]:
+    """Regression statistics of both betas on one sample (arguments of :func:`build_sample`,
+    and ``cap``, a beta cap, as :func:`stats_of`'s)."""
+    cap = read_cap(cap)  # a bad cap is reported before the data
+    return stats_of(portfolio_beta(**arguments), cap=cap)
 
 
 @dataclass(frozen=True)
@@ -962,20 +993,73 @@ class BookBetas(core.BookFigures):
         Why an account's figures are empty ("" where they are not).
     sample : BookSample
         The accounts' share counts and samples.
+    first_date, last_date, as_of : tuple
+        Each account's first and last date (or row) used and the date of its weights
+        (None where it has no figures).
+    periods_per_year : array of int
+        Each account's return periods a year (0 where it has no figures).
+    sample_notes : tuple of str
+        For an account with figures on other dates than most accounts' (it holds an asset
+        whose prices are missing on some dates: a late IPO starts later): which dates, and
+        why; "" elsewhere.
+    cap : float or None
+        The beta cap of ``reg_p_above_cap`` and ``wtd_p_above_cap`` (None: none given).
     """
 
     accounts: tuple[str, ...]
     observations: np.ndarray
     notes: tuple[str, ...]
     sample: _book.BookSample
+    first_date: tuple
+    last_date: tuple
+    as_of: tuple
+    periods_per_year: np.ndarray
+    sample_notes: tuple[str, ...]
+    cap: float | None = None
 
     def __repr__(self) -> str:
         return f"BookBetas({len(self.accounts)} accounts, {len(self.sample.names)} assets)"
 
+    @property
+    def table_notes(self) -> tuple[str, ...]:
+        """The table's note column: why an account has no figures, else its sample's note."""
+        return tuple(n or d for n, d in zip(self.notes, self.sample_notes, strict=True))
+
+    @property
+    def reg_cap_verdict(self) -> tuple[str | None, ...]:
+        """:func:`core.cap_verdict` of each account's REG (None without a cap or figures)."""
+        return tuple(core.cap_verdict(p) for p in self.reg_p_above_cap.tolist())
+
+    @property
+    def wtd_cap_verdict(self) -> tuple[str | None, ...]:
+        """:func:`core.cap_verdict` of each account's WTD (None without a cap or figures)."""
+        return tuple(core.cap_verdict(p) for p in self.wtd_p_above_cap.tolist())
+
+    @property
+    def cap_breach(self) -> tuple[str | None, ...]:
+        """Which beta is above the cap, per account: "REG and WTD", "REG only", "WTD only"
+        or "neither" (the estimates, as an IPS reads its cap; the verdicts say whether
+        estimation noise could explain it); None without a cap or figures."""
+        if self.cap is None:
+            return (None,) * len(self.accounts)
+        words = {(True, True): "REG and WTD", (True, False): "REG only", (False, True): "WTD only"}
+        return tuple(
+            None if not math.isfinite(r + w) else words.get((r > self.cap, w > self.cap), "neither")
+            for r, w in zip(self.reg.tolist(), self.wtd.tolist(), strict=True)
+        )
+
+    def breached_by(self, method: str) -> tuple[str, ...]:
+        """The accounts whose beta is above the cap under ``method`` ("REG" or "WTD") only:
+        those for which the method decides the breach."""
+        if method not in ("REG", "WTD"):
+            raise PortbetaError(f'breached_by: method {method!r} is not "REG" or "WTD"')
+        return tuple(a for a, b in zip(self.accounts, self.cap_breach, strict=True) if b == f"{method} only")
+
     def to_frame(self) -> Any:
-        """The figures, observations and notes as a pandas DataFrame indexed by account."""
-        columns = [f.name for f in dataclasses.fields(core.BookFigures) if f.name != "valid"]
-        data = {c: getattr(self, c) for c in columns + ["observations", "notes"]}
+        """The table's columns (``tables.book_columns``, by key) as a pandas DataFrame
+        indexed by account: the figures, observations, each account's sample, with a cap
+        its p-values, verdicts and breach, and the note column."""
+        data = {c.key: c.of(self) for c in tables.book_columns(self.cap is not None)[1:]}
         return pd.DataFrame(data, index=pd.Index(self.accounts, name="account"))
 
 
@@ -1016,7 +1100,13 @@ def book_betas(*args: Any, threads: int | None = None, **kwargs: Any) -> BookBet
         DataFrame's index naming the accounts; or a ``scipy.sparse`` matrix (K, N); or a
         DataFrame of long rows with the columns ``account, ticker, shares`` (one row per
         position; tickers are the prices' names; accounts in order of first appearance).
-        Sparse and long holdings stay sparse: no K x N array is made.
+        Sparse and long holdings stay sparse: no K x N array is made. Or a dict of account
+        name to that account's holdings history (T x N, as ``shares`` takes it: e.g.
+        :func:`holdings_from_trades`): each account's figures are then
+        :func:`portfolio_beta`'s of its history.
+    cap : float, optional
+        A beta cap: each account's p-values of REG and WTD above it, their verdicts at
+        95% and which beta breaches it (:attr:`BookBetas.cap_breach`).
     threads : int or None, keyword only
         Blocks of accounts computed at once, each on its own thread and one BLAS thread.
         None (the default): every usable core. The Excel function passes 1, so that a
@@ -1025,25 +1115,166 @@ def book_betas(*args: Any, threads: int | None = None, **kwargs: Any) -> BookBet
     :class:`ByBenchmark` of books, every account on the dates where all have a level.
     """
     count = _book_threads(threads)
-    book = _book.build_book_sample(**_book_arguments(*args, **kwargs))
+    arguments = _book_arguments(*args, **kwargs)
+    cap = read_cap(arguments.pop("cap"))  # a bad cap is reported before the data
+    holdings = arguments["holdings"]
+    # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
+    if isinstance(holdings, dict) and "type" not in holdings:
+        return _book_of_histories(cap=cap, **arguments)
+    book = _book.build_book_sample(**arguments)
     if book.benchmarks:
-        return ByBenchmark(book.benchmarks, tuple(_book_figures(b, count) for b in book.by_benchmark()))
-    return _book_figures(book, count)
+        return ByBenchmark(book.benchmarks, tuple(_book_figures(b, cap, count) for b in book.by_benchmark()))
+    return _book_figures(book, cap, count)
 
 
-def _book_figures(book: _book.BookSample, threads: int) -> BookBetas:
+def _book_figures(book: _book.BookSample, cap: float | None, threads: int = 1) -> BookBetas:
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
     figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        note, failed = _group_figures(group, book, figures, observations, threads)
+        note, failed = _group_figures(group, book, figures, observations, cap, threads)
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():
         a.setflags(write=False)
-    return BookBetas(**figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book)
+    first, last, as_of, periods, sample_notes = _account_samples(book, notes)
+    return BookBetas(
+        **figures, accounts=book.accounts, observations=observations, notes=tuple(notes), sample=book,
+        first_date=first, last_date=last, as_of=as_of, periods_per_year=periods, sample_notes=sample_notes, cap=cap,
+    )  # fmt: skip
+
+
+def _day(value: Any) -> str:
+    return f"{value:%Y-%m-%d}" if hasattr(value, "strftime") else f"row {value}"
+
+
+def _account_samples(
+    book: _book.BookSample, notes: list[str], histories: bool = False
+) -> tuple[tuple, tuple, tuple, np.ndarray, tuple[str, ...]]:
+    """Each account's first and last date, as_of and periods a year (None and 0 without
+    figures), and the note of those whose dates are not most accounts' (``histories``:
+    accounts with holdings histories, whose own blank rows leave out dates too)."""
+    k = len(book.accounts)
+    first, last, as_of, notes_of = [None] * k, [None] * k, [None] * k, [""] * k
+    periods = np.zeros(k, dtype=int)
+    shown = [(g, [a for a in g.accounts.tolist() if not notes[a]]) for g in book.groups if g.labels]
+    shown = [(g, accounts) for g, accounts in shown if accounts]
+    if not shown:
+        return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
+    main, _ = max(shown, key=lambda pair: len(pair[1]))  # the sample most accounts stand on
+
+    def span(g: _book.BookGroup) -> tuple[Any, ...]:
+        return g.labels[0], g.labels[-1], g.as_of, len(g.labels), g.frequency
+
+    for group, accounts in shown:
+        differs = span(group) != span(main)
+        for a in accounts:
+            first[a], last[a], as_of[a] = group.labels[0], group.labels[-1], group.as_of
+            periods[a] = core.PERIODS_PER_YEAR[group.frequency]
+            notes_of[a] = _other_dates_note(group, main, histories) if differs else ""
+    periods.setflags(write=False)
+    return tuple(first), tuple(last), tuple(as_of), periods, tuple(notes_of)
+
+
+def _other_dates_note(group: _book.BookGroup, main: _book.BookGroup, histories: bool = False) -> str:
+    """Why an account's dates are not most accounts': the assets with missing prices it holds
+    (``histories``: or its holdings history's blank rows, before its first trade or statement)."""
+
+    def words(g: _book.BookGroup) -> str:
+        return (
+            f"{_day(g.labels[0])} to {_day(g.labels[-1])}, {len(g.labels) - 1} returns, weights as of {_day(g.as_of)}"
+        )
+
+    held = group.holes_held
+    later = group.labels[0] > main.labels[0]
+    why = (
+        f"it holds {', '.join(held[:3])}{' and others' if len(held) > 3 else ''}, whose prices are missing on some "
+        f"dates{' (a late listing: its sample starts later)' if later else ''}"
+        if held
+        else "it holds none of the assets whose missing prices leave out dates for most accounts"
+    )
+    if histories:  # the groups of histories do not know which assets have holes: the two causes
+        why = (
+            "its holdings history has no holdings on some dates (before its first trade or statement), or it holds "
+            "assets whose prices are missing on some dates"
+        )
+    return f"its own dates: {words(group)}; most accounts': {words(main)}; {why}"
+
+
+def _book_of_histories(
+    holdings: dict[Any, Any], cap: float | None, **arguments: Any
+) -> BookBetas | ByBenchmark[BookBetas]:
+    """:func:`book_betas` of accounts with holdings histories: each account's sample and
+    figures are :func:`portfolio_beta`'s (its own dates, as a book's always are); a problem
+    of one account is its note. With several benchmarks, a book per benchmark."""
+    accounts = tuple(str(a) for a in holdings)
+    samples: dict[int, Sample] = {}
+    notes = [""] * len(accounts)
+    for k, history in enumerate(holdings.values()):
+        try:
+            samples[k] = _sample.build_sample(shares=history, **arguments)
+        except PortbetaError as error:
+            notes[k] = error.problem
+    benchmarks = next((s.benchmarks for s in samples.values() if s.markets is not None), ())
+    if not benchmarks:
+        return _histories_book(accounts, samples, notes, cap)
+    books = [_histories_book(accounts, {k: s.by_benchmark()[b] for k, s in samples.items()}, notes, cap)
+             for b in range(len(benchmarks))]  # fmt: skip
+    return ByBenchmark(benchmarks, tuple(books))
+
+
+def _history_figures(sample: Sample, cap: float | None) -> dict[str, Any]:
+    """One account's :class:`core.BookFigures` fields from its own sample: those of
+    :func:`beta_of` and :func:`stats_of` (WTD's p-value: the rebalanced portfolio's, as the book's)."""
+    result = beta_of(sample)
+    stats = result.stats if cap is None else stats_of(result, cap=cap)
+    assert isinstance(result, PortfolioBeta) and isinstance(stats, PortfolioStats)  # one benchmark here
+    return dict(
+        value=sample.value_as_of, reg=result.reg, wtd=result.wtd, gap=result.gap, gap_se=stats.gap_fit.beta_se,
+        gap_t=stats.gap_fit.t_stat, r_squared=stats.actual.fit.r_squared,
+        reg_p_above_cap=np.nan if cap is None else stats.actual.p_above_cap,
+        wtd_p_above_cap=np.nan if cap is None else stats.current.p_above_cap, valid=True,
+    )  # fmt: skip
+
+
+def _histories_book(
+    accounts: tuple[str, ...], samples: dict[int, Sample], notes: list[str], cap: float | None
+) -> BookBetas:
+    """The book of accounts with their own samples (by position; the others have a note).
+    Accounts whose figures stand on the same dates share a group (the book's sample line
+    and each account's dates read the groups)."""
+    names = [f.name for f in dataclasses.fields(core.BookFigures)]
+    figures = {name: np.full(len(accounts), np.nan) for name in names}
+    figures["valid"] = np.zeros(len(accounts), dtype=bool)
+    observations, notes, used = np.zeros(len(accounts), dtype=int), list(notes), {}
+    for k, sample in samples.items():
+        try:
+            found = _history_figures(sample, cap)
+        except PortbetaError as error:
+            notes[k] = error.problem
+            continue
+        for name in names:
+            figures[name][k] = found[name]
+        observations[k], used[k] = sample.n_returns, sample
+    for a in figures.values():
+        a.setflags(write=False)
+    asset_names = next(iter(samples.values())).names if samples else ()
+    nothing = np.full(len(asset_names), np.nan)
+    held = [used[k].shares_as_of if k in used else nothing for k in range(len(accounts))]
+    book = _book.BookSample(
+        names=asset_names,
+        accounts=accounts,
+        holdings=np.array(held).reshape(len(accounts), len(asset_names)),  # each account's shares at its as_of
+        notes=tuple(notes),
+        groups=_book.groups_by_dates(used),
+    )
+    first, last, as_of, periods, sample_notes = _account_samples(book, notes, histories=True)
+    return BookBetas(
+        **figures, accounts=accounts, observations=observations, notes=tuple(notes), sample=book,
+        first_date=first, last_date=last, as_of=as_of, periods_per_year=periods, sample_notes=sample_notes, cap=cap,
+    )  # fmt: skip
 
 
 book_betas.__signature__ = _book_arguments.__signature__.replace(  # type: ignore[attr-defined]
@@ -1060,6 +1291,7 @@ def _group_figures(
     book: _book.BookSample,
     figures: dict[str, np.ndarray],
     observations: np.ndarray,
+    cap: float | None,
     threads: int = 1,
 ) -> tuple[str, np.ndarray]:
     """One group's figures written into ``figures`` and ``observations``; the note of its
@@ -1071,9 +1303,108 @@ def _group_figures(
         return "the market returns have no variance on the dates these holdings need", group.accounts
     every = len(group.accounts) == len(book.accounts)  # one group of the whole book: its counts as they are
     counts = book.holdings if every else book.holdings[group.accounts]
-    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices, threads)
+    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices, cap, threads=threads)
     for name, values in figures.items():
         values[group.accounts] = getattr(found, name)
     observations[group.accounts[found.valid]] = len(market_returns)
     note = "shares and prices give a net value <= 0 (or beyond 1e308) on a date used: it must be positive"
     return note, group.accounts[~found.valid]
+
+
+# --------------------------------------------------------------------- currencies
+
+
+@_public
+@declared(API["prices_in"])
+def prices_in(**arguments: Any) -> currencies.ConvertedPrices:
+    """Prices in several currencies as prices in the portfolio's (PRICES_IN).
+
+    Parameters
+    ----------
+    prices : range values, array (T, N) or DataFrame
+        Each asset's prices in its own currency; a first row of text is a header of names
+        (kept). Blank or error cells are missing.
+    currencies : N codes, or one code for all
+        Each asset's currency ("USD", "EUR"), in the column order of ``prices``; or two
+        rows (the prices' names over their codes), or a Series of codes indexed by name.
+    fx_rates : range with a header row of codes, or DataFrame
+        One row per row of ``prices`` (the same dates; a DataFrame indexed by dates must
+        have the prices' dates), one column per currency: the price of one unit of it in
+        the base currency. Codes are matched without regard to case (a mixed-case code
+        such as GBp, pence, only as written).
+    base : str, optional
+        The portfolio's currency: assets in it are not converted and need no column.
+        Left out, every currency needs its column.
+
+    Returns
+    -------
+    currencies.ConvertedPrices
+        ``values`` (T, N): each price times its currency's rate on its row; NaN where the
+        price or the rate is missing (never another date's rate). ``to_frame()`` for pandas.
+    """
+    return currencies.prices_in(**arguments)
+
+
+# --------------------------------------------------------------------- holdings as the desk has them
+
+
+@_public
+@declared(API["holdings_on"])
+def holdings_on(**arguments: Any) -> pd.DataFrame:
+    """The holdings history on the prices' dates of statements on their own dates: each
+    date holds the last statement dated on or before it (a statement holds until the next).
+
+    Parameters
+    ----------
+    dates : (T,) or (T, 1)
+        The prices' dates (as ``build_sample`` takes them), in any order.
+    statement_dates : (K,) or (K, 1)
+        Each statement's date, each one of ``dates`` (a statement on a day without prices
+        is refused, naming it), each once, in any order. A DataFrame's index is passed
+        as ``statements.index`` (or None, with ``statements`` a DataFrame indexed by date).
+    statements : (K, N)
+        The share counts on each statement date, one column per asset; an optional
+        header row of names (a DataFrame's columns). A blank count is missing data.
+
+    Returns
+    -------
+    DataFrame (T, N)
+        Indexed by ``dates`` (a DatetimeIndex named "date"), its columns the statements'
+        names (positions without names); NaN on the dates before the first statement
+        (blank holdings: ``build_sample`` drops those dates and counts them among the
+        "blanks in the holdings history"). Pass it as ``shares``.
+    """
+    return _holdings.holdings_on(**arguments)
+
+
+@_public
+@declared(API["holdings_from_trades"])
+def holdings_from_trades(**arguments: Any) -> pd.DataFrame:
+    """The holdings history on the prices' dates of a ledger of trades: each date holds
+    the opening positions plus every trade dated on or before it.
+
+    Parameters
+    ----------
+    dates : (T,) or (T, 1)
+        The prices' dates, in any order.
+    trade_dates, tickers, quantities : (M,) or (M, 1) each
+        One trade per row: its date, its ticker (text, matched exactly) and its signed
+        quantity (+ bought, - sold). A trade on date t is held from t's close: it counts
+        from the return that starts on t. A trade on a day without prices counts from the
+        next date (the first close that holds it); trades before the first date are held
+        on it, trades after the last date on none. Rows blank in all three are left out;
+        a trade missing one of them is an error naming its row.
+    names : optional, a row or column of text
+        The columns in order (e.g. the prices' names); every ticker must be one of them.
+        Left out: the tickers in the order they first appear.
+    opening : optional, one row of N counts
+        The positions held before the first trade, in the order of ``names``, or with a
+        header row of names of its own (matched by name). Left out: none.
+
+    Returns
+    -------
+    DataFrame (T, N)
+        Indexed by ``dates`` (a DatetimeIndex named "date"), one column per name. Pass it
+        as ``shares``.
+    """
+    return _holdings.holdings_from_trades(**arguments)

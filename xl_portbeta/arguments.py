@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "EXCEL", "PORTFOLIO", "REQUIRED", "ROLLING",
-           "Argument", "declared", "signature"]  # fmt: skip
+__all__ = ["API", "ARGUMENTS", "ASSETS", "ASSETS_ROLLING", "BOOK", "CURRENCIES", "EXCEL", "PORTFOLIO", "REQUIRED",
+           "ROLLING", "STATEMENTS", "STATS", "TRADES", "Argument", "declared", "defaults", "help_in", "signature"]  # fmt: skip
 
 REQUIRED = inspect.Parameter.empty
 
@@ -37,7 +37,8 @@ class Argument:
     name : str
         The Python and Excel name.
     help : str
-        What Excel's function wizard and Office.js show for it.
+        What Excel's function wizard and Office.js show for it (:func:`help_in` puts
+        "Optional." in front where the argument may be left out).
     default : object
         Its value when left out; :data:`REQUIRED` when it must be given.
     row_aligned : bool
@@ -63,13 +64,32 @@ ARGUMENTS: dict[str, Argument] = {
                  "benchmarks: one column each under a header row of their names (the first is the primary).",
                  row_aligned=True),
         Argument("window", "Number of returns in each window, e.g. 252 for a year of daily returns."),
-        Argument("dates", "Optional. Dates of the rows (ascending or descending).", None, row_aligned=True),
-        Argument("frequency", 'Optional. "daily" (every row), "weekly" or "monthly" (last row of each calendar '
+        Argument("dates", "Dates of the rows (ascending or descending).", None, row_aligned=True),
+        Argument("frequency", '"daily" (every row), "weekly" or "monthly" (last row of each calendar '
                  "period; needs dates). Left out: the rows as given, periods per year from the dates.", None),
-        Argument("rf", "Optional. Annual risk-free rate (0.05 for 5%): one number, or one per row (a blank carries "
+        Argument("rf", "Annual risk-free rate (0.05 for 5%): one number, or one per row (a blank carries "
                  "the last rate forward). A constant rate changes no beta.", 0.0, row_aligned=True),
-        Argument("as_of", "Optional. Date whose holdings set the weights (without dates: the row number). Default: "
+        Argument("as_of", "Date whose holdings set the weights (without dates: the row number). Default: "
                  "the last row.", None),
+        Argument("statement_dates", "Date of each statement, one per row of statements: each one of the dates."),
+        Argument("statements", "Share counts on each statement date, one column per asset (an optional header row "
+                 "of names): held from each statement's date until the next."),
+        Argument("trade_dates", "Date of each trade: held from that date's close (a trade on a day without prices "
+                 "counts from the next date)."),
+        Argument("tickers", "Ticker of each trade, as the names of prices (matched exactly)."),
+        Argument("quantities", "Shares of each trade: positive bought, negative sold."),
+        Argument("names", "The columns, in order (e.g. the prices' header row). Left out: the tickers in the order "
+                 "they first appear.", None),
+        Argument("opening", "Opening positions, held before the first trade: one row in the order of names (or "
+                 "with its own header row of names).", None),
+        Argument("cap", "A beta cap, e.g. 1.2 (an Investment Policy Statement's): adds each beta's "
+                 "one-sided p-value of exceeding it and a verdict at 95% (above, below, within noise).", None),
+        Argument("currencies", "Each asset's currency code (USD, EUR): one per column of prices, in their order; or "
+                 "two rows, the prices' names over their codes; or one code for all."),
+        Argument("fx_rates", "Exchange rates: a header row of currency codes, then one row per row of prices (the "
+                 "same dates): one unit of each currency in the base currency. A blank or error = a missing price."),
+        Argument("base", "The portfolio's currency code: assets in it are not converted and need no "
+                 "column of fx_rates. Left out: every currency needs its column.", None),
     )
 }  # fmt: skip
 
@@ -78,7 +98,12 @@ PORTFOLIO = ("prices", "shares", "market", "dates", "frequency", "rf", "as_of")
 ASSETS = ("prices", "market", "dates", "frequency", "rf")
 ROLLING = ("prices", "shares", "market", "window", "dates", "frequency", "rf")
 ASSETS_ROLLING = ("prices", "market", "window", "dates", "frequency", "rf")
-BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of")
+BOOK = ("prices", "holdings", "market", "dates", "frequency", "rf", "as_of", "cap")
+STATS = (*PORTFOLIO, "cap")  # PORTBETA_STATS: a portfolio's arguments and a beta cap
+CURRENCIES = ("prices", "currencies", "fx_rates", "base")
+# the holdings' builders take the prices' dates first: required there (see :func:`defaults`)
+STATEMENTS = ("dates", "statement_dates", "statements")
+TRADES = ("dates", "trade_dates", "tickers", "quantities", "names", "opening")
 
 #: Each Excel function's arguments, in Excel's order.
 EXCEL: dict[str, tuple[str, ...]] = {
@@ -86,33 +111,53 @@ EXCEL: dict[str, tuple[str, ...]] = {
     "PORTBETA_WTD": PORTFOLIO,
     "BETA_GAP": PORTFOLIO,
     "ASSET_BETAS": ASSETS,
-    "PORTBETA_STATS": PORTFOLIO,
+    "PORTBETA_STATS": STATS,
     "BETA_GAP_DETAIL": PORTFOLIO,
     "PORTBETA_ROLLING": ROLLING,
     "PORTBETA_BOOK": BOOK,
     "ASSET_BETAS_ROLLING": ASSETS_ROLLING,
     "ASSET_STATS": ASSETS,
+    "PRICES_IN": CURRENCIES,
+    "HOLDINGS_ON": STATEMENTS,
+    "HOLDINGS_FROM_TRADES": TRADES,
 }
 
 #: Each one-call function of the API's arguments.
 API: dict[str, tuple[str, ...]] = {
     "build_sample": PORTFOLIO,
     "portfolio_beta": PORTFOLIO,
-    "portfolio_stats": PORTFOLIO,
+    "portfolio_stats": STATS,
     "gap_detail": PORTFOLIO,
     "asset_betas": ASSETS,
     "asset_stats": ASSETS,
     "rolling_portfolio_beta": ROLLING,
     "rolling_asset_betas": ASSETS_ROLLING,
     "book_betas": BOOK,
+    "prices_in": CURRENCIES,
+    "holdings_on": STATEMENTS,
+    "holdings_from_trades": TRADES,
 }
+
+
+def defaults(names: tuple[str, ...]) -> dict[str, Any]:
+    """Each argument's default in the list ``names``: its declared one, but an argument
+    before a required one is required there too (``dates``, optional for the figures, comes
+    first and is needed by the holdings' builders)."""
+    last_required = max((k for k, n in enumerate(names) if ARGUMENTS[n].default is REQUIRED), default=-1)
+    return {n: REQUIRED if k < last_required else ARGUMENTS[n].default for k, n in enumerate(names)}
+
+
+def help_in(names: tuple[str, ...], name: str) -> str:
+    """What Excel shows for argument ``name`` of the list ``names``: its help, after
+    "Optional." where it may be left out."""
+    return ("" if defaults(names)[name] is REQUIRED else "Optional. ") + ARGUMENTS[name].help
 
 
 def signature(names: tuple[str, ...], returns: Any = inspect.Signature.empty) -> inspect.Signature:
     """The :class:`inspect.Signature` of an argument list: what ``help()``, IDEs and
     xlwings read."""
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    parameters = [inspect.Parameter(n, kind, default=ARGUMENTS[n].default) for n in names]
+    parameters = [inspect.Parameter(n, kind, default=d) for n, d in defaults(names).items()]
     return inspect.Signature(parameters, return_annotation=returns)
 
 
@@ -123,14 +168,14 @@ def declared(names: tuple[str, ...]) -> Callable[[Callable[..., _Result]], Calla
 
     def decorate(function: Callable[..., _Result]) -> Callable[..., _Result]:
         declared_signature = signature(names, inspect.signature(function).return_annotation)
-        defaults = {n: ARGUMENTS[n].default for n in names}
+        left_out = defaults(names)
         known = frozenset(names)
 
         @functools.wraps(function)
         def call(*args: Any, **kwargs: Any) -> _Result:
             # the common calls without Signature.bind, which costs more than a small call's figures
             if len(args) <= len(names) and known.issuperset(kwargs) and kwargs.keys().isdisjoint(names[: len(args)]):
-                arguments = {**defaults, **dict(zip(names, args, strict=False)), **kwargs}
+                arguments = {**left_out, **dict(zip(names, args, strict=False)), **kwargs}
                 if not any(value is REQUIRED for value in arguments.values()):
                     return function(**arguments)
             try:  # a call Python would refuse: refused as Python says it, with the function's name

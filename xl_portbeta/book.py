@@ -27,7 +27,7 @@ from . import core, sample
 from .errors import PortbetaError
 from .inputs import is_blank, read_accounts
 
-__all__ = ["LONG_COLUMNS", "BookGroup", "BookSample", "build_book_sample"]
+__all__ = ["LONG_COLUMNS", "BookGroup", "BookSample", "build_book_sample", "groups_by_dates"]
 
 #: The columns of holdings given as long rows (a DataFrame), one row per position.
 LONG_COLUMNS = ("account", "ticker", "shares")
@@ -55,6 +55,8 @@ class BookGroup:
         The date (or row) whose prices weigh the holdings (None without a sample).
     frequency, frequency_source : str
         The return period and where it comes from, as :class:`sample.Sample`'s.
+    holes_held : tuple of str
+        The assets with missing prices that the group's accounts hold: they decide its dates.
     markets : array (K, B), or None
         With several benchmarks, each one's levels on the kept dates (``market`` is the
         first's): the dates are those where every benchmark has a level.
@@ -70,6 +72,7 @@ class BookGroup:
     as_of: Any = None
     frequency: str = ""
     frequency_source: str = ""
+    holes_held: tuple[str, ...] = ()
     markets: np.ndarray | None = None
 
     def __repr__(self) -> str:
@@ -265,12 +268,12 @@ def build_book_sample(
     with_holes = np.flatnonzero(np.isnan(rows.prices).any(axis=0))
     groups = []
     if len(positions) and not len(with_holes):  # complete prices: one group
-        groups.append(_group(rows, args, np.zeros(len(names), dtype=bool), positions, as_of))
+        groups.append(_group(rows, args, np.zeros(len(names), dtype=bool), positions, as_of, names))
     elif len(positions):
         for held_with_holes, members in _by_held_holes(counts, positions, with_holes):
             held = np.zeros(len(names), dtype=bool)
             held[held_with_holes] = True
-            groups.append(_group(rows, args, held, members, as_of))
+            groups.append(_group(rows, args, held, members, as_of, names))
     benchmarks = (args.market.header or ()) if rows.markets is not None else ()
     return BookSample(names, accounts, counts, tuple(notes), tuple(groups), benchmarks)
 
@@ -289,7 +292,14 @@ def _by_held_holes(counts: Any, positions: np.ndarray, with_holes: np.ndarray) -
     return [(with_holes[np.frombuffer(key, dtype=dtype)], positions[codes == g]) for g, key in enumerate(uniques)]
 
 
-def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts: np.ndarray, as_of: Any) -> BookGroup:
+def _group(
+    rows: sample.Rows,
+    args: sample.Arguments,
+    held: np.ndarray,
+    accounts: np.ndarray,
+    as_of: Any,
+    names: tuple[str, ...],
+) -> BookGroup:
     """The sample of the accounts whose held assets with holes are ``held``."""
     try:
         complete, missing, _ = sample.complete_rows(rows, held)
@@ -315,5 +325,20 @@ def _group(rows: sample.Rows, args: sample.Arguments, held: np.ndarray, accounts
         as_of=labels[position],
         frequency=frequency,
         frequency_source=source,
+        holes_held=tuple(names[i] for i in np.flatnonzero(held).tolist()),
         markets=rows.markets[kept] if rows.markets is not None else None,
+    )
+
+
+def groups_by_dates(samples: dict[int, sample.Sample]) -> tuple[BookGroup, ...]:
+    """Accounts with holdings histories (by position), each with its own sample, grouped
+    where their samples stand on the same dates, as_of and frequency: the groups the book's
+    table and its sample line read (their prices are not kept: each account's figures are
+    computed from its own sample)."""
+    by_dates: dict[tuple, list[int]] = {}
+    for k, s in samples.items():
+        by_dates.setdefault((s.labels, s.as_of, s.frequency, s.frequency_source), []).append(k)
+    return tuple(
+        BookGroup(np.array(accounts), None, None, None, None, "", labels, as_of, frequency, source)
+        for (labels, as_of, frequency, source), accounts in by_dates.items()
     )

@@ -21,7 +21,7 @@ import numpy as np
 from . import api, datasets, files, sheet, tables
 from .errors import PortbetaError, named
 from .files import InputError
-from .report import Inputs, assumptions, benchmark_inputs, default_title
+from .report_page import Inputs, assumptions, benchmark_inputs, default_title
 from .sample import annual_rate
 
 __all__ = ["main"]
@@ -154,7 +154,7 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
     cells hold them (percentages as fractions: 0.0523 is 5.23%), dates as ISO text."""
     result = stats.result
     sample = result.sample
-    stat_rows = sheet.stats_table(stats)[1:]
+    stat_rows = tables.stats_values(stats)
     columns = {c.key: c.of(detail) for c in tables.DETAIL_COLUMNS[1:]}
     return {
         "reg": result.reg,
@@ -178,14 +178,16 @@ def report_dict(stats: api.PortfolioStats, detail: api.GapDetail, inputs: Inputs
         # what the figures assume, in words: the report's and the text output's block
         "assumptions": {_snake(what): assumed for what, assumed in assumptions(result, inputs)},
         "stats": {
-            declared.key: {column: _jsonable(value) for column, value in zip(STATS_COLUMN_KEYS, row[1:4], strict=True)}
-            for declared, row in zip(tables.STATS_ROWS, stat_rows, strict=True)
+            declared.key: {
+                column: _jsonable(sheet.cell(value)) for column, value in zip(STATS_COLUMN_KEYS, values, strict=True)
+            }
+            for declared, values, _ in stat_rows
         },
         "holdings": [
             {"name": name} | {key: _jsonable(values[k]) for key, values in columns.items()}
             for k, name in enumerate(result.names)
         ],
-    }
+    } | ({"price_columns": dict(inputs.price_columns)} if inputs is not None and inputs.price_columns else {})
 
 
 def analyze(command: str = "xl-portbeta", options: dict[str, Any] | None = None, **arguments: Any) -> tuple[Any, Any]:
@@ -222,8 +224,31 @@ def _heading(name: str, k: int) -> str:
 
 
 def stats_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--blume-weight`` and ``--lags``, for :func:`api.stats_of`."""
-    return {"blume_weight": args.blume_weight, "lags": args.lags}
+    """``--blume-weight``, ``--lags`` and ``--beta-cap``, for :func:`api.stats_of`."""
+    return {"blume_weight": args.blume_weight, "lags": args.lags, "cap": _beta_cap(args)}
+
+
+def _beta_cap(args: argparse.Namespace) -> float | None:
+    """``--beta-cap``: a finite number (1.2), or None when not given."""
+    text = getattr(args, "beta_cap", None)
+    if text is None:
+        return None
+    try:
+        cap = float(text)
+    except ValueError:
+        cap = math.nan
+    if not math.isfinite(cap):
+        raise InputError(f"--beta-cap {text!r}: give the beta cap as a number, e.g. 1.2 (not a percent)")
+    return cap
+
+
+def _cap_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--beta-cap",
+        metavar="CAP",
+        help="a beta cap (e.g. 1.2, an IPS's): each beta's one-sided p-value above it, P(T > (beta - CAP) / se) "
+        "with n - 2 degrees of freedom, and a verdict at 95%%: above, below, or within noise",
+    )
 
 
 def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
@@ -236,6 +261,7 @@ def _stats_option_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--lags", type=int, default=1, help="lags and leads of the market in Dimson's beta (default 1)"
     )
+    _cap_argument(command)
 
 
 # --------------------------------------------------------------------------- files
@@ -248,12 +274,15 @@ def file_options(args: argparse.Namespace) -> files.Options:
         raise InputError(
             f"--thousands {args.thousands} is the decimal sign too: give --decimal (e.g. --thousands . --decimal ,)"
         )
+    rule = files.DateRule(args.date_format, args.dayfirst)
     market_files = tuple(args.market_file or ())  # --market-file may be given once per benchmark
     return files.Options(
         market=args.market, market_file=market_files[0] if market_files else None,
         market_files=market_files[1:], dates=args.dates, ticker_column=args.ticker_column,
-        price_column=args.price_column, assets=assets, rf=args.rf,
-        date_rule=files.DateRule(args.date_format, args.dayfirst), numbers=files.NumberRule(args.thousands, args.decimal),
+        shares_column=args.shares_column, price_column=args.price_column, currencies=args.currencies, fx=args.fx,
+        base=args.base, assets=assets, rf=args.rf, date_rule=rule,
+        numbers=files.NumberRule(args.thousands, args.decimal),
+        start=files.parse_day(args.start, rule, "--start"), end=files.parse_day(args.end, rule, "--end"),
     )  # fmt: skip
 
 
@@ -271,7 +300,11 @@ def read_inputs(args: argparse.Namespace) -> tuple[files.Prices, files.Options, 
 def inputs_of(prices: files.Prices) -> Inputs:
     """What the files say they were read from, for the assumptions block."""
     return Inputs(
-        prices=prices.price_columns, benchmark=prices.benchmark, rf=prices.rf_column, benchmarks=prices.benchmarks
+        prices=prices.price_columns,
+        benchmark=prices.benchmark,
+        rf=prices.rf_column,
+        benchmarks=prices.benchmarks,
+        price_columns=prices.columns_read,
     )
 
 
@@ -336,11 +369,25 @@ def _print_result(args: argparse.Namespace, stats: Any, detail: Any, inputs: Inp
     print(printable("\n\n".join(blocks)))
 
 
+def read_holdings(args: argparse.Namespace, prices: files.Prices, options: files.Options) -> tuple[Any, str]:
+    """The shares of --shares (counts, or a dated file: statements) or of --trades (with
+    --shares as the opening positions), and where a history came from, in words."""
+    trades = getattr(args, "trades", None)
+    if trades is None:
+        if args.shares is None:
+            raise InputError("give --shares (share counts, or a file of them) or --trades FILE")
+        return files.read_shares(args.shares, prices, options), files.statements_words(args.shares, prices, options)
+    opening = None if args.shares is None else files.read_shares(args.shares, prices, options)
+    return files.read_trades(trades, opening, prices, options), files.trades_words(
+        trades, prices, options, opening is not None
+    )
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
-    shares = files.read_shares(args.shares, prices, options)
+    shares, held = read_holdings(args, prices, options)
     stats, detail = analyze("xl-portbeta analyze", stats_options(args), shares=shares, **columns)
-    inputs = inputs_of(prices)
+    inputs = dataclasses.replace(inputs_of(prices), holdings=held)
     _print_result(args, stats, detail, inputs, args.title or title_of(stats, inputs))
     return 0
 
@@ -356,23 +403,12 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _book_dates(book: api.BookBetas) -> list[tuple[Any, Any, Any]]:
-    """Per account: its sample's first and last dates and its as_of (None without figures)."""
-    dates: list[tuple[Any, Any, Any]] = [(None, None, None)] * len(book.accounts)
-    for group in book.sample.groups:
-        if group.labels:
-            for a in group.accounts.tolist():
-                if not book.notes[a]:
-                    dates[a] = (group.labels[0], group.labels[-1], group.as_of)
-    return dates
-
-
-def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str) -> dict[str, Any]:
+def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str, held: str = "") -> dict[str, Any]:
     """The sample most accounts stand on (the largest group with figures), and what it assumes."""
     groups = [g for g in book.sample.groups if g.labels]
     if not groups:
         return {}
-    main = max(groups, key=lambda g: len(g.accounts))
+    main = max(groups, key=lambda g: sum(not book.notes[a] for a in g.accounts.tolist()))  # as the sample notes
     # periods_note reads only these three of a Sample
     shape = argparse.Namespace(
         periods_per_year=core_periods(main.frequency), frequency=main.frequency, frequency_source=main.frequency_source
@@ -393,13 +429,16 @@ def _book_sample(book: api.BookBetas, prices: files.Prices, benchmark: str) -> d
         "periods_per_year_from": main.frequency_source,
         "as_of": _jsonable(main.as_of),
         # accounts with figures on another group's dates (a price hole of an asset they hold)
-        "accounts_on_other_dates": sum(len(g.accounts) for g in groups if g is not main),
+        "accounts_on_other_dates": sum(bool(note) for note in book.sample_notes),
+        **({"note": "accounts' samples differ: each account's first_date, last_date, as_of and notes say which "
+                    "(an account holding an asset with missing prices, such as a late listing, starts later)"}
+           if any(book.sample_notes) else {}),
         "assumptions": [
             ("sample", "each account's own: a date is dropped only where the market, the rate or a price of an "
              "asset that account holds is missing"),
             ("periods per year", periods),
             ("risk-free rate", rf),
-            ("holdings", "fixed share counts per account, held on every date of its sample"),
+            ("holdings", held or "fixed share counts per account, held on every date of its sample"),
             ("prices", prices.price_columns or "as given"),
             ("benchmark", benchmark or "as given"),
         ],
@@ -422,36 +461,58 @@ def format_book(book: api.BookBetas, about: dict[str, Any], title: str) -> str:
         lines.append(
             f"sample: {about['first']} to {about['last']}, {about['returns']} {about['frequency']} returns; "
             f"weights as of {about['as_of']}"
-            + (f"; {other} account{'' if other == 1 else 's'} on other dates (see observations)" if other else "")
+            + (f"; {other} account{'' if other == 1 else 's'} on other dates (see below)" if other else "")
         )
         lines += ["", *_wrapped(about["assumptions"])]
     else:
         lines.append("sample: none, no account has figures (see the notes)")
-    table = sheet.book_table(book)
-    dates = _book_dates(book)
-    differ = any(d[0] is not None and (_jsonable(d[0]), _jsonable(d[1])) != (about.get("first"), about.get("last"))
-                 for d in dates)  # fmt: skip
-    formats = [None] + [c.number_format for c in tables.BOOK_COLUMNS[1:-1]]
-    width = max(12, *(len(str(a)) for a in book.accounts))
-    header = table[0]
-    widths = [max(len(h), 10) + 2 for h in header[1:-1]]
-    head = f"  {header[0]:<{width}}" + "".join(f"{h:>{w}}" for h, w in zip(header[1:-1], widths, strict=True))
+    lines += ["", *_book_rows(book)]
+    differ = [(a, n) for a, n in zip(book.accounts, book.sample_notes, strict=True) if n]
     if differ:
-        head += f"{'first':>12}{'last':>12}"
-    lines += ["", head + "  " + header[-1]]
-    for k, row in enumerate(table[1:]):
-        cells = [
-            " " * w if v is None else _fmt(float(v), w, _SPECS.get(f or "", ".4f"))
-            for v, f, w in zip(row[1:-1], formats[1:], widths, strict=True)
-        ]
-        text = f"  {row[0]:<{width}}" + "".join(cells)
-        if differ:
-            first, last, _ = dates[k]
-            same = (_jsonable(first), _jsonable(last)) == (about.get("first"), about.get("last"))
-            text += "" if first is None or same else f"{_fmt(first, 12)}{_fmt(last, 12)}"
-            text += f"{'':24}" if first is None or same else ""
-        lines.append(text + (f"  {row[-1]}" if row[-1] else ""))
+        lines += ["", "accounts on other dates than most accounts':"]
+        lines += [f"  {account}: {note}" for account, note in differ]
+    if book.cap is not None:
+        lines += ["", *_breach_lines(book)]
     return "\n".join(line.rstrip() for line in lines)
+
+
+#: The text table's sample columns: shown for an account on other dates than the sample line's
+_BOOK_DATES = ("first_date", "last_date", "as_of", "periods_per_year")
+
+
+def _book_rows(book: api.BookBetas) -> list[str]:
+    """The book's table for a terminal: the figures (with a cap, its columns), an account's
+    own dates where they are not the sample line's, then the note of an account without figures."""
+    columns = tables.book_columns(book.cap is not None)
+    table = sheet.book_table(book)
+    shown = [j for j, c in enumerate(columns[1:-1], 1) if c.key not in _BOOK_DATES or any(book.sample_notes)]
+    width = max(12, *(len(str(a)) for a in book.accounts))
+    widths = {j: max(len(columns[j].header), 10) + 2 for j in shown}
+    head = f"  {table[0][0]:<{width}}" + "".join(f"{table[0][j]:>{widths[j]}}" for j in shown)
+    lines = [head + "  " + table[0][-1]]
+    for k, row in enumerate(table[1:]):
+        cells = []
+        for j in shown:
+            value, column = row[j], columns[j]
+            if value is None or (column.key in _BOOK_DATES and not book.sample_notes[k]):
+                cells.append(" " * widths[j])  # empty, or the sample line's dates
+            elif isinstance(value, str) or column.number_format == tables.DATE:
+                cells.append(_fmt(value, widths[j]))
+            else:
+                cells.append(_fmt(float(value), widths[j], _SPECS.get(column.number_format or "", ".4f")))
+        note = book.notes[k]
+        lines.append(f"  {row[0]:<{width}}" + "".join(cells) + (f"  {note}" if note else ""))
+    return lines
+
+
+def _breach_lines(book: api.BookBetas) -> list[str]:
+    """The accounts whose cap breach the method decides: above the cap under one beta only."""
+    lines = [f"beta cap {book.cap:g}: above it under one beta only (the method decides the breach):"]
+    for method, other in (("REG", "WTD"), ("WTD", "REG")):
+        accounts = book.breached_by(method)
+        listed = ", ".join(accounts) if accounts else "none"
+        lines.append(f"  under {method}, not under {other}: {listed}")
+    return lines
 
 
 #: What a spreadsheet reads as a formula at the start of a cell (OWASP, "CSV Injection")
@@ -480,10 +541,11 @@ def _input_paths(args: argparse.Namespace) -> list[Path]:
     shares file, the holdings."""
     paths = [Path(p) for p in getattr(args, "prices", None) or []]
     paths += [p for folder in paths if folder.is_dir() for p in folder.iterdir()]
-    paths += [Path(p) for p in [*(getattr(args, "market_file", None) or ()), getattr(args, "holdings", None)] if p]
-    shares = getattr(args, "shares", None)
-    if shares and Path(shares).suffix.lower() in files.SUFFIXES:
-        paths.append(Path(shares))
+    paths += [Path(p) for p in [*(getattr(args, "market_file", None) or ()), getattr(args, "holdings", None),
+                                getattr(args, "trades", None), getattr(args, "fx", None)] if p]  # fmt: skip
+    for listed in (getattr(args, "shares", None), getattr(args, "currencies", None)):
+        if listed and Path(listed).suffix.lower() in files.SUFFIXES:
+            paths.append(Path(listed))
     return paths
 
 
@@ -496,12 +558,36 @@ def _not_an_input(args: argparse.Namespace, output: str | None, option: str) -> 
             raise InputError(f"{option} {output} is one of the inputs ({path}): write to another file")
 
 
+def _book_holdings(args: argparse.Namespace, prices: files.Prices, options: files.Options) -> tuple[Any, str]:
+    """The accounts' share counts (--holdings), or each account's holdings history from its
+    trades (--trades, with --holdings as the opening positions), and the latter in words."""
+    if args.trades is None:
+        if args.holdings is None:
+            raise InputError(
+                "give --holdings (the accounts' share counts) or --trades FILE (account,date,ticker,quantity)"
+            )
+        return files.read_holdings_file(args.holdings, prices.names, options), ""
+    opening = (
+        None
+        if args.holdings is None
+        else files.wide_holdings(files.read_holdings_file(args.holdings, prices.names, options), prices.names)
+    )
+    histories = files.read_account_trades(args.trades, opening, prices, options)
+    said = files.trades_words(args.trades, prices, options, opening=True)  # the dates before: each account's own
+    source = f" from {Path(args.holdings).name}" if args.holdings else ""
+    return histories, (
+        f"a holdings history per account: {said}; each account's trades on top of its opening positions{source} "
+        "(without any, the dates before its first trade are outside its sample); each account's figures are "
+        "those of its own history"
+    )
+
+
 def run_book(args: argparse.Namespace) -> int:
     _not_an_input(args, args.csv, "--csv")
     prices, options, columns = read_inputs(args)
-    holdings = files.read_holdings_file(args.holdings, prices.names, options)
+    holdings, held = _book_holdings(args, prices, options)
     with named("xl-portbeta book"):
-        found = api.book_betas(holdings=holdings, **columns, threads=args.threads)
+        found = api.book_betas(holdings=holdings, cap=_beta_cap(args), **columns, threads=args.threads)
     several = isinstance(found, api.ByBenchmark)
     books = list(found.items()) if isinstance(found, api.ByBenchmark) else [("", found)]
     n = len(books[0][1].accounts)
@@ -510,7 +596,7 @@ def run_book(args: argparse.Namespace) -> int:
     names = tuple(name for name, _ in books)
     inputs = inputs_of(prices)
     words = [benchmark_inputs(inputs, names, k).benchmark for k in range(len(names))] if several else [inputs.benchmark]
-    abouts = [_book_sample(book, prices, w) for (_, book), w in zip(books, words, strict=True)]
+    abouts = [_book_sample(book, prices, w, held) for (_, book), w in zip(books, words, strict=True)]
     frames = [_book_frame(book) for _, book in books]
     if args.csv:
         frame = frames[0] if not several else pd_concat(frames, [name for name, _ in books])
@@ -519,12 +605,15 @@ def run_book(args: argparse.Namespace) -> int:
         except OSError as error:
             raise InputError(f"--csv {args.csv}: cannot be written ({error.strerror or error})") from None
     if args.json:
-        objects = [_book_json(frame, about) for frame, about in zip(frames, abouts, strict=True)]
+        objects = [
+            _book_json(frame, about, book) for frame, about, (_, book) in zip(frames, abouts, books, strict=True)
+        ]
+        read = {"price_columns": prices.columns_read}  # ticker -> the column its price was read from
         if not several:
-            print(json.dumps({"title": title, **objects[0]}, indent=2))
+            print(json.dumps({"title": title, **objects[0], **read}, indent=2))
         else:
             each = [{"benchmark": name} | o for (name, _), o in zip(books, objects, strict=True)]
-            print(json.dumps({"title": title, "primary_benchmark": books[0][0], "benchmarks": each}, indent=2))
+            print(json.dumps({"title": title, "primary_benchmark": books[0][0], "benchmarks": each, **read}, indent=2))
     elif not args.csv:
         texts = [
             format_book(book, about, f"{title}\n{_heading(name, k)}" if several else title)
@@ -535,22 +624,26 @@ def run_book(args: argparse.Namespace) -> int:
 
 
 def _book_frame(book: api.BookBetas) -> Any:
-    """The book's figures by account, with each account's first and last dates."""
+    """The book's table by account (``BookBetas.to_frame``), its dates as ISO text (or row numbers)."""
     frame = book.to_frame()
-    dates = _book_dates(book)
-    frame["first"] = [_jsonable(d[0]) for d in dates]
-    frame["last"] = [_jsonable(d[1]) for d in dates]
+    for key in _BOOK_DATES[:3]:
+        frame[key] = [_jsonable(d) for d in getattr(book, key)]
     return frame
 
 
-def _book_json(frame: Any, about: dict[str, Any]) -> dict[str, Any]:
-    """The book's ``--json`` sample and accounts (of one benchmark)."""
+def _book_json(frame: Any, about: dict[str, Any], book: api.BookBetas) -> dict[str, Any]:
+    """The book's ``--json`` sample and accounts (of one benchmark), and with a cap the
+    accounts whose breach the method decides."""
     records = [
         {"account": a} | {k: _jsonable(v) for k, v in row.items()}
         for a, row in zip(frame.index, frame.to_dict("records"), strict=True)
     ]
     sample = about | {"assumptions": {_snake(what): said for what, said in about.get("assumptions", [])}}
-    return {"sample": sample, "accounts": records}
+    cap = {} if book.cap is None else {"beta_cap": {
+        "cap": book.cap, "breach_reg_not_wtd": list(book.breached_by("REG")),
+        "breach_wtd_not_reg": list(book.breached_by("WTD")),
+    }}  # fmt: skip
+    return {"sample": sample, "accounts": records} | cap
 
 
 def pd_concat(frames: list[Any], keys: list[str]) -> Any:
@@ -571,44 +664,44 @@ def _number_option(text: str, option: str) -> float:
 
 
 #: The options that describe a prices file (and its rates and as_of): the demo has its own.
-_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "price_column", "assets", "thousands", "decimal",
-              "rf", "as_of", "date_format", "dayfirst")  # fmt: skip
+_FILE_ONLY = ("market", "market_file", "dates", "ticker_column", "shares_column", "price_column", "assets",
+              "thousands", "decimal", "rf", "as_of", "date_format", "dayfirst", "currencies", "fx", "base")  # fmt: skip
 
 
 def _report_figures(args: argparse.Namespace, command: str) -> tuple[Any, Any, str, Inputs]:
     """The figures of ``xl-portbeta report`` (of the prices files, or of the demo), its
     title and what the inputs were read from."""
     if args.demo:
-        if args.prices or args.shares is not None:
-            raise InputError("--demo takes no prices file and no --shares")
+        if args.prices or args.shares is not None or args.trades is not None:
+            raise InputError("--demo takes no prices file, no --shares and no --trades")
         given = [f"--{o.replace('_', '-')}" for o in _FILE_ONLY if getattr(args, o, None) not in (None, False)]
         if given:  # never a demo report that silently ignored an option (--rf 5% read as none)
             raise InputError(f"--demo takes no {', '.join(given)}: they describe a prices file")
         arguments, stocks = _demo_arguments(args)
         title = args.title or f"Demo: equal-weighted portfolio of {stocks} S&P 500 stocks vs. the S&P 500 index"
-        return (*analyze(command, **arguments), title, DEMO_INPUTS)
-    if not args.prices or (args.market is None and args.market_file is None) or args.shares is None:
-        raise InputError("give a prices file, --market (or --market-file) and --shares, or --demo")
-    if args.start is not None or args.end is not None:  # never a report of the whole file said to be of some dates
-        raise InputError(
-            "--start and --end choose the demo's dates: a prices file's report covers its rows, so give a file "
-            "of the dates wanted"
-        )
+        return (*analyze(command, {"cap": _beta_cap(args)}, **arguments), title, DEMO_INPUTS)
+    if (
+        not args.prices
+        or (args.market is None and args.market_file is None)
+        or (args.shares, args.trades) == (None,) * 2
+    ):
+        raise InputError("give a prices file, --market (or --market-file) and --shares (or --trades), or --demo")
     prices, options, columns = read_inputs(args)
-    shares = files.read_shares(args.shares, prices, options)
-    stats, detail = analyze(command, shares=shares, **columns)
-    inputs = inputs_of(prices)
+    shares, held = read_holdings(args, prices, options)
+    stats, detail = analyze(command, {"cap": _beta_cap(args)}, shares=shares, **columns)
+    inputs = dataclasses.replace(inputs_of(prices), holdings=held)
     return stats, detail, args.title or title_of(stats, inputs), inputs
 
 
 def run_report(args: argparse.Namespace) -> int:
     """One self-contained HTML report (xl_portbeta.report) of a prices file, or of the demo."""
-    from .report import report as write_report  # pb.report, the function, shadows its module's name
+    from .report_page import report as write_report
 
     command = "xl-portbeta report"
     _not_an_input(args, args.output, "-o")
     rf = _number_option(args.rf_valuation, "--rf-valuation")  # the options first: no figures for nothing
     premium = _number_option(args.premium, "--premium")
+    cap = _beta_cap(args)
     stats, detail, title, inputs = _report_figures(args, command)
     try:
         with named(command):
@@ -618,7 +711,7 @@ def run_report(args: argparse.Namespace) -> int:
                 else api.ByBenchmark(stats.benchmarks, tuple(s.result for s in stats.results))
             )
             path = write_report(
-                result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs
+                result, args.output, window=args.window, rf=rf, premium=premium, title=title, inputs=inputs, cap=cap
             )
     except OSError as error:
         raise InputError(f"{args.output}: cannot be written ({error.strerror or error})") from None
@@ -648,7 +741,14 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     )
     command.add_argument("--dates", help="the column of dates (default: a column named 'date')")
     command.add_argument(
-        "--ticker-column", help="long files: the column of tickers (default 'ticker'; a file with one is long)"
+        "--ticker-column",
+        help="long files and a --shares or --holdings file: the column of tickers (default 'ticker'; a prices file "
+        "with one is long), e.g. Symbol in a broker's positions export",
+    )
+    command.add_argument(
+        "--shares-column",
+        help="a --shares or --holdings file: the column of share counts (default 'shares'), e.g. Quantity in a "
+        "broker's positions export (its other columns are not read)",
     )
     command.add_argument(
         "--price-column",
@@ -667,6 +767,7 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
         "it) or a file of date,rate rows (each date takes the last rate on or before it)",
     )
     command.add_argument("--as-of", help="date (or row number without dates) whose holdings set the weights")
+    _currency_and_window_options(command, demo=not required)
     command.add_argument(
         "--date-format", help="how the file's text dates are written, e.g. %%d/%%m/%%Y (default: ISO only)"
     )
@@ -677,11 +778,57 @@ def _prices_file_options(command: argparse.ArgumentParser, frequency: dict[str, 
     )
 
 
+_TRADES_HELP = (
+    "a .csv/.xlsx of trades, date,ticker,quantity rows (signed; held from the trade date's close, a trade on a day "
+    "without prices from the next prices date), on top of --shares as the opening positions"
+)
+
+
+def _currency_and_window_options(command: argparse.ArgumentParser, demo: bool) -> None:
+    """--currencies, --fx and --base (prices in several currencies), --start and --end (a window of dates)."""
+    command.add_argument(
+        "--currencies",
+        help="each asset's currency: AAPL=USD,SAP=EUR or a .csv of ticker,currency rows (with --fx; list the "
+        "market too to convert it)",
+    )
+    command.add_argument(
+        "--fx", help="a .csv of rates: a Date column (the prices' dates) and one column per currency code, one unit "
+        "of it in the base currency (a missing rate is a missing price)",
+    )  # fmt: skip
+    command.add_argument("--base", help="the portfolio's currency, e.g. USD: assets in it need no column in --fx")
+    with_demo = " (with --demo: default 2022-01-01 and 2022-12-31)" if demo else ""
+    command.add_argument("--start", help=f"the first date used (inclusive; default: the file's first){with_demo}")
+    command.add_argument("--end", help="the last date used (inclusive; default: the file's last)")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse whose usage errors read like the others: one line, ``xl-portbeta ...: ``, exit 2."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _book_command(commands: Any, frequency: dict[str, Any]) -> None:
+    """The book command's options: the prices file's, the accounts' holdings or trades, --csv and --cap."""
+    bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
+    _prices_file_options(bk, frequency)
+    bk.add_argument(
+        "--holdings",
+        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide, long also .parquet (with pyarrow); "
+        "with --trades, the opening positions",
+    )
+    bk.add_argument(
+        "--threads", type=int, default=None, metavar="N",
+        help="blocks of accounts computed at once (default: every usable core)",
+    )  # fmt: skip
+    bk.add_argument(
+        "--trades",
+        metavar="FILE",
+        help="account,date,ticker,quantity rows: each account's holdings history from its trades",
+    )
+    bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
+    _cap_argument(bk)
+    bk.set_defaults(run=run_book)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -707,37 +854,28 @@ def build_parser() -> argparse.ArgumentParser:
     _prices_file_options(an, frequency)
     an.add_argument(
         "--shares",
-        required=True,
-        help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset",
+        help="'100,50,..' in asset order, 'AAPL=100,MSFT=50', or a .csv: ticker,shares rows or one column per asset; "
+        "with a date column, statements held until the next (date,ticker,shares rows or one column per asset); "
+        "with --trades, the opening positions",
     )
+    an.add_argument("--trades", metavar="FILE", help=_TRADES_HELP)
     _stats_option_arguments(an)
     an.set_defaults(run=run_analyze)
 
-    bk = commands.add_parser("book", help="many accounts holding the prices file's assets: both betas of each account")
-    _prices_file_options(bk, frequency)
-    bk.add_argument(
-        "--holdings", required=True,
-        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide; long also .parquet (with pyarrow)",
-    )  # fmt: skip
-    bk.add_argument(
-        "--threads", type=int, default=None, metavar="N",
-        help="blocks of accounts computed at once (default: every usable core)",
-    )  # fmt: skip
-    bk.add_argument("--csv", metavar="FILE", help="write the table to FILE as CSV")
-    bk.set_defaults(run=run_book)
+    _book_command(commands, frequency)
 
     rp = commands.add_parser("report", help="a printable HTML report for a client (the inputs of analyze, or --demo)")
     _prices_file_options(rp, frequency, required=False)
     rp.add_argument("--shares", help="as for analyze")
+    rp.add_argument("--trades", metavar="FILE", help=_TRADES_HELP)
     rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     rp.add_argument("--demo", action="store_true", help="the bundled demo portfolio instead of a prices file")
-    rp.add_argument("--start", help="with --demo only: first date (default 2022-01-01)")
-    rp.add_argument("--end", help="with --demo only: last date (default 2022-12-31)")
     rp.add_argument(
         "--window", type=int, help="returns per rolling window (default: about a year, at most half the sample)"
     )
     rp.add_argument("--rf-valuation", default="0.02", help="risk-free rate of the valuation section (default 2%%)")
     rp.add_argument("--premium", default="0.08", help="market premium of the valuation section (default 8%%)")
+    _cap_argument(rp)
     rp.set_defaults(run=run_report)
     return parser
 

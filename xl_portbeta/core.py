@@ -44,6 +44,8 @@ import numpy as np
 
 __all__ = [
     "BLUME_WEIGHT",
+    "CAP_LEVEL",
+    "CAP_VERDICTS",
     "MIN_REGIME_RETURNS",
     "PERIODS_PER_YEAR",
     "Annualized",
@@ -64,9 +66,11 @@ __all__ = [
     "betas",
     "blume_beta",
     "book_figures",
+    "cap_verdict",
     "capture_ratio",
     "centred",
     "contribution_scale",
+    "cumulative_capture_ratio",
     "dimson_beta",
     "downside_beta",
     "drift_parts",
@@ -77,12 +81,15 @@ __all__ = [
     "gap_by_holding",
     "holdings_betas",
     "holdings_values",
+    "in_base_currency",
     "information_ratio",
     "is_sparse",
     "line_fit",
     "line_fits",
     "market_values",
     "market_varies",
+    "mean_capture_ratio",
+    "p_above_cap",
     "per_period_rate",
     "period_returns",
     "rate_beta",
@@ -107,6 +114,13 @@ PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12, "quarterly": 4, "
 
 #: A regime (up or down market) needs this many returns for a beta.
 MIN_REGIME_RETURNS = 3
+
+#: A beta cap's verdicts are one-sided tests at this level: "above" when the p-value of
+#: "beta <= cap" is below it, "below" when that of "beta >= cap" is.
+CAP_LEVEL = 0.05
+
+#: :func:`cap_verdict`'s words: above the cap, below it (each at 1 - CAP_LEVEL), or neither.
+CAP_VERDICTS = ("above", "below", "within noise")
 
 #: Blume (1971): adjusted beta = 0.67 * beta + 0.33.
 BLUME_WEIGHT = 0.67
@@ -188,6 +202,26 @@ def excess_returns(prices: np.ndarray, rf: np.ndarray | float = 0.0) -> np.ndarr
     if np.any(rf):
         changes = excess_changes(changes, prices[:-1], rf, out=changes)
     return period_returns(changes, prices[:-1], out=changes)
+
+
+def in_base_currency(prices: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Prices in the base currency: each price times its date's rate of its currency.
+
+    Parameters
+    ----------
+    prices : array (T, N)
+        Prices in each asset's own currency, NaN where missing.
+    rates : array (T, N)
+        The price of one unit of each asset's currency in the base currency on each date
+        (1 for an asset in the base currency), NaN where missing.
+
+    Returns
+    -------
+    array (T, N)
+        NaN where the price or its rate is missing: a missing rate is a missing price,
+        never the rate of another date.
+    """
+    return np.asarray(prices, dtype=float) * np.asarray(rates, dtype=float)
 
 
 def market_values(prices: np.ndarray, holdings: np.ndarray) -> np.ndarray:
@@ -813,11 +847,29 @@ def capture_ratio(
     returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray, periods_per_year: int
 ) -> float:
     """empyrical's ``up_capture`` / ``down_capture``: the annualized return on the periods
-    of one market regime over the market's annualized return on them (NaN without any)."""
+    of one market regime over the market's annualized return on them (NaN without any).
+
+    The peers' capture ratios differ only in the power the regime's growth is raised to,
+    ``prod(1 + r)^(P / n) - 1`` here: :func:`cumulative_capture_ratio` (power 1) and
+    :func:`mean_capture_ratio` (power ``1 / n``) call this with another P."""
     market = annualized_return(market_returns[in_regime], periods_per_year)
     if not market or not math.isfinite(market):
         return float("nan")
     return annualized_return(returns[in_regime], periods_per_year) / market
+
+
+def cumulative_capture_ratio(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray) -> float:
+    """PerformanceAnalytics' ``UpDownRatios(method = "Capture")`` (its default, geometric):
+    the cumulative return ``prod(1 + r) - 1`` on the periods of one market regime over the
+    market's cumulative return on them (NaN without any)."""
+    return capture_ratio(returns, market_returns, in_regime, int(np.count_nonzero(in_regime)))
+
+
+def mean_capture_ratio(returns: np.ndarray, market_returns: np.ndarray, in_regime: np.ndarray) -> float:
+    """Morningstar's upside / downside capture ratio: the geometric average return per
+    period ``prod(1 + r)^(1 / n) - 1`` on the periods of one market regime over the
+    market's on them (NaN without any)."""
+    return capture_ratio(returns, market_returns, in_regime, 1)
 
 
 def tracking_error(returns: np.ndarray, market_returns: np.ndarray, periods_per_year: int) -> float:
@@ -832,6 +884,39 @@ def information_ratio(returns: np.ndarray, market_returns: np.ndarray, periods_p
     error = tracking_error(returns, market_returns, periods_per_year)
     premium = annualized_return(returns, periods_per_year) - annualized_return(market_returns, periods_per_year)
     return premium / error if error > 0 else float("nan")
+
+
+# --------------------------------------------------------------------- a beta cap
+
+
+def p_above_cap(beta: np.ndarray | float, beta_se: np.ndarray | float, cap: float, n: int) -> np.ndarray | float:
+    """The one-sided p-value of a beta above ``cap``: ``P(T > (beta - cap) / beta_se)``, T
+    Student's t with ``n - 2`` degrees of freedom (``n`` returns).
+
+    It tests H0 "the true beta is at most the cap" against H1 "it exceeds the cap": small
+    (below :data:`CAP_LEVEL`) says the beta is above the cap with that confidence, large
+    (above ``1 - CAP_LEVEL``) that it is below (``1 - p`` is the p-value of H0 "at least the
+    cap"). It is not the probability that the true beta exceeds the cap. An exact fit (a
+    standard error of 0) gives 0 or 1, or NaN on the cap itself; a NaN beta gives NaN.
+    """
+    # scipy.special's t distribution, as LineFit.conf_int (no import of scipy.stats); P(T > t)
+    # is written P(T < -t) by symmetry, so that a small p keeps its digits
+    from scipy.special import stdtr
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (np.asarray(beta, dtype=float) - cap) / np.asarray(beta_se, dtype=float)
+    p = stdtr(n - 2, -t)
+    return float(p) if np.ndim(p) == 0 else p
+
+
+def cap_verdict(p: float) -> str | None:
+    """A beta against its cap, from :func:`p_above_cap`'s ``p``: "above" the cap at 95%
+    (p < 0.05), "below" it at 95% (p > 0.95), or "within noise" (neither: estimation
+    noise cannot tell it from the cap); None for NaN (no beta)."""
+    if not math.isfinite(p):
+        return None
+    above, below, neither = CAP_VERDICTS
+    return above if p < CAP_LEVEL else below if p > 1.0 - CAP_LEVEL else neither
 
 
 # --------------------------------------------------------------------- adjusted and thin-trading betas
@@ -1061,11 +1146,20 @@ class BetaStats:
     downside_beta : float
         Estrada's downside beta.
     up_capture, down_capture : float
-        :func:`capture_ratio` on the same up (down) periods.
+        :func:`capture_ratio` (empyrical's) on the periods with market return > 0 (< 0).
     annual_return : float
-        :func:`annualized_return` of the series.
+        :func:`annualized_return` of the series (over rf).
     tracking_error, information_ratio : float
         :func:`tracking_error`, :func:`information_ratio` against the market.
+    up_capture_cumulative, down_capture_cumulative : float
+        :func:`cumulative_capture_ratio` (PerformanceAnalytics') on the periods with market
+        return > 0 (<= 0, as ``UpDownRatios``).
+    up_capture_mean, down_capture_mean : float
+        :func:`mean_capture_ratio` (Morningstar's) on the periods with market return > 0 (< 0).
+
+    The capture ratios, tracking error and information ratio compare the series with the
+    market on plain returns, as every peer does (an rf moves no comparison with the
+    market); the other figures are on returns over rf, as the regression is.
     correlation : float
         Pearson correlation with the market's returns.
     dimson_beta, scholes_williams_beta : float
@@ -1078,6 +1172,9 @@ class BetaStats:
         The weight of :attr:`blume_beta`.
     lags : int
         The lags and leads of :attr:`dimson_beta`.
+    cap : float or None
+        A beta cap (an Investment Policy Statement's), for :attr:`p_above_cap` and
+        :attr:`cap_verdict`; None for none.
     """
 
     fit: LineFit
@@ -1093,8 +1190,13 @@ class BetaStats:
     dimson_beta: float = math.nan
     scholes_williams_beta: float = math.nan
     vasicek_beta: float = math.nan
+    up_capture_cumulative: float = math.nan
+    down_capture_cumulative: float = math.nan
+    up_capture_mean: float = math.nan
+    down_capture_mean: float = math.nan
     blume_weight: float = BLUME_WEIGHT
     lags: int = 1
+    cap: float | None = None
 
     def __repr__(self) -> str:  # the fields' full digits run to 470 characters
         f = self.fit
@@ -1107,6 +1209,18 @@ class BetaStats:
     def blume_beta(self) -> float:
         """:func:`blume_beta` of the fit's beta, with :attr:`blume_weight`."""
         return float(blume_beta(self.fit.beta, self.blume_weight))
+
+    @property
+    def p_above_cap(self) -> float:
+        """:func:`p_above_cap` of the fit's beta against :attr:`cap`; NaN without a cap."""
+        if self.cap is None:
+            return float("nan")
+        return float(p_above_cap(self.fit.beta, self.fit.beta_se, self.cap, self.fit.n))
+
+    @property
+    def cap_verdict(self) -> str | None:
+        """:func:`cap_verdict` of :attr:`p_above_cap`; None without a cap."""
+        return cap_verdict(self.p_above_cap)
 
     @property
     def timing_ratio(self) -> float:
@@ -1125,25 +1239,39 @@ def beta_stats(
     periods_per_year: int,
     blume_weight: float = BLUME_WEIGHT,
     lags: int = 1,
+    cap: float | None = None,
+    plain_returns: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> BetaStats:
-    """Every statistic of :class:`BetaStats` for one excess-return series (Blume's weight
-    and Dimson's lags as given)."""
-    up, down = market_returns > 0, market_returns < 0
+    """Every statistic of :class:`BetaStats` for one excess-return series (Blume's weight,
+    Dimson's lags and the beta cap as given).
+
+    ``plain_returns``, the series' and the market's returns before rf is subtracted, are
+    those the comparisons with the market take (default: ``returns`` and
+    ``market_returns``, for returns without rf). The market's must be its own returns,
+    not its excess returns plus rf: a flat period must stay exactly 0, in no regime.
+    """
+    r, m = plain_returns if plain_returns is not None else (returns, market_returns)
+    up, down = m > 0, m < 0
     return BetaStats(
         fit=line_fit(returns, market_returns),
-        up_beta=regime_beta(returns, market_returns, up),
-        down_beta=regime_beta(returns, market_returns, down),
+        up_beta=regime_beta(returns, market_returns, market_returns > 0),
+        down_beta=regime_beta(returns, market_returns, market_returns < 0),
         downside_beta=downside_beta(returns, market_returns),
-        up_capture=capture_ratio(returns, market_returns, up, periods_per_year),
-        down_capture=capture_ratio(returns, market_returns, down, periods_per_year),
+        up_capture=capture_ratio(r, m, up, periods_per_year),
+        down_capture=capture_ratio(r, m, down, periods_per_year),
         annual_return=annualized_return(returns, periods_per_year),
-        tracking_error=tracking_error(returns, market_returns, periods_per_year),
-        information_ratio=information_ratio(returns, market_returns, periods_per_year),
+        tracking_error=tracking_error(r, m, periods_per_year),
+        information_ratio=information_ratio(r, m, periods_per_year),
         correlation=float(np.corrcoef(returns, market_returns)[0, 1]),
         dimson_beta=float(dimson_beta(returns, market_returns, lags)),
         scholes_williams_beta=float(scholes_williams_beta(returns, market_returns)),
+        up_capture_cumulative=cumulative_capture_ratio(r, m, up),
+        down_capture_cumulative=cumulative_capture_ratio(r, m, m <= 0),
+        up_capture_mean=mean_capture_ratio(r, m, up),
+        down_capture_mean=mean_capture_ratio(r, m, down),
         blume_weight=blume_weight,
         lags=lags,
+        cap=cap,
     )
 
 
@@ -1160,6 +1288,9 @@ class BookFigures:
     reg, wtd, gap : the single-portfolio figures of each account
     gap_se, gap_t : standard error and t of the drift portfolio's beta (the gap)
     r_squared : R² of REG
+    reg_p_above_cap, wtd_p_above_cap : :func:`p_above_cap` of REG (with its standard error)
+        and of WTD (with that of the portfolio rebalanced to the as_of weights, whose slope
+        WTD is: PORTBETA_STATS' current weights); NaN without a cap
     valid : bool: the net value is positive and finite on every date used (else NaN figures)
     """
 
@@ -1170,6 +1301,8 @@ class BookFigures:
     gap_se: np.ndarray
     gap_t: np.ndarray
     r_squared: np.ndarray
+    reg_p_above_cap: np.ndarray
+    wtd_p_above_cap: np.ndarray
     valid: np.ndarray
 
 
@@ -1199,6 +1332,7 @@ def book_figures(
     market_returns: np.ndarray,
     rf: np.ndarray | float,
     as_of_prices: np.ndarray,
+    cap: float | None = None,
     threads: int = 1,
 ) -> BookFigures:
     """The figures of many accounts holding the same assets, a block of accounts at a time.
@@ -1221,6 +1355,9 @@ def book_figures(
     as_of_prices : array (N,)
         Prices on the date of the weights (0 for an asset no account holds and that has
         no price then).
+    cap : float, optional
+        A beta cap: the p-values of REG and WTD above it (NaN without; WTD's standard
+        error costs one more regression per account, made only with a cap).
     threads : int
         Blocks of accounts computed at once, each in its own thread (numpy and the
         sparse products release the GIL); 1 computes them one after the other.
@@ -1237,7 +1374,7 @@ def book_figures(
         )
 
     def block(first: int) -> tuple[np.ndarray, ...]:
-        return _book_block(holdings[first : first + _BOOK_BLOCK], market_returns, rf, as_of_prices, assets)
+        return _book_block(holdings[first : first + _BOOK_BLOCK], market_returns, rf, as_of_prices, assets, cap)
 
     firsts = range(0, holdings.shape[0], _BOOK_BLOCK)
     if threads > 1 and len(firsts) > 1:
@@ -1266,6 +1403,7 @@ def _book_block(
     rf: np.ndarray | float,
     as_of_prices: np.ndarray,
     assets: _BookAssets,
+    cap: float | None,
 ) -> tuple[np.ndarray, ...]:
     """:func:`book_figures` of one block of accounts, as its fields in order."""
     sparse = assets.prices_t is not None
@@ -1275,7 +1413,7 @@ def _book_block(
     # positive on every date, and within float range (beyond it, figures would be 0 or NaN): two
     # reductions, no (T, K) temporaries (a NaN makes the least value NaN, so not > 0)
     valid = (values.min(axis=0) > 0) & np.isfinite(values.max(axis=0)) & (value_as_of > 0) & np.isfinite(value_as_of)
-    out = [value_as_of] + [np.full(holdings.shape[0], np.nan) for _ in range(6)] + [valid]
+    out = [value_as_of] + [np.full(holdings.shape[0], np.nan) for _ in range(8)] + [valid]
     if valid.any():
         if not valid.all():
             values, holdings = values[:, valid], holdings[np.flatnonzero(valid)]
@@ -1288,7 +1426,12 @@ def _book_block(
             weights = weights_at(as_of_prices, holdings)
             wtd, current = weighted_beta(weights, assets.betas), assets.returns @ weights.T
         gap = line_fits(drift_returns(portfolio, current), market_returns)
-        for k, figure in enumerate((reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared), 1):
+        found = [reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared]
+        if cap is not None:  # WTD's standard error: the rebalanced portfolio's, as PORTBETA_STATS'
+            rebalanced = line_fits(current, market_returns)
+            found += [p_above_cap(reg.beta, reg.beta_se, cap, reg.n),
+                      p_above_cap(rebalanced.beta, rebalanced.beta_se, cap, reg.n)]  # fmt: skip
+        for k, figure in enumerate(found, 1):
             out[k][valid] = figure
     return tuple(out)
 

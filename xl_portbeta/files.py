@@ -6,8 +6,11 @@ Layouts (README, "Command line"):
 - long: ``date,ticker,price`` rows; a file is long when it has a ticker column;
 - one file per ticker, as Yahoo Finance and brokers export them (a folder, or two or more
   files): the ticker is the file's stem, one price column is read;
-- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book);
-- rates on their own dates (``--rf FILE``): ``date,rate`` rows at any frequency.
+- holdings as rows: ``ticker,shares`` (analyze, report) and ``account,ticker,shares`` (book),
+  or a broker's export read at the columns ``--ticker-column`` and ``--shares-column`` name;
+- rates on their own dates (``--rf FILE``): ``date,rate`` rows at any frequency;
+- currencies (``--currencies``: ``ticker,currency`` rows) and exchange rates (``--fx``: a
+  ``Date`` column and one column per currency code), applied before ``--start``/``--end``.
 
 Every used cell is converted to a float here, so the API never receives text from a
 file, and a bad cell is named as the analyst sees it: the asset, the date, the file row
@@ -21,14 +24,16 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .inputs import is_blank, is_missing
+from . import core, currencies
+from .holdings import from_trades, on_dates, statement_problem
+from .inputs import Cells, is_blank, is_missing
 from .sample import rates_on_dates
 
 __all__ = [
@@ -41,10 +46,13 @@ __all__ = [
     "column_letter",
     "parse_as_of",
     "parse_dates",
+    "read_account_trades",
     "read_holdings_file",
     "read_prices",
     "read_shares",
     "read_table",
+    "read_trades",
+    "wide_holdings",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -385,6 +393,16 @@ def parse_as_of(text: str, rule: DateRule, dates: np.ndarray | None) -> Any:
     return parsed.to_pydatetime()
 
 
+def parse_day(text: str | None, rule: DateRule, option: str) -> Any:
+    """--start or --end by the file's date rule (ISO without one): a Timestamp, or None."""
+    if text is None:
+        return None
+    parsed = rule.parse(pd.Series([text], dtype="string")).iloc[0]
+    if pd.isna(parsed):
+        raise InputError(f"{option} {text!r} is not a date by the file's rule: ISO (2024-06-28), or {_DATE_OPTIONS}")
+    return pd.Timestamp(parsed)
+
+
 def _date_column(table: Table, option: str | None, required: bool) -> Any:
     """--dates, else a column named 'date'; a file that must have dates and has no such
     column gets the option that names it."""
@@ -417,6 +435,10 @@ def _dated_series(table: Table, value_column: Any, name: str, o: Options) -> pd.
     return series
 
 
+def _iso(date: Any) -> str:
+    return f"{pd.Timestamp(date):%Y-%m-%d}"
+
+
 def _no_blank_dates(table: Table, column: Any, dates: np.ndarray) -> None:
     blank = pd.isna(dates)
     if blank.any():
@@ -433,12 +455,35 @@ class Options:
     market: str | None = None  # a column (wide), a ticker (long, per-ticker files) or the market file's column
     market_file: str | None = None
     dates: str | None = None  # the dates column
-    ticker_column: str | None = None  # long files; default 'ticker'
+    ticker_column: str | None = None  # long files (and a --shares or --holdings file); default 'ticker'
+    shares_column: str | None = None  # the counts of a --shares or --holdings file; default 'shares'
     price_column: str | None = None  # long: default 'price'; per-ticker files: 'Adj Close', else 'Close'
     assets: tuple[str, ...] = ()  # the assets used; empty: all
     rf: str | None = None  # a rate (0.02, 2%) or a column of a wide file
     date_rule: DateRule = DateRule()
     numbers: NumberRule = NumberRule()
+    currencies: str | None = None  # --currencies: NAME=CODE pairs, or a file of ticker,currency rows
+    fx: str | None = None  # --fx: a file of dates and one column of rates per currency
+    base: str | None = None  # --base: the portfolio's currency (assets in it need no rates)
+    start: Any = None  # --start, a Timestamp: the first date used (inclusive)
+    end: Any = None  # --end, a Timestamp: the last date used (inclusive, the whole day)
+
+    def window_words(self) -> str:
+        """--start and --end in words: "from 2021-01-01 to 2021-06-30", "on or after 2021-01-01"."""
+        if self.start is not None and self.end is not None:
+            return f"from {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+        return f"on or after {self.start:%Y-%m-%d}" if self.start is not None else f"on or before {self.end:%Y-%m-%d}"
+
+    def within(self, dates: Any) -> np.ndarray:
+        """Which of ``dates`` lie in --start..--end, both days included."""
+        days = pd.DatetimeIndex(dates).normalize()
+        inside = np.ones(len(days), dtype=bool)
+        if self.start is not None:
+            inside &= days >= self.start.normalize()
+        if self.end is not None:
+            inside &= days <= self.end.normalize()
+        return inside
+
     market_files: tuple[str, ...] = ()  # --market-file given more than once: after market_file, one benchmark each
     not_assets: tuple[str, ...] = ()  # the other benchmarks' columns (or tickers): never assets
 
@@ -457,6 +502,7 @@ class Prices:
     benchmark: str = ""  # the benchmark and where it came from
     benchmarks: tuple[str, ...] = ()  # several benchmarks: each one's words, as benchmark's
     rf_column: str = ""  # where per-row rates came from ("" for a rate given as such)
+    columns_read: dict[str, str] = field(default_factory=dict)  # each asset's price column, by asset
 
     @property
     def names(self) -> list[str]:
@@ -486,7 +532,13 @@ def benchmark_options(o: Options) -> list[Options]:
 def read_prices(paths: list[str], o: Options) -> Prices:
     """The prices of any layout: a folder or two or more files are one file per ticker;
     one file is long if it has a ticker column (``--ticker-column``), else wide. Several
-    benchmarks (:func:`benchmark_options`): the market is a DataFrame, one column each."""
+    benchmarks (:func:`benchmark_options`): the market is a DataFrame, one column each. Then
+    the currencies (--currencies, --fx) and the window of dates (--start, --end)."""
+    return windowed(in_base_currency(_read_benchmarks(paths, o), o), o)
+
+
+def _read_benchmarks(paths: list[str], o: Options) -> Prices:
+    """The prices with one benchmark, or with several (one read per benchmark, the markets joined)."""
     each = benchmark_options(o)
     if len(each) == 1:
         return _read_prices(paths, o)
@@ -511,11 +563,176 @@ def _read_prices(paths: list[str], o: Options) -> Prices:
         return _read_per_ticker([Path(p) for p in paths], o, f"{len(paths)} files")
     table = read_table(paths[0])
     ticker = table.find(o.ticker_column or "ticker")
-    if ticker is None and o.ticker_column:
+    if ticker is None and o.ticker_column and o.shares_column:  # --ticker-column names the holdings file's column
+        ticker = table.find("ticker")
+    elif ticker is None and o.ticker_column:
         table.column(o.ticker_column, "--ticker-column")  # raises, listing the columns
-    if ticker is not None:
-        return _read_long(table, ticker, o)
-    return _read_wide(table, o)
+    return _read_long(table, ticker, o) if ticker is not None else _read_wide(table, o)
+
+
+def windowed(prices: Prices, o: Options) -> Prices:
+    """The prices on the dates from --start to --end (both included): every column, the
+    market and the rates; a rate carried into the window from a date before it stays
+    carried (a rate holds until the next)."""
+    if o.start is None and o.end is None:
+        return prices
+    if prices.dates is None:
+        raise InputError(f"--start and --end need the prices' dates: {prices.source} has none (name them with --dates)")
+    inside = o.within(prices.dates)
+    if not inside.any():
+        first, last = (pd.Timestamp(d) for d in (np.min(prices.dates), np.max(prices.dates)))
+        raise InputError(f"no prices dates {o.window_words()}: {prices.source} has {first:%Y-%m-%d} to {last:%Y-%m-%d}")
+    rows = np.flatnonzero(inside)
+    rf = prices.rf
+    if isinstance(rf, np.ndarray):
+        rf = rf[rows]
+    elif isinstance(rf, list):
+        rf = _rates_carried_in(rf, np.asarray(prices.dates), inside)
+    return replace(
+        prices, assets=prices.assets.iloc[rows].reset_index(drop=True),
+        market=prices.market.iloc[rows].reset_index(drop=True), dates=np.asarray(prices.dates)[rows], rf=rf,
+    )  # fmt: skip
+
+
+def _rates_carried_in(cells: list[list[Any]], dates: np.ndarray, inside: np.ndarray) -> list[list[Any]]:
+    """The rate cells of the window: its first date in time, if blank, takes the last rate
+    given before it (an error cell's NaN stays missing); blanks before any rate stay blank."""
+    kept = [list(cells[k]) for k in np.flatnonzero(inside).tolist()]
+    order = np.argsort(dates, kind="stable")
+    position = {k: n for n, k in enumerate(np.flatnonzero(inside).tolist())}
+    first = next(k for k in order.tolist() if inside[k])
+    if cells[first][0] is None:
+        earlier = [k for k in order.tolist() if dates[k] < dates[first] and cells[k][0] is not None]
+        if earlier:
+            kept[position[first]] = [cells[earlier[-1]][0]]
+    return kept
+
+
+# --------------------------------------------------------------------- currencies
+
+
+def in_base_currency(prices: Prices, o: Options) -> Prices:
+    """--currencies and --fx: the assets' prices (and a benchmark's, when --currencies lists
+    it) times their currency's rate on each date (:func:`core.in_base_currency`); a date
+    without its rate in the --fx file is a missing price, never the rate of another date."""
+    if o.currencies is None and o.fx is None:
+        if o.base is not None:
+            raise InputError("--base needs --currencies and --fx (the assets' currencies and the rates)")
+        return prices
+    if o.currencies is None or o.fx is None:
+        raise InputError("give --currencies (each asset's currency) and --fx (a file of rates) together")
+    if prices.dates is None:
+        raise InputError(f"--fx needs the prices' dates: {prices.source} has none (name them with --dates)")
+    markets = prices.market.to_frame() if isinstance(prices.market, pd.Series) else prices.market
+    benchmarks = [str(c) for c in markets.columns]
+    codes = read_currency_codes(o.currencies, prices.names, benchmarks, o)
+    table, header, rates = _fx_rates(o.fx, o, prices.dates)
+    listed = [n for n in [*prices.names, *benchmarks] if n in codes]
+    per_asset = currencies.rates_for([codes[n] for n in listed], currencies.codes_of(header, table.name),
+                                     Cells(rates, tuple(header), 2), o.base, arg=f"--fx {table.name}")  # fmt: skip
+    levels = np.column_stack([prices.assets[n] if n in prices.names else markets[n] for n in listed])
+    converted = dict(zip(listed, core.in_base_currency(levels, per_asset).T, strict=True))
+    market = prices.market.copy()
+    if isinstance(market, pd.DataFrame):
+        for name in benchmarks:
+            if name in converted:
+                market[name] = converted[name]
+    elif benchmarks[0] in converted:
+        market[:] = converted[benchmarks[0]]
+    words = [_benchmark_words(w, n, codes, o.base, table.name)
+             for w, n in zip(prices.benchmarks or (prices.benchmark,), benchmarks, strict=True)]  # fmt: skip
+    return replace(
+        prices, assets=pd.DataFrame({n: converted[n] for n in prices.names}), market=market,
+        price_columns=prices.price_columns + _assets_words(prices.names, codes, o.base, table.name),
+        benchmark="; ".join(words), benchmarks=tuple(words) if prices.benchmarks else (),
+    )  # fmt: skip
+
+
+def _assets_words(names: list[str], codes: dict[str, str], base: str | None, fx_name: str) -> str:
+    """What the prices assumption adds: the assets converted, from which currency."""
+    foreign = [f"{n} from {currencies.matched(codes[n])}" for n in names if not currencies.is_base(codes[n], base)]
+    missing = " (a date without its rate is a missing price)" if foreign else ""
+    return f"; in {base or 'the base currency'}: {', '.join(foreign) or 'none converted'} at {fx_name}'s rate on each date{missing}"
+
+
+def _benchmark_words(words: str, name: str, codes: dict[str, str], base: str | None, fx_name: str) -> str:
+    """A benchmark's assumption with its currency: its own (not converted), the base, or converted."""
+    if name not in codes:
+        return f"{words}, in its own currency (not converted: list it in --currencies to convert it)"
+    if currencies.is_base(codes[name], base):
+        return f"{words}, in {base}"
+    return f"{words}, converted from {currencies.matched(codes[name])} at {fx_name}'s rates"
+
+
+def read_currency_codes(text: str, assets: list[str], markets: list[str], o: Options) -> dict[str, str]:
+    """--currencies: ``NAME=CODE`` pairs or a file of ``ticker,currency`` rows, by asset name
+    (and the market's, when listed); every asset needs its currency (the base's code for
+    assets in it): one left out is an error, never an asset read as in the base currency."""
+    if Path(text).suffix.lower() in SUFFIXES:
+        table = read_table(text)
+        tickers, column = table.find("ticker"), table.find("currency")
+        if tickers is None or column is None:
+            columns = ", ".join(map(str, table.frame.columns))
+            raise InputError(f"{table.name}: give ticker,currency rows for --currencies (columns: {columns})")
+        cells = table.frame[[tickers, column]]
+        blank = cells.map(is_missing).to_numpy().any(axis=1)
+        if blank.any():
+            raise InputError(f"{table.name} row {int(np.flatnonzero(blank)[0]) + 2} has no ticker or no currency")
+        pairs = [(str(t).strip(), str(c).strip()) for t, c in cells.itertuples(index=False)]
+        where = f"{table.name}'s tickers"
+    else:
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts or not all("=" in p for p in parts):
+            raise InputError(f"--currencies {text!r}: give NAME=CODE pairs (AAPL=USD,SAP=EUR) or a .csv file")
+        pairs = [(k.strip(), v.strip()) for k, v in (p.split("=", 1) for p in parts)]
+        where = "--currencies names"
+    _once([k for k, _ in pairs], where)
+    by_key = {_key(n): n for n in [*assets, *markets]}
+    unknown = [k for k, _ in pairs if _key(k) not in by_key]
+    if unknown:
+        raise InputError(
+            f"{where}: {', '.join(unknown)}, not assets of the prices (nor the market {', '.join(markets)})"
+        )
+    codes = {by_key[_key(k)]: code for k, code in pairs}
+    missing = [a for a in assets if a not in codes]
+    if missing:
+        raise InputError(f"no currency for {', '.join(missing)} in --currencies: give each asset's currency "
+                         "(the base's code for assets in it)")  # fmt: skip
+    return codes
+
+
+def _fx_rates(path: str, o: Options, dates: np.ndarray) -> tuple[Table, list[str], np.ndarray]:
+    """--fx FILE: its currency codes and their rates on each of the prices' dates (NaN on a
+    date the file lacks or leaves blank), every rate checked positive where the file has it."""
+    table = read_table(path)
+    date_col = table.find("date")
+    if date_col is None:
+        columns = ", ".join(map(str, table.frame.columns))
+        raise InputError(f"{table.name}: no column named 'Date' for --fx (columns: {columns})")
+    quoted = parse_dates(table, date_col, o.date_rule)
+    _no_blank_dates(table, date_col, quoted)
+    quoted = pd.DatetimeIndex(quoted).normalize().to_numpy()  # rates by day: prices taken at a close match them
+    twice = pd.Index(quoted).duplicated()
+    if twice.any():
+        k = int(np.flatnonzero(twice)[0])
+        raise InputError(f"{table.cell(date_col, k)}: the rates of{_day(quoted[k])} are there twice")
+    codes = [c for c in table.frame.columns if c != date_col]
+    rates = np.full((len(dates), len(codes)), math.nan)
+    where = pd.DatetimeIndex(quoted).get_indexer(pd.DatetimeIndex(dates).normalize())
+    for j, code in enumerate(codes):
+        values = floats(table, code, o.numbers, _rate_cell(str(code).strip(), quoted))
+        bad = np.flatnonzero(values <= 0)
+        if len(bad):
+            k = int(bad[0])
+            raise InputError(f"{table.cell(code, k)}: the {str(code).strip()} rate{_day(quoted[k])} is "
+                             f"{values[k]:g}: a rate must be positive")  # fmt: skip
+        rates[where >= 0, j] = values[where[where >= 0]]
+    return table, [str(c).strip() for c in codes], rates
+
+
+def _rate_cell(code: str, quoted: np.ndarray) -> Callable[[int], str]:
+    """An --fx cell's description: its currency and date."""
+    return lambda k: f"{code} rate{_day(quoted[k])}"
 
 
 def parse_rate(text: str) -> float | None:
@@ -576,7 +793,8 @@ def rates_file(path: str, o: Options, dates: np.ndarray | None) -> tuple[list[li
         k = int(twice[0])
         raise InputError(f"{table.cell(date_col, k)}: rf{_day(quoted[k])} is there twice")
     kept = order[~(np.isnan(values[order]) & ~errors[order])]  # a blank quote says nothing: the one before holds
-    return rates_on_dates(np.asarray(dates), quoted[kept], values[kept]), _rates_words(table, quoted[kept], dates)
+    words = _rates_words(table, quoted[kept], np.asarray(dates)[o.within(dates)])  # the dates used
+    return rates_on_dates(np.asarray(dates), quoted[kept], values[kept]), words
 
 
 def _empty(cell: Any) -> bool:
@@ -698,7 +916,7 @@ def _read_wide(table: Table, o: Options) -> Prices:
         table.name, assets, market, dates, rf,
         price_columns=f"{table.name}: one column per asset (its header the asset's name)",
         benchmark=f"{market.name} (column of {table.name})" if market_col is not None else market_words,
-        rf_column=rf_words,
+        rf_column=rf_words, columns_read={n: str(by_name[n]).strip() for n in used},
     )  # fmt: skip
 
 
@@ -725,8 +943,9 @@ def _read_long(table: Table, ticker_col: Any, o: Options) -> Prices:
         spelling[key]: pd.Series(group["price"].to_numpy(), index=pd.DatetimeIndex(group["date"]), name=spelling[key])
         for key, group in frame.groupby("key", sort=False)
     }
+    read = {name: str(price_col).strip() for name in series}
     return _joined(
-        series, o, table.name, f"tickers of {table.name}", f"{table.name}: column {str(price_col).strip()!r}"
+        series, o, table.name, f"tickers of {table.name}", f"{table.name}: column {str(price_col).strip()!r}", read
     )
 
 
@@ -748,6 +967,7 @@ def _price_column(table: Table, o: Options) -> Any:
 def _read_per_ticker(paths: list[Path], o: Options, source: str) -> Prices:
     series: dict[str, pd.Series] = {}
     read: dict[str, list[str]] = {}  # the column read: the files it was read from
+    by_ticker: dict[str, str] = {}  # the column read: by ticker
     for path in paths:
         table = read_table(path)
         name = path.stem.strip()
@@ -756,20 +976,24 @@ def _read_per_ticker(paths: list[Path], o: Options, source: str) -> Prices:
         column = _price_column(table, o)
         series[name] = _dated_series(table, column, name, o)
         read.setdefault(str(column).strip(), []).append(path.name)
-    return _joined(series, o, source, f"files of {source}", _columns_read(read))
+        by_ticker[name] = str(column).strip()
+    return _joined(series, o, source, f"files of {source}", _columns_read(read), by_ticker)
 
 
 def _columns_read(read: dict[str, list[str]]) -> str:
-    """'Adj Close' of 9 files, 'Close' of MSFT.csv: the column read from each file, most files first."""
+    """'Adj Close' of 9 files; 'Close' of MSFT.csv, KO.csv: the column read from each file, most
+    files first; the files of every column but the first are named."""
     parts = sorted(read.items(), key=lambda item: -len(item[1]))
 
-    def files(names: list[str]) -> str:
-        return names[0] if len(names) == 1 else f"{len(names)} files"
+    def files(names: list[str], first: bool) -> str:
+        return f"{len(names)} files" if first and len(names) > 1 else ", ".join(names)
 
-    return "; ".join(f"{column!r} of {files(names)}" for column, names in parts)
+    return "; ".join(f"{column!r} of {files(names, k == 0)}" for k, (column, names) in enumerate(parts))
 
 
-def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str, columns: str) -> Prices:
+def _joined(
+    series: dict[str, pd.Series], o: Options, source: str, what: str, columns: str, read: dict[str, str]
+) -> Prices:
     """The assets' prices aligned by date (an outer join: a date one lacks is a missing
     price, never a zero or a carried-forward one) and the market on the same dates."""
     names = list(series)
@@ -794,7 +1018,7 @@ def _joined(series: dict[str, pd.Series], o: Options, source: str, what: str, co
     rf, rf_words = rates_file(str(o.rf), o, assets.index.to_numpy()) if _is_rates_file(o) else (_rf_rate(o), "")
     return Prices(
         source, assets.reset_index(drop=True), market.reset_index(drop=True), assets.index.to_numpy(), rf,
-        price_columns=columns, benchmark=benchmark, rf_column=rf_words,
+        price_columns=columns, benchmark=benchmark, rf_column=rf_words, columns_read={n: read[n] for n in used},
     )  # fmt: skip
 
 
@@ -829,6 +1053,17 @@ def _read_market_file(o: Options) -> tuple[pd.Series, str]:
 # --------------------------------------------------------------------------- holdings
 
 
+def holding_columns(table: Table, o: Options) -> tuple[Any, Any]:
+    """A holdings file's columns of tickers and counts: --ticker-column and --shares-column
+    (a broker's export: Symbol and Quantity, its other columns unread), else 'ticker' and
+    'shares' where the file has them (None, None: one column per asset)."""
+    if o.shares_column is None:
+        return table.find(o.ticker_column or "ticker"), table.find("shares")
+    return table.column(o.ticker_column or "ticker", "--ticker-column"), table.column(
+        o.shares_column, "--shares-column"
+    )
+
+
 def _shares_rows(table: Table, tickers: Any, shares: Any, assets: list[str], rule: NumberRule) -> pd.DataFrame:
     """Rows of (ticker, shares) matched to the assets without regard to case; a ticker
     that is not an asset is an error naming it. Returns ticker (the asset's name), shares."""
@@ -855,7 +1090,11 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
     by_key = {_key(a): a for a in assets}
     if Path(text).suffix.lower() in SUFFIXES:
         table = read_table(text)
-        tickers, shares = table.find("ticker"), table.find("shares")
+        tickers, shares = holding_columns(table, o)
+        # date,ticker,shares rows are statements; a broker's export (--shares-column) is one set of positions
+        dated = o.shares_column is None and _holdings_date_column(table, o) is not None
+        if tickers is not None and shares is not None and dated:
+            return _long_statements(table, tickers, shares, prices, o)
         if tickers is not None and shares is not None:
             rows = _shares_rows(table, tickers, shares, assets, o.numbers)
             blank = rows["shares"].isna().to_numpy()
@@ -869,19 +1108,17 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
                 raise InputError(f"{table.name}: lists {rows['ticker'][twice].iloc[0]} twice")
             held = dict(zip(rows["ticker"], rows["shares"], strict=True))
             return {a: float(held.get(a, 0.0)) for a in assets}
-        columns = {_key(c): c for c in table.frame.columns}
+        date_col = _holdings_date_column(table, o)
+        columns = {_key(c): c for c in table.frame.columns if c != date_col}
         missing = [a for a in assets if _key(a) not in columns]
         if missing:
             raise InputError(f"{table.name}: no shares column for {', '.join(missing)} (or give ticker,shares rows)")
-        date_col = table.find("date")
-        if date_col is not None and len(table.frame) > 1:
-            held_on = parse_dates(table, date_col, o.date_rule)
-            dates = prices.dates
-            if dates is None or len(held_on) != len(dates) or (held_on != dates).any():
-                raise InputError(
-                    f"{table.name}: its dates are not those of the prices: give one holdings row per prices row"
-                )
-        return pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, _always(f"{a} shares")) for a in assets})
+        counts = pd.DataFrame({a: floats(table, columns[_key(a)], o.numbers, _always(f"{a} shares")) for a in assets})
+        if date_col is not None:  # statements on their own dates (or one row per prices date: the same)
+            return _on_prices_dates(table, date_col, counts, prices, o)
+        return counts
+    if o.shares_column is not None:
+        raise InputError(f"--shares-column {o.shares_column} names a column of a --shares file: {text!r} is none")
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         if parts and all("=" in p for p in parts):
@@ -921,6 +1158,205 @@ def _parquet_holdings(path: str, assets: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"account": frame[columns["account"]], "ticker": tickers, "shares": shares})
 
 
+def _holdings_date_column(table: Table, o: Options) -> Any:
+    """A holdings file's dates: the column --dates names, where the file has it, else one
+    named 'date'; None for holdings without dates."""
+    found = table.find(o.dates) if o.dates else None
+    return found if found is not None else table.find("date")
+
+
+def _holdings_dates(table: Table, column: Any, prices: Prices, o: Options) -> tuple[np.ndarray, np.ndarray]:
+    """A holdings file's dates, each given, and the prices' dates they meet (which must be there)."""
+    if prices.dates is None:
+        raise InputError(f"{table.name}: holdings on dates need the prices' dates (a Date column, or --dates COLUMN)")
+    dates = parse_dates(table, column, o.date_rule)
+    _no_blank_dates(table, column, dates)
+    return dates, prices.dates
+
+
+def _on_prices_dates(table: Table, date_col: Any, counts: pd.DataFrame, prices: Prices, o: Options) -> pd.DataFrame:
+    """Statements (one row per statement date) as the holdings on every prices date: each
+    date the last statement on or before it, blank (missing) before the first. Every
+    statement date must be a prices date, each once."""
+    stated, days = _holdings_dates(table, date_col, prices, o)
+    problem = statement_problem(days, stated, lambda k: table.cell(date_col, k))
+    if problem is not None:
+        raise InputError(problem)
+    return pd.DataFrame(on_dates(days, stated, counts.to_numpy(dtype=float)), columns=counts.columns)
+
+
+def _every_count(rows: pd.DataFrame, table: Table, column: Any, dates: np.ndarray, what: str, fix: str) -> None:
+    """Dated rows of (ticker, count) with every count given: a blank one is never 0."""
+    blank = rows["shares"].isna().to_numpy()
+    if blank.any():
+        k = int(np.flatnonzero(blank)[0])
+        raise InputError(
+            f"{rows['ticker'][k]} {what}{_day(dates[k])} ({table.cell(column, k)}) is empty or an error: {fix}"
+        )
+
+
+def _long_statements(table: Table, tickers: Any, shares: Any, prices: Prices, o: Options) -> pd.DataFrame:
+    """``date,ticker,shares`` rows: each date's rows are a statement (assets it does not
+    list are not held then), held until the next statement's date."""
+    date_col = _holdings_date_column(table, o)
+    stated, days = _holdings_dates(table, date_col, prices, o)
+    rows = _shares_rows(table, tickers, shares, prices.names, o.numbers).assign(date=stated)
+    _every_count(rows, table, shares, stated, "shares", "enter 0 for an asset not held")
+    twice = rows.duplicated(["date", "ticker"])
+    if twice.any():
+        k = int(np.flatnonzero(twice.to_numpy())[0])
+        raise InputError(f"{table.cell(tickers, k)}: {rows['ticker'][k]}{_day(stated[k])} is there twice")
+    order = pd.unique(rows["date"])
+    statements = rows.pivot(index="date", columns="ticker", values="shares").reindex(columns=prices.names)
+    first = [int(np.flatnonzero(rows["date"].to_numpy() == day)[0]) for day in order]  # each date's first row
+    statements = statements.reindex(pd.DatetimeIndex(order)).fillna(0.0)  # listed on none of a date's rows: 0
+    problem = statement_problem(
+        days, np.asarray(order, dtype="datetime64[ns]"), lambda k: table.cell(date_col, first[k])
+    )
+    if problem is not None:
+        raise InputError(problem)
+    held = on_dates(days, np.asarray(order, dtype="datetime64[ns]"), statements.to_numpy(dtype=float))
+    return pd.DataFrame(held, columns=prices.names)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A trades file's rows: each trade's date, its asset's column in the prices, its quantity."""
+
+    table: Table
+    traded: np.ndarray
+    columns: np.ndarray
+    quantities: np.ndarray
+    days: np.ndarray  # the prices' dates
+    names: list[str]  # the prices' assets
+
+    def holdings(self, start: np.ndarray, mine: np.ndarray | None = None) -> pd.DataFrame:
+        """The holdings on every prices date of the trades ``mine`` (all by default) on top
+        of the opening positions ``start`` (:func:`holdings.from_trades`)."""
+        mine = np.ones(len(self.traded), dtype=bool) if mine is None else mine
+        held = from_trades(self.days, self.traded[mine], self.columns[mine], self.quantities[mine], start)
+        return pd.DataFrame(held, columns=self.names)
+
+
+def _read_ledger(path: str, prices: Prices, o: Options, first: str = "") -> Ledger:
+    """``[account,]date,ticker,quantity`` rows (tickers matched without regard to case,
+    quantities signed, each given)."""
+    table = read_table(path)
+    date_col, tickers = _holdings_date_column(table, o), table.find("ticker")
+    quantity = table.find("quantity")
+    if date_col is None or tickers is None or quantity is None:
+        columns = ", ".join(map(str, table.frame.columns))
+        raise InputError(
+            f"{table.name}: give columns {first}date,ticker,quantity, one row per trade (columns: {columns})"
+        )
+    traded, days = _holdings_dates(table, date_col, prices, o)
+    rows = _shares_rows(table, tickers, quantity, prices.names, o.numbers)
+    _every_count(rows, table, quantity, traded, "quantity", "a trade needs its quantity")
+    position = {a: k for k, a in enumerate(prices.names)}
+    where = np.array([position[t] for t in rows["ticker"]], dtype=int)
+    return Ledger(table, traded, where, rows["shares"].to_numpy(dtype=float), days, list(prices.names))
+
+
+def read_trades(path: str, opening: Any, prices: Prices, o: Options) -> pd.DataFrame:
+    """--trades: ``date,ticker,quantity`` rows (tickers matched without regard to case,
+    quantities signed), on top of the opening positions ``opening`` (counts by asset name,
+    as :func:`read_shares` gives them, or None): the holdings on every prices date, each
+    the opening positions plus every trade dated on or before it (a trade on a day
+    without prices counts from the next prices date)."""
+    ledger = _read_ledger(path, prices, o)
+    if opening is None:
+        start = np.zeros(len(prices.names))
+    elif isinstance(opening, dict):
+        start = np.array([opening[a] for a in prices.names], dtype=float)
+    elif isinstance(opening, list) and len(opening) == len(prices.names):
+        start = np.array(opening, dtype=float)
+    else:
+        raise InputError(
+            f"--shares with --trades: the opening positions, one count per asset ({len(prices.names)}), or "
+            "NAME=count pairs, or ticker,shares rows"
+        )
+    return ledger.holdings(start)
+
+
+def read_account_trades(path: str, opening: pd.DataFrame | None, prices: Prices, o: Options) -> dict[str, pd.DataFrame]:
+    """book --trades: ``account,date,ticker,quantity`` rows, each account's trades on top of
+    its opening positions (``opening``: --holdings' accounts x assets, or None): each
+    account's holdings history, the accounts of ``opening`` first, then those of the
+    trades in the order they first appear."""
+    ledger = _read_ledger(path, prices, o, "account,")
+    table = ledger.table
+    account = table.find("account")
+    if account is None:
+        raise InputError(f"{table.name}: book --trades needs an account column: account,date,ticker,quantity rows")
+    cells = table.frame[account]
+    blank = cells.map(is_missing).to_numpy()
+    if blank.any():
+        raise InputError(f"{table.cell(account, int(np.flatnonzero(blank)[0]))} has no account")
+    accounts = cells.astype(str).str.strip().to_numpy()
+    listed = [] if opening is None else [str(a) for a in opening.index]
+    order = list(dict.fromkeys(listed + list(pd.unique(accounts))))
+    starts = {} if opening is None else {str(a): row.to_numpy(dtype=float) for a, row in opening.iterrows()}
+    none = np.zeros(len(prices.names))
+    return {a: ledger.holdings(starts.get(a, none), accounts == a) for a in order}
+
+
+def _dates_count(n: int) -> str:
+    return "the 1 prices date" if n == 1 else f"the {n} prices dates"
+
+
+def _trades(n: int) -> str:
+    return "trade" if n == 1 else "trades"
+
+
+def trades_words(path: str, prices: Prices, o: Options, opening: bool) -> str:
+    """The trades as the assumptions block states them: how many, from when to when, the
+    dates before the first trade without ``opening`` positions (they hold nothing), and
+    the trades dated outside the prices' dates."""
+    table = read_table(path)
+    traded = parse_dates(table, _holdings_date_column(table, o), o.date_rule)
+    days = prices.dates if prices.dates is not None else traded
+    first, last = days.min(), days.max()
+    after = int((traded > last).sum())
+    before = int((traded < first).sum())
+    words = f"{len(traded)} {_trades(len(traded))} from {table.name}, {_iso(traded.min())} to {_iso(traded.max())}"
+    empty = int((days < traded.min()).sum())
+    if empty and not opening:
+        words += f"; {_dates_count(empty)} before the first trade: no holdings, outside the sample"
+    if before:
+        words += f"; {before} {_trades(before)} before the first prices date, held from it"
+    if after:
+        words += f"; {after} {_trades(after)} after the last prices date, in no row"
+    return words
+
+
+def statements_words(text: str, prices: Prices, o: Options) -> str:
+    """A dated holdings file as the assumptions block states it (empty for undated ones)."""
+    if Path(text).suffix.lower() not in SUFFIXES:
+        return ""
+    table = read_table(text)
+    date_col = _holdings_date_column(table, o)
+    if date_col is None or prices.dates is None:
+        return ""
+    stated = np.unique(parse_dates(table, date_col, o.date_rule))
+    before = int((prices.dates < stated.min()).sum())
+    words = f"statements on {len(stated)} dates from {table.name}, each held until the next"
+    if before:
+        words += f"; {_dates_count(before)} before the first ({_iso(stated.min())}): no holdings, outside the sample"
+    return words
+
+
+def wide_holdings(holdings: pd.DataFrame, assets: list[str]) -> pd.DataFrame:
+    """:func:`read_holdings_file`'s accounts as accounts x assets (long rows pivoted: an asset
+    not listed is not held, a listed count left blank stays missing), for the opening
+    positions of book --trades."""
+    if list(holdings.columns) != ["account", "ticker", "shares"]:
+        return holdings
+    order = pd.unique(holdings["account"])
+    wide = holdings.pivot(index="account", columns="ticker", values="shares").reindex(index=order, columns=assets)
+    listed = holdings.assign(listed=1.0).pivot(index="account", columns="ticker", values="listed")
+    return wide.where(listed.reindex(index=order, columns=assets).notna(), 0.0)
+
+
 def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame:
     """The accounts' share counts from a long file (``account,ticker,shares``, tickers
     matched without regard to case; also .parquet, with pyarrow) as those long rows, which
@@ -930,7 +1366,7 @@ def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame
         return _parquet_holdings(path, assets)
     table = read_table(path)
     account = table.find("account")
-    tickers, shares = table.find("ticker"), table.find("shares")
+    tickers, shares = holding_columns(table, o)
     if account is None:
         raise InputError(
             f"{table.name}: give columns account,ticker,shares, or an account column and one column per asset"

@@ -47,6 +47,7 @@ __all__ = [
     "missing_kind",
     "omitted",
     "read_accounts",
+    "read_cap",
     "read_dates",
     "read_frequency",
     "read_numbers",
@@ -957,6 +958,24 @@ def read_vector(raw: Any, arg: str, what: str = "a number") -> Cells:
     if rows == 1:
         return Cells(cells.values.reshape(-1, 1), None, cells.first_row)
     raise PortbetaError(f"{arg} must be one column, got {rows} rows x {cols} columns")
+
+
+def read_cap(raw: Any) -> float | None:
+    """A beta cap (1.2, or 120% typed as a number) from one cell; None when left out.
+    Text is never read as a number (``"120%"`` typed as text is an error, as rf's)."""
+    if omitted(raw, "cap"):
+        return None
+    value = single_value(raw, "cap")
+    if not isinstance(raw, (float, int)) and omitted(value, "cap"):  # a 1 x 1 range of a blank
+        return None
+    if isinstance(value, str):
+        problem = "a number stored as text: enter 1.2 (or 120%) as a number, in a cell not formatted as text"
+        raise PortbetaError(
+            f"cap holds text {_show(value)}, {problem if any(c.isdigit() for c in value) else 'not a beta'}"
+        )
+    if not is_number(value) or not math.isfinite(value):
+        raise PortbetaError(f"cap {_show(value)} is not a finite number: give the beta cap as a number, e.g. 1.2")
+    return float(value)
 
 
 def read_frequency(raw: Any, has_dates: bool) -> str | None:

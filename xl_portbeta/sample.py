@@ -46,6 +46,7 @@ import pandas as pd
 from . import core
 from .arguments import ARGUMENTS
 from .errors import PortbetaError
+from .holdings import on_dates, statement_problem
 from .inputs import (
     SMALLEST_NORMAL,
     CellError,
@@ -151,6 +152,8 @@ class Sample:
         Every benchmark's levels on the kept dates when there are several (``market``
         is the first's); None for one. A date is kept only where every benchmark has a
         level, so that all benchmarks' figures share one sample (:meth:`by_benchmark`).
+    value_as_of : float
+        The holdings' net market value at ``as_of`` (NaN for the assets alone).
     """
 
     names: tuple[str, ...]
@@ -172,6 +175,7 @@ class Sample:
     rf_carried: int = 0
     benchmarks: tuple[str, ...] = ()
     markets: np.ndarray | None = None
+    value_as_of: float = math.nan
 
     def by_benchmark(self) -> tuple[Sample, ...]:
         """One single-benchmark sample per benchmark, in the market's column order (the
@@ -269,6 +273,7 @@ def read_arguments(
     columns = {name: unmasked(value) for name, value in columns.items()}
     dates = None if omitted(dates, "dates") else dates
     rf = _dated_rates(rf, prices, dates)
+    shares = _dated_holdings(shares, prices, dates)
     dates = _pandas_dates(prices, {"market": market, "shares": shares, "rf": rf, **columns}, dates)
     try:
         args = _read_arguments(prices, shares, market, dates, frequency, rf, portfolio)
@@ -438,21 +443,48 @@ def _read_rf(raw: Any) -> tuple[float | None, Cells | None]:
     return None, cells
 
 
+def _prices_days(prices: Any, dates: Any) -> np.ndarray | None:
+    """The prices' dates as datetime64 when pandas or numpy hold them (the prices' index,
+    or ``dates`` as datetimes); None otherwise (Excel's cells: read later)."""
+    index = _index_dates(prices, "prices") if dates is None else dates
+    if not isinstance(index, (pd.DatetimeIndex, pd.Series, np.ndarray)) or not pd.api.types.is_datetime64_any_dtype(
+        index
+    ):
+        return None
+    return np.asarray(pd.DatetimeIndex(index), dtype="datetime64[ns]")
+
+
+def _same_days(days: np.ndarray, index: pd.DatetimeIndex) -> bool:
+    return len(days) == len(index) and bool((days == np.asarray(index, dtype="datetime64[ns]")).all())
+
+
+def _dated_holdings(shares: Any, prices: Any, dates: Any) -> Any:
+    """``shares`` as a DataFrame indexed by its own dates (statements, e.g. month-end), as
+    the holdings history on the prices' dates (:func:`holdings.holdings_on`: each date the
+    last statement on or before it, blank before the first); anything else as it is."""
+    stated = _index_dates(shares, "shares") if isinstance(shares, pd.DataFrame) else None
+    days = None if stated is None else _prices_days(prices, dates)
+    if stated is None or days is None or _same_days(days, stated):
+        return shares
+    stated_days = np.asarray(stated, dtype="datetime64[ns]")
+    problem = statement_problem(days, stated_days, lambda k: f"shares' index (row {k + 1})")
+    if problem is not None:
+        raise PortbetaError(f"{problem}; or give shares on exactly the prices' dates")
+    values = on_dates(days, stated_days, read_numbers(shares, "shares", "a share count").values)
+    index = _index_dates(prices, "prices")
+    return pd.DataFrame(values, index=index if index is not None else pd.DatetimeIndex(days), columns=shares.columns)
+
+
 def _dated_rates(rf: Any, prices: Any, dates: Any) -> Any:
     """``rf`` as a pandas Series indexed by its own dates (rates quoted when they change,
     e.g. monthly; periods by their start), as one rate cell per date of the prices
     (:func:`rates_on_dates`); anything else as it is. The dates are the prices' index, or
     ``dates`` as datetimes."""
     quoted = _index_dates(rf, "rf") if isinstance(rf, pd.Series) else None
-    if quoted is None:
+    days = None if quoted is None else _prices_days(prices, dates)
+    if quoted is None or days is None:
         return rf
-    index = _index_dates(prices, "prices") if dates is None else dates
-    if not isinstance(index, (pd.DatetimeIndex, pd.Series, np.ndarray)) or not pd.api.types.is_datetime64_any_dtype(
-        index
-    ):
-        return rf
-    days = np.asarray(pd.DatetimeIndex(index), dtype="datetime64[ns]")
-    if len(days) == len(quoted) and (days == np.asarray(quoted, dtype="datetime64[ns]")).all():
+    if _same_days(days, quoted):
         return rf  # a rate per date: as it is
     if not quoted.is_unique:
         raise PortbetaError(f"rf is dated {quoted[quoted.duplicated()][0]:%Y-%m-%d} twice: give each rate once")
@@ -511,6 +543,8 @@ def _read_shares(raw: Any, n_assets: int, names: tuple[str, ...] | None) -> tupl
         if np.isnan(values).any():
             k = int(np.flatnonzero(np.isnan(values))[0])
             where = f"column {k + 1}" if rows == 1 else f"row {cells.first_row + k}"
+            if cells.header is not None and cells.header == names:  # matched by name: the asset, not a position
+                where = f"of {names[k]}"
             raise PortbetaError(f"shares {where} is empty or an error: enter 0 for an asset not held")
         return Cells(values, cells.header, cells.first_row), False
     if cols == n_assets:
@@ -567,10 +601,13 @@ def counts_by_name(raw: dict | pd.Series, names: tuple[str, ...] | None) -> np.n
 
 def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "shares") -> Cells:
     """``arg``'s columns (share counts) put in the order of the prices' names, when both
-    have names."""
+    have names. A header naming only some of the prices' columns holds the others at 0
+    (as a dict of counts does); a name prices does not have is an error naming it."""
     labels = cells.header
-    if not names or not labels or len(labels) != len(names) or labels == names:
+    if not names or not labels or labels == names:
         return cells
+    if len(labels) != len(names) and not set(labels) & set(names):
+        return cells  # a title over a column of counts ("shares"), not names: read by position
     for owner, header in ((arg, labels), ("prices", names)):
         # names in another order decide which count meets which asset: each must be there, once
         if "" in header:
@@ -584,14 +621,19 @@ def columns_by_name(cells: Cells, names: tuple[str, ...] | None, arg: str = "sha
                 f"the header of {owner} names {repeated!r} twice: with names in {arg} and prices, each name "
                 "once, so that each count meets its asset"
             )
-    if set(labels) != set(names):
+    position = {name: k for k, name in enumerate(names)}  # a dict: 20,000 names in O(N)
+    unknown = [name for name in labels if name not in position]
+    if unknown:  # a misspelt ticker is never an asset silently not held
+        folded = {name.strip().casefold(): name for name in names}
+        shown = [name + (f": prices has {folded[name.strip().casefold()]}" if name.strip().casefold() in folded
+                         else "") for name in sorted(unknown)[:5]]  # fmt: skip
         raise PortbetaError(
-            f"{arg} has names that prices does not have ({', '.join(sorted(set(labels) - set(names)))}): "
-            "use the same names as prices (or none) so that each count meets its asset"
+            f"{arg} has names that prices does not have ({', '.join(shown)}{', ...' if len(unknown) > 5 else ''}): "
+            "names are matched exactly (case too); the prices' columns it does not name are not held"
         )
-    position = {name: k for k, name in enumerate(labels)}  # a dict: 20,000 names in O(N)
-    order = [position[name] for name in names]
-    return Cells(cells.values[:, order], names, cells.first_row)
+    values = np.zeros((cells.values.shape[0], len(names)))
+    values[:, [position[name] for name in labels]] = cells.values
+    return Cells(values, names, cells.first_row)
 
 
 # --------------------------------------------------------------------- 2. align rows
@@ -1064,10 +1106,9 @@ def assemble(
     prices, price_gaps = kept_prices(rows, held, missing, kept)
     holdings = np.ascontiguousarray(shares[kept]) if history else shares
     shares_as_of = (shares[as_of] if history else shares).copy()
+    weights_as_of, value_as_of = np.zeros(len(held)), math.nan
     if args.portfolio:
-        weights_as_of = _weights_as_of(rows, prices, holdings, shares_as_of, np.append(kept, as_of))
-    else:
-        weights_as_of = np.zeros(len(held))
+        weights_as_of, value_as_of = _weights_as_of(rows, prices, holdings, shares_as_of, np.append(kept, as_of))
 
     frequency, source, rf = kept_rates(rows, args, kept)
     sample = Sample(
@@ -1088,6 +1129,7 @@ def assemble(
         dropped_why=why,
         columns={name: np.ascontiguousarray(column[kept]) for name, column in rows.columns.items()},
         rf_carried=int(rows.rf_blank[kept[:-1]].sum()) if rows.rf_blank is not None else 0,
+        value_as_of=value_as_of,
         benchmarks=(args.market.header or ()) if rows.markets is not None else (),
         markets=np.ascontiguousarray(rows.markets[kept]) if rows.markets is not None else None,
     )
@@ -1127,9 +1169,10 @@ def kept_prices(
 
 def _weights_as_of(
     rows: Rows, prices: np.ndarray, holdings: np.ndarray, shares_as_of: np.ndarray, used: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, float]:
     """The weights at the ``as_of`` row (the last of ``used``), once the net value is
-    positive on every row used (``used``: the kept rows, then the as_of row)."""
+    positive on every row used (``used``: the kept rows, then the as_of row), and the net
+    value there."""
     as_of = used[-1]
     # the as_of row is complete but for assets never held: they are worth 0 there
     as_of_prices = np.where(np.isnan(rows.prices[as_of]), 0.0, rows.prices[as_of])
@@ -1157,7 +1200,7 @@ def _weights_as_of(
             f"shares and prices give a net value of {values[k]:g} on {_label(rows.labels[used[k]])}: "
             "it must be positive to define returns and weights"
         )
-    return core.weights_at(as_of_prices, shares_as_of)
+    return core.weights_at(as_of_prices, shares_as_of), float(values[-1])
 
 
 def _label(value: Any) -> str:

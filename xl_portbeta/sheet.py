@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from . import tables  # the tables' rows and columns, read at call time (one place to change them)
 from .api import ByBenchmark
@@ -19,6 +20,7 @@ from .errors import PortbetaError
 
 if TYPE_CHECKING:  # annotations only; sheet is above the API (api imports nothing from here)
     from .api import AssetStats, BookBetas, GapDetail, PortfolioStats, RollingAssetBetas, RollingBeta
+    from .currencies import ConvertedPrices
 
 __all__ = [
     "LabelledTable",
@@ -30,10 +32,12 @@ __all__ = [
     "cell",
     "detail_table",
     "figure",
+    "history",
     "label_cells",
     "labelled_rows",
     "number",
     "officejs_cells",
+    "prices_table",
     "rolling_table",
     "row",
     "stats_table",
@@ -60,6 +64,16 @@ def cell(value: Any) -> Any:
 def row(values: Iterable[float]) -> list[list[float]]:
     """One spilled row of finite floats."""
     return [[number(v) for v in values]]
+
+
+def prices_table(converted: ConvertedPrices) -> list[list[Any]]:
+    """PRICES_IN: the prices' header row (when they had one), then each row of converted
+    prices, an empty cell where a price or its rate is missing: what PORTBETA_* read."""
+    rows: list[list[Any]] = [list(converted.names)] if converted.names is not None else []
+    cells = converted.values.tolist()  # floats at C speed; the few missing ones (NaN) become empty cells
+    for r, c in np.argwhere(np.isnan(converted.values)).tolist():
+        cells[r][c] = None
+    return rows + cells
 
 
 def figure(result: Any, field: str) -> float | list[list[float]]:
@@ -89,6 +103,15 @@ def blocks(result: Any, table: Callable[[Any], list[list[Any]]]) -> list[list[An
         rows.append(["benchmark", name, *[None] * (width - 2)])
         rows.extend(r + [None] * (width - len(r)) for r in part)
     return rows
+
+
+def history(frame: pd.DataFrame) -> list[list[Any]]:
+    """HOLDINGS_ON, HOLDINGS_FROM_TRADES: a header row of names (when the history has
+    names), then one row per date, an empty cell where no holdings are known (before the
+    first statement), so that PORTBETA_* read it as ``shares`` and drop those dates."""
+    values = frame.to_numpy(dtype=float)
+    rows: list[list[Any]] = [] if isinstance(frame.columns, pd.RangeIndex) else [[str(c) for c in frame.columns]]
+    return rows + [[cell(v) for v in row] for row in values.tolist()]
 
 
 def stats_table(stats: PortfolioStats) -> list[list[Any]]:
@@ -122,14 +145,23 @@ def detail_table(detail: GapDetail) -> list[list[Any]]:
 
 
 def book_table(book: BookBetas) -> list[list[Any]]:
-    """PORTBETA_BOOK: a header, then one row per account: its name, its figures, a note
-    (an account with a note has empty figures)."""
-    rows: list[list[Any]] = [[c.header for c in tables.BOOK_COLUMNS]]
-    figures = tables.BOOK_COLUMNS[1:-1]
-    for k, (account, note) in enumerate(zip(book.accounts, book.notes, strict=True)):
-        values = [None if note else cell(getattr(book, c.key)[k].item()) for c in figures]
-        rows.append([account, *values, note or None])
+    """PORTBETA_BOOK: a header, then one row per account: its name, its figures and
+    sample (:func:`tables.book_columns`), a note (an account without figures has empty
+    figures and says why; one on other dates than most accounts' says which)."""
+    columns = tables.book_columns(book.cap is not None)
+    rows: list[list[Any]] = [[c.header for c in columns]]
+    values = [c.of(book) for c in columns[1:-1]]
+    for k, (account, note) in enumerate(zip(book.accounts, columns[-1].of(book), strict=True)):
+        figures = [None] * len(values) if book.notes[k] else [_book_cell(v[k]) for v in values]
+        rows.append([account, *figures, note or None])
     return rows
+
+
+def _book_cell(value: Any) -> Any:
+    """One cell of the book: a numpy number as Python's (empty where not finite), a date as a datetime."""
+    if isinstance(value, np.generic):
+        return cell(value.item())
+    return tables.label(value) if value is not None else None
 
 
 # --------------------------------------------------------------------- PORTBETA_ROLLING

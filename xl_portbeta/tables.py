@@ -26,12 +26,14 @@ from .sample import DROP_REASONS, Sample
 __all__ = [
     "ASSET_STATS_ROWS",
     "BETA",
+    "BOOK_CAP_COLUMNS",
     "BOOK_COLUMNS",
     "COUNT",
     "DATE",
     "DETAIL_COLUMNS",
     "PCT",
     "SHARES",
+    "STATS_CAP_ROWS",
     "STATS_HEADER",
     "STATS_ROWS",
     "AssetStatRow",
@@ -39,10 +41,12 @@ __all__ = [
     "DetailColumn",
     "StatRow",
     "asset_stats_header",
+    "book_columns",
     "carried_note",
     "dropped_note",
     "label",
     "periods_note",
+    "stats_rows",
     "stats_values",
 ]  # fmt: skip
 
@@ -65,6 +69,8 @@ class Statistics(Protocol):
     def gap_fit(self) -> core.LineFit: ...
     @property
     def sample(self) -> Sample: ...
+    @property
+    def cap(self) -> float | None: ...
 
 
 class Detail(Protocol):
@@ -154,7 +160,12 @@ def dropped_note(sample: Sample) -> str:
         return "blank or error cells" + carried_note(sample)
     parts = ", ".join(f"{n} for {reason}" for reason, n in sample.dropped_why)
     history = any(reason == DROP_REASONS[1] for reason, _ in sample.dropped_why)
-    hint = "; a blank in a holdings history is missing data: enter 0 for an asset not held yet" if history else ""
+    hint = (
+        "; a blank in a holdings history is missing data, never 0 (so are the dates before a first statement or "
+        "trade: no holdings yet): enter 0 for an asset not held yet"
+        if history
+        else ""
+    )
     return f"blank or error cells: {parts}{hint}{carried_note(sample)}"
 
 
@@ -257,6 +268,21 @@ STATS_ROWS: tuple[StatRow, ...] = (
             "annualized return over the market's, on its up periods (empyrical up_capture)", "0.00"),
     StatRow("down_capture", "down-market capture", lambda s, _: s.down_capture,
             "annualized return over the market's, on its down periods (empyrical down_capture)", "0.00"),
+    StatRow("up_capture_cumulative", "up-market capture, cumulative (PerformanceAnalytics)",
+            lambda s, _: s.up_capture_cumulative,
+            "cumulative return prod(1 + r) - 1 over the market's, on its periods > 0 "
+            "(PerformanceAnalytics UpDownRatios, its default); plain returns: rf moves no capture", "0.00"),
+    StatRow("down_capture_cumulative", "down-market capture, cumulative (PerformanceAnalytics)",
+            lambda s, _: s.down_capture_cumulative,
+            "cumulative return prod(1 + r) - 1 over the market's, on its periods <= 0 "
+            "(PerformanceAnalytics UpDownRatios, its default); plain returns: rf moves no capture", "0.00"),
+    StatRow("up_capture_mean", "up-market capture, geometric mean (Morningstar)", lambda s, _: s.up_capture_mean,
+            "geometric mean return per period prod(1 + r)^(1/n) - 1 over the market's, on its n periods > 0 "
+            "(Morningstar upside capture ratio, on monthly returns there); plain returns", "0.00"),
+    StatRow("down_capture_mean", "down-market capture, geometric mean (Morningstar)",
+            lambda s, _: s.down_capture_mean,
+            "geometric mean return per period prod(1 + r)^(1/n) - 1 over the market's, on its n periods < 0 "
+            "(Morningstar downside capture ratio, on monthly returns there); plain returns", "0.00"),
     StatRow("treynor_ratio", "Treynor ratio", lambda s, _: s.treynor_ratio,
             "annualized excess return / beta (PerformanceAnalytics TreynorRatio)", PCT),
     StatRow("tracking_error", "tracking error annualized", lambda s, _: s.tracking_error,
@@ -268,12 +294,36 @@ STATS_ROWS: tuple[StatRow, ...] = (
 )  # fmt: skip
 
 
+def _cap_note(stats: Statistics) -> str:
+    cap, df = stats.cap, stats.actual.fit.n - 2
+    return (
+        f"P(T > (beta - {cap:g}) / se), T Student's t, n - 2 = {df} degrees of freedom: the p-value of "
+        f"beta <= {cap:g} against beta > {cap:g} (small: above the cap), not the chance that beta exceeds it"
+    )
+
+
+#: PORTBETA_STATS' rows of a beta cap, after :data:`STATS_ROWS`, only when a cap is given.
+STATS_CAP_ROWS: tuple[StatRow, ...] = (
+    StatRow("beta_cap", "beta cap", lambda s, _: s.cap, "the cap given (cap), e.g. an Investment Policy Statement's",
+            difference=None),
+    StatRow("p_above_cap", "p-value, beta above the cap", lambda s, _: s.p_above_cap, _cap_note, difference=None),
+    StatRow("cap_verdict", "beta vs the cap at 95%", lambda s, _: s.cap_verdict,
+            f"{core.CAP_VERDICTS[0]}: p < 0.05; {core.CAP_VERDICTS[1]}: p > 0.95; {core.CAP_VERDICTS[2]}: neither "
+            "(one-sided tests at 95%: the 90% CI lies above, below, or across the cap)", "General", difference=None),
+)  # fmt: skip
+
+
+def stats_rows(stats: Statistics) -> tuple[StatRow, ...]:
+    """PORTBETA_STATS' rows: :data:`STATS_ROWS`, then :data:`STATS_CAP_ROWS` with a cap."""
+    return STATS_ROWS if stats.cap is None else STATS_ROWS + STATS_CAP_ROWS
+
+
 def stats_values(stats: Statistics) -> list[tuple[StatRow, tuple[Any, Any, Any], str]]:
-    """Each :class:`StatRow` with its figures (actual holdings, current weights,
-    difference; None where the row has no difference) and its note."""
+    """Each :class:`StatRow` (:func:`stats_rows`) with its figures (actual holdings,
+    current weights, difference; None where the row has no difference) and its note."""
     sample = stats.sample
     out = []
-    for r in STATS_ROWS:
+    for r in stats_rows(stats):
         actual, current = r.value(stats.actual, sample), r.value(stats.current, sample)
         difference = r.difference(stats, actual, current) if r.difference is not None else None
         out.append((r, (actual, current, difference), r.note(stats) if callable(r.note) else r.note))
@@ -393,12 +443,18 @@ DETAIL_COLUMNS: tuple[DetailColumn, ...] = (
 
 @dataclass(frozen=True)
 class BookColumn:
-    """One column of PORTBETA_BOOK: its key (the BookBetas field, and the CLI's CSV and
-    JSON name), its header and its number format."""
+    """One column of PORTBETA_BOOK: its key (the CLI's CSV and JSON name, and the
+    BookBetas field it reads unless ``source`` names another), its header and its number
+    format."""
 
     key: str
     header: str
     number_format: str | None
+    source: str = ""
+
+    def of(self, book: Any) -> Any:
+        """This column's values of ``book`` (an :class:`api.BookBetas`), one per account."""
+        return getattr(book, self.source or self.key)
 
 
 BOOK_COLUMNS: tuple[BookColumn, ...] = (
@@ -411,5 +467,24 @@ BOOK_COLUMNS: tuple[BookColumn, ...] = (
     BookColumn("gap_t", "GAP t", "0.00"),
     BookColumn("r_squared", "R² of REG", PCT),
     BookColumn("observations", "observations", COUNT),
-    BookColumn("notes", "note", None),
+    BookColumn("first_date", "first date used", DATE),
+    BookColumn("last_date", "last date used", DATE),
+    BookColumn("as_of", "weights as of", DATE),
+    BookColumn("periods_per_year", "periods per year", COUNT),
+    BookColumn("notes", "note", None, source="table_notes"),
 )
+
+#: PORTBETA_BOOK's columns of a beta cap, before the note, only when a cap is given.
+BOOK_CAP_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("reg_p_above_cap", "REG p above cap", BETA),
+    BookColumn("wtd_p_above_cap", "WTD p above cap", BETA),
+    BookColumn("reg_cap_verdict", "REG vs cap at 95%", None),
+    BookColumn("wtd_cap_verdict", "WTD vs cap at 95%", None),
+    BookColumn("cap_breach", "cap breached by", None),
+)
+
+
+def book_columns(cap: bool) -> tuple[BookColumn, ...]:
+    """PORTBETA_BOOK's columns: :data:`BOOK_COLUMNS`, with :data:`BOOK_CAP_COLUMNS` before
+    the note when a cap is given."""
+    return BOOK_COLUMNS[:-1] + BOOK_CAP_COLUMNS + BOOK_COLUMNS[-1:] if cap else BOOK_COLUMNS

@@ -17,14 +17,14 @@ from typing import Any
 import xlwings as xw
 
 from . import api, sheet
-from .arguments import ARGUMENTS, EXCEL, declared
+from .arguments import EXCEL, declared, help_in
 from .errors import PortbetaError, named
 
 # what ``from xl_portbeta.udfs import *`` (xlwings Lite's main.py) brings in
 __all__ = [  # noqa: RUF022  (the Excel functions in the order of arguments.EXCEL)
     "portbeta_reg", "portbeta_wtd", "beta_gap", "asset_betas",
     "portbeta_stats", "beta_gap_detail", "portbeta_rolling", "portbeta_book", "asset_betas_rolling",
-    "asset_stats",
+    "asset_stats", "prices_in", "holdings_on", "holdings_from_trades",
 ]  # fmt: skip
 
 
@@ -67,7 +67,7 @@ def excel(function: Callable[..., Any]) -> Callable[..., Any]:
     name = function.__name__.upper()
     function = named(name, raise_as=ExcelError)(declared(EXCEL[name])(function))
     for argument in EXCEL[name]:
-        function = xw.arg(argument, "raw", doc=ARGUMENTS[argument].help)(function)
+        function = xw.arg(argument, "raw", doc=help_in(EXCEL[name], argument))(function)
     return function
 
 
@@ -102,7 +102,7 @@ def asset_betas(**arguments):
 @xw.func
 @excel
 def portbeta_stats(**arguments):
-    """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights (spills)."""
+    """Labelled table: beta, its standard error, t, 95% CI, R², alpha, up/down, downside and Blume betas, for the actual holdings and the current weights; with a cap, each beta's p-value above it and verdict (spills)."""
     return sheet.blocks(api.portfolio_stats(**arguments), sheet.stats_table)
 
 
@@ -124,7 +124,7 @@ def portbeta_rolling(**arguments):
 @xw.func
 @excel
 def portbeta_book(**arguments):
-    """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations (spills)."""
+    """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations, its sample's dates; with a cap, each beta's p-value above it, verdicts and breach (spills)."""
     # one thread: Excel's recalculation has the other cores
     return sheet.blocks(api.book_betas(**arguments, threads=1), sheet.book_table)
 
@@ -142,3 +142,24 @@ def asset_betas_rolling(**arguments):
 def asset_stats(**arguments):
     """Labelled table, one column per asset: beta, its standard error, t, R², alpha, Blume, Vasicek, Dimson, Scholes-Williams, up- and down-market betas (spills)."""
     return sheet.blocks(api.asset_stats(**arguments), sheet.asset_stats_table)
+
+
+@xw.func
+@excel
+def prices_in(**arguments):
+    """Prices in the portfolio's currency: each asset's price times its currency's rate on its row; the prices' header kept, for PORTBETA_* (spills)."""
+    return sheet.prices_table(api.prices_in(**arguments))
+
+
+@xw.func
+@excel
+def holdings_on(**arguments):
+    """Holdings history from statements on their own dates: one row per date (header: the statements' names), each date holding the last statement on or before it; blank before the first (spills; PORTBETA_* take it as shares)."""
+    return sheet.history(api.holdings_on(**arguments))
+
+
+@xw.func
+@excel
+def holdings_from_trades(**arguments):
+    """Holdings history from a ledger of trades: one row per date (header: the names), the opening positions plus every trade dated on or before it (spills; PORTBETA_* take it as shares)."""
+    return sheet.history(api.holdings_from_trades(**arguments))

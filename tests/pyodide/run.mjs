@@ -131,6 +131,23 @@ function testCases() {
   add("bonds asset betas rolling, weekly, rf", "asset_betas_rolling", P, MK, [[3]], D, null, [[0.02]]);
   add("random asset stats", "asset_stats", RP, RM, RD);
   add("bonds asset stats, rf", "asset_stats", P, MK, D, null, [[0.02]]);
+  // holdings from statements and from trades: serial dates, header rows, a ledger selected longer than its rows
+  const SD = column(["Date", SERIAL_2024_01_01 + 2, SERIAL_2024_01_01 + 6]);
+  add("bonds holdings on statements", "holdings_on", D, SD, [["Bond A", "Bond B"], [100, 50], [120, 0]]);
+  add("bonds holdings from trades", "holdings_from_trades", D,
+      column(["Date", SERIAL_2024_01_01 + 1, SERIAL_2024_01_01 + 5, null]), column(["Ticker", "Bond B", "Bond A", null]),
+      column(["Qty", 10, -5, null]), [["Bond A", "Bond B"]], [[100, 0]]);
+  add("bonds holdings from trades, names left out", "holdings_from_trades", D,
+      column([SERIAL_2024_01_01 + 1, SERIAL_2024_01_01 + 5]), column(["Bond B", "Bond A"]), column([10, -5]), null, null);
+  add("error: a statement given twice", "holdings_on", D, column([SERIAL_2024_01_01 + 2, SERIAL_2024_01_01 + 2]), [[1, 2], [3, 4]]);
+  // issue 21: prices in three currencies (a blank and an #N/A rate), and shares naming some columns
+  const codes = names.map((_, i) => ["USD", "eur", "GBP"][i % 3]);
+  const fx = [["EUR", "GBP"], ...dates.map((_, t) => [1.1 + 0.001 * (t % 17), 1.3 - 0.001 * (t % 11)])];
+  fx[40][0] = null;
+  fx[90][1] = NA();
+  add("random prices in USD", "prices_in", RP, [codes], fx, [["USD"]]);
+  add("bonds prices in EUR, one code", "prices_in", P, [["EUR"]], [["EUR"], ...A.map((_, t) => [1.1 + 0.01 * t])]);
+  add("random shares naming some columns", "portbeta_wtd", RP, [[names[6], names[1]], [300, -200]], RM, RD);
   return cases;
 }
 

@@ -8,8 +8,8 @@ importlib finder (nothing is written to any file system) and then imports the Ex
 functions with ``from xl_portbeta.udfs import *`` so that Lite registers them.
 
 The modules are read from the package folder when main.py is generated: a module added
-to the package is carried without a change here. Left out: ``cli.py`` and ``files.py`` (the
-command line and its file reading) and any module that reads the package's data files
+to the package is carried without a change here. Left out: ``cli.py``, ``files.py`` and ``report_page.py`` (the
+command line, its file reading and the client report) and any module that reads the package's data files
 (``importlib.resources``), which a main.py cannot carry; nothing the functions import may
 be among them (checked on import).
 
@@ -25,7 +25,8 @@ from pathlib import Path
 PACKAGE = "xl_portbeta"
 ROOT = Path(__file__).resolve().parents[2]  # the checkout
 PACKAGE_DIR = ROOT / PACKAGE
-LEFT_OUT = {"cli", "files"}  # the command line and its file reading: no use inside Excel
+#: No use inside Excel: the command line, its file reading, and the client report (an HTML page)
+LEFT_OUT = {"cli", "files", "report_page"}
 #: What Lite installs (all on Pyodide's own index), as version ranges, never exact pins (Lite's docs
 #: advise ranges: Pyodide's own builds then satisfy them). The ranges are the package's own, read from
 #: pyproject.toml; xlwings >= 0.36.7 is the least Lite can use (empty cells as jsnull).
@@ -175,6 +176,23 @@ def _udf_names(udfs_source: str) -> list[str]:
     raise RuntimeError("udfs.py has no __all__")
 
 
+def _imports_a_function_may_run(tree: ast.AST) -> list[ast.AST]:
+    """Every node but those under ``if TYPE_CHECKING:`` (for type checkers only) and in a
+    module's ``__getattr__`` (what a caller asks for by name, as ``xl_portbeta.report``;
+    no Excel function does)."""
+    nodes: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            continue
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            continue
+        nodes.append(node)
+        pending.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
 def _check(text: str, modules: dict[str, str]) -> None:
     """The generated main.py compiles and its strings are the modules' sources, exactly;
     no carried module imports one left out."""
@@ -187,7 +205,7 @@ def _check(text: str, modules: dict[str, str]) -> None:
     if carried != modules:
         raise RuntimeError("main.py does not hold the package's sources exactly")
     for name, source in modules.items():
-        for node in ast.walk(ast.parse(source)):
+        for node in _imports_a_function_may_run(ast.parse(source)):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
                 wanted = [node.module] if node.module else [a.name for a in node.names]
                 missing = [w.split(".")[0] for w in wanted if w.split(".")[0] not in modules]

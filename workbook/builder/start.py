@@ -23,6 +23,10 @@ ABOUT = [
              "PORTBETA_BOOK(prices, holdings, market, ...), one row per account of a book; ASSET_STATS(prices, "
              "market, [dates]): each holding's beta checked (its standard error, Blume, Vasicek, Dimson and "
              "Scholes-Williams betas), on the Bonds sheet."),
+    ("text", "Inputs as desks have them: HOLDINGS_ON(dates, statement_dates, statements) and "
+             "HOLDINGS_FROM_TRADES(dates, trade_dates, tickers, quantities) spill a holdings history for shares; "
+             "PRICES_IN(prices, currencies, fx_rates) converts prices into one currency. A market range of several "
+             "columns under a header of names gives each benchmark's figures."),
     ("head", "Which one to use"),
     ("text", "Funds and reported risk (what the portfolio really did): REG, from the actual holdings."),
     ("text", "Comparing with an index fund, or looking forward from today's weights: WTD, from the current weights."),

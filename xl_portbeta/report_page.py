@@ -12,7 +12,7 @@ import base64
 import html
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,11 @@ class Inputs:
         The benchmark and where it came from ("SP500 (column of prices.csv)").
     rf : str
         Where per-date rates came from ("column RF of prices.csv"); "" for one rate.
+    holdings : str
+        Where a holdings history came from, when it was built from statements or trades
+        ("statements on 12 dates from statements.csv, ...").
+    price_columns : dict of str to str
+        Each asset's price column, by asset ({"MSFT": "Close", ...}): the JSON's ``price_columns``.
     benchmarks : tuple of str
         With several benchmarks, each one's words as ``benchmark``'s, in the market's order.
     """
@@ -61,6 +66,8 @@ class Inputs:
     prices: str = ""
     benchmark: str = ""
     rf: str = ""
+    holdings: str = ""
+    price_columns: dict[str, str] = field(default_factory=dict)
     benchmarks: tuple[str, ...] = ()
 
 
@@ -151,7 +158,7 @@ def assumptions(result: Any, inputs: Inputs | None = None) -> list[tuple[str, st
         ("periods per year", tables.periods_note(sample)),
         ("risk-free rate", _rf_words(sample, inputs)),
         ("as_of", f"{_day(sample.as_of)}: the holdings and prices that give WTD's weights"),
-        ("holdings", _holdings_words(sample)),
+        ("holdings", _holdings_words(sample) + (f"; {inputs.holdings}" if inputs.holdings else "")),
         (
             "prices",
             inputs.prices or "as given (a return is the change in price: dividends only if the prices hold them)",
@@ -374,10 +381,42 @@ def _headline(stats: api.PortfolioStats) -> str:
       95% CI {_num(low)} to {_num(high)}</div></div>
 </section>
 <p>{real}</p>
+{_cap_words(stats)}
 <p class="use"><b>Which to use.</b> Use <b>REG</b> for what the portfolio <i>did</i>: its actual
 holdings' value history regressed on the market, the beta to report as the portfolio's or a fund's
 risk. Use <b>WTD</b> looking forward from today's weights (as of {_date(result.sample.as_of)}), or to
 compare with an index fund holding those weights.</p>"""
+
+
+def _cap_words(stats: api.PortfolioStats) -> str:
+    """The betas against a beta cap (nothing without one): each one's p-value and verdict."""
+    cap = stats.cap
+    if cap is None:
+        return ""
+    words = {"above": "above the cap at 95%", "below": "below the cap at 95%",
+             "within noise": "not distinguishable from the cap (within estimation noise)"}  # fmt: skip
+    rows = "".join(
+        f"<tr><th>{name}</th><td>{_num(s.fit.beta)}</td><td>{_num(s.p_above_cap)}</td>"
+        f"<td>{words.get(s.cap_verdict or '', '&mdash;')}</td></tr>"
+        for name, s in (("REG", stats.actual), ("WTD", stats.current))
+    )
+    decided = (stats.actual.fit.beta > cap) != (stats.current.fit.beta > cap)
+    method = (
+        f"<p><b>The method decides the breach:</b> one beta is above the cap of {_num(cap, 'g')} and the other "
+        "is not.</p>"
+        if decided
+        else ""
+    )
+    return f"""
+<h2>Against the beta cap of {_num(cap, "g")}</h2>
+<p class="caption">p = P(T &gt; (beta &minus; cap) / se), T Student's t with n &minus; 2 degrees of freedom: the
+one-sided p-value of &ldquo;beta &le; cap&rdquo; against &ldquo;beta &gt; cap&rdquo;. Below 0.05: above the cap
+at 95%; above 0.95: below it at 95%; between: not distinguishable from it. It is not the chance that the
+true beta exceeds the cap.</p>
+<table class="value">
+<thead><tr><th></th><th>beta</th><th>p above the cap</th><th>verdict</th></tr></thead>
+<tbody>{rows}</tbody></table>
+{method}"""
 
 
 def _benchmarks_section(benchmarks: api.ByBenchmark[api.PortfolioStats] | None) -> str:
@@ -718,6 +757,7 @@ def report(
     premium: float = 0.08,
     title: str | None = None,
     inputs: Inputs | None = None,
+    cap: float | None = None,
 ) -> Path:
     """Write the client report of ``result`` (a :class:`api.PortfolioBeta`) to ``path``
     as one self-contained HTML file, printable on A4 or Letter; returns the path.
@@ -726,7 +766,8 @@ def report(
     year); ``rf`` and ``premium``: the annual risk-free rate and market premium of the
     valuation section (CAPM K = rf + beta x premium), not of the betas; ``title``: the
     page's (default :func:`default_title`, from the portfolio); ``inputs``: how the inputs
-    were read (:class:`Inputs`), stated with what the figures assume. Several benchmarks
+    were read (:class:`Inputs`), stated with what the figures assume; ``cap``: a beta cap,
+    each beta tested against it under the headline (:func:`api.stats_of`). Several benchmarks
     (a :class:`api.ByBenchmark`): the report of the primary (the first), with a table
     of each benchmark's REG, WTD and GAP.
     """
@@ -735,7 +776,7 @@ def report(
         benchmarks = api.ByBenchmark(result.benchmarks, tuple(r.stats for r in result.results))
         inputs = benchmark_inputs(inputs or Inputs(), result.benchmarks, 0)
         result = result.primary
-    stats, detail = api.stats_of(result), api.gap_detail_of(result)
+    stats, detail = api.stats_of(result, cap=cap), api.gap_detail_of(result)
     assert isinstance(stats, api.PortfolioStats) and isinstance(detail, api.GapDetail)  # one benchmark's, for mypy
     rf, premium = annual_rate(_number(rf, "rf"), "rf"), annual_rate(_number(premium, "premium"), "premium")
     sample = result.sample
