@@ -145,6 +145,10 @@ def expected_sample(prices, market, dates):
     keep = [k for k in order if not is_missing(rows["market"][k][0]) and not any(map(is_missing, rows["prices"][k]))]
     if len(keep) < 4:
         raise ErrorDue("too few returns")
+    if dates is not None:  # README: periods per year from the kept dates' median spacing, in days
+        spacing = float(np.median([abs((days[b] - days[a]).days) for a, b in itertools.pairwise(keep)]))
+        if not any(low <= spacing <= high for low, high in ((0.5, 4.5), (5.5, 8.5), (26, 35), (85, 95), (350, 380))):
+            raise ErrorDue(f"no frequency has a spacing of {spacing} days")
     p = np.array([[float(v) for v in rows["prices"][k]] for k in keep])
     m = np.array([float(rows["market"][k][0]) for k in keep])
     m_ret = m[1:] / m[:-1] - 1
@@ -295,5 +299,9 @@ def check(officejs_call, runtime, prices, shares, market, dates):
 @example(
     ("com", [[600519.0], [2.0], [3.0], [5.0], [8.0]], [1.0], [[399300.0], [501.0], [503.0], [502.0], [504.0]], None)
 )
+@example(  # dates 3 days apart, two rows of three missing: the kept dates 9 days apart, no frequency's spacing
+    ("com", [[100.0 + k] if k % 3 == 0 else [None] for k in range(13)], [1.0],
+     [[500.0 + k * (k % 2)] for k in range(13)], [[dt.datetime(2024, 1, 1) + dt.timedelta(days=3 * k)] for k in range(13)])
+)  # fmt: skip
 def test_messy_ranges_give_the_oracles_number_or_a_named_error(officejs_call, case):
     check(officejs_call, *case)
