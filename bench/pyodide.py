@@ -9,8 +9,10 @@ Lite's ~5 MB custom-function payload allows at full precision: 2,500 rows x 100 
 Pyodide each call goes through ``xlwings.server.custom_functions_call`` on the Python
 lists (after ``JsProxy.to_py()``, timed apart) and is compared with the floor
 ``np.array(body, dtype=float)`` of the same price rows: medians of --repeat runs after
-a warm-up. Apart (info): xlwings' return converter, which the call includes, on the
-function's own result, and on that result with Python floats for its numbers.
+a warm-up. Apart (info): the return conversion the function declares, which the call
+includes (xlwings' per-cell converter; for the rolling tables ``udfs.WholeTable``, which
+makes the cells at once), on the function's own result, and on that result as plain
+lists with Python floats for its numbers.
 --profile adds a cProfile of each call, made inside Pyodide.
 """
 
@@ -72,7 +74,7 @@ def main() -> int:
     print(f"payload: {opts.rows} rows x {opts.assets} assets + header, shares, market, dates: "
           f"{result['payload_bytes'] / 1e6:.2f} MB as JSON; median of {opts.repeat} after a warm-up\n")  # fmt: skip
     rows = [("case", "ours", "floor np.array(body, dtype=float)", "ratio", "target", "met", "to_py (info)",
-             "xlwings' return converter (in ours)", "the same with Python floats (info)", "cells returned")]  # fmt: skip
+             "return conversion (in ours)", "the same with Python floats (info)", "cells returned")]  # fmt: skip
     for b in result["bench"]:
         ratio = b["ours"] / b["floor"]
         rows.append((f"{b['name']} via custom_functions_call, {opts.rows}x{opts.assets}", fmt(b["ours"]), fmt(b["floor"]),

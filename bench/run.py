@@ -56,6 +56,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import dataclasses  # noqa: E402
 import gc  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
@@ -63,6 +64,7 @@ import time  # noqa: E402
 import timeit  # noqa: E402
 import tracemalloc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -81,7 +83,7 @@ import xlwings.conversion  # noqa: E402
 import xlwings.server  # noqa: E402
 
 import xl_portbeta  # noqa: E402
-from xl_portbeta import api, udfs  # noqa: E402
+from xl_portbeta import api, core, udfs  # noqa: E402
 
 # --------------------------------------------------------------------------- sizes
 
@@ -100,6 +102,10 @@ class Config:
     book_K: int  # accounts of the book case (6)
     book_K_large: int  # the book's memory, reported for this many accounts too
     book_singles_timed: int  # per-account baseline: accounts timed, scaled to book_K
+    sparse_K: int  # accounts of the sparse book (7), each holding sparse_held of sparse_N assets
+    sparse_N: int
+    sparse_T: int
+    sparse_held: int
     blank_fraction: float
     min_reps: int
     max_reps: int
@@ -110,12 +116,14 @@ FULL = Config(
     T=2520, N=500, small_T=252, small_N=50, sm_assets=20,
     roll_T=5040, roll_N=500, window=252, roll_windows_timed=40,
     book_K=10_000, book_K_large=100_000, book_singles_timed=100,
+    sparse_K=50_000, sparse_N=2_000, sparse_T=756, sparse_held=30,
     blank_fraction=0.01, min_reps=5, max_reps=101, budget_s=1.5,
 )  # fmt: skip
 QUICK = Config(
     T=252, N=50, small_T=63, small_N=10, sm_assets=5,
     roll_T=504, roll_N=50, window=126, roll_windows_timed=10,
     book_K=200, book_K_large=1_000, book_singles_timed=10,
+    sparse_K=3_000, sparse_N=200, sparse_T=126, sparse_held=10,
     blank_fraction=0.01, min_reps=3, max_reps=21, budget_s=0.2,
 )  # fmt: skip
 
@@ -130,6 +138,9 @@ TARGET_MEMORY = 4.0  # <= x the price matrix as float64
 TARGET_BOOK_VS_FLOOR = 3.0  # <= x one P @ H.T and one pass over it
 TARGET_BOOK_VS_SINGLES = 100.0  # >= x faster than api.portfolio_beta per account
 TARGET_BOOK_MEMORY = 2.0  # <= x the T x K value matrix as float64
+TARGET_BOOK_THREADS_VS_FLOOR = 2.0  # on every core: <= x the floor run on the same threads
+TARGET_SPARSE_VS_FLOOR = 3.0  # <= x one sparse H @ P.T and one pass over its K x T result
+TARGET_SPARSE_MEMORY = 0.5  # <= x the T x K value matrix as float64
 
 # --------------------------------------------------------------------------- timing
 
@@ -617,8 +628,22 @@ class Runner:
         self.notes.append("5: tracemalloc peak during the call minus traced memory before it (after a warm-up call).")
 
 
+def info(row: Row) -> Row:
+    row.target, row.met = "(no target)", "-"
+    return row
+
+
+def on_threads(block: Callable[[int], Any], firsts: range, threads: int) -> list[Any]:
+    """``block`` of each first account, on ``threads`` threads (as api.book_betas maps its blocks)."""
+    if threads == 1:
+        return [block(first) for first in firsts]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(block, firsts))
+
+
 def book_case(self: Runner) -> None:
-    """6: a book of K accounts x N assets x T days, complete prices (issue 12)."""
+    """6: a book of K accounts x N assets x T days, complete prices (issue 12), on one
+    thread and on every core (issue 23)."""
     cfg = self.cfg
     d = make_data(cfg.T, cfg.N, 0.0, seed=12)
     P, m = d.prices, d.market
@@ -629,33 +654,153 @@ def book_case(self: Runner) -> None:
         values = P @ H.T
         return values[1:] / values[:-1]
 
-    base = timed(floor, cfg, warmup=1)
-    ours = timed(lambda: api.book_betas(P, H, m), cfg, warmup=1)
+    def floor_block(first: int) -> None:  # the block's result dropped, as ours drops its (T, block) arrays
+        values = P @ H[first : first + core._BOOK_BLOCK].T
+        values[1:] / values[:-1]
+
+    whole = timed(floor, cfg, warmup=1)
+    blocks = timed(lambda: on_threads(floor_block, range(0, len(H), core._BOOK_BLOCK), 1), cfg)
+    base = min(whole, blocks, key=lambda f: f.median)
+    ours = timed(lambda: api.book_betas(P, H, m, threads=1), cfg, warmup=1)
     k = cfg.book_singles_timed
     singles = timed(lambda: [api.portfolio_beta(P, H[a], m) for a in range(k)], cfg, scale=cfg.book_K / k)
     size = f"K={cfg.book_K} accounts, N={cfg.N}, T={cfg.T}"
-    self.rows.append(at_most(f"6a api.book_betas, {size}, vs one P @ H.T plus one pass over its T x K result",
-                             ours.median, base.median, TARGET_BOOK_VS_FLOOR))  # fmt: skip
+    self.rows.append(at_most(f"6a api.book_betas, {size}, one thread, vs one P @ H.T plus one pass over its T x K "
+                             "result", ours.median, base.median, TARGET_BOOK_VS_FLOOR))  # fmt: skip
     self.rows.append(faster(f"6b api.book_betas vs api.portfolio_beta per account ({k} timed, scaled x{cfg.book_K // k})",
                             ours.median, singles.median, TARGET_BOOK_VS_SINGLES))  # fmt: skip
     matrix = 8 * cfg.T * cfg.book_K
     self.rows.append(at_most(f"6c peak extra memory: api.book_betas ({size}) vs the T x K value matrix (float64)",
                              peak_extra_bytes(lambda: api.book_betas(P, H, m)), matrix, TARGET_BOOK_MEMORY, fmt=mb))  # fmt: skip
     large = rng.integers(0, 200, (cfg.book_K_large, cfg.N)).astype(float)
-    peak = peak_extra_bytes(lambda: api.book_betas(P, large, m), warmup=False)
-    row = at_most(f"6d (info) peak extra memory, K={cfg.book_K_large}: vs its T x K value matrix", peak,
-                  8 * cfg.T * cfg.book_K_large, TARGET_BOOK_MEMORY, fmt=mb)  # fmt: skip
-    row.target, row.met = "(no target)", "-"
-    self.rows.append(row)
+    peak = peak_extra_bytes(lambda: api.book_betas(P, large, m, threads=1), warmup=False)
+    self.rows.append(info(at_most(f"6d (info) peak extra memory, K={cfg.book_K_large}: vs its T x K value matrix",
+                                  peak, 8 * cfg.T * cfg.book_K_large, TARGET_BOOK_MEMORY, fmt=mb)))  # fmt: skip
+    self.book_threads(P, H, m, ours.median)
     one = api.portfolio_beta(P, H[0], m)
     book = api.book_betas(P, H[:3], m)
     self.check("book: account 1 REG == api.portfolio_beta", float(book.reg[0]), one.reg, 1e-12)
     self.notes.append(
         "6: holdings are whole share counts 0-199 per asset and account; the floor is `P @ H.T` (BLAS) and "
-        "`V[1:] / V[:-1]`; blocks of accounts keep memory bounded whatever K is."
+        f"`V[1:] / V[:-1]`, the faster of the whole product ({ms(whole.median)}) and blocks of {core._BOOK_BLOCK} "
+        f"accounts one after another ({ms(blocks.median)}); blocks of accounts keep memory bounded whatever K is."
     )
 
 
+def book_threads(self: Runner, P: np.ndarray, H: np.ndarray, m: np.ndarray, one_thread: float) -> None:
+    """6e, 6f: the book on every core: blocks of accounts on threads, each on one BLAS thread
+    (api.book_betas' default), against the faster floor on as many threads; and the other way,
+    one block after another with BLAS on every core."""
+    from threadpoolctl import threadpool_limits
+
+    cfg, n = self.cfg, api.usable_cores()
+    firsts = range(0, len(H), core._BOOK_BLOCK)
+
+    def floor_block(first: int) -> None:  # the block's result dropped, as ours drops its (T, block) arrays
+        values = P @ H[first : first + core._BOOK_BLOCK].T
+        values[1:] / values[:-1]
+
+    def floor_blas():
+        with threadpool_limits(n, user_api="blas"):
+            values = P @ H.T
+        return values[1:] / values[:-1]
+
+    with threadpool_limits(1, user_api="blas"):
+        blocks = timed(lambda: on_threads(floor_block, firsts, n), cfg)
+    blas = timed(floor_blas, cfg)
+    base, how = min((blocks.median, "blocks on threads"), (blas.median, "BLAS threads"))
+    ours = timed(lambda: api.book_betas(P, H, m), cfg)
+    self.rows.append(at_most(f"6e api.book_betas on every core ({n} threads: blocks on threads, one BLAS thread "
+                             f"each) vs the faster floor on {n} threads ({how})", ours.median, base,
+                             TARGET_BOOK_THREADS_VS_FLOOR))  # fmt: skip
+    with threadpool_limits(n, user_api="blas"):  # around the core: api.book_betas would pin one BLAS thread
+        groups = api.book_betas(P, H[:1], m).sample.groups[0]
+        blas_ours = timed(lambda: core.book_figures(P, H, m[1:] / m[:-1] - 1, 0.0, groups.as_of_prices), cfg)
+    self.rows.append(info(at_most(f"6f (info) core.book_figures, blocks one after another with BLAS on {n} threads, "
+                                  "vs 6e's ours", blas_ours.median, ours.median, TARGET_BOOK_THREADS_VS_FLOOR)))  # fmt: skip
+    self.notes.append(
+        f"6e: {n} usable cores; 6a's one-thread time is {ms(one_thread)}, so every core made it "
+        f"{one_thread / ours.median:.2f}x faster. Floors on {n} threads: blocks of {core._BOOK_BLOCK} accounts mapped "
+        f"over threads, one BLAS thread each, {ms(blocks.median)}; one product with BLAS on {n} threads, "
+        f"{ms(blas.median)}. 6f times the core without the input layer, so its ratio flatters BLAS threads a little."
+    )
+
+
+def sparse_book(self: Runner, K: int, N: int, T: int, held: int, label: str, reps: Config) -> None:
+    """7: a platform's book: K accounts of ``held`` positions among N securities over T days,
+    holdings as a scipy.sparse CSR matrix and as long account,ticker,shares rows (issue 23)."""
+    from scipy import sparse
+
+    d = make_data(T, N, 0.0, seed=23)
+    P, m = d.prices, d.market
+    rng = np.random.default_rng(23)
+    columns = np.concatenate([  # distinct positions per account, a block of accounts at a time
+        np.sort(np.argpartition(rng.random((b, N)), held, axis=1)[:, :held], axis=1)
+        for b in np.diff(np.r_[np.arange(0, K, 2_000), K])
+    ])  # fmt: skip
+    H = sparse.csr_array(
+        (rng.integers(1, 5000, K * held).astype(float), columns.ravel(), np.arange(0, K * held + 1, held)), shape=(K, N)
+    )
+    del columns
+    PT = np.ascontiguousarray(P.T)  # the floor's operand as scipy multiplies fastest, made once, not timed
+    firsts = range(0, K, core._BOOK_BLOCK)
+
+    def floor_block(first: int) -> None:  # the block's result dropped, as ours drops its (block, T) arrays
+        values = H[first : first + core._BOOK_BLOCK] @ PT  # (accounts, T)
+        values[:, 1:] / values[:, :-1]
+
+    def floor():
+        values = H @ PT
+        return values[:, 1:] / values[:, :-1]
+
+    size = f"K={K:,} accounts x {held} of N={N:,} securities x T={T:,} days"
+    matrix = 8 * T * K
+    blocks = timed(lambda: on_threads(floor_block, firsts, 1), reps)
+    whole = timed(floor, reps) if matrix <= 2**31 else None  # the whole K x T result must fit in memory
+    base, how = min([(blocks, "in blocks")] + ([(whole, "whole")] if whole else []), key=lambda f: f[0].median)
+    ours = timed(lambda: api.book_betas(P, H, m, threads=1), reps)
+    self.rows.append(at_most(f"{label}a api.book_betas, sparse (CSR) holdings, {size}, one thread, vs one sparse "
+                             f"H @ P.T plus one pass over its K x T result ({how}: the faster)", ours.median,
+                             base.median, TARGET_SPARSE_VS_FLOOR))  # fmt: skip
+    peak = peak_extra_bytes(lambda: api.book_betas(P, H, m, threads=1), warmup=False)
+    self.rows.append(at_most(f"{label}b peak extra memory: {label}a vs the T x K value matrix (float64)", peak, matrix,
+                             TARGET_SPARSE_MEMORY, fmt=mb))  # fmt: skip
+    n = api.usable_cores()
+    floor_n = timed(lambda: on_threads(floor_block, firsts, n), reps)
+    ours_n = timed(lambda: api.book_betas(P, H, m), reps)
+    self.rows.append(at_most(f"{label}c as {label}a on every core ({n} threads) vs the floor's blocks on {n} threads",
+                             ours_n.median, floor_n.median, TARGET_BOOK_THREADS_VS_FLOOR))  # fmt: skip
+    if K <= 100_000:  # long rows: the platform's export, read into CSR inside the call
+        names = [f"SEC{j:05d}" for j in range(N)]
+        rows = np.repeat(np.arange(K), held)
+        account = pd.Categorical.from_codes(rows, [f"A{a:07d}" for a in range(K)])
+        long = pd.DataFrame({"account": account, "ticker": np.asarray(names)[H.indices], "shares": H.data})
+        frame = pd.DataFrame(P, columns=names)
+        long_time = timed(lambda: api.book_betas(frame, long, m, threads=1), reps)
+        self.rows.append(info(at_most(f"{label}d (info) as {label}a, holdings as {K * held:,} long account,ticker,shares "
+                                      "rows (a DataFrame)", long_time.median, base.median, TARGET_SPARSE_VS_FLOOR)))  # fmt: skip
+        long_peak = peak_extra_bytes(lambda: api.book_betas(frame, long, m, threads=1), warmup=False)
+        self.rows.append(info(at_most(f"{label}e (info) peak extra memory: {label}d vs the T x K value matrix",
+                                      long_peak, matrix, TARGET_SPARSE_MEMORY, fmt=mb)))  # fmt: skip
+        by_rows = api.book_betas(frame, long, m, threads=1)
+        self.check(f"sparse book {label}: long rows REG == CSR REG", float(by_rows.reg[-1]),
+                   float(api.book_betas(P, H, m, threads=1).reg[-1]), 1e-12)  # fmt: skip
+    dense = np.zeros((3, N))
+    dense[np.repeat(np.arange(3), held), H.indices[: 3 * held]] = H.data[: 3 * held]
+    self.check(f"sparse book {label}: account 3 REG == dense book's", float(api.book_betas(P, H[:3], m).reg[2]),
+               float(api.book_betas(P, dense, m).reg[2]), 1e-12)  # fmt: skip
+    self.notes.append(
+        f"{label}: each account holds {held} securities drawn at random, 1-4,999 shares each; the floor is "
+        "`H @ P.T` (scipy.sparse CSR times P.T made contiguous once, outside the timing) and "
+        f"`V[:, 1:] / V[:, :-1]`, the faster of the whole product "
+        f"({ms(whole.median) if whole else 'not timed: its K x T result would not fit in memory'}) and blocks of "
+        f"{core._BOOK_BLOCK} accounts one after another ({ms(blocks.median)}). On every core the floor is its "
+        "blocks mapped over the same threads (scipy's sparse product has no threads of its own)."
+    )
+
+
+Runner.book_threads = book_threads
+Runner.sparse_book = sparse_book
 Runner.book = book_case
 
 
@@ -665,6 +810,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--blas-threads", default=None, metavar="N",
         help="BLAS threads (default 1; 0 = as installed); read before numpy is imported",
+    )  # fmt: skip
+    parser.add_argument(
+        "--platform", action="store_true",
+        help="also a platform's sparse book: 1,000,000 accounts x 30 of 5,000 securities x 2,520 days "
+        "(several minutes, a few GB)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     cfg = QUICK if args.quick else FULL
@@ -689,6 +839,10 @@ def main(argv: list[str] | None = None) -> int:
     run.rolling()
     run.memory()
     run.book()
+    run.sparse_book(cfg.sparse_K, cfg.sparse_N, cfg.sparse_T, cfg.sparse_held, "7", cfg)
+    if args.platform:
+        once = dataclasses.replace(cfg, min_reps=1, max_reps=1, budget_s=0.0)
+        run.sparse_book(1_000_000, 5_000, 2_520, 30, "8", once)
     run.loop.close()
 
     print()

@@ -562,6 +562,65 @@ def test_xlwings_lite_jsnull_blanks_found_by_identity(monkeypatch):
         inputs._plain_numbers(rows)
 
 
+def test_rolling_tables_skip_the_per_cell_converter_and_excel_gets_the_same_cells(rng, monkeypatch):
+    """Issue 23: PORTBETA_ROLLING and ASSET_BETAS_ROLLING hand xlwings their cells made at
+    once (``udfs.WholeTable``, ``sheet.officejs_cells``), not through its converter called
+    per cell. What custom_functions_call returns must be what that converter makes of the
+    same table: serial dates or FormattedNumber (runtime 1.4 with a date format; not 1.2),
+    dates with a time of day, row numbers, "" for blanks, the header through xlwings' own
+    function (a name starting with "#" is looked up as an error text)."""
+    import xlwings
+    import xlwings.server
+
+    from xl_portbeta import api, sheet, udfs
+
+    made = []
+    cells = sheet.officejs_cells
+    monkeypatch.setattr(sheet, "officejs_cells", lambda *a: made.append(1) or cells(*a))
+    prices, market = random_market(rng, 40, 3)
+    market[10:17] = market[10]  # windows with no beta: blank cells
+    times = [[dt.datetime(2024, 1, 1, 9, 30, 15, 123456) + dt.timedelta(days=k, hours=k)] for k in range(40)]
+    day_serials = [[serial(dt.date(2024, 1, 1) + dt.timedelta(days=k))] for k in range(40)]
+    shares = [[10.0, -5.0, 20.0]]
+    named = [["Alpha", "#1 Fund", "Gamma"], *prices.tolist()]
+    calls = {
+        "portbeta_rolling": (named, shares, market[:, None].tolist(), [[5]], day_serials),
+        "asset_betas_rolling": (named, market[:, None].tolist(), [[5]], day_serials),
+        "rolling without dates": (prices.tolist(), shares, market[:, None].tolist(), [[5]]),
+    }
+    loop = asyncio.new_event_loop()
+    try:
+        for runtime, date_format in (("1.4", None), ("1.4", "yyyy-mm-dd"), ("1.2", "yyyy-mm-dd")):
+            for name, args in calls.items():
+                func = name if name in ("portbeta_rolling", "asset_betas_rolling") else "portbeta_rolling"
+                data = {"func_name": func, "args": list(args), "version": xlwings.__version__, "client": "Office.js",
+                        "runtime": runtime, "date_format": date_format}  # fmt: skip
+                sent = loop.run_until_complete(xlwings.server.custom_functions_call(data, udfs))
+                table = getattr(udfs, func)(*args)  # the same table, as a Python call returns it
+                expected = xlwings.conversion.write(
+                    [list(row) for row in table], None, {"date_format": date_format, "runtime": runtime},
+                    engine_name="officejs",
+                )  # fmt: skip
+                assert sent == expected, (name, runtime, date_format)
+                assert any(v == "" for row in sent[1:] for v in row[1:]), name
+                if name == "asset_betas_rolling":  # the header of asset names, through xlwings' own cell function
+                    assert sent[0][1:] == ["Alpha", "#1 Fund", "Gamma"]
+        # dates with a time of day, through the function's table
+        rolling = api.rolling_portfolio_beta(prices, shares[0], market, 5, [t[0] for t in times])
+        table = sheet.rolling_table(rolling)
+        for date_format in (None, "yyyy-mm-dd hh:mm"):
+            assert sheet.officejs_cells(
+                table, date_format, "1.4", lambda v: xlwings.engines["officejs"].impl.prepare_xl_data_element(v, {})
+            ) == officejs_write([list(row) for row in table], date_format)
+    finally:
+        loop.close()
+    assert len(made) == 3 * 3 + 2
+    # another table (none is returned today) still gets xlwings' cells, one by one
+    assert udfs.WholeTable.write_value([[None, np.float64(1.5), "x"]], {"runtime": "1.4"}) == [["", 1.5, "x"]]
+    sent_header = officejs_write([list(r) for r in table])[0]
+    assert sent_header == ["date", "REG", "WTD", "GAP"]
+
+
 def test_holdings_from_statements_and_trades_through_officejs(server):
     """HOLDINGS_ON and HOLDINGS_FROM_TRADES with Excel's payloads: serial dates, header rows,
     a ledger selected longer than its rows (null and "" below it), an error object; each

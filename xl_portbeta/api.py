@@ -1063,44 +1063,78 @@ class BookBetas(core.BookFigures):
         return pd.DataFrame(data, index=pd.Index(self.accounts, name="account"))
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _book_threads(threads: Any) -> int:
+    """``threads`` of :func:`book_betas` as a count: None is every usable core."""
+    if threads is None:
+        return usable_cores()
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
+        raise PortbetaError(f"threads is {threads!r}: give a whole number of threads, 1 or more (None: every core)")
+    return int(threads)
+
+
+def _arguments(**arguments: Any) -> dict[str, Any]:
+    return arguments
+
+
+_arguments.__name__ = "book_betas"  # a call Python would refuse is refused in book_betas' name
+_book_arguments = declared(API["book_betas"])(_arguments)
+
+
 @_public
-@declared(API["book_betas"])
-def book_betas(cap: Any = None, **arguments: Any) -> BookBetas | ByBenchmark[BookBetas]:
+def book_betas(*args: Any, threads: int | None = None, **kwargs: Any) -> BookBetas | ByBenchmark[BookBetas]:
     """REG, WTD, GAP and the gap's standard error of every account of a book.
 
     Parameters
     ----------
-    holdings : K rows x N columns of share counts, one row per account
-        In the column order of ``prices``, or matched by name with a header row of asset
-        names; an optional first column of account names (text); a DataFrame's index
-        names the accounts. Or a dict of account name to that account's holdings
-        history (T x N, as ``shares`` takes it: e.g. :func:`holdings_from_trades`): each
-        account's figures are then :func:`portfolio_beta`'s of its history.
+    holdings : share counts, one row per account
+        K rows x N columns, in the column order of ``prices`` or matched by name with a
+        header row of asset names, an optional first column of account names (text), a
+        DataFrame's index naming the accounts; or a ``scipy.sparse`` matrix (K, N); or a
+        DataFrame of long rows with the columns ``account, ticker, shares`` (one row per
+        position; tickers are the prices' names; accounts in order of first appearance).
+        Sparse and long holdings stay sparse: no K x N array is made. Or a dict of account
+        name to that account's holdings history (T x N, as ``shares`` takes it: e.g.
+        :func:`holdings_from_trades`): each account's figures are then
+        :func:`portfolio_beta`'s of its history.
     cap : float, optional
         A beta cap: each account's p-values of REG and WTD above it, their verdicts at
         95% and which beta breaches it (:attr:`BookBetas.cap_breach`).
+    threads : int or None, keyword only
+        Blocks of accounts computed at once, each on its own thread and one BLAS thread.
+        None (the default): every usable core. The Excel function passes 1, so that a
+        recalculation leaves Excel's other work its cores.
     Other parameters are those of :func:`build_sample`; several benchmarks give a
     :class:`ByBenchmark` of books, every account on the dates where all have a level.
     """
-    cap = read_cap(cap)  # a bad cap is reported before the data
+    count = _book_threads(threads)
+    arguments = _book_arguments(*args, **kwargs)
+    cap = read_cap(arguments.pop("cap"))  # a bad cap is reported before the data
     holdings = arguments["holdings"]
     # a dict from Python; Office.js sends one cell's error or linked value as a dict with a "type"
     if isinstance(holdings, dict) and "type" not in holdings:
         return _book_of_histories(cap=cap, **arguments)
     book = _book.build_book_sample(**arguments)
     if book.benchmarks:
-        return ByBenchmark(book.benchmarks, tuple(_book_figures(b, cap) for b in book.by_benchmark()))
-    return _book_figures(book, cap)
+        return ByBenchmark(book.benchmarks, tuple(_book_figures(b, cap, count) for b in book.by_benchmark()))
+    return _book_figures(book, cap, count)
 
 
-def _book_figures(book: _book.BookSample, cap: float | None) -> BookBetas:
+def _book_figures(book: _book.BookSample, cap: float | None, threads: int = 1) -> BookBetas:
     k = len(book.accounts)
     names = [f.name for f in dataclasses.fields(core.BookFigures)]
     figures = {name: np.full(k, np.nan) for name in names}
     figures["valid"] = np.zeros(k, dtype=bool)
     observations, notes = np.zeros(k, dtype=int), list(book.notes)
     for group in book.groups:
-        note, failed = _group_figures(group, book, figures, observations, cap)
+        note, failed = _group_figures(group, book, figures, observations, cap, threads)
         for a in failed.tolist():
             notes[a] = note
     for a in figures.values():
@@ -1243,12 +1277,22 @@ def _histories_book(
     )  # fmt: skip
 
 
+book_betas.__signature__ = _book_arguments.__signature__.replace(  # type: ignore[attr-defined]
+    parameters=[
+        *_book_arguments.__signature__.parameters.values(),  # type: ignore[attr-defined]
+        inspect.Parameter("threads", inspect.Parameter.KEYWORD_ONLY, default=None),
+    ],
+    return_annotation="BookBetas | ByBenchmark[BookBetas]",
+)
+
+
 def _group_figures(
     group: _book.BookGroup,
     book: _book.BookSample,
     figures: dict[str, np.ndarray],
     observations: np.ndarray,
     cap: float | None,
+    threads: int = 1,
 ) -> tuple[str, np.ndarray]:
     """One group's figures written into ``figures`` and ``observations``; the note of its
     accounts left without figures, and which they are."""
@@ -1259,7 +1303,7 @@ def _group_figures(
         return "the market returns have no variance on the dates these holdings need", group.accounts
     every = len(group.accounts) == len(book.accounts)  # one group of the whole book: its counts as they are
     counts = book.holdings if every else book.holdings[group.accounts]
-    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices, cap)
+    found = core.book_figures(group.prices, counts, market_returns, group.rf, group.as_of_prices, cap, threads=threads)
     for name, values in figures.items():
         values[group.accounts] = getattr(found, name)
     observations[group.accounts[found.valid]] = len(market_returns)

@@ -7,20 +7,30 @@ form one group and are computed together (complete prices: one group for the boo
 
 A problem of one account (no shares, a blank count, a net value <= 0 on a date used) or
 of one group (too few dates left) empties those rows with a note; the others compute.
+
+A platform's book (a few dozen holdings each, of thousands of securities) comes as a
+``scipy.sparse`` matrix or as long ``account, ticker, shares`` rows, and stays sparse
+(CSR) from here to the figures: no K x N array is made.
 """
 
 from __future__ import annotations
 
+import itertools
+import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from . import sample
+from . import core, sample
 from .errors import PortbetaError
 from .inputs import is_blank, read_accounts
 
-__all__ = ["BookGroup", "BookSample", "build_book_sample", "groups_by_dates"]
+__all__ = ["LONG_COLUMNS", "BookGroup", "BookSample", "build_book_sample", "groups_by_dates"]
+
+#: The columns of holdings given as long rows (a DataFrame), one row per position.
+LONG_COLUMNS = ("account", "ticker", "shares")
 
 
 @dataclass(frozen=True)
@@ -80,8 +90,9 @@ class BookSample:
         Asset names.
     accounts : tuple of str
         Account names, from the holdings' first column, else "account 1", ...
-    holdings : array (K, N)
-        Share counts, in the column order of prices; NaN where a count is missing.
+    holdings : array (K, N), or a scipy.sparse CSR array (K, N)
+        Share counts, in the column order of prices; NaN where a count is missing. CSR
+        (sorted, no stored zeros) when the holdings were given sparse or as long rows.
     notes : tuple of str
         Per account: why it has no figures ("" for none yet).
     groups : tuple of BookGroup
@@ -117,11 +128,33 @@ class BookSample:
         return f"BookSample({len(self.accounts)} accounts, {len(self.names)} assets, {groups})"
 
 
-def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[str, ...], np.ndarray, int]:
+def _scipy_sparse(raw: Any) -> Any:
+    """scipy.sparse when ``raw`` is one of its matrices (then it is imported already), else None."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse if sparse is not None and sparse.issparse(raw) else None
+
+
+def _is_long(raw: Any) -> bool:
+    """Holdings as long rows: a DataFrame of the columns account, ticker, shares."""
+    return isinstance(raw, pd.DataFrame) and sorted(str(c).strip().lower() for c in raw.columns) == sorted(LONG_COLUMNS)
+
+
+def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[str, ...], Any, int]:
     """Account names, the (K, N) counts (matched to the prices' assets by name when both
-    have names) and the range's column of the first count (2 after a column of names)."""
+    have names) and the range's column of the first count (2 after a column of names;
+    0 for sparse holdings, whose notes name the asset)."""
     if is_blank(raw):
         raise PortbetaError("holdings is missing: give one row of share counts per account")
+    if _is_long(raw):
+        return _long_holdings(raw, names, named)
+    sparse = _scipy_sparse(raw)
+    if sparse is not None:
+        if raw.shape[1] != len(names) or not raw.shape[0]:
+            raise PortbetaError(
+                f"holdings is a {raw.shape[0]} x {raw.shape[1]} sparse matrix: give one row per account with "
+                f"{len(names)} share counts, in the column order of prices"
+            )
+        return tuple(f"account {k + 1}" for k in range(raw.shape[0])), _csr(sparse.csr_array(raw, dtype=float)), 0
     accounts, cells = read_accounts(raw, n_assets=len(names))
     cells = sample.columns_by_name(cells, names if named else None, "holdings")
     n_assets = len(names)
@@ -136,6 +169,67 @@ def read_holdings(raw: Any, names: tuple[str, ...], named: bool) -> tuple[tuple[
     if accounts is None:
         return tuple(f"account {k + 1}" for k in range(len(cells.values))), cells.values, 1
     return accounts, cells.values, 2
+
+
+def _csr(counts: Any) -> Any:
+    """Sparse counts checked (a count beyond float's range is refused) and made canonical:
+    sorted, no stored zeros (a 0 would meet an unknown beta as a held asset)."""
+    infinite = np.flatnonzero(np.isinf(counts.data))
+    if len(infinite):
+        at = int(infinite[0])
+        account = int(np.searchsorted(counts.indptr, at, side="right")) - 1
+        raise PortbetaError(
+            f"holdings has an infinite share count (account {account + 1}, column {int(counts.indices[at]) + 1})"
+        )
+    counts.sum_duplicates()  # sorts the indices; a scipy matrix's repeated entries add up, as scipy means them
+    counts.eliminate_zeros()
+    return counts
+
+
+def _long_holdings(frame: pd.DataFrame, names: tuple[str, ...], named: bool) -> tuple[tuple[str, ...], Any, int]:
+    """Long rows (account, ticker, shares) as CSR counts, accounts in order of first
+    appearance; a ticker must be an asset of prices, listed once per account."""
+    from scipy import sparse
+
+    column = {str(c).strip().lower(): c for c in frame.columns}
+    account, ticker, shares = (frame[column[c]] for c in LONG_COLUMNS)
+    if not named:
+        raise PortbetaError("holdings as account, ticker, shares rows need prices with a header row of names")
+    for what, cells in (("account", account), ("ticker", ticker)):
+        if cells.isna().any():
+            raise PortbetaError(f"holdings row {int(np.flatnonzero(cells.isna())[0]) + 1} has no {what}")
+    codes, accounts = pd.factorize(account.astype(str).str.strip(), sort=False)
+    position = pd.Index(names).get_indexer(ticker.astype(str).str.strip())
+    if (position < 0).any():
+        unknown = sorted(set(ticker[position < 0].astype(str)))
+        raise PortbetaError(f"holdings has tickers that are not assets of prices: {', '.join(unknown[:5])}")
+    try:
+        counts = shares.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise PortbetaError("holdings' shares column holds text that is not a number: give share counts") from None
+    order = np.lexsort((position, codes))
+    codes, position, counts = codes[order], position[order], counts[order]
+    twice = np.flatnonzero((codes[1:] == codes[:-1]) & (position[1:] == position[:-1]))
+    if len(twice):
+        k = int(twice[0])
+        raise PortbetaError(f"holdings: account {accounts[codes[k]]} lists {names[position[k]]} twice")
+    indptr = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(accounts)))]
+    counts_csr = sparse.csr_array((counts, position, indptr), shape=(len(accounts), len(names)))
+    return tuple(accounts), _csr(counts_csr), 0
+
+
+def _sparse_notes(holdings: Any, names: tuple[str, ...]) -> list[str]:
+    """:func:`_account_notes` of CSR counts: the asset of a blank count is named."""
+    rows = np.repeat(np.arange(holdings.shape[0]), np.diff(holdings.indptr))
+    notes = [""] * holdings.shape[0]
+    for k in np.flatnonzero(np.diff(holdings.indptr) == 0).tolist():
+        notes[k] = "holds nothing"
+    blank = np.flatnonzero(np.isnan(holdings.data))
+    for at in blank[::-1].tolist():  # the account's first blank asset wins
+        notes[rows[at]] = (
+            f"share count of {names[holdings.indices[at]]} is empty or an error: enter 0 for an asset not held"
+        )
+    return notes
 
 
 def _account_notes(holdings: np.ndarray, first_column: int) -> list[str]:
@@ -168,22 +262,34 @@ def build_book_sample(
         sample.oldest_first(rows, args.date_cells.first_row if args.date_cells is not None else None)
     )
     sample.resolve_as_of(as_of, np.ones(len(rows.rows), dtype=bool), rows)  # a bad as_of is the book's error
-    notes = _account_notes(counts, first_column)
-    usable = np.array([not note for note in notes])
+    notes = _sparse_notes(counts, names) if core.is_sparse(counts) else _account_notes(counts, first_column)
+    positions = np.flatnonzero([not note for note in notes])
     # Accounts holding the same assets among those with a missing price need the same dates.
     with_holes = np.flatnonzero(np.isnan(rows.prices).any(axis=0))
-    positions = np.flatnonzero(usable)
     groups = []
     if len(positions) and not len(with_holes):  # complete prices: one group
         groups.append(_group(rows, args, np.zeros(len(names), dtype=bool), positions, as_of, names))
     elif len(positions):
-        keys, which = np.unique(counts[positions][:, with_holes] != 0, axis=0, return_inverse=True)
-        for g, key in enumerate(keys):
+        for held_with_holes, members in _by_held_holes(counts, positions, with_holes):
             held = np.zeros(len(names), dtype=bool)
-            held[with_holes[key]] = True
-            groups.append(_group(rows, args, held, positions[np.ravel(which) == g], as_of, names))
+            held[held_with_holes] = True
+            groups.append(_group(rows, args, held, members, as_of, names))
     benchmarks = (args.market.header or ()) if rows.markets is not None else ()
     return BookSample(names, accounts, counts, tuple(notes), tuple(groups), benchmarks)
+
+
+def _by_held_holes(counts: Any, positions: np.ndarray, with_holes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The accounts at ``positions`` grouped by which assets of ``with_holes`` they hold:
+    (those assets, the group's accounts) per group."""
+    if not core.is_sparse(counts):
+        keys, which = np.unique(counts[positions][:, with_holes] != 0, axis=0, return_inverse=True)
+        return [(with_holes[key], positions[np.ravel(which) == g]) for g, key in enumerate(keys)]
+    held = counts[positions][:, with_holes].tocsr()  # no stored zeros: each stored entry is held
+    held.sort_indices()
+    rows = [held.indices[a:b].tobytes() for a, b in itertools.pairwise(held.indptr.tolist())]
+    codes, uniques = pd.factorize(pd.Series(rows, dtype=object), sort=True)
+    dtype = held.indices.dtype
+    return [(with_holes[np.frombuffer(key, dtype=dtype)], positions[codes == g]) for g, key in enumerate(uniques)]
 
 
 def _group(

@@ -567,7 +567,11 @@ def _book_holdings(args: argparse.Namespace, prices: files.Prices, options: file
                 "give --holdings (the accounts' share counts) or --trades FILE (account,date,ticker,quantity)"
             )
         return files.read_holdings_file(args.holdings, prices.names, options), ""
-    opening = None if args.holdings is None else files.read_holdings_file(args.holdings, prices.names, options)
+    opening = (
+        None
+        if args.holdings is None
+        else files.wide_holdings(files.read_holdings_file(args.holdings, prices.names, options), prices.names)
+    )
     histories = files.read_account_trades(args.trades, opening, prices, options)
     said = files.trades_words(args.trades, prices, options, opening=True)  # the dates before: each account's own
     source = f" from {Path(args.holdings).name}" if args.holdings else ""
@@ -583,7 +587,7 @@ def run_book(args: argparse.Namespace) -> int:
     prices, options, columns = read_inputs(args)
     holdings, held = _book_holdings(args, prices, options)
     with named("xl-portbeta book"):
-        found = api.book_betas(holdings=holdings, cap=_beta_cap(args), **columns)
+        found = api.book_betas(holdings=holdings, cap=_beta_cap(args), **columns, threads=args.threads)
     several = isinstance(found, api.ByBenchmark)
     books = list(found.items()) if isinstance(found, api.ByBenchmark) else [("", found)]
     n = len(books[0][1].accounts)
@@ -810,8 +814,13 @@ def _book_command(commands: Any, frequency: dict[str, Any]) -> None:
     _prices_file_options(bk, frequency)
     bk.add_argument(
         "--holdings",
-        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide; with --trades, the opening positions",
+        help="a .csv/.xlsx of accounts: long (account,ticker,shares) or wide, long also .parquet (with pyarrow); "
+        "with --trades, the opening positions",
     )
+    bk.add_argument(
+        "--threads", type=int, default=None, metavar="N",
+        help="blocks of accounts computed at once (default: every usable core)",
+    )  # fmt: skip
     bk.add_argument(
         "--trades",
         metavar="FILE",

@@ -83,6 +83,7 @@ __all__ = [
     "holdings_values",
     "in_base_currency",
     "information_ratio",
+    "is_sparse",
     "line_fit",
     "line_fits",
     "market_values",
@@ -1308,26 +1309,45 @@ class BookFigures:
 _BOOK_BLOCK = 1024  # accounts per block: three (T, block) arrays at a time, whatever K is
 
 
+@dataclass(frozen=True)
+class _BookAssets:
+    """What every block of a book shares: the assets' returns and betas, and for sparse
+    holdings the prices and returns turned around once (``holdings @ prices.T``)."""
+
+    prices: np.ndarray
+    returns: np.ndarray
+    betas: np.ndarray
+    prices_t: np.ndarray | None = None
+    returns_t: np.ndarray | None = None
+
+
+def is_sparse(holdings: Any) -> bool:
+    """Whether ``holdings`` is a sparse matrix in CSR form (``data``, ``indices``, ``indptr``)."""
+    return not isinstance(holdings, np.ndarray) and hasattr(holdings, "indptr")
+
+
 def book_figures(
     prices: np.ndarray,
-    holdings: np.ndarray,
+    holdings: Any,
     market_returns: np.ndarray,
     rf: np.ndarray | float,
     as_of_prices: np.ndarray,
     cap: float | None = None,
+    threads: int = 1,
 ) -> BookFigures:
     """The figures of many accounts holding the same assets, a block of accounts at a time.
 
     Each account's value history is one column of ``prices @ holdings.T`` (one BLAS
-    product); its returns, betas and fits follow the single-portfolio rules
-    (:func:`excess_returns`, :func:`betas`, :func:`weighted_beta`, :func:`line_fits`).
+    product, or a sparse one); its returns, betas and fits follow the single-portfolio
+    rules (:func:`excess_returns`, :func:`betas`, :func:`weighted_beta`, :func:`line_fits`).
 
     Parameters
     ----------
     prices : array (T, N)
         Positive prices, no NaN (assets no account holds may be flat).
-    holdings : array (K, N)
-        One row of share counts per account, held on every date.
+    holdings : array (K, N), or a scipy.sparse CSR matrix (K, N)
+        One row of share counts per account, held on every date (sparse: only the
+        positions held are stored; no explicit NaN).
     market_returns : array (T-1,)
         The market's excess returns; must vary.
     rf : float or array (T-1,)
@@ -1338,46 +1358,73 @@ def book_figures(
     cap : float, optional
         A beta cap: the p-values of REG and WTD above it (NaN without; WTD's standard
         error costs one more regression per account, made only with a cap).
+    threads : int
+        Blocks of accounts computed at once, each in its own thread (numpy and the
+        sparse products release the GIL); 1 computes them one after the other.
 
     Returns
     -------
     BookFigures
     """
-    asset_returns = excess_returns(prices, rf)
-    asset_betas = np.asarray(betas(asset_returns, market_returns))  # (N,): returns are 2-D here
-    parts = [
-        _book_block(prices, holdings[first : first + _BOOK_BLOCK], market_returns, rf, as_of_prices,
-                    asset_returns, asset_betas, cap)
-        for first in range(0, len(holdings), _BOOK_BLOCK)
-    ]  # fmt: skip
+    returns = excess_returns(prices, rf)
+    assets = _BookAssets(prices, returns, np.asarray(betas(returns, market_returns)))
+    if is_sparse(holdings):  # rows of holdings times the assets' rows: the transposes once
+        assets = _BookAssets(
+            prices, returns, assets.betas, np.ascontiguousarray(prices.T), np.ascontiguousarray(returns.T)
+        )
+
+    def block(first: int) -> tuple[np.ndarray, ...]:
+        return _book_block(holdings[first : first + _BOOK_BLOCK], market_returns, rf, as_of_prices, assets, cap)
+
+    firsts = range(0, holdings.shape[0], _BOOK_BLOCK)
+    if threads > 1 and len(firsts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(threads, len(firsts))) as pool:
+            parts = list(pool.map(block, firsts))
+    else:
+        parts = [block(first) for first in firsts]
     return BookFigures(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
 
+def _sparse_weights(holdings: Any, as_of_prices: np.ndarray) -> Any:
+    """:func:`weights_at` of CSR holdings, as CSR: each stored count times its price, over
+    the row's total."""
+    weights = holdings.copy()
+    rows = np.repeat(np.arange(holdings.shape[0]), np.diff(holdings.indptr))
+    weights.data = holdings.data * as_of_prices[holdings.indices]
+    weights.data /= np.bincount(rows, weights=weights.data, minlength=holdings.shape[0])[rows]
+    return weights
+
+
 def _book_block(
-    prices: np.ndarray,
-    holdings: np.ndarray,
+    holdings: Any,
     market_returns: np.ndarray,
     rf: np.ndarray | float,
     as_of_prices: np.ndarray,
-    asset_returns: np.ndarray,
-    asset_betas: np.ndarray,
+    assets: _BookAssets,
     cap: float | None,
 ) -> tuple[np.ndarray, ...]:
     """:func:`book_figures` of one block of accounts, as its fields in order."""
+    sparse = assets.prices_t is not None
     with np.errstate(over="ignore"):
-        values = prices @ holdings.T  # (T, K): each account's value on each date
+        values = (holdings @ assets.prices_t).T if sparse else assets.prices @ holdings.T  # (T, K)
         value_as_of = holdings @ as_of_prices
-    # positive on every date, and within float range (beyond it, figures would be 0 or NaN)
-    valid = (values > 0).all(axis=0) & (value_as_of > 0) & np.isfinite(values).all(axis=0) & np.isfinite(value_as_of)
-    out = [value_as_of] + [np.full(len(holdings), np.nan) for _ in range(8)] + [valid]
+    # positive on every date, and within float range (beyond it, figures would be 0 or NaN): two
+    # reductions, no (T, K) temporaries (a NaN makes the least value NaN, so not > 0)
+    valid = (values.min(axis=0) > 0) & np.isfinite(values.max(axis=0)) & (value_as_of > 0) & np.isfinite(value_as_of)
+    out = [value_as_of] + [np.full(holdings.shape[0], np.nan) for _ in range(8)] + [valid]
     if valid.any():
         if not valid.all():
-            values, holdings = values[:, valid], holdings[valid]
+            values, holdings = values[:, valid], holdings[np.flatnonzero(valid)]
         portfolio = excess_returns(values, rf)
-        weights = weights_at(as_of_prices, holdings)
         reg = line_fits(portfolio, market_returns)
-        wtd = weighted_beta(weights, asset_betas)
-        current = asset_returns @ weights.T
+        if sparse:
+            weights = _sparse_weights(holdings, as_of_prices)
+            wtd, current = weights @ assets.betas, (weights @ assets.returns_t).T
+        else:
+            weights = weights_at(as_of_prices, holdings)
+            wtd, current = weighted_beta(weights, assets.betas), assets.returns @ weights.T
         gap = line_fits(drift_returns(portfolio, current), market_returns)
         found = [reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared]
         if cap is not None:  # WTD's standard error: the rebalanced portfolio's, as PORTBETA_STATS'

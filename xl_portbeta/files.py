@@ -52,6 +52,7 @@ __all__ = [
     "read_shares",
     "read_table",
     "read_trades",
+    "wide_holdings",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -1133,6 +1134,30 @@ def read_shares(text: str, prices: Prices, o: Options) -> dict[str, float] | lis
         raise InputError(f"--shares {text!r}: give numbers ('100,50'), NAME=number pairs, or a .csv file") from None
 
 
+def _parquet_holdings(path: str, assets: list[str]) -> pd.DataFrame:
+    """Long holdings (``account, ticker, shares``) from a Parquet file, read by pandas with
+    pyarrow (an optional package: a clear error without it)."""
+    try:
+        frame = pd.read_parquet(path)
+    except ImportError:
+        raise InputError(f"{path}: reading .parquet needs pyarrow (pip install pyarrow), or give a .csv") from None
+    except Exception as error:  # noqa: BLE001 - any reader's complaint is a bad file, said in one line
+        raise InputError(f"{path}: cannot be read as Parquet ({(str(error).splitlines() or [''])[0]})") from None
+    columns = {_key(c): c for c in frame.columns}
+    if not {"account", "ticker", "shares"} <= set(columns):
+        raise InputError(f"{path}: give the columns account, ticker, shares (one row per position)")
+    by_key = {_key(a): a for a in assets}
+    tickers = frame[columns["ticker"]].astype(str).str.strip().str.lower().map(by_key)
+    if tickers.isna().any():
+        unknown = sorted(set(frame[columns["ticker"]][tickers.isna()].astype(str)))
+        raise InputError(f"{path}: tickers that are not assets of the prices: {', '.join(unknown[:5])}")
+    try:
+        shares = pd.to_numeric(frame[columns["shares"]], errors="raise")
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: its shares column holds text that is not a number") from None
+    return pd.DataFrame({"account": frame[columns["account"]], "ticker": tickers, "shares": shares})
+
+
 def _holdings_date_column(table: Table, o: Options) -> Any:
     """A holdings file's dates: the column --dates names, where the file has it, else one
     named 'date'; None for holdings without dates."""
@@ -1320,10 +1345,25 @@ def statements_words(text: str, prices: Prices, o: Options) -> str:
     return words
 
 
+def wide_holdings(holdings: pd.DataFrame, assets: list[str]) -> pd.DataFrame:
+    """:func:`read_holdings_file`'s accounts as accounts x assets (long rows pivoted: an asset
+    not listed is not held, a listed count left blank stays missing), for the opening
+    positions of book --trades."""
+    if list(holdings.columns) != ["account", "ticker", "shares"]:
+        return holdings
+    order = pd.unique(holdings["account"])
+    wide = holdings.pivot(index="account", columns="ticker", values="shares").reindex(index=order, columns=assets)
+    listed = holdings.assign(listed=1.0).pivot(index="account", columns="ticker", values="listed")
+    return wide.where(listed.reindex(index=order, columns=assets).notna(), 0.0)
+
+
 def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame:
-    """Accounts x assets share counts from a long file (``account,ticker,shares``, tickers
-    matched without regard to case) or a wide one (an account column, one column per
-    asset); assets not listed are not held."""
+    """The accounts' share counts from a long file (``account,ticker,shares``, tickers
+    matched without regard to case; also .parquet, with pyarrow) as those long rows, which
+    the book keeps sparse, or from a wide one (an account column, one column per asset)
+    as accounts x assets; assets not listed are not held."""
+    if Path(path).suffix.lower() == ".parquet" and Path(path).is_file():
+        return _parquet_holdings(path, assets)
     table = read_table(path)
     account = table.find("account")
     tickers, shares = holding_columns(table, o)
@@ -1343,12 +1383,9 @@ def read_holdings_file(path: str, assets: list[str], o: Options) -> pd.DataFrame
         if twice.any():
             row = long[twice].iloc[0]
             raise InputError(f"{table.name}: account {row['account']} lists {row['ticker']} twice")
-        order = pd.unique(long["account"])
-        wide = long.pivot(index="account", columns="ticker", values="shares").reindex(index=order, columns=assets)
-        listed = long.assign(listed=1.0).pivot(index="account", columns="ticker", values="listed")
-        listed = listed.reindex(index=order, columns=assets)
-        # an asset not listed is not held (0); a listed count left blank stays missing (a note)
-        return wide.where(listed.notna(), 0.0)
+        # long rows stay long: the book keeps them sparse (an asset not listed is not held, a
+        # listed count left blank is missing: a note)
+        return long[["account", "ticker", "shares"]]
     columns = {_key(c): c for c in table.frame.columns if c != account}
     by_key = {_key(a): a for a in assets}
     unknown = sorted(str(columns[k]) for k in set(columns) - set(by_key))

@@ -33,6 +33,32 @@ class ExcelError(PortbetaError, xw.XlwingsError):
     message xlwings Lite and Server show on the cell (other errors show a generic text)."""
 
 
+class WholeTable(xw.conversion.Converter):
+    """The rolling tables' return converter. In an Office.js runtime (xlwings Lite, Server:
+    the options carry its ``runtime``) the cells are made at once (:func:`sheet.officejs_cells`)
+    and handed on raw, instead of through xlwings' converter called once per cell (most of
+    a rolling call's time in Pyodide: bench/NOTES.md); Excel receives the same values.
+    Elsewhere (classic COM) xlwings' own conversion runs, as for every other function."""
+
+    @classmethod
+    def writer(cls, options: Any) -> Any:
+        from xlwings.conversion.standard import RawValueAccessor, ValueAccessor
+
+        base = RawValueAccessor if "runtime" in options else ValueAccessor
+        return base.writer(options).prepend_stage(cls.ToValueStage(cls.write_value, options))
+
+    @staticmethod
+    def write_value(table: Any, options: Any) -> Any:
+        if "runtime" not in options:
+            return table
+        prepare = xw.engines["officejs"].impl.prepare_xl_data_element
+        if not isinstance(table, sheet.LabelledTable):  # any other table: xlwings' cells, one by one
+            return [[prepare(value, options) for value in row] for row in table]
+        return sheet.officejs_cells(
+            table, options.get("date_format"), options["runtime"], lambda value: prepare(value, options)
+        )
+
+
 def excel(function: Callable[..., Any]) -> Callable[..., Any]:
     """An Excel function of ``**arguments``: the declared arguments (:data:`arguments.EXCEL`
     under the upper-cased name), each ``"raw"`` (unconverted: inputs.py reads both
@@ -88,6 +114,7 @@ def beta_gap_detail(**arguments):
 
 
 @xw.func
+@xw.ret(WholeTable)
 @excel
 def portbeta_rolling(**arguments):
     """One row per window end: date, REG, WTD (weights at that window's end) and GAP (spills)."""
@@ -98,10 +125,12 @@ def portbeta_rolling(**arguments):
 @excel
 def portbeta_book(**arguments):
     """One row per account: market value, REG, WTD, GAP, the gap's standard error and t, R² of REG, observations, its sample's dates; with a cap, each beta's p-value above it, verdicts and breach (spills)."""
-    return sheet.blocks(api.book_betas(**arguments), sheet.book_table)
+    # one thread: Excel's recalculation has the other cores
+    return sheet.blocks(api.book_betas(**arguments, threads=1), sheet.book_table)
 
 
 @xw.func
+@xw.ret(WholeTable)
 @excel
 def asset_betas_rolling(**arguments):
     """One row per window end: date, then each asset's OLS beta over that window (spills)."""
