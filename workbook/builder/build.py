@@ -17,6 +17,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,18 +110,30 @@ ARRAY_ERROR = re.compile(
 )
 
 
-def errors_saved_as_errors(data: bytes) -> bytes:
-    """The workbook with each array formula's saved error typed as an error (t="e"), as Excel
-    saves it: a viewer then shows an error value, which ISERROR sees, not the error's text."""
+def rezipped(data: bytes, amend: Callable[[str, bytes], bytes], added: dict[str, str] | None = None) -> bytes:
+    """The workbook's zip written again: each part through ``amend(name, part)``, then the
+    ``added`` parts (name -> text), with the first entry's time (builds stay identical)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            part = src.read(info.filename)
-            if info.filename.startswith("xl/worksheets/sheet"):
-                part = ARRAY_ERROR.sub(rb'\1t="e"\2', part)
-            dst.writestr(info, part)
+        infos = src.infolist()
+        for info in infos:
+            dst.writestr(info, amend(info.filename, src.read(info.filename)))
+        for name, text in (added or {}).items():
+            entry = zipfile.ZipInfo(name, date_time=infos[0].date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, text.encode("utf-8"))
     return out.getvalue()
+
+
+def errors_saved_as_errors(data: bytes) -> bytes:
+    """The workbook with each array formula's saved error typed as an error (t="e"), as Excel
+    saves it: a viewer then shows an error value, which ISERROR sees, not the error's text."""
+
+    def typed(name: str, part: bytes) -> bytes:
+        return ARRAY_ERROR.sub(rb'\1t="e"\2', part) if name.startswith("xl/worksheets/sheet") else part
+
+    return rezipped(data, typed)
 
 
 def lite_settings() -> dict[str, str]:
@@ -130,18 +143,8 @@ def lite_settings() -> dict[str, str]:
 
 def with_lite_parts(data: bytes) -> bytes:
     """The workbook with the web-extension parts of xlwings Lite added (same entry times)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
     functions = [name.upper() for name in udfs.__all__]
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        infos = src.infolist()
-        for info in infos:
-            dst.writestr(info, lite_parts.amend(info.filename, src.read(info.filename)))
-        for name, text in lite_parts.parts(lite_settings(), functions).items():
-            entry = zipfile.ZipInfo(name, date_time=infos[0].date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, text.encode("utf-8"))
-    return out.getvalue()
+    return rezipped(data, lite_parts.amend, lite_parts.parts(lite_settings(), functions))
 
 
 def build(

@@ -37,6 +37,9 @@ INPUT_ROW, BETAS_ROW, NOTES_ROW = 4, 9, 13  # benchmark, first date, last date, 
 STAGE_COL = 21  # the staging block (column U): the benchmark's (date, close), then each ticker's
 
 
+BENCHMARK_CELL = a1(INPUT_ROW, SIDE_COL + 1, absolute=True)  # the benchmark's ticker, the first input
+
+
 def spill(column: int) -> str:
     """A spilled range as the file stores it (Excel shows ``$A$14#``)."""
     return f"_xlfn.ANCHORARRAY({a1(FIRST, column, absolute=True)})"
@@ -69,7 +72,7 @@ def build(book) -> Sheet:
     stage = {"benchmark": STAGE_COL, **{t: STAGE_COL + 2 * (j + 1) for j, t in enumerate(TICKERS)}}
     sh.header(HEADER_ROW - 1, STAGE_COL, "As STOCKHISTORY gives them: each history whole (date, close)", free=True)
     sh.header(HEADER_ROW, STAGE_COL, "Benchmark")
-    sh.native(FIRST, STAGE_COL, history(a1(INPUT_ROW, SIDE_COL + 1, absolute=True)), fill=False)
+    sh.native(FIRST, STAGE_COL, history(BENCHMARK_CELL), fill=False)
     for j, ticker in enumerate(TICKERS):
         c = stage[ticker]
         sh.native(HEADER_ROW, c, f"={a1(TICKER_ROW, PRICES_COL + j, absolute=True)}", fill=False)
@@ -77,12 +80,12 @@ def build(book) -> Sheet:
 
     # the aligned table the add-in reads: the benchmark's dates, its closes, each ticker's close on each date
     sh.header(HEADER_ROW, DATES_COL, "Date")
-    sh.native(HEADER_ROW, MARKET_COL, f"={a1(INPUT_ROW, SIDE_COL + 1, absolute=True)}", fill=False)
-    bench = f"_xlfn.ANCHORARRAY({a1(FIRST, STAGE_COL, absolute=True)})"
+    sh.native(HEADER_ROW, MARKET_COL, f"={BENCHMARK_CELL}", fill=False)
+    bench = spill(STAGE_COL)
     sh.native(FIRST, DATES_COL, f"=INDEX({bench},0,1)", "yyyy-mm-dd", fill=False)
     sh.native(FIRST, MARKET_COL, f"=INDEX({bench},0,2)", "#,##0.00", fill=False)
     for j, ticker in enumerate(TICKERS):
-        c, own = PRICES_COL + j, f"_xlfn.ANCHORARRAY({a1(FIRST, stage[ticker], absolute=True)})"
+        c, own = PRICES_COL + j, spill(stage[ticker])
         sh.native(HEADER_ROW, c, f"={a1(TICKER_ROW, c, absolute=True)}", fill=False)
         lookup = f'=_xlfn.XLOOKUP({spill(DATES_COL)},INDEX({own},0,1),INDEX({own},0,2),"")'
         sh.native(FIRST, c, lookup, "#,##0.00", fill=False)
