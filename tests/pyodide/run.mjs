@@ -188,9 +188,19 @@ async function install(py, wheels) {
   micropip.destroy();
 }
 
+// Each call's arguments as Office.js hands them over: every argument its own arrays, read
+// afresh for that call. The payloads above share arrays (the names head both the prices and
+// the shares; one prices table serves many cases), which Excel never does, and Pyodide
+// 0.27.7's JsProxy.to_py() gives a Python list reached twice in one conversion one
+// reference too few (sys.getrefcount shows it; Pyodide 314's does not): freed while still
+// held, it crashed the runtime ("memory access out of bounds") at a later call, in two
+// runs of three here and in eight of eight on CI. A JSON round trip shares nothing.
+const asExcelSends = (args) => args.map((arg) => JSON.parse(JSON.stringify(arg)));
+
 async function callAll(harness, module, cases) {
   process.stderr.write(`calls: ${cases.length}\n`);
-  return harness.call_all(module, cases);  // Python's JSON texts, kept as they are
+  const fresh = cases.map((c) => ({ ...c, args: asExcelSends(c.args) }));
+  return harness.call_all(module, fresh);  // Python's JSON texts, kept as they are
 }
 
 const started = Date.now();
@@ -228,11 +238,11 @@ if (job.mode === "test") {
   parts.push(`"payload_bytes": ${payload_bytes}`);
   const udfs = a.py.pyimport("xl_portbeta.udfs");
   const timings = [];
-  for (const c of cases) timings.push(await a.harness.bench(udfs, c.name, c.func, c.args, job.repeat));
+  for (const c of cases) timings.push(await a.harness.bench(udfs, c.name, c.func, asExcelSends(c.args), job.repeat));
   parts.push(`"bench": [${timings.join(",")}]`);
   if (job.profile) {
     const profiles = [];
-    for (const c of cases) profiles.push(`${JSON.stringify(c.name)}: ${await a.harness.profile(udfs, c.func, c.args)}`);
+    for (const c of cases) profiles.push(`${JSON.stringify(c.name)}: ${await a.harness.profile(udfs, c.func, asExcelSends(c.args))}`);
     parts.push(`"profile": {${profiles.join(",")}}`);
   }
 } else {
