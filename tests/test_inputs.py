@@ -97,7 +97,7 @@ def test_numbers_among_officejs_blanks_and_errors_fast_path_equals_the_general_p
 
 
 @pytest.mark.parametrize("bad", ["n/a", "12.5", True, np.False_, {"type": "Double"}])
-@pytest.mark.parametrize("blank", [None, ""])
+@pytest.mark.parametrize("blank", [None, "", {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}])
 def test_a_bad_cell_among_blanks_gets_the_general_paths_message(bad, blank):
     rows = [[1.0, blank, 2.0], [3.0, 4.0, blank], [5.0, bad, 6.0]]
     with pytest.raises(PortbetaError) as fast:

@@ -552,7 +552,7 @@ def test_xlwings_lite_jsnull_blanks_found_by_identity(monkeypatch):
     rows = [[1.5, jsnull, 2.0], [jsnull, 3.0, ""], [4.0, 5.0, 6.0]]
     expected = inputs._cells_one_by_one(rows, "prices", "a price", 1)
 
-    def no_type_pass(flat):
+    def no_type_pass(flat, rows):
         raise AssertionError("the type pass ran")
 
     monkeypatch.setattr(inputs, "_other_cells_as_nan", no_type_pass)

@@ -30,7 +30,7 @@ import math
 import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from typing import Any
 
 import numpy as np
@@ -217,22 +217,33 @@ def missing_kind(value: Any) -> str | None:
     """
     if value is None:
         return BLANK
-    if value is pd.NA or value is pd.NaT:
-        return ERROR
-    if _JSNULL_TYPE is not None and isinstance(value, _JSNULL_TYPE):  # xlwings Lite's blank
-        return BLANK
-    if isinstance(value, str):  # numpy's str_ too
+    if isinstance(value, str):  # numpy's str_ too; first, as headers' names are most of the cells asked
         text = value.strip()
         if text == "":
             return BLANK
         return ERROR if text.upper() in EXCEL_ERROR_TEXTS else None
+    if value is pd.NA or value is pd.NaT:
+        return ERROR
+    if _JSNULL_TYPE is not None and isinstance(value, _JSNULL_TYPE):  # xlwings Lite's blank
+        return BLANK
     if type(value) is dict:
-        return ERROR if value.get("type") == "Error" else None
+        return ERROR if value.get("type") == OFFICEJS_ERROR_TYPE else None
     if isinstance(value, (float, np.floating)):
         return ERROR if math.isnan(value) else None
     if is_number(value) and isinstance(value, (int, np.integer)) and int(value) in COM_ERROR_CODES:
         return ERROR
     return None
+
+
+#: The ``type`` of Office.js' error objects (``{"type": "Error", "basicValue": "#N/A", ...}``).
+OFFICEJS_ERROR_TYPE = "Error"
+
+
+def all_error_objects(cells: list[dict[str, Any]]) -> bool:
+    """Whether every one of these dict cells is an Office.js error object: the classifier's
+    rule for dicts (:func:`missing_kind`), applied to many at once by ``dict.get`` in C
+    (a range with #N/A in 1% of 1.26 million cells: bench/NOTES.md)."""
+    return set(map(dict.get, cells, repeat("type"))) <= {OFFICEJS_ERROR_TYPE}
 
 
 def is_missing(value: Any) -> bool:
@@ -363,7 +374,9 @@ def pandas_values(raw: Any) -> tuple[np.ndarray, tuple[str, ...] | None]:
     return raw.to_numpy().reshape(-1, 1), header
 
 
-def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_names: bool = False) -> bool:
+def _is_header_row(
+    rows: list[Sequence[Any]], kinds: Sequence[str | None], arg: str = "", numbers_may_be_names: bool = False
+) -> bool:
     """Whether the first row is a header: its filled cells are all text, and none is a
     number written as text (``"101.5"``, ``"5%"``, ``"1,000"``): that is a data row
     stored as text, reported as such.
@@ -374,11 +387,10 @@ def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_name
 
     With ``numbers_may_be_names`` (prices and market, whose headers are tickers), such
     codes typed as numbers are names too (:func:`_whole_numbers_are_names`).
+    ``kinds``: the classifier's word on each cell of the first row.
     """
     row = rows[0]
-    if not numbers_may_be_names and str not in set(map(type, row)):
-        return False  # no text: no header, whatever the classifier says of each cell (a row of counts)
-    filled = [v for v in row if not is_missing(v)]
+    filled = [v for v, kind in zip(row, kinds, strict=True) if kind is None]
     if not filled:
         return False
     all_text = all(type(v) is str for v in filled)
@@ -394,8 +406,8 @@ def _is_header_row(rows: list[Sequence[Any]], arg: str = "", numbers_may_be_name
     below = rows[1] if len(rows) > 1 else [None] * len(row)
     close = [
         is_number(b) and b > 0 and abs(int(v.strip()) - b) <= 0.5 * b
-        for v, b in zip(row, below, strict=True)  # one width: _split_header refuses ragged rows first
-        if not is_missing(v)
+        for v, b, kind in zip(row, below, kinds, strict=True)  # one width: _split_header refuses ragged rows first
+        if kind is None
     ]
     return not all(close)
 
@@ -465,11 +477,15 @@ def _whole_numbers_are_names(rows: list[Sequence[Any]], arg: str) -> bool:
 
 
 def _header_name(value: Any) -> str:
-    """A header cell's name: its text, or a ticker typed as a number without a decimal point."""
-    if type(value) is str:  # the common case, asked once
-        return "" if is_missing(value) else value.strip()
-    if is_missing(value):
-        return ""
+    """A header cell's name: its text, or a ticker typed as a number without a decimal point;
+    "" for a blank or an error cell."""
+    return "" if is_missing(value) else _filled_header_name(value)
+
+
+def _filled_header_name(value: Any) -> str:
+    """:func:`_header_name` of a cell the classifier calls filled."""
+    if type(value) is str:  # the common case
+        return value.strip()
     if _whole_positive(value):
         return str(int(value))
     return str(value).strip()
@@ -512,8 +528,11 @@ def _split_header(
     rows = as_rows(raw)
     if rows is None or (rows and len(set(map(len, rows))) > 1):
         raise PortbetaError(f"{arg} is not a rectangular range")
-    if rows and _is_header_row(rows, arg, numbers_may_be_names):
-        return rows[1:], tuple(map(_header_name, rows[0]))
+    if not rows or (not numbers_may_be_names and str not in set(map(type, rows[0]))):
+        return rows, None  # no text: no header, whatever the classifier says of each cell (a row of counts)
+    kinds = list(map(missing_kind, rows[0]))  # once, for both questions below
+    if _is_header_row(rows, kinds, arg, numbers_may_be_names):
+        return rows[1:], tuple("" if kind else _filled_header_name(v) for v, kind in zip(rows[0], kinds, strict=True))
     return rows, None
 
 
@@ -605,7 +624,7 @@ def _plain_numbers(rows: list[Sequence[Any]]) -> np.ndarray | None:
         found = [_same_cells_as_nan(flat, blank) for blank in _BLANK_OBJECTS]  # each one, not only the first
         if any(found):
             kind = infer_dtype(flat, skipna=True)
-    if kind not in _NUMERIC_KINDS and not _other_cells_as_nan(flat):
+    if kind not in _NUMERIC_KINDS and not _other_cells_as_nan(flat, rows):
         return None
     try:
         values = flat.astype(float).reshape(len(rows), n_cols)
@@ -637,20 +656,27 @@ def _same_cells_as_nan(flat: np.ndarray, cell: Any) -> bool:
     return True
 
 
-def _other_cells_as_nan(flat: np.ndarray) -> bool:
+def _other_cells_as_nan(flat: np.ndarray, rows: list[Sequence[Any]]) -> bool:
     """NaN, in place, for the cells that are not numbers if all of them are missing
     (blanks, error values); False if one is not (text, a logical value, a date).
 
-    The cells' types are listed in C (``map``), and the cells that are not floats or
-    ints found by the types' identities; only those are asked of the classifier.
+    The cells' types are listed in C (``map`` over ``rows``, the cells of ``flat`` in the
+    same order), and the cells that are not floats or ints found by the types' identities.
+    Dicts (Office.js' error objects) are checked together (:func:`all_error_objects`);
+    any other cell is asked of the classifier.
     """
-    types = np.fromiter(map(type, flat.tolist()), dtype=object, count=flat.size)
+    types = np.fromiter(map(type, chain.from_iterable(rows)), dtype=object, count=flat.size)
     ids = _identities(types)
     others = np.flatnonzero((ids != id(float)) & (ids != id(int)))
-    converted = [_cell_to_float(v) for v in flat[others].tolist()]
+    is_dict = ids[others] == id(dict)
+    dicts, rest = others[is_dict], others[~is_dict]
+    if dicts.size and not all_error_objects(flat[dicts].tolist()):
+        return False
+    converted = [_cell_to_float(v) for v in flat[rest].tolist()]
     if None in converted:
         return False
-    flat[others] = converted
+    flat[dicts] = math.nan
+    flat[rest] = converted
     return True
 
 
