@@ -393,15 +393,16 @@ def _is_header_row(
     filled = [v for v, kind in zip(row, kinds, strict=True) if kind is None]
     if not filled:
         return False
-    all_text = all(type(v) is str for v in filled)
+    all_text = set(map(type, filled)) == {str}
     if numbers_may_be_names and not all_text and any(_whole_positive(v) for v in filled):
         return _whole_numbers_are_names(rows, arg)
     if not all_text:
         return False
     texts = [v.strip() for v in filled]
-    if any(_looks_numeric(t) and not t.isdigit() for t in texts):
+    # only a text without letters can read as a number (filter in C: a header is mostly names)
+    if any(_looks_numeric(t) and not t.isdigit() for t in filter(_NON_NUMBER_LETTERS.isdisjoint, texts)):
         return False
-    if not all(t.isdigit() for t in texts):
+    if not all(map(str.isdigit, texts)):
         return True  # a name of letters: a header
     below = rows[1] if len(rows) > 1 else [None] * len(row)
     close = [
@@ -482,6 +483,13 @@ def _header_name(value: Any) -> str:
     return "" if is_missing(value) else _filled_header_name(value)
 
 
+def _header_names(row: Sequence[Any], kinds: Sequence[str | None]) -> tuple[str, ...]:
+    """:func:`_header_name` of each cell of a header row, given the classifier's word on each."""
+    if set(map(type, row)) == {str}:  # the common header, of names alone: no call per cell
+        return tuple(["" if kind else v.strip() for v, kind in zip(row, kinds, strict=True)])
+    return tuple(["" if kind else _filled_header_name(v) for v, kind in zip(row, kinds, strict=True)])
+
+
 def _filled_header_name(value: Any) -> str:
     """:func:`_header_name` of a cell the classifier calls filled."""
     if type(value) is str:  # the common case
@@ -532,7 +540,7 @@ def _split_header(
         return rows, None  # no text: no header, whatever the classifier says of each cell (a row of counts)
     kinds = list(map(missing_kind, rows[0]))  # once, for both questions below
     if _is_header_row(rows, kinds, arg, numbers_may_be_names):
-        return rows[1:], tuple("" if kind else _filled_header_name(v) for v, kind in zip(rows[0], kinds, strict=True))
+        return rows[1:], _header_names(rows[0], kinds)
     return rows, None
 
 
