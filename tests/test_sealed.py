@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.stats  # noqa: F401  imported here: a library's import reads its environment, not the UDF
+import threadpoolctl  # noqa: F401  the same (its first import sets KMP_DUPLICATE_LIB_OK; api puts it back)
 from conftest import BONDS
 
 from xl_portbeta import udfs
