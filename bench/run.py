@@ -518,9 +518,17 @@ class Runner:
         floor = timed(lambda: floor_reg_wtd(xl["body"], xl["market"], shares), cfg)
         call = self.officejs_call("portbeta_reg", [xl["prices"], xl["shares"], xl["market"]], udfs)
         size = f"{len(xl['body'])}x{len(xl['body'][0])}"
+        through_xlwings = timed(call, cfg)
         self.rows.append(at_most(f"2f UDF PORTBETA_REG (Office.js), a desk-sized sheet {size}, blanks as null, vs "
-                                 "np.array(payload) + REG and WTD in numpy", timed(call, cfg).median, floor.median,
+                                 "np.array(payload) + REG and WTD in numpy", through_xlwings.median, floor.median,
                                  TARGET_DESK_VS_FLOOR))  # fmt: skip
+        # What of 2f is xlwings' own: its custom_functions_call passes each argument through
+        # js_to_none, which in CPython tries `from pyodide.ffi import JsNull` every time (a
+        # failed import, about 45 us an argument); in Pyodide the import succeeds once.
+        direct = timed(lambda: udfs.portbeta_reg(xl["prices"], xl["shares"], xl["market"]), cfg)
+        self.rows.append(info(at_most("2g (info) 2f without xlwings' custom_functions_call (udfs.portbeta_reg called "
+                                      "with the same payload) vs 2f's floor", direct.median, floor.median,
+                                      TARGET_DESK_VS_FLOOR)))  # fmt: skip
 
     # ----------------------------------------------------------------- 3. classic COM
     def classic(self, com: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ def test_bench_quick_runs_every_case_and_its_checks_agree():
         "2d",
         "2e",
         "2f",
+        "2g",
         "3",
         "4a",
         "4b",

@@ -313,7 +313,6 @@ def _group(
     except PortbetaError as error:  # these accounts' dates: their rows get the note
         return BookGroup(accounts, None, None, None, None, error.problem)
     prices, _ = sample.kept_prices(rows, held, missing, kept)
-    labels = rows.labels
     return BookGroup(
         accounts=accounts,
         prices=prices,
@@ -321,8 +320,8 @@ def _group(
         rf=rf,
         as_of_prices=np.where(np.isnan(rows.prices[position]), 0.0, rows.prices[position]),
         note="",
-        labels=tuple(labels[k] for k in kept.tolist()),
-        as_of=labels[position],
+        labels=tuple(rows.labels_at(kept)),
+        as_of=rows.labels_at([position])[0],
         frequency=frequency,
         frequency_source=source,
         holes_held=tuple(names[i] for i in np.flatnonzero(held).tolist()),

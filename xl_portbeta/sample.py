@@ -116,9 +116,13 @@ class Sample:
         Benchmark levels on the kept dates.
     rf : array (K-1,)
         Per-period risk-free rate of each return period (the rate at its start).
-    labels : tuple
-        The kept dates (``pandas.Timestamp``) or, without dates, the prices range's
-        row numbers.
+    label_values : array (K,)
+        The kept dates (``datetime64[ns]``) or, without dates, the prices range's row
+        numbers: what :attr:`labels` are made of.
+    labels : tuple (a property)
+        The kept dates (``pandas.Timestamp``) or row numbers, made on first use: a
+        Timestamp per row is a quarter of a dated PORTBETA_REG call in Pyodide
+        (bench/NOTES.md), and the one-number functions never ask for them.
     dropped : tuple
         Dates (or rows) dropped because some needed value was missing.
     frequency : str
@@ -161,7 +165,7 @@ class Sample:
     holdings: np.ndarray
     market: np.ndarray
     rf: np.ndarray
-    labels: tuple
+    label_values: np.ndarray
     dropped: tuple
     frequency: str
     frequency_source: str
@@ -193,9 +197,18 @@ class Sample:
         """Whether the shares change over time (a holdings history)."""
         return self.holdings.ndim == 2
 
+    @functools.cached_property
+    def labels(self) -> tuple:
+        """Each kept date (``pandas.Timestamp``) or row number, oldest first."""
+        return tuple(labels_of(self.label_values))
+
+    def label(self, k: int) -> Any:
+        """The ``k``-th kept date or row (``-1``: the last), without making the others."""
+        return labels_of(self.label_values[[k]])[0]
+
     @property
     def n_returns(self) -> int:
-        return len(self.labels) - 1
+        return len(self.label_values) - 1
 
     @property
     def periods_per_year(self) -> int:
@@ -203,7 +216,7 @@ class Sample:
 
     def span(self) -> str:
         """The sample in a few words, for the results' reprs: "251 daily returns 2022-01-03..2022-12-30"."""
-        first, last = self.labels[0], self.labels[-1]
+        first, last = self.label(0), self.label(-1)
         where = f"rows {first}..{last}" if isinstance(first, (int, np.integer)) else f"{_day(first)}..{_day(last)}"
         if self.frequency_source == "assumed":
             return f"{self.n_returns} returns (daily assumed), {where}"
@@ -680,9 +693,23 @@ class Rows:
         return self.markets if self.markets is not None else self.market.reshape(-1, 1)
 
     @property
+    def label_values(self) -> np.ndarray:
+        """Each row's date (``datetime64[ns]``), or its row number without dates."""
+        return self.dates if self.dates is not None else self.rows
+
+    @property
     def labels(self) -> list[Any]:
         """Each row's date (``pandas.Timestamp``), or its row number without dates."""
-        return list(pd.DatetimeIndex(self.dates)) if self.dates is not None else self.rows.tolist()
+        return labels_of(self.label_values)
+
+    def labels_at(self, positions: Any) -> list[Any]:
+        """The labels of the rows at ``positions`` alone."""
+        return labels_of(self.label_values[positions])
+
+
+def labels_of(values: np.ndarray) -> list[Any]:
+    """Rows' labels: each date (``datetime64``) as a ``pandas.Timestamp``, or each row number."""
+    return list(pd.DatetimeIndex(values)) if values.dtype.kind == "M" else values.tolist()
 
 
 def align_rows(args: Arguments) -> Rows:
@@ -1090,8 +1117,7 @@ def assemble(
 ) -> Sample:
     """Step 8: the kept rows as a :class:`Sample`, with a positive net value on every
     date used and the weights at ``as_of``."""
-    labels = rows.labels
-    dropped = tuple([labels[k] for k in np.flatnonzero(~complete).tolist()])
+    dropped = tuple(rows.labels_at(np.flatnonzero(~complete)))
     n_returns = len(kept) - 1
     if n_returns < MIN_RETURNS:
         reason = f" after dropping {len(dropped)} dates with missing data" if dropped else ""
@@ -1102,7 +1128,6 @@ def assemble(
     history = rows.holdings.ndim == 2
     # Missing counts in a history are on rows not used, or of assets never held: 0 held.
     shares = np.where(np.isnan(rows.holdings), 0.0, rows.holdings) if history else rows.holdings
-    all_rows = len(kept) == len(rows.prices)
     prices, price_gaps = kept_prices(rows, held, missing, kept)
     holdings = np.ascontiguousarray(shares[kept]) if history else shares
     shares_as_of = (shares[as_of] if history else shares).copy()
@@ -1117,12 +1142,12 @@ def assemble(
         holdings=holdings,
         market=np.ascontiguousarray(rows.market[kept]),
         rf=rf,
-        labels=tuple(labels) if all_rows else tuple([labels[k] for k in kept.tolist()]),
+        label_values=rows.label_values[kept],  # a copy: made read-only below
         dropped=dropped,
         frequency=frequency,
         frequency_source=source,
         held=held,
-        as_of=labels[as_of],
+        as_of=rows.labels_at([as_of])[0],
         weights_as_of=weights_as_of,
         shares_as_of=shares_as_of,
         price_gaps=price_gaps,
@@ -1133,7 +1158,7 @@ def assemble(
         benchmarks=(args.market.header or ()) if rows.markets is not None else (),
         markets=np.ascontiguousarray(rows.markets[kept]) if rows.markets is not None else None,
     )
-    for array in (prices, holdings, sample.market, sample.rf, held, weights_as_of, shares_as_of, price_gaps,
+    for array in (prices, holdings, sample.market, sample.rf, sample.label_values, held, weights_as_of, shares_as_of, price_gaps,
                   *sample.columns.values(), *([] if sample.markets is None else [sample.markets])):  # fmt: skip
         array.setflags(write=False)
     return sample
@@ -1197,7 +1222,7 @@ def _weights_as_of(
     if (values <= 0).any():
         k = int(np.flatnonzero(values <= 0)[0])
         raise PortbetaError(
-            f"shares and prices give a net value of {values[k]:g} on {_label(rows.labels[used[k]])}: "
+            f"shares and prices give a net value of {values[k]:g} on {_label(rows.labels_at([used[k]])[0])}: "
             "it must be positive to define returns and weights"
         )
     return core.weights_at(as_of_prices, shares_as_of), float(values[-1])
