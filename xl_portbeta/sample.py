@@ -120,9 +120,8 @@ class Sample:
         The kept dates (``datetime64[ns]``) or, without dates, the prices range's row
         numbers: what :attr:`labels` are made of.
     labels : tuple (a property)
-        The kept dates (``pandas.Timestamp``) or row numbers, made on first use: a
-        Timestamp per row is a quarter of a dated PORTBETA_REG call in Pyodide
-        (bench/NOTES.md), and the one-number functions never ask for them.
+        The kept dates (``pandas.Timestamp``) or row numbers, made on first use: the
+        one-number functions never ask for them (bench/NOTES.md).
     dropped : tuple
         Dates (or rows) dropped because some needed value was missing.
     frequency : str
@@ -696,11 +695,6 @@ class Rows:
     def label_values(self) -> np.ndarray:
         """Each row's date (``datetime64[ns]``), or its row number without dates."""
         return self.dates if self.dates is not None else self.rows
-
-    @property
-    def labels(self) -> list[Any]:
-        """Each row's date (``pandas.Timestamp``), or its row number without dates."""
-        return labels_of(self.label_values)
 
     def labels_at(self, positions: Any) -> list[Any]:
         """The labels of the rows at ``positions`` alone."""
