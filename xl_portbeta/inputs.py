@@ -485,8 +485,6 @@ def _header_name(value: Any) -> str:
 
 def _header_names(row: Sequence[Any], kinds: Sequence[str | None]) -> tuple[str, ...]:
     """:func:`_header_name` of each cell of a header row, given the classifier's word on each."""
-    if set(map(type, row)) == {str}:  # the common header, of names alone: no call per cell
-        return tuple(["" if kind else v.strip() for v, kind in zip(row, kinds, strict=True)])
     return tuple(["" if kind else _filled_header_name(v) for v, kind in zip(row, kinds, strict=True)])
 
 
