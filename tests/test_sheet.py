@@ -87,11 +87,12 @@ def test_label_cells_are_pandas_own_datetimes_of_the_sample_dates(rng):
 
     nanoseconds = rng.integers(-2_208_988_800 * 10**9, 4_102_444_800 * 10**9, 500)  # 1900 to 2100
     nanoseconds[:3] = [0, -1, 1_500]  # the epoch, 1 ns before it, 1.5 us after it
-    labels = tuple(pd.DatetimeIndex(nanoseconds.astype("datetime64[ns]")))
+    values = nanoseconds.astype("datetime64[ns]")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "Discarding nonzero nanoseconds"
-        expected = [end.to_pydatetime() for end in labels]
-    got = sheet.label_cells(labels)
+        expected = [end.to_pydatetime() for end in pd.DatetimeIndex(values)]
+    got = sheet.label_cells(values)
     assert got == expected and {type(d) for d in got} == {dt.datetime}
     assert got[1] == dt.datetime(1969, 12, 31, 23, 59, 59, 999999)
-    assert sheet.label_cells((3, 4, 5)) == [3, 4, 5]  # row numbers stay as they are
+    rows = sheet.label_cells(np.array([3, 4, 5]))  # row numbers stay as they are, Python ints
+    assert rows == [3, 4, 5] and {type(r) for r in rows} == {int}

@@ -839,20 +839,29 @@ class RollingBeta:
 
     Attributes
     ----------
-    labels : tuple
-        The date (or row) that ends each window.
     reg, wtd, gap : array (W,)
         NaN where a window's market returns have no variance.
     window : int
     sample : Sample
+    labels : tuple
+        The date (or row) that ends each window (made on first use: the Excel table
+        makes its cells from :attr:`label_values`).
     """
 
-    labels: tuple
     reg: np.ndarray
     wtd: np.ndarray
     gap: np.ndarray
     window: int
     sample: Sample
+
+    @property
+    def label_values(self) -> np.ndarray:
+        """Each window's last date (``datetime64[ns]``), or its row number without dates."""
+        return self.sample.label_values[self.window :]
+
+    @functools.cached_property
+    def labels(self) -> tuple:
+        return tuple(_sample.labels_of(self.label_values))
 
     def __repr__(self) -> str:
         return (
@@ -915,7 +924,7 @@ def _rolling(sample: Sample, window: Any, returns_of_sample: Callable[[], Excess
     gap = reg - wtd
     for a in (reg, wtd, gap):
         a.setflags(write=False)
-    return RollingBeta(sample.labels[window:], reg, wtd, gap, window, sample)
+    return RollingBeta(reg, wtd, gap, window, sample)
 
 
 @_public
@@ -933,18 +942,26 @@ class RollingAssetBetas:
 
     Attributes
     ----------
-    labels : tuple
-        The date (or row) that ends each window.
     betas : array (W, N)
         NaN where a window's market returns have no variance.
     window : int
     sample : Sample
+    labels : tuple
+        The date (or row) that ends each window (made on first use).
     """
 
-    labels: tuple
     betas: np.ndarray
     window: int
     sample: Sample
+
+    @property
+    def label_values(self) -> np.ndarray:
+        """Each window's last date (``datetime64[ns]``), or its row number without dates."""
+        return self.sample.label_values[self.window :]
+
+    @functools.cached_property
+    def labels(self) -> tuple:
+        return tuple(_sample.labels_of(self.label_values))
 
     def __repr__(self) -> str:
         return f"RollingAssetBetas({len(self.sample.names)} assets, window={self.window}, {_windows(self.labels)})"
@@ -973,7 +990,7 @@ def _rolling_asset_betas(sample: Sample, window: int) -> RollingAssetBetas:
     betas = core.rolling_asset_betas(core.excess_returns(sample.prices, sample.rf), market_returns, window)
     betas[core.flat_windows(market_returns, window)] = np.nan
     betas.setflags(write=False)
-    return RollingAssetBetas(sample.labels[window:], betas, window, sample)
+    return RollingAssetBetas(betas, window, sample)
 
 
 # --------------------------------------------------------------------- a book of accounts

@@ -8,7 +8,7 @@ API), and read from there here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -167,18 +167,19 @@ def _book_cell(value: Any) -> Any:
 # --------------------------------------------------------------------- PORTBETA_ROLLING
 
 
-def label_cells(labels: Sequence[Any]) -> list[Any]:
-    """:func:`tables.label` of every sample label (all dates, or all row numbers).
+def label_cells(label_values: np.ndarray) -> list[Any]:
+    """:func:`tables.label` of every sample label, from their values (dates as
+    ``datetime64``, or row numbers).
 
     The dates (naive, as the sample keeps them) become datetimes all at once through
     datetime64[us], in C: much faster in Pyodide than ``to_pydatetime`` one by one
     (bench/NOTES.md), and the same microseconds."""
-    if labels and hasattr(labels[0], "to_pydatetime"):
-        return np.array([end.value for end in labels], dtype="datetime64[ns]").astype("datetime64[us]").tolist()
-    return list(labels)
+    if label_values.dtype.kind == "M":
+        return label_values.astype("datetime64[us]").tolist()
+    return label_values.tolist()
 
 
-def labelled_rows(labels: Sequence[Any], figures: np.ndarray) -> list[list[Any]]:
+def labelled_rows(label_values: np.ndarray, figures: np.ndarray) -> list[list[Any]]:
     """One row per label: the label (:func:`label_cells`), then that row of ``figures``
     (2-D) as numpy floats, None where not finite.
 
@@ -187,7 +188,8 @@ def labelled_rows(labels: Sequence[Any], figures: np.ndarray) -> list[list[Any]]
     in Office.js takes a shorter branch for numpy numbers (bench/NOTES.md)."""
     n = figures.shape[1]
     flat = list(figures.ravel())  # one pass over a 1-D array: its numpy floats
-    rows = [[end, *flat[k : k + n]] for end, k in zip(label_cells(labels), range(0, len(flat), n), strict=True)]
+    ends = label_cells(label_values)
+    rows = [[end, *flat[k : k + n]] for end, k in zip(ends, range(0, len(flat), n), strict=True)]
     missing = ~np.isfinite(figures)
     if missing.any():
         for r, c in np.argwhere(missing).tolist():
@@ -198,12 +200,12 @@ def labelled_rows(labels: Sequence[Any], figures: np.ndarray) -> list[list[Any]]
 class LabelledTable(list):
     """A table of one row per label (a window's end): the list of its rows, a header then
     :func:`labelled_rows`, as every caller sees it, which also keeps what it was made of
-    (``header``, ``labels``, ``figures``), so that a runtime can be handed all its cells at
-    once (:func:`officejs_cells`) instead of through a converter called cell by cell."""
+    (``header``, ``label_values``, ``figures``), so that a runtime can be handed all its cells
+    at once (:func:`officejs_cells`) instead of through a converter called cell by cell."""
 
-    def __init__(self, header: list[Any], labels: Sequence[Any], figures: np.ndarray) -> None:
-        super().__init__([header, *labelled_rows(labels, figures)])
-        self.header, self.labels, self.figures = header, labels, figures
+    def __init__(self, header: list[Any], label_values: np.ndarray, figures: np.ndarray) -> None:
+        super().__init__([header, *labelled_rows(label_values, figures)])
+        self.header, self.label_values, self.figures = header, label_values, figures
 
 
 def officejs_cells(table: LabelledTable, date_format: str | None, runtime: str, header_cell: Any) -> list[list[Any]]:
@@ -214,9 +216,8 @@ def officejs_cells(table: LabelledTable, date_format: str | None, runtime: str, 
     (UTC), or with ``runtime`` >= 1.4 and a ``date_format`` as ``{"type": "FormattedNumber",
     "basicValue": serial, "numberFormat": date_format}``. Here the figures become floats by one
     ``tolist()``, the serials come from the dates' microseconds in one array operation (the
-    same float operations, so the same bits), and only the header and labels that are not
-    dates or Python ints go through ``header_cell`` (xlwings' own per-cell function).
-    Tested equal to xlwings' converter (tests/test_officejs.py)."""
+    same float operations, so the same bits), and the header goes through ``header_cell``
+    (xlwings' own per-cell function). Tested equal to xlwings' converter (tests/test_officejs.py)."""
     n = table.figures.shape[1]
     flat: list[Any] = table.figures.ravel().tolist()  # Python floats, as float(numpy float)
     missing = np.flatnonzero(~np.isfinite(table.figures.ravel())).tolist()
@@ -224,29 +225,31 @@ def officejs_cells(table: LabelledTable, date_format: str | None, runtime: str, 
         flat[k] = ""  # a blank cell (None), as xlwings sends it
     rows = [flat[k : k + n] for k in range(0, len(flat), n)]
     labels: list[Any]
-    if table.labels and hasattr(table.labels[0], "to_pydatetime"):
-        micros = np.array([end.value for end in table.labels], dtype="datetime64[ns]").astype("datetime64[us]")
+    if table.label_values.dtype.kind == "M":
+        micros = table.label_values.astype("datetime64[us]")
         serials = (micros.astype(np.int64).astype(float) / 1e6 / 86400 + 25569).tolist()
         if float(runtime) >= 1.4 and date_format is not None:
             labels = [{"type": "FormattedNumber", "basicValue": v, "numberFormat": date_format} for v in serials]
         else:
             labels = serials
     else:
-        labels = [end if type(end) is int else header_cell(end) for end in label_cells(table.labels)]
+        labels = table.label_values.tolist()  # row numbers: Python ints, sent as they are
     return [[header_cell(h) for h in table.header], *([end, *row] for end, row in zip(labels, rows, strict=True))]
 
 
-def _first_header(labels: Sequence[Any]) -> str:
-    return "date" if hasattr(labels[0], "to_pydatetime") else "row"
+def _first_header(label_values: np.ndarray) -> str:
+    return "date" if label_values.dtype.kind == "M" else "row"
 
 
 def rolling_table(rolling: RollingBeta) -> LabelledTable:
     """PORTBETA_ROLLING: a header, then one row per window end: date, REG, WTD, GAP."""
     figures = np.column_stack([rolling.reg, rolling.wtd, rolling.gap])
-    return LabelledTable([_first_header(rolling.labels), "REG", "WTD", "GAP"], rolling.labels, figures)
+    ends = rolling.label_values
+    return LabelledTable([_first_header(ends), "REG", "WTD", "GAP"], ends, figures)
 
 
 def asset_rolling_table(rolling: RollingAssetBetas) -> LabelledTable:
     """ASSET_BETAS_ROLLING: a header of asset names, then one row per window end: the
     date (or row), each asset's beta."""
-    return LabelledTable([_first_header(rolling.labels), *rolling.sample.names], rolling.labels, rolling.betas)
+    ends = rolling.label_values
+    return LabelledTable([_first_header(ends), *rolling.sample.names], ends, rolling.betas)
