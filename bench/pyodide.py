@@ -1,6 +1,6 @@
 """Speed of the Excel functions in a real Pyodide (the runtime of xlwings Lite).
 
-    python bench/pyodide.py [--rows 2500] [--assets 100] [--repeat 7] [--profile]
+    python bench/pyodide.py [--rows 2500] [--assets 100] [--repeat 7] [--warmup 10] [--profile]
 
 Uses the Pyodide 0.27.7 cache of tests/pyodide/fetch.py (fetched when missing) and the
 node runner tests/pyodide/run.mjs. The payload, made in JavaScript, is the largest that
@@ -9,8 +9,9 @@ Lite's ~5 MB custom-function payload allows at full precision: 2,500 rows x 100 
 Pyodide each call goes through ``xlwings.server.custom_functions_call`` on the Python
 lists (after ``JsProxy.to_py()``, timed apart) and is compared with the floor
 ``np.array(body, dtype=float)`` of the same price rows: medians of --repeat runs after
-a warm-up. Apart (info): the return conversion the function declares, which the call
-includes (xlwings' per-cell converter; for the rolling tables ``udfs.WholeTable``, which
+--warmup calls (V8 optimises the WebAssembly a call runs only after some calls: at 300 x 50,
+PORTBETA_REG's first ten calls went from 14 ms to 4 ms). Apart (info): the return
+conversion the function declares, which the call includes (xlwings' per-cell converter; for the rolling tables ``udfs.WholeTable``, which
 makes the cells at once), on the function's own result, and on that result as plain
 lists with Python floats for its numbers.
 --profile adds a cProfile of each call, made inside Pyodide.
@@ -44,6 +45,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=2500)
     parser.add_argument("--assets", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=10, help="untimed calls of each case first")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of each call (inside Pyodide)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     opts = parser.parse_args()
@@ -56,7 +58,7 @@ def main() -> int:
         work = Path(tmp)
         wheel = fetch.build_package_wheel(work)
         shutil.copy(fetch.xlwings_wheel(), work)
-        job = {"mode": "bench", "rows": opts.rows, "assets": opts.assets, "repeat": opts.repeat,
+        job = {"mode": "bench", "rows": opts.rows, "assets": opts.assets, "repeat": opts.repeat, "warmup": opts.warmup,
                "profile": opts.profile, "wheels": [wheel.name, fetch.xlwings_wheel().name],
                "index_url": str(fetch.pyodide_dir()), "work_dir": str(work), "out": str(work / "out.json")}  # fmt: skip
         (work / "job.json").write_text(json.dumps(job))
@@ -72,7 +74,7 @@ def main() -> int:
     print(f"machine: {platform.platform()} | node {node_version} | Pyodide {info['pyodide']} (Python {info['python']}) | "
           f"numpy {info['numpy']} | pandas {info['pandas']} | scipy {info['scipy']} | xlwings {info['xlwings']}")  # fmt: skip
     print(f"payload: {opts.rows} rows x {opts.assets} assets + header, shares, market, dates: "
-          f"{result['payload_bytes'] / 1e6:.2f} MB as JSON; median of {opts.repeat} after a warm-up\n")  # fmt: skip
+          f"{result['payload_bytes'] / 1e6:.2f} MB as JSON; median of {opts.repeat} after {opts.warmup} warm-up calls\n")  # fmt: skip
     rows = [("case", "ours", "floor np.array(body, dtype=float)", "ratio", "target", "met", "to_py (info)",
              "return conversion (in ours)", "the same with Python floats (info)", "cells returned")]  # fmt: skip
     for b in result["bench"]:

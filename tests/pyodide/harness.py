@@ -107,17 +107,20 @@ def forget_main_py():
     importlib.invalidate_caches()
 
 
-def bench(module, name, func_name, args_js, repeat):
-    """Timings of one function on one payload (JSON)."""
+def bench(module, name, func_name, args_js, repeat, warmup=1):
+    """Timings of one function on one payload (JSON), after ``warmup`` calls."""
     t0 = time.perf_counter()
     args = args_js.to_py()  # what the JS values cost to become Python lists (not in either time)
     to_py = time.perf_counter() - t0
-    return _bench(module, name, func_name, args, to_py, repeat)
+    return _bench(module, name, func_name, args, to_py, repeat, warmup)
 
 
-def _bench(module, name, func_name, args, to_py, repeat):
+def _bench(module, name, func_name, args, to_py, repeat, warmup):
     """Median seconds of one call and of its floor, np.array(body, dtype=float) of the price
-    rows without their header, on the same Python payload, after a warm-up; and, apart,
+    rows without their header, on the same Python payload, after ``warmup`` calls (V8
+    compiles Pyodide's WebAssembly at a baseline tier first and optimises the code a call
+    keeps running only later: at 300 x 50 the first ten calls of PORTBETA_REG went from
+    14 ms to 4 ms); and, apart,
     of xlwings' return converter (part of the call) on the function's own result and on
     that result with Python floats for its numbers (see _returned)."""
     import statistics
@@ -127,8 +130,9 @@ def _bench(module, name, func_name, args, to_py, repeat):
 
     body = args[0][1:]
     data = data_for(func_name, args)
-    run(xlwings.server.custom_functions_call(data, module))  # warm-up
-    np.array(body, dtype=float)
+    for _ in range(warmup):
+        run(xlwings.server.custom_functions_call(data, module))
+        np.array(body, dtype=float)
     returned = _returned(module, func_name, data)
     # the same cells, numpy floats made Python floats (np.float64 is a float)
     plain = (

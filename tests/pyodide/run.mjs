@@ -238,7 +238,7 @@ if (job.mode === "test") {
   parts.push(`"payload_bytes": ${payload_bytes}`);
   const udfs = a.py.pyimport("xl_portbeta.udfs");
   const timings = [];
-  for (const c of cases) timings.push(await a.harness.bench(udfs, c.name, c.func, asExcelSends(c.args), job.repeat));
+  for (const c of cases) timings.push(await a.harness.bench(udfs, c.name, c.func, asExcelSends(c.args), job.repeat, job.warmup ?? 1));
   parts.push(`"bench": [${timings.join(",")}]`);
   if (job.profile) {
     const profiles = [];
