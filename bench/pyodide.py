@@ -11,9 +11,10 @@ lists (after ``JsProxy.to_py()``, timed apart) and is compared with the floor
 ``np.array(body, dtype=float)`` of the same price rows: medians of --repeat runs after
 --warmup calls (V8 optimises the WebAssembly a call runs only after some calls: at 300 x 50,
 PORTBETA_REG's first ten calls went from 14 ms to 4 ms). Apart (info): the return
-conversion the function declares, which the call includes (xlwings' per-cell converter; for the rolling tables ``udfs.WholeTable``, which
-makes the cells at once), on the function's own result, and on that result as plain
-lists with Python floats for its numbers.
+conversion the function declares, which the call includes (xlwings' per-cell converter;
+for the rolling tables ``udfs.WholeTable``, which makes the cells at once), on the
+function's own result, and on that result as plain lists with Python floats for its
+numbers.
 --profile adds a cProfile of each call, made inside Pyodide.
 """
 
