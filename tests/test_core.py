@@ -539,3 +539,39 @@ def test_a_constant_rf_moves_no_holdings_part_of_the_gap(rng, rf_kind):
         moved = np.abs(contribution - _gap_parts_by_hand(prices, holdings, market, 0.0)[0]).max()
         assert moved < 1e-13  # the reference agrees: nothing of it depends on a constant rf
         assert np.abs(np.diff(holdings, axis=0)).sum() > 0  # ... though the weights drift
+
+
+def exact_fit(y, m):
+    """OLS slope, intercept, standard error and R² in exact rational arithmetic (float's
+    inputs as they are): the reference where the floats' own methods differ in the 11th digit."""
+    from fractions import Fraction
+
+    ys, ms = [Fraction(v) for v in y.tolist()], [Fraction(v) for v in m.tolist()]
+    n = len(ys)
+    y_bar, m_bar = sum(ys) / n, sum(ms) / n
+    sxy = sum((a - m_bar) * (b - y_bar) for a, b in zip(ms, ys, strict=True))
+    sxx = sum((a - m_bar) ** 2 for a in ms)
+    syy = sum((b - y_bar) ** 2 for b in ys)
+    beta = sxy / sxx
+    ssr = syy - beta * sxy
+    return float(beta), float(y_bar - beta * m_bar), math.sqrt(ssr / (n - 2) / sxx), float(1 - ssr / syy)
+
+
+def test_fits_of_returns_and_of_levels_far_from_zero_keep_their_digits(rng):
+    """line_fits takes SST as ``sum y^2 - n mean^2`` where the mean is small beside the
+    spread (returns) and centres the other columns (a level of 1e4 that moves by 1e-2
+    would keep no digit of SST the first way): every column's figures equal the exact
+    ones to 1e-13 (statsmodels' own fit of the level column is 1e-11 off them)."""
+    m = rng.normal(0.0005, 0.01, 500)
+    y = np.c_[
+        1.2 * m + rng.normal(0, 0.01, 500),  # returns
+        1e4 + 0.8 * m + rng.normal(0, 0.01, 500),  # mean 1e4, spread 1e-2
+        0.05 + 0.3 * m + rng.normal(0, 0.01, 500),  # mean 5x the spread
+    ]
+    fits = core.line_fits(y, m)
+    for k in range(3):
+        beta, alpha, beta_se, r_squared = exact_fit(y[:, k], m)
+        assert fits.beta[k] == pytest.approx(beta, rel=1e-13)
+        assert fits.alpha[k] == pytest.approx(alpha, rel=1e-13)
+        assert fits.beta_se[k] == pytest.approx(beta_se, rel=1e-13)
+        assert fits.r_squared[k] == pytest.approx(r_squared, rel=1e-13)

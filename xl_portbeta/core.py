@@ -617,7 +617,9 @@ def drift_parts(
     return weighted_terms(average_weights - weights_as_of, asset_betas + rate_beta)
 
 
-def drift_returns(holdings_returns: np.ndarray, current_returns: np.ndarray) -> np.ndarray:
+def drift_returns(
+    holdings_returns: np.ndarray, current_returns: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """The drift portfolio's returns ``d_t = sum_i (w_i,t-1 - w_i,as_of) r_i,t``.
 
     The actual holdings' returns minus those of the portfolio rebalanced to the
@@ -633,9 +635,11 @@ def drift_returns(holdings_returns: np.ndarray, current_returns: np.ndarray) -> 
         ``sum_i w_i,t-1 r_i,t`` (excess or not, as ``current_returns``).
     current_returns : array_like like ``holdings_returns``
         ``sum_i w_i,as_of r_i,t``.
+    out : array, optional
+        Where to write the drift (``current_returns`` itself, to reuse its memory).
     """
     holdings_returns = np.asarray(holdings_returns, dtype=float)
-    drift = holdings_returns - np.asarray(current_returns, dtype=float)
+    drift = np.subtract(holdings_returns, np.asarray(current_returns, dtype=float), out=out)
     # reductions only (no T x K temporaries): the largest return, the drift's spread
     largest = np.maximum(holdings_returns.max(axis=0), -holdings_returns.min(axis=0))
     mean = drift.mean(axis=0)
@@ -771,25 +775,36 @@ _NEAR_PERFECT = 1e-3  # SSR / SST below this: R² above 0.999
 def line_fits(returns: np.ndarray, market_returns: np.ndarray) -> LineFits:
     """OLS of each column of ``returns`` (T, K) on ``market_returns`` (T,), with intercept.
 
-    Two passes (centred data); for a near-perfect fit the residuals are written out, so
-    that it keeps its standard error's digits (``SST - beta^2 Sxx`` alone would lose
-    them). One (T, K) copy is made; ``returns`` is left as it is.
+    The market is centred. Returns, whose mean is small beside their spread
+    (``n mean^2 <= SST``), are not copied: their cross sum with the centred market is
+    taken as in :func:`betas` and their SST as ``sum y^2 - n mean^2``, each losing at most
+    a bit that way; the other columns (levels far from zero) are centred.
+    For a near-perfect fit the residuals are written out, so that it keeps its standard
+    error's digits (``SST - beta^2 Sxx`` alone would lose them), from the centred
+    returns of those columns. ``returns`` is left as it is.
     """
     y = np.asarray(returns, dtype=float)
     m = np.asarray(market_returns, dtype=float)
     mc, means = centred(m), y.mean(axis=0)
     sxx = mc @ mc
-    yc = y - means
-    slope = (mc @ yc) / sxx
-    sst = np.einsum("tk,tk->k", yc, yc)
+    slope = (mc @ y - mc.sum() * means) / sxx
+    n = len(y)
+    sst = np.einsum("tk,tk->k", y, y) - n * means * means
+    shifted = n * means * means > sst  # most of sum y^2 is the mean's: these columns centred
+    if shifted.any():
+        yc = y[:, shifted] - means[shifted]
+        slope[shifted] = (mc @ yc) / sxx
+        sst[shifted] = np.einsum("tk,tk->k", yc, yc)
     # SSR = SST - slope^2 Sxx keeps its digits unless the fit is near-perfect; there the
     # residuals are written out (relative error of SSR at most ~eps / _NEAR_PERFECT).
     ssr = sst - slope * slope * sxx
     near = ssr <= _NEAR_PERFECT * sst
-    if near.any():
-        residuals = yc[:, near] - np.outer(mc, slope[near])
+    if near.any():  # centred, for these alone: an exact fit's slope is then exactly its own
+        yc = y[:, near] - means[near]
+        slope[near] = (mc @ yc) / sxx
+        sst[near] = np.einsum("tk,tk->k", yc, yc)
+        residuals = yc - np.outer(mc, slope[near])
         ssr[near] = np.einsum("tk,tk->k", residuals, residuals)
-    n = len(y)
     s2 = ssr / (n - 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         r_squared = np.where(sst > 0, 1.0 - ssr / sst, np.nan)
@@ -1425,10 +1440,11 @@ def _book_block(
         else:
             weights = weights_at(as_of_prices, holdings)
             wtd, current = weighted_beta(weights, assets.betas), assets.returns @ weights.T
-        gap = line_fits(drift_returns(portfolio, current), market_returns)
+        # WTD's standard error, with a cap: the rebalanced portfolio's, as PORTBETA_STATS'
+        rebalanced = line_fits(current, market_returns) if cap is not None else None
+        gap = line_fits(drift_returns(portfolio, current, out=current), market_returns)  # current's memory reused
         found = [reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared]
-        if cap is not None:  # WTD's standard error: the rebalanced portfolio's, as PORTBETA_STATS'
-            rebalanced = line_fits(current, market_returns)
+        if cap is not None and rebalanced is not None:
             found += [p_above_cap(reg.beta, reg.beta_se, cap, reg.n),
                       p_above_cap(rebalanced.beta, rebalanced.beta_se, cap, reg.n)]  # fmt: skip
         for k, figure in enumerate(found, 1):
