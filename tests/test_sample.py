@@ -766,3 +766,17 @@ def test_a_new_row_aligned_argument_is_its_declaration_its_reader_and_its_rule(m
         build(PRICES, SHARES, MARKET, DATES, benchmark=[[100.0]] * 10)
     with pytest.raises(TypeError, match="unexpected keyword argument 'currency'"):
         sample.build_sample(PRICES, SHARES, MARKET, currency=[[1.0]] * 11)
+
+
+def test_a_few_labels_and_many_are_the_same_timestamps(rng):
+    """labels_of makes a sample's first and last date one by one and longer runs through a
+    DatetimeIndex: either way each is the Timestamp pandas' own index gives, to the
+    nanosecond, before 1970 too."""
+    from xl_portbeta.sample import labels_of
+
+    values = np.sort(rng.integers(-2_208_988_800 * 10**9, 4_102_444_800 * 10**9, 40)).astype("datetime64[ns]")
+    for part in (values[:1], values[:2], values[:16], values[:17], values):
+        got = labels_of(part)
+        assert got == list(pd.DatetimeIndex(part)) and {type(t) for t in got} == {pd.Timestamp}
+        assert [t.value for t in got] == part.astype(np.int64).tolist()
+    assert labels_of(np.array([4, 7])) == [4, 7]  # row numbers

@@ -1049,9 +1049,10 @@ def beta_standard_errors(
     """Each asset's OLS standard error of beta, ``sqrt(SSR_i / (n - 2) / sum (m - mean m)^2)``,
     from its prices a block of periods at a time (no T x N array).
 
-    Two passes over the prices: the means of the excess returns, then the residuals
-    ``(r_i,t - mean r_i) - b_i (m_t - mean m)`` written out (no ``SST - b^2 Sxx``
-    cancellation for a near-perfect fit).
+    One pass over the prices for the sums and sums of squares of the excess returns
+    (``SSR = SST - b^2 Sxx``, as :func:`line_fits`); a second, over the assets whose fit is
+    near-perfect (where that would cancel) or whose mean is large beside their spread,
+    writes their residuals ``(r_i,t - mean r_i) - b_i (m_t - mean m)`` out.
 
     Parameters
     ----------
@@ -1072,17 +1073,24 @@ def beta_standard_errors(
     n = len(prices) - 1
     rf = np.broadcast_to(np.asarray(rf, dtype=float), (n,))
     m = centred(market_returns)
+    sxx = m @ m
     blocks = [(first, min(first + _BLOCK_ROWS, n)) for first in range(0, n, _BLOCK_ROWS)]
-    sums = np.zeros(prices.shape[1])
+    sums, squares = np.zeros(prices.shape[1]), np.zeros(prices.shape[1])
     for first, stop in blocks:
-        sums += excess_returns(prices[first : stop + 1], rf[first:stop]).sum(axis=0)
+        returns = excess_returns(prices[first : stop + 1], rf[first:stop])
+        sums += returns.sum(axis=0)
+        squares += np.einsum("tn,tn->n", returns, returns)
     means = sums / n
-    ssr = np.zeros(prices.shape[1])
-    for first, stop in blocks:
-        residuals = excess_returns(prices[first : stop + 1], rf[first:stop]) - means
-        residuals -= np.outer(m[first:stop], asset_betas)
-        ssr += np.einsum("tn,tn->n", residuals, residuals)
-    return np.sqrt(ssr / (n - 2) / (m @ m))
+    sst = squares - n * means * means
+    ssr = sst - asset_betas * asset_betas * sxx
+    redo = np.flatnonzero((n * means * means > sst) | (ssr <= _NEAR_PERFECT * sst))
+    if redo.size:
+        ssr[redo] = 0.0
+        for first, stop in blocks:
+            residuals = excess_returns(prices[first : stop + 1, redo], rf[first:stop]) - means[redo]
+            residuals -= np.outer(m[first:stop], asset_betas[redo])
+            ssr[redo] += np.einsum("tn,tn->n", residuals, residuals)
+    return np.sqrt(ssr / (n - 2) / sxx)
 
 
 @dataclass(frozen=True)

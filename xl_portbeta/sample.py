@@ -702,8 +702,13 @@ class Rows:
 
 
 def labels_of(values: np.ndarray) -> list[Any]:
-    """Rows' labels: each date (``datetime64``) as a ``pandas.Timestamp``, or each row number."""
-    return list(pd.DatetimeIndex(values)) if values.dtype.kind == "M" else values.tolist()
+    """Rows' labels: each date (``datetime64``) as a ``pandas.Timestamp``, or each row number.
+
+    A few dates (a sample's first and last) one by one: a DatetimeIndex costs several
+    times more to make than to walk (14 us against 2 us a date in CPython)."""
+    if values.dtype.kind != "M":
+        return values.tolist()
+    return list(map(pd.Timestamp, values)) if len(values) <= 16 else list(pd.DatetimeIndex(values))
 
 
 def align_rows(args: Arguments) -> Rows:
