@@ -833,8 +833,25 @@ def gap_detail(**arguments: Any) -> GapDetail | ByBenchmark[GapDetail]:
 # --------------------------------------------------------------------- rolling
 
 
+class _WindowEnds:
+    """The end of each window of a rolling result (its ``window`` and ``sample``)."""
+
+    window: int
+    sample: Sample
+
+    @property
+    def label_values(self) -> np.ndarray:
+        """Each window's last date (``datetime64[ns]``), or its row number without dates."""
+        return self.sample.label_values[self.window :]
+
+    @functools.cached_property
+    def labels(self) -> tuple:
+        """Each window's last date (``pandas.Timestamp``) or row, made on first use."""
+        return tuple(_sample.labels_of(self.label_values))
+
+
 @dataclass(frozen=True)
-class RollingBeta:
+class RollingBeta(_WindowEnds):
     """REG, WTD and GAP over every window of ``window`` returns.
 
     Attributes
@@ -853,15 +870,6 @@ class RollingBeta:
     gap: np.ndarray
     window: int
     sample: Sample
-
-    @property
-    def label_values(self) -> np.ndarray:
-        """Each window's last date (``datetime64[ns]``), or its row number without dates."""
-        return self.sample.label_values[self.window :]
-
-    @functools.cached_property
-    def labels(self) -> tuple:
-        return tuple(_sample.labels_of(self.label_values))
 
     def __repr__(self) -> str:
         return (
@@ -937,7 +945,7 @@ def rolling_portfolio_beta(window: Any, **arguments: Any) -> RollingBeta | ByBen
 
 
 @dataclass(frozen=True)
-class RollingAssetBetas:
+class RollingAssetBetas(_WindowEnds):
     """Each asset's beta over every window of ``window`` returns.
 
     Attributes
@@ -953,15 +961,6 @@ class RollingAssetBetas:
     betas: np.ndarray
     window: int
     sample: Sample
-
-    @property
-    def label_values(self) -> np.ndarray:
-        """Each window's last date (``datetime64[ns]``), or its row number without dates."""
-        return self.sample.label_values[self.window :]
-
-    @functools.cached_property
-    def labels(self) -> tuple:
-        return tuple(_sample.labels_of(self.label_values))
 
     def __repr__(self) -> str:
         return f"RollingAssetBetas({len(self.sample.names)} assets, window={self.window}, {_windows(self.labels)})"
