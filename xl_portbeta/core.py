@@ -778,10 +778,9 @@ def line_fits(returns: np.ndarray, market_returns: np.ndarray) -> LineFits:
     The market is centred. Returns, whose mean is small beside their spread
     (``n mean^2 <= SST``), are not copied: their cross sum with the centred market is
     taken as in :func:`betas` and their SST as ``sum y^2 - n mean^2``, each losing at most
-    a bit that way; the other columns (levels far from zero) are centred.
-    For a near-perfect fit the residuals are written out, so that it keeps its standard
-    error's digits (``SST - beta^2 Sxx`` alone would lose them), from the centred
-    returns of those columns. ``returns`` is left as it is.
+    a bit that way. The other columns (levels far from zero) and the near-perfect fits are
+    centred and their residuals written out, so that they keep their standard error's
+    digits (``SST - beta^2 Sxx`` alone would lose them). ``returns`` is left as it is.
     """
     y = np.asarray(returns, dtype=float)
     m = np.asarray(market_returns, dtype=float)
@@ -790,21 +789,18 @@ def line_fits(returns: np.ndarray, market_returns: np.ndarray) -> LineFits:
     slope = (mc @ y - mc.sum() * means) / sxx
     n = len(y)
     sst = np.einsum("tk,tk->k", y, y) - n * means * means
-    shifted = n * means * means > sst  # most of sum y^2 is the mean's: these columns centred
-    if shifted.any():
-        yc = y[:, shifted] - means[shifted]
-        slope[shifted] = (mc @ yc) / sxx
-        sst[shifted] = np.einsum("tk,tk->k", yc, yc)
     # SSR = SST - slope^2 Sxx keeps its digits unless the fit is near-perfect; there the
-    # residuals are written out (relative error of SSR at most ~eps / _NEAR_PERFECT).
+    # residuals are written out (relative error of SSR at most ~eps / _NEAR_PERFECT)
     ssr = sst - slope * slope * sxx
-    near = ssr <= _NEAR_PERFECT * sst
-    if near.any():  # centred, for these alone: an exact fit's slope is then exactly its own
-        yc = y[:, near] - means[near]
-        slope[near] = (mc @ yc) / sxx
-        sst[near] = np.einsum("tk,tk->k", yc, yc)
-        residuals = yc - np.outer(mc, slope[near])
-        ssr[near] = np.einsum("tk,tk->k", residuals, residuals)
+    # centred: the columns whose sum y^2 is mostly their mean's, and the near-perfect fits
+    # (an exact fit's slope is then exactly its own)
+    centre = (n * means * means > sst) | (ssr <= _NEAR_PERFECT * sst)
+    if centre.any():
+        yc = y[:, centre] - means[centre]
+        slope[centre] = (mc @ yc) / sxx
+        sst[centre] = np.einsum("tk,tk->k", yc, yc)
+        residuals = yc - np.outer(mc, slope[centre])
+        ssr[centre] = np.einsum("tk,tk->k", residuals, residuals)
     s2 = ssr / (n - 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         r_squared = np.where(sst > 0, 1.0 - ssr / sst, np.nan)
@@ -1448,13 +1444,13 @@ def _book_block(
         else:
             weights = weights_at(as_of_prices, holdings)
             wtd, current = weighted_beta(weights, assets.betas), assets.returns @ weights.T
-        # WTD's standard error, with a cap: the rebalanced portfolio's, as PORTBETA_STATS'
-        rebalanced = line_fits(current, market_returns) if cap is not None else None
-        gap = line_fits(drift_returns(portfolio, current, out=current), market_returns)  # current's memory reused
-        found = [reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared]
-        if cap is not None and rebalanced is not None:
-            found += [p_above_cap(reg.beta, reg.beta_se, cap, reg.n),
+        capped = []
+        if cap is not None:  # WTD's standard error: the rebalanced portfolio's, as PORTBETA_STATS'
+            rebalanced = line_fits(current, market_returns)
+            capped = [p_above_cap(reg.beta, reg.beta_se, cap, reg.n),
                       p_above_cap(rebalanced.beta, rebalanced.beta_se, cap, reg.n)]  # fmt: skip
+        gap = line_fits(drift_returns(portfolio, current, out=current), market_returns)  # current's memory reused
+        found = [reg.beta, wtd, reg.beta - wtd, gap.beta_se, gap.t_stat, reg.r_squared, *capped]
         for k, figure in enumerate(found, 1):
             out[k][valid] = figure
     return tuple(out)
