@@ -321,7 +321,7 @@ def _group(
         as_of_prices=np.where(np.isnan(rows.prices[position]), 0.0, rows.prices[position]),
         note="",
         labels=tuple(rows.labels_at(kept)),
-        as_of=rows.labels_at([position])[0],
+        as_of=sample.label_at(rows.label_values, position),
         frequency=frequency,
         frequency_source=source,
         holes_held=tuple(names[i] for i in np.flatnonzero(held).tolist()),

@@ -203,7 +203,7 @@ class Sample:
 
     def label(self, k: int) -> Any:
         """The ``k``-th kept date or row (``-1``: the last), without making the others."""
-        return labels_of(self.label_values[[k]])[0]
+        return label_at(self.label_values, k)
 
     @property
     def n_returns(self) -> int:
@@ -701,6 +701,11 @@ class Rows:
         return labels_of(self.label_values[positions])
 
 
+def label_at(values: np.ndarray, k: int) -> Any:
+    """The label of row ``k`` of ``values`` alone (:func:`labels_of`)."""
+    return labels_of(values[[k]])[0]
+
+
 def labels_of(values: np.ndarray) -> list[Any]:
     """Rows' labels: each date (``datetime64``) as a ``pandas.Timestamp``, or each row number.
 
@@ -1146,7 +1151,7 @@ def assemble(
         frequency=frequency,
         frequency_source=source,
         held=held,
-        as_of=rows.labels_at([as_of])[0],
+        as_of=label_at(rows.label_values, as_of),
         weights_as_of=weights_as_of,
         shares_as_of=shares_as_of,
         price_gaps=price_gaps,
@@ -1221,7 +1226,7 @@ def _weights_as_of(
     if (values <= 0).any():
         k = int(np.flatnonzero(values <= 0)[0])
         raise PortbetaError(
-            f"shares and prices give a net value of {values[k]:g} on {_label(rows.labels_at([used[k]])[0])}: "
+            f"shares and prices give a net value of {values[k]:g} on {_label(label_at(rows.label_values, used[k]))}: "
             "it must be positive to define returns and weights"
         )
     return core.weights_at(as_of_prices, shares_as_of), float(values[-1])
